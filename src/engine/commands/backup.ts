@@ -1,0 +1,126 @@
+import { EngineError, PartialBackupError, cleanDetail } from '../errors.js';
+import type { Runner } from '../runner.js';
+import type {
+  BackupProgress,
+  BackupResult,
+  BackupSummary,
+  OperationOptions,
+  RepositoryLocation,
+} from '../types.js';
+
+export interface BackupOptions extends OperationOptions {
+  /** Absolute paths to save; keep the list stable between runs (restic compares it). */
+  paths: string[];
+  tags?: string[];
+  /** The previous snapshot of the same schedule: unchanged files are then never read again. */
+  parent?: string;
+  excludes?: string[];
+  /** Overrides the engine's fixed host name (for server-wide or imported repositories). */
+  host?: string;
+  onProgress?: (progress: BackupProgress) => void;
+}
+
+export async function backup(
+  runner: Runner,
+  repo: RepositoryLocation,
+  opts: BackupOptions,
+): Promise<BackupResult> {
+  const args = ['backup', '--json', '--host', opts.host ?? runner.config.host];
+  for (const tag of opts.tags ?? []) args.push('--tag', tag);
+  if (opts.parent) args.push('--parent', opts.parent);
+  for (const pattern of opts.excludes ?? []) args.push('--exclude', pattern);
+  if (!opts.paths?.length) throw new Error('backup needs at least one path');
+  args.push('--', ...opts.paths);
+
+  let summary: BackupSummary | undefined;
+  const unreadable: string[] = [];
+  const result = await runner.exec(
+    repo,
+    args,
+    {
+      ...opts,
+      onJson: (m) => {
+        const message = m as Record<string, unknown>;
+        if (message.message_type === 'status') opts.onProgress?.(toProgress(message));
+        else if (message.message_type === 'summary') summary = toSummary(message);
+        else if (message.message_type === 'error') {
+          const item = (message.item ?? message.during) as unknown;
+          if (typeof item === 'string') unreadable.push(item);
+          opts.onLog?.(describeError(message));
+        } else opts.onLog?.(JSON.stringify(message));
+      },
+      onLog: (line) => {
+        // 0.14 reports unreadable files on stderr as "error: open /path: permission denied".
+        const file = /^error: (?:open|lstat|read|readdir|opendir) (.+?): /.exec(line)?.[1];
+        if (file && !unreadable.includes(file)) unreadable.push(file);
+        opts.onLog?.(line);
+      },
+    },
+    [0, 3],
+  );
+
+  // A run that printed no summary saved no snapshot, whatever its exit code says.
+  if (!summary) {
+    throw new EngineError(
+      'failed',
+      cleanDetail(result.stderr),
+      result.exitCode,
+      'The backup ended without saving a snapshot.',
+    );
+  }
+  if (result.exitCode === 3) {
+    throw new PartialBackupError(summary.snapshotId, unreadable, cleanDetail(result.stderr));
+  }
+  return { summary, unreadable };
+}
+
+function num(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+function toProgress(m: Record<string, unknown>): BackupProgress {
+  return {
+    percentDone: num(m.percent_done),
+    totalFiles: num(m.total_files),
+    filesDone: num(m.files_done),
+    totalBytes: num(m.total_bytes),
+    bytesDone: num(m.bytes_done),
+    currentFiles: Array.isArray(m.current_files)
+      ? m.current_files.filter((f): f is string => typeof f === 'string')
+      : [],
+    secondsElapsed: typeof m.seconds_elapsed === 'number' ? m.seconds_elapsed : undefined,
+    secondsRemaining: typeof m.seconds_remaining === 'number' ? m.seconds_remaining : undefined,
+    errorCount: typeof m.error_count === 'number' ? m.error_count : undefined,
+  };
+}
+
+function toSummary(m: Record<string, unknown>): BackupSummary {
+  if (typeof m.snapshot_id !== 'string')
+    throw new EngineError(
+      'failed',
+      JSON.stringify(m),
+      null,
+      'restic reported a backup without a snapshot id.',
+    );
+  return {
+    filesNew: num(m.files_new),
+    filesChanged: num(m.files_changed),
+    filesUnmodified: num(m.files_unmodified),
+    dirsNew: num(m.dirs_new),
+    dirsChanged: num(m.dirs_changed),
+    dirsUnmodified: num(m.dirs_unmodified),
+    dataBlobs: num(m.data_blobs),
+    treeBlobs: num(m.tree_blobs),
+    dataAdded: num(m.data_added),
+    totalFilesProcessed: num(m.total_files_processed),
+    totalBytesProcessed: num(m.total_bytes_processed),
+    totalDuration: num(m.total_duration),
+    snapshotId: m.snapshot_id,
+  };
+}
+
+function describeError(m: Record<string, unknown>): string {
+  const error = m.error as { message?: string } | string | undefined;
+  const text = typeof error === 'string' ? error : (error?.message ?? 'unknown error');
+  return `error: ${String(m.item ?? m.during ?? '')}: ${text}`;
+}

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { roundTrip } from '../../test/support/roundtrip.js';
+import { EngineError, Restic, type RepositoryLocation } from './index.js';
+import { randomBytes } from 'node:crypto';
+
+let work: string;
+let restic: Restic;
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'hv-engine-'));
+  restic = await Restic.detect({ cacheDir: join(work, 'cache') });
+});
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function repoAt(name: string): RepositoryLocation {
+  return { url: join(work, name), password: `pw-${randomBytes(16).toString('hex')}` };
+}
+
+/** Processes whose command line mentions `needle` (restic or rclone left behind). */
+function processesMentioning(needle: string): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.includes(needle) && !l.includes('ps -eo'));
+}
+
+describe('engine on a local directory', () => {
+  test('round trip: init, backup, restore byte for byte, unchanged re-run, forget, prune, check', async () => {
+    await roundTrip(restic, repoAt('roundtrip'));
+  });
+
+  test('a wrong password is its own error, in words a customer understands', async () => {
+    const repo = repoAt('wrongpw');
+    await restic.init(repo);
+    const error = await restic
+      .snapshots({ ...repo, password: 'not-the-password' })
+      .catch((e: unknown) => e);
+    assert.ok(error instanceof EngineError);
+    assert.equal(error.kind, 'wrong-password');
+    assert.match(error.message, /key does not match/);
+    assert.doesNotMatch(error.message, /exit status|goroutine/);
+  });
+
+  test('no repository at the location', async () => {
+    const error = await restic.snapshots(repoAt('missing')).catch((e: unknown) => e);
+    assert.ok(error instanceof EngineError);
+    assert.equal(error.kind, 'no-repository');
+  });
+
+  test('init on an existing repository says it exists', async () => {
+    const repo = repoAt('twice');
+    await restic.init(repo);
+    const error = await restic.init(repo).catch((e: unknown) => e);
+    assert.ok(error instanceof EngineError);
+    assert.equal(error.kind, 'already-exists');
+  });
+
+  test('cancel ends restic within 5 s, leaves no process and no lock', async () => {
+    const repo = repoAt('cancel');
+    await restic.init(repo);
+    const data = join(work, 'cancel-data');
+    await mkdir(data);
+    for (let i = 0; i < 40; i++) await writeFile(join(data, `f${i}`), randomBytes(8 * 1024 * 1024));
+    const controller = new AbortController();
+    let started = 0;
+    const running = restic.backup(repo, {
+      paths: [data],
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.bytesDone > 0 && !started) {
+          started = Date.now();
+          controller.abort();
+        }
+      },
+    });
+    const error = await running.catch((e: unknown) => e);
+    const took = Date.now() - started;
+    assert.ok(error instanceof EngineError, String(error));
+    assert.equal(error.kind, 'canceled');
+    assert.ok(started > 0, 'the backup was running when canceled');
+    assert.ok(took < 5000, `canceled in ${took} ms`);
+    assert.deepEqual(processesMentioning(repo.url), []);
+    assert.deepEqual(await readdir(join(repo.url, 'locks')), []);
+    assert.deepEqual(await restic.snapshots(repo), [], 'a canceled backup saves no snapshot');
+  });
+
+  test('a lock left by a killed restic: reported as locked, removed by unlock', async () => {
+    const repo = repoAt('locks');
+    await restic.init(repo);
+    const data = join(work, 'lock-data');
+    await mkdir(data, { recursive: true });
+    for (let i = 0; i < 20; i++) await writeFile(join(data, `f${i}`), randomBytes(4 * 1024 * 1024));
+    // A raw restic, killed with SIGKILL while it holds its lock, as a crash would leave it.
+    const crashed = spawn(
+      'restic',
+      ['-r', repo.url, '--cache-dir', join(work, 'cache'), 'backup', data],
+      {
+        env: { PATH: process.env.PATH, RESTIC_PASSWORD: repo.password },
+        stdio: 'ignore',
+      },
+    );
+    while ((await readdir(join(repo.url, 'locks'))).length === 0) await sleep(20);
+    crashed.kill('SIGKILL');
+    await once(crashed, 'exit');
+    assert.equal((await restic.locks(repo)).length, 1);
+
+    const error = await restic.prune(repo).catch((e: unknown) => e);
+    assert.ok(error instanceof EngineError, String(error));
+    assert.equal(error.kind, 'locked');
+    assert.match(error.message, /in use by another operation/);
+
+    await restic.unlock(repo);
+    assert.deepEqual(await restic.locks(repo), []);
+    await restic.prune(repo);
+  });
+
+  test('unlock leaves the lock of a live restic alone', async () => {
+    const repo = repoAt('live-lock');
+    await restic.init(repo);
+    const controller = new AbortController();
+    const data = join(work, 'live-data');
+    await mkdir(data, { recursive: true });
+    for (let i = 0; i < 30; i++) await writeFile(join(data, `f${i}`), randomBytes(4 * 1024 * 1024));
+    let locked!: () => void;
+    const holding = new Promise<void>((resolve) => (locked = resolve));
+    const running = restic
+      .backup(repo, { paths: [data], signal: controller.signal, onProgress: () => locked() })
+      .catch((e: unknown) => e);
+    await holding;
+    await restic.unlock(repo);
+    assert.equal((await restic.locks(repo)).length, 1, 'the live lock stays');
+    controller.abort();
+    assert.equal(((await running) as EngineError).kind, 'canceled');
+    assert.deepEqual(await restic.locks(repo), []);
+  });
+});

@@ -1,0 +1,191 @@
+/**
+ * The engine's face: one object per restic binary, every command a typed method. Nothing here
+ * knows customers, targets or the store; callers hand in a RepositoryLocation.
+ */
+import type { Writable } from 'node:stream';
+import { backup, type BackupOptions } from './commands/backup.js';
+import { dump } from './commands/dump.js';
+import { forget, type ForgetOptions, type ForgetResult } from './commands/forget.js';
+import { catConfig, init, type RepositoryConfig } from './commands/init.js';
+import { ls, type LsOptions } from './commands/ls.js';
+import {
+  check,
+  diff,
+  keyAdd,
+  keyList,
+  keyRemove,
+  listLocks,
+  prune,
+  stats,
+  unlock,
+  type CheckResult,
+  type DiffResult,
+} from './commands/maintenance.js';
+import { restore, type RestoreOptions, type RestoreResult } from './commands/restore.js';
+import { snapshots, type SnapshotFilter } from './commands/snapshots.js';
+import { Runner, type EngineConfig } from './runner.js';
+import type {
+  BackupResult,
+  LsNode,
+  OperationOptions,
+  RepositoryKey,
+  RepositoryLocation,
+  SnapshotSummary,
+  StatsResult,
+} from './types.js';
+import { detectVersion, featuresOf, type ResticVersion } from './version.js';
+
+export interface ResticOptions {
+  binary?: string;
+  host?: string;
+  cacheDir?: string;
+  timeoutMs?: number;
+  stallMs?: number;
+}
+
+export const DEFAULT_HOST = 'hostvault';
+/** Long enough for a first backup of a big web root; the stall watchdog catches dead targets. */
+const DEFAULT_TIMEOUT_MS = 24 * 3600_000;
+const DEFAULT_STALL_MS = 5 * 60_000;
+
+export class Restic {
+  private readonly runner: Runner;
+
+  private constructor(config: EngineConfig) {
+    this.runner = new Runner(config);
+  }
+
+  static async detect(opts: ResticOptions = {}): Promise<Restic> {
+    const binary = opts.binary ?? 'restic';
+    const version = await detectVersion(binary);
+    return Restic.forVersion(version, opts);
+  }
+
+  /** For tests of version gating: an engine that believes it drives `version`. */
+  static forVersion(version: ResticVersion, opts: ResticOptions = {}): Restic {
+    return new Restic({
+      binary: opts.binary ?? 'restic',
+      version,
+      features: featuresOf(version),
+      host: opts.host ?? DEFAULT_HOST,
+      cacheDir: opts.cacheDir,
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      stallMs: opts.stallMs ?? DEFAULT_STALL_MS,
+    });
+  }
+
+  get version(): ResticVersion {
+    return this.runner.config.version;
+  }
+
+  get host(): string {
+    return this.runner.config.host;
+  }
+
+  /** The command line restic would get, without secrets: for logs and key-export instructions. */
+  describe(repo: RepositoryLocation, command: string[]): string {
+    return ['restic', ...this.runner.globalArgs(repo), ...command].join(' ');
+  }
+
+  init(repo: RepositoryLocation, opts?: OperationOptions): Promise<void> {
+    return init(this.runner, repo, opts);
+  }
+
+  catConfig(repo: RepositoryLocation, opts?: OperationOptions): Promise<RepositoryConfig> {
+    return catConfig(this.runner, repo, opts);
+  }
+
+  backup(repo: RepositoryLocation, opts: BackupOptions): Promise<BackupResult> {
+    return backup(this.runner, repo, opts);
+  }
+
+  snapshots(repo: RepositoryLocation, opts?: SnapshotFilter): Promise<SnapshotSummary[]> {
+    return snapshots(this.runner, repo, opts);
+  }
+
+  ls(
+    repo: RepositoryLocation,
+    snapshotId: string,
+    opts: LsOptions,
+  ): Promise<SnapshotSummary | undefined> {
+    return ls(this.runner, repo, snapshotId, opts);
+  }
+
+  /** Convenience over `ls` for one directory: collects its entries. */
+  async list(
+    repo: RepositoryLocation,
+    snapshotId: string,
+    dir: string,
+    opts: OperationOptions = {},
+  ): Promise<LsNode[]> {
+    const nodes: LsNode[] = [];
+    await ls(this.runner, repo, snapshotId, { ...opts, dir, onNode: (n) => nodes.push(n) });
+    return nodes;
+  }
+
+  restore(
+    repo: RepositoryLocation,
+    snapshotId: string,
+    opts: RestoreOptions,
+  ): Promise<RestoreResult> {
+    return restore(this.runner, repo, snapshotId, opts);
+  }
+
+  dump(
+    repo: RepositoryLocation,
+    snapshotId: string,
+    path: string,
+    out: Writable,
+    opts?: OperationOptions & { archive?: 'tar' | 'zip' },
+  ): Promise<void> {
+    return dump(this.runner, repo, snapshotId, path, out, opts);
+  }
+
+  forget(repo: RepositoryLocation, opts: ForgetOptions): Promise<ForgetResult> {
+    return forget(this.runner, repo, opts);
+  }
+
+  prune(repo: RepositoryLocation, opts?: OperationOptions & { maxUnused?: string }): Promise<void> {
+    return prune(this.runner, repo, opts);
+  }
+
+  check(
+    repo: RepositoryLocation,
+    opts?: OperationOptions & { readDataSubset?: string },
+  ): Promise<CheckResult> {
+    return check(this.runner, repo, opts);
+  }
+
+  unlock(repo: RepositoryLocation, opts?: OperationOptions & { all?: boolean }): Promise<void> {
+    return unlock(this.runner, repo, opts);
+  }
+
+  stats(repo: RepositoryLocation, opts?: Parameters<typeof stats>[2]): Promise<StatsResult> {
+    return stats(this.runner, repo, opts);
+  }
+
+  diff(
+    repo: RepositoryLocation,
+    from: string,
+    to: string,
+    opts?: OperationOptions,
+  ): Promise<DiffResult> {
+    return diff(this.runner, repo, from, to, opts);
+  }
+
+  locks(repo: RepositoryLocation, opts?: OperationOptions): Promise<string[]> {
+    return listLocks(this.runner, repo, opts);
+  }
+
+  keyList(repo: RepositoryLocation, opts?: OperationOptions): Promise<RepositoryKey[]> {
+    return keyList(this.runner, repo, opts);
+  }
+
+  keyAdd(repo: RepositoryLocation, newPassword: string, opts?: OperationOptions): Promise<void> {
+    return keyAdd(this.runner, repo, newPassword, opts);
+  }
+
+  keyRemove(repo: RepositoryLocation, keyId: string, opts?: OperationOptions): Promise<void> {
+    return keyRemove(this.runner, repo, keyId, opts);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The one place that turns an engine call into a restic command line: global flags, a clean
+ * environment, secrets on pipes, classification of failures, and stale-lock cleanup after a
+ * forced stop.
+ */
+import type { Writable } from 'node:stream';
+import { EngineError, classify, redact } from './errors.js';
+import { runProcess, type SpawnResult } from './process.js';
+import type { OperationOptions, RepositoryLocation } from './types.js';
+import type { ResticFeatures, ResticVersion } from './version.js';
+
+export interface EngineConfig {
+  binary: string;
+  version: ResticVersion;
+  features: ResticFeatures;
+  /** The host name written into every snapshot, so parent lookup and retention stay stable. */
+  host: string;
+  /** restic's local cache (index and tree blobs); speeds up every operation on remote targets. */
+  cacheDir?: string;
+  /** Default limits, overridable per call. */
+  timeoutMs: number;
+  stallMs: number;
+}
+
+export interface Invocation extends OperationOptions {
+  onJson?: (message: unknown) => void;
+  stdout?: Writable;
+  /** Receives stdout lines that are not JSON messages (plain output, multi-line JSON). */
+  onStdout?: (line: string) => void;
+  /** Another secret the command line mentions by file; redacted from output like the password. */
+  secondPassword?: string;
+  /** Commands that take no lock need no unlock after a forced stop. */
+  locks?: boolean;
+}
+
+// Only what restic needs from our environment; anything else (RESTIC_PASSWORD, AWS_* of the
+// operator's shell) must not leak into a customer's repository access.
+const PASSWORD_NOTICE = /^reading repository password from stdin$/;
+
+const PASSED_ENV = ['PATH', 'HOME', 'TMPDIR', 'TZ'];
+
+export class Runner {
+  constructor(readonly config: EngineConfig) {}
+
+  globalArgs(repo: RepositoryLocation): string[] {
+    const args = ['--repo', repo.url];
+    if (repo.caCertFile) args.push('--cacert', repo.caCertFile);
+    if (this.config.cacheDir) args.push('--cache-dir', this.config.cacheDir);
+    for (const [key, value] of Object.entries(repo.options ?? {}))
+      args.push('-o', `${key}=${value}`);
+    return args;
+  }
+
+  env(repo: RepositoryLocation): Record<string, string> {
+    const env: Record<string, string> = { LANG: 'C.UTF-8' };
+    for (const name of PASSED_ENV) {
+      const value = process.env[name];
+      if (value !== undefined) env[name] = value;
+    }
+    env.PATH ??= '/usr/local/bin:/usr/bin:/bin';
+    // Status lines a few times a second are plenty for a progress bar; restic's default of 60
+    // per second costs parsing for nothing.
+    env.RESTIC_PROGRESS_FPS = '4';
+    return { ...env, ...repo.env };
+  }
+
+  secrets(repo: RepositoryLocation, extra?: string): string[] {
+    const list = [
+      repo.password,
+      ...Object.entries(repo.env ?? {})
+        .filter(([k]) => isSecretName(k))
+        .map(([, v]) => v),
+    ];
+    list.push(...(repo.secrets ?? []));
+    if (extra) list.push(extra);
+    return list;
+  }
+
+  /** Runs restic and throws an EngineError unless it exits 0 (or 3 when `allowPartial`). */
+  async exec(
+    repo: RepositoryLocation,
+    command: string[],
+    call: Invocation,
+    allowExit: readonly number[] = [0],
+  ): Promise<SpawnResult> {
+    const secrets = this.secrets(repo, call.secondPassword);
+    const result = await runProcess({
+      binary: this.config.binary,
+      args: [...this.globalArgs(repo), ...command],
+      env: this.env(repo),
+      password: repo.password,
+      stdout: call.stdout,
+      signal: call.signal,
+      timeoutMs: call.timeoutMs ?? this.config.timeoutMs,
+      stallMs: call.stallMs ?? this.config.stallMs,
+      onJson: call.onJson,
+      onText: (line, stream) => {
+        // restic 0.14 announces the password source on stdout, in the middle of its output.
+        if (PASSWORD_NOTICE.test(line)) return;
+        if (stream === 'stdout' && call.onStdout) call.onStdout(line);
+        else call.onLog?.(redact(line, secrets));
+      },
+    });
+    if (result.stopped) {
+      if (result.forced && call.locks !== false) await this.removeStaleLocks(repo);
+      const limit =
+        result.stopped === 'timeout'
+          ? (call.timeoutMs ?? this.config.timeoutMs)
+          : (call.stallMs ?? this.config.stallMs);
+      if (result.stopped === 'canceled')
+        throw new EngineError('canceled', cleanTail(result, secrets), result.exitCode);
+      throw new EngineError(
+        'timeout',
+        cleanTail(result, secrets),
+        result.exitCode,
+        result.stopped === 'stall'
+          ? `The backup target stopped answering: nothing happened for ${Math.round(limit / 1000)} s, so the operation was stopped.`
+          : `The operation did not finish within ${Math.round(limit / 1000)} s and was stopped.`,
+      );
+    }
+    if (result.exitCode !== null && allowExit.includes(result.exitCode)) return result;
+    throw classify(result.exitCode, result.stderr, secrets);
+  }
+
+  /**
+   * A restic killed with SIGKILL leaves its lock; `unlock` removes locks whose process is gone
+   * on this host, and never one that a live process holds.
+   */
+  async removeStaleLocks(repo: RepositoryLocation): Promise<void> {
+    await runProcess({
+      binary: this.config.binary,
+      args: [...this.globalArgs(repo), 'unlock'],
+      env: this.env(repo),
+      password: repo.password,
+      timeoutMs: 60_000,
+      stallMs: 30_000,
+    }).catch(() => undefined);
+  }
+}
+
+function cleanTail(result: SpawnResult, secrets: string[]): string {
+  return redact(result.stderr.slice(-20).join('\n'), secrets);
+}
+
+function isSecretName(name: string): boolean {
+  return /SECRET|PASS|TOKEN|KEY/i.test(name) && !/KEY_ID$/i.test(name);
+}

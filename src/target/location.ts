@@ -1,0 +1,88 @@
+/**
+ * The adapter from a target to restic: the repository location for one owner on one target.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RepositoryLocation } from '../engine/index.js';
+import { rcloneObscure } from './obscure.js';
+import type { Owner, Target } from './schema.js';
+
+export type Location = Omit<RepositoryLocation, 'password'>;
+
+/** The rclone remote name; only ever defined through environment variables of one process. */
+const FTP_REMOTE = 'HVFTP';
+
+/**
+ * Network timeouts for rclone: without them a silent FTP server holds restic for rclone's
+ * default of 5 minutes per attempt and 10 low-level retries.
+ */
+const RCLONE_TIMEOUTS: Record<string, string> = {
+  RCLONE_CONTIMEOUT: '15s',
+  RCLONE_TIMEOUT: '60s',
+  RCLONE_LOW_LEVEL_RETRIES: '3',
+};
+
+export interface LocateOptions {
+  /** Where CA certificates of private S3 endpoints are written for restic's --cacert. */
+  certDir: string;
+}
+
+/** The repository URL alone: the identity of a repository, safe to store and to show. */
+export function repositoryUrl(target: Target, owner: Owner): string {
+  switch (target.kind) {
+    case 'local':
+      return join(target.path, owner);
+    case 's3':
+      return `s3:${target.endpoint}/${[target.bucket, target.prefix, owner].filter(Boolean).join('/')}`;
+    case 'ftp':
+      return `rclone:${FTP_REMOTE.toLowerCase()}:${[target.baseDir, owner].filter(Boolean).join('/')}`;
+  }
+}
+
+export async function locate(target: Target, owner: Owner, opts: LocateOptions): Promise<Location> {
+  const url = repositoryUrl(target, owner);
+  switch (target.kind) {
+    case 'local':
+      return { url };
+    case 's3': {
+      const location: Location = {
+        url,
+        env: {
+          AWS_ACCESS_KEY_ID: target.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: target.secretAccessKey,
+          ...(target.region ? { AWS_DEFAULT_REGION: target.region } : {}),
+        },
+        options: target.pathStyle ? { 's3.bucket-lookup': 'path' } : {},
+      };
+      if (target.caCert) location.caCertFile = await writeCaCert(target.caCert, opts.certDir);
+      return location;
+    }
+    case 'ftp': {
+      const prefix = `RCLONE_CONFIG_${FTP_REMOTE}_`;
+      return {
+        url,
+        env: {
+          ...RCLONE_TIMEOUTS,
+          [`${prefix}TYPE`]: 'ftp',
+          [`${prefix}HOST`]: target.host,
+          [`${prefix}PORT`]: String(target.port),
+          [`${prefix}USER`]: target.user,
+          [`${prefix}PASS`]: rcloneObscure(target.password),
+          [`${prefix}CONCURRENCY`]: String(target.connections),
+          ...(target.explicitTls ? { [`${prefix}EXPLICIT_TLS`]: 'true' } : {}),
+        },
+        options: { 'rclone.connections': String(target.connections) },
+        secrets: [target.password],
+      };
+    }
+  }
+}
+
+/** CA certificates are public; named by content so a changed certificate gets a new file. */
+async function writeCaCert(pem: string, dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  const file = join(dir, `${createHash('sha256').update(pem).digest('hex').slice(0, 16)}.pem`);
+  await writeFile(file, pem, { mode: 0o644 });
+  return file;
+}
