@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+/**
+ * hostvault's command line. Until the service lands, `demo` shows the engine end to end on this
+ * machine: a small hosting layout backed up, changed, and restored from a real restic repository.
+ */
+import { loadConfig } from './config.js';
+import { runDemo } from './demo/engine-demo.js';
+import { openApp } from './app.js';
+import { targetSchema } from './target/schema.js';
+import { ownerSchema } from './target/schema.js';
+
+const USAGE = `usage: hostvault <command>
+
+commands:
+  demo [--dir DIR]            back up and restore a demo hosting layout with real restic
+  key export <owner> [--target-dir DIR]
+                              print the key file of <owner>'s repository on the local target
+  version                     print the versions of hostvault and restic
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const config = loadConfig();
+  switch (command) {
+    case 'demo':
+      await runDemo(config, { dir: option(rest, '--dir') });
+      return 0;
+    case 'key': {
+      if (rest[0] !== 'export' || !rest[1]) break;
+      const owner = ownerSchema.safeParse(rest[1]);
+      if (!owner.success) {
+        console.error(`hostvault: ${owner.error.issues[0]?.message}`);
+        return 2;
+      }
+      const app = await openApp(config);
+      try {
+        const target = targetSchema.parse({
+          kind: 'local',
+          path: option(rest, '--target-dir') ?? config.localRepositoryDir,
+        });
+        const { url, keyFile } = await app.repositories.exportKey(target, owner.data);
+        console.error(`# key of ${url}; open with: restic -r ${url} --password-file <this file>`);
+        process.stdout.write(keyFile);
+      } finally {
+        await app.close();
+      }
+      return 0;
+    }
+    case 'version': {
+      const app = await openApp(config);
+      console.log(`hostvault 0.1.0, ${app.restic.version.text}`);
+      await app.close();
+      return 0;
+    }
+  }
+  process.stderr.write(USAGE);
+  return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+}
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i === -1 ? undefined : args[i + 1];
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`hostvault: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

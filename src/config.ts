@@ -1,0 +1,25 @@
+/**
+ * The service's settings: documented defaults that environment variables override. A config file
+ * joins them when the service grows one.
+ */
+import { join, resolve } from 'node:path';
+
+export interface Config {
+  /** Store, cache, certificates and local repositories live here. */
+  dataDir: string;
+  /** The master key that seals every repository password; kept apart from the store. */
+  keyFile: string;
+  /** Default local target directory for repositories. */
+  localRepositoryDir: string;
+  resticBinary: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = resolve(env.HOSTVAULT_DATA_DIR ?? '/var/lib/hostvault');
+  return {
+    dataDir,
+    keyFile: resolve(env.HOSTVAULT_KEY_FILE ?? '/etc/hostvault/master.key'),
+    localRepositoryDir: resolve(env.HOSTVAULT_LOCAL_REPOSITORIES ?? join(dataDir, 'repositories')),
+    resticBinary: env.HOSTVAULT_RESTIC ?? 'restic',
+  };
+}
