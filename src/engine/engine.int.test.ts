@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { processesMentioning } from '../../test/support/expect.js';
 import { roundTrip } from '../../test/support/roundtrip.js';
 import { EngineError, Restic, type RepositoryLocation } from './index.js';
 import { randomBytes } from 'node:crypto';
@@ -23,12 +24,6 @@ after(async () => {
 
 function repoAt(name: string): RepositoryLocation {
   return { url: join(work, name), password: `pw-${randomBytes(16).toString('hex')}` };
-}
-
-/** Processes whose command line mentions `needle` (restic or rclone left behind). */
-function processesMentioning(needle: string): string[] {
-  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.includes(needle) && !l.includes('ps -eo'));
 }
 
 describe('engine on a local directory', () => {

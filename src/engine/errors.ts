@@ -102,14 +102,14 @@ const RULES: Rule[] = [
       /no space left on device|ENOSPC|disk quota exceeded|\b552\b|\b452\b|insufficient storage|QuotaExceeded/i,
   },
   {
-    kind: 'no-repository',
-    pattern:
-      /Is there a repository at the following location\?|repository does not exist|unable to open config file|config: no such file/i,
-  },
-  {
     kind: 'unreachable',
     pattern:
       /connection refused|no such host|network is unreachable|no route to host|i\/o timeout|TLS handshake timeout|dial tcp|connection reset|couldn't connect|x509: certificate|certificate signed by unknown authority|server misbehaving|context deadline exceeded|EOF$/i,
+  },
+  {
+    kind: 'no-repository',
+    pattern:
+      /Is there a repository at the following location\?|repository does not exist|unable to open config file|config: no such file/i,
   },
   {
     kind: 'not-found',

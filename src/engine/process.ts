@@ -41,6 +41,11 @@ export interface SpawnResult {
 /** Time restic gets after SIGINT to remove its lock and exit before it is killed. */
 const GRACE_MS = 3000;
 const STDERR_KEEP = 200;
+const STALL_TOLERANCE_BYTES = 32 * 1024;
+// restic's backend retries re-read the pending pack file before every attempt, so a dead server
+// still shows as I/O; an interval with such a retry line does not count as progress.
+const BACKEND_RETRY = /returned error, retrying after/;
+const RETRY_WINDOW_MS = 3000;
 
 // setpriv makes the kernel send SIGINT to restic if this service dies, so a `kill -9` of the
 // service does not leave a restic process running against the repository.
@@ -64,6 +69,7 @@ export function runProcess(spec: SpawnSpec): Promise<SpawnResult> {
     let outputSeen = 0;
     let lastActivity = Date.now();
     let lastIo = -1;
+    let lastRetryAt = 0;
     const started = Date.now();
 
     const stdin = child.stdin!;
@@ -73,6 +79,7 @@ export function runProcess(spec: SpawnSpec): Promise<SpawnResult> {
 
     const onLine = (stream: 'stdout' | 'stderr') => (line: string) => {
       if (stream === 'stderr') {
+        if (BACKEND_RETRY.test(line)) lastRetryAt = Date.now();
         stderr.push(line);
         if (stderr.length > STDERR_KEEP) stderr.shift();
         spec.onText?.(line, stream);
@@ -123,12 +130,15 @@ export function runProcess(spec: SpawnSpec): Promise<SpawnResult> {
         if (!spec.stallMs || child.pid === undefined) return;
         const io = await readIoCounter(child.pid);
         // Output lines alone do not count: restic prints status lines on a timer even while it
-        // waits forever for a dead server. Real reads and writes beyond our pipes do.
+        // waits forever for a dead server. Its reads and writes beyond our pipes do; a few KiB of
+        // tolerance absorbs output written but not yet read when the counter is sampled.
         const activity = io === undefined ? outputSeen : io - outputSeen;
-        if (activity !== lastIo) {
+        if (lastIo < 0 || Math.abs(activity - lastIo) > STALL_TOLERANCE_BYTES) {
           lastIo = activity;
-          lastActivity = now;
-        } else if (now - lastActivity > spec.stallMs) {
+          // The retry line follows the re-read within moments; either order is one failed try.
+          if (now - lastRetryAt > RETRY_WINDOW_MS) lastActivity = now;
+        }
+        if (now - lastActivity > spec.stallMs) {
           stop('stall');
         }
       })();

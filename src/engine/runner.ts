@@ -132,8 +132,10 @@ export class Runner {
       args: [...this.globalArgs(repo), 'unlock'],
       env: this.env(repo),
       password: repo.password,
-      timeoutMs: 60_000,
-      stallMs: 30_000,
+      // Short: after a stall the target is likely still dead, and a lock left now is removed by
+      // the next run on this repository.
+      timeoutMs: 20_000,
+      stallMs: 10_000,
     }).catch(() => undefined);
   }
 }

@@ -49,7 +49,13 @@ export async function roundTrip(restic: Restic, repo: RepositoryLocation): Promi
     });
     assert.equal(second.summary.filesNew, 0);
     assert.equal(second.summary.filesChanged, 0);
-    assert.equal(second.summary.dataAdded, 0, 'an unchanged re-run adds no data');
+    // No file data at all; only directory metadata may be new, because restic also records the
+    // source's parent directories (/tmp here), whose mtime other processes change.
+    assert.equal(second.summary.dataBlobs, 0, 'an unchanged re-run adds no data');
+    assert.ok(
+      second.summary.dataAdded < 4096,
+      `only metadata added: ${second.summary.dataAdded} bytes`,
+    );
 
     const forgotten = await restic.forget(repo, { tags: ['schedule=s1'], keepLast: 1 });
     assert.deepEqual(

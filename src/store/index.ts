@@ -1,0 +1,4 @@
+export { openStore, DEFAULT_BUSY_TIMEOUT_MS, type Store, type StoreOptions } from './store.js';
+export { migrateToLatest, MigrationError } from './migrate.js';
+export { migrations } from './migrations/index.js';
+export type * from './schema.js';

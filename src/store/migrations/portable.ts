@@ -1,0 +1,17 @@
+import { SqliteAdapter, type CreateTableBuilder, type Kysely } from 'kysely';
+
+/**
+ * Adds an `id` integer primary key that the database generates and never reuses.
+ *
+ * SQLite needs AUTOINCREMENT to avoid handing a deleted row's id to the next row (job history
+ * refers to these ids); PostgreSQL spells the same thing as an identity column.
+ */
+export function withIdColumn<T extends string>(
+  db: Kysely<unknown>,
+  table: CreateTableBuilder<T, never>,
+): CreateTableBuilder<T, 'id'> {
+  if (db.getExecutor().adapter instanceof SqliteAdapter) {
+    return table.addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement());
+  }
+  return table.addColumn('id', 'integer', (col) => col.primaryKey().generatedByDefaultAsIdentity());
+}

@@ -1,0 +1,31 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Table types of the metadata store, as the code after the latest migration sees them.
+ * Migrations do not import these: each one must keep working on the schema it was written for.
+ */
+export interface Database {
+  repositories: RepositoriesTable;
+}
+
+export type TargetKind = 'local' | 's3' | 'ftp';
+
+/** One restic repository per (target, owner). */
+export interface RepositoriesTable {
+  id: Generated<number>;
+  /** The restic repository location, e.g. `/var/lib/hostvault/repos/c42` or `s3:https://…/c42`. */
+  url: string;
+  /** A customer id, or the literal 'server' for server-wide backups. */
+  owner: string;
+  target_kind: TargetKind;
+  /** The repository password sealed by the Keyring, with the url as context. */
+  password_sealed: string;
+  /** ISO 8601 timestamps in UTC. */
+  created_at: string;
+  /** Set once `restic init` succeeded (or an existing repository opened with the password). */
+  initialized_at: string | null;
+}
+
+export type Repository = Selectable<RepositoriesTable>;
+export type NewRepository = Insertable<RepositoriesTable>;
+export type RepositoryUpdate = Updateable<RepositoriesTable>;

@@ -1,0 +1,83 @@
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely } from 'kysely';
+import { StoreSqliteDialect } from './dialect.js';
+import { migrateToLatest } from './migrate.js';
+import { migrations } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type StoreOptions = ({ file: string } | { memory: true }) & {
+  /** How long a statement waits for another connection's lock before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+};
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  /** The database file's absolute path, or ':memory:'. */
+  readonly location: string;
+  /** Closes the database; later calls do nothing. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Opens (creating if needed) the metadata store and applies pending migrations before returning.
+ *
+ * Asynchronous because Kysely's Migrator is; nothing may use the store before its schema is
+ * current, so there is no way to get a Store that has not been migrated.
+ */
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  const location = 'memory' in opts ? ':memory:' : resolve(opts.file);
+  const sqlite = openSqlite(location, opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+  const db = new Kysely<Database>({ dialect: new StoreSqliteDialect({ database: sqlite }) });
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await db.destroy();
+  };
+  try {
+    await migrateToLatest(db, migrations);
+  } catch (error) {
+    await close();
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot open store ${location}: ${message}`, { cause: error });
+  }
+  return { db, location, close };
+}
+
+function openSqlite(location: string, busyTimeoutMs: number): BetterSqlite3.Database {
+  let sqlite: BetterSqlite3.Database | undefined;
+  try {
+    if (location !== ':memory:') createPrivateFile(location);
+    sqlite = new BetterSqlite3(location, { timeout: busyTimeoutMs });
+    // WAL lets readers (API, history pages) proceed while a worker writes progress.
+    sqlite.pragma('journal_mode = WAL');
+    // WAL's default NORMAL may lose the last commits on power failure. A lost row could be the
+    // only copy of a repository's password, written just before `restic init`, so pay for FULL.
+    sqlite.pragma('synchronous = FULL');
+    // SQLite leaves foreign keys off unless asked, per connection.
+    sqlite.pragma('foreign_keys = ON');
+    return sqlite;
+  } catch (error) {
+    sqlite?.close();
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot open store ${location}: ${message}`, { cause: error });
+  }
+}
+
+/**
+ * The store holds customer metadata and sealed secrets: create it (and a missing data directory)
+ * for root's eyes only. SQLite gives its -wal and -shm files the database file's mode. An
+ * existing file or directory keeps whatever mode the operator chose.
+ */
+function createPrivateFile(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
