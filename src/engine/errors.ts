@@ -1,3 +1,5 @@
+import type { BackupSummary } from './types.js';
+
 /**
  * restic's failures, classified into the few kinds a hosting customer can act on. restic 0.14
  * signals most conditions only in stderr text (exit codes for them arrive in 0.17), so the
@@ -62,7 +64,8 @@ export class EngineError extends Error {
 /** Raised for exit code 3: the snapshot exists, but it lacks the files listed. */
 export class PartialBackupError extends EngineError {
   constructor(
-    readonly snapshotId: string | undefined,
+    /** The snapshot that was saved without the unreadable files. */
+    readonly summary: BackupSummary,
     readonly unreadable: string[],
     detail: string,
   ) {

@@ -69,7 +69,7 @@ export async function backup(
     );
   }
   if (result.exitCode === 3) {
-    throw new PartialBackupError(summary.snapshotId, unreadable, cleanDetail(result.stderr));
+    throw new PartialBackupError(summary, unreadable, cleanDetail(result.stderr));
   }
   return { summary, unreadable };
 }

@@ -1,0 +1,148 @@
+/**
+ * One backup run: a customer's scope collected into paths (databases dumped first), saved as one
+ * snapshot with an explicit parent, then the schedule's retention applied.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import {
+  PartialBackupError,
+  type BackupProgress,
+  type BackupSummary,
+  type Restic,
+} from '../engine/index.js';
+import type { Customer } from '../inventory/schema.js';
+import type { RepositoryService } from '../repository/repository-service.js';
+import { contentsOf, tag, tagsFor, type Content, type Scope } from '../scope/scope.js';
+import type { Target } from '../target/schema.js';
+import { allPaths, collectRoots, databaseStagingDir, type Roots } from './collect.js';
+
+/** Dumps databases into a directory; the database module provides the real one. */
+export interface DatabaseDumper {
+  dump(opts: {
+    databases: string[];
+    stagingDir: string;
+    signal?: AbortSignal;
+    onLog?: (line: string) => void;
+  }): Promise<void>;
+}
+
+export interface BackupRequest {
+  customer: Customer;
+  /** The schedule's id: tags the snapshot, finds its parent, scopes its retention. */
+  schedule: string | number;
+  scope: Scope;
+  target: Target;
+  /** Snapshots this schedule keeps; absent or 0: keep all. */
+  retention?: number;
+  /** Whose repository: the customer's own, or the server-wide one. */
+  owner?: 'customer' | 'server';
+  signal?: AbortSignal;
+  onProgress?: (progress: BackupProgress) => void;
+  onLog?: (line: string) => void;
+}
+
+export interface BackupOutcome {
+  snapshotId: string;
+  parent?: string;
+  summary: BackupSummary;
+  contents: Content[];
+  roots: Roots;
+  forgotten: string[];
+  /** Files restic could not read; the snapshot exists without them. */
+  unreadable: string[];
+}
+
+export interface BackupServiceDeps {
+  restic: Restic;
+  repositories: RepositoryService;
+  databases: DatabaseDumper;
+  dataDir: string;
+}
+
+export class BackupService {
+  constructor(private readonly deps: BackupServiceDeps) {}
+
+  async run(request: BackupRequest): Promise<BackupOutcome> {
+    const { customer, schedule, scope, target } = request;
+    const owner = request.owner === 'server' ? 'server' : customer.id;
+    const staging = databaseStagingDir(this.deps.dataDir, customer.id, schedule);
+    const roots = collectRoots(customer, scope, staging);
+    const paths = allPaths(roots);
+    if (paths.length === 0) {
+      throw new Error(`Nothing to back up: ${customer.name} has no data in this scope.`);
+    }
+    const log = request.onLog ?? (() => undefined);
+    try {
+      if (roots.db) {
+        await mkdir(staging, { recursive: true, mode: 0o700 });
+        log(`Dumping ${customer.databases.length} database(s): ${customer.databases.join(', ')}`);
+        await this.deps.databases.dump({
+          databases: customer.databases,
+          stagingDir: staging,
+          signal: request.signal,
+          onLog: log,
+        });
+      }
+      const tags = tagsFor({ customer: customer.id, schedule, scope });
+      return await this.deps.repositories.withRepository(target, owner, async (repo) => {
+        const parent = await this.latest(repo.location, schedule, customer.id, request.signal);
+        if (parent)
+          log(`Parent snapshot ${parent.slice(0, 8)}: unchanged files are not read again`);
+        const result = await this.deps.restic
+          .backup(repo.location, {
+            paths,
+            tags,
+            parent,
+            signal: request.signal,
+            onProgress: request.onProgress,
+            onLog: log,
+          })
+          .catch((error: unknown) => {
+            // Exit 3: the snapshot was saved without some unreadable files. It still counts as
+            // this schedule's latest, so retention applies; the job reports the files.
+            if (error instanceof PartialBackupError)
+              return { summary: error.summary, unreadable: error.unreadable };
+            throw error;
+          });
+        const snapshotId = result.summary.snapshotId;
+        let forgotten: string[] = [];
+        if (request.retention && request.retention > 0) {
+          const outcome = await this.deps.restic.forget(repo.location, {
+            tags: [tag.customer(customer.id), tag.schedule(schedule)],
+            keepLast: request.retention,
+            signal: request.signal,
+            onLog: log,
+          });
+          forgotten = outcome.removed;
+          if (forgotten.length)
+            log(`Retention: forgot ${forgotten.length} snapshot(s) beyond ${request.retention}`);
+        }
+        return {
+          snapshotId,
+          parent,
+          summary: result.summary,
+          contents: contentsOf(tags),
+          roots,
+          forgotten,
+          unreadable: result.unreadable,
+        };
+      });
+    } finally {
+      // Dumps hold customer data outside the customer's areas: never leave them behind.
+      if (roots.db) await rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** The schedule's newest snapshot, given to restic as the explicit parent. */
+  private async latest(
+    repo: Parameters<Restic['snapshots']>[0],
+    schedule: string | number,
+    customerId: string,
+    signal?: AbortSignal,
+  ) {
+    const list = await this.deps.restic.snapshots(repo, {
+      tags: [tag.customer(customerId), tag.schedule(schedule)],
+      signal,
+    });
+    return list.sort((a, b) => a.time.localeCompare(b.time)).at(-1)?.id;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The hosting inventory: what each customer owns on this server. A hosting panel syncs it by
+ * importing a YAML or JSON document of this shape; the CLI and the admin API edit it.
+ */
+import { isAbsolute, normalize } from 'node:path';
+import { z } from 'zod';
+
+export const FREQUENCIES = ['hourly', 'daily', 'weekly', 'monthly'] as const;
+export type Frequency = (typeof FREQUENCIES)[number];
+
+/** An absolute, normalized server path; existence is checked by the inventory service. */
+export const serverPath = z
+  .string()
+  .min(1, 'Enter a path.')
+  .max(4096, 'The path is too long.')
+  .refine((p) => !p.includes('\0'), 'The path contains a NUL character.')
+  .refine((p) => isAbsolute(p), 'The path must be absolute (start with /).')
+  .refine((p) => !p.split('/').includes('..'), 'The path must not contain "..".')
+  .transform((p) => normalize(p).replace(/(.)\/+$/, '$1'));
+
+export const customerId = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'A customer id may contain only lower-case letters, digits, dashes and underscores (up to 63).',
+  )
+  .refine((id) => id !== 'server', '"server" is reserved for server-wide backups.');
+
+/** MariaDB database names as hosting panels make them (letters, digits, underscore). */
+export const databaseName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9_]{1,64}$/,
+    'A database name may contain only letters, digits and underscores (up to 64).',
+  );
+
+export const packageSchema = z.object({
+  id: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9_-]{0,62}$/,
+      'A package id may contain only lower-case letters, digits, dashes and underscores.',
+    ),
+  name: z.string().min(1).max(100),
+  /** Frequencies customers of this package may choose. */
+  frequencies: z.array(z.enum(FREQUENCIES)).min(1, 'Allow at least one frequency.'),
+  /** Most snapshots one schedule may keep; 0 = unlimited. */
+  maxRetention: z.number().int().min(0).max(10_000),
+  /** Most schedules a customer may have; 0 = unlimited. */
+  maxSchedules: z.number().int().min(0).max(1_000),
+  /** Backup storage quota in bytes over all of the customer's repositories; absent = none. */
+  storageQuotaBytes: z.number().int().positive().optional(),
+});
+
+export const mailboxSchema = z.object({
+  address: z.string().email('Enter a valid e-mail address.').max(320),
+  maildir: serverPath,
+  sieveDir: serverPath.optional(),
+});
+
+export const customerSchema = z.object({
+  id: customerId,
+  name: z.string().min(1).max(200),
+  /** The Linux account that owns the customer's files. */
+  linuxUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'Enter a valid Linux user name.'),
+  uid: z.number().int().min(0).max(4_294_967_294),
+  gid: z.number().int().min(0).max(4_294_967_294),
+  packageId: z.string().min(1),
+  webRoot: serverPath,
+  databases: z.array(databaseName).default([]),
+  mailboxes: z.array(mailboxSchema).default([]),
+  /** Certificate and key files (PEM). */
+  sslFiles: z.array(serverPath).default([]),
+  /** Nginx vhosts, PHP-FPM pools and similar files that belong to this customer. */
+  configFiles: z.array(serverPath).default([]),
+});
+
+export const inventorySchema = z.object({
+  packages: z.array(packageSchema).default([]),
+  customers: z.array(customerSchema).default([]),
+});
+
+export type Package = z.infer<typeof packageSchema>;
+export type Mailbox = z.infer<typeof mailboxSchema>;
+export type Customer = z.infer<typeof customerSchema>;
+export type Inventory = z.infer<typeof inventorySchema>;
