@@ -1,4 +1,9 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { JobsTable, SchedulesTable, SnapshotsTable } from './schema-control.js';
+import type { CustomersTable, PackagesTable } from './schema-inventory.js';
+
+export type * from './schema-control.js';
+export type * from './schema-inventory.js';
 
 /**
  * Table types of the metadata store, as the code after the latest migration sees them.
@@ -6,6 +11,11 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
  */
 export interface Database {
   repositories: RepositoriesTable;
+  packages: PackagesTable;
+  customers: CustomersTable;
+  schedules: SchedulesTable;
+  jobs: JobsTable;
+  snapshots: SnapshotsTable;
 }
 
 export type TargetKind = 'local' | 's3' | 'ftp';

@@ -1,5 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-repositories.js';
+import * as m0002 from './0002-inventory.js';
+import * as m0003 from './0003-control-plane.js';
 
 /**
  * Every migration, listed by hand rather than found by scanning the folder, so that a bundled
@@ -7,4 +9,6 @@ import * as m0001 from './0001-repositories.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-repositories': m0001,
+  '0002-inventory': m0002,
+  '0003-control-plane': m0003,
 };

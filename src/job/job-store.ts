@@ -1,0 +1,273 @@
+/**
+ * Jobs as rows: the state machine Pending → Running → Successful | Failed | Canceled, with
+ * progress, an execution log and an error in plain words. Every read the History tab and the
+ * banner make is one indexed query.
+ */
+import { sql } from 'kysely';
+import type { JobRow, JobStatus, JobType, Store } from '../store/index.js';
+
+export interface JobProgress {
+  percent: number;
+  bytesDone: number;
+  bytesTotal: number;
+  filesDone: number;
+  filesTotal: number;
+  currentFile?: string;
+  etaSeconds?: number;
+}
+
+export interface NewJob {
+  type: JobType;
+  trigger: 'schedule' | 'manual' | 'system';
+  scheduleId?: number | null;
+  customerId?: string | null;
+  scheduleName?: string | null;
+  scope?: string | null;
+  params?: unknown;
+}
+
+export interface JobFilter {
+  customerId?: string;
+  scheduleId?: number;
+  status?: JobStatus;
+  type?: JobType;
+  offset?: number;
+  limit?: number;
+}
+
+/** The columns a list shows: never the log, which may be long. */
+const SUMMARY_COLUMNS = [
+  'id',
+  'type',
+  'status',
+  'schedule_id',
+  'customer_id',
+  'schedule_name',
+  'scope',
+  'trigger',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'progress',
+  'error',
+  'snapshot_id',
+  'bytes_added',
+  'bytes_processed',
+] as const;
+
+export type JobSummary = Pick<JobRow, (typeof SUMMARY_COLUMNS)[number]>;
+
+export const ACTIVE: JobStatus[] = ['pending', 'running'];
+export const FINISHED: JobStatus[] = ['successful', 'failed', 'canceled'];
+
+export class JobStore {
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private get db() {
+    return this.store.db;
+  }
+
+  /**
+   * Creates a job unless its schedule already has one pending or running; the check and the insert
+   * are one transaction, so a hundred "Run now" clicks make exactly one job.
+   */
+  async create(
+    job: NewJob,
+  ): Promise<{ created: true; id: number } | { created: false; existingId: number }> {
+    return this.db.transaction().execute(async (trx) => {
+      if (job.scheduleId != null) {
+        const existing = await trx
+          .selectFrom('jobs')
+          .select('id')
+          .where('schedule_id', '=', job.scheduleId)
+          .where('status', 'in', ACTIVE)
+          .executeTakeFirst();
+        if (existing) return { created: false as const, existingId: existing.id };
+      }
+      const row = await trx
+        .insertInto('jobs')
+        .values({
+          type: job.type,
+          status: 'pending',
+          trigger: job.trigger,
+          schedule_id: job.scheduleId ?? null,
+          customer_id: job.customerId ?? null,
+          schedule_name: job.scheduleName ?? null,
+          scope: job.scope ?? null,
+          params: job.params === undefined ? null : JSON.stringify(job.params),
+          created_at: this.now().toISOString(),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return { created: true as const, id: row.id };
+    });
+  }
+
+  get(id: number): Promise<JobRow | undefined> {
+    return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /**
+   * The next pending job to start, shared fairly: the customer with the fewest running jobs goes
+   * first, then the oldest job. Marks it running in the same transaction.
+   */
+  async claimNext(): Promise<JobRow | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const candidate = await trx
+        .selectFrom('jobs as j')
+        .select('j.id')
+        .where('j.status', '=', 'pending')
+        .orderBy(
+          (eb) =>
+            eb
+              .selectFrom('jobs as r')
+              .select(eb.fn.countAll().as('n'))
+              .where('r.status', '=', 'running')
+              .whereRef('r.customer_id', 'is', 'j.customer_id'),
+          'asc',
+        )
+        .orderBy('j.id', 'asc')
+        .limit(1)
+        .executeTakeFirst();
+      if (!candidate) return undefined;
+      const stamp = this.now().toISOString();
+      await trx
+        .updateTable('jobs')
+        .set({ status: 'running', started_at: stamp })
+        .where('id', '=', candidate.id)
+        .execute();
+      return trx.selectFrom('jobs').selectAll().where('id', '=', candidate.id).executeTakeFirst();
+    });
+  }
+
+  async saveProgress(id: number, progress: JobProgress, logAppend?: string): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        progress: JSON.stringify(progress),
+        ...(logAppend ? { log: sql<string>`coalesce(${eb.ref('log')}, '') || ${logAppend}` } : {}),
+      }))
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .execute();
+  }
+
+  async finish(
+    id: number,
+    outcome: {
+      status: 'successful' | 'failed' | 'canceled';
+      error?: string | null;
+      snapshotId?: string | null;
+      bytesAdded?: number | null;
+      bytesProcessed?: number | null;
+      stats?: unknown;
+      logAppend?: string;
+    },
+  ): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        status: outcome.status,
+        finished_at: this.now().toISOString(),
+        error: outcome.error ?? null,
+        snapshot_id: outcome.snapshotId ?? null,
+        bytes_added: outcome.bytesAdded ?? null,
+        bytes_processed: outcome.bytesProcessed ?? null,
+        stats: outcome.stats === undefined ? null : JSON.stringify(outcome.stats),
+        ...(outcome.logAppend
+          ? { log: sql<string>`coalesce(${eb.ref('log')}, '') || ${outcome.logAppend}` }
+          : {}),
+      }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Cancels a pending job outright; a running one is left to its worker, which is told. */
+  async cancelPending(id: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('jobs')
+      .set({
+        status: 'canceled',
+        finished_at: this.now().toISOString(),
+        error: 'Canceled before it started.',
+      })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  list(filter: JobFilter = {}): Promise<JobSummary[]> {
+    let query = this.db.selectFrom('jobs').select(SUMMARY_COLUMNS);
+    if (filter.customerId !== undefined) query = query.where('customer_id', '=', filter.customerId);
+    if (filter.scheduleId !== undefined) query = query.where('schedule_id', '=', filter.scheduleId);
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+    return query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .offset(filter.offset ?? 0)
+      .limit(Math.min(filter.limit ?? 50, 500))
+      .execute();
+  }
+
+  async count(filter: Omit<JobFilter, 'offset' | 'limit'> = {}): Promise<number> {
+    let query = this.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n'));
+    if (filter.customerId !== undefined) query = query.where('customer_id', '=', filter.customerId);
+    if (filter.scheduleId !== undefined) query = query.where('schedule_id', '=', filter.scheduleId);
+    if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+    if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+    return Number((await query.executeTakeFirstOrThrow()).n);
+  }
+
+  /** Running and pending jobs, for the banner. */
+  active(customerId?: string): Promise<JobSummary[]> {
+    let query = this.db.selectFrom('jobs').select(SUMMARY_COLUMNS).where('status', 'in', ACTIVE);
+    if (customerId !== undefined) query = query.where('customer_id', '=', customerId);
+    return query.orderBy('id', 'asc').execute();
+  }
+
+  /** "Delete old entries": finished jobs older than `days`; never a pending or running one. */
+  async deleteOld(days: number, customerId?: string, dryRun = false): Promise<number> {
+    const cutoff = new Date(this.now().getTime() - days * 86_400_000).toISOString();
+    if (dryRun) {
+      let q = this.db
+        .selectFrom('jobs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', 'in', FINISHED)
+        .where('created_at', '<', cutoff);
+      if (customerId !== undefined) q = q.where('customer_id', '=', customerId);
+      return Number((await q.executeTakeFirstOrThrow()).n);
+    }
+    let query = this.db
+      .deleteFrom('jobs')
+      .where('status', 'in', FINISHED)
+      .where('created_at', '<', cutoff);
+    if (customerId !== undefined) query = query.where('customer_id', '=', customerId);
+    const result = await query.executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** After a crash: whatever was running did not finish. Returns the jobs it marked. */
+  async markInterrupted(): Promise<JobRow[]> {
+    const running = await this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('status', '=', 'running')
+      .execute();
+    if (running.length === 0) return [];
+    await this.db
+      .updateTable('jobs')
+      .set({
+        status: 'failed',
+        finished_at: this.now().toISOString(),
+        error: 'Interrupted: the service stopped while this job was running.',
+      })
+      .where('status', '=', 'running')
+      .execute();
+    return running;
+  }
+}

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openStore, type Store } from '../store/index.js';
+import { JobStore } from './job-store.js';
+import { Worker, type JobHandler } from './worker.js';
+
+let store: Store;
+let jobs: JobStore;
+let clock: Date;
+
+beforeEach(async () => {
+  store = await openStore({ memory: true });
+  clock = new Date('2026-11-28T03:00:00Z');
+  jobs = new JobStore(store, () => clock);
+});
+afterEach(async () => {
+  await store.close();
+});
+
+describe('job store', () => {
+  test('a hundred "Run now" clicks on one schedule make exactly one job', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        jobs.create({ type: 'backup', trigger: 'manual', scheduleId: 7, customerId: 'alice' }),
+      ),
+    );
+    assert.equal(results.filter((r) => r.created).length, 1);
+    assert.equal(await jobs.count({ scheduleId: 7 }), 1);
+    const created = results.find((r) => r.created);
+    assert.ok(results.every((r) => r.created || r.existingId === (created as { id: number }).id));
+  });
+
+  test('the next job goes to the customer with the fewest running jobs', async () => {
+    await jobs.create({ type: 'backup', trigger: 'manual', customerId: 'alice', scheduleId: 1 });
+    await jobs.create({ type: 'backup', trigger: 'manual', customerId: 'alice', scheduleId: 2 });
+    await jobs.create({ type: 'backup', trigger: 'manual', customerId: 'bob', scheduleId: 3 });
+    const first = await jobs.claimNext();
+    const second = await jobs.claimNext();
+    assert.equal(first?.customer_id, 'alice');
+    assert.equal(second?.customer_id, 'bob', "bob goes before alice's second job");
+    assert.equal(second?.status, 'running');
+  });
+
+  test('"Delete old entries" removes finished jobs older than 30 days, never an active one', async () => {
+    const old = await jobs.create({ type: 'backup', trigger: 'manual', customerId: 'alice' });
+    const oldPending = await jobs.create({
+      type: 'backup',
+      trigger: 'manual',
+      customerId: 'alice',
+    });
+    assert.ok(old.created && oldPending.created);
+    await jobs.finish(old.id, { status: 'successful' });
+    clock = new Date('2027-01-15T03:00:00Z');
+    const recent = await jobs.create({ type: 'backup', trigger: 'manual', customerId: 'alice' });
+    assert.ok(recent.created);
+    await jobs.finish(recent.id, { status: 'failed', error: 'x' });
+    assert.equal(await jobs.deleteOld(30, 'alice', true), 1);
+    assert.equal(await jobs.deleteOld(30, 'bob'), 0, "only the asking customer's entries");
+    assert.equal(await jobs.deleteOld(30, 'alice'), 1);
+    assert.equal(await jobs.get(old.id), undefined);
+    assert.equal((await jobs.get(oldPending.id))?.status, 'pending');
+    assert.equal((await jobs.get(recent.id))?.status, 'failed');
+  });
+
+  test('after a crash, running jobs are marked interrupted', async () => {
+    const a = await jobs.create({ type: 'backup', trigger: 'manual', customerId: 'alice' });
+    await jobs.claimNext();
+    const marked = await jobs.markInterrupted();
+    assert.ok(a.created);
+    assert.deepEqual(
+      marked.map((j) => j.id),
+      [a.id],
+    );
+    const row = await jobs.get(a.id);
+    assert.equal(row?.status, 'failed');
+    assert.match(row?.error ?? '', /Interrupted: the service stopped/);
+  });
+});
+
+describe('worker', () => {
+  test('runs jobs up to the concurrency limit, records progress, log and outcome', async () => {
+    let concurrent = 0;
+    let peak = 0;
+    const backup: JobHandler = async (job, ctx) => {
+      concurrent++;
+      peak = Math.max(peak, concurrent);
+      ctx.log(`working on ${job.id}`);
+      ctx.progress({ percent: 50, bytesDone: 5, bytesTotal: 10, filesDone: 1, filesTotal: 2 });
+      await sleep(60);
+      concurrent--;
+      if (job.schedule_id === 3) throw new Error('The backup target could not be reached.');
+      return { snapshotId: `snap${job.id}`, bytesAdded: 123 };
+    };
+    const worker = new Worker({
+      jobs,
+      handlers: { backup },
+      concurrency: 2,
+      flushIntervalMs: 10,
+      pollIntervalMs: 20,
+    });
+    for (let i = 1; i <= 4; i++)
+      await jobs.create({
+        type: 'backup',
+        trigger: 'schedule',
+        scheduleId: i,
+        customerId: `c${i}`,
+      });
+    worker.start();
+    await sleep(30);
+    const midway = await jobs.active();
+    assert.ok(
+      midway.some((j) => j.status === 'running' && j.progress?.includes('"percent":50')),
+      'progress is visible while running',
+    );
+    await worker.idle();
+    await worker.stop();
+    assert.equal(peak, 2);
+    const done = await jobs.list();
+    assert.equal(done.length, 4);
+    const failed = done.find((j) => j.schedule_id === 3);
+    assert.equal(failed?.status, 'failed');
+    assert.equal(failed?.error, 'The backup target could not be reached.');
+    const ok = await jobs.get(done.find((j) => j.schedule_id === 1)!.id);
+    assert.equal(ok?.status, 'successful');
+    assert.equal(ok?.snapshot_id, `snap${ok?.id}`);
+    assert.match(
+      ok?.log ?? '',
+      /Backup started\n.*working on \d+\n.*Backup finished successfully/s,
+    );
+  });
+
+  test('cancel: a pending job at once, a running one through its signal', async () => {
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const backup: JobHandler = (_job, ctx) =>
+      new Promise((_resolve, reject) => {
+        started();
+        ctx.signal.addEventListener('abort', () => reject(new Error('aborted')));
+      });
+    const worker = new Worker({
+      jobs,
+      handlers: { backup },
+      concurrency: 1,
+      flushIntervalMs: 10,
+      pollIntervalMs: 20,
+    });
+    const a = await jobs.create({
+      type: 'backup',
+      trigger: 'manual',
+      scheduleId: 1,
+      customerId: 'alice',
+    });
+    const b = await jobs.create({
+      type: 'backup',
+      trigger: 'manual',
+      scheduleId: 2,
+      customerId: 'alice',
+    });
+    assert.ok(a.created && b.created);
+    worker.start();
+    await running;
+    assert.equal(await worker.cancel(b.id), 'canceled');
+    assert.equal(await worker.cancel(a.id), 'canceling');
+    await worker.idle();
+    await worker.stop();
+    assert.equal((await jobs.get(a.id))?.status, 'canceled');
+    assert.equal((await jobs.get(b.id))?.status, 'canceled');
+    assert.equal(await worker.cancel(a.id), 'not-active');
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * Runs jobs: claims pending ones up to a global concurrency limit, hands each to the handler for
+ * its type, persists progress and log at least every second, and records the outcome in words a
+ * customer understands.
+ */
+import { EngineError } from '../engine/index.js';
+import type { JobRow, JobType } from '../store/index.js';
+import type { JobProgress, JobStore } from './job-store.js';
+
+export interface JobContext {
+  signal: AbortSignal;
+  progress(progress: JobProgress): void;
+  log(line: string): void;
+}
+
+export interface JobResult {
+  snapshotId?: string;
+  bytesAdded?: number;
+  bytesProcessed?: number;
+  stats?: unknown;
+}
+
+export type JobHandler = (job: JobRow, ctx: JobContext) => Promise<JobResult>;
+
+export interface WorkerOptions {
+  jobs: JobStore;
+  handlers: Partial<Record<JobType, JobHandler>>;
+  /** Jobs running at once on this worker, over all customers. */
+  concurrency?: number;
+  /** How often progress and new log lines are written to the store. */
+  flushIntervalMs?: number;
+  /** How often the store is polled for jobs that another process created. */
+  pollIntervalMs?: number;
+  onFinished?: (job: JobRow, status: 'successful' | 'failed' | 'canceled', error?: string) => void;
+  now?: () => Date;
+}
+
+/** A job's log is for people; beyond this it is cut, so one noisy run cannot bloat the store. */
+const MAX_LOG_CHARS = 512 * 1024;
+
+export class Worker {
+  private readonly running = new Map<number, AbortController>();
+  private readonly tasks = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private pumping = false;
+  private again = false;
+  private stopped = true;
+  private readonly concurrency: number;
+  private readonly now: () => Date;
+
+  constructor(private readonly opts: WorkerOptions) {
+    this.concurrency = opts.concurrency ?? 2;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.notify(), this.opts.pollIntervalMs ?? 1000);
+    this.timer.unref();
+    this.notify();
+  }
+
+  /** Stops taking jobs and cancels the running ones; resolves when they have ended. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const controller of this.running.values()) controller.abort();
+    await Promise.allSettled([...this.tasks]);
+  }
+
+  /** Waits until no job is running (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.tasks.size > 0 || this.pumping)
+      await Promise.allSettled([...this.tasks, new Promise((r) => setTimeout(r, 10))]);
+  }
+
+  runningCount(): number {
+    return this.running.size;
+  }
+
+  /** Something may be waiting: look now rather than at the next poll. */
+  notify(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    void this.pump().finally(() => {
+      this.pumping = false;
+      if (this.again) {
+        this.again = false;
+        this.notify();
+      }
+    });
+  }
+
+  /** Cancels a job: a pending one at once, a running one through its abort signal. */
+  async cancel(jobId: number): Promise<'canceled' | 'canceling' | 'not-active'> {
+    if (await this.opts.jobs.cancelPending(jobId)) return 'canceled';
+    const controller = this.running.get(jobId);
+    if (controller) {
+      controller.abort();
+      return 'canceling';
+    }
+    return 'not-active';
+  }
+
+  private async pump(): Promise<void> {
+    while (!this.stopped && this.running.size < this.concurrency) {
+      const job = await this.opts.jobs.claimNext();
+      if (!job) return;
+      const task = this.execute(job).finally(() => {
+        this.tasks.delete(task);
+        this.notify();
+      });
+      this.tasks.add(task);
+    }
+  }
+
+  private async execute(job: JobRow): Promise<void> {
+    const controller = new AbortController();
+    this.running.set(job.id, controller);
+    let pendingLog = '';
+    let logSize = job.log?.length ?? 0;
+    let latest: JobProgress | undefined;
+    let dirty = false;
+    const log = (line: string) => {
+      if (logSize > MAX_LOG_CHARS) return;
+      const stamped = `${this.now().toISOString().slice(11, 19)} ${line}\n`;
+      logSize += stamped.length;
+      pendingLog += logSize > MAX_LOG_CHARS ? '… (log truncated)\n' : stamped;
+      dirty = true;
+    };
+    const flush = async () => {
+      if (!dirty) return;
+      dirty = false;
+      const append = pendingLog;
+      pendingLog = '';
+      await this.opts.jobs.saveProgress(job.id, latest ?? emptyProgress(), append || undefined);
+    };
+    const flusher = setInterval(
+      () => void flush().catch(() => undefined),
+      this.opts.flushIntervalMs ?? 1000,
+    );
+    let status: 'successful' | 'failed' | 'canceled' = 'failed';
+    let error: string | undefined;
+    try {
+      const handler = this.opts.handlers[job.type];
+      if (!handler) throw new Error(`No worker here runs ${job.type} jobs.`);
+      log(`${capitalize(job.type)} started`);
+      const result = await handler(job, {
+        signal: controller.signal,
+        log,
+        progress: (p) => {
+          latest = p;
+          dirty = true;
+        },
+      });
+      status = 'successful';
+      log(`${capitalize(job.type)} finished successfully`);
+      clearInterval(flusher);
+      await flush();
+      await this.opts.jobs.finish(job.id, {
+        status,
+        snapshotId: result.snapshotId,
+        bytesAdded: result.bytesAdded,
+        bytesProcessed: result.bytesProcessed,
+        stats: result.stats,
+        logAppend: pendingLog || undefined,
+      });
+    } catch (caught) {
+      status =
+        controller.signal.aborted || (caught instanceof EngineError && caught.kind === 'canceled')
+          ? 'canceled'
+          : 'failed';
+      error = status === 'canceled' ? 'The job was canceled.' : messageOf(caught);
+      if (caught instanceof EngineError && caught.detail) log(`restic said: ${caught.detail}`);
+      log(status === 'canceled' ? 'Canceled' : `Failed: ${error}`);
+      clearInterval(flusher);
+      await flush().catch(() => undefined);
+      await this.opts.jobs.finish(job.id, { status, error, logAppend: pendingLog || undefined });
+    } finally {
+      clearInterval(flusher);
+      this.running.delete(job.id);
+    }
+    this.opts.onFinished?.(job, status, error);
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function emptyProgress(): JobProgress {
+  return { percent: 0, bytesDone: 0, bytesTotal: 0, filesDone: 0, filesTotal: 0 };
+}

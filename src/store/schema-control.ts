@@ -1,0 +1,65 @@
+import type { Generated, Selectable } from 'kysely';
+
+/** Table types of schedules, jobs and snapshots (migration 0003). */
+export interface SchedulesTable {
+  id: Generated<number>;
+  owner_kind: 'customer' | 'server';
+  customer_id: string | null;
+  name: string;
+  scope: string;
+  frequency: string;
+  hour: number;
+  day: number | null;
+  retention: number;
+  target_kind: string;
+  target_sealed: string;
+  enabled: number;
+  next_run_at: string | null;
+  last_job_id: number | null;
+  last_status: string | null;
+  last_success_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type JobType = 'backup' | 'restore' | 'maintenance';
+export type JobStatus = 'pending' | 'running' | 'successful' | 'failed' | 'canceled';
+
+export interface JobsTable {
+  id: Generated<number>;
+  type: JobType;
+  status: JobStatus;
+  schedule_id: number | null;
+  customer_id: string | null;
+  schedule_name: string | null;
+  scope: string | null;
+  trigger: string;
+  params: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  progress: string | null;
+  log: string | null;
+  error: string | null;
+  snapshot_id: string | null;
+  bytes_added: number | null;
+  bytes_processed: number | null;
+  stats: string | null;
+}
+
+export interface SnapshotsTable {
+  id: string;
+  repository_id: number;
+  schedule_id: number | null;
+  customer_id: string;
+  time: string;
+  scope: string | null;
+  contents: string;
+  roots: string | null;
+  size: number | null;
+  tags: string;
+}
+
+export type ScheduleRow = Selectable<SchedulesTable>;
+export type JobRow = Selectable<JobsTable>;
+export type SnapshotRow = Selectable<SnapshotsTable>;
