@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { processesMentioning } from '../../test/support/expect.js';
+import { expectEngineError, processesMentioning } from '../../test/support/expect.js';
 import { roundTrip } from '../../test/support/roundtrip.js';
 import { EngineError, Restic, type RepositoryLocation } from './index.js';
 import { randomBytes } from 'node:crypto';
@@ -134,5 +134,36 @@ describe('engine on a local directory', () => {
     controller.abort();
     assert.equal(((await running) as EngineError).kind, 'canceled');
     assert.deepEqual(await restic.locks(repo), []);
+  });
+  test('a full local target disk is its own error, and the repository still checks clean', async () => {
+    const mount = await mkdtemp(join(tmpdir(), 'hv-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mount]);
+    try {
+      const repo = { url: join(mount, 'repo'), password: 'pw-full-disk-123' };
+      await restic.init(repo);
+      const small = join(work, 'small-data');
+      await mkdir(small, { recursive: true });
+      await writeFile(join(small, 'a'), randomBytes(1024 * 1024));
+      await restic.backup(repo, { paths: [small] });
+      const big = join(work, 'big-data');
+      await mkdir(big, { recursive: true });
+      for (let i = 0; i < 8; i++) await writeFile(join(big, `f${i}`), randomBytes(8 * 1024 * 1024));
+      const error = await expectEngineError(
+        () => restic.backup(repo, { paths: [big] }),
+        'no-space',
+        {
+          maxMs: 60_000,
+          url: repo.url,
+          message: /no space left/,
+        },
+      );
+      assert.doesNotMatch(error.message, /Fatal|goroutine/);
+      await restic.unlock(repo);
+      assert.equal((await restic.snapshots(repo)).length, 1, 'the earlier snapshot is still there');
+      await restic.check(repo);
+    } finally {
+      execFileSync('umount', ['-l', mount]);
+      await rm(mount, { recursive: true, force: true });
+    }
   });
 });
