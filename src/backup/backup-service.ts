@@ -31,6 +31,8 @@ export interface BackupRequest {
   schedule: string | number;
   scope: Scope;
   target: Target;
+  /** The schedule's latest snapshot, if the caller knows it; otherwise restic is asked. */
+  parent?: string;
   /** Snapshots this schedule keeps; absent or 0: keep all. */
   retention?: number;
   /** Whose repository: the customer's own, or the server-wide one. */
@@ -42,6 +44,9 @@ export interface BackupRequest {
 
 export interface BackupOutcome {
   snapshotId: string;
+  repositoryId: number;
+  /** The snapshot's time as restic recorded it. */
+  time: string;
   parent?: string;
   summary: BackupSummary;
   contents: Content[];
@@ -84,7 +89,13 @@ export class BackupService {
       }
       const tags = tagsFor({ customer: customer.id, schedule, scope });
       return await this.deps.repositories.withRepository(target, owner, async (repo) => {
-        const parent = await this.latest(repo.location, schedule, customer.id, request.signal);
+        // The caller usually knows the schedule's latest snapshot from the store; asking restic
+        // costs a repository open, which is a tenth of an unchanged re-run.
+        const parent =
+          request.parent ??
+          (await this.latest(repo.location, schedule, customer.id, request.signal));
+        // restic stamps a snapshot with the time its backup started: now, give or take a moment.
+        const time = new Date().toISOString();
         if (parent)
           log(`Parent snapshot ${parent.slice(0, 8)}: unchanged files are not read again`);
         const result = await this.deps.restic
@@ -118,6 +129,8 @@ export class BackupService {
         }
         return {
           snapshotId,
+          repositoryId: repo.id,
+          time,
           parent,
           summary: result.summary,
           contents: contentsOf(tags),

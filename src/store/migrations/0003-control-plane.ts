@@ -76,7 +76,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('snapshots')
-    .addColumn('id', 'text', (col) => col.primaryKey())
+    /** As restic reported it: a short id from a backup summary, a full one elsewhere. */
+    .addColumn('id', 'text', (col) => col.notNull())
     .addColumn('repository_id', 'integer', (col) => col.notNull())
     .addColumn('schedule_id', 'integer')
     .addColumn('customer_id', 'text', (col) => col.notNull())
@@ -87,6 +88,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('roots', 'text')
     .addColumn('size', 'integer')
     .addColumn('tags', 'text', (col) => col.notNull())
+    .addPrimaryKeyConstraint('snapshots_pk', ['repository_id', 'id'])
     .execute();
   await db.schema
     .createIndex('snapshots_schedule_idx')

@@ -1,0 +1,167 @@
+import { sql } from 'kysely';
+/**
+ * The worker's handler for backup jobs: resolves the schedule, its target and its customers,
+ * runs the backup, and records the snapshot for the Restore tab.
+ */
+import type { Customer } from '../inventory/schema.js';
+import type { JobHandler } from '../job/worker.js';
+import type { ScheduleService } from '../schedule/schedule-service.js';
+import type { Scope } from '../scope/scope.js';
+import type { Store } from '../store/index.js';
+import type { BackupOutcome, BackupService } from './backup-service.js';
+
+export interface BackupJobDeps {
+  store: Store;
+  schedules: ScheduleService;
+  backups: BackupService;
+  customers: {
+    getCustomer(id: string): Promise<Customer | undefined>;
+    listCustomers(): Promise<Customer[]>;
+  };
+}
+
+export function backupJobHandler(deps: BackupJobDeps): JobHandler {
+  return async (job, ctx) => {
+    if (job.schedule_id == null) throw new Error('This backup job has no schedule.');
+    const row = await deps.schedules
+      .getRow({ role: 'admin' }, job.schedule_id)
+      .catch(() => undefined);
+    if (!row) throw new Error('The schedule of this job was deleted.');
+    const target = deps.schedules.target(row);
+    const owner = row.owner_kind === 'server' ? 'server' : 'customer';
+    const customers = row.customer_id
+      ? [await deps.customers.getCustomer(row.customer_id)].filter((c): c is Customer => !!c)
+      : await deps.customers.listCustomers();
+    if (customers.length === 0) throw new Error('The customer of this schedule no longer exists.');
+
+    let bytesAdded = 0;
+    let bytesProcessed = 0;
+    const outcomes: BackupOutcome[] = [];
+    let status = 'failed';
+    try {
+      for (const [index, customer] of customers.entries()) {
+        if (customers.length > 1)
+          ctx.log(`Customer ${customer.id} (${index + 1} of ${customers.length})`);
+        const parent = await latestSnapshot(deps.store, row.id, customer.id);
+        const outcome = await deps.backups.run({
+          customer,
+          schedule: row.id,
+          scope: row.scope as Scope,
+          target,
+          owner,
+          parent,
+          retention: row.retention,
+          signal: ctx.signal,
+          onLog: ctx.log,
+          onProgress: (p) => {
+            const share = 1 / customers.length;
+            ctx.progress({
+              percent: Math.min(
+                100,
+                Math.round((index * share + p.percentDone * share) * 1000) / 10,
+              ),
+              bytesDone: p.bytesDone,
+              bytesTotal: p.totalBytes,
+              filesDone: p.filesDone,
+              filesTotal: p.totalFiles,
+              currentFile: p.currentFiles[0],
+              etaSeconds: p.secondsRemaining,
+            });
+          },
+        });
+        await recordSnapshot(deps.store, row.id, customer.id, row.scope, outcome);
+        outcomes.push(outcome);
+        bytesAdded += outcome.summary.dataAdded;
+        bytesProcessed += outcome.summary.totalBytesProcessed;
+        logSummary(ctx.log, outcome);
+      }
+      status = 'successful';
+    } finally {
+      await deps.schedules.recordOutcome(row.id, job.id, status).catch(() => undefined);
+    }
+    return {
+      snapshotId: outcomes.length === 1 ? outcomes[0]?.snapshotId : undefined,
+      bytesAdded,
+      bytesProcessed,
+      stats: outcomes.map((o) => ({
+        ...o.summary,
+        unreadable: o.unreadable,
+      })),
+    };
+  };
+}
+
+async function latestSnapshot(
+  store: Store,
+  scheduleId: number,
+  customerId: string,
+): Promise<string | undefined> {
+  const row = await store.db
+    .selectFrom('snapshots')
+    .select('id')
+    .where('schedule_id', '=', scheduleId)
+    .where('customer_id', '=', customerId)
+    .orderBy('time', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+async function recordSnapshot(
+  store: Store,
+  scheduleId: number,
+  customerId: string,
+  scope: string,
+  outcome: BackupOutcome,
+): Promise<void> {
+  await store.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('snapshots')
+      .values({
+        id: outcome.snapshotId,
+        repository_id: outcome.repositoryId,
+        schedule_id: scheduleId,
+        customer_id: customerId,
+        time: outcome.time,
+        scope,
+        contents: JSON.stringify(outcome.contents),
+        roots: JSON.stringify(outcome.roots),
+        size: outcome.summary.totalBytesProcessed,
+        tags: JSON.stringify([]),
+      })
+      .onConflict((oc) => oc.columns(['repository_id', 'id']).doNothing())
+      .execute();
+    // restic reports forgotten snapshots by full id, backup summaries (0.14) by short id.
+    for (const full of outcome.forgotten) {
+      await trx
+        .deleteFrom('snapshots')
+        .where('repository_id', '=', outcome.repositoryId)
+        .where(sql<boolean>`${full} like ${sql.ref('id')} || '%'`)
+        .execute();
+    }
+  });
+}
+
+function logSummary(log: (line: string) => void, o: BackupOutcome): void {
+  const s = o.summary;
+  log(
+    `Files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnmodified} unmodified; ` +
+      `data added ${formatBytes(s.dataAdded)}, processed ${s.totalFilesProcessed} files (${formatBytes(s.totalBytesProcessed)}) ` +
+      `in ${s.totalDuration.toFixed(1)} s; snapshot ${o.snapshotId}`,
+  );
+  if (o.unreadable.length)
+    log(
+      `Warning: ${o.unreadable.length} file(s) could not be read: ${o.unreadable.slice(0, 20).join(', ')}`,
+    );
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}

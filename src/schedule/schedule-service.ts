@@ -1,0 +1,387 @@
+/**
+ * Schedules as customers and admins manage them: validated input, package limits enforced on the
+ * server with a message that names the limit, targets sealed at rest and shown without secrets.
+ */
+import type { Customer, Package } from '../inventory/schema.js';
+import type { JobStore } from '../job/job-store.js';
+import type { Keyring } from '../repository/keyring.js';
+import type { ScheduleRow, Store } from '../store/index.js';
+import { publicTarget, type Target } from '../target/schema.js';
+import { nextRun, isOverdue } from './next-run.js';
+import { checkPackageLimits } from './package-limits.js';
+import { validateScheduleInput, type FieldError, type ScheduleInput } from './schedule-schema.js';
+import type { DueSchedule, ScheduleStore, Start } from './scheduler.js';
+import type { Frequency } from '../inventory/schema.js';
+
+/** What the schedule service needs to know about customers and their packages. */
+export interface CustomerDirectory {
+  getCustomer(id: string): Promise<Customer | undefined>;
+  getPackage(id: string): Promise<Package | undefined>;
+}
+
+export class ScheduleInputError extends Error {
+  constructor(readonly fields: FieldError[]) {
+    super(fields.map((f) => f.message).join('; '));
+    this.name = 'ScheduleInputError';
+  }
+}
+
+export class NotFoundError extends Error {
+  constructor(what = 'Not found') {
+    super(what);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** Who is asking: a customer sees only their own schedules; an admin sees everything. */
+export type Viewer = { role: 'customer'; customerId: string } | { role: 'admin' };
+
+export interface ScheduleView {
+  id: number;
+  ownerKind: 'customer' | 'server';
+  customerId: string | null;
+  name: string;
+  scope: string;
+  frequency: string;
+  hour: number;
+  day: number | null;
+  retention: number;
+  target: Record<string, unknown>;
+  enabled: boolean;
+  nextRunAt: string | null;
+  lastStatus: string | null;
+  lastJobId: number | null;
+  lastSuccessAt: string | null;
+  /** No success for twice the interval: the page and notifications warn. */
+  overdue: boolean;
+}
+
+/** Masked secrets come back unchanged from an edit form: keep the stored ones then. */
+const MASK = '********';
+
+export class ScheduleService implements ScheduleStore {
+  constructor(
+    private readonly deps: {
+      store: Store;
+      keyring: Keyring;
+      customers: CustomerDirectory;
+      jobs: JobStore;
+      /**
+       * The provider's directory for local repositories. A customer's "Local" target always
+       * means this directory: letting customers name a server path would let them write anywhere.
+       */
+      localRepositoryDir: string;
+      /** Told when a job was queued, so it starts at once. */
+      onQueued?: () => void;
+      now?: () => Date;
+    },
+  ) {}
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  private get db() {
+    return this.deps.store.db;
+  }
+
+  async list(
+    viewer: Viewer,
+    filter: { customerId?: string; ownerKind?: 'customer' | 'server' } = {},
+  ): Promise<ScheduleView[]> {
+    let query = this.db.selectFrom('schedules').selectAll();
+    if (viewer.role === 'customer') {
+      query = query
+        .where('customer_id', '=', viewer.customerId)
+        .where('owner_kind', '=', 'customer');
+    } else {
+      if (filter.customerId !== undefined)
+        query = query.where('customer_id', '=', filter.customerId);
+      if (filter.ownerKind !== undefined) query = query.where('owner_kind', '=', filter.ownerKind);
+    }
+    const rows = await query.orderBy('id', 'asc').execute();
+    return rows.map((row) => this.view(row));
+  }
+
+  /** One schedule, or NotFoundError; another customer's id reads exactly like a missing one. */
+  async getRow(viewer: Viewer, id: number): Promise<ScheduleRow> {
+    const row = await this.db
+      .selectFrom('schedules')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row || !visible(viewer, row)) throw new NotFoundError('Schedule not found');
+    return row;
+  }
+
+  async get(viewer: Viewer, id: number): Promise<ScheduleView> {
+    return this.view(await this.getRow(viewer, id));
+  }
+
+  target(row: ScheduleRow): Target {
+    return JSON.parse(this.deps.keyring.open(row.target_sealed, sealContext(row.id))) as Target;
+  }
+
+  /** A customer's own schedule, within the package's limits. */
+  async create(viewer: Viewer, customerId: string, raw: unknown): Promise<ScheduleView> {
+    if (viewer.role === 'customer' && viewer.customerId !== customerId)
+      throw new NotFoundError('Customer not found');
+    const customer = await this.deps.customers.getCustomer(customerId);
+    if (!customer) throw new NotFoundError('Customer not found');
+    const input = this.validate(viewer.role === 'customer' ? this.localForCustomer(raw) : raw);
+    if (viewer.role === 'customer') await this.enforcePackage(customer, input, 'create');
+    return this.insert('customer', customerId, input);
+  }
+
+  /** Admin only: every customer into the server repository, or one customer with its own settings. */
+  async createServerWide(customerId: string | null, raw: unknown): Promise<ScheduleView> {
+    if (customerId !== null && !(await this.deps.customers.getCustomer(customerId)))
+      throw new NotFoundError('Customer not found');
+    return this.insert('server', customerId, this.validate(raw));
+  }
+
+  async update(viewer: Viewer, id: number, raw: unknown): Promise<ScheduleView> {
+    const row = await this.getRow(viewer, id);
+    const merged = keepSecrets(raw, this.target(row));
+    const input = this.validate(
+      viewer.role === 'customer' ? this.localForCustomer(merged) : merged,
+    );
+    if (viewer.role === 'customer' && row.customer_id) {
+      const customer = await this.deps.customers.getCustomer(row.customer_id);
+      if (customer) await this.enforcePackage(customer, input, 'update');
+    }
+    const stamp = this.now();
+    await this.db
+      .updateTable('schedules')
+      .set({
+        name: input.name,
+        scope: input.scope,
+        frequency: input.frequency,
+        hour: input.hour,
+        day: input.day,
+        retention: input.retention,
+        enabled: input.enabled ? 1 : 0,
+        target_kind: input.target.kind,
+        target_sealed: this.deps.keyring.seal(JSON.stringify(input.target), sealContext(id)),
+        next_run_at: input.enabled ? nextRun(input, stamp).toISOString() : null,
+        updated_at: stamp.toISOString(),
+      })
+      .where('id', '=', id)
+      .execute();
+    return this.get(viewer, id);
+  }
+
+  /** Removes the schedule; its history stays. Returns the target, so the caller can forget snapshots. */
+  async delete(viewer: Viewer, id: number): Promise<{ row: ScheduleRow; target: Target }> {
+    const row = await this.getRow(viewer, id);
+    const target = this.target(row);
+    await this.db.deleteFrom('schedules').where('id', '=', id).execute();
+    return { row, target };
+  }
+
+  /** "Run now": one backup job, or the answer that one is already pending or running. */
+  async runNow(viewer: Viewer, id: number): Promise<{ jobId: number; alreadyRunning: boolean }> {
+    const row = await this.getRow(viewer, id);
+    const result = await this.enqueue(row, 'manual');
+    return result.created
+      ? { jobId: result.id, alreadyRunning: false }
+      : { jobId: result.existingId, alreadyRunning: true };
+  }
+
+  private async enqueue(row: ScheduleRow, trigger: 'manual' | 'schedule') {
+    const result = await this.deps.jobs.create({
+      type: 'backup',
+      trigger,
+      scheduleId: row.id,
+      customerId: row.customer_id,
+      scheduleName: row.name,
+      scope: row.scope,
+    });
+    if (result.created) this.deps.onQueued?.();
+    return result;
+  }
+
+  /** The scheduler's enqueue callback. */
+  async enqueueScheduled(id: number): Promise<'queued' | 'already-running'> {
+    const row = await this.db
+      .selectFrom('schedules')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) return 'already-running';
+    return (await this.enqueue(row, 'schedule')).created ? 'queued' : 'already-running';
+  }
+
+  async recordOutcome(id: number, jobId: number, status: string): Promise<void> {
+    const stamp = this.now().toISOString();
+    await this.db
+      .updateTable('schedules')
+      .set({
+        last_job_id: jobId,
+        last_status: status,
+        ...(status === 'successful' ? { last_success_at: stamp } : {}),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  // ScheduleStore, for the scheduler.
+  async findDue(now: Date, limit: number): Promise<DueSchedule[]> {
+    const rows = await this.db
+      .selectFrom('schedules')
+      .select(['id', 'next_run_at', 'frequency', 'hour', 'day'])
+      .where('enabled', '=', 1)
+      .where('next_run_at', '<=', now.toISOString())
+      .orderBy('next_run_at', 'asc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      nextRunAt: new Date(r.next_run_at!),
+      frequency: r.frequency as Frequency,
+      hour: r.hour,
+      day: r.day,
+    }));
+  }
+
+  async markStarted(id: number, nextRunAt: Date): Promise<void> {
+    await this.db
+      .updateTable('schedules')
+      .set({ next_run_at: nextRunAt.toISOString() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async markStartedMany(starts: Start[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      for (const start of starts) {
+        await trx
+          .updateTable('schedules')
+          .set({ next_run_at: start.nextRunAt.toISOString() })
+          .where('id', '=', start.id)
+          .execute();
+      }
+    });
+  }
+
+  private localForCustomer(raw: unknown): unknown {
+    if (typeof raw !== 'object' || raw === null) return raw;
+    const input = raw as { target?: { kind?: unknown } };
+    if (input.target?.kind !== 'local') return raw;
+    return { ...input, target: { kind: 'local', path: this.deps.localRepositoryDir } };
+  }
+
+  private validate(raw: unknown): ScheduleInput {
+    const result = validateScheduleInput(raw);
+    if (!result.ok) throw new ScheduleInputError(result.errors);
+    return result.value;
+  }
+
+  private async enforcePackage(
+    customer: Customer,
+    input: ScheduleInput,
+    mode: 'create' | 'update',
+  ): Promise<void> {
+    const pkg = await this.deps.customers.getPackage(customer.packageId);
+    if (!pkg)
+      throw new ScheduleInputError([
+        { field: 'frequency', message: 'Your hosting package does not include backups.' },
+      ]);
+    const count = await this.db
+      .selectFrom('schedules')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('customer_id', '=', customer.id)
+      .where('owner_kind', '=', 'customer')
+      .executeTakeFirstOrThrow();
+    const errors = checkPackageLimits(input, pkg, Number(count.n), mode);
+    if (errors.length)
+      throw new ScheduleInputError(errors.map(({ field, message }) => ({ field, message })));
+  }
+
+  private async insert(
+    ownerKind: 'customer' | 'server',
+    customerId: string | null,
+    input: ScheduleInput,
+  ): Promise<ScheduleView> {
+    const stamp = this.now();
+    const id = await this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('schedules')
+        .values({
+          owner_kind: ownerKind,
+          customer_id: customerId,
+          name: input.name,
+          scope: input.scope,
+          frequency: input.frequency,
+          hour: input.hour,
+          day: input.day,
+          retention: input.retention,
+          target_kind: input.target.kind,
+          // Sealed for real once the id (its context) is known, in the same transaction.
+          target_sealed: '',
+          enabled: input.enabled ? 1 : 0,
+          next_run_at: input.enabled ? nextRun(input, stamp).toISOString() : null,
+          created_at: stamp.toISOString(),
+          updated_at: stamp.toISOString(),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .updateTable('schedules')
+        .set({
+          target_sealed: this.deps.keyring.seal(JSON.stringify(input.target), sealContext(row.id)),
+        })
+        .where('id', '=', row.id)
+        .execute();
+      return row.id;
+    });
+    return this.get({ role: 'admin' }, id);
+  }
+
+  private view(row: ScheduleRow): ScheduleView {
+    const lastGood = row.last_success_at ?? row.created_at;
+    return {
+      id: row.id,
+      ownerKind: row.owner_kind,
+      customerId: row.customer_id,
+      name: row.name,
+      scope: row.scope,
+      frequency: row.frequency,
+      hour: row.hour,
+      day: row.day,
+      retention: row.retention,
+      target: publicTarget(this.target(row)),
+      enabled: row.enabled === 1,
+      nextRunAt: row.next_run_at,
+      lastStatus: row.last_status,
+      lastJobId: row.last_job_id,
+      lastSuccessAt: row.last_success_at,
+      overdue:
+        row.enabled === 1 && isOverdue(new Date(lastGood), row.frequency as Frequency, this.now()),
+    };
+  }
+}
+
+function visible(viewer: Viewer, row: ScheduleRow): boolean {
+  return (
+    viewer.role === 'admin' ||
+    (row.owner_kind === 'customer' && row.customer_id === viewer.customerId)
+  );
+}
+
+function sealContext(id: number): string {
+  return `schedule-target:${id}`;
+}
+
+/** An edit form shows secrets masked; a masked value sent back means "unchanged". */
+function keepSecrets(raw: unknown, stored: Target): unknown {
+  if (typeof raw !== 'object' || raw === null) return raw;
+  const input = raw as { target?: Record<string, unknown> };
+  const target = input.target;
+  if (!target || target.kind !== stored.kind) return raw;
+  const merged = { ...target };
+  if (stored.kind === 's3' && merged.secretAccessKey === MASK)
+    merged.secretAccessKey = stored.secretAccessKey;
+  if (stored.kind === 'ftp' && merged.password === MASK) merged.password = stored.password;
+  return { ...input, target: merged };
+}
