@@ -4,7 +4,8 @@
  * machine: a small hosting layout backed up, changed, and restored from a real restic repository.
  */
 import { loadConfig } from './config.js';
-import { runDemo } from './demo/engine-demo.js';
+import { runDemo, runLayoutDemo } from './demo/engine-demo.js';
+import { runInventoryCommand } from './inventory/cli.js';
 import { openApp } from './app.js';
 import { targetSchema } from './target/schema.js';
 import { ownerSchema } from './target/schema.js';
@@ -12,7 +13,14 @@ import { ownerSchema } from './target/schema.js';
 const USAGE = `usage: hostvault <command>
 
 commands:
-  demo [--dir DIR]            back up and restore a demo hosting layout with real restic
+  demo [--dir DIR]            build a demo hosting layout (three customers), import it, back up
+                              their web roots and restore a file with real restic
+  demo layout [--dir DIR]     only build the demo layout and import it into the inventory
+  customers list              list the customers in the inventory
+  customers import <file> [--prune]
+                              import packages and customers from a YAML or JSON file, all or
+                              nothing; --prune deletes those the file does not list
+  packages list               list the backup packages
   key export <owner> [--target-dir DIR]
                               print the key file of <owner>'s repository on the local target
   version                     print the versions of hostvault and restic
@@ -23,8 +31,15 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   switch (command) {
     case 'demo':
-      await runDemo(config, { dir: option(rest, '--dir') });
+      if (rest[0] === 'layout') await runLayoutDemo(config, { dir: option(rest, '--dir') });
+      else await runDemo(config, { dir: option(rest, '--dir') });
       return 0;
+    case 'customers':
+    case 'packages': {
+      const code = await runInventoryCommand(config, command, rest);
+      if (code !== undefined) return code;
+      break;
+    }
     case 'key': {
       if (rest[0] !== 'export' || !rest[1]) break;
       const owner = ownerSchema.safeParse(rest[1]);

@@ -1,86 +1,112 @@
 /**
- * A first look at the engine on real data: three customers' web roots backed up into their own
- * encrypted repositories, an incremental re-run, and a deleted file restored.
+ * A first look at hostvault on real data: a hosting layout for three customers is built (web
+ * roots, databases, mail, certificates, configuration), imported into the inventory, and each
+ * customer's web root is backed up into its own encrypted repository, backed up again
+ * incrementally after a change, and a deleted media file is restored.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openApp } from '../app.js';
 import type { Config } from '../config.js';
+import { customersTable, importSummary, packagesTable } from '../inventory/cli.js';
+import { InventoryService } from '../inventory/inventory-service.js';
+import { tagsFor } from '../scope/scope.js';
+import type { Store } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import { targetSchema } from '../target/schema.js';
+import { buildDemoLayout, type DemoLayout } from './layout.js';
 
-const CUSTOMERS = ['alice', 'bob', 'carol'];
+const say = (text: string) => console.log(text);
+
+/** Builds the layout under `dir` and imports it into the store; prints what it did. */
+async function buildAndImport(store: Store, root: string): Promise<DemoLayout> {
+  say(`Building the demo hosting layout in ${root} …`);
+  const layout = await buildDemoLayout(root);
+  for (const c of layout.customers) {
+    say(
+      `  ${c.id.padEnd(6)} ${c.webFiles} web files (${mb(c.webBytes)}), ${c.mailMessages} mails, ` +
+        `${c.databases.length} database(s)${c.written > 0 ? '' : ', unchanged'}`,
+    );
+  }
+  for (const note of layout.notes) say(`  note: ${note}`);
+  say(`  built in ${layout.seconds.toFixed(1)} s`);
+  const result = await new InventoryService({ store }).importInventory(layout.inventory);
+  say(`Imported into the inventory:\n${importSummary(result)}`);
+  return layout;
+}
+
+/** `hostvault demo layout`: the layout and the inventory only, no backups. */
+export async function runLayoutDemo(config: Config, opts: { dir?: string }): Promise<void> {
+  const root = opts.dir ?? join(config.dataDir, 'demo');
+  const store = await openStore({ file: join(config.dataDir, 'store.db') });
+  try {
+    const layout = await buildAndImport(store, root);
+    const inventory = new InventoryService({ store });
+    const ids = new Set(layout.inventory.customers.map((c) => c.id));
+    say(packagesTable(await inventory.listPackages()));
+    say(customersTable((await inventory.listCustomers()).filter((c) => ids.has(c.id))));
+  } finally {
+    await store.close();
+  }
+}
 
 export async function runDemo(config: Config, opts: { dir?: string }): Promise<void> {
   const root = opts.dir ?? join(config.dataDir, 'demo');
   const app = await openApp(config);
-  const say = (text: string) => console.log(text);
   try {
     say(`hostvault demo with ${app.restic.version.text}; data in ${config.dataDir}`);
+    const layout = await buildAndImport(app.store, root);
+    const inventory = new InventoryService({ store: app.store });
     const target = targetSchema.parse({ kind: 'local', path: config.localRepositoryDir });
-    for (const customer of CUSTOMERS) {
-      const web = join(root, customer, 'public_html');
-      await buildWebRoot(web, customer);
-      const first = await app.repositories.withRepository(target, customer, (repo) =>
-        app.restic.backup(repo.location, {
-          paths: [web],
-          tags: [`customer=${customer}`, 'scope=web'],
-        }),
+    for (const stats of layout.customers) {
+      const customer = await inventory.getCustomer(stats.id);
+      if (customer === undefined) throw new Error(`customer ${stats.id} was not imported`);
+      const web = customer.webRoot;
+      const tags = tagsFor({ customer: customer.id, scope: 'web' });
+      const first = await app.repositories.withRepository(target, customer.id, (repo) =>
+        app.restic.backup(repo.location, { paths: [web], tags }),
       );
       await writeFile(
         join(web, 'index.php'),
-        `<?php echo "${customer} changed at ${new Date().toISOString()}";\n`,
+        `<?php echo "${customer.id} changed at ${new Date().toISOString()}";\n`,
       );
-      const second = await app.repositories.withRepository(target, customer, (repo) =>
-        app.restic.backup(repo.location, {
-          paths: [web],
-          tags: [`customer=${customer}`, 'scope=web'],
-          parent: first.summary.snapshotId,
-        }),
+      const second = await app.repositories.withRepository(target, customer.id, (repo) =>
+        app.restic.backup(repo.location, { paths: [web], tags, parent: first.summary.snapshotId }),
       );
       say(
-        `${customer}: first backup ${first.summary.totalFilesProcessed} files, ${mb(first.summary.dataAdded)} stored; ` +
+        `${customer.id}: first backup ${first.summary.totalFilesProcessed} files, ${mb(first.summary.dataAdded)} stored; ` +
           `re-run after one change: ${second.summary.filesChanged} changed, ${mb(second.summary.dataAdded)} added ` +
           `(snapshot ${second.summary.snapshotId})`,
       );
 
-      const lost = join(web, 'wp-content/uploads/logo.png');
+      const lost = stats.media[0];
+      if (lost === undefined) continue;
       const before = hash(await readFile(lost));
       await rm(lost);
-      const staging = join(root, '.restore', customer);
+      const staging = join(root, '.restore', customer.id);
       await rm(staging, { recursive: true, force: true });
-      await app.repositories.withRepository(target, customer, (repo) =>
+      await app.repositories.withRepository(target, customer.id, (repo) =>
         app.restic.restore(repo.location, second.summary.snapshotId, {
           target: staging,
           include: [lost],
         }),
       );
-      await writeFile(lost, await readFile(join(staging, lost)));
+      // Same file system: the restored file moves in with restic's owner, mode and mtime.
+      await rename(join(staging, lost), lost);
       await rm(staging, { recursive: true, force: true });
       say(
-        `${customer}: deleted ${lost.slice(root.length)} and restored it: ${hash(await readFile(lost)) === before ? 'identical' : 'DIFFERENT'}`,
+        `${customer.id}: deleted ${lost.slice(web.length + 1)} and restored it: ${hash(await readFile(lost)) === before ? 'identical' : 'DIFFERENT'}`,
       );
     }
+    await rm(join(root, '.restore'), { recursive: true, force: true });
     say(
-      `Repositories: ${config.localRepositoryDir}/<customer>; export a key with: hostvault key export alice`,
+      `Repositories: ${config.localRepositoryDir}/<customer>; export a key with: hostvault key export alice\n` +
+        'Inventory: hostvault customers list, hostvault packages list',
     );
   } finally {
     await app.close();
   }
-}
-
-async function buildWebRoot(web: string, customer: string): Promise<void> {
-  await mkdir(join(web, 'wp-content/uploads'), { recursive: true });
-  await mkdir(join(web, 'wp-includes'), { recursive: true });
-  await writeFile(join(web, 'index.php'), `<?php echo "${customer}";\n`);
-  for (let i = 0; i < 200; i++) {
-    await writeFile(
-      join(web, 'wp-includes', `module-${i}.php`),
-      `<?php // ${customer} module ${i}\n${'$x = 1;\n'.repeat(i % 50)}`,
-    );
-  }
-  await writeFile(join(web, 'wp-content/uploads/logo.png'), randomBytes(256 * 1024));
-  await writeFile(join(web, 'wp-content/uploads/video.mp4'), randomBytes(4 * 1024 * 1024));
 }
 
 function hash(data: Buffer): string {

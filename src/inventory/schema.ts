@@ -34,6 +34,14 @@ export const databaseName = z
     'A database name may contain only letters, digits and underscores (up to 64).',
   );
 
+/** A MariaDB account name (the host part is always `localhost`). */
+export const databaseUser = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9_.-]{1,80}$/,
+    'A database user may contain only letters, digits, dots, dashes and underscores (up to 80).',
+  );
+
 export const packageSchema = z.object({
   id: z
     .string()
@@ -68,6 +76,11 @@ export const customerSchema = z.object({
   packageId: z.string().min(1),
   webRoot: serverPath,
   databases: z.array(databaseName).default([]),
+  /**
+   * The MariaDB account (at localhost) that owns the customer's databases and is the definer of
+   * their views, triggers and routines; absent when the panel does not say.
+   */
+  databaseUser: databaseUser.optional(),
   mailboxes: z.array(mailboxSchema).default([]),
   /** Certificate and key files (PEM). */
   sslFiles: z.array(serverPath).default([]),

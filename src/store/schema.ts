@@ -1,7 +1,14 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type {
+  ApiTokensTable,
+  SessionsTable,
+  SignedLinkUsesTable,
+  UsersTable,
+} from './schema-auth.js';
 import type { JobsTable, SchedulesTable, SnapshotsTable } from './schema-control.js';
 import type { CustomersTable, PackagesTable } from './schema-inventory.js';
 
+export type * from './schema-auth.js';
 export type * from './schema-control.js';
 export type * from './schema-inventory.js';
 
@@ -16,6 +23,10 @@ export interface Database {
   schedules: SchedulesTable;
   jobs: JobsTable;
   snapshots: SnapshotsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  signed_link_uses: SignedLinkUsesTable;
 }
 
 export type TargetKind = 'local' | 's3' | 'ftp';

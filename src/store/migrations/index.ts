@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-repositories.js';
 import * as m0002 from './0002-inventory.js';
 import * as m0003 from './0003-control-plane.js';
+import * as m0004 from './0004-auth.js';
 
 /**
  * Every migration, listed by hand rather than found by scanning the folder, so that a bundled
@@ -11,4 +12,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0001-repositories': m0001,
   '0002-inventory': m0002,
   '0003-control-plane': m0003,
+  '0004-auth': m0004,
 };
