@@ -14,7 +14,9 @@ export async function dump(
   out: Writable,
   opts: OperationOptions & { archive?: 'tar' | 'zip' } = {},
 ): Promise<void> {
-  const args = ['dump', '--no-lock'];
+  // --quiet: restic 0.14 announces "reading repository password from stdin" on stdout, which
+  // would land in front of the file's bytes.
+  const args = ['dump', '--quiet', '--no-lock'];
   if (opts.archive) args.push('--archive', opts.archive);
   args.push(snapshotId, path);
   await runner.exec(repo, args, { ...opts, locks: false, stdout: out });

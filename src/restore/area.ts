@@ -1,0 +1,269 @@
+/**
+ * Restore of one area (a web root, a Maildir) so that it equals the snapshot.
+ *
+ * Never in place: restic restores into a fresh staging directory (mode 0700, owned by root, in a
+ * root-controlled directory on the area's filesystem), then
+ *  - replace:    rename(area -> <staging>/old/area), rename(<staging>/tree<area> -> area);
+ *  - keep-newer: each staged entry is renamed over the live entry of the same name (mail that
+ *                arrived after the snapshot stays);
+ * and the staging directory, now holding the old tree, is removed. A journal written with fsync
+ * before each phase lets recoverInterruptedRestores() roll back (before the commit point: the
+ * staging directory is removed, the live area was never touched) or forward (after it: the
+ * remaining renames are done) after a crash or `kill -9`.
+ *
+ * Confinement: the area must lie inside the customer's areas, as a canonical path whose every
+ * component is a real directory (opened one by one with O_NOFOLLOW); every live-side operation
+ * goes through the descriptor of the area's parent directory (see safe-fs.ts), so a symlink the
+ * customer plants anywhere, before or during the restore, is moved or removed as an entry and
+ * never followed.
+ *
+ * Remaining limits (TOCTOU): the customer who owns the area's parent can rename the area or
+ * swap in a directory of their own between our lstat and a rename; the worst outcome is that
+ * their own entry is moved into the staging directory and removed, or that the restore fails and
+ * leaves the previous tree in place — nothing outside the customer's areas is read, written or
+ * removed. A customer who moves the parent directory itself elsewhere on the same filesystem
+ * (e.g. into /tmp) gets the restore there: it is still their own directory. Bind mounts share a
+ * device number, so a staging directory on another mount of the same device is detected only
+ * by the first rename failing with EXDEV, which happens before anything has changed.
+ */
+import { join } from 'node:path';
+import {
+  PHASE_START,
+  reportPhase,
+  snapshotTotals,
+  takeSafetySnapshot,
+  throwIfCanceled,
+  undoHint,
+  watchStaging,
+  type CommonRestoreOptions,
+} from './common.js';
+import { RestoreError } from './errors.js';
+import { JournalDir, type AreaJournal } from './journal.js';
+import {
+  basename,
+  checkAbsolute,
+  checkJobId,
+  confiningRoot,
+  dirname,
+  escapeGlob,
+} from './paths.js';
+import { Dir, identity } from './safe-fs.js';
+import {
+  STAGING_PREFIX,
+  chooseStagingParent,
+  createStaging,
+  removeStaging,
+  stopWritersInto,
+  syncFilesystem,
+} from './staging.js';
+import {
+  finishMerge,
+  finishReplace,
+  saveDirMetadata,
+  stagedPath,
+  undoReplace,
+  type MergeStats,
+} from './swap.js';
+
+export interface RestoreAreaOptions extends CommonRestoreOptions {
+  /** The area's absolute live path as recorded in the snapshot. */
+  area: string;
+  /** replace: the area equals the snapshot afterwards. keep-newer: nothing not in it is removed. */
+  mode: 'replace' | 'keep-newer';
+  /**
+   * keep-newer on a Maildir: a message the mailbox still has under other flags (moved from new/
+   * to cur/, marked read) is not restored a second time.
+   */
+  maildir?: boolean;
+  /** Further root-only directories to stage in when none is found above the area. */
+  stagingDirs?: string[];
+}
+
+export interface RestoreAreaResult {
+  area: string;
+  mode: 'replace' | 'keep-newer';
+  snapshotId: string;
+  /** The snapshot of the area as it was before (absent when disabled or the area was missing). */
+  safetySnapshotId?: string;
+  /** For the job detail: how to undo this restore. */
+  undo?: string;
+  merge?: MergeStats;
+  durationMs: number;
+}
+
+export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreAreaResult> {
+  const started = Date.now();
+  const log = (line: string): void => opts.onLog?.(line);
+  const { area, jobId, restic, repo, snapshotId, signal } = opts;
+
+  // 1. Refusals, before anything changes.
+  checkJobId(jobId);
+  checkAbsolute(area, 'area');
+  if (area === '/') throw new RestoreError('invalid-path', 'The root directory is not an area.');
+  confiningRoot(area, opts.confinement, 'area');
+  if (opts.mode !== 'replace' && opts.mode !== 'keep-newer')
+    throw new RestoreError('failed', `Unknown restore mode ${String(opts.mode)}.`);
+  reportPhase(opts, 'checking');
+  const journals = await JournalDir.open(opts.journalDir);
+  if (await journals.exists(jobId))
+    throw new RestoreError('busy', `A restore of job ${jobId} is already recorded in the journal.`);
+
+  const name = basename(area);
+  const parent = await Dir.open(dirname(area)); // refuses a symlink anywhere on the way
+  try {
+    const live = await parent.lstat(name);
+    if (live?.isSymbolicLink())
+      throw new RestoreError(
+        'symlink',
+        `${area} is a symbolic link; restores never follow symbolic links, so the restore was refused.`,
+      );
+    if (live && !live.isDirectory())
+      throw new RestoreError('wrong-type', `${area} is not a directory.`);
+    if (live && live.dev !== parent.stats.dev)
+      throw new RestoreError('wrong-type', `${area} is a mount point and cannot be swapped.`);
+
+    const node = (await restic.list(repo, snapshotId, dirname(area), { signal })).find(
+      (n) => n.name === name,
+    );
+    if (!node)
+      throw new RestoreError('not-in-snapshot', `Snapshot ${snapshotId} does not contain ${area}.`);
+    if (node.type !== 'dir')
+      throw new RestoreError('wrong-type', `${area} is not a directory in snapshot ${snapshotId}.`);
+
+    const stagingParent = await chooseStagingParent(parent, area, opts.stagingDirs ?? []);
+    const journal: AreaJournal = {
+      version: 1,
+      kind: 'area',
+      jobId,
+      mode: opts.mode,
+      maildir: opts.maildir ?? false,
+      area,
+      snapshotId,
+      state: 'staging',
+      parent: { path: parent.path, ...parent.id },
+      staging: join(stagingParent, `${STAGING_PREFIX}${jobId}`),
+      areaBefore: live ? identity(live) : null,
+      staged: null,
+      updatedAt: '',
+    };
+    // Journal first: a crash right after mkdir still finds the staging directory to remove.
+    await journals.write(journal);
+    await opts.onStep?.('checked');
+    log(`staging the restore of ${area} in ${journal.staging}`);
+
+    // 2. Stage and commit; any failure up to the commit removes the staging directory.
+    let staging: Dir | undefined;
+    try {
+      staging = await createStaging(journal.staging);
+      journal.stagingId = staging.id;
+      await journals.write(journal);
+
+      reportPhase(opts, 'restoring');
+      const totals = opts.onProgress ? await snapshotTotals(opts, area) : undefined;
+      const stop =
+        opts.onProgress && totals
+          ? watchStaging(stagedPath(journal), totals, opts.onProgress)
+          : undefined;
+      let result;
+      try {
+        result = await restic.restore(repo, snapshotId, {
+          target: join(journal.staging, 'tree'),
+          include: [escapeGlob(area)],
+          signal,
+          onLog: log,
+        });
+      } finally {
+        await stop?.();
+      }
+      if (result.errors.length)
+        throw new RestoreError(
+          'failed',
+          `restic could not restore everything: ${result.errors.slice(0, 5).join('; ')}`,
+        );
+      const stagedDir = await Dir.open(stagedPath(journal));
+      journal.staged = stagedDir.id;
+      await stagedDir.close();
+      if (journal.mode === 'keep-newer') await saveDirMetadata(journal);
+      await syncFilesystem(journal.staging);
+      await opts.onStep?.('staged');
+
+      if (opts.safetySnapshot !== false && live) {
+        reportPhase(opts, 'safety-snapshot');
+        journal.safetySnapshotId = await takeSafetySnapshot(opts, area);
+        log(`safety snapshot ${journal.safetySnapshotId} holds ${area} as it was`);
+        await opts.onStep?.('safety-snapshot');
+      }
+      throwIfCanceled(signal);
+      journal.state = 'committed';
+      await journals.write(journal);
+    } catch (error) {
+      await staging?.close();
+      // Only a staging directory this run created (one found in place belongs to someone else).
+      if (journal.stagingId) {
+        await stopWritersInto(journal.staging);
+        await removeStaging(journal.staging, journal.stagingId).catch((e: unknown) =>
+          log(`could not remove ${journal.staging}: ${String(e)}`),
+        );
+      }
+      await journals.remove(jobId);
+      throw error;
+    }
+    await staging.close();
+    await opts.onStep?.('committed');
+
+    // 3. Past the commit point: the swap completes whatever happens (no more cancel).
+    reportPhase(opts, 'swapping');
+    const ctx = {
+      journal,
+      parent,
+      log,
+      step: async (s: 'moved-old' | 'swapped' | 'merge-entry') => {
+        await opts.onStep?.(s);
+      },
+    };
+    let merge: MergeStats | undefined;
+    if (journal.mode === 'replace') {
+      try {
+        await finishReplace(ctx);
+      } catch (error) {
+        // Most likely the customer raced us at the area's name; put the old tree back if we can.
+        if (await undoReplace(ctx).catch(() => false)) {
+          await removeStaging(journal.staging, journal.stagingId).catch(() => undefined);
+          await journals.remove(jobId);
+          throw new RestoreError(
+            'changed',
+            `${area} changed during the restore; the previous content was kept.`,
+            { cause: error },
+          );
+        }
+        throw error; // the journal stays: recovery finishes the swap
+      }
+    } else {
+      merge = await finishMerge(ctx);
+      log(
+        `merged into ${area}: ${merge.restored} entries restored, ${merge.skipped} messages already present, ${merge.displaced} moved aside`,
+      );
+      await opts.onStep?.('merged');
+    }
+
+    reportPhase(opts, 'cleanup');
+    journal.state = 'cleanup';
+    await journals.write(journal);
+    await removeStaging(journal.staging, journal.stagingId);
+    await journals.remove(jobId);
+    await opts.onStep?.('cleaned');
+    opts.onProgress?.({ phase: 'done', percentDone: PHASE_START.done });
+
+    return {
+      area,
+      mode: opts.mode,
+      snapshotId,
+      safetySnapshotId: journal.safetySnapshotId,
+      undo: journal.safetySnapshotId ? undoHint(journal.safetySnapshotId, area, jobId) : undefined,
+      merge,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await parent.close();
+  }
+}

@@ -1,0 +1,178 @@
+/** Options, progress and the safety snapshot shared by area and single-file restores. */
+import { readdir, lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PartialBackupError, type RepositoryLocation, type Restic } from '../engine/index.js';
+import { RestoreError } from './errors.js';
+import { isWithin } from './paths.js';
+
+/** Points a restore passes, in order; tests pause or kill the process at them. */
+export type RestoreStep =
+  | 'checked'
+  | 'staged'
+  | 'safety-snapshot'
+  | 'committed'
+  | 'moved-old'
+  | 'swapped'
+  | 'merge-entry'
+  | 'merged'
+  | 'temp-written'
+  | 'cleaned';
+
+export type RestorePhase =
+  'checking' | 'restoring' | 'safety-snapshot' | 'swapping' | 'cleanup' | 'done';
+
+export interface RestoreProgress {
+  phase: RestorePhase;
+  /** The whole job, 0..1. */
+  percentDone: number;
+  filesDone?: number;
+  totalFiles?: number;
+  bytesDone?: number;
+  totalBytes?: number;
+}
+
+export interface CommonRestoreOptions {
+  restic: Restic;
+  repo: RepositoryLocation;
+  snapshotId: string;
+  /** The customer's areas (canonical absolute paths): every write stays inside one of them. */
+  confinement: string[];
+  /** Names the staging directory, journal and safety snapshot tag; [A-Za-z0-9._-]. */
+  jobId: string;
+  /** Root-only directory of the service for restore journals, e.g. `<dataDir>/restore-journal`. */
+  journalDir: string;
+  /** Back up what is about to be overwritten first (tags `safety`, `job=<jobId>`). Default true. */
+  safetySnapshot?: boolean;
+  /** Cancels until the commit point; after it the swap always completes. */
+  signal?: AbortSignal;
+  onLog?: (line: string) => void;
+  onProgress?: (progress: RestoreProgress) => void;
+  /** Called at each step, awaited (for job logs; tests pause or kill here). */
+  onStep?: (step: RestoreStep) => void | Promise<void>;
+}
+
+export const PHASE_START: Record<RestorePhase, number> = {
+  checking: 0,
+  restoring: 0.02,
+  'safety-snapshot': 0.8,
+  swapping: 0.92,
+  cleanup: 0.97,
+  done: 1,
+};
+
+export function reportPhase(opts: CommonRestoreOptions, phase: RestorePhase): void {
+  opts.onProgress?.({ phase, percentDone: PHASE_START[phase] });
+}
+
+export function throwIfCanceled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RestoreError('canceled', 'The restore was canceled.');
+}
+
+/** Backs up `path` before it is overwritten; returns the safety snapshot's id. */
+export async function takeSafetySnapshot(
+  opts: CommonRestoreOptions,
+  path: string,
+): Promise<string> {
+  const log = opts.onLog ?? (() => undefined);
+  // The restored snapshot as parent: only files changed since are read again.
+  const parent = /^[0-9a-f]{8,64}$/.test(opts.snapshotId) ? opts.snapshotId : undefined;
+  try {
+    const result = await opts.restic.backup(opts.repo, {
+      paths: [path],
+      tags: ['safety', `job=${opts.jobId}`],
+      parent,
+      signal: opts.signal,
+      onLog: log,
+    });
+    return result.summary.snapshotId;
+  } catch (error) {
+    if (error instanceof PartialBackupError) {
+      log(`safety snapshot misses unreadable files: ${error.unreadable.join(', ')}`);
+      return error.summary.snapshotId;
+    }
+    throw error;
+  }
+}
+
+export function undoHint(snapshotId: string, path: string, jobId: string): string {
+  return `Before this restore, ${path} was saved in safety snapshot ${snapshotId.slice(0, 8)} (tags "safety", "job=${jobId}"). To undo the restore, restore ${path} from that snapshot.`;
+}
+
+/** Size of what the snapshot holds under `area`, for a progress bar (restic 0.14 reports none). */
+export async function snapshotTotals(
+  opts: CommonRestoreOptions,
+  area: string,
+): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  await opts.restic.ls(opts.repo, opts.snapshotId, {
+    signal: opts.signal,
+    onNode: (node) => {
+      if (node.type === 'file' && isWithin(node.path, area)) {
+        files++;
+        bytes += node.size ?? 0;
+      }
+    },
+  });
+  return { files, bytes };
+}
+
+/** Polls what restic has written so far; returns a function that stops polling. */
+export function watchStaging(
+  root: string,
+  totals: { files: number; bytes: number },
+  report: (progress: RestoreProgress) => void,
+): () => Promise<void> {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const span = PHASE_START['safety-snapshot'] - PHASE_START.restoring;
+  const tick = (): void => {
+    const started = Date.now();
+    running = measure(root).then((done) => {
+      if (stopped) return;
+      const fraction = totals.bytes > 0 ? Math.min(1, done.bytes / totals.bytes) : 0;
+      report({
+        phase: 'restoring',
+        percentDone: PHASE_START.restoring + span * fraction,
+        filesDone: done.files,
+        totalFiles: totals.files,
+        bytesDone: done.bytes,
+        totalBytes: totals.bytes,
+      });
+      timer = setTimeout(tick, Math.max(1000, 3 * (Date.now() - started)));
+    });
+  };
+  timer = setTimeout(tick, 1000);
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await running;
+  };
+}
+
+async function measure(root: string): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  async function walk(dir: string): Promise<void> {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) {
+        files++;
+        bytes += await lstat(full).then(
+          (st) => st.size,
+          () => 0,
+        );
+      }
+    }
+  }
+  await walk(root);
+  return { files, bytes };
+}

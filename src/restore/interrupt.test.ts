@@ -1,0 +1,222 @@
+/**
+ * kill -9 at every step of a restore and at random moments, then recovery: the live area must
+ * equal either its state before the restore or the restored state, never something between.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdir, rm, writeFile, unlink, chmod, mkdir, chown } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { after, before, test } from 'node:test';
+import { recoverInterruptedRestores, restoreArea } from './index.js';
+import {
+  UID,
+  GID,
+  makeCustomer,
+  makeWorld,
+  readArea,
+  type AreaState,
+  type World,
+} from './test-world.js';
+
+const CHILD = fileURLToPath(new URL('./restore-child.fixture.ts', import.meta.url));
+const run = promisify(execFile);
+
+let w: World;
+let area: string;
+let template: string;
+let restored: AreaState;
+let kept: AreaState;
+let jobs = 0;
+
+before(async () => {
+  const base = await makeWorld('hv-interrupt-');
+  // carol's home is root-owned (as chroot SFTP needs), so staging goes right beside the area.
+  await makeCustomer(base.work, 'carol', { homeOwnedByRoot: true });
+  const backup = await base.restic.backup(base.repo, { paths: [join(base.work, 'srv')] });
+  w = { ...base, snapshotId: backup.summary.snapshotId };
+  area = w.web('carol');
+  restored = await readArea(area);
+
+  // The state before each run: edited, deleted and added files, more entries than a few.
+  await writeFile(join(area, 'index.php'), '<?php echo "edited";\n');
+  await unlink(join(area, 'wp-config.php'));
+  await chmod(join(area, '.htaccess'), 0o600);
+  await mkdir(join(area, 'cache/pages'), { recursive: true });
+  for (let i = 0; i < 30; i++) await writeFile(join(area, `cache/pages/p${i}.html`), `page ${i}`);
+  await writeFile(join(area, 'wp-content/uploads/new.jpg'), 'new upload');
+  await chown(join(area, 'wp-content/uploads/new.jpg'), UID, GID);
+  template = join(w.work, 'template');
+  await mkdir(template);
+  await run('cp', ['-a', area, template]);
+
+  // What keep-newer yields from that state, uninterrupted.
+  await restoreArea({ ...options('keep-newer', 'reference'), restic: w.restic });
+  kept = await readArea(area);
+  await reset();
+});
+
+after(async () => {
+  if (w) await rm(w.work, { recursive: true, force: true });
+});
+
+function options(mode: 'replace' | 'keep-newer', jobId: string) {
+  return {
+    repo: w.repo,
+    snapshotId: w.snapshotId,
+    area,
+    confinement: [w.home('carol')],
+    jobId,
+    journalDir: w.journalDir,
+    mode,
+    safetySnapshot: false,
+  };
+}
+
+async function reset(): Promise<AreaState> {
+  await rm(area, { recursive: true, force: true });
+  await run('cp', ['-a', join(template, 'public_html'), w.home('carol')]);
+  return readArea(area);
+}
+
+interface Outcome {
+  steps: string[];
+  exited: 'killed' | 'done';
+  ms: number;
+}
+
+interface KillPlan {
+  /** Kill when the child stops at this step (`step` or `step#n`). */
+  pauseAt?: string;
+  /** Kill this long after the child reports `anchor` (default: its checks passed). */
+  killAfterMs?: number;
+  anchor?: string;
+  safetySnapshot?: boolean;
+}
+
+/** Runs a restore in a child process and kills it as planned. */
+async function runChild(mode: 'replace' | 'keep-newer', opts: KillPlan): Promise<Outcome> {
+  const config = {
+    ...options(mode, `kill-${++jobs}`),
+    safetySnapshot: opts.safetySnapshot ?? false,
+    cacheDir: join(w.work, 'cache'),
+    pauseAt: opts.pauseAt,
+  };
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(config)], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const steps: string[] = [];
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const kill = (): void => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // exited already
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  let checkedAt = 0;
+  child.stdout.on('data', (d: Buffer) => {
+    for (const line of d.toString().split('\n').filter(Boolean)) {
+      steps.push(line);
+      if (line === 'paused') kill();
+      if (line === 'step checked') checkedAt = Date.now();
+      if (line === `step ${opts.anchor ?? 'checked'}` && opts.killAfterMs !== undefined)
+        timer = setTimeout(kill, opts.killAfterMs);
+    }
+  });
+  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+  clearTimeout(timer);
+  if (signal !== 'SIGKILL' && code !== 0) assert.fail(`child failed (${code}): ${stderr}`);
+  const ms = Date.now() - (checkedAt || started);
+  return { steps, exited: signal === 'SIGKILL' ? 'killed' : 'done', ms };
+}
+
+async function assertNoLeftovers(): Promise<void> {
+  assert.deepEqual(await readdir(w.journalDir), [], 'journal directory is empty');
+  assert.deepEqual(
+    (await readdir(w.home('carol'))).filter((n) => n.startsWith('.hostvault')),
+    [],
+    'no staging directory left',
+  );
+}
+
+async function killAndRecover(
+  mode: 'replace' | 'keep-newer',
+  opts: KillPlan,
+): Promise<{ result: 'before' | 'restored'; outcome: Outcome }> {
+  const before = await reset();
+  const outcome = await runChild(mode, opts);
+  const recovered = await recoverInterruptedRestores(w.journalDir);
+  for (const r of recovered) assert.notEqual(r.action, 'failed', r.detail);
+  const now = await readArea(area);
+  const target = mode === 'replace' ? restored : kept;
+  const what = `${mode} ${JSON.stringify(opts)} after ${outcome.steps.join(',')}`;
+  let result: 'before' | 'restored';
+  if (isDeepEqual(now, target)) result = 'restored';
+  else if (isDeepEqual(now, before)) result = 'before';
+  else assert.fail(`${what}: the area is neither as before nor restored`);
+  if (opts.pauseAt) assert.ok(outcome.steps.includes('paused'), `${what}: reached the pause`);
+  await assertNoLeftovers();
+  return { result, outcome };
+}
+
+function isDeepEqual(a: unknown, b: unknown): boolean {
+  try {
+    assert.deepStrictEqual(a, b);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('kill -9 at every step, then recovery: the area is as before or fully restored', async () => {
+  const plan: [mode: 'replace' | 'keep-newer', pauseAt: string, expect: 'before' | 'restored'][] = [
+    ['replace', 'checked', 'before'],
+    ['replace', 'staged', 'before'],
+    ['replace', 'safety-snapshot', 'before'],
+    ['replace', 'committed', 'restored'],
+    ['replace', 'moved-old', 'restored'],
+    ['replace', 'swapped', 'restored'],
+    ['replace', 'cleaned', 'restored'],
+    ['keep-newer', 'staged', 'before'],
+    ['keep-newer', 'committed', 'restored'],
+    ['keep-newer', 'merge-entry#3', 'restored'],
+    ['keep-newer', 'merge-entry#12', 'restored'],
+    ['keep-newer', 'merged', 'restored'],
+  ];
+  for (const [mode, pauseAt, expect] of plan) {
+    const { result } = await killAndRecover(mode, {
+      pauseAt,
+      safetySnapshot: pauseAt === 'safety-snapshot',
+    });
+    assert.equal(result, expect, `${mode} killed at ${pauseAt}`);
+  }
+});
+
+test('kill -9 at random moments (10 runs), then recovery', async () => {
+  // An uninterrupted run measures how long a restore takes here, from its checks to the end.
+  await reset();
+  const full = await runChild('keep-newer', {});
+  assert.equal(full.exited, 'done');
+  await assertNoLeftovers();
+  const results: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const mode = i % 2 ? 'keep-newer' : 'replace';
+    // Half anywhere in the run, half in the short stretch from the staged tree to the end.
+    const plan =
+      i < 5
+        ? { killAfterMs: Math.round(Math.random() * full.ms * 1.1) }
+        : { killAfterMs: Math.round(Math.random() * 40), anchor: 'staged' };
+    const { result, outcome } = await killAndRecover(mode, plan);
+    results.push(
+      `${mode}@${plan.anchor ?? 'checked'}+${plan.killAfterMs}ms:${outcome.exited}:${result}`,
+    );
+  }
+  console.log(`restore ${full.ms} ms after its checks; ${results.join(' ')}`);
+});
