@@ -166,4 +166,41 @@ describe('engine on a local directory', () => {
       await rm(mount, { recursive: true, force: true });
     }
   });
+  test('keys: add a second key, open with it, remove the first; stats and diff', async () => {
+    const repo = repoAt('keys');
+    await restic.init(repo);
+    const second = `second-${randomBytes(16).toString('hex')}`;
+    await restic.keyAdd(repo, second);
+    const keys = await restic.keyList({ ...repo, password: second });
+    assert.equal(keys.length, 2);
+    const first = keys.find((k) => !k.current);
+    assert.ok(first);
+    await restic.keyRemove({ ...repo, password: second }, first.id);
+    assert.equal((await restic.keyList({ ...repo, password: second })).length, 1);
+    await expectEngineError(() => restic.snapshots(repo), 'wrong-password', {
+      maxMs: 30_000,
+      url: repo.url,
+    });
+
+    const data = join(work, 'diff-data');
+    await mkdir(data, { recursive: true });
+    await writeFile(join(data, 'a.txt'), 'one');
+    const a = await restic.backup({ ...repo, password: second }, { paths: [data] });
+    await writeFile(join(data, 'b.txt'), 'two');
+    const b = await restic.backup({ ...repo, password: second }, { paths: [data] });
+    const changes = await restic.diff(
+      { ...repo, password: second },
+      a.summary.snapshotId,
+      b.summary.snapshotId,
+    );
+    assert.ok(
+      changes.changes.some((c) => c.path.endsWith('/b.txt') && c.modifier === '+'),
+      JSON.stringify(changes),
+    );
+    const stats = await restic.stats(
+      { ...repo, password: second },
+      { snapshotId: b.summary.snapshotId },
+    );
+    assert.equal(stats.totalSize, 6);
+  });
 });

@@ -160,21 +160,32 @@ export async function keyList(
   return keys;
 }
 
-/** Adds a key that opens the repository with `newPassword` (fed on fd 4, never argv). */
+/**
+ * Adds a key that opens the repository with `newPassword`. stdin already carries the current
+ * password, so the new one goes through a 0600 file in a private temporary directory that exists
+ * only while restic runs.
+ */
 export async function keyAdd(
   runner: Runner,
   repo: RepositoryLocation,
   newPassword: string,
   opts: OperationOptions = {},
 ): Promise<void> {
-  await runner.exec(
-    repo,
-    ['key', 'add', '--new-password-file', '/dev/fd/4', '--host', runner.config.host],
-    {
-      ...opts,
-      secondPassword: newPassword,
-    },
-  );
+  const dir = await mkdtemp(join(tmpdir(), 'hostvault-key-'));
+  try {
+    const file = join(dir, 'new-password');
+    await writeFile(file, newPassword, { mode: 0o600 });
+    await runner.exec(
+      repo,
+      ['key', 'add', '--new-password-file', file, '--host', runner.config.host],
+      {
+        ...opts,
+        secondPassword: newPassword,
+      },
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 export async function keyRemove(
