@@ -193,7 +193,8 @@ export class ScheduleService implements ScheduleStore {
       type: 'backup',
       trigger,
       scheduleId: row.id,
-      customerId: row.customer_id,
+      // Server-wide jobs are the provider's: they never appear in a customer's history.
+      customerId: row.owner_kind === 'server' ? null : row.customer_id,
       scheduleName: row.name,
       scope: row.scope,
     });

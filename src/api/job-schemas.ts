@@ -1,0 +1,132 @@
+/** The API's view of jobs: camelCase fields, ISO 8601 UTC timestamps, parsed JSON columns. */
+import { z } from 'zod';
+import type { JobSummary } from '../job/job-store.js';
+import type { JobRow } from '../store/index.js';
+
+export const JobTypeSchema = z.enum(['backup', 'restore', 'maintenance']);
+export const JobStatusSchema = z.enum(['pending', 'running', 'successful', 'failed', 'canceled']);
+const Timestamp = z.iso.datetime().describe('ISO 8601, UTC');
+
+export const JobProgressSchema = z.object({
+  percent: z.number(),
+  bytesDone: z.number(),
+  bytesTotal: z.number(),
+  filesDone: z.number(),
+  filesTotal: z.number(),
+  currentFile: z.string().optional(),
+  etaSeconds: z.number().optional(),
+});
+
+export const JobSummarySchema = z.object({
+  id: z.number().int(),
+  type: JobTypeSchema,
+  status: JobStatusSchema,
+  scheduleId: z.number().int().nullable(),
+  customerId: z.string().nullable(),
+  scheduleName: z.string().nullable(),
+  scope: z.string().nullable(),
+  trigger: z.string().describe('schedule, manual or system'),
+  createdAt: Timestamp,
+  startedAt: Timestamp.nullable(),
+  finishedAt: Timestamp.nullable(),
+  progress: JobProgressSchema.nullable(),
+  error: z.string().nullable().describe('Why the job failed, in plain words.'),
+  snapshotId: z.string().nullable(),
+  bytesAdded: z.number().nullable(),
+  bytesProcessed: z.number().nullable(),
+});
+
+export const JobDetailSchema = JobSummarySchema.extend({
+  log: z.string().describe('The execution log, one line per event.'),
+  stats: z.unknown().describe("restic's statistics for the run, when it finished.").nullable(),
+});
+
+export const ActiveTaskSchema = z.object({
+  id: z.number().int(),
+  type: JobTypeSchema,
+  status: z.enum(['pending', 'running']),
+  scheduleId: z.number().int().nullable(),
+  scheduleName: z.string().nullable(),
+  scope: z.string().nullable(),
+  customerId: z.string().nullable(),
+  createdAt: Timestamp,
+  startedAt: Timestamp.nullable(),
+  progress: JobProgressSchema.nullable(),
+});
+
+export type JobSummaryDto = z.infer<typeof JobSummarySchema>;
+export type JobDetailDto = z.infer<typeof JobDetailSchema>;
+export type ActiveTaskDto = z.infer<typeof ActiveTaskSchema>;
+
+export function toJobSummary(row: JobSummary): JobSummaryDto {
+  return {
+    id: row.id,
+    type: row.type,
+    status: row.status,
+    scheduleId: row.schedule_id,
+    customerId: row.customer_id,
+    scheduleName: row.schedule_name,
+    scope: row.scope,
+    trigger: row.trigger,
+    createdAt: iso(row.created_at),
+    startedAt: isoOrNull(row.started_at),
+    finishedAt: isoOrNull(row.finished_at),
+    progress: progressOf(row.progress),
+    error: row.error,
+    snapshotId: row.snapshot_id,
+    bytesAdded: numberOrNull(row.bytes_added),
+    bytesProcessed: numberOrNull(row.bytes_processed),
+  };
+}
+
+export function toJobDetail(row: JobRow): JobDetailDto {
+  return { ...toJobSummary(row), log: row.log ?? '', stats: parseJson(row.stats) ?? null };
+}
+
+export function toActiveTask(row: JobSummary): ActiveTaskDto {
+  return {
+    id: row.id,
+    type: row.type,
+    status: row.status === 'running' ? 'running' : 'pending',
+    scheduleId: row.schedule_id,
+    scheduleName: row.schedule_name,
+    scope: row.scope,
+    customerId: row.customer_id,
+    createdAt: iso(row.created_at),
+    startedAt: isoOrNull(row.started_at),
+    progress: progressOf(row.progress),
+  };
+}
+
+const CANONICAL_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+function iso(text: string): string {
+  // The store writes toISOString() already; only something else needs normalizing.
+  if (CANONICAL_ISO.test(text)) return text;
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? text : date.toISOString();
+}
+
+function isoOrNull(text: string | null): string | null {
+  return text === null ? null : iso(text);
+}
+
+function numberOrNull(value: number | bigint | null): number | null {
+  return value === null ? null : Number(value);
+}
+
+function progressOf(text: string | null): z.infer<typeof JobProgressSchema> | null {
+  // Most jobs in a history page have none; skip the parse (a failed zod parse is not cheap).
+  if (text === null) return null;
+  const parsed = JobProgressSchema.safeParse(parseJson(text));
+  return parsed.success ? parsed.data : null;
+}
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Builds the HTTP API as a Fastify instance, not yet listening: the composition root decides
+ * where it listens, tests call `inject()`.
+ */
+import fastifyCookie from '@fastify/cookie';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { authenticate } from './authenticate.js';
+import type { ApiDeps } from './deps.js';
+import { ApiError, GENERIC_FAILURE, notFound } from './errors.js';
+import { jobRoutes } from './job-routes.js';
+import { REGISTERED, RouteRegistry } from './registry.js';
+import { sessionRoutes } from './session-routes.js';
+import { openApiRoute, systemRoutes } from './system-routes.js';
+
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
+export function buildServer(deps: ApiDeps): FastifyInstance {
+  const options = deps.options ?? {};
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const app = Fastify({
+    ...(options.loggerInstance
+      ? { loggerInstance: options.loggerInstance }
+      : { logger: options.logger ?? false }),
+    bodyLimit,
+    trustProxy: options.trustProxy ?? false,
+    return503OnClosing: true,
+  });
+
+  void app.register(fastifyCookie);
+  // JSON only: a text/plain body is what a cross-site HTML form can send without a preflight.
+  app.removeContentTypeParser('text/plain');
+
+  // Every API route must come through the registry, so it is validated, access-checked and in
+  // the OpenAPI document. Static files for the web UI may live elsewhere.
+  app.addHook('onRoute', (route) => {
+    const registered = (route.config as Record<symbol, unknown> | undefined)?.[REGISTERED] === true;
+    if (!registered && (route.url.startsWith('/api/') || route.url === '/metrics')) {
+      throw new Error(`${route.method} ${route.url} was not declared through the route registry`);
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+    return payload;
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ApiError) {
+      if (error.headers) reply.headers(error.headers);
+      return reply.code(error.statusCode).send(error.toBody());
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      request.log.info({ code: error.code, message: error.message }, 'request refused');
+      return reply.code(status).send({ error: { message: clientErrorMessage(error, bodyLimit) } });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ error: { message: GENERIC_FAILURE } });
+  });
+
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send(notFound().toBody()));
+
+  const api = new RouteRegistry(app, {
+    authenticate: (request, access) => authenticate(deps.auth, request, access),
+    validateResponses: options.validateResponses ?? false,
+  });
+  systemRoutes(api, deps);
+  sessionRoutes(api, deps);
+  jobRoutes(api, deps);
+  for (const module of deps.modules ?? []) module(api);
+  openApiRoute(api, deps);
+  return app;
+}
+
+function clientErrorMessage(error: FastifyError, bodyLimit: number): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return 'The request body is not valid JSON.';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'The request body is empty; send a JSON object.';
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return `The request body is too large: at most ${bodyLimit} bytes.`;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Send the request body as JSON (Content-Type: application/json).';
+    default:
+      return 'The request could not be read.';
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * Restore jobs: what a customer picked on the Restore tab (web files, databases, email,
+ * everything, one file, one database, one mailbox), turned into confined restores of each area,
+ * each preceded by a safety snapshot that the job log names for undo.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Restic, RepositoryLocation } from '../engine/index.js';
+import { customerPaths } from '../inventory/paths.js';
+import type { Customer } from '../inventory/schema.js';
+import type { JobHandler, JobContext } from '../job/worker.js';
+import type { RepositoryService } from '../repository/repository-service.js';
+import type { ScheduleService } from '../schedule/schedule-service.js';
+import type { Content } from '../scope/scope.js';
+import type { SnapshotRow, Store } from '../store/index.js';
+import { restoreArea, restoreFile } from './index.js';
+
+export const RESTORE_WHAT = [
+  'web',
+  'databases',
+  'email',
+  'everything',
+  'file',
+  'database',
+  'mailbox',
+] as const;
+
+export const restoreRequestSchema = z
+  .object({
+    what: z.enum(RESTORE_WHAT, {
+      error: `What to restore must be one of: ${RESTORE_WHAT.join(', ')}`,
+    }),
+    /** For "file": the file's absolute path as shown when browsing. */
+    path: z.string().max(4096).optional(),
+    database: z.string().max(64).optional(),
+    /** For "mailbox": its address. */
+    mailbox: z.string().max(320).optional(),
+    /** Email restores keep messages that arrived after the snapshot unless this is false. */
+    keepNewerMail: z.boolean().default(true),
+  })
+  .strict();
+export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
+
+/** Imports one dump into one database with the customer's privileges only. */
+export interface DatabaseRestorer {
+  restore(opts: {
+    database: string;
+    dumpFile: string;
+    customerId: string;
+    allowedDatabases: string[];
+    signal?: AbortSignal;
+    onLog?: (line: string) => void;
+  }): Promise<void>;
+}
+
+export interface RestoreJobParams {
+  repositoryId: number;
+  snapshotId: string;
+  request: RestoreRequest;
+}
+
+export class RestoreRequestError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RestoreRequestError';
+  }
+}
+
+/** Checks a request against the snapshot before a job is created: nothing starts that cannot work. */
+export function checkRestoreRequest(
+  snapshot: SnapshotRow,
+  customer: Customer,
+  request: RestoreRequest,
+): void {
+  const contents = JSON.parse(snapshot.contents) as Content[];
+  const roots = JSON.parse(snapshot.roots ?? '{}') as Partial<Record<Content, string[]>>;
+  const need = (content: Content, label: string) => {
+    if (!contents.includes(content))
+      throw new RestoreRequestError('what', `This snapshot contains no ${label}.`);
+  };
+  switch (request.what) {
+    case 'web':
+      return need('web', 'web files');
+    case 'databases':
+      return need('db', 'databases');
+    case 'email':
+      return need('mail', 'email');
+    case 'everything':
+      if (snapshot.scope !== 'full')
+        throw new RestoreRequestError(
+          'what',
+          '"Restore everything" is only possible from a Full backup.',
+        );
+      return;
+    case 'database':
+      need('db', 'databases');
+      if (!request.database || !customer.databases.includes(request.database))
+        throw new RestoreRequestError('database', 'Choose one of your databases.');
+      return;
+    case 'mailbox':
+      need('mail', 'email');
+      if (!request.mailbox || !customer.mailboxes.some((m) => m.address === request.mailbox))
+        throw new RestoreRequestError('mailbox', 'Choose one of your mailboxes.');
+      return;
+    case 'file': {
+      const path = request.path ?? '';
+      const inside = Object.values(roots)
+        .flat()
+        .some((root) => path === root || path.startsWith(`${root}/`));
+      if (
+        !path.startsWith('/') ||
+        path.includes('\0') ||
+        path.split('/').includes('..') ||
+        !inside
+      ) {
+        throw new RestoreRequestError('path', 'Choose a file from this snapshot.');
+      }
+    }
+  }
+}
+
+export interface RestoreJobDeps {
+  store: Store;
+  restic: Restic;
+  repositories: RepositoryService;
+  schedules: ScheduleService;
+  customers: { getCustomer(id: string): Promise<Customer | undefined> };
+  databases: DatabaseRestorer;
+  dataDir: string;
+}
+
+export function restoreJobHandler(deps: RestoreJobDeps): JobHandler {
+  return async (job, ctx) => {
+    const params = JSON.parse(job.params ?? '{}') as RestoreJobParams;
+    const snapshot = await deps.store.db
+      .selectFrom('snapshots')
+      .selectAll()
+      .where('repository_id', '=', params.repositoryId)
+      .where('id', '=', params.snapshotId)
+      .executeTakeFirst();
+    if (!snapshot) throw new Error('The snapshot no longer exists.');
+    const customer = await deps.customers.getCustomer(snapshot.customer_id);
+    if (!customer) throw new Error('The customer of this snapshot no longer exists.');
+    if (snapshot.schedule_id == null)
+      throw new Error('This snapshot has no schedule to find its target.');
+    const schedule = await deps.schedules
+      .getRow({ role: 'admin' }, snapshot.schedule_id)
+      .catch(() => undefined);
+    if (!schedule)
+      throw new Error('The schedule of this snapshot was deleted, so its target is unknown.');
+    checkRestoreRequest(snapshot, customer, params.request);
+    const target = deps.schedules.target(schedule);
+    const owner = schedule.owner_kind === 'server' ? 'server' : customer.id;
+
+    return deps.repositories.withRepository(target, owner, async (repo) => {
+      const run = new RestoreRun(deps, repo.location, snapshot, customer, String(job.id), ctx);
+      await run.execute(params.request);
+      run.reportUndo();
+      return { snapshotId: snapshot.id };
+    });
+  };
+}
+
+class RestoreRun {
+  private readonly roots: Partial<Record<Content, string[]>>;
+  private readonly confinement: string[];
+  private readonly undo: string[] = [];
+  private step = 0;
+
+  constructor(
+    private readonly deps: RestoreJobDeps,
+    private readonly repo: RepositoryLocation,
+    private readonly snapshot: SnapshotRow,
+    private readonly customer: Customer,
+    private readonly jobId: string,
+    private readonly ctx: JobContext,
+  ) {
+    this.roots = JSON.parse(snapshot.roots ?? '{}') as Partial<Record<Content, string[]>>;
+    this.confinement = customerPaths(customer).map((p) => p.path);
+  }
+
+  async execute(request: RestoreRequest): Promise<void> {
+    const contents = JSON.parse(this.snapshot.contents) as Content[];
+    switch (request.what) {
+      case 'web':
+        return this.web();
+      case 'databases':
+        return this.databases(this.customer.databases);
+      case 'database':
+        return this.databases([request.database!]);
+      case 'email':
+        return this.mail(
+          this.customer.mailboxes.map((m) => m.address),
+          request.keepNewerMail,
+        );
+      case 'mailbox':
+        return this.mail([request.mailbox!], request.keepNewerMail);
+      case 'file':
+        return this.file(request.path!);
+      case 'everything':
+        if (contents.includes('web')) await this.web();
+        if (contents.includes('db')) await this.databases(this.customer.databases);
+        if (contents.includes('mail'))
+          await this.mail(
+            this.customer.mailboxes.map((m) => m.address),
+            request.keepNewerMail,
+          );
+        for (const path of [...(this.roots.ssl ?? []), ...(this.roots.config ?? [])])
+          await this.file(path);
+    }
+  }
+
+  reportUndo(): void {
+    if (this.undo.length === 0) return;
+    this.ctx.log(
+      `To undo this restore, restore the safety snapshot(s) ${this.undo.join(', ')} (tagged "safety" and job=${this.jobId}).`,
+    );
+  }
+
+  private common() {
+    this.step++;
+    return {
+      restic: this.deps.restic,
+      repo: this.repo,
+      snapshotId: this.snapshot.id,
+      confinement: this.confinement,
+      jobId: `${this.jobId}-${this.step}`,
+      journalDir: join(this.deps.dataDir, 'restore-journal'),
+      signal: this.ctx.signal,
+      onLog: this.ctx.log,
+    };
+  }
+
+  private async web(): Promise<void> {
+    this.ctx.log(`Restoring web files into ${this.customer.webRoot}`);
+    const result = await restoreArea({
+      ...this.common(),
+      area: this.customer.webRoot,
+      mode: 'replace',
+    });
+    if (result.safetySnapshotId) this.undo.push(result.safetySnapshotId);
+  }
+
+  private async mail(addresses: string[], keepNewer: boolean): Promise<void> {
+    for (const mailbox of this.customer.mailboxes.filter((m) => addresses.includes(m.address))) {
+      this.ctx.log(
+        `Restoring mailbox ${mailbox.address}${keepNewer ? ', keeping newer mail' : ''}`,
+      );
+      const result = await restoreArea({
+        ...this.common(),
+        area: mailbox.maildir,
+        mode: keepNewer ? 'keep-newer' : 'replace',
+        maildir: true,
+      });
+      if (result.safetySnapshotId) this.undo.push(result.safetySnapshotId);
+      if (mailbox.sieveDir && this.roots.mail?.includes(mailbox.sieveDir)) {
+        const sieve = await restoreArea({
+          ...this.common(),
+          area: mailbox.sieveDir,
+          mode: 'replace',
+        });
+        if (sieve.safetySnapshotId) this.undo.push(sieve.safetySnapshotId);
+      }
+    }
+  }
+
+  private async file(path: string): Promise<void> {
+    this.ctx.log(`Restoring ${path}`);
+    const result = await restoreFile({ ...this.common(), path });
+    if (result.safetySnapshotId) this.undo.push(result.safetySnapshotId);
+  }
+
+  /** Dumps come out of the snapshot into a private temporary directory, then into MariaDB. */
+  private async databases(names: string[]): Promise<void> {
+    const staging = this.roots.db?.[0];
+    if (!staging) throw new Error('This snapshot contains no databases.');
+    const work = await mkdtemp(join(this.deps.dataDir, 'restore-db-'));
+    try {
+      await this.deps.restic.restore(this.repo, this.snapshot.id, {
+        target: work,
+        include: names.map((name) => join(staging, `${name}.sql`)),
+        signal: this.ctx.signal,
+        onLog: this.ctx.log,
+      });
+      for (const name of names) {
+        this.ctx.log(`Restoring database ${name}`);
+        await this.deps.databases.restore({
+          database: name,
+          dumpFile: join(work, staging, `${name}.sql`),
+          customerId: this.customer.id,
+          allowedDatabases: this.customer.databases,
+          signal: this.ctx.signal,
+          onLog: this.ctx.log,
+        });
+      }
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+}
