@@ -1,0 +1,320 @@
+/**
+ * The Schedules tab and the Restore tab's snapshot list and restore: schedules of the caller
+ * (or of any customer for admins), Run now, snapshots per schedule, and starting a restore.
+ */
+import { z } from 'zod';
+import type { Authenticated } from '../auth/index.js';
+import type { JobStore } from '../job/job-store.js';
+import {
+  checkRestoreRequest,
+  restoreRequestSchema,
+  RestoreRequestError,
+} from '../restore/restore-job.js';
+import {
+  NotFoundError,
+  ScheduleInputError,
+  type ScheduleService,
+  type Viewer,
+} from '../schedule/schedule-service.js';
+import type { Store } from '../store/index.js';
+import type { Customer } from '../inventory/schema.js';
+import { ApiError, notFound } from './errors.js';
+import type { RouteRegistry } from './registry.js';
+
+export interface ScheduleRouteDeps {
+  schedules: ScheduleService;
+  jobs: JobStore;
+  store: Store;
+  customers: { getCustomer(id: string): Promise<Customer | undefined> };
+  /** Forgets a deleted schedule's snapshots when the customer asks for it. */
+  forgetSnapshots(scheduleId: number, customerId: string | null, target: unknown): Promise<void>;
+  /** Starts queued jobs at once. */
+  notify(): void;
+}
+
+const IdParams = z.strictObject({
+  id: z.coerce
+    .number({ error: 'Schedule ID must be a number' })
+    .int()
+    .positive()
+    .max(Number.MAX_SAFE_INTEGER),
+});
+const SnapshotParams = z.strictObject({
+  repositoryId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  snapshotId: z.string().regex(/^[0-9a-f]{8,64}$/, 'Snapshot ID must be a hexadecimal id'),
+});
+const ScheduleSchema = z.object({
+  id: z.number().int(),
+  ownerKind: z.enum(['customer', 'server']),
+  customerId: z.string().nullable(),
+  name: z.string(),
+  scope: z.string(),
+  frequency: z.string(),
+  hour: z.number().int(),
+  day: z.number().int().nullable(),
+  retention: z.number().int(),
+  target: z.record(z.string(), z.unknown()),
+  enabled: z.boolean(),
+  nextRunAt: z.string().nullable(),
+  lastStatus: z.string().nullable(),
+  lastJobId: z.number().int().nullable(),
+  lastSuccessAt: z.string().nullable(),
+  overdue: z.boolean(),
+});
+const SnapshotSchema = z.object({
+  repositoryId: z.number().int(),
+  id: z.string(),
+  scheduleId: z.number().int().nullable(),
+  time: z.string(),
+  scope: z.string().nullable(),
+  contents: z.array(z.string()),
+  size: z.number().nullable(),
+});
+/** The form's fields; the schedule service validates them and names the field of each problem. */
+const ScheduleBody = z.record(z.string(), z.unknown());
+const CreateQuery = z.strictObject({
+  customerId: z
+    .string()
+    .max(63)
+    .optional()
+    .describe('Administrators: the customer to create the schedule for.'),
+});
+const DeleteQuery = z.strictObject({
+  snapshots: z
+    .enum(['keep', 'forget'], { error: 'Choose whether to keep or forget the snapshots' })
+    .default('keep'),
+});
+const RunResult = z.object({
+  jobId: z.number().int(),
+  alreadyRunning: z.boolean(),
+  message: z.string(),
+});
+
+function viewerOf(principal: Authenticated): Viewer {
+  return principal.role === 'customer' && principal.customerId
+    ? { role: 'customer', customerId: principal.customerId }
+    : { role: 'admin' };
+}
+
+/** Service errors in the API's words: field errors → 400, missing or not yours → the one 404. */
+async function translate<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ScheduleInputError)
+      throw new ApiError(400, 'Please check the highlighted fields.', error.fields);
+    if (error instanceof RestoreRequestError)
+      throw new ApiError(400, error.message, [{ field: error.field, message: error.message }]);
+    if (error instanceof NotFoundError) throw notFound();
+    throw error;
+  }
+}
+
+export function scheduleRoutes(deps: ScheduleRouteDeps) {
+  return (api: RouteRegistry): void => {
+    api.route({
+      method: 'GET',
+      path: '/api/schedules',
+      operationId: 'listSchedules',
+      summary: 'Backup schedules',
+      description:
+        'Customers see their own; administrators see every schedule, server-wide ones included.',
+      tags: ['schedules'],
+      access: 'signed-in',
+      responses: {
+        200: {
+          description: 'The schedules.',
+          schema: z.object({ schedules: z.array(ScheduleSchema) }),
+        },
+      },
+      async handler({ principal }) {
+        return { schedules: await deps.schedules.list(viewerOf(principal)) };
+      },
+    });
+
+    api.route({
+      method: 'POST',
+      path: '/api/schedules',
+      operationId: 'createSchedule',
+      summary: 'Create a schedule within the package limits',
+      tags: ['schedules'],
+      access: 'signed-in',
+      query: CreateQuery,
+      body: ScheduleBody,
+      responses: { 201: { description: 'Created.', schema: ScheduleSchema } },
+      async handler({ principal, query, body }) {
+        const viewer = viewerOf(principal);
+        const customerId = viewer.role === 'customer' ? viewer.customerId : query.customerId;
+        if (!customerId)
+          throw new ApiError(400, 'Choose a customer.', [
+            { field: 'customerId', message: 'Choose a customer' },
+          ]);
+        return translate(() => deps.schedules.create(viewer, customerId, body));
+      },
+    });
+
+    api.route({
+      method: 'GET',
+      path: '/api/schedules/:id',
+      operationId: 'getSchedule',
+      summary: 'One schedule',
+      tags: ['schedules'],
+      access: 'signed-in',
+      params: IdParams,
+      responses: { 200: { description: 'The schedule.', schema: ScheduleSchema } },
+      async handler({ principal, params }) {
+        return translate(() => deps.schedules.get(viewerOf(principal), params.id));
+      },
+    });
+
+    api.route({
+      method: 'PUT',
+      path: '/api/schedules/:id',
+      operationId: 'updateSchedule',
+      summary: 'Edit a schedule',
+      description: 'Masked secrets (********) sent back unchanged keep the stored ones.',
+      tags: ['schedules'],
+      access: 'signed-in',
+      params: IdParams,
+      body: ScheduleBody,
+      responses: { 200: { description: 'Saved.', schema: ScheduleSchema } },
+      async handler({ principal, params, body }) {
+        return translate(() => deps.schedules.update(viewerOf(principal), params.id, body));
+      },
+    });
+
+    api.route({
+      method: 'DELETE',
+      path: '/api/schedules/:id',
+      operationId: 'deleteSchedule',
+      summary: 'Delete a schedule, keeping or forgetting its snapshots',
+      tags: ['schedules'],
+      access: 'signed-in',
+      params: IdParams,
+      query: DeleteQuery,
+      responses: {
+        200: {
+          description: 'Deleted.',
+          schema: z.object({ deleted: z.literal(true), snapshots: z.enum(['keep', 'forget']) }),
+        },
+      },
+      async handler({ principal, params, query }) {
+        const viewer = viewerOf(principal);
+        const row = await translate(() => deps.schedules.getRow(viewer, params.id));
+        const running = await deps.jobs.list({ scheduleId: row.id, status: 'running', limit: 1 });
+        if (running.length)
+          throw new ApiError(
+            409,
+            'This schedule is running a backup. Cancel it or wait until it has finished.',
+          );
+        const { target } = await translate(() => deps.schedules.delete(viewer, params.id));
+        if (query.snapshots === 'forget')
+          await deps.forgetSnapshots(row.id, row.customer_id, target);
+        return { deleted: true as const, snapshots: query.snapshots };
+      },
+    });
+
+    api.route({
+      method: 'POST',
+      path: '/api/schedules/:id/run',
+      operationId: 'runSchedule',
+      summary: 'Run now: start a backup at once',
+      tags: ['schedules'],
+      access: 'signed-in',
+      params: IdParams,
+      responses: {
+        202: { description: 'Queued.', schema: RunResult },
+        200: { description: 'Already running: no second job was made.', schema: RunResult },
+      },
+      async handler({ principal, params, status }) {
+        const result = await translate(() => deps.schedules.runNow(viewerOf(principal), params.id));
+        if (result.alreadyRunning) {
+          status(200);
+          return { ...result, message: 'This schedule is already running.' };
+        }
+        deps.notify();
+        return { ...result, message: 'The backup has started.' };
+      },
+    });
+
+    api.route({
+      method: 'GET',
+      path: '/api/schedules/:id/snapshots',
+      operationId: 'listSnapshots',
+      summary: "A schedule's snapshots, newest first, with their content tags",
+      tags: ['snapshots'],
+      access: 'signed-in',
+      params: IdParams,
+      responses: {
+        200: {
+          description: 'The snapshots.',
+          schema: z.object({ snapshots: z.array(SnapshotSchema) }),
+        },
+      },
+      async handler({ principal, params }) {
+        const row = await translate(() => deps.schedules.getRow(viewerOf(principal), params.id));
+        const rows = await deps.store.db
+          .selectFrom('snapshots')
+          .selectAll()
+          .where('schedule_id', '=', row.id)
+          .orderBy('time', 'desc')
+          .execute();
+        return {
+          snapshots: rows.map((s) => ({
+            repositoryId: s.repository_id,
+            id: s.id,
+            scheduleId: s.schedule_id,
+            time: s.time,
+            scope: s.scope,
+            contents: JSON.parse(s.contents) as string[],
+            size: s.size,
+          })),
+        };
+      },
+    });
+
+    api.route({
+      method: 'POST',
+      path: '/api/snapshots/:repositoryId/:snapshotId/restore',
+      operationId: 'restoreSnapshot',
+      summary: 'Restore from a snapshot in the background',
+      description:
+        'what: web, databases, email, everything (Full snapshots only), file (with path), database (with database) or mailbox (with mailbox). The current data is backed up into a safety snapshot first.',
+      tags: ['snapshots'],
+      access: 'signed-in',
+      params: SnapshotParams,
+      body: restoreRequestSchema,
+      responses: { 202: { description: 'Queued.', schema: z.object({ jobId: z.number().int() }) } },
+      async handler({ principal, params, body }) {
+        const snapshot = await deps.store.db
+          .selectFrom('snapshots')
+          .selectAll()
+          .where('repository_id', '=', params.repositoryId)
+          .where('id', '=', params.snapshotId)
+          .executeTakeFirst();
+        const own = principal.role === 'customer' ? principal.customerId : undefined;
+        if (!snapshot || (own !== undefined && snapshot.customer_id !== own)) throw notFound();
+        if (snapshot.schedule_id != null) {
+          // Server-wide schedules' snapshots are the provider's, never a customer's to restore.
+          const schedule = await deps.schedules
+            .getRow(viewerOf(principal), snapshot.schedule_id)
+            .catch(() => undefined);
+          if (!schedule) throw notFound();
+        }
+        const customer = await deps.customers.getCustomer(snapshot.customer_id);
+        if (!customer) throw notFound();
+        await translate(async () => checkRestoreRequest(snapshot, customer, body));
+        const created = await deps.jobs.create({
+          type: 'restore',
+          trigger: 'manual',
+          customerId: snapshot.customer_id,
+          scheduleName: `Restore ${body.what}`,
+          scope: snapshot.scope,
+          params: { repositoryId: snapshot.repository_id, snapshotId: snapshot.id, request: body },
+        });
+        deps.notify();
+        return { jobId: created.created ? created.id : created.existingId };
+      },
+    });
+  };
+}

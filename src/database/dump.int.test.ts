@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { checksumDatabase } from './checksum.js';
+import { dumpDatabases, removeStaging } from './dump.js';
+import { connection, dropEverything, sql, uniquePrefix } from './test-helpers.js';
+import { DatabaseError } from './types.js';
+
+const run = promisify(execFile);
+
+describe('dumpDatabases (MariaDB)', () => {
+  const prefix = uniquePrefix();
+  const shop = `${prefix}shop`;
+  const legacy = `${prefix}legacy`;
+  const big = `${prefix}big`;
+  let work: string;
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'hvt-dump-'));
+    await sql(`
+      CREATE DATABASE \`${shop}\`;
+      USE \`${shop}\`;
+      CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(100), img BLOB) ENGINE=InnoDB;
+      INSERT INTO items SELECT seq, CONCAT('Artikel ', seq, ' – Grüße 😀'), UNHEX(SHA2(seq, 256))
+        FROM seq_1_to_500;
+      CREATE VIEW cheap AS SELECT id, name FROM items WHERE id < 10;
+      CREATE TRIGGER items_bi BEFORE INSERT ON items FOR EACH ROW SET NEW.name = TRIM(NEW.name);
+      CREATE PROCEDURE item_count() SELECT COUNT(*) FROM items;
+      CREATE EVENT nightly ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 03:00:00' DISABLE
+        DO DELETE FROM items WHERE id < 0;
+      CREATE DATABASE \`${legacy}\`;
+      CREATE TABLE \`${legacy}\`.counter (id INT PRIMARY KEY, hits INT) ENGINE=MyISAM;
+      INSERT INTO \`${legacy}\`.counter VALUES (1, 10), (2, 20);
+      CREATE DATABASE \`${big}\`;
+      CREATE TABLE \`${big}\`.rows (id INT PRIMARY KEY, pad CHAR(200)) ENGINE=InnoDB;
+      INSERT INTO \`${big}\`.rows SELECT seq, REPEAT('x', 200) FROM seq_1_to_300000;
+    `);
+  });
+
+  after(async () => {
+    await dropEverything(prefix);
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('dumps each database completely, privately and repeatably', async () => {
+    const staging = join(work, 'staging');
+    const log: string[] = [];
+    const t0 = Date.now();
+    const { files } = await dumpDatabases({
+      databases: [shop, legacy],
+      stagingDir: staging,
+      connection,
+      onLog: (line) => log.push(line),
+    });
+    const ms = Date.now() - t0;
+    assert.deepEqual(
+      files.map((f) => [f.database, f.file]),
+      [
+        [shop, join(staging, `${shop}.sql`)],
+        [legacy, join(staging, `${legacy}.sql`)],
+      ],
+    );
+    assert.equal((await stat(staging)).mode & 0o777, 0o700);
+    for (const f of files) {
+      const info = await stat(f.file);
+      assert.equal(info.mode & 0o777, 0o600);
+      assert.equal(info.size, f.bytes);
+    }
+    const text = await readFile(files[0]!.file, 'utf8');
+    assert.match(text, /CREATE TABLE `items`/);
+    assert.match(text, /0x[0-9A-F]{64}/, 'blobs as hex');
+    assert.match(text, /Grüße 😀/, 'utf8mb4 intact');
+    assert.match(text, /DEFINER=`root`@`localhost` SQL SECURITY DEFINER/, 'view');
+    assert.match(text, /TRIGGER items_bi/);
+    assert.match(text, /CREATE DEFINER=`root`@`localhost` PROCEDURE `item_count`/);
+    assert.match(text, /EVENT `nightly`/);
+    assert.doesNotMatch(text, /Dump completed on/, 'no dump date');
+    assert.ok(
+      log.some((l) => l.includes(legacy) && /not in InnoDB/.test(l)),
+      'MyISAM database is dumped under a read lock',
+    );
+
+    // Unchanged data gives byte-identical files, so restic stores nothing new.
+    const again = await dumpDatabases({
+      databases: [shop, legacy],
+      stagingDir: staging,
+      connection,
+    });
+    for (const [i, f] of again.files.entries()) {
+      assert.deepEqual(await readFile(f.file), await readFile(files[i]!.file).catch(() => null));
+    }
+    assert.ok(ms < 10_000, `dump took ${ms} ms`);
+
+    await removeStaging(staging);
+    assert.equal(existsSync(staging), false);
+  });
+
+  it('fails with the database name and the server’s message', async () => {
+    const missing = `${prefix}missing`;
+    await assert.rejects(
+      dumpDatabases({ databases: [shop, missing], stagingDir: join(work, 's2'), connection }),
+      (error: unknown) => {
+        assert.ok(error instanceof DatabaseError);
+        assert.equal(error.kind, 'dump-failed');
+        assert.equal(error.database, missing);
+        assert.equal(
+          error.message,
+          `Database ${missing} could not be dumped: Unknown database '${missing}'`,
+        );
+        return true;
+      },
+    );
+    assert.equal(existsSync(join(work, 's2', `${missing}.sql.partial`)), false);
+  });
+
+  it('refuses names that are not database names', async () => {
+    await assert.rejects(
+      dumpDatabases({ databases: ['x; DROP'], stagingDir: join(work, 's3'), connection }),
+      /not a valid database name/,
+    );
+  });
+
+  it('cancels: the dump process is killed and no partial file stays', async () => {
+    const staging = join(work, 'cancel');
+    const controller = new AbortController();
+    const partial = join(staging, `${big}.sql.partial`);
+    const watcher = (async () => {
+      for (let i = 0; i < 2000 && !controller.signal.aborted; i++) {
+        const size = await stat(partial).then(
+          (s) => s.size,
+          () => 0,
+        );
+        if (size > 0) controller.abort();
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    await assert.rejects(
+      dumpDatabases({
+        databases: [big],
+        stagingDir: staging,
+        connection,
+        signal: controller.signal,
+      }),
+      (error: unknown) => error instanceof DatabaseError && error.kind === 'canceled',
+    );
+    await watcher;
+    assert.equal(existsSync(partial), false);
+    assert.equal(existsSync(join(staging, `${big}.sql`)), false);
+    const { stdout } = await run('ps', ['-eo', 'args']);
+    assert.ok(!stdout.split('\n').some((l) => l.includes('mariadb-dump') && l.includes(big)));
+  });
+
+  it('checksums every base table, not views', async () => {
+    const sums = await checksumDatabase(shop, connection);
+    assert.deepEqual(Object.keys(sums), ['items']);
+    assert.match(sums.items!, /^\d+$/);
+  });
+});
