@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global URL */
 // Runs the built CLI when present (npm run build), the TypeScript sources through tsx otherwise.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';

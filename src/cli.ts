@@ -1,18 +1,20 @@
 #!/usr/bin/env node
 /**
- * hostvault's command line. Until the service lands, `demo` shows the engine end to end on this
- * machine: a small hosting layout backed up, changed, and restored from a real restic repository.
+ * hostvault's command line: the service itself (`serve`) and the operator's tools over the same
+ * services.
  */
 import { loadConfig } from './config.js';
 import { runDemo, runLayoutDemo } from './demo/engine-demo.js';
 import { runInventoryCommand } from './inventory/cli.js';
 import { openApp } from './app.js';
+import { startService } from './serve.js';
 import { targetSchema } from './target/schema.js';
 import { ownerSchema } from './target/schema.js';
 
 const USAGE = `usage: hostvault <command>
 
 commands:
+  serve                       run the service: API, scheduler and worker (HOSTVAULT_PORT, default 8420)
   demo [--dir DIR]            build a demo hosting layout (three customers), import it, back up
                               their web roots and restore a file with real restic
   demo layout [--dir DIR]     only build the demo layout and import it into the inventory
@@ -30,6 +32,16 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const config = loadConfig();
   switch (command) {
+    case 'serve': {
+      const service = await startService(config);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+      await service.stop();
+      return 0;
+    }
     case 'demo':
       if (rest[0] === 'layout') await runLayoutDemo(config, { dir: option(rest, '--dir') });
       else await runDemo(config, { dir: option(rest, '--dir') });

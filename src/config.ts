@@ -12,6 +12,10 @@ export interface Config {
   /** Default local target directory for repositories. */
   localRepositoryDir: string;
   resticBinary: string;
+  /** Address and port the HTTP API listens on. */
+  listen: { host: string; port: number };
+  /** Jobs running at once over all customers. */
+  concurrency: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -21,5 +25,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keyFile: resolve(env.HOSTVAULT_KEY_FILE ?? '/etc/hostvault/master.key'),
     localRepositoryDir: resolve(env.HOSTVAULT_LOCAL_REPOSITORIES ?? join(dataDir, 'repositories')),
     resticBinary: env.HOSTVAULT_RESTIC ?? 'restic',
+    listen: { host: env.HOSTVAULT_HOST ?? '127.0.0.1', port: Number(env.HOSTVAULT_PORT ?? 8420) },
+    concurrency: Number(env.HOSTVAULT_CONCURRENCY ?? 2),
   };
 }

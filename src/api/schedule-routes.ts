@@ -229,10 +229,10 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
       async handler({ principal, params, status }) {
         const result = await translate(() => deps.schedules.runNow(viewerOf(principal), params.id));
         if (result.alreadyRunning) {
-          status(200);
           return { ...result, message: 'This schedule is already running.' };
         }
         deps.notify();
+        status(202);
         return { ...result, message: 'The backup has started.' };
       },
     });

@@ -5,7 +5,7 @@
 import type { Writable } from 'node:stream';
 import { backup, type BackupOptions } from './commands/backup.js';
 import { dump } from './commands/dump.js';
-import { forget, type ForgetOptions, type ForgetResult } from './commands/forget.js';
+import { forget, forgetIds, type ForgetOptions, type ForgetResult } from './commands/forget.js';
 import { catConfig, init, type RepositoryConfig } from './commands/init.js';
 import { ls, type LsOptions } from './commands/ls.js';
 import {
@@ -143,6 +143,10 @@ export class Restic {
 
   forget(repo: RepositoryLocation, opts: ForgetOptions): Promise<ForgetResult> {
     return forget(this.runner, repo, opts);
+  }
+
+  forgetIds(repo: RepositoryLocation, ids: string[], opts?: OperationOptions): Promise<void> {
+    return forgetIds(this.runner, repo, ids, opts);
   }
 
   prune(repo: RepositoryLocation, opts?: OperationOptions & { maxUnused?: string }): Promise<void> {

@@ -49,3 +49,14 @@ export async function forget(
   });
   return result;
 }
+
+/** Forgets the given snapshots by id (a deleted schedule whose snapshots the customer let go). */
+export async function forgetIds(
+  runner: Runner,
+  repo: RepositoryLocation,
+  ids: string[],
+  opts: OperationOptions = {},
+): Promise<void> {
+  if (ids.length === 0) return;
+  await runner.exec(repo, ['forget', '--', ...ids], opts);
+}

@@ -1,0 +1,223 @@
+/**
+ * The service over HTTP with real restic: a customer signs in, creates schedules within and
+ * beyond the package, runs one, watches it in the banner, reads history and log, restores web
+ * files; a second customer probes the first one's ids and gets 404 everywhere.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AuthService } from './auth/index.js';
+import { loadConfig } from './config.js';
+import { startService, type Service } from './serve.js';
+
+let work: string;
+let service: Service;
+
+class Client {
+  private cookie = '';
+  private csrf = '';
+  constructor(private readonly base: string) {}
+
+  async signIn(username: string, password: string): Promise<void> {
+    const response = await fetch(`${this.base}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    });
+    assert.equal(response.status, 200, await response.clone().text());
+    this.cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    this.csrf = ((await response.json()) as { csrfToken: string }).csrfToken;
+  }
+
+  async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+    const response = await fetch(`${this.base}${path}`, {
+      method,
+      headers: {
+        cookie: this.cookie,
+        'x-csrf-token': this.csrf,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : undefined };
+  }
+}
+
+async function waitForJob(client: Client, id: number): Promise<any> {
+  for (let i = 0; i < 600; i++) {
+    const { json } = await client.call('GET', `/api/jobs/${id}`);
+    if (['successful', 'failed', 'canceled'].includes(json.status)) return json;
+    await sleep(200);
+  }
+  throw new Error(`job ${id} did not finish`);
+}
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'hv-serve-'));
+  process.env.HOSTVAULT_ADMIN_PASSWORD = 'admin-password-123';
+  const config = {
+    ...loadConfig({
+      HOSTVAULT_DATA_DIR: join(work, 'data'),
+      HOSTVAULT_KEY_FILE: join(work, 'keys/master.key'),
+    }),
+    listen: { host: '127.0.0.1', port: 0 },
+  };
+  service = await startService(config, { log: () => undefined });
+  const { inventory, store, masterKey } = service.app;
+  for (const id of ['alice', 'bob']) {
+    const home = join(work, 'home', id);
+    await mkdir(join(home, 'www/sub'), { recursive: true });
+    await writeFile(join(home, 'www/index.php'), `<?php echo "${id}";`);
+    await writeFile(join(home, 'www/sub/page.html'), `<h1>${id}</h1>`);
+  }
+  await inventory.importInventory({
+    packages: [
+      {
+        id: 'basic',
+        name: 'Basic',
+        frequencies: ['daily', 'weekly'],
+        maxRetention: 7,
+        maxSchedules: 2,
+      },
+    ],
+    customers: ['alice', 'bob'].map((id, i) => ({
+      id,
+      name: id,
+      linuxUser: `u${id}`,
+      uid: 2000 + i,
+      gid: 2000 + i,
+      packageId: 'basic',
+      webRoot: join(work, 'home', id, 'www'),
+    })),
+  });
+  const auth = new AuthService({ store, masterKey });
+  await auth.createUser({
+    username: 'alice',
+    password: 'alice-password-1',
+    role: 'customer',
+    customerId: 'alice',
+  });
+  await auth.createUser({
+    username: 'bob',
+    password: 'bob-password-12',
+    role: 'customer',
+    customerId: 'bob',
+  });
+});
+after(async () => {
+  await service.stop();
+  delete process.env.HOSTVAULT_ADMIN_PASSWORD;
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('the service over HTTP', () => {
+  test('a customer backs up, watches progress, reads history and restores; another customer sees none of it', async () => {
+    const alice = new Client(service.url);
+    await alice.signIn('alice', 'alice-password-1');
+
+    const refused = await alice.call('POST', '/api/schedules', {
+      name: 'Every hour',
+      scope: 'web',
+      frequency: 'hourly',
+      retention: 3,
+      target: { kind: 'local' },
+    });
+    assert.equal(refused.status, 400);
+    assert.match(JSON.stringify(refused.json.error.fields), /does not include hourly/);
+
+    const tooMany = await alice.call('POST', '/api/schedules', {
+      name: 'Keep all',
+      scope: 'web',
+      frequency: 'daily',
+      retention: 99,
+      target: { kind: 'local' },
+    });
+    assert.equal(tooMany.status, 400);
+    assert.match(JSON.stringify(tooMany.json.error.fields), /at most 7 snapshots/);
+
+    const created = await alice.call('POST', '/api/schedules', {
+      name: 'Nightly web',
+      scope: 'web',
+      frequency: 'daily',
+      retention: 3,
+      target: { kind: 'local', path: '/etc' },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    assert.equal(created.json.hour, 2);
+    assert.equal(
+      created.json.target.path,
+      service.app.config.localRepositoryDir,
+      'a customer cannot choose a server path',
+    );
+    const scheduleId = created.json.id as number;
+
+    const run = await alice.call('POST', `/api/schedules/${scheduleId}/run`);
+    assert.equal(run.status, 202);
+    const again = await alice.call('POST', `/api/schedules/${scheduleId}/run`);
+    assert.ok(again.json.alreadyRunning || again.status === 202);
+    const banner = await alice.call('GET', '/api/tasks/active');
+    assert.equal(banner.status, 200);
+
+    const job = await waitForJob(alice, run.json.jobId);
+    assert.equal(job.status, 'successful', JSON.stringify(job));
+    assert.match(job.log, /Files: 2 new/);
+    const history = await alice.call('GET', '/api/jobs');
+    assert.ok(history.json.jobs.some((j: any) => j.id === run.json.jobId));
+
+    const snapshots = await alice.call('GET', `/api/schedules/${scheduleId}/snapshots`);
+    assert.equal(snapshots.json.snapshots.length, 1);
+    const snapshot = snapshots.json.snapshots[0];
+    assert.deepEqual(snapshot.contents, ['web']);
+
+    const webRoot = join(work, 'home/alice/www');
+    await rm(join(webRoot, 'sub/page.html'));
+    await writeFile(join(webRoot, 'added.txt'), 'new');
+    const restore = await alice.call(
+      'POST',
+      `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/restore`,
+      { what: 'web' },
+    );
+    assert.equal(restore.status, 202, JSON.stringify(restore.json));
+    const restoreJob = await waitForJob(alice, restore.json.jobId);
+    assert.equal(restoreJob.status, 'successful', JSON.stringify(restoreJob));
+    assert.equal(await readFile(join(webRoot, 'sub/page.html'), 'utf8'), '<h1>alice</h1>');
+    await assert.rejects(readFile(join(webRoot, 'added.txt')));
+    assert.match(restoreJob.log, /To undo this restore/);
+
+    const everything = await alice.call(
+      'POST',
+      `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/restore`,
+      { what: 'everything' },
+    );
+    assert.equal(everything.status, 400, 'everything only from Full snapshots');
+
+    const bob = new Client(service.url);
+    await bob.signIn('bob', 'bob-password-12');
+    const missing = await bob.call('GET', '/api/schedules/999999');
+    for (const [method, path, body] of [
+      ['GET', `/api/schedules/${scheduleId}`],
+      [
+        'PUT',
+        `/api/schedules/${scheduleId}`,
+        { name: 'x', scope: 'web', frequency: 'daily', retention: 1, target: { kind: 'local' } },
+      ],
+      ['POST', `/api/schedules/${scheduleId}/run`],
+      ['GET', `/api/schedules/${scheduleId}/snapshots`],
+      ['DELETE', `/api/schedules/${scheduleId}`],
+      ['GET', `/api/jobs/${run.json.jobId}`],
+      ['POST', `/api/jobs/${run.json.jobId}/cancel`],
+      ['POST', `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/restore`, { what: 'web' }],
+    ] as [string, string, unknown?][]) {
+      const probe = await bob.call(method, path, body);
+      assert.equal(probe.status, 404, `${method} ${path}`);
+      assert.deepEqual(probe.json, missing.json, `${method} ${path} answers like a missing id`);
+    }
+    assert.deepEqual((await bob.call('GET', '/api/schedules')).json.schedules, []);
+    assert.equal((await bob.call('GET', '/api/jobs')).json.total, 0);
+    assert.deepEqual((await bob.call('GET', '/api/tasks/active')).json.tasks ?? [], []);
+  });
+});

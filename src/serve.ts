@@ -1,0 +1,114 @@
+/**
+ * `hostvault serve`: API, scheduler and worker in one process on embedded defaults. On start it
+ * first repairs what a crash may have left: restores half swapped, jobs marked running, database
+ * dumps in staging.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api/index.js';
+import { scheduleRoutes } from './api/schedule-routes.js';
+import { openApp, type App } from './app.js';
+import { AuthService, ensureAdmin } from './auth/index.js';
+import type { Config } from './config.js';
+import { recoverInterruptedRestores } from './restore/index.js';
+import { Scheduler } from './schedule/scheduler.js';
+import { tag } from './scope/scope.js';
+import type { Target } from './target/schema.js';
+
+export interface Service {
+  app: App;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startService(
+  config: Config,
+  opts: { log?: (line: string) => void } = {},
+): Promise<Service> {
+  const log =
+    opts.log ??
+    ((line: string) => console.log(JSON.stringify({ time: new Date().toISOString(), msg: line })));
+  const app = await openApp(config);
+  await recover(app, log);
+
+  const auth = new AuthService({ store: app.store, masterKey: app.masterKey });
+  await ensureAdmin(auth);
+  const scheduler = new Scheduler({
+    store: app.schedules,
+    enqueue: (id) => app.schedules.enqueueScheduled(id),
+    onError: (error) => log(`scheduler: ${error instanceof Error ? error.message : String(error)}`),
+  });
+  const server = buildServer({
+    auth,
+    jobs: app.jobs,
+    worker: app.worker,
+    health: storeHealth(app.store),
+    metrics: storeJobMetrics(app.store),
+    customers: storeCustomers(app.store),
+    modules: [
+      scheduleRoutes({
+        schedules: app.schedules,
+        jobs: app.jobs,
+        store: app.store,
+        customers: app.inventory,
+        notify: () => app.worker.notify(),
+        forgetSnapshots: (scheduleId, customerId, target) =>
+          forgetScheduleSnapshots(app, scheduleId, customerId, target as Target),
+      }),
+    ],
+  });
+  app.worker.start();
+  scheduler.start();
+  const url = await server.listen({ host: config.listen.host, port: config.listen.port });
+  log(`hostvault listening on ${url}, data in ${config.dataDir}`);
+  return {
+    app,
+    url,
+    async stop() {
+      scheduler.stop();
+      await server.close();
+      await app.close();
+    },
+  };
+}
+
+async function recover(app: App, log: (line: string) => void): Promise<void> {
+  for (const outcome of await recoverInterruptedRestores(
+    join(app.config.dataDir, 'restore-journal'),
+    { onLog: log },
+  )) {
+    log(`recovered interrupted restore of job ${outcome.jobId}: ${outcome.action} ${outcome.path}`);
+  }
+  const interrupted = await app.jobs.markInterrupted();
+  for (const job of interrupted)
+    log(`job ${job.id} (${job.type}) was interrupted by a stop of the service`);
+  // Database dumps of interrupted runs: customer data outside the customer's areas.
+  await rm(join(app.config.dataDir, 'staging'), { recursive: true, force: true });
+}
+
+async function forgetScheduleSnapshots(
+  app: App,
+  scheduleId: number,
+  customerId: string | null,
+  target: Target,
+): Promise<void> {
+  const rows = await app.store.db
+    .selectFrom('snapshots')
+    .selectAll()
+    .where('schedule_id', '=', scheduleId)
+    .execute();
+  const owners = new Set(rows.map((r) => r.customer_id));
+  for (const owner of owners) {
+    const repoOwner = customerId === null ? 'server' : owner;
+    await app.repositories.withRepository(target, repoOwner, async (repo) => {
+      const list = await app.restic.snapshots(repo.location, {
+        tags: [tag.schedule(scheduleId), tag.customer(owner)],
+      });
+      await app.restic.forgetIds(
+        repo.location,
+        list.map((s) => s.id),
+      );
+    });
+  }
+  await app.store.db.deleteFrom('snapshots').where('schedule_id', '=', scheduleId).execute();
+}

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { LsNode, Restic, SnapshotSummary } from '../engine/index.js';
+import { BrowseIndex, buildIndex } from './browse-index.js';
+
+let work: string;
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'hv-browse-index-'));
+});
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+const SNAPSHOT: SnapshotSummary = {
+  id: 'ab'.repeat(32),
+  shortId: 'abababab',
+  time: '2026-11-28T10:00:00Z',
+  tree: 'cd'.repeat(32),
+  paths: ['/srv'],
+  hostname: 'hostvault',
+  tags: [],
+};
+
+/** An engine whose `ls` replays the given nodes, in the given order. */
+function replaying(nodes: LsNode[]): Restic {
+  return {
+    ls: async (_repo: unknown, _id: string, opts: { onNode: (n: LsNode) => void }) => {
+      for (const node of nodes) opts.onNode(node);
+      return SNAPSHOT;
+    },
+  } as unknown as Restic;
+}
+
+const node = (path: string, type: LsNode['type'] = 'file', size = 1): LsNode => ({
+  name: path.slice(path.lastIndexOf('/') + 1),
+  type,
+  path,
+  ...(type === 'file' ? { size } : {}),
+  mtime: '2026-11-28T10:00:00.123456789+01:00',
+  mode: type === 'dir' ? 0o755 : 0o644,
+  uid: 1000,
+  gid: 1000,
+});
+
+async function build(name: string, nodes: LsNode[]): Promise<BrowseIndex> {
+  const repo = { url: '/nowhere', password: 'x' };
+  const { file } = await buildIndex(
+    replaying(nodes),
+    repo,
+    'abababab',
+    join(work, `${name}.tmp`),
+    () => join(work, `${name}.sqlite`),
+  );
+  const index = BrowseIndex.open(file);
+  assert.ok(index);
+  return index;
+}
+
+const names = (index: BrowseIndex, dir: string) =>
+  index
+    .list(dir, { offset: 0, limit: 1000 })
+    .entries.map((e) => `${e.type === 'dir' ? 'd' : 'f'}:${e.name}`);
+
+describe('browse index build', () => {
+  test('depth-first listing: counts, order by kind then byte order, every field kept', async () => {
+    const nodes = [
+      node('/srv', 'dir'),
+      node('/srv/b.txt'),
+      node('/srv/a', 'dir'),
+      node('/srv/a/x.php', 'file', 42),
+      node('/srv/Z', 'dir'),
+      node('/srv/Ä.txt'),
+      node('/srv/c'),
+    ];
+    // Beyond one batch of rows, so batched and single inserts both run.
+    for (let i = 0; i < 150; i++) nodes.push(node(`/srv/a/many-${String(i).padStart(3, '0')}`));
+    const index = await build('dfs', nodes);
+    assert.equal(index.meta.entries, nodes.length);
+    assert.equal(index.meta.dirs, 3);
+    assert.deepEqual(names(index, '/srv'), ['d:Z', 'd:a', 'f:b.txt', 'f:c', 'f:Ä.txt']);
+    assert.equal(index.list('/srv/a', { offset: 0, limit: 1 }).total, 151);
+    assert.deepEqual(index.stat('/srv/a/x.php'), {
+      name: 'x.php',
+      type: 'file',
+      path: '/srv/a/x.php',
+      size: 42,
+      mtime: '2026-11-28T10:00:00.123456789+01:00',
+      mode: 0o644,
+      uid: 1000,
+      gid: 1000,
+    });
+    index.close();
+  });
+
+  test('out of order, missing parents and repeated names still give a consistent index', async () => {
+    const index = await build('odd', [
+      node('/srv', 'dir'),
+      node('/srv/a', 'dir'),
+      node('/srv/b', 'dir'),
+      node('/srv/b/1'),
+      node('/srv/a/late.txt'), // back to a directory already closed
+      node('/var/lib/x/deep.txt'), // parents never listed
+      node('/srv/b/1'), // the same entry twice: the first one stays
+      node('/var/lib', 'dir'), // listed after it was implied
+      node('/var/lib/y'),
+    ]);
+    assert.deepEqual(names(index, '/'), ['d:srv', 'd:var']);
+    assert.deepEqual(names(index, '/srv/a'), ['f:late.txt']);
+    assert.deepEqual(names(index, '/srv/b'), ['f:1']);
+    assert.equal(index.list('/srv/b', { offset: 0, limit: 10 }).total, 1);
+    assert.deepEqual(names(index, '/var/lib/x'), ['f:deep.txt']);
+    assert.deepEqual(names(index, '/var/lib'), ['d:x', 'f:y']);
+    assert.equal(index.list('/var/lib', { offset: 0, limit: 10 }).total, 2);
+    assert.equal(index.stat('/var/lib')?.mode, 0o755, 'metadata from the late listing');
+    assert.equal(index.stat('/var')?.mode, undefined, 'never listed: no metadata');
+    assert.equal(index.meta.entries, 10);
+    index.close();
+  });
+});

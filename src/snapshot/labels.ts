@@ -1,0 +1,25 @@
+/**
+ * The friendly roots a customer sees when browsing a snapshot, in display order. The one place for
+ * these words: the API, the UI and the tests read them from here. The keys are the content tags
+ * snapshots carry (web, db, mail, ssl, config).
+ */
+export const ROOT_GROUPS = [
+  { key: 'web', label: 'Web files' },
+  { key: 'db', label: 'Databases' },
+  { key: 'mail', label: 'Email' },
+  { key: 'ssl', label: 'SSL' },
+  { key: 'config', label: 'Configuration' },
+] as const;
+
+export type RootGroup = (typeof ROOT_GROUPS)[number]['key'];
+
+/** Label of each group, for lookups by key. */
+export const ROOT_LABELS: Readonly<Record<RootGroup, string>> = Object.fromEntries(
+  ROOT_GROUPS.map((g) => [g.key, g.label]),
+) as Record<RootGroup, string>;
+
+/**
+ * What a customer's snapshot holds under each group: absolute paths as they appear in the
+ * snapshot (a web root, the database staging directory, Maildirs, certificate files...).
+ */
+export type FriendlyRoots = Partial<Record<RootGroup, readonly string[]>>;
