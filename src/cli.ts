@@ -14,7 +14,8 @@ import { ownerSchema } from './target/schema.js';
 const USAGE = `usage: hostvault <command>
 
 commands:
-  serve                       run the service: API, scheduler and worker (HOSTVAULT_PORT, default 8420)
+  serve [--demo]              run the service: API, scheduler and worker (HOSTVAULT_PORT, default
+                              8420); --demo first imports the demo hosting layout with sign-ins
   demo [--dir DIR]            build a demo hosting layout (three customers), import it, back up
                               their web roots and restore a file with real restic
   demo layout [--dir DIR]     only build the demo layout and import it into the inventory
@@ -33,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   switch (command) {
     case 'serve': {
-      const service = await startService(config);
+      const service = await startService(config, { demo: rest.includes('--demo') });
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGTERM', stop);

@@ -3,7 +3,9 @@
  * first repairs what a crash may have left: restores half swapped, jobs marked running, database
  * dumps in staging.
  */
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { buildAndImport } from './demo/engine-demo.js';
 import { join } from 'node:path';
 import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api/index.js';
 import { scheduleRoutes } from './api/schedule-routes.js';
@@ -23,7 +25,7 @@ export interface Service {
 
 export async function startService(
   config: Config,
-  opts: { log?: (line: string) => void } = {},
+  opts: { log?: (line: string) => void; demo?: boolean } = {},
 ): Promise<Service> {
   const log =
     opts.log ??
@@ -33,6 +35,7 @@ export async function startService(
 
   const auth = new AuthService({ store: app.store, masterKey: app.masterKey });
   await ensureAdmin(auth);
+  if (opts.demo) await prepareDemo(app, auth);
   const scheduler = new Scheduler({
     store: app.schedules,
     enqueue: (id) => app.schedules.enqueueScheduled(id),
@@ -111,4 +114,23 @@ async function forgetScheduleSnapshots(
     });
   }
   await app.store.db.deleteFrom('snapshots').where('schedule_id', '=', scheduleId).execute();
+}
+
+/**
+ * `serve --demo`: a newcomer sees real data at once: the demo hosting layout imported, and a
+ * sign-in for each demo customer (passwords printed once).
+ */
+async function prepareDemo(app: App, auth: AuthService): Promise<void> {
+  const layout = await buildAndImport(app.store, join(app.config.dataDir, 'demo'));
+  for (const { id } of layout.customers) {
+    const exists = await app.store.db
+      .selectFrom('users')
+      .select('id')
+      .where('username', '=', id)
+      .executeTakeFirst();
+    if (exists) continue;
+    const password = randomBytes(12).toString('base64url');
+    await auth.createUser({ username: id, password, role: 'customer', customerId: id });
+    console.log(`Demo customer "${id}" signs in with password: ${password}`);
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * The per-customer owner account `hv_<customer>@<host>`: it owns (is the DEFINER of) every view,
+ * The per-customer owner account `hostvault_<customer>@<host>`: it owns (is the DEFINER of) every view,
  * trigger, routine and event a restore creates, and it has privileges on exactly that customer's
  * databases and nothing else. It is locked (no login) except while a restore imports a dump as
  * it, with a random password that exists only for that import.
@@ -19,7 +19,7 @@ export function ownerAccount(customerId: string, connection: MariaDbConnection):
   if (!CUSTOMER_ID.test(customerId)) {
     throw new DatabaseError('invalid', `"${customerId.slice(0, 80)}" is not a valid customer id.`);
   }
-  const user = `hv_${customerId}`;
+  const user = `hostvault_${customerId}`;
   const host = connection.accountHost ?? 'localhost';
   return { user, host, sql: `${quoteIdent(user)}@${quoteIdent(host)}` };
 }

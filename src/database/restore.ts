@@ -3,7 +3,7 @@
  *
  * DECISION — who runs the import, and who owns the objects (DEFINER):
  *
- * - Every customer has one permanent MariaDB account, `hv_<customer>@localhost` (the "owner
+ * - Every customer has one permanent MariaDB account, `hostvault_<customer>@localhost` (the "owner
  *   account"), with ALL privileges (no GRANT OPTION) on exactly the customer's databases and
  *   nothing else. It is ACCOUNT LOCKed under a password nobody knows, so nobody logs in as it.
  * - A restore unlocks it under a random one-time password (sent to the server as a hash, over

@@ -15,7 +15,7 @@ export interface MariaDbConnection {
   /** Password of the administrative account; written only to a 0600 option file, never argv. */
   password?: string;
   /**
-   * Host part of the per-customer owner accounts (`hv_<customer>@<accountHost>`), which must be
+   * Host part of the per-customer owner accounts (`hostvault_<customer>@<accountHost>`), which must be
    * the host the server sees our connections come from. Default `localhost` (socket).
    */
   accountHost?: string;

@@ -20,7 +20,7 @@ import { buildDemoLayout, type DemoLayout } from './layout.js';
 const say = (text: string) => console.log(text);
 
 /** Builds the layout under `dir` and imports it into the store; prints what it did. */
-async function buildAndImport(store: Store, root: string): Promise<DemoLayout> {
+export async function buildAndImport(store: Store, root: string): Promise<DemoLayout> {
   say(`Building the demo hosting layout in ${root} …`);
   const layout = await buildDemoLayout(root);
   for (const c of layout.customers) {

@@ -97,7 +97,7 @@ const RULES: Rule[] = [
   {
     kind: 'auth-refused',
     pattern:
-      /SignatureDoesNotMatch|InvalidAccessKeyId|AccessDenied|Access Denied|signature we calculated does not match|\b530\b|Login (authentication )?(failed|incorrect)|authentication failed|permission denied \(publickey|401 Unauthorized|403 Forbidden/i,
+      /SignatureDoesNotMatch|InvalidAccessKeyId|Access Key Id you provided does not exist|AccessDenied|Access Denied|signature we calculated does not match|\b530\b|Login (authentication )?(failed|incorrect)|authentication failed|permission denied \(publickey|401 Unauthorized|403 Forbidden/i,
   },
   {
     kind: 'no-space',

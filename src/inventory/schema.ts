@@ -40,6 +40,12 @@ export const databaseUser = z
   .regex(
     /^[A-Za-z0-9_.-]{1,80}$/,
     'A database user may contain only letters, digits, dots, dashes and underscores (up to 80).',
+  )
+  // hostvault's own restore accounts are named hostvault_<customer>: a customer's account with
+  // such a name would be locked by the next database restore.
+  .refine(
+    (name) => !name.toLowerCase().startsWith('hostvault_'),
+    'Database user names beginning with "hostvault_" are reserved.',
   );
 
 export const packageSchema = z.object({

@@ -233,10 +233,24 @@ export async function buildIndex(
       return frame;
     };
 
+    // Experimental pacing
+    const PACE_LINES = Number(process.env.PACE_LINES ?? 0);
+    const PACE_MS = Number(process.env.PACE_MS ?? 1);
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    let inTurn = 0;
+    const pace = (): void => {
+      if (!PACE_LINES) return;
+      if (inTurn++ === 0)
+        queueMicrotask(() => {
+          if (inTurn < PACE_LINES) Atomics.wait(gate, 0, 0, PACE_MS);
+          inTurn = 0;
+        });
+    };
     db.exec('BEGIN');
     const snapshot = await restic.ls(withLeanGc(repo), snapshotId, {
       ...opts,
       onNode: (node) => {
+        pace();
         const early = implied.size > 0 && node.type === 'dir' ? implied.get(node.path) : undefined;
         if (early) {
           // Listed after its own entries: give the directory created for them its metadata.

@@ -31,6 +31,11 @@ export interface RcloneEnvOptions {
   connections?: number;
   /** Override the password (e.g. a wrong one). */
   password?: string;
+  /**
+   * Add RCLONE_LOW_LEVEL_RETRIES=1: "server down" at start fails in ~0.3 s instead of ~4.7 s,
+   * and a server lost mid-backup in ~5 min instead of ~37 min (restic's own retries remain).
+   */
+  fastFail?: boolean;
 }
 
 export interface FtpTestServer {
@@ -41,7 +46,7 @@ export interface FtpTestServer {
   /** The user's FTP root (what `/` is for the user) on the local disk. */
   root: string;
   tls: boolean;
-  /** CA of the server certificate when tls is on (for RCLONE_CA_CERT). */
+  /** CA of the server certificate when tls is on (rcloneEnv puts it in SSL_CERT_FILE). */
   caCertPath: string | undefined;
   passivePorts: [number, number];
   /** Pid of the pure-ftpd master while running (it is also the process group id). */
@@ -225,7 +230,12 @@ export async function startFtpServer(opts: FtpServerOptions = {}): Promise<FtpTe
       '-C', '100',
     ]; // prettier-ignore
     if (tls) args.push('-Y', '2', '-2', certFile);
-    const proc = spawn('pure-ftpd', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group (stop() kills the group), and setpriv --pdeathsig so that the master
+    // dies with this process even if it is killed before stop() (setpriv execs: same pid).
+    const proc = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'pure-ftpd', ...args], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     proc.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
     proc.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
@@ -291,7 +301,7 @@ export async function startFtpServer(opts: FtpServerOptions = {}): Promise<FtpTe
     passivePorts,
     pid: () => pgid,
     processes: () => [...pgids].flatMap((g) => groupMembers(g)),
-    async rcloneEnv({ remote = 'hvftp', connections, password: pw = password } = {}) {
+    async rcloneEnv({ remote = 'hvftp', connections, password: pw = password, fastFail } = {}) {
       const prefix = `RCLONE_CONFIG_${remote.toUpperCase()}_`;
       const env: Record<string, string> = {
         [prefix + 'TYPE']: 'ftp',
@@ -301,9 +311,12 @@ export async function startFtpServer(opts: FtpServerOptions = {}): Promise<FtpTe
         [prefix + 'PASS']: await rcloneObscure(pw),
       };
       if (connections !== undefined) env[prefix + 'CONCURRENCY'] = String(connections);
-      if (tls) {
+      if (fastFail) env['RCLONE_LOW_LEVEL_RETRIES'] = '1';
+      if (tls && caCertPath) {
         env[prefix + 'EXPLICIT_TLS'] = 'true';
-        if (caCertPath) env['RCLONE_CA_CERT'] = caCertPath;
+        // rclone's ftp backend ignores --ca-cert (RCLONE_CA_CERT); Go's SSL_CERT_FILE works and
+        // keeps certificate checks on (the alternative is <PREFIX>NO_CHECK_CERTIFICATE=true).
+        env['SSL_CERT_FILE'] = caCertPath;
       }
       return env;
     },

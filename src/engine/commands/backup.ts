@@ -1,4 +1,5 @@
 import { EngineError, PartialBackupError, cleanDetail } from '../errors.js';
+import { parseJsonLine } from '../lines.js';
 import type { Runner } from '../runner.js';
 import type {
   BackupProgress,
@@ -50,9 +51,14 @@ export async function backup(
         } else opts.onLog?.(JSON.stringify(message));
       },
       onLog: (line) => {
-        // 0.14 reports unreadable files on stderr as "error: open /path: permission denied".
-        const file = /^error: (?:open|lstat|read|readdir|opendir) (.+?): /.exec(line)?.[1];
-        if (file && !unreadable.includes(file)) unreadable.push(file);
+        // 0.14 reports unreadable files as JSON error lines on stderr.
+        const message = parseJsonLine(line) as Record<string, unknown> | undefined;
+        if (message?.message_type === 'error') {
+          const item = message.item ?? message.during;
+          if (typeof item === 'string' && !unreadable.includes(item)) unreadable.push(item);
+          opts.onLog?.(describeError(message));
+          return;
+        }
         opts.onLog?.(line);
       },
     },
@@ -120,7 +126,11 @@ function toSummary(m: Record<string, unknown>): BackupSummary {
 }
 
 function describeError(m: Record<string, unknown>): string {
-  const error = m.error as { message?: string } | string | undefined;
-  const text = typeof error === 'string' ? error : (error?.message ?? 'unknown error');
+  const error = m.error as { message?: string; Op?: string; Err?: number } | string | undefined;
+  const text =
+    typeof error === 'string'
+      ? error
+      : (error?.message ??
+        (error?.Op ? `${error.Op} failed (errno ${error.Err ?? '?'})` : 'unknown error'));
   return `error: ${String(m.item ?? m.during ?? '')}: ${text}`;
 }
