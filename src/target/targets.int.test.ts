@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { expectEngineError } from '../../test/support/expect.js';
+import { expectEngineError, processesMentioning } from '../../test/support/expect.js';
 import { startFtpServer, type FtpTestServer } from '../../test/support/ftp-server.js';
 import { roundTrip } from '../../test/support/roundtrip.js';
 import { startS3Server, type S3TestServer } from '../../test/support/s3-server.js';
-import { Restic, type RepositoryLocation } from '../engine/index.js';
+import { Restic, type EngineError, type RepositoryLocation } from '../engine/index.js';
 import { locate } from './location.js';
 import { targetSchema, type Target } from './schema.js';
 
@@ -282,6 +282,36 @@ describe('FTP through rclone', () => {
     const result = await restic.backup(repo, { paths: [payload] });
     assert.ok(result.summary.snapshotId, 'the next backup succeeds once the server is back');
     await restic.check(repo);
+  });
+
+  test('cancel ends restic and rclone within 5 s and removes the lock', async () => {
+    const repo = await repoOn(target, 'c-cancel');
+    await restic.init(repo);
+    const controller = new AbortController();
+    let canceledAt = 0;
+    const error = await restic
+      .backup(repo, {
+        paths: [payload],
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.bytesDone > 0 && !canceledAt) {
+            canceledAt = Date.now();
+            controller.abort();
+          }
+        },
+      })
+      .catch((e: unknown) => e);
+    const took = Date.now() - canceledAt;
+    assert.ok(canceledAt > 0, 'the backup was running');
+    assert.equal((error as EngineError).kind, 'canceled');
+    assert.ok(took < 5000, `canceled in ${took} ms`);
+    // rclone's command line names the remote without restic's "rclone:" prefix.
+    assert.deepEqual(
+      processesMentioning(repo.url.replace(/^rclone:/, '')),
+      [],
+      'no restic and no rclone left',
+    );
+    assert.deepEqual(await restic.locks(repo), []);
   });
 
   test('a wrong FTP password is refused authentication', async () => {

@@ -40,6 +40,10 @@ export async function expectEngineError(
   assert.ok(took < opts.maxMs, `failed after ${took} ms, limit ${opts.maxMs} ms`);
   assert.doesNotMatch(error.message, /exit status|goroutine|panic/);
   if (opts.message) assert.match(error.message, opts.message);
-  assert.deepEqual(processesMentioning(opts.url), [], 'no restic or rclone left behind');
+  assert.deepEqual(
+    processesMentioning(opts.url.replace(/^rclone:/, '')),
+    [],
+    'no restic or rclone left behind',
+  );
   return error;
 }
