@@ -1,0 +1,159 @@
+/**
+ * Fault drill: the service is killed with `kill -9` in the middle of a backup. Its restic must
+ * not go on alone, the job must read as interrupted after a restart, the next backup must
+ * succeed and the repository must check clean.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { openApp } from '../../src/app.js';
+import { AuthService } from '../../src/auth/index.js';
+import { loadConfig } from '../../src/config.js';
+import { targetSchema } from '../../src/target/schema.js';
+import { processesMentioning } from '../support/expect.js';
+
+const CLI = fileURLToPath(new URL('../../bin/hostvault.js', import.meta.url));
+let work: string;
+let env: NodeJS.ProcessEnv;
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'hv-drill-'));
+  env = {
+    ...process.env,
+    HOSTVAULT_DATA_DIR: join(work, 'data'),
+    HOSTVAULT_KEY_FILE: join(work, 'master.key'),
+    HOSTVAULT_PORT: '0',
+    HOSTVAULT_ADMIN_PASSWORD: 'drill-admin-password',
+  };
+  const web = join(work, 'www');
+  await mkdir(web, { recursive: true });
+  for (let i = 0; i < 60; i++)
+    await writeFile(join(web, `media-${i}.bin`), randomBytes(4 * 1024 * 1024));
+  const app = await openApp(loadConfig(env));
+  await app.inventory.importInventory({
+    packages: [{ id: 'p', name: 'P', frequencies: ['daily'], maxRetention: 5, maxSchedules: 5 }],
+    customers: [
+      {
+        id: 'dora',
+        name: 'Dora',
+        linuxUser: 'dora',
+        uid: 3000,
+        gid: 3000,
+        packageId: 'p',
+        webRoot: web,
+      },
+    ],
+  });
+  await new AuthService({ store: app.store, masterKey: app.masterKey }).createUser({
+    username: 'dora',
+    password: 'dora-password-1',
+    role: 'customer',
+    customerId: 'dora',
+  });
+  await app.close();
+});
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function startServe(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start:\n${output}`)), 30_000);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      const found = /listening on (http:\/\/[0-9.:]+)/.exec(output)?.[1];
+      if (found) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    });
+    child.on('exit', () => reject(new Error(`service exited:\n${output}`)));
+  });
+  return { child, url };
+}
+
+async function session(url: string) {
+  const response = await fetch(`${url}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'dora', password: 'dora-password-1' }),
+  });
+  const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const { csrfToken } = (await response.json()) as { csrfToken: string };
+  return async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        cookie,
+        'x-csrf-token': csrfToken,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return (await r.json()) as any;
+  };
+}
+
+test('kill -9 of the service during a backup: nothing runs on, the job reads as interrupted, the next backup succeeds', async () => {
+  const first = await startServe();
+  let call = await session(first.url);
+  const schedule = await call('POST', '/api/schedules', {
+    name: 'Web',
+    scope: 'web',
+    frequency: 'daily',
+    retention: 3,
+    target: { kind: 'local' },
+  });
+  const run = await call('POST', `/api/schedules/${schedule.id}/run`);
+  for (let i = 0; i < 300; i++) {
+    const job = await call('GET', `/api/jobs/${run.jobId}`);
+    if (job.status === 'running' && job.progress?.bytesDone > 0) break;
+    await sleep(100);
+  }
+  first.child.kill('SIGKILL');
+  await once(first.child, 'exit');
+  const repoDir = join(work, 'data/repositories/dora');
+  for (let i = 0; i < 50 && processesMentioning(repoDir).length > 0; i++) await sleep(100);
+  assert.deepEqual(processesMentioning(repoDir), [], 'restic ends with the service (pdeathsig)');
+
+  const second = await startServe();
+  try {
+    call = await session(second.url);
+    const interrupted = await call('GET', `/api/jobs/${run.jobId}`);
+    assert.equal(interrupted.status, 'failed');
+    assert.match(interrupted.error, /Interrupted: the service stopped/);
+    const again = await call('POST', `/api/schedules/${schedule.id}/run`);
+    let job: any;
+    for (let i = 0; i < 600; i++) {
+      job = await call('GET', `/api/jobs/${again.jobId}`);
+      if (job.status !== 'pending' && job.status !== 'running') break;
+      await sleep(200);
+    }
+    assert.equal(job.status, 'successful', JSON.stringify(job));
+  } finally {
+    second.child.kill('SIGTERM');
+    await once(second.child, 'exit');
+  }
+  const app = await openApp(loadConfig(env));
+  try {
+    await app.repositories.withRepository(
+      targetSchema.parse({ kind: 'local', path: join(work, 'data/repositories') }),
+      'dora',
+      async (repo) => {
+        await app.restic.check(repo.location);
+        assert.deepEqual(await app.restic.locks(repo.location), []);
+      },
+    );
+  } finally {
+    await app.close();
+  }
+});
