@@ -32,6 +32,10 @@ class Client {
     this.csrf = ((await response.json()) as { csrfToken: string }).csrfToken;
   }
 
+  raw(method: string, path: string): Promise<Response> {
+    return fetch(`${this.base}${path}`, { method, headers: { cookie: this.cookie } });
+  }
+
   async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
     const response = await fetch(`${this.base}${path}`, {
       method,
@@ -173,6 +177,34 @@ describe('the service over HTTP', () => {
     const snapshot = snapshots.json.snapshots[0];
     assert.deepEqual(snapshot.contents, ['web']);
 
+    const base = `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}`;
+    const top = await alice.call('GET', `${base}/browse`);
+    assert.equal(top.status, 200, JSON.stringify(top.json));
+    assert.deepEqual(
+      top.json.entries.map((e: any) => e.name),
+      ['Web files'],
+    );
+    const sub = await alice.call(
+      'GET',
+      `${base}/browse?path=${encodeURIComponent('/Web files/sub')}`,
+    );
+    assert.deepEqual(
+      sub.json.entries.map((e: any) => [e.name, e.type, e.size]),
+      [['page.html', 'file', 14]],
+    );
+    assert.equal(sub.json.entries[0].realPath, join(work, 'home/alice/www/sub/page.html'));
+    const escape = await alice.call(
+      'GET',
+      `${base}/browse?path=${encodeURIComponent('/Web files/../../etc')}`,
+    );
+    assert.equal(escape.status, 400);
+    const download = await alice.raw(
+      'GET',
+      `${base}/download?path=${encodeURIComponent('/Web files/sub/page.html')}`,
+    );
+    assert.equal(download.status, 200);
+    assert.equal(await download.text(), '<h1>alice</h1>');
+
     const webRoot = join(work, 'home/alice/www');
     await rm(join(webRoot, 'sub/page.html'));
     await writeFile(join(webRoot, 'added.txt'), 'new');
@@ -211,6 +243,11 @@ describe('the service over HTTP', () => {
       ['GET', `/api/jobs/${run.json.jobId}`],
       ['POST', `/api/jobs/${run.json.jobId}/cancel`],
       ['POST', `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/restore`, { what: 'web' }],
+      ['GET', `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/browse`],
+      [
+        'GET',
+        `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/download?path=%2FWeb%20files%2Findex.php`,
+      ],
     ] as [string, string, unknown?][]) {
       const probe = await bob.call(method, path, body);
       assert.equal(probe.status, 404, `${method} ${path}`);

@@ -9,6 +9,8 @@ import { buildAndImport } from './demo/engine-demo.js';
 import { join } from 'node:path';
 import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api/index.js';
 import { scheduleRoutes } from './api/schedule-routes.js';
+import { snapshotRoutes } from './api/snapshot-routes.js';
+import { SnapshotBrowser } from './snapshot/index.js';
 import { openApp, type App } from './app.js';
 import { AuthService, ensureAdmin } from './auth/index.js';
 import type { Config } from './config.js';
@@ -41,6 +43,10 @@ export async function startService(
     enqueue: (id) => app.schedules.enqueueScheduled(id),
     onError: (error) => log(`scheduler: ${error instanceof Error ? error.message : String(error)}`),
   });
+  const browser = new SnapshotBrowser({
+    restic: app.restic,
+    indexDir: join(config.dataDir, 'browse-index'),
+  });
   const server = buildServer({
     auth,
     jobs: app.jobs,
@@ -49,6 +55,13 @@ export async function startService(
     metrics: storeJobMetrics(app.store),
     customers: storeCustomers(app.store),
     modules: [
+      snapshotRoutes({
+        store: app.store,
+        schedules: app.schedules,
+        repositories: app.repositories,
+        restic: app.restic,
+        browser,
+      }),
       scheduleRoutes({
         schedules: app.schedules,
         jobs: app.jobs,
@@ -70,6 +83,7 @@ export async function startService(
     async stop() {
       scheduler.stop();
       await server.close();
+      browser.close();
       await app.close();
     },
   };

@@ -70,6 +70,14 @@ export class RepositoryService {
     });
   }
 
+  /**
+   * The repository's location without taking its mutex: for read-only work that takes no restic
+   * lock (`ls`, `dump`, `snapshots --no-lock`), which may run beside a backup.
+   */
+  async locationFor(target: Target, owner: Owner): Promise<OpenRepository> {
+    return this.open(target, owner);
+  }
+
   /** Whether a job of ours is using or waiting for this repository right now. */
   isBusy(target: Target, owner: Owner): boolean {
     return this.mutex.isBusy(repositoryUrl(target, owner));

@@ -1,0 +1,201 @@
+/**
+ * Browse Files and Download on the Restore tab: a snapshot's directories under friendly roots
+ * (Web files, Databases, Email, SSL, Configuration), one file as it is, a directory as tar.gz.
+ */
+import { PassThrough } from 'node:stream';
+import { z } from 'zod';
+import type { Authenticated } from '../auth/index.js';
+import type { Restic } from '../engine/index.js';
+import type { RepositoryService } from '../repository/repository-service.js';
+import type { ScheduleService } from '../schedule/schedule-service.js';
+import {
+  BrowseError,
+  downloadDirectory,
+  downloadFile,
+  type FriendlyRoots,
+  type SnapshotBrowser,
+} from '../snapshot/index.js';
+import type { SnapshotRow, Store } from '../store/index.js';
+import { ApiError, notFound } from './errors.js';
+import type { RouteRegistry } from './registry.js';
+
+export interface SnapshotRouteDeps {
+  store: Store;
+  schedules: ScheduleService;
+  repositories: RepositoryService;
+  restic: Restic;
+  browser: SnapshotBrowser;
+}
+
+const SnapshotParams = z.strictObject({
+  repositoryId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  snapshotId: z.string().regex(/^[0-9a-f]{8,64}$/, 'Snapshot ID must be a hexadecimal id'),
+});
+const PathQuery = z.strictObject({
+  path: z
+    .string()
+    .max(4096, 'The path is too long')
+    .refine((p) => !p.includes('\0'), 'The path contains a NUL character')
+    .default('/'),
+  offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
+  limit: z.coerce.number().int().min(1).max(5000).default(200),
+});
+const EntrySchema = z.object({
+  name: z.string(),
+  type: z.string(),
+  path: z.string().describe('The path to browse or download, under the friendly roots.'),
+  realPath: z
+    .string()
+    .optional()
+    .describe('The file on the server, for "Restore" of a single file.'),
+  size: z.number().nullable().optional(),
+  mtime: z.string().nullable().optional(),
+});
+const ListingSchema = z.object({
+  path: z.string(),
+  entries: z.array(EntrySchema),
+  total: z.number().int(),
+  offset: z.number().int(),
+  limit: z.number().int(),
+});
+
+export function snapshotRoutes(deps: SnapshotRouteDeps) {
+  /** The snapshot if the caller may see it, with a location to read it; else the one 404. */
+  async function reach(principal: Authenticated, repositoryId: number, snapshotId: string) {
+    const snapshot = await deps.store.db
+      .selectFrom('snapshots')
+      .selectAll()
+      .where('repository_id', '=', repositoryId)
+      .where('id', '=', snapshotId)
+      .executeTakeFirst();
+    const own = principal.role === 'customer' ? principal.customerId : undefined;
+    if (
+      !snapshot ||
+      snapshot.schedule_id == null ||
+      (own !== undefined && snapshot.customer_id !== own)
+    )
+      throw notFound();
+    const viewer =
+      own !== undefined
+        ? { role: 'customer' as const, customerId: own }
+        : { role: 'admin' as const };
+    const schedule = await deps.schedules
+      .getRow(viewer, snapshot.schedule_id)
+      .catch(() => undefined);
+    if (!schedule) throw notFound();
+    const owner = schedule.owner_kind === 'server' ? 'server' : snapshot.customer_id;
+    const repo = await deps.repositories.locationFor(deps.schedules.target(schedule), owner);
+    await deps.browser.open(repo.location, snapshot.id, { timeoutMs: 600_000, stallMs: 120_000 });
+    return { snapshot, repo, roots: rootsOf(snapshot) };
+  }
+
+  return (api: RouteRegistry): void => {
+    api.route({
+      method: 'GET',
+      path: '/api/snapshots/:repositoryId/:snapshotId/browse',
+      operationId: 'browseSnapshot',
+      summary: 'List a directory of a snapshot under friendly roots',
+      description:
+        '`/` lists Web files, Databases, Email, SSL and Configuration (those the snapshot holds). The first call on a snapshot builds its index with one listing of the whole snapshot; later calls answer from the index.',
+      tags: ['snapshots'],
+      access: 'signed-in',
+      params: SnapshotParams,
+      query: PathQuery,
+      responses: { 200: { description: 'One page of the directory.', schema: ListingSchema } },
+      async handler({ principal, params, query }) {
+        const { snapshot, roots } = await reach(principal, params.repositoryId, params.snapshotId);
+        return translate(() => {
+          const listing = deps.browser.listFriendly(snapshot.id, roots, query.path, {
+            offset: query.offset,
+            limit: query.limit,
+          });
+          return {
+            ...listing,
+            entries: listing.entries.map((e) => ({
+              name: e.name,
+              type: e.type,
+              path: e.path,
+              realPath: e.realPath,
+              size: e.size ?? null,
+              mtime: e.mtime ?? null,
+            })),
+          };
+        });
+      },
+    });
+
+    api.route({
+      method: 'GET',
+      path: '/api/snapshots/:repositoryId/:snapshotId/download',
+      operationId: 'downloadFromSnapshot',
+      summary: 'Download a file as it is, or a directory as tar.gz, without restoring',
+      tags: ['snapshots'],
+      access: 'signed-in',
+      params: SnapshotParams,
+      query: PathQuery,
+      responses: {
+        200: {
+          description: 'The file, or a tar.gz of the directory.',
+          contentType: 'application/octet-stream',
+        },
+      },
+      async handler({ principal, params, query, reply }) {
+        const { snapshot, repo, roots } = await reach(
+          principal,
+          params.repositoryId,
+          params.snapshotId,
+        );
+        const target = await translate(async () =>
+          deps.browser.resolveFriendly(snapshot.id, roots, query.path),
+        );
+        if (target.kind !== 'real')
+          throw new ApiError(400, 'Choose a file or a folder to download.', [
+            { field: 'path', message: 'Choose a file or a folder' },
+          ]);
+        const entry = deps.browser.stat(snapshot.id, target.realPath);
+        if (!entry) throw notFound();
+        const name = target.realPath.split('/').pop() || 'download';
+        const isDir = entry.type === 'dir';
+        const stream = new PassThrough();
+        const options = { roots, browser: deps.browser, stallMs: 120_000 };
+        const work = isDir
+          ? downloadDirectory(
+              deps.restic,
+              repo.location,
+              snapshot.id,
+              target.realPath,
+              stream,
+              options,
+            )
+          : downloadFile(deps.restic, repo.location, snapshot.id, target.realPath, stream, options);
+        work.catch((error: unknown) => stream.destroy(error as Error));
+        reply.header('content-type', isDir ? 'application/gzip' : 'application/octet-stream');
+        reply.header(
+          'content-disposition',
+          `attachment; filename="${asciiName(isDir ? `${name}.tar.gz` : name)}"`,
+        );
+        return reply.send(stream);
+      },
+    });
+  };
+}
+
+function rootsOf(snapshot: SnapshotRow): FriendlyRoots {
+  return JSON.parse(snapshot.roots ?? '{}') as FriendlyRoots;
+}
+
+async function translate<T>(work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof BrowseError) {
+      if (error.kind === 'not-found') throw notFound();
+      throw new ApiError(400, error.message, [{ field: 'path', message: error.message }]);
+    }
+    throw error;
+  }
+}
+
+function asciiName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200) || 'download';
+}
