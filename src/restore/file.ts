@@ -65,7 +65,10 @@ export async function restoreFile(opts: RestoreFileOptions): Promise<RestoreFile
   if (path === '/') throw new RestoreError('invalid-path', 'The root directory is not a file.');
   const dir = dirname(path);
   const name = basename(path);
-  confiningRoot(dir, opts.confinement, "file's directory");
+  // A file can be a customer area by itself (a certificate in /etc/ssl/certs, an Nginx vhost):
+  // then it may be replaced where it is, the temporary file beside it created O_EXCL|O_NOFOLLOW
+  // in a directory opened without following any symlink.
+  if (!opts.confinement.includes(path)) confiningRoot(dir, opts.confinement, "file's directory");
   reportPhase(opts, 'checking');
   const journals = await JournalDir.open(opts.journalDir);
   if (await journals.exists(jobId))
