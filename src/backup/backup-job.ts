@@ -3,12 +3,16 @@ import { sql } from 'kysely';
  * The worker's handler for backup jobs: resolves the schedule, its target and its customers,
  * runs the backup, and records the snapshot for the Restore tab.
  */
-import type { Customer } from '../inventory/schema.js';
+import type { Customer, Package } from '../inventory/schema.js';
+import { repositoryUrl } from '../target/location.js';
+import type { Target } from '../target/schema.js';
+import { sizeOf } from './preflight.js';
 import type { JobHandler } from '../job/worker.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { Scope } from '../scope/scope.js';
 import type { Store } from '../store/index.js';
 import type { BackupOutcome, BackupService } from './backup-service.js';
+import { formatBytes } from '../format.js';
 
 export interface BackupJobDeps {
   store: Store;
@@ -17,6 +21,7 @@ export interface BackupJobDeps {
   customers: {
     getCustomer(id: string): Promise<Customer | undefined>;
     listCustomers(): Promise<Customer[]>;
+    getPackage(id: string): Promise<Package | undefined>;
   };
 }
 
@@ -43,6 +48,8 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
         if (customers.length > 1)
           ctx.log(`Customer ${customer.id} (${index + 1} of ${customers.length})`);
         const parent = await latestSnapshot(deps.store, row.id, customer.id);
+        const previousAdded = await lastAdded(deps.store, row.id);
+        const quota = owner === 'customer' ? await quotaOf(deps, customer, target) : undefined;
         const outcome = await deps.backups.run({
           customer,
           schedule: row.id,
@@ -50,6 +57,8 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
           target,
           owner,
           parent,
+          previousAdded,
+          quota,
           retention: row.retention,
           signal: ctx.signal,
           onLog: ctx.log,
@@ -107,6 +116,43 @@ async function latestSnapshot(
   return row?.id;
 }
 
+/** What the schedule's last successful run added: the estimate for the next one. */
+async function lastAdded(store: Store, scheduleId: number): Promise<number | undefined> {
+  const row = await store.db
+    .selectFrom('jobs')
+    .select('bytes_added')
+    .where('schedule_id', '=', scheduleId)
+    .where('status', '=', 'successful')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.bytes_added ?? undefined;
+}
+
+/**
+ * The package's storage quota against what the customer's repositories hold: measured on disk for
+ * a local target, and for remote ones the data their backups added (an upper bound: prune frees
+ * some of it).
+ */
+async function quotaOf(deps: BackupJobDeps, customer: Customer, target: Target) {
+  const pkg = await deps.customers.getPackage(customer.packageId);
+  if (!pkg?.storageQuotaBytes) return undefined;
+  let used: number;
+  if (target.kind === 'local') {
+    used = await sizeOf([repositoryUrl(target, customer.id)]);
+  } else {
+    const sum = await deps.store.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.sum<number>('bytes_added').as('n'))
+      .where('customer_id', '=', customer.id)
+      .where('type', '=', 'backup')
+      .where('status', '=', 'successful')
+      .executeTakeFirst();
+    used = Number(sum?.n ?? 0);
+  }
+  return { limit: pkg.storageQuotaBytes, used };
+}
+
 async function recordSnapshot(
   store: Store,
   scheduleId: number,
@@ -153,15 +199,4 @@ function logSummary(log: (line: string) => void, o: BackupOutcome): void {
     log(
       `Warning: ${o.unreadable.length} file(s) could not be read: ${o.unreadable.slice(0, 20).join(', ')}`,
     );
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }

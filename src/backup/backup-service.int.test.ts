@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -180,5 +181,38 @@ describe('backup runs', () => {
       restic.snapshots(r.location, { tags: ['customer=alice'] }),
     );
     assert.ok(list.some((s) => s.id.startsWith(outcome.snapshotId)));
+  });
+  test('preflight: not enough disk space on a local target fails early with numbers, and saves nothing', async () => {
+    const mount = await mkdtemp(join(tmpdir(), 'hv-preflight-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=300m', 'tmpfs', mount]);
+    try {
+      const big = join(work, 'home/alice/www/big');
+      await mkdir(big, { recursive: true });
+      for (let i = 0; i < 5; i++)
+        await writeFile(join(big, `m${i}.bin`), randomBytes(16 * 1024 * 1024));
+      const small = targetSchema.parse({ kind: 'local', path: join(mount, 'repos') });
+      await assert.rejects(
+        service.run({ customer, schedule: 'pf', scope: 'web', target: small }),
+        /Not enough disk space: needs about 80\.0 MiB, \d+\.\d MiB free/,
+      );
+      assert.ok(
+        !existsSync(join(mount, 'repos/alice/snapshots')) ||
+          (await readdir(join(mount, 'repos/alice/snapshots'))).length === 0,
+      );
+      await assert.rejects(
+        service.run({
+          customer,
+          schedule: 'pf',
+          scope: 'web',
+          target,
+          quota: { limit: 50 * 1024 * 1024, used: 10 * 1024 * 1024 },
+        }),
+        /Backup storage quota reached: this backup needs about 80\.0 MiB, 40\.0 MiB of your 50\.0 MiB are left/,
+      );
+      await rm(big, { recursive: true });
+    } finally {
+      execFileSync('umount', ['-l', mount]);
+      await rm(mount, { recursive: true, force: true });
+    }
   });
 });

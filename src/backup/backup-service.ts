@@ -13,7 +13,9 @@ import type { Customer } from '../inventory/schema.js';
 import type { RepositoryService } from '../repository/repository-service.js';
 import { contentsOf, tag, tagsFor, type Content, type Scope } from '../scope/scope.js';
 import type { Target } from '../target/schema.js';
+import { repositoryUrl } from '../target/location.js';
 import { allPaths, collectRoots, databaseStagingDir, type Roots } from './collect.js';
+import { preflight, sizeOf } from './preflight.js';
 
 /** Dumps databases into a directory; the database module provides the real one. */
 export interface DatabaseDumper {
@@ -33,6 +35,10 @@ export interface BackupRequest {
   target: Target;
   /** The schedule's latest snapshot, if the caller knows it; otherwise restic is asked. */
   parent?: string;
+  /** The package's backup storage quota and what the owner's repositories hold now. */
+  quota?: { limit: number; used: number };
+  /** What the schedule's previous run added; estimates an incremental run's needs. */
+  previousAdded?: number;
   /** Snapshots this schedule keeps; absent or 0: keep all. */
   retention?: number;
   /** Whose repository: the customer's own, or the server-wide one. */
@@ -88,6 +94,13 @@ export class BackupService {
         });
       }
       const tags = tagsFor({ customer: customer.id, schedule, scope });
+      const localRepository = target.kind === 'local' ? repositoryUrl(target, owner) : undefined;
+      if (localRepository || request.quota) {
+        // A first backup may store everything it reads; a later one about what the last added.
+        const first = request.parent === undefined && request.previousAdded === undefined;
+        const estimate = first ? await sizeOf(paths) : (request.previousAdded ?? 0);
+        await preflight({ estimate, localRepository, quota: request.quota });
+      }
       return await this.deps.repositories.withRepository(target, owner, async (repo) => {
         // The caller usually knows the schedule's latest snapshot from the store; asking restic
         // costs a repository open, which is a tenth of an unchanged re-run.

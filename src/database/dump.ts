@@ -2,6 +2,7 @@
  * Dumps customers' databases with `mariadb-dump` into a root-only staging directory at a stable
  * path, so that restic finds its parent snapshot and deduplicates unchanged dumps.
  */
+import { formatBytes } from '../format.js';
 import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -156,9 +157,4 @@ function throwIfCanceled(signal?: AbortSignal): void {
   if (signal?.aborted) throw new DatabaseError('canceled', 'The database dump was canceled.');
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
-}
+export { formatBytes };

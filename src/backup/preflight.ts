@@ -1,0 +1,75 @@
+/**
+ * Before a backup: is there room for it? A backup that dies half way on a full disk wastes an hour
+ * and leaves the customer guessing; failing early says what is missing in numbers.
+ */
+import { lstat, readdir, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatBytes } from '../format.js';
+
+export class PreflightError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PreflightError';
+  }
+}
+
+/** Bytes under `paths`, not following symlinks; what a first backup reads at most. */
+export async function sizeOf(paths: readonly string[]): Promise<number> {
+  let total = 0;
+  const walk = async (path: string): Promise<void> => {
+    const st = await lstat(path).catch(() => undefined);
+    if (!st) return;
+    if (st.isDirectory()) {
+      const names = await readdir(path).catch(() => [] as string[]);
+      for (const name of names) await walk(join(path, name));
+    } else if (st.isFile()) {
+      total += st.size;
+    }
+  };
+  for (const path of paths) await walk(path);
+  return total;
+}
+
+/** Free bytes for an unprivileged writer on the filesystem holding `path` (or its nearest parent). */
+export async function freeSpace(path: string): Promise<number> {
+  let probe = path;
+  for (;;) {
+    try {
+      const fs = await statfs(probe);
+      return fs.bavail * fs.bsize;
+    } catch (error) {
+      const parent = probe.replace(/\/[^/]+\/?$/, '') || '/';
+      if (parent === probe || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      probe = parent;
+    }
+  }
+}
+
+export interface PreflightInput {
+  /** What the backup is expected to add to the repository. */
+  estimate: number;
+  /** For a local target: the repository's directory. */
+  localRepository?: string;
+  /** The package's backup storage quota and what the customer's repositories hold now. */
+  quota?: { limit: number; used: number };
+}
+
+/** Room left after the estimate, kept free so the server itself does not run dry. */
+const RESERVE = 256 * 1024 * 1024;
+
+export async function preflight(input: PreflightInput): Promise<void> {
+  if (input.localRepository) {
+    const free = await freeSpace(input.localRepository);
+    if (input.estimate + RESERVE > free) {
+      throw new PreflightError(
+        `Not enough disk space: needs about ${formatBytes(input.estimate)}, ${formatBytes(free)} free.`,
+      );
+    }
+  }
+  if (input.quota && input.quota.used + input.estimate > input.quota.limit) {
+    throw new PreflightError(
+      `Backup storage quota reached: this backup needs about ${formatBytes(input.estimate)}, ` +
+        `${formatBytes(Math.max(0, input.quota.limit - input.quota.used))} of your ${formatBytes(input.quota.limit)} are left.`,
+    );
+  }
+}
