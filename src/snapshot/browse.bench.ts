@@ -6,8 +6,10 @@
  * Generates (once) a tree of `entries` entries and backs it up (once), both cached under
  * HOSTVAULT_BROWSE_BENCH_DIR (default /var/tmp/hostvault-browse-bench). Then, per round and in
  * alternating order, times the first open of the snapshot (index built from scratch) against one
- * raw `restic ls --json <snapshot>` into /dev/null, the strictest baseline; CPU seconds of restic
- * (children) and of this process are recorded too, since a shared machine makes wall times noisy.
+ * raw `restic ls --json <snapshot>` into /dev/null, the strictest baseline, and against the same
+ * listing through the engine with every entry dropped (what listing alone costs the service); CPU
+ * seconds of restic (children) and of this process are recorded too, since a shared machine makes
+ * wall times noisy.
  * Finally measures `list` over `samples` directories drawn uniformly from all directories of the
  * tree, pages deep inside the largest directory, friendly listings, and this process's peak RSS.
  * Results go to stdout and to <dir>/results.json.
@@ -105,6 +107,20 @@ async function rawLs(snapshotId: string): Promise<{ seconds: number; cpu: number
   return { seconds, cpu: cpuSeconds().children - before.children };
 }
 
+/** One `restic ls` of the whole snapshot through the engine, entries dropped: listing alone. */
+async function engineLs(
+  restic: Restic,
+  snapshotId: string,
+): Promise<{ seconds: number; cpu: number }> {
+  const before = cpuSeconds();
+  const started = process.hrtime.bigint();
+  let n = 0;
+  await restic.ls(repo, snapshotId, { onNode: () => n++ });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const after = cpuSeconds();
+  return { seconds, cpu: after.children - before.children + after.self - before.self };
+}
+
 async function firstOpen(
   restic: Restic,
   snapshotId: string,
@@ -179,19 +195,23 @@ async function main(): Promise<void> {
   await rawLs(snapshotId);
 
   const raws: { seconds: number; cpu: number }[] = [];
+  const engines: { seconds: number; cpu: number }[] = [];
   const opens: Awaited<ReturnType<typeof firstOpen>>[] = [];
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? ['raw', 'open'] : ['open', 'raw'];
+    const order = round % 2 === 0 ? ['raw', 'engine', 'open'] : ['open', 'engine', 'raw'];
     for (const side of order) {
       if (side === 'raw') raws.push(await rawLs(snapshotId));
+      else if (side === 'engine') engines.push(await engineLs(restic, snapshotId));
       else opens.push(await firstOpen(restic, snapshotId));
     }
     const r = raws.at(-1)!;
+    const e = engines.at(-1)!;
     const o = opens.at(-1)!;
     log(
-      `round ${round + 1}: raw ls ${r.seconds.toFixed(2)} s (restic cpu ${r.cpu.toFixed(1)} s) | first open ${o.seconds.toFixed(2)} s (restic cpu ${o.resticCpu.toFixed(1)} s, node cpu ${o.nodeCpu.toFixed(1)} s, rss ${(o.peakRss / MB).toFixed(0)} MB) | load ${loadavg()[0]!.toFixed(2)}`,
+      `round ${round + 1}: raw ls ${r.seconds.toFixed(2)} s (cpu ${r.cpu.toFixed(1)} s) | engine ls ${e.seconds.toFixed(2)} s (cpu ${e.cpu.toFixed(1)} s) | first open ${o.seconds.toFixed(2)} s (restic cpu ${o.resticCpu.toFixed(1)} s, node cpu ${o.nodeCpu.toFixed(1)} s, rss ${(o.peakRss / MB).toFixed(0)} MB) | load ${loadavg()[0]!.toFixed(2)}`,
     );
   }
+  const engineMedian = median(engines.map((e) => e.seconds));
 
   // The index of the last round stays; a new browser measures what a restarted service sees.
   const browser = new SnapshotBrowser({ restic, indexDir });
@@ -250,6 +270,15 @@ async function main(): Promise<void> {
       unit: 's',
     },
     {
+      case: 'browse: first open vs restic.ls through the engine, entries dropped (informational)',
+      measured: openMedian,
+      baseline: engineMedian,
+      ratio: openMedian / engineMedian,
+      target: null,
+      met: null,
+      unit: 's',
+    },
+    {
       case: 'browse: first open CPU (restic + node) vs raw restic ls CPU',
       measured: median(opens.map((o) => o.resticCpu + o.nodeCpu)),
       baseline: median(raws.map((r) => r.cpu)),
@@ -283,6 +312,7 @@ async function main(): Promise<void> {
     snapshotId,
     indexEntries: opens[0]?.entries,
     raw: raws,
+    engine: engines,
     open: opens,
     reopenMs,
     list,
@@ -302,7 +332,10 @@ async function main(): Promise<void> {
     `  first open, index build (median) ${f(openMedian)} s   [${opens.map((o) => f(o.seconds)).join(', ')}]  ratio ${f(openMedian / rawMedian)}`,
   );
   console.log(
-    `  CPU: raw restic ${f(rows[1]!.baseline!)} s, open ${f(rows[1]!.measured)} s (node ${f(median(opens.map((o) => o.nodeCpu)))} s)`,
+    `  engine restic.ls, no-op (median) ${f(engineMedian)} s   [${engines.map((e) => f(e.seconds)).join(', ')}]  open/engine ${f(openMedian / engineMedian)}`,
+  );
+  console.log(
+    `  CPU: raw restic ${f(rows[2]!.baseline!)} s, open ${f(rows[2]!.measured)} s (node ${f(median(opens.map((o) => o.nodeCpu)))} s)`,
   );
   console.log(`  reopen after restart             ${f(reopenMs)} ms`);
   console.log(

@@ -255,7 +255,7 @@ export class SnapshotBrowser {
       return paged(entries);
     }
 
-    const real = index.list(target.realPath, { offset, limit });
+    const real = inVirtualWords(target.path, () => index.list(target.realPath, { offset, limit }));
     return {
       path: target.path,
       entries: real.entries.map((e) => ({
@@ -417,6 +417,20 @@ export class SnapshotBrowser {
       bytes -= f.size;
       count--;
     }
+  }
+}
+
+/** Runs a listing of the real path behind `virtualPath`, reporting failures with the latter. */
+function inVirtualWords<T>(virtualPath: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (!(error instanceof BrowseError)) throw error;
+    if (error.kind === 'not-found')
+      throw new BrowseError('not-found', `${virtualPath} does not exist in this backup.`);
+    if (error.kind === 'not-a-directory')
+      throw new BrowseError('not-a-directory', `${virtualPath} is not a folder.`);
+    throw error;
   }
 }
 

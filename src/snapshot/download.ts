@@ -74,38 +74,6 @@ export async function downloadDirectory(
   await delivered;
 }
 
-// restic 0.14 prints this on stdout when it reads the password from stdin, in front of the
-// dumped bytes; `--quiet` would silence it, but the engine's dump does not pass it (yet).
-const PASSWORD_NOTICE = Buffer.from('reading repository password from stdin\n');
-
-/** Drops PASSWORD_NOTICE when the stream starts with it; passes everything else through. */
-class NoticeFilter {
-  private held: Buffer | undefined = Buffer.alloc(0);
-
-  filter(chunk: Buffer): Buffer {
-    if (!this.held) return chunk;
-    const data = Buffer.concat([this.held, chunk]);
-    const n = Math.min(data.length, PASSWORD_NOTICE.length);
-    if (!data.subarray(0, n).equals(PASSWORD_NOTICE.subarray(0, n))) {
-      this.held = undefined;
-      return data;
-    }
-    if (data.length < PASSWORD_NOTICE.length) {
-      this.held = data;
-      return Buffer.alloc(0);
-    }
-    this.held = undefined;
-    return data.subarray(PASSWORD_NOTICE.length);
-  }
-
-  /** What is still held back at the end (a short stream that began like the notice). */
-  rest(): Buffer {
-    const rest = this.held ?? Buffer.alloc(0);
-    this.held = undefined;
-    return rest;
-  }
-}
-
 async function entryAt(
   restic: Restic,
   repo: RepositoryLocation,
@@ -160,13 +128,9 @@ async function dumpInto(
     dest.on('drain', settle);
     dest.on('close', settle);
   };
-  const notice = new NoticeFilter();
   const gate = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      forward(notice.filter(chunk), done);
-    },
-    final(done) {
-      forward(notice.rest(), done);
+      forward(chunk, done);
     },
   });
   gate.on('error', () => stop.abort());
