@@ -3,7 +3,6 @@
  * (or of any customer for admins), Run now, snapshots per schedule, and starting a restore.
  */
 import { z } from 'zod';
-import type { Authenticated } from '../auth/index.js';
 import type { JobStore } from '../job/job-store.js';
 import {
   checkRestoreRequest,
@@ -14,11 +13,11 @@ import {
   NotFoundError,
   ScheduleInputError,
   type ScheduleService,
-  type Viewer,
 } from '../schedule/schedule-service.js';
 import type { Store } from '../store/index.js';
 import type { Customer } from '../inventory/schema.js';
 import { ApiError, notFound } from './errors.js';
+import { reachSnapshot, viewerOf } from './snapshot-access.js';
 import type { RouteRegistry } from './registry.js';
 
 export interface ScheduleRouteDeps {
@@ -89,12 +88,6 @@ const RunResult = z.object({
   alreadyRunning: z.boolean(),
   message: z.string(),
 });
-
-function viewerOf(principal: Authenticated): Viewer {
-  return principal.role === 'customer' && principal.customerId
-    ? { role: 'customer', customerId: principal.customerId }
-    : { role: 'admin' };
-}
 
 /** Service errors in the API's words: field errors → 400, missing or not yours → the one 404. */
 async function translate<T>(work: () => Promise<T>): Promise<T> {
@@ -286,21 +279,12 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
       body: restoreRequestSchema,
       responses: { 202: { description: 'Queued.', schema: z.object({ jobId: z.number().int() }) } },
       async handler({ principal, params, body }) {
-        const snapshot = await deps.store.db
-          .selectFrom('snapshots')
-          .selectAll()
-          .where('repository_id', '=', params.repositoryId)
-          .where('id', '=', params.snapshotId)
-          .executeTakeFirst();
-        const own = principal.role === 'customer' ? principal.customerId : undefined;
-        if (!snapshot || (own !== undefined && snapshot.customer_id !== own)) throw notFound();
-        if (snapshot.schedule_id != null) {
-          // Server-wide schedules' snapshots are the provider's, never a customer's to restore.
-          const schedule = await deps.schedules
-            .getRow(viewerOf(principal), snapshot.schedule_id)
-            .catch(() => undefined);
-          if (!schedule) throw notFound();
-        }
+        const { snapshot } = await reachSnapshot(
+          deps,
+          principal,
+          params.repositoryId,
+          params.snapshotId,
+        );
         const customer = await deps.customers.getCustomer(snapshot.customer_id);
         if (!customer) throw notFound();
         await translate(async () => checkRestoreRequest(snapshot, customer, body));

@@ -17,6 +17,7 @@ import {
 } from '../snapshot/index.js';
 import type { SnapshotRow, Store } from '../store/index.js';
 import { ApiError, notFound } from './errors.js';
+import { reachSnapshot } from './snapshot-access.js';
 import type { RouteRegistry } from './registry.js';
 
 export interface SnapshotRouteDeps {
@@ -62,27 +63,7 @@ const ListingSchema = z.object({
 export function snapshotRoutes(deps: SnapshotRouteDeps) {
   /** The snapshot if the caller may see it, with a location to read it; else the one 404. */
   async function reach(principal: Authenticated, repositoryId: number, snapshotId: string) {
-    const snapshot = await deps.store.db
-      .selectFrom('snapshots')
-      .selectAll()
-      .where('repository_id', '=', repositoryId)
-      .where('id', '=', snapshotId)
-      .executeTakeFirst();
-    const own = principal.role === 'customer' ? principal.customerId : undefined;
-    if (
-      !snapshot ||
-      snapshot.schedule_id == null ||
-      (own !== undefined && snapshot.customer_id !== own)
-    )
-      throw notFound();
-    const viewer =
-      own !== undefined
-        ? { role: 'customer' as const, customerId: own }
-        : { role: 'admin' as const };
-    const schedule = await deps.schedules
-      .getRow(viewer, snapshot.schedule_id)
-      .catch(() => undefined);
-    if (!schedule) throw notFound();
+    const { snapshot, schedule } = await reachSnapshot(deps, principal, repositoryId, snapshotId);
     const owner = schedule.owner_kind === 'server' ? 'server' : snapshot.customer_id;
     const repo = await deps.repositories.locationFor(deps.schedules.target(schedule), owner);
     await deps.browser.open(repo.location, snapshot.id, { timeoutMs: 600_000, stallMs: 120_000 });

@@ -3,6 +3,7 @@
  * everything, one file, one database, one mailbox), turned into confined restores of each area,
  * each preceded by a safety snapshot that the job log names for undo.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -14,6 +15,7 @@ import type { RepositoryService } from '../repository/repository-service.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { Content } from '../scope/scope.js';
 import type { SnapshotRow, Store } from '../store/index.js';
+import { findSnapshot } from '../snapshot/records.js';
 import { restoreArea, restoreFile } from './index.js';
 
 export const RESTORE_WHAT = [
@@ -49,6 +51,8 @@ export interface DatabaseRestorer {
     dumpFile: string;
     customerId: string;
     allowedDatabases: string[];
+    /** Where the dump of the database as it was goes, for the undo snapshot. */
+    safetyDir: string;
     signal?: AbortSignal;
     onLog?: (line: string) => void;
   }): Promise<void>;
@@ -136,12 +140,7 @@ export interface RestoreJobDeps {
 export function restoreJobHandler(deps: RestoreJobDeps): JobHandler {
   return async (job, ctx) => {
     const params = JSON.parse(job.params ?? '{}') as RestoreJobParams;
-    const snapshot = await deps.store.db
-      .selectFrom('snapshots')
-      .selectAll()
-      .where('repository_id', '=', params.repositoryId)
-      .where('id', '=', params.snapshotId)
-      .executeTakeFirst();
+    const snapshot = await findSnapshot(deps.store, params.repositoryId, params.snapshotId);
     if (!snapshot) throw new Error('The snapshot no longer exists.');
     const customer = await deps.customers.getCustomer(snapshot.customer_id);
     if (!customer) throw new Error('The customer of this snapshot no longer exists.');
@@ -286,16 +285,34 @@ class RestoreRun {
         signal: this.ctx.signal,
         onLog: this.ctx.log,
       });
-      for (const name of names) {
-        this.ctx.log(`Restoring database ${name}`);
-        await this.deps.databases.restore({
-          database: name,
-          dumpFile: join(work, staging, `${name}.sql`),
-          customerId: this.customer.id,
-          allowedDatabases: this.customer.databases,
-          signal: this.ctx.signal,
-          onLog: this.ctx.log,
-        });
+      const safety = join(work, 'safety');
+      try {
+        for (const name of names) {
+          this.ctx.log(`Restoring database ${name}`);
+          await this.deps.databases.restore({
+            database: name,
+            dumpFile: join(work, staging, `${name}.sql`),
+            customerId: this.customer.id,
+            allowedDatabases: this.customer.databases,
+            safetyDir: join(safety, name),
+            signal: this.ctx.signal,
+            onLog: this.ctx.log,
+          });
+        }
+      } finally {
+        // The databases as they were before, kept as a safety snapshot for undo, even when a
+        // later database failed: the earlier ones were already replaced.
+        if (existsSync(safety)) {
+          const saved = await this.deps.restic.backup(this.repo, {
+            paths: [safety],
+            tags: ['safety', `job=${this.jobId}`, `customer=${this.customer.id}`, 'content=db'],
+            onLog: this.ctx.log,
+          });
+          this.undo.push(saved.summary.snapshotId);
+          this.ctx.log(
+            `safety snapshot ${saved.summary.snapshotId} holds the database dumps from before the restore`,
+          );
+        }
       }
     } finally {
       await rm(work, { recursive: true, force: true });

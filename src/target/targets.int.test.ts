@@ -90,6 +90,38 @@ async function startSilentServer(): Promise<{ port: number; close: () => Promise
   };
 }
 
+/**
+ * The server goes away while a backup uploads: the backup fails within a bounded time, and once
+ * the server is back the next backup succeeds and the repository checks clean.
+ */
+async function stopMidway(
+  target: Target,
+  server: { stop(o: { keepData: boolean }): Promise<void>; start(): Promise<void> },
+  maxMs: number,
+) {
+  const repo = await repoOn(target, 'c-midway');
+  await restic.init(repo);
+  let stopping: Promise<void> | undefined;
+  await expectEngineError(
+    () =>
+      restic.backup(repo, {
+        paths: [payload],
+        stallMs: 8000,
+        onProgress: (p) => {
+          if (p.bytesDone > 0 && !stopping) stopping = server.stop({ keepData: true });
+        },
+      }),
+    'timeout',
+    { maxMs, url: repo.url },
+  );
+  await stopping;
+  await server.start();
+  await restic.unlock(repo);
+  const result = await restic.backup(repo, { paths: [payload] });
+  assert.ok(result.summary.snapshotId, 'the next backup succeeds once the server is back');
+  await restic.check(repo);
+}
+
 describe('targets that do not answer fail within a bounded time', () => {
   test('S3 endpoint that accepts and stays silent', async () => {
     const silent = await startSilentServer();
@@ -191,29 +223,7 @@ describe('S3 over HTTPS with a private CA', () => {
     });
   });
 
-  test('the server stopping in the middle of a backup', async () => {
-    const repo = await repoOn(target, 'c-midway');
-    await restic.init(repo);
-    let stopping: Promise<void> | undefined;
-    await expectEngineError(
-      () =>
-        restic.backup(repo, {
-          paths: [payload],
-          stallMs: 8000,
-          onProgress: (p) => {
-            if (p.bytesDone > 0 && !stopping) stopping = s3.stop({ keepData: true });
-          },
-        }),
-      'timeout',
-      { maxMs: 40_000, url: repo.url },
-    );
-    await stopping;
-    await s3.start();
-    await restic.unlock(repo);
-    const result = await restic.backup(repo, { paths: [payload] });
-    assert.ok(result.summary.snapshotId, 'the next backup succeeds once the server is back');
-    await restic.check(repo);
-  });
+  test('the server stopping in the middle of a backup', () => stopMidway(target, s3, 40_000));
 
   test('the server stopped', async () => {
     const repo = await repoOn(target, 'c1');
@@ -260,29 +270,7 @@ describe('FTP through rclone', () => {
     await assertSecretsHidden(repo, [repo.password, ftp.password]);
   });
 
-  test('the server stopping in the middle of a backup', async () => {
-    const repo = await repoOn(target, 'c-midway');
-    await restic.init(repo);
-    let stopping: Promise<void> | undefined;
-    await expectEngineError(
-      () =>
-        restic.backup(repo, {
-          paths: [payload],
-          stallMs: 8000,
-          onProgress: (p) => {
-            if (p.bytesDone > 0 && !stopping) stopping = ftp.stop({ keepData: true });
-          },
-        }),
-      'timeout',
-      { maxMs: 60_000, url: repo.url },
-    );
-    await stopping;
-    await ftp.start();
-    await restic.unlock(repo);
-    const result = await restic.backup(repo, { paths: [payload] });
-    assert.ok(result.summary.snapshotId, 'the next backup succeeds once the server is back');
-    await restic.check(repo);
-  });
+  test('the server stopping in the middle of a backup', () => stopMidway(target, ftp, 60_000));
 
   test('cancel ends restic and rclone within 5 s and removes the lock', async () => {
     const repo = await repoOn(target, 'c-cancel');
