@@ -10,7 +10,9 @@ export class LineSplitter {
   push(chunk: string): void {
     const text = this.rest + chunk;
     let start = 0;
-    let nl = text.indexOf('\n', start);
+    // The held remainder has no newline: search only the new part, or one long line (the
+    // snapshots array) would be rescanned with every chunk.
+    let nl = text.indexOf('\n', this.rest.length);
     while (nl !== -1) {
       this.emit(text.slice(start, nl));
       start = nl + 1;

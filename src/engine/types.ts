@@ -7,7 +7,7 @@
 export interface RepositoryLocation {
   /** restic's `--repo` value: a directory, `s3:https://…`, `rclone:remote:path`. */
   url: string;
-  /** The repository password; fed through a pipe on fd 3, never argv or environment. */
+  /** The repository password; fed on restic's stdin, never in argv or the environment. */
   password: string;
   /** Backend credentials and settings (AWS_*, RCLONE_CONFIG_*); only root can read them. */
   env?: Record<string, string>;

@@ -1,0 +1,462 @@
+/**
+ * What every benchmark case shares: the sample and row shapes, the round context, timing, the
+ * raw-restic baseline runner, page-cache control and memory watching.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Restic, RepositoryLocation } from '../src/engine/index.js';
+import type { Dataset } from './data.js';
+
+export interface Target {
+  /** What the target applies to: measured / baseline, or the measured value itself. */
+  on: 'ratio' | 'measured';
+  op: '<=' | '>=';
+  value: number;
+}
+
+/** One measurement of one round; rows aggregate the samples of a case over the rounds. */
+export interface Sample {
+  case: string;
+  measured: number;
+  /** Absent for figures without a baseline (absolute targets, informational values). */
+  baseline?: number;
+  unit: string;
+  target?: Target;
+  notes?: string;
+}
+
+/** A line of the results table and of bench/results/latest.json. */
+export interface Row {
+  case: string;
+  measured: number;
+  baseline: number | null;
+  ratio: number | null;
+  target: string | null;
+  met: boolean | null;
+  unit: string;
+  /** How many rounds the medians are taken over. */
+  rounds: number;
+  notes?: string;
+}
+
+export type Side = 'engine' | 'raw';
+
+export interface BenchContext {
+  dataset: Dataset;
+  restic: Restic;
+  /** restic's --cache-dir, shared by engine and raw so both see the same cache state. */
+  cacheDir: string;
+  /** The --host both sides write into snapshots. */
+  host: string;
+  /** Where this run keeps repositories and restore targets. */
+  workDir: string;
+  cache: CacheControl;
+  rounds: number;
+  /** Share of all CPUs others may use when a measured command starts (1 = do not wait). */
+  maxBusy: number;
+  /** How long to wait for that before measuring anyway. */
+  quietWaitMs: number;
+  log: (line: string) => void;
+}
+
+/** State of the web-backup chain (first backup → re-runs → restore) within one round. */
+export interface WebChain {
+  tags: string[];
+  keepLast: number;
+  /** Latest snapshot of each side. */
+  snapshot: Partial<Record<Side, string>>;
+  firstBackupSeconds: Partial<Record<Side, number>>;
+}
+
+export interface RoundContext extends BenchContext {
+  /** 0-based. */
+  round: number;
+  /** Fresh, initialised repositories for this round. */
+  repos: Record<Side, RepositoryLocation>;
+  web: WebChain;
+  /** The scrypt parameters both repositories' keys share, e.g. "N=32768 r=8 p=9". */
+  kdf: string;
+  /** Work to undo at the end of the round (reverting the tree, removing restore targets). */
+  defer: (cleanup: () => void | Promise<void>) => void;
+}
+
+export interface BenchCase {
+  name: string;
+  /** Cases run in list order in each round; later ones may use what earlier ones left. */
+  run: (ctx: RoundContext) => Promise<Sample[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing and fairness
+
+export interface Timed<T> {
+  seconds: number;
+  /**
+   * CPU seconds (user + system) of this process and the children it waited for during the
+   * call: restic's own work plus our parsing. Other sessions' load on a shared machine moves
+   * wall time far more than this, so it backs the wall-clock ratio up.
+   */
+  cpu: number;
+  value: T;
+}
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** This process's CPU plus its reaped children's (cutime + cstime, which include theirs). */
+function cpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const children = (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
+  const self = process.cpuUsage();
+  return children + (self.user + self.system) / 1e6;
+}
+
+export async function timed<T>(fn: () => Promise<T>): Promise<Timed<T>> {
+  const cpu = cpuSeconds();
+  const started = performance.now();
+  const value = await fn();
+  return { seconds: (performance.now() - started) / 1000, cpu: cpuSeconds() - cpu, value };
+}
+
+/**
+ * Runs the engine and raw side of one measurement one after the other, the order alternating
+ * with the round (and a per-case salt), each after the same cache preparation, so neither side
+ * always profits from the other's warm-up or suffers the other's writeback.
+ */
+export async function measurePair<E, R>(
+  ctx: RoundContext,
+  salt: number,
+  sides: { engine: () => Promise<E>; raw: () => Promise<R> },
+): Promise<{ engine: Timed<E>; raw: Timed<R> }> {
+  const order: Side[] = (ctx.round + salt) % 2 === 0 ? ['engine', 'raw'] : ['raw', 'engine'];
+  const out: Partial<Record<Side, Timed<unknown>>> = {};
+  for (const side of order) {
+    await waitForQuiet(ctx);
+    await ctx.cache.prepare();
+    out[side] = await timed<unknown>(sides[side]);
+  }
+  return out as { engine: Timed<E>; raw: Timed<R> };
+}
+
+/** Share of CPU time spent busy, over all CPUs, from two /proc/stat readings. */
+function cpuBusy(): () => number {
+  const read = (): { busy: number; total: number } => {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const v = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = v.reduce((a, b) => a + b, 0);
+    // idle and iowait: a CPU waiting for the disk is free for us.
+    return { busy: total - v[3]! - v[4]!, total };
+  };
+  const a = read();
+  return () => {
+    const b = read();
+    return b.total === a.total ? 0 : (b.busy - a.busy) / (b.total - a.total);
+  };
+}
+
+const QUIET_WINDOW_MS = 500;
+
+/**
+ * The machine is shared with other sessions (test suites, compilers); a command measured while
+ * they run competes for two CPUs and its time says little. Waits, up to a limit, until the
+ * others leave at most `ctx.maxBusy` of the CPU; this process is idle meanwhile, so what is
+ * busy is someone else.
+ */
+export async function waitForQuiet(ctx: BenchContext): Promise<void> {
+  if (ctx.maxBusy >= 1) return;
+  const started = Date.now();
+  let busy = 1;
+  while (Date.now() - started < ctx.quietWaitMs) {
+    const sample = cpuBusy();
+    await new Promise((resolve) => setTimeout(resolve, QUIET_WINDOW_MS));
+    busy = sample();
+    if (busy <= ctx.maxBusy) break;
+  }
+  const waited = (Date.now() - started) / 1000;
+  if (busy > ctx.maxBusy)
+    ctx.log(
+      `machine still ${(busy * 100).toFixed(0)}% busy after ${waited.toFixed(0)} s; measuring anyway`,
+    );
+  else if (waited > 2) ctx.log(`waited ${waited.toFixed(0)} s for other load to settle`);
+}
+
+export interface CacheControl {
+  mode: 'cold' | 'warm';
+  /** Called before every measured command. */
+  prepare: () => Promise<void>;
+}
+
+/**
+ * Cold: flush and drop the page cache before each measured command (needs root and a kernel
+ * that allows it). Warm: flush, and read the tree once so both sides find it cached. Either
+ * way `sync` first, so one side's writeback never lands in the other's time.
+ */
+export function cacheControl(mode: 'cold' | 'warm' | 'auto', root: string): CacheControl {
+  const sync = (): void => void spawnSync('sync');
+  const drop = (): boolean => {
+    sync();
+    try {
+      writeFileSync('/proc/sys/vm/drop_caches', '3');
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (mode !== 'warm' && drop()) {
+    return { mode: 'cold', prepare: async () => void drop() };
+  }
+  if (mode === 'cold') throw new Error('cannot drop the page cache here (needs root)');
+  return {
+    mode: 'warm',
+    prepare: async () => {
+      sync();
+      await readTree(root);
+    },
+  };
+}
+
+async function readTree(dir: string): Promise<void> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await readTree(path);
+    else if (entry.isFile()) await readFile(path);
+  }
+}
+
+/** The informational CPU-time twin of a timed pair's row. */
+export function cpuSample(name: string, pair: { engine: Timed<unknown>; raw: Timed<unknown> }) {
+  return {
+    case: `${name}, CPU`,
+    measured: pair.engine.cpu,
+    baseline: pair.raw.cpu,
+    unit: 's',
+    notes: 'informational; user + system of restic and this process, immune to idle waits',
+  } satisfies Sample;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Repositories
+
+function keyParams(url: string): string {
+  const dir = join(url, 'keys');
+  const [file] = readdirSync(dir);
+  const key = JSON.parse(readFileSync(join(dir, file!), 'utf8')) as {
+    N: number;
+    r: number;
+    p: number;
+  };
+  return `N=${key.N} r=${key.r} p=${key.p}`;
+}
+
+/**
+ * Creates both sides' repositories, the engine's through the engine and the raw one with plain
+ * restic. restic calibrates scrypt at init to about 0.5 s on the machine as loaded at that
+ * moment, so a repository made while others use the CPU gets a cheaper key and every later
+ * command on it opens faster (seen here: 0.13 s against 0.5 s). Both sides must pay the same,
+ * so they are made again until their key parameters match.
+ */
+export async function initRepos(
+  ctx: BenchContext,
+  repos: Record<Side, RepositoryLocation>,
+): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    await waitForQuiet(ctx);
+    for (const r of Object.values(repos)) rmSync(r.url, { recursive: true, force: true });
+    await ctx.restic.init(repos.engine);
+    await raw(ctx, repos.raw, ['init', '--repository-version', '2']);
+    const engine = keyParams(repos.engine.url);
+    const baseline = keyParams(repos.raw.url);
+    if (engine === baseline) return engine;
+    if (attempt >= 8) {
+      ctx.log(`repository keys differ (engine ${engine}, raw ${baseline}); measuring anyway`);
+      return `engine ${engine}, raw ${baseline}`;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The baseline: plain restic, as an administrator would run it
+
+const TIME = '/usr/bin/time';
+
+export interface RawResult {
+  stdout: string;
+  /** restic's peak resident memory in bytes, from GNU time (undefined without it). */
+  peakRss?: number;
+}
+
+/**
+ * Runs `restic` with the password in RESTIC_PASSWORD (the baseline need not hide it), the same
+ * --cache-dir as the engine, and output to a pipe that is read but not parsed. Under GNU time
+ * when present, whose wait4() reports restic's exact peak RSS at the cost of one extra exec.
+ */
+export async function raw(
+  ctx: BenchContext,
+  repo: RepositoryLocation,
+  args: string[],
+): Promise<RawResult> {
+  const memFile = join(ctx.workDir, `time-${process.pid}.out`);
+  const restic = ['restic', '--repo', repo.url, '--cache-dir', ctx.cacheDir, ...args];
+  const useTime = existsSync(TIME);
+  const [command, ...argv] = useTime ? [TIME, '-f', '%M', '-o', memFile, ...restic] : restic;
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    RESTIC_PASSWORD: repo.password,
+  };
+  const child = spawn(command!, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-4000)));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (code !== 0) throw new Error(`restic ${args[0]} exited ${code}: ${stderr.trim()}`);
+  let peakRss: number | undefined;
+  if (useTime) {
+    const kb = Number(/(\d+)\s*$/.exec(readFileSync(memFile, 'utf8'))?.[1]);
+    if (Number.isFinite(kb)) peakRss = kb * 1024;
+    rmSync(memFile, { force: true });
+  }
+  return { stdout, peakRss };
+}
+
+/** The snapshot id restic prints after a plain (non-JSON) backup. */
+export function savedSnapshot(stdout: string): string {
+  const id = /snapshot ([0-9a-f]{8,64}) saved/.exec(stdout)?.[1];
+  if (!id) throw new Error(`raw restic backup printed no snapshot id:\n${stdout.slice(-2000)}`);
+  return id;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory
+
+/**
+ * Samples, every `intervalMs`, the peak RSS (VmHWM) of the restic child the engine starts and
+ * this process's own RSS. The child is found through /proc by parent pid, since the engine does
+ * not expose it; VmHWM is a high-water mark, so sampling misses at most the last interval.
+ */
+export function watchMemory(intervalMs = 200): () => { childPeak?: number; selfPeak: number } {
+  let childPid: number | undefined;
+  let childPeak: number | undefined;
+  let selfPeak = process.memoryUsage.rss();
+  const sample = (): void => {
+    selfPeak = Math.max(selfPeak, process.memoryUsage.rss());
+    childPid ??= findChild();
+    if (childPid === undefined) return;
+    try {
+      const kb = /VmHWM:\s*(\d+)/.exec(readFileSync(`/proc/${childPid}/status`, 'utf8'))?.[1];
+      if (kb) childPeak = Math.max(childPeak ?? 0, Number(kb) * 1024);
+    } catch {
+      childPid = undefined; // exited; a later one may follow (forget after backup)
+    }
+  };
+  const timer = setInterval(sample, intervalMs);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return { childPeak, selfPeak };
+  };
+}
+
+function findChild(): number | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after the parenthesised command: state, ppid, ...
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+      if (ppid === process.pid && (comm === 'restic' || comm === 'setpriv')) return Number(name);
+    } catch {
+      // gone between readdir and read
+    }
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aggregation and output
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function describeTarget(t: Target | undefined, unit: string): string | null {
+  if (!t) return null;
+  return t.on === 'ratio' ? `ratio ${t.op} ${t.value}` : `${t.op} ${t.value} ${unit}`;
+}
+
+/**
+ * One row per case name, in order of first appearance. Medians of measured and baseline; the
+ * ratio is the median of the per-round ratios, since each round pairs the two sides on the
+ * same state.
+ */
+export function aggregate(samples: Sample[]): Row[] {
+  const byCase = new Map<string, Sample[]>();
+  for (const s of samples) byCase.set(s.case, [...(byCase.get(s.case) ?? []), s]);
+  return [...byCase.values()].map((list) => {
+    const first = list[0]!;
+    const baselines = list.map((s) => s.baseline).filter((b): b is number => b !== undefined);
+    const ratios = list
+      .filter((s) => s.baseline !== undefined && s.baseline > 0)
+      .map((s) => s.measured / s.baseline!);
+    const measured = median(list.map((s) => s.measured));
+    const ratio = ratios.length ? median(ratios) : null;
+    const t = first.target;
+    const value = t?.on === 'ratio' ? ratio : measured;
+    const met = !t || value === null ? null : t.op === '<=' ? value <= t.value : value >= t.value;
+    const perRound =
+      list.length > 1 && ratios.length === list.length
+        ? `ratios ${ratios.map((r) => r.toFixed(3)).join(', ')}`
+        : undefined;
+    const notes = [first.notes, perRound].filter(Boolean).join('; ');
+    return {
+      case: first.case,
+      measured,
+      baseline: baselines.length ? median(baselines) : null,
+      ratio,
+      target: describeTarget(t, first.unit),
+      met,
+      unit: first.unit,
+      rounds: list.length,
+      ...(notes ? { notes } : {}),
+    };
+  });
+}
+
+function fmt(value: number | null, unit = ''): string {
+  if (value === null) return '-';
+  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  return `${value.toFixed(digits)}${unit ? ` ${unit}` : ''}`;
+}
+
+export function table(rows: Row[]): string {
+  const header = ['case', 'measured', 'baseline', 'ratio', 'target', 'met'];
+  const lines = rows.map((r) => [
+    r.case,
+    fmt(r.measured, r.unit),
+    fmt(r.baseline, r.baseline === null ? '' : r.unit),
+    r.ratio === null ? '-' : r.ratio.toFixed(3),
+    r.target ?? '-',
+    r.met === null ? '-' : r.met ? 'yes' : 'NO',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const render = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === 0 || i === 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [render(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(render)].join(
+    '\n',
+  );
+}
+
+export const MB = 1e6;
