@@ -4,7 +4,12 @@
  * serialized.
  */
 import { EngineError, type Restic, type RepositoryLocation } from '../engine/index.js';
-import type { Store } from '../store/index.js';
+import type {
+  OnConflictBuilder,
+  OnConflictDoNothingBuilder,
+  OnConflictUpdateBuilder,
+} from 'kysely';
+import type { Database, Store } from '../store/index.js';
 import { locate, repositoryUrl } from '../target/location.js';
 import type { Owner, Target } from '../target/schema.js';
 import { generateRepositoryPassword, type Keyring } from './keyring.js';
@@ -121,29 +126,41 @@ export class RepositoryService {
         }
         throw error;
       }
-      const sealed = this.deps.keyring.seal(password, url);
       const stamp = this.now().toISOString();
-      const existing = await this.row(url);
-      if (existing) {
-        await this.deps.store.db
-          .updateTable('repositories')
-          .set({ password_sealed: sealed, initialized_at: stamp })
-          .where('id', '=', existing.id)
-          .execute();
-      } else {
-        await this.deps.store.db
-          .insertInto('repositories')
-          .values({
-            url,
-            owner,
-            target_kind: target.kind,
-            password_sealed: sealed,
-            created_at: stamp,
-            initialized_at: stamp,
-          })
-          .execute();
-      }
+      await this.save(target, owner, password, stamp, true);
     });
+  }
+
+  /**
+   * Stores a repository's password, sealed with its url as context. `replace`: an imported key
+   * that opened the repository takes the place of whatever was stored; otherwise a row that
+   * exists already wins.
+   */
+  private async save(
+    target: Target,
+    owner: Owner,
+    password: string,
+    initializedAt: string | null,
+    replace: boolean,
+  ): Promise<void> {
+    const url = repositoryUrl(target, owner);
+    const sealed = this.deps.keyring.seal(password, url);
+    await this.deps.store.db
+      .insertInto('repositories')
+      .values({
+        url,
+        owner,
+        target_kind: target.kind,
+        password_sealed: sealed,
+        created_at: this.now().toISOString(),
+        initialized_at: initializedAt,
+      })
+      .onConflict((oc) =>
+        replace
+          ? oc.column('url').doUpdateSet({ password_sealed: sealed, initialized_at: initializedAt })
+          : oc.column('url').doNothing(),
+      )
+      .execute();
   }
 
   private async row(url: string) {
@@ -160,19 +177,7 @@ export class RepositoryService {
     if (!row) {
       // The password is stored before `restic init` runs: a repository must never exist whose
       // password was not saved first.
-      const password = generateRepositoryPassword();
-      await this.deps.store.db
-        .insertInto('repositories')
-        .values({
-          url,
-          owner,
-          target_kind: target.kind,
-          password_sealed: this.deps.keyring.seal(password, url),
-          created_at: this.now().toISOString(),
-          initialized_at: null,
-        })
-        .onConflict((oc) => oc.column('url').doNothing())
-        .execute();
+      await this.save(target, owner, generateRepositoryPassword(), null, false);
       row = await this.row(url);
     }
     if (!row) throw new Error(`repository ${url} vanished from the store`);
