@@ -4,12 +4,7 @@
  * serialized.
  */
 import { EngineError, type Restic, type RepositoryLocation } from '../engine/index.js';
-import type {
-  OnConflictBuilder,
-  OnConflictDoNothingBuilder,
-  OnConflictUpdateBuilder,
-} from 'kysely';
-import type { Database, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { locate, repositoryUrl } from '../target/location.js';
 import type { Owner, Target } from '../target/schema.js';
 import { generateRepositoryPassword, type Keyring } from './keyring.js';
