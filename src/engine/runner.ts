@@ -35,6 +35,8 @@ export interface Invocation extends OperationOptions {
 
 // Only what restic needs from our environment; anything else (RESTIC_PASSWORD, AWS_* of the
 // operator's shell) must not leak into a customer's repository access.
+const RCLONE_VAGUE = /error talking HTTP to rclone|rclone: .*(context canceled|unexpected EOF)/;
+
 const PASSWORD_NOTICE = /^reading repository password from stdin$/;
 
 const PASSED_ENV = ['PATH', 'HOME', 'TMPDIR', 'TZ'];
@@ -119,7 +121,35 @@ export class Runner {
       );
     }
     if (result.exitCode !== null && allowExit.includes(result.exitCode)) return result;
-    throw classify(result.exitCode, result.stderr, secrets);
+    const error = classify(result.exitCode, result.stderr, secrets);
+    if (
+      error.kind === 'failed' &&
+      repo.url.startsWith('rclone:') &&
+      RCLONE_VAGUE.test(error.detail)
+    ) {
+      // restic sometimes ends rclone before rclone has said why it failed ("context canceled"):
+      // ask rclone itself, so a wrong FTP password still reads as a refused login.
+      const diagnosis = await this.diagnoseRclone(repo);
+      if (diagnosis.length) {
+        const better = classify(result.exitCode, [...diagnosis, ...result.stderr], secrets);
+        if (better.kind !== 'failed') throw better;
+      }
+    }
+    throw error;
+  }
+
+  /** rclone's own stderr from listing the remote's root, with the same environment as restic's. */
+  private async diagnoseRclone(repo: RepositoryLocation): Promise<string[]> {
+    const remote = /^rclone:([^:]+:)/.exec(repo.url)?.[1];
+    if (!remote) return [];
+    const result = await runProcess({
+      binary: 'rclone',
+      args: ['lsd', remote],
+      env: this.env(repo),
+      timeoutMs: 20_000,
+      stallMs: 20_000,
+    }).catch(() => undefined);
+    return result && result.exitCode !== 0 ? result.stderr : [];
   }
 
   /**

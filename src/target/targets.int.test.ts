@@ -302,6 +302,30 @@ describe('FTP through rclone', () => {
     assert.deepEqual(await restic.locks(repo), []);
   });
 
+  test('when restic ends rclone before it says why, rclone is asked, and a wrong password still reads as such', async () => {
+    // What restic 0.14 prints in that race (seen in this suite): nothing from rclone but a cancel.
+    const script = join(work, 'vague-restic.sh');
+    await writeFile(
+      script,
+      '#!/bin/sh\necho "Fatal: unable to open repository at rclone:hvftp:backups/c1: error talking HTTP to rclone: context canceled" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
+    const vague = Restic.forVersion(restic.version, { binary: script });
+    const repo = await repoOn({ ...target, password: 'not-the-password' } as Target, 'c1');
+    await expectEngineError(() => vague.snapshots(repo), 'auth-refused', {
+      maxMs: 30_000,
+      url: repo.url,
+      message: /refused the login/,
+    });
+    const right = await repoOn(target, 'c1');
+    const error = await vague.snapshots(right).catch((e: unknown) => e);
+    assert.equal(
+      (error as EngineError).kind,
+      'failed',
+      'with the right password rclone finds nothing wrong: the vague error stays',
+    );
+  });
+
   test('a wrong FTP password is refused authentication', async () => {
     const repo = await repoOn({ ...target, password: 'not-the-password' } as Target, 'c1');
     await expectEngineError(() => restic.snapshots(repo), 'auth-refused', {

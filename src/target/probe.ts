@@ -1,0 +1,291 @@
+/**
+ * "Test connection": proves that a target can hold backups before a schedule is saved. Four steps,
+ * bounded to 20 s in all:
+ *
+ *   reach         a TCP connection to the server (remote targets)
+ *   authenticate  `restic init` of a throw-away repository: the login is accepted…
+ *   write         …and the repository is written, then read back (`restic cat config`)
+ *   delete        the throw-away repository removed again: `rm -r` for a local directory,
+ *                 `rclone purge` for S3 and FTP (restic itself cannot delete a repository)
+ *
+ * The repository belongs to an owner `hostvault-test-<random>` under the target, so it never
+ * touches a real repository; one that exists already (a collision) is never deleted. Every
+ * secret reaches restic and rclone through their environment, never argv.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EngineError, type Restic, type RepositoryLocation } from '../engine/index.js';
+import { redact } from '../engine/errors.js';
+import { runProcess } from '../engine/process.js';
+import { locate, repositoryUrl } from './location.js';
+import type { FtpTarget, S3Target, Target } from './schema.js';
+
+export const PROBE_STEPS = ['reach', 'authenticate', 'write', 'delete'] as const;
+export type ProbeStep = (typeof PROBE_STEPS)[number];
+
+export interface StepResult {
+  step: ProbeStep;
+  message: string;
+}
+
+export type ProbeResult =
+  | { ok: true; steps: StepResult[] }
+  | { ok: false; step: ProbeStep; message: string; steps: StepResult[] };
+
+export interface ProbeDeps {
+  /** A restic engine whose cache lives in `cacheDir` (removed after the probe). */
+  restic(cacheDir: string): Restic;
+  /** Where CA certificates of private S3 endpoints are written (as for real repositories). */
+  certDir: string;
+  rcloneBinary?: string;
+  /** The whole probe's limit; default 20 s. */
+  budgetMs?: number;
+}
+
+const DEFAULT_BUDGET_MS = 20_000;
+const CONNECT_MS = 5_000;
+/** Kept back from `init` for the delete step, so a slow init still gets cleaned up. */
+const DELETE_RESERVE_MS = 5_000;
+const STALL_MS = 10_000;
+
+export async function probeTarget(target: Target, deps: ProbeDeps): Promise<ProbeResult> {
+  const deadline = Date.now() + (deps.budgetMs ?? DEFAULT_BUDGET_MS);
+  const left = (): number => Math.max(1_000, deadline - Date.now());
+  const owner = `hostvault-test-${randomBytes(8).toString('hex')}`;
+  const steps: StepResult[] = [];
+  const fail = (step: ProbeStep, message: string): ProbeResult => ({
+    ok: false,
+    step,
+    message,
+    steps,
+  });
+
+  // reach
+  if (target.kind === 'local') {
+    const reach = await localReach(target.path);
+    if (reach) return fail('reach', reach);
+    steps.push({ step: 'reach', message: `The directory ${target.path} can be used.` });
+  } else {
+    const { host, port } = endpointOf(target);
+    const reach = await tcpReach(host, port, Math.min(CONNECT_MS, left()));
+    if (reach) return fail('reach', reach);
+    steps.push({ step: 'reach', message: `The server ${host} answered on port ${port}.` });
+  }
+
+  const work = await mkdtemp(join(tmpdir(), 'hv-probe-'));
+  try {
+    const restic = deps.restic(join(work, 'cache'));
+    const location: RepositoryLocation = {
+      ...(await locate(target, owner, { certDir: deps.certDir })),
+      password: randomBytes(24).toString('base64url'),
+    };
+    const limits = () => ({
+      timeoutMs: Math.max(1_000, left() - DELETE_RESERVE_MS),
+      stallMs: STALL_MS,
+    });
+
+    // authenticate + write
+    let initialized = false;
+    try {
+      await restic.init(location, limits());
+      initialized = true;
+      await restic.catConfig(location, limits());
+    } catch (error) {
+      if (!(error instanceof EngineError)) throw error;
+      const step = stepOf(error);
+      if (step !== 'reach' && step !== 'authenticate') {
+        steps.push(authenticated(target));
+        // A half-written repository is ours to remove; one that existed before is not.
+        if (error.kind !== 'already-exists')
+          await remove(target, owner, location, work, deps, left).catch(() => undefined);
+      }
+      return fail(step, error.message);
+    }
+    steps.push(authenticated(target));
+    steps.push({
+      step: 'write',
+      message: 'A test repository was written and read back.',
+    });
+
+    // delete
+    if (initialized) {
+      const problem = await remove(target, owner, location, work, deps, left);
+      if (problem) return fail('delete', problem);
+    }
+    steps.push({ step: 'delete', message: 'The test repository was deleted again.' });
+    return { ok: true, steps };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function authenticated(target: Target): StepResult {
+  return {
+    step: 'authenticate',
+    message:
+      target.kind === 'local'
+        ? 'No login is needed for a directory on this server.'
+        : 'The server accepted the login.',
+  };
+}
+
+/** Which step an engine failure during init belongs to. */
+function stepOf(error: EngineError): ProbeStep {
+  switch (error.kind) {
+    case 'unreachable':
+    case 'timeout':
+      return 'reach';
+    case 'auth-refused':
+    case 'bucket-missing':
+    case 'wrong-password':
+      return 'authenticate';
+    default:
+      return 'write';
+  }
+}
+
+function endpointOf(target: S3Target | FtpTarget): { host: string; port: number } {
+  if (target.kind === 'ftp')
+    return { host: target.host.replace(/^\[|\]$/g, ''), port: target.port };
+  const url = new URL(target.endpoint);
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port };
+}
+
+/** undefined when a TCP connection opens; otherwise the reason in plain words. */
+function tcpReach(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (result: string | undefined): void => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(timeoutMs, () =>
+      done(
+        `The server ${host} did not answer on port ${port} within ${Math.round(timeoutMs / 1000)} s. Check the address and port, and that a firewall lets the connection through.`,
+      ),
+    );
+    socket.once('connect', () => done(undefined));
+    socket.once('error', (error: NodeJS.ErrnoException) => done(reachMessage(host, port, error)));
+  });
+}
+
+function reachMessage(host: string, port: number, error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return `The server ${host} refused the connection on port ${port}. Check the port, and that the server is running.`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `The server name ${host} could not be found. Check the spelling of the address.`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `There is no network route to ${host}. Check the address.`;
+    default:
+      return `The server ${host} could not be reached on port ${port} (${error.code ?? error.message}).`;
+  }
+}
+
+/** A local target's directory must be a directory, or not exist yet (restic creates it). */
+async function localReach(path: string): Promise<string | undefined> {
+  try {
+    const info = await stat(path);
+    return info.isDirectory() ? undefined : `${path} exists but is not a directory.`;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'EACCES') return `The service may not open ${path}. Check its permissions.`;
+    if (code === 'ENOTDIR') return `A part of ${path} is a file, not a directory.`;
+    return `${path} cannot be used (${code ?? 'unknown error'}).`;
+  }
+}
+
+/** Removes the throw-away repository; the reason in plain words when it could not. */
+async function remove(
+  target: Target,
+  owner: string,
+  location: RepositoryLocation,
+  work: string,
+  deps: ProbeDeps,
+  left: () => number,
+): Promise<string | undefined> {
+  if (target.kind === 'local') {
+    try {
+      await rm(location.url, { recursive: true, force: true });
+      return undefined;
+    } catch (error) {
+      return `The test repository was written but could not be deleted (${(error as NodeJS.ErrnoException).code ?? 'error'}). Remove ${location.url} by hand.`;
+    }
+  }
+  const { remote, env, secrets } = rcloneRemote(target, location);
+  const path = [remoteRoot(target), owner].filter(Boolean).join('/');
+  const result = await runProcess({
+    binary: deps.rcloneBinary ?? 'rclone',
+    args: ['purge', `${remote}:${path}`],
+    env: {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      LANG: 'C.UTF-8',
+      // No config file: the remote lives in this environment alone.
+      RCLONE_CONFIG: join(work, 'rclone.conf'),
+      RCLONE_CONTIMEOUT: '5s',
+      RCLONE_TIMEOUT: '10s',
+      RCLONE_RETRIES: '1',
+      RCLONE_LOW_LEVEL_RETRIES: '1',
+      ...env,
+    },
+    timeoutMs: left(),
+  });
+  if (result.exitCode === 0 && !result.stopped) return undefined;
+  const said = redact(
+    result.stderr
+      .filter((l) => /ERROR|Failed|error/i.test(l))
+      .map((l) => l.replace(/^\S+ \S+ (ERROR|NOTICE|INFO) *: */, '').trim())
+      .at(-1) ?? '',
+    secrets,
+  );
+  const where = repositoryUrl(target, owner).replace(/^rclone:\w+:/, '');
+  const why = result.stopped ? 'the server stopped answering' : said || 'no reason given';
+  return `The test repository was written but could not be deleted (${why}). Check that this login may delete files, and remove "${where}" by hand.`;
+}
+
+function remoteRoot(target: S3Target | FtpTarget): string {
+  return target.kind === 's3'
+    ? [target.bucket, target.prefix].filter(Boolean).join('/')
+    : target.baseDir;
+}
+
+/** An rclone remote defined in environment variables only. */
+function rcloneRemote(
+  target: S3Target | FtpTarget,
+  location: RepositoryLocation,
+): { remote: string; env: Record<string, string>; secrets: string[] } {
+  if (target.kind === 'ftp') {
+    // locate() already defines the FTP remote that restic's rclone backend uses.
+    const env = Object.fromEntries(
+      Object.entries(location.env ?? {}).filter(([k]) => k.startsWith('RCLONE_CONFIG_')),
+    );
+    const remote = /^rclone:(\w+):/.exec(location.url)?.[1] ?? 'hvftp';
+    const obscured = Object.entries(env)
+      .filter(([k]) => k.endsWith('_PASS'))
+      .map(([, v]) => v);
+    return { remote, env, secrets: [target.password, ...obscured] };
+  }
+  const p = 'RCLONE_CONFIG_HVS3_';
+  return {
+    remote: 'hvs3',
+    env: {
+      [`${p}TYPE`]: 's3',
+      [`${p}PROVIDER`]: 'Other',
+      [`${p}ENV_AUTH`]: 'false',
+      [`${p}ENDPOINT`]: target.endpoint,
+      [`${p}ACCESS_KEY_ID`]: target.accessKeyId,
+      [`${p}SECRET_ACCESS_KEY`]: target.secretAccessKey,
+      [`${p}FORCE_PATH_STYLE`]: String(target.pathStyle),
+      ...(target.region ? { [`${p}REGION`]: target.region } : {}),
+      ...(location.caCertFile ? { RCLONE_CA_CERT: location.caCertFile } : {}),
+    },
+    secrets: [target.secretAccessKey],
+  };
+}
