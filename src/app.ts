@@ -11,14 +11,16 @@ import { BackupService, type DatabaseDumper } from './backup/backup-service.js';
 import { dumpDatabases, restoreDatabase } from './database/index.js';
 import { Restic } from './engine/index.js';
 import { InventoryService } from './inventory/inventory-service.js';
+import { channelsFrom, Notifier } from './notify/index.js';
 import { JobStore } from './job/job-store.js';
-import { Worker } from './job/worker.js';
+import { SnapshotBrowser } from './snapshot/index.js';
+import { maintenanceJobHandler } from './maintenance/maintenance.js';
+import { Worker, type WorkerOptions } from './job/worker.js';
 import { Keyring, loadOrCreateMasterKey } from './repository/keyring.js';
 import { RepositoryService } from './repository/repository-service.js';
 import { restoreJobHandler, type DatabaseRestorer } from './restore/restore-job.js';
 import { ScheduleService } from './schedule/schedule-service.js';
 import { openStore, type Store } from './store/index.js';
-import { rm } from 'node:fs/promises';
 
 export interface App {
   config: Config;
@@ -32,10 +34,19 @@ export interface App {
   schedules: ScheduleService;
   backups: BackupService;
   worker: Worker;
+  /** Snapshot indexes for Browse Files. */
+  browser: SnapshotBrowser;
+  /** Failed backups, overdue schedules: e-mail and webhook. */
+  notifier: Notifier;
+  /** The worker's handlers, for a worker of one's own (the CLI's `run --wait`). */
+  handlers: WorkerOptions['handlers'];
   close(): Promise<void>;
 }
 
-export async function openApp(config: Config, opts: { now?: () => Date } = {}): Promise<App> {
+export async function openApp(
+  config: Config,
+  opts: { now?: () => Date; log?: (line: string) => void } = {},
+): Promise<App> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const restic = await Restic.detect({
     binary: config.resticBinary,
@@ -69,22 +80,48 @@ export async function openApp(config: Config, opts: { now?: () => Date } = {}): 
     onQueued: () => late.worker?.notify(),
     now: opts.now,
   });
+  const browser = new SnapshotBrowser({ restic, indexDir: join(config.dataDir, 'browse-index') });
+  const notifier = new Notifier({
+    store,
+    channels: channelsFrom(config.notify),
+    onSuccess: config.notify.onSuccess,
+    customers: inventory,
+    log: opts.log ?? ((line) => console.error(`hostvault: ${line}`)),
+    now: opts.now,
+  });
+  const handlers: WorkerOptions['handlers'] = {
+    backup: backupJobHandler({
+      store,
+      schedules,
+      backups,
+      customers: inventory,
+      // The browse index is built right after the backup, so a customer who opens the snapshot
+      // never waits for a listing of it.
+      indexSnapshot: (location, snapshotId) => {
+        void browser.open(location, snapshotId, { stallMs: 120_000 }).catch((error: unknown) => {
+          opts.log?.(
+            `browse index of ${snapshotId}: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        });
+      },
+    }),
+    restore: restoreJobHandler({
+      store,
+      restic,
+      repositories,
+      schedules,
+      customers: inventory,
+      databases: mariadbRestorer(),
+      dataDir: config.dataDir,
+    }),
+    maintenance: maintenanceJobHandler({ store, schedules, repositories, restic, now: opts.now }),
+  };
   const worker = new Worker({
     jobs,
     concurrency: config.concurrency,
     now: opts.now,
-    handlers: {
-      backup: backupJobHandler({ store, schedules, backups, customers: inventory }),
-      restore: restoreJobHandler({
-        store,
-        restic,
-        repositories,
-        schedules,
-        customers: inventory,
-        databases: mariadbRestorer(),
-        dataDir: config.dataDir,
-      }),
-    },
+    handlers,
+    onFinished: (job, status, error) => notifier.jobFinished(job, status, error),
   });
   late.worker = worker;
   const app: App = {
@@ -99,8 +136,13 @@ export async function openApp(config: Config, opts: { now?: () => Date } = {}): 
     schedules,
     backups,
     worker,
+    notifier,
+    browser,
+    handlers,
     close: async () => {
       await app.worker.stop();
+      await notifier.close();
+      browser.close();
       await store.close();
     },
   };
@@ -119,17 +161,15 @@ function mariadbDumper(): DatabaseDumper {
 function mariadbRestorer(): DatabaseRestorer {
   return {
     async restore(opts) {
-      const result = await restoreDatabase({
+      await restoreDatabase({
         database: opts.database,
         dumpFile: opts.dumpFile,
         owner: { customerId: opts.customerId, allowedDatabases: opts.allowedDatabases },
         connection: {},
+        safetyDir: opts.safetyDir,
         signal: opts.signal,
         onLog: opts.onLog,
       });
-      // The undo of a database restore is the snapshot it came from's predecessor; the
-      // safety dump only protected the import itself.
-      if (result.safetyDump) await rm(result.safetyDump.dir, { recursive: true, force: true });
     },
   };
 }

@@ -6,6 +6,7 @@
 import { loadConfig } from './config.js';
 import { runDemo, runLayoutDemo } from './demo/engine-demo.js';
 import { runInventoryCommand } from './inventory/cli.js';
+import { OPERATOR_USAGE, runOperatorCommand } from './cli/index.js';
 import { openApp } from './app.js';
 import { startService } from './serve.js';
 import { targetSchema } from './target/schema.js';
@@ -24,7 +25,7 @@ commands:
                               import packages and customers from a YAML or JSON file, all or
                               nothing; --prune deletes those the file does not list
   packages list               list the backup packages
-  key export <owner> [--target-dir DIR]
+${OPERATOR_USAGE}  key export <owner> [--target-dir DIR]
                               print the key file of <owner>'s repository on the local target
   version                     print the versions of hostvault and restic
 `;
@@ -50,6 +51,15 @@ async function main(argv: string[]): Promise<number> {
     case 'customers':
     case 'packages': {
       const code = await runInventoryCommand(config, command, rest);
+      if (code !== undefined) return code;
+      break;
+    }
+    case 'schedules':
+    case 'run':
+    case 'jobs':
+    case 'snapshots':
+    case 'restore': {
+      const code = await runOperatorCommand(config, command, rest);
       if (code !== undefined) return code;
       break;
     }

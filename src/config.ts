@@ -3,6 +3,7 @@
  * joins them when the service grows one.
  */
 import { join, resolve } from 'node:path';
+import { loadNotifySettings, type NotifySettings } from './notify/settings.js';
 
 export interface Config {
   /** Store, cache, certificates and local repositories live here. */
@@ -16,6 +17,14 @@ export interface Config {
   listen: { host: string; port: number };
   /** Jobs running at once over all customers. */
   concurrency: number;
+  /**
+   * Notifications of failed (and, if asked, successful) backups and of overdue schedules; see
+   * src/notify/settings.ts. HOSTVAULT_SMTP_URL (unset: no e-mail), HOSTVAULT_SMTP_FROM (default
+   * hostvault@<host name>), HOSTVAULT_NOTIFY_EMAIL (unset: no e-mail), HOSTVAULT_NOTIFY_ON_SUCCESS
+   * (default off), HOSTVAULT_WEBHOOK_URL (unset: no webhook), HOSTVAULT_WEBHOOK_SECRET (unset:
+   * unsigned).
+   */
+  notify: NotifySettings;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -27,5 +36,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resticBinary: env.HOSTVAULT_RESTIC ?? 'restic',
     listen: { host: env.HOSTVAULT_HOST ?? '127.0.0.1', port: Number(env.HOSTVAULT_PORT ?? 8420) },
     concurrency: Number(env.HOSTVAULT_CONCURRENCY ?? 2),
+    notify: loadNotifySettings(env),
   };
 }

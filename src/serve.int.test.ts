@@ -177,6 +177,9 @@ describe('the service over HTTP', () => {
     const snapshot = snapshots.json.snapshots[0];
     assert.deepEqual(snapshot.contents, ['web']);
 
+    // The browse index is built right after the backup: opening the snapshot costs no listing.
+    for (let i = 0; i < 100 && !service.app.browser.isOpen(snapshot.id); i++) await sleep(100);
+    assert.ok(service.app.browser.isOpen(snapshot.id), 'indexed at backup time');
     const base = `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}`;
     const top = await alice.call('GET', `${base}/browse`);
     assert.equal(top.status, 200, JSON.stringify(top.json));

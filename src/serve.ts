@@ -8,14 +8,20 @@ import { rm } from 'node:fs/promises';
 import { buildAndImport } from './demo/engine-demo.js';
 import { join } from 'node:path';
 import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api/index.js';
+import { adminRoutes, storeRepositoryKeys } from './api/admin-routes.js';
+import { packageInfoRoutes } from './api/package-info-routes.js';
+import { DEFAULT_WEB_ROOT } from './api/web.js';
 import { scheduleRoutes } from './api/schedule-routes.js';
+import { planMaintenance } from './maintenance/maintenance.js';
+import { targetRoutes } from './api/target-routes.js';
 import { snapshotRoutes } from './api/snapshot-routes.js';
-import { SnapshotBrowser } from './snapshot/index.js';
 import { openApp, type App } from './app.js';
 import { AuthService, ensureAdmin } from './auth/index.js';
 import type { Config } from './config.js';
 import { recoverInterruptedRestores } from './restore/index.js';
+import { Restic } from './engine/index.js';
 import { Scheduler } from './schedule/scheduler.js';
+import { probeTarget } from './target/probe.js';
 import { tag } from './scope/scope.js';
 import type { Target } from './target/schema.js';
 
@@ -32,7 +38,7 @@ export async function startService(
   const log =
     opts.log ??
     ((line: string) => console.log(JSON.stringify({ time: new Date().toISOString(), msg: line })));
-  const app = await openApp(config);
+  const app = await openApp(config, { log });
   await recover(app, log);
 
   const auth = new AuthService({ store: app.store, masterKey: app.masterKey });
@@ -43,10 +49,7 @@ export async function startService(
     enqueue: (id) => app.schedules.enqueueScheduled(id),
     onError: (error) => log(`scheduler: ${error instanceof Error ? error.message : String(error)}`),
   });
-  const browser = new SnapshotBrowser({
-    restic: app.restic,
-    indexDir: join(config.dataDir, 'browse-index'),
-  });
+  const browser = app.browser;
   const server = buildServer({
     auth,
     jobs: app.jobs,
@@ -71,10 +74,38 @@ export async function startService(
         forgetSnapshots: (scheduleId, customerId, target) =>
           forgetScheduleSnapshots(app, scheduleId, customerId, target as Target),
       }),
+      adminRoutes({
+        inventory: app.inventory,
+        schedules: app.schedules,
+        users: auth,
+        repositories: storeRepositoryKeys(app.store, app.keyring),
+      }),
+      packageInfoRoutes({ schedules: app.schedules, inventory: app.inventory }),
+      targetRoutes({
+        schedules: app.schedules,
+        probe: (target) =>
+          probeTarget(target, {
+            restic: (cacheDir) =>
+              Restic.forVersion(app.restic.version, { binary: config.resticBinary, cacheDir }),
+            certDir: join(config.dataDir, 'certs'),
+          }),
+      }),
     ],
+    options: { webRoot: DEFAULT_WEB_ROOT },
   });
   app.worker.start();
   scheduler.start();
+  // Prune and check each repository weekly; looked at hourly, and once now.
+  const planMaintenanceNow = () =>
+    void planMaintenance({ store: app.store, schedules: app.schedules, jobs: app.jobs })
+      .then((ids) => ids.length && app.worker.notify())
+      .catch((error: unknown) =>
+        log(`maintenance: ${error instanceof Error ? error.message : String(error)}`),
+      );
+  const maintenance = setInterval(planMaintenanceNow, 3600_000);
+  maintenance.unref();
+  planMaintenanceNow();
+  app.notifier.start();
   const url = await server.listen({ host: config.listen.host, port: config.listen.port });
   log(`hostvault listening on ${url}, data in ${config.dataDir}`);
   return {
@@ -82,8 +113,8 @@ export async function startService(
     url,
     async stop() {
       scheduler.stop();
+      clearInterval(maintenance);
       await server.close();
-      browser.close();
       await app.close();
     },
   };

@@ -75,6 +75,8 @@ export interface ApiOptions {
   /** "Delete old entries" removes finished jobs older than this; default 30. */
   historyDays?: number;
   version?: string;
+  /** Serve the web UI built into this directory at `/` (see web.ts); none when absent. */
+  webRoot?: string;
 }
 
 export interface ApiDeps {

@@ -54,6 +54,8 @@ export interface RouteDefinition<
   params?: PS;
   query?: QS;
   body?: BS;
+  /** Largest request body in bytes, when this route needs more than the server's default. */
+  bodyLimit?: number;
   /** Success answers and any error answers particular to this route (409, 429…). */
   responses: Record<number, ResponseSpec>;
   /**
@@ -113,6 +115,7 @@ export class RouteRegistry {
     this.app.route({
       method: route.method,
       url: route.path,
+      ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
       config: { [REGISTERED]: true },
       handler: async (request, reply) => {
         // Who is asking comes first: an anonymous caller learns nothing from validation errors.

@@ -11,6 +11,7 @@ import { jobRoutes } from './job-routes.js';
 import { REGISTERED, RouteRegistry } from './registry.js';
 import { sessionRoutes } from './session-routes.js';
 import { openApiRoute, systemRoutes } from './system-routes.js';
+import { serveWebUi } from './web.js';
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
@@ -40,7 +41,9 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('cache-control', 'no-store');
+    // The web UI's files set their own caching (see web.ts); API answers are never cached.
+    if (!reply.hasHeader('cache-control') && !reply.raw.hasHeader('cache-control'))
+      reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
     return payload;
   });
@@ -59,7 +62,10 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
     return reply.code(500).send({ error: { message: GENERIC_FAILURE } });
   });
 
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send(notFound().toBody()));
+  const webUi = options.webRoot ? serveWebUi(app, options.webRoot) : undefined;
+  app.setNotFoundHandler(
+    (request, reply) => webUi?.(request, reply) ?? reply.code(404).send(notFound().toBody()),
+  );
 
   const api = new RouteRegistry(app, {
     authenticate: (request, access) => authenticate(deps.auth, request, access),

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
  * The worker's handler for backup jobs: resolves the schedule, its target and its customers,
  * runs the backup, and records the snapshot for the Restore tab.
  */
+import type { RepositoryLocation } from '../engine/index.js';
 import type { Customer, Package } from '../inventory/schema.js';
 import { repositoryUrl } from '../target/location.js';
 import type { Target } from '../target/schema.js';
@@ -16,6 +17,8 @@ import { formatBytes } from '../format.js';
 
 export interface BackupJobDeps {
   store: Store;
+  /** Told about each new snapshot, e.g. to build its browse index in the background. */
+  indexSnapshot?: (location: RepositoryLocation, snapshotId: string) => void;
   schedules: ScheduleService;
   backups: BackupService;
   customers: {
@@ -79,6 +82,13 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
           },
         });
         await recordSnapshot(deps.store, row.id, customer.id, row.scope, outcome);
+        if (deps.indexSnapshot) {
+          const repo = await deps.backups.locationFor(
+            target,
+            owner === 'server' ? 'server' : customer.id,
+          );
+          deps.indexSnapshot(repo.location, outcome.snapshotId);
+        }
         outcomes.push(outcome);
         bytesAdded += outcome.summary.dataAdded;
         bytesProcessed += outcome.summary.totalBytesProcessed;

@@ -72,6 +72,11 @@ export interface BackupServiceDeps {
 export class BackupService {
   constructor(private readonly deps: BackupServiceDeps) {}
 
+  /** Where a repository is, for read-only work after a backup (the browse index). */
+  locationFor(target: Target, owner: string) {
+    return this.deps.repositories.locationFor(target, owner);
+  }
+
   async run(request: BackupRequest): Promise<BackupOutcome> {
     const { customer, schedule, scope, target } = request;
     const owner = request.owner === 'server' ? 'server' : customer.id;

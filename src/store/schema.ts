@@ -7,10 +7,12 @@ import type {
 } from './schema-auth.js';
 import type { JobsTable, SchedulesTable, SnapshotsTable } from './schema-control.js';
 import type { CustomersTable, PackagesTable } from './schema-inventory.js';
+import type { OverdueWarningsTable } from './schema-notify.js';
 
 export type * from './schema-auth.js';
 export type * from './schema-control.js';
 export type * from './schema-inventory.js';
+export type * from './schema-notify.js';
 
 /**
  * Table types of the metadata store, as the code after the latest migration sees them.
@@ -27,6 +29,7 @@ export interface Database {
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   signed_link_uses: SignedLinkUsesTable;
+  overdue_warnings: OverdueWarningsTable;
 }
 
 export type TargetKind = 'local' | 's3' | 'ftp';
@@ -45,6 +48,9 @@ export interface RepositoriesTable {
   created_at: string;
   /** Set once `restic init` succeeded (or an existing repository opened with the password). */
   initialized_at: string | null;
+  /** Last maintenance (migration 0006). */
+  last_prune_at: string | null;
+  last_check_at: string | null;
 }
 
 export type Repository = Selectable<RepositoriesTable>;

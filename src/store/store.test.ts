@@ -85,7 +85,13 @@ describe('openStore in memory', () => {
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
-    assert.deepEqual(row, { ...repo(), id, initialized_at: null });
+    assert.deepEqual(row, {
+      ...repo(),
+      id,
+      initialized_at: null,
+      last_prune_at: null,
+      last_check_at: null,
+    });
 
     await store.db
       .updateTable('repositories')

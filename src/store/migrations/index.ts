@@ -3,6 +3,8 @@ import * as m0001 from './0001-repositories.js';
 import * as m0002 from './0002-inventory.js';
 import * as m0003 from './0003-control-plane.js';
 import * as m0004 from './0004-auth.js';
+import * as m0005 from './0005-notify.js';
+import * as m0006 from './0006-maintenance.js';
 
 /**
  * Every migration, listed by hand rather than found by scanning the folder, so that a bundled
@@ -13,4 +15,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002-inventory': m0002,
   '0003-control-plane': m0003,
   '0004-auth': m0004,
+  '0005-notify': m0005,
+  '0006-maintenance': m0006,
 };

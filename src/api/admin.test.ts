@@ -1,0 +1,477 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { InventoryService } from '../inventory/inventory-service.js';
+import { Keyring } from '../repository/keyring.js';
+import { ScheduleService } from '../schedule/schedule-service.js';
+import { adminRoutes, storeRepositoryKeys, type AdminRouteDeps } from './admin-routes.js';
+import { harness, PASSWORD, signIn, type Harness } from './testing.js';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hv-admin-api-'));
+  for (const id of ['c-alice', 'c-bob', 'c-carol'])
+    await mkdir(join(dir, id, 'public_html'), { recursive: true });
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+let h: Harness;
+let keyring: Keyring;
+let alice: { cookie: string; csrf: string };
+beforeEach(async () => {
+  const deps = {} as AdminRouteDeps;
+  h = await harness({}, { modules: [adminRoutes(deps)] });
+  keyring = new Keyring(randomBytes(32));
+  const inventory = new InventoryService({ store: h.store });
+  Object.assign(deps, {
+    inventory,
+    schedules: new ScheduleService({
+      store: h.store,
+      keyring,
+      customers: inventory,
+      jobs: h.jobs,
+      localRepositoryDir: join(dir, 'repos'),
+    }),
+    users: h.auth,
+    repositories: storeRepositoryKeys(h.store, keyring),
+  } satisfies AdminRouteDeps);
+  await inventory.upsertPackage(basic);
+  await inventory.upsertCustomer(customer('c-alice'));
+  alice = await signIn(h, 'alice');
+});
+afterEach(async () => {
+  await h.close();
+});
+
+const basic = {
+  id: 'basic',
+  name: 'Basic',
+  frequencies: ['daily', 'weekly'] as ('daily' | 'weekly')[],
+  maxRetention: 7,
+  maxSchedules: 2,
+};
+
+function customer(id: string, extra: Record<string, unknown> = {}) {
+  return {
+    id,
+    name: `Customer ${id}`,
+    linuxUser: id.replace(/^c-/, ''),
+    uid: 2000,
+    gid: 2000,
+    packageId: 'basic',
+    webRoot: join(dir, id, 'public_html'),
+    ...extra,
+  };
+}
+
+const admin = () => ({ authorization: `Bearer ${h.adminToken}` });
+const asAlice = () => ({ cookie: alice.cookie, 'x-csrf-token': alice.csrf });
+
+async function call(
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  payload?: unknown,
+  headers: Record<string, string> = admin(),
+) {
+  return h.app.inject({
+    method,
+    url,
+    headers,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
+}
+
+const serverSchedule = {
+  name: 'Entire server nightly',
+  scope: 'full',
+  frequency: 'daily',
+  retention: 14,
+  target: { kind: 'local', path: '/srv/backups' },
+};
+
+describe('customers never reach the admin area', () => {
+  test('every admin route answers 403 to a customer, and nothing changes', async () => {
+    await h.store.db
+      .insertInto('repositories')
+      .values({
+        url: '/srv/repos/c-alice',
+        owner: 'c-alice',
+        target_kind: 'local',
+        password_sealed: keyring.seal('secret', '/srv/repos/c-alice'),
+        created_at: '2026-01-01T00:00:00.000Z',
+        initialized_at: null,
+      })
+      .execute();
+    const routes: [Parameters<typeof call>[0], string, unknown?][] = [
+      ['GET', '/api/admin/customers'],
+      ['PUT', '/api/admin/customers/c-bob', customer('c-bob')],
+      ['DELETE', '/api/admin/customers/c-alice'],
+      ['POST', '/api/admin/inventory/import', { packages: [], customers: [] }],
+      ['GET', '/api/admin/packages'],
+      ['PUT', '/api/admin/packages/gold', { ...basic, id: undefined, name: 'Gold' }],
+      ['DELETE', '/api/admin/packages/basic'],
+      ['POST', '/api/admin/users', { username: 'x', password: PASSWORD, role: 'admin' }],
+      ['GET', '/api/admin/schedules'],
+      ['POST', '/api/admin/schedules', { mode: 'entire', ...serverSchedule }],
+      ['GET', '/api/admin/repositories'],
+      ['GET', '/api/admin/repositories/1/key'],
+    ];
+    for (const [method, url, payload] of routes) {
+      const response = await call(method, url, payload, asAlice());
+      assert.equal(response.statusCode, 403, `${method} ${url}: ${response.body}`);
+      assert.doesNotMatch(response.body, /secret/);
+    }
+    const anonymous = await h.app.inject({ url: '/api/admin/repositories/1/key' });
+    assert.equal(anonymous.statusCode, 401);
+    assert.equal((await call('GET', '/api/admin/customers')).json().customers.length, 1);
+    assert.equal((await call('GET', '/api/admin/packages')).json().packages.length, 1);
+    assert.equal((await call('GET', '/api/admin/schedules')).json().schedules.length, 0);
+  });
+});
+
+describe('customers', () => {
+  test('list, create, replace and delete', async () => {
+    const list = await call('GET', '/api/admin/customers');
+    assert.equal(list.statusCode, 200);
+    assert.deepEqual(
+      list.json().customers.map((c: { id: string }) => c.id),
+      ['c-alice'],
+    );
+
+    const created = await call('PUT', '/api/admin/customers/c-bob', {
+      ...customer('c-bob'),
+      id: undefined,
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal(created.json().id, 'c-bob');
+    const replaced = await call(
+      'PUT',
+      '/api/admin/customers/c-bob',
+      customer('c-bob', { name: 'Bob Ltd' }),
+    );
+    assert.equal(replaced.statusCode, 200, replaced.body);
+    assert.equal(replaced.json().name, 'Bob Ltd');
+
+    const deleted = await call('DELETE', '/api/admin/customers/c-bob');
+    assert.equal(deleted.statusCode, 200);
+    assert.deepEqual(deleted.json(), { deleted: true });
+    assert.equal((await call('DELETE', '/api/admin/customers/c-bob')).statusCode, 404);
+  });
+
+  test('a refused customer names each field and changes nothing', async () => {
+    const response = await call('PUT', '/api/admin/customers/c-bob', {
+      ...customer('c-bob'),
+      packageId: 'gold',
+      webRoot: join(dir, 'c-alice', 'public_html'),
+    });
+    assert.equal(response.statusCode, 400, response.body);
+    const fields = response.json().error.fields.map((f: { field: string }) => f.field);
+    assert.ok(fields.includes('packageId'), response.body);
+    assert.ok(fields.includes('webRoot'), response.body);
+    assert.equal((await call('GET', '/api/admin/customers')).json().customers.length, 1);
+  });
+
+  test('unknown fields, a missing path on disk and a mismatched id are each refused', async () => {
+    const unknown = await call('PUT', '/api/admin/customers/c-bob', {
+      ...customer('c-bob'),
+      sslfiles: [],
+    });
+    assert.equal(unknown.statusCode, 400);
+    assert.deepEqual(unknown.json().error.fields, [
+      { field: 'sslfiles', message: 'Sslfiles is not a known field' },
+    ]);
+
+    const missing = await call(
+      'PUT',
+      '/api/admin/customers/c-bob',
+      customer('c-bob', { webRoot: join(dir, 'nowhere') }),
+    );
+    assert.equal(missing.statusCode, 400);
+    assert.equal(missing.json().error.fields[0].field, 'webRoot');
+
+    const mismatch = await call('PUT', '/api/admin/customers/c-bob', customer('c-carol'));
+    assert.equal(mismatch.statusCode, 400);
+    assert.equal(mismatch.json().error.fields[0].field, 'id');
+
+    const badId = await call('PUT', '/api/admin/customers/Bad%20Id', customer('c-bob'));
+    assert.equal(badId.statusCode, 400);
+    assert.equal(badId.json().error.fields[0].field, 'id');
+  });
+});
+
+describe('inventory import', () => {
+  test('imports a document and reports what changed; prune removes the rest', async () => {
+    const doc = {
+      packages: [basic, { ...basic, id: 'gold', name: 'Gold' }],
+      customers: [customer('c-alice'), customer('c-bob', { packageId: 'gold' })],
+    };
+    const response = await call('POST', '/api/admin/inventory/import', doc);
+    assert.equal(response.statusCode, 200, response.body);
+    assert.deepEqual(response.json(), {
+      packages: { created: ['gold'], updated: [], unchanged: ['basic'], deleted: [] },
+      customers: { created: ['c-bob'], updated: [], unchanged: ['c-alice'], deleted: [] },
+    });
+
+    const pruned = await call('POST', '/api/admin/inventory/import?prune=true', {
+      packages: [basic],
+      customers: [customer('c-alice')],
+    });
+    assert.equal(pruned.statusCode, 200, pruned.body);
+    assert.deepEqual(pruned.json().customers.deleted, ['c-bob']);
+    assert.deepEqual(pruned.json().packages.deleted, ['gold']);
+  });
+
+  test('every problem of the document is listed as a field, and nothing changes', async () => {
+    const response = await call('POST', '/api/admin/inventory/import', {
+      packages: [{ ...basic, id: 'gold', frequencies: ['yearly'] }],
+      customers: [
+        customer('c-bob', { packageId: 'platinum' }),
+        customer('c-carol', { webRoot: join(dir, 'c-bob', 'public_html') }),
+        { ...customer('c-dave'), sslfiles: [] },
+      ],
+    });
+    assert.equal(response.statusCode, 400, response.body);
+    const fields = response.json().error.fields.map((f: { field: string }) => f.field);
+    for (const field of [
+      'packages.0.frequencies.0',
+      'customers.0.packageId',
+      'customers.1.webRoot',
+      'customers.2.sslfiles',
+    ])
+      assert.ok(fields.includes(field), `${field} in ${response.body}`);
+    assert.match(response.json().error.message, /problems; nothing was changed/);
+    const customers = (await call('GET', '/api/admin/customers')).json().customers;
+    assert.deepEqual(
+      customers.map((c: { id: string }) => c.id),
+      ['c-alice'],
+    );
+    assert.equal((await call('GET', '/api/admin/packages')).json().packages.length, 1);
+  });
+
+  test('a body that is not a document is refused', async () => {
+    const list = await call('POST', '/api/admin/inventory/import', [1, 2]);
+    assert.equal(list.statusCode, 400);
+    const wrong = await call('POST', '/api/admin/inventory/import', { customers: 'all' });
+    assert.equal(wrong.statusCode, 400);
+    assert.equal(wrong.json().error.fields[0].field, 'customers');
+    const prune = await call('POST', '/api/admin/inventory/import?prune=yes', {});
+    assert.equal(prune.statusCode, 400);
+    assert.equal(prune.json().error.fields[0].field, 'prune');
+  });
+
+  test('a document beyond the default 64 KiB body limit is accepted', async () => {
+    const customers = [
+      customer('c-alice', { databases: Array.from({ length: 6000 }, (_, i) => `db_alice_${i}`) }),
+    ];
+    const payload = JSON.stringify({ packages: [basic], customers });
+    assert.ok(payload.length > 64 * 1024);
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/api/admin/inventory/import',
+      headers: { ...admin(), 'content-type': 'application/json' },
+      payload,
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    assert.deepEqual(response.json().customers.updated, ['c-alice']);
+  });
+});
+
+describe('packages', () => {
+  test('create, replace, refuse bad values, delete; 409 while in use', async () => {
+    const gold = {
+      name: 'Gold',
+      frequencies: ['hourly', 'daily'],
+      maxRetention: 30,
+      maxSchedules: 5,
+    };
+    const created = await call('PUT', '/api/admin/packages/gold', gold);
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal(created.json().id, 'gold');
+    const replaced = await call('PUT', '/api/admin/packages/gold', { ...gold, maxRetention: 60 });
+    assert.equal(replaced.statusCode, 200);
+    assert.equal(replaced.json().maxRetention, 60);
+
+    const bad = await call('PUT', '/api/admin/packages/gold', {
+      ...gold,
+      maxRetention: -1,
+      frequencies: [],
+    });
+    assert.equal(bad.statusCode, 400);
+    const fields = bad
+      .json()
+      .error.fields.map((f: { field: string }) => f.field)
+      .sort();
+    assert.deepEqual(fields, ['frequencies', 'maxRetention']);
+
+    const inUse = await call('DELETE', '/api/admin/packages/basic');
+    assert.equal(inUse.statusCode, 409);
+    assert.match(inUse.json().error.message, /used by 1 customer \(c-alice\)/);
+    assert.equal((await call('DELETE', '/api/admin/packages/gold')).statusCode, 200);
+    assert.equal((await call('DELETE', '/api/admin/packages/gold')).statusCode, 404);
+    assert.deepEqual(
+      (await call('GET', '/api/admin/packages')).json().packages.map((p: { id: string }) => p.id),
+      ['basic'],
+    );
+  });
+});
+
+describe('users', () => {
+  test('creates a customer sign-in that works, and an administrator', async () => {
+    const response = await call('POST', '/api/admin/users', {
+      username: 'alice2',
+      password: PASSWORD,
+      role: 'customer',
+      customerId: 'c-alice',
+    });
+    assert.equal(response.statusCode, 201, response.body);
+    assert.deepEqual(
+      { ...(response.json() as object), id: 0 },
+      { id: 0, username: 'alice2', role: 'customer', customerId: 'c-alice' },
+    );
+    assert.doesNotMatch(response.body, new RegExp(PASSWORD));
+    const session = await signIn(h, 'alice2');
+    const me = await h.app.inject({ url: '/api/session', headers: { cookie: session.cookie } });
+    assert.equal(me.json().user.customerId, 'c-alice');
+
+    const adminUser = await call('POST', '/api/admin/users', {
+      username: 'ops',
+      password: PASSWORD,
+      role: 'admin',
+    });
+    assert.equal(adminUser.statusCode, 201, adminUser.body);
+    assert.equal(adminUser.json().customerId, null);
+  });
+
+  test('each bad field is named', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ username: 'x1', password: 'short', role: 'admin' }, 'password'],
+      [
+        { username: 'alice', password: PASSWORD, role: 'customer', customerId: 'c-alice' },
+        'username',
+      ],
+      [{ username: 'x2', password: PASSWORD, role: 'customer' }, 'customerId'],
+      [
+        { username: 'x3', password: PASSWORD, role: 'customer', customerId: 'c-nobody' },
+        'customerId',
+      ],
+      [{ username: 'x4', password: PASSWORD, role: 'admin', customerId: 'c-alice' }, 'customerId'],
+      [{ username: 'x5', password: PASSWORD, role: 'root' }, 'role'],
+      [{ username: 'Not Valid!', password: PASSWORD, role: 'admin' }, 'username'],
+    ];
+    for (const [body, field] of cases) {
+      const response = await call('POST', '/api/admin/users', body);
+      assert.equal(response.statusCode, 400, `${JSON.stringify(body)}: ${response.body}`);
+      assert.equal(response.json().error.fields[0].field, field, response.body);
+    }
+  });
+});
+
+describe('server-wide schedules', () => {
+  test('entire server and single customer; never shown to the customer', async () => {
+    const entire = await call('POST', '/api/admin/schedules', {
+      mode: 'entire',
+      ...serverSchedule,
+    });
+    assert.equal(entire.statusCode, 201, entire.body);
+    assert.equal(entire.json().ownerKind, 'server');
+    assert.equal(entire.json().customerId, null);
+
+    const single = await call('POST', '/api/admin/schedules', {
+      mode: 'single',
+      customerId: 'c-alice',
+      ...serverSchedule,
+      name: 'Alice, offsite',
+      frequency: 'hourly', // beyond her package: package limits do not bind the provider
+      target: {
+        kind: 's3',
+        endpoint: 'https://s3.example.net',
+        bucket: 'offsite',
+        accessKeyId: 'AKIA',
+        secretAccessKey: 'top-secret-key',
+      },
+    });
+    assert.equal(single.statusCode, 201, single.body);
+    assert.equal(single.json().customerId, 'c-alice');
+    assert.equal(single.json().target.secretAccessKey, '********');
+
+    const ofAlice = await call('GET', '/api/admin/schedules?customerId=c-alice');
+    assert.deepEqual(
+      ofAlice.json().schedules.map((s: { name: string }) => s.name),
+      ['Alice, offsite'],
+    );
+    const server = await call('GET', '/api/admin/schedules?ownerKind=server');
+    assert.equal(server.json().schedules.length, 2);
+
+    const hers = await h.app.inject({ url: '/api/admin/schedules', headers: asAlice() });
+    assert.equal(hers.statusCode, 403);
+  });
+
+  test('mode, customer and schedule fields are each checked', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ...serverSchedule }, 'mode'],
+      [{ mode: 'everyone', ...serverSchedule }, 'mode'],
+      [{ mode: 'single', ...serverSchedule }, 'customerId'],
+      [{ mode: 'single', customerId: 'c-nobody', ...serverSchedule }, 'customerId'],
+      [{ mode: 'entire', customerId: 'c-alice', ...serverSchedule }, 'customerId'],
+      [{ mode: 'entire', ...serverSchedule, name: '' }, 'name'],
+      [{ mode: 'entire', ...serverSchedule, target: { kind: 's3' } }, 'target.endpoint'],
+    ];
+    for (const [body, field] of cases) {
+      const response = await call('POST', '/api/admin/schedules', body);
+      assert.equal(response.statusCode, 400, `${JSON.stringify(body)}: ${response.body}`);
+      const fields = response.json().error.fields.map((f: { field: string }) => f.field);
+      assert.ok(fields.includes(field), `${field} in ${response.body}`);
+    }
+    assert.equal((await call('GET', '/api/admin/schedules')).json().schedules.length, 0);
+  });
+});
+
+describe('repository keys', () => {
+  test('lists repositories and downloads a key as an attachment', async () => {
+    const password = randomBytes(32).toString('base64url');
+    const url = 's3:https://s3.example.net/bucket/server';
+    const row = await h.store.db
+      .insertInto('repositories')
+      .values({
+        url,
+        owner: 'server',
+        target_kind: 's3',
+        password_sealed: keyring.seal(password, url),
+        created_at: '2026-11-01T00:00:00.000Z',
+        initialized_at: '2026-11-01T00:00:05.000Z',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+
+    const list = await call('GET', '/api/admin/repositories');
+    assert.equal(list.statusCode, 200);
+    assert.deepEqual(list.json().repositories, [
+      {
+        id: row.id,
+        url,
+        owner: 'server',
+        targetKind: 's3',
+        createdAt: '2026-11-01T00:00:00.000Z',
+        initializedAt: '2026-11-01T00:00:05.000Z',
+      },
+    ]);
+    assert.doesNotMatch(list.body, new RegExp(password));
+
+    const key = await call('GET', `/api/admin/repositories/${row.id}/key`);
+    assert.equal(key.statusCode, 200);
+    assert.equal(key.body, `${password}\n`);
+    assert.match(String(key.headers['content-type']), /^text\/plain/);
+    assert.equal(key.headers['content-disposition'], 'attachment; filename="hostvault-server.key"');
+    assert.equal(key.headers['cache-control'], 'no-store');
+
+    assert.equal((await call('GET', '/api/admin/repositories/999/key')).statusCode, 404);
+    const bad = await call('GET', '/api/admin/repositories/abc/key');
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().error.fields[0].field, 'id');
+  });
+});

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { harness, type Harness } from './testing.js';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hv-web-'));
+  await mkdir(join(dir, 'built', 'assets'), { recursive: true });
+  await writeFile(join(dir, 'built', 'index.html'), '<!doctype html><title>Backups</title>');
+  await writeFile(join(dir, 'built', 'assets', 'index-abc123.js'), 'console.log(1)');
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the web UI served by the API server', () => {
+  let h: Harness;
+  before(async () => {
+    h = await harness({ webRoot: join(dir, 'built') });
+  });
+  after(async () => h.close());
+
+  test('/ and page paths answer index.html, never cached, with a content security policy', async () => {
+    for (const url of ['/', '/history', '/admin/keys?x=1']) {
+      const response = await h.app.inject({ url, headers: { accept: 'text/html' } });
+      assert.equal(response.statusCode, 200, url);
+      assert.match(response.body, /<title>Backups<\/title>/, url);
+      assert.equal(response.headers['cache-control'], 'no-cache', url);
+      assert.match(String(response.headers['content-security-policy']), /default-src 'self'/);
+    }
+  });
+
+  test('hashed assets are cached for good; a missing asset is a 404, not the page', async () => {
+    const asset = await h.app.inject({ url: '/assets/index-abc123.js' });
+    assert.equal(asset.statusCode, 200);
+    assert.equal(asset.body, 'console.log(1)');
+    assert.equal(asset.headers['cache-control'], 'public, max-age=31536000, immutable');
+    const missing = await h.app.inject({ url: '/assets/index-old.js', headers: { accept: '*/*' } });
+    assert.equal(missing.statusCode, 404);
+  });
+
+  test('unknown API paths keep the JSON 404; API answers stay uncached', async () => {
+    for (const url of ['/api/nope', '/api/snapshots/x']) {
+      const response = await h.app.inject({ url, headers: { accept: 'text/html' } });
+      assert.equal(response.statusCode, 404, url);
+      assert.deepEqual(response.json(), { error: { message: 'Not found.' } });
+    }
+    const put = await h.app.inject({ method: 'PUT', url: '/history' });
+    assert.equal(put.statusCode, 404);
+    const health = await h.app.inject({ url: '/api/health' });
+    assert.equal(health.headers['cache-control'], 'no-store');
+  });
+});
+
+describe('without a built web UI', () => {
+  test('a page request says how to build it; the API works as before', async () => {
+    const h = await harness({ webRoot: join(dir, 'missing') });
+    try {
+      const page = await h.app.inject({ url: '/', headers: { accept: 'text/html' } });
+      assert.equal(page.statusCode, 503);
+      assert.match(page.body, /npm run build:web/);
+      const api = await h.app.inject({ url: '/api/nope' });
+      assert.equal(api.statusCode, 404);
+      assert.deepEqual(api.json(), { error: { message: 'Not found.' } });
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * Repository maintenance on its own schedule: prune (removes data no snapshot references, slow,
+ * so never after every backup) and check (reads a subset of the data) every week per repository.
+ * Runs as jobs, so the repository mutex serializes them with backups.
+ */
+import type { JobHandler } from '../job/worker.js';
+import type { JobStore } from '../job/job-store.js';
+import type { RepositoryService } from '../repository/repository-service.js';
+import type { ScheduleService } from '../schedule/schedule-service.js';
+import type { Store } from '../store/index.js';
+import { repositoryUrl } from '../target/location.js';
+import type { Engine } from './engine.js';
+
+export type MaintenanceTask = 'prune' | 'check';
+
+export interface MaintenanceParams {
+  task: MaintenanceTask;
+  /** A schedule that uses the repository: it knows the target and its credentials. */
+  scheduleId: number;
+  owner: string;
+  url: string;
+}
+
+export interface MaintenancePolicy {
+  pruneEveryDays: number;
+  checkEveryDays: number;
+  /** How much data a check reads, as restic's --read-data-subset takes it. */
+  checkSubset: string;
+}
+
+export const DEFAULT_POLICY: MaintenancePolicy = {
+  pruneEveryDays: 7,
+  checkEveryDays: 7,
+  checkSubset: '5%',
+};
+
+interface Deps {
+  store: Store;
+  schedules: ScheduleService;
+  jobs: JobStore;
+  now?: () => Date;
+  policy?: MaintenancePolicy;
+}
+
+/**
+ * Queues the maintenance that is due: per repository in use by an enabled schedule, a prune and a
+ * check when their last run is older than the policy says. Returns the jobs it queued.
+ */
+export async function planMaintenance(deps: Deps): Promise<number[]> {
+  const now = deps.now?.() ?? new Date();
+  const policy = deps.policy ?? DEFAULT_POLICY;
+  const schedules = await deps.store.db
+    .selectFrom('schedules')
+    .selectAll()
+    .where('enabled', '=', 1)
+    .orderBy('id')
+    .execute();
+  const seen = new Set<string>();
+  const queued: number[] = [];
+  for (const row of schedules) {
+    const target = deps.schedules.target(row);
+    const owner = row.owner_kind === 'server' ? 'server' : row.customer_id;
+    if (!owner) continue;
+    const url = repositoryUrl(target, owner);
+    if (seen.has(url)) continue;
+    seen.add(url);
+    const repo = await deps.store.db
+      .selectFrom('repositories')
+      .selectAll()
+      .where('url', '=', url)
+      .executeTakeFirst();
+    if (!repo?.initialized_at) continue;
+    const due = (last: string | null, days: number) =>
+      !last || now.getTime() - Date.parse(last) >= days * 86_400_000;
+    const tasks: MaintenanceTask[] = [];
+    if (due(repo.last_prune_at, policy.pruneEveryDays)) tasks.push('prune');
+    if (due(repo.last_check_at, policy.checkEveryDays)) tasks.push('check');
+    for (const task of tasks) {
+      if (await activeFor(deps.store, url, task)) continue;
+      const params: MaintenanceParams = { task, scheduleId: row.id, owner, url };
+      const created = await deps.jobs.create({
+        type: 'maintenance',
+        trigger: 'system',
+        // Provider's work: never in a customer's history or banner.
+        customerId: null,
+        scheduleName: task === 'prune' ? 'Prune unused data' : 'Check repository',
+        params,
+      });
+      if (created.created) queued.push(created.id);
+    }
+  }
+  return queued;
+}
+
+async function activeFor(store: Store, url: string, task: MaintenanceTask): Promise<boolean> {
+  const rows = await store.db
+    .selectFrom('jobs')
+    .select('params')
+    .where('type', '=', 'maintenance')
+    .where('status', 'in', ['pending', 'running'])
+    .execute();
+  return rows.some((r) => {
+    const p = JSON.parse(r.params ?? '{}') as Partial<MaintenanceParams>;
+    return p.url === url && p.task === task;
+  });
+}
+
+export function maintenanceJobHandler(deps: {
+  store: Store;
+  schedules: ScheduleService;
+  repositories: RepositoryService;
+  restic: Engine;
+  policy?: MaintenancePolicy;
+  now?: () => Date;
+}): JobHandler {
+  const policy = deps.policy ?? DEFAULT_POLICY;
+  return async (job, ctx) => {
+    const params = JSON.parse(job.params ?? '{}') as MaintenanceParams;
+    const schedule = await deps.schedules
+      .getRow({ role: 'admin' }, params.scheduleId)
+      .catch(() => undefined);
+    if (!schedule)
+      throw new Error('No schedule uses this repository any more; nothing to maintain.');
+    const target = deps.schedules.target(schedule);
+    await deps.repositories.withRepository(target, params.owner, async (repo) => {
+      if (params.task === 'prune') {
+        ctx.log(`Pruning ${repo.url}`);
+        await deps.restic.prune(repo.location, { signal: ctx.signal, onLog: ctx.log });
+      } else {
+        ctx.log(`Checking ${repo.url}, reading ${policy.checkSubset} of the data`);
+        await deps.restic.check(repo.location, {
+          readDataSubset: policy.checkSubset,
+          signal: ctx.signal,
+          onLog: ctx.log,
+        });
+      }
+      const stamp = (deps.now?.() ?? new Date()).toISOString();
+      await deps.store.db
+        .updateTable('repositories')
+        .set(params.task === 'prune' ? { last_prune_at: stamp } : { last_check_at: stamp })
+        .where('id', '=', repo.id)
+        .execute();
+    });
+    return {};
+  };
+}
