@@ -25,6 +25,7 @@ import {
 import type { Store } from '../store/index.js';
 import { ApiError, ErrorBodySchema, notFound, type FieldError } from './errors.js';
 import type { RouteRegistry } from './registry.js';
+import { ScheduleSchema } from './schedule-schemas.js';
 
 export interface RepositorySummary {
   id: number;
@@ -163,24 +164,6 @@ const UserSchema = z.object({
   username: z.string(),
   role: z.enum(['customer', 'admin']),
   customerId: z.string().nullable(),
-});
-const ScheduleSchema = z.object({
-  id: z.number().int(),
-  ownerKind: z.enum(['customer', 'server']),
-  customerId: z.string().nullable(),
-  name: z.string(),
-  scope: z.string(),
-  frequency: z.string(),
-  hour: z.number().int(),
-  day: z.number().int().nullable(),
-  retention: z.number().int(),
-  target: z.record(z.string(), z.unknown()),
-  enabled: z.boolean(),
-  nextRunAt: z.string().nullable(),
-  lastStatus: z.string().nullable(),
-  lastJobId: z.number().int().nullable(),
-  lastSuccessAt: z.string().nullable(),
-  overdue: z.boolean(),
 });
 const ServerScheduleBody = z
   .object({

@@ -19,6 +19,7 @@ import type { Customer } from '../inventory/schema.js';
 import { ApiError, notFound } from './errors.js';
 import { reachSnapshot, viewerOf } from './snapshot-access.js';
 import type { RouteRegistry } from './registry.js';
+import { ScheduleSchema } from './schedule-schemas.js';
 
 export interface ScheduleRouteDeps {
   schedules: ScheduleService;
@@ -41,24 +42,6 @@ const IdParams = z.strictObject({
 const SnapshotParams = z.strictObject({
   repositoryId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
   snapshotId: z.string().regex(/^[0-9a-f]{8,64}$/, 'Snapshot ID must be a hexadecimal id'),
-});
-const ScheduleSchema = z.object({
-  id: z.number().int(),
-  ownerKind: z.enum(['customer', 'server']),
-  customerId: z.string().nullable(),
-  name: z.string(),
-  scope: z.string(),
-  frequency: z.string(),
-  hour: z.number().int(),
-  day: z.number().int().nullable(),
-  retention: z.number().int(),
-  target: z.record(z.string(), z.unknown()),
-  enabled: z.boolean(),
-  nextRunAt: z.string().nullable(),
-  lastStatus: z.string().nullable(),
-  lastJobId: z.number().int().nullable(),
-  lastSuccessAt: z.string().nullable(),
-  overdue: z.boolean(),
 });
 const SnapshotSchema = z.object({
   repositoryId: z.number().int(),
