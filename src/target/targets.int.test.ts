@@ -101,14 +101,19 @@ async function stopMidway(
 ) {
   const repo = await repoOn(target, 'c-midway');
   await restic.init(repo);
+  // Enough data that the upload cannot finish before the server is gone, however fast it is.
+  const large = join(work, 'midway-payload');
+  await mkdir(large, { recursive: true });
+  for (let i = 0; i < 48; i++) await writeFile(join(large, `f${i}`), randomBytes(4 * 1024 * 1024));
   let stopping: Promise<void> | undefined;
   await expectEngineError(
     () =>
       restic.backup(repo, {
-        paths: [payload],
+        paths: [large],
         stallMs: 8000,
         onProgress: (p) => {
-          if (p.bytesDone > 0 && !stopping) stopping = server.stop({ keepData: true });
+          // The first status line: the repository is open and locked, the upload under way.
+          if (!stopping) stopping = server.stop({ keepData: true });
         },
       }),
     'timeout',
@@ -120,6 +125,7 @@ async function stopMidway(
   const result = await restic.backup(repo, { paths: [payload] });
   assert.ok(result.summary.snapshotId, 'the next backup succeeds once the server is back');
   await restic.check(repo);
+  await rm(large, { recursive: true, force: true });
 }
 
 describe('targets that do not answer fail within a bounded time', () => {
