@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-deps.sh
+# The browser tests drive Debian's chromium.
+HOSTVAULT_WITH_BROWSER=1 bash scripts/install-deps.sh
 
 # MariaDB runs on these machines; start it if it is not answering (tests of database scopes).
 if ! mariadb -uroot -e 'select 1' >/dev/null 2>&1; then
@@ -16,6 +17,9 @@ npx prettier --check . --log-level warn
 npx eslint . --max-warnings 0
 echo '== types'
 npx tsc --noEmit -p .
+npx tsc --noEmit -p web
+echo '== web UI build (the browser tests in web/e2e run against dist/web)'
+npm run --silent build:web -- --logLevel warn
 echo '== tests'
-mapfile -t files < <(find src test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+mapfile -t files < <(find src test web/e2e -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 node --import tsx --test --test-reporter=spec --test-concurrency=2 "${files[@]}"

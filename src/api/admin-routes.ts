@@ -1,10 +1,6 @@
 /**
  * The admin area's API: customers, packages and the inventory import, sign-ins, server-wide
  * schedules, and repository keys to download.
- *
- * NOTE (web UI session): this file was overwritten by mistake and rebuilt from the compiled copy
- * that tsx had cached at 07:58; the logic is the lead's, comments and type annotations are
- * restored by hand. Compare with your own copy.
  */
 import { z } from 'zod';
 import { AuthInputError, type AuthService } from '../auth/index.js';

@@ -111,7 +111,7 @@ async function stopMidway(
       restic.backup(repo, {
         paths: [large],
         stallMs: 8000,
-        onProgress: (p) => {
+        onProgress: () => {
           // The first status line: the repository is open and locked, the upload under way.
           if (!stopping) stopping = server.stop({ keepData: true });
         },

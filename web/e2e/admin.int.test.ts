@@ -1,0 +1,127 @@
+/**
+ * The admin area in a real browser: packages, every customer's schedules with the customer
+ * filter, a server-wide schedule created, tested, run and seen in the jobs, and the repository
+ * key downloaded as a file that opens the repository with plain restic.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import {
+  ensureBuilt,
+  openBrowser,
+  signIn,
+  startWorld,
+  type Browser,
+  type World,
+} from './harness.js';
+
+const run = promisify(execFile);
+
+let world: World;
+let browser: Browser;
+let page: Page;
+
+before(async () => {
+  ensureBuilt();
+  world = await startWorld();
+  const { schedules } = world.service.app;
+  for (const c of [world.alice, world.bob])
+    await schedules.create({ role: 'customer', customerId: c.id }, c.id, {
+      name: `${c === world.alice ? 'Alice' : 'Bob'} nightly`,
+      scope: 'web',
+      frequency: 'daily',
+      retention: 3,
+      target: { kind: 'local' },
+    });
+  browser = await openBrowser('admin');
+  page = browser.page;
+});
+after(async () => {
+  await browser?.close();
+  await world?.close();
+});
+
+describe('an administrator in the admin area', { timeout: 180_000 }, () => {
+  test('signs in and sees packages and every customer’s schedules, filtered by customer', async () => {
+    await signIn(page, world.url, world.admin.username, world.admin.password);
+    await page.getByRole('heading', { name: 'Backups: admin area' }).waitFor();
+    await page.getByRole('tab', { name: 'Packages' }).click();
+    const packages = page.getByRole('table', { name: 'Packages' });
+    await packages.getByText('Basic', { exact: true }).waitFor();
+    assert.match((await packages.textContent()) ?? '', /Daily, Weekly/);
+
+    await page.getByRole('tab', { name: 'All schedules' }).click();
+    const rows = page.getByTestId('schedule-row');
+    await rows.filter({ hasText: 'Bob nightly' }).waitFor();
+    assert.equal(await rows.count(), 2);
+    await page.getByRole('combobox', { name: 'Customer' }).selectOption(world.alice.id);
+    await rows.filter({ hasText: 'Bob nightly' }).waitFor({ state: 'detached' });
+    assert.equal(await rows.count(), 1);
+    assert.match((await rows.first().textContent()) ?? '', /Alice nightly/);
+    await browser.shot('01-schedules-filtered');
+  });
+
+  test('creates a server-wide schedule for the entire server, tests its target and runs it', async () => {
+    await page.getByRole('tab', { name: 'Server-wide backups' }).click();
+    await page.getByText('No server-wide schedules yet.').waitFor();
+    await page.getByRole('button', { name: 'New server-wide schedule' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New server-wide schedule' });
+    await dialog
+      .getByRole('combobox', { name: 'Back up' })
+      .selectOption({ label: 'Entire server' });
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Whole server');
+    await dialog.getByRole('combobox', { name: 'Scope' }).selectOption('web');
+    await dialog.getByRole('combobox', { name: 'Frequency' }).selectOption('hourly');
+    await dialog.getByRole('spinbutton', { name: 'Retention' }).fill('24');
+    await dialog
+      .getByRole('textbox', { name: 'Directory on the server' })
+      .fill(`${world.dir}/server-repositories`);
+    await dialog.getByRole('button', { name: 'Test connection' }).click();
+    await dialog.getByText(/The connection works/).waitFor({ timeout: 30_000 });
+    await browser.shot('02-server-schedule-form');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const row = page.getByTestId('schedule-row').filter({ hasText: 'Whole server' });
+    await row.getByText('Entire server').waitFor();
+
+    await page.getByRole('button', { name: 'Run now: Whole server' }).click();
+    await page.getByTestId('active-tasks').getByText('Whole server').waitFor();
+    await browser.shot('03-server-backup-running');
+    await page.getByTestId('active-tasks').waitFor({ state: 'detached', timeout: 60_000 });
+    await page.getByRole('tab', { name: 'All jobs' }).click();
+    const job = page
+      .locator('[data-testid="job-row"][data-status="successful"]')
+      .filter({ hasText: 'Whole server' });
+    await job.waitFor();
+    assert.match((await job.textContent()) ?? '', /Server/);
+    await browser.shot('04-all-jobs');
+  });
+
+  test('downloads the repository key as a file that opens the repository with plain restic', async () => {
+    await page.getByRole('tab', { name: 'Repository keys' }).click();
+    await page.getByText(/Without the key there is no recovery/).waitFor();
+    const row = page.getByTestId('repository-row').filter({ hasText: 'Entire server' });
+    await row.waitFor();
+    await browser.shot('05-keys');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('link', { name: /Download as file/ }).click(),
+    ]);
+    assert.match(download.suggestedFilename(), /^hostvault-server\.key$/);
+    const keyFile = await download.path();
+    const url = (await row.getByTestId('repository-url').textContent()) ?? '';
+    const { stdout } = await run('restic', [
+      '-r',
+      url,
+      '--password-file',
+      keyFile,
+      'snapshots',
+      '--json',
+      '--no-lock',
+    ]);
+    const snapshots = JSON.parse(stdout) as { tags?: string[] }[];
+    assert.ok(snapshots.length >= 2, 'one snapshot per customer of the whole-server backup');
+  });
+});

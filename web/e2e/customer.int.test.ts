@@ -1,0 +1,314 @@
+/**
+ * A customer in a real browser against the real service: signs in, is refused a frequency the
+ * package does not allow, creates a schedule, runs it and watches the banner, reads the job and
+ * its log in History, restores web files, a database and one file (owner and mode checked on
+ * disk); another customer then sees none of it; last, the schedule is edited and deleted.
+ */
+import assert from 'node:assert/strict';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
+import {
+  ensureBuilt,
+  openBrowser,
+  ownerAndMode,
+  signIn,
+  startWorld,
+  type Browser,
+  type World,
+} from './harness.js';
+
+let world: World;
+let browser: Browser;
+let page: Page;
+
+before(async () => {
+  ensureBuilt();
+  world = await startWorld();
+  browser = await openBrowser('customer');
+  page = browser.page;
+});
+after(async () => {
+  await browser?.close();
+  await world?.close();
+});
+
+/** Text as the DOM holds it (badges are upper-cased by CSS only). */
+const text = async (locator: Locator) => (await locator.textContent()) ?? '';
+
+/** The backup and restores below take seconds each; the banner refreshes every 5. */
+const JOB_TIMEOUT = 60_000;
+
+/** Waits in History, which updates by itself, until the newest job named `name` succeeded. */
+async function waitForSuccessInHistory(name: string): Promise<void> {
+  await page.getByRole('tab', { name: 'History' }).click();
+  await page
+    .locator('[data-testid="job-row"][data-status="successful"]')
+    .filter({ hasText: name })
+    .first()
+    .waitFor({ timeout: JOB_TIMEOUT });
+  await waitForBannerToClear();
+}
+
+async function waitForBannerToClear(): Promise<void> {
+  await page.getByTestId('active-tasks').waitFor({ state: 'detached', timeout: JOB_TIMEOUT });
+}
+
+async function openRestoreOf(schedule: string): Promise<void> {
+  await page.getByRole('tab', { name: 'Restore' }).click();
+  await page
+    .getByRole('combobox', { name: 'Backup schedule' })
+    .selectOption({ label: `${schedule} (Full)` });
+  await page.getByRole('button', { name: 'Load Snapshots' }).click();
+  await page.getByTestId('snapshot-row').first().waitFor();
+}
+
+describe('a customer on the Backups page', { timeout: 240_000 }, () => {
+  test('signs in; the page is interactive within a second', async (t) => {
+    await page.goto(world.url);
+    await page.getByRole('textbox', { name: 'User name' }).waitFor();
+    // Measured inside the page: from the start of the navigation to the form being there.
+    const ms = await page.evaluate(() => {
+      const [navigation] = performance.getEntriesByType('navigation');
+      const form = performance.getEntriesByName('sign-in-form')[0];
+      return Math.round((form?.startTime ?? performance.now()) - (navigation?.startTime ?? 0));
+    });
+    t.diagnostic(`sign-in form interactive ${ms} ms after the navigation started`);
+    assert.ok(ms < 1000, `${ms} ms`);
+    await signIn(page, world.url, world.alice.username, 'not-the-password');
+    await page.getByRole('alert').filter({ hasText: 'Wrong username or password' }).waitFor();
+    await browser.shot('01-sign-in-refused');
+    // Keyboard only: the user name field has the focus, Tab reaches the password, Enter sends.
+    await page.goto(world.url);
+    await page.getByRole('textbox', { name: 'User name' }).waitFor();
+    await page.keyboard.type(world.alice.username);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(world.alice.password);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Backups', exact: true }).waitFor();
+    await page.getByText('No backup schedules yet').waitFor();
+    await page.getByText(/Your package allows daily, weekly backups/).waitFor();
+    await browser.shot('02-empty-schedules');
+  });
+
+  test('is offered only the package’s frequencies, and refused one the package no longer has', async () => {
+    await page.getByRole('button', { name: 'New Schedule' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'New backup schedule' });
+    await dialog.waitFor();
+    const frequency = dialog.getByRole('combobox', { name: 'Frequency' });
+    assert.equal(
+      await frequency.locator('option[value="hourly"]').isDisabled(),
+      true,
+      'hourly is not in the package',
+    );
+    assert.equal(
+      await dialog.getByRole('combobox', { name: 'Hour (UTC)' }).inputValue(),
+      '2',
+      'default 02:00 UTC',
+    );
+    // The provider takes weekly out of the package while the form is open.
+    await world.service.app.inventory.upsertPackage({
+      id: 'basic',
+      name: 'Basic',
+      frequencies: ['daily'],
+      maxRetention: 7,
+      maxSchedules: 3,
+    });
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Nightly full');
+    await frequency.selectOption('weekly');
+    await dialog
+      .getByRole('combobox', { name: 'Day of the week' })
+      .selectOption({ label: 'Saturday' });
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    const refusal = dialog.getByText(/does not include weekly backups; available: daily/);
+    await refusal.waitFor();
+    assert.equal(
+      await frequency.getAttribute('aria-invalid'),
+      'true',
+      'the error sits at Frequency',
+    );
+    await browser.shot('03-frequency-refused');
+
+    await frequency.selectOption('daily');
+    await dialog.getByRole('spinbutton', { name: 'Retention' }).fill('5');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const row = page.getByTestId('schedule-row').filter({ hasText: 'Nightly full' });
+    await row.waitFor();
+    assert.match(await text(row), /Daily at 02:00 UTC/);
+    assert.match(await text(row), /Keep 5/);
+    assert.match(await text(row), /Not run yet/);
+  });
+
+  test('runs it now and sees the banner with progress', async () => {
+    await page.getByRole('button', { name: 'Run now: Nightly full' }).click();
+    const banner = page.getByTestId('active-tasks');
+    await banner.waitFor();
+    const task = banner.getByTestId('active-task').filter({ hasText: 'Nightly full' });
+    await task.waitFor();
+    const shown = await text(task);
+    assert.match(shown, /Backup/);
+    assert.match(shown, /Full/);
+    assert.match(shown, /Running|Pending/);
+    // Running with a progress bar and its percent (restic's own figure).
+    await banner.locator('[data-status="running"]').waitFor({ timeout: JOB_TIMEOUT });
+    await banner.getByRole('progressbar').waitFor();
+    assert.match(await text(banner.getByTestId('task-percent')), /\d+(\.\d)? %/);
+    assert.match(await text(task), /Started Today, \d{1,2}:\d\d [AP]M/);
+    await browser.shot('04-banner-running');
+    // The banner stays while switching tabs.
+    await page.getByRole('tab', { name: 'History' }).click();
+    await banner.waitFor();
+    await page.getByTestId('job-row').first().waitFor();
+    await browser.shot('05-history-while-running');
+  });
+
+  test('sees the job succeed in History, without a reload, with its log', async () => {
+    await waitForBannerToClear();
+    const row = page.getByTestId('job-row').filter({ hasText: 'Nightly full' }).first();
+    await page
+      .locator('[data-testid="job-row"][data-status="successful"]')
+      .filter({ hasText: 'Nightly full' })
+      .first()
+      .waitFor();
+    assert.match(await text(row), /Successful/);
+    assert.match(await text(row), /Today, \d{1,2}:\d\d [AP]M/);
+    assert.match(await text(row), /\d+ s/, 'duration below the start');
+    assert.match(await text(row), /MB/, 'data size below the start');
+    await row.getByRole('button', { name: /Details of Nightly full/ }).click();
+    const detail = page.getByTestId('job-detail');
+    await detail.waitFor();
+    for (const label of ['Type', 'Status', 'Start', 'End', 'Duration', 'Data size', 'Snapshot ID'])
+      await detail.getByRole('rowheader', { name: label, exact: true }).waitFor();
+    const log = await text(detail.getByTestId('job-log'));
+    assert.match(log, /Files:\s+\d+ new/);
+    await browser.shot('06-job-detail');
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'detached' });
+    // Nothing is 30 days old yet: the dry run says so and nothing is deleted.
+    await page.getByRole('button', { name: 'Delete old entries' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete old entries' });
+    await confirm.getByText('There are no finished entries older than 30 days.').waitFor();
+    await confirm.getByRole('button', { name: 'Close' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await page.getByRole('tab', { name: 'Schedules' }).click();
+    const schedule = page.getByTestId('schedule-row').filter({ hasText: 'Nightly full' });
+    await schedule.getByText('Successful').waitFor();
+  });
+
+  test('restores web files and sees them back on disk', async () => {
+    const root = world.alice.webRoot;
+    await rm(join(root, 'index.php'));
+    await writeFile(join(root, 'added-later.txt'), 'not in the snapshot');
+    await openRestoreOf('Nightly full');
+    await browser.shot('07-snapshots');
+    await page
+      .getByRole('button', { name: /^Restore from the snapshot from Today/ })
+      .first()
+      .click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('What do you want to restore?').waitFor();
+    await browser.shot('08-restore-cards');
+    await dialog.getByRole('radio', { name: /Web files/ }).check();
+    await dialog.getByRole('button', { name: 'Next' }).click();
+    await dialog.getByText(/Any changes made after this snapshot will be lost/).waitFor();
+    await dialog.getByRole('button', { name: 'Back up now first' }).waitFor();
+    await browser.shot('09-restore-confirm');
+    await dialog.getByRole('button', { name: 'Restore now' }).click();
+    await page.getByText(/The restore has started/).waitFor();
+    await page.getByTestId('active-tasks').getByText('Restore web').waitFor();
+    await browser.shot('10-restore-in-banner');
+    await waitForSuccessInHistory('Restore web');
+    assert.equal(await readFile(join(root, 'index.php'), 'utf8'), '<?php echo "alice";\n');
+    await assert.rejects(readFile(join(root, 'added-later.txt')));
+  });
+
+  test('restores the databases', async () => {
+    const db = world.alice.database;
+    await world.mariadb(`UPDATE ${db}.posts SET title = 'defaced' WHERE id = 1`);
+    await openRestoreOf('Nightly full');
+    await page
+      .getByRole('button', { name: /^Restore from the snapshot from Today/ })
+      .first()
+      .click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('radio', { name: /Databases/ }).check();
+    await dialog.getByRole('button', { name: 'Next' }).click();
+    await dialog.getByRole('button', { name: 'Restore now' }).click();
+    await page.getByText(/The restore has started/).waitFor();
+    await waitForSuccessInHistory('Restore databases');
+    assert.equal(
+      await world.mariadb(`SELECT title FROM ${db}.posts WHERE id = 1`),
+      'alice first post',
+    );
+  });
+
+  test('browses the snapshot and restores one file with its owner and mode', async () => {
+    const file = join(world.alice.webRoot, 'sub', 'page.html');
+    const before = await ownerAndMode(file);
+    await rm(file);
+    await openRestoreOf('Nightly full');
+    await page
+      .getByRole('button', { name: /^Browse files of the snapshot from Today/ })
+      .first()
+      .click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Open folder Web files' }).click();
+    await dialog.getByRole('button', { name: 'Open folder sub' }).click();
+    const entry = dialog.getByTestId('browse-row').filter({ hasText: 'page.html' });
+    await entry.waitFor();
+    assert.match(await text(entry), /\d+ B/);
+    await dialog.getByRole('navigation', { name: 'Folder path' }).getByText('Web files').waitFor();
+    await browser.shot('11-browse');
+    await entry.getByRole('button', { name: 'Restore page.html' }).click();
+    await dialog.getByText(/to its original location/).waitFor();
+    await dialog.getByRole('button', { name: 'Restore now' }).click();
+    await page.getByText(/page.html is being restored/).waitFor();
+    await waitForSuccessInHistory('Restore file');
+    assert.equal(await readFile(file, 'utf8'), '<h1>alice-secret-page</h1>\n');
+    assert.deepEqual(await ownerAndMode(file), before);
+    assert.deepEqual(before, { uid: 2000, gid: 2000, mode: 0o640 });
+  });
+
+  test('another customer sees none of it', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, world.url, world.bob.username, world.bob.password);
+    await page.getByText('No backup schedules yet').waitFor();
+    await page.getByRole('tab', { name: 'History' }).click();
+    await page.getByText('No jobs yet').waitFor();
+    await page.getByRole('tab', { name: 'Restore' }).click();
+    await page.getByText(/You have no backup schedules yet/).waitFor();
+    const shown = await page.locator('body').innerText();
+    for (const leak of ['Nightly full', 'alice', world.alice.id])
+      assert.doesNotMatch(shown, new RegExp(leak, 'i'), `bob's page shows ${leak}`);
+    await browser.shot('12-other-customer');
+  });
+
+  test('edits the schedule, then deletes it after a confirmation', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, world.url, world.alice.username, world.alice.password);
+    await page.getByRole('tab', { name: 'Schedules' }).click();
+    await page.getByRole('button', { name: 'Edit Nightly full' }).click();
+    const form = page.getByRole('dialog', { name: 'Edit Nightly full' });
+    assert.equal(await form.getByRole('spinbutton', { name: 'Retention' }).inputValue(), '5');
+    await form.getByRole('spinbutton', { name: 'Retention' }).fill('6');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.waitFor({ state: 'detached' });
+    const row = page.getByTestId('schedule-row').filter({ hasText: 'Nightly full' });
+    await row.getByText('Keep 6').waitFor();
+
+    await page.getByRole('button', { name: 'Delete Nightly full' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete Nightly full?' });
+    assert.equal(
+      await confirm.getByRole('radio', { name: /Keep its snapshots/ }).isChecked(),
+      true,
+      'keeping the snapshots is the default',
+    );
+    await browser.shot('13-delete-confirm');
+    await confirm.getByRole('button', { name: 'Delete schedule' }).click();
+    await page.getByText('No backup schedules yet').waitFor();
+    await page.getByRole('tab', { name: 'History' }).click();
+    await page.getByTestId('job-row').filter({ hasText: 'Nightly full' }).first().waitFor();
+  });
+});

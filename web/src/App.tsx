@@ -1,0 +1,108 @@
+/**
+ * Who is signed in decides the page: the sign-in, a customer's Backups page, or the admin area.
+ * The tab lives in the URL hash (#history), so reloads and the back button keep it.
+ */
+import { Button, Container, Group, Stack, Text, Title } from '@mantine/core';
+import { useHash } from '@mantine/hooks';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { setCsrfToken, setUnauthorizedHandler } from './api/client';
+import { api } from './api/endpoints';
+import { keys, useSession } from './api/queries';
+import { ActiveTasksBanner } from './components/ActiveTasksBanner';
+import { ErrorMessage, Loading, messageOf } from './components/states';
+import { BACKUPS_TABS, BackupsPage, type BackupsTab } from './features/BackupsPage';
+import { SignInPage } from './features/SignInPage';
+import { m } from './messages';
+
+// Customers never load the admin area's code.
+const AdminPage = lazy(() => import('./features/admin/AdminPage'));
+const ADMIN_TABS = ['jobs', 'schedules', 'server', 'packages', 'keys'] as const;
+type AdminTab = (typeof ADMIN_TABS)[number];
+
+export function App() {
+  const client = useQueryClient();
+  const session = useSession();
+  const [hash, setHash] = useHash();
+  const [ended, setEnded] = useState(false);
+
+  useEffect(() => {
+    setCsrfToken(session.data?.csrfToken ?? null);
+    document.title = session.data?.user.role === 'admin' ? m.app.adminTitle : m.app.title;
+  }, [session.data]);
+
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      setEnded(true);
+      setCsrfToken(null);
+      client.setQueryData(keys.session, null);
+      client.removeQueries({ predicate: (q) => q.queryKey[0] !== keys.session[0] });
+    });
+  }, [client]);
+
+  const signOut = useMutation({
+    mutationFn: api.signOut,
+    onSuccess: () => {
+      setCsrfToken(null);
+      client.setQueryData(keys.session, null);
+      client.removeQueries({ predicate: (q) => q.queryKey[0] !== keys.session[0] });
+    },
+  });
+
+  if (session.isPending) return <Loading label={m.app.loading} />;
+  if (session.error)
+    return (
+      <Container py="xl">
+        <ErrorMessage message={m.app.sessionFailed} onRetry={() => void session.refetch()} />
+      </Container>
+    );
+  if (!session.data) return <SignInPage notice={ended ? m.errors.signInAgain : undefined} />;
+
+  const admin = session.data.user.role === 'admin';
+  const name = session.data.user.username ?? session.data.user.customerId ?? '';
+  const current = hash.replace(/^#/, '');
+
+  return (
+    <Container size="xl" py="md" px="lg" component="main">
+      <Stack gap="md">
+        <Group justify="space-between" align="center">
+          <Title order={1} size="h2">
+            {admin ? m.app.adminTitle : m.app.title}
+          </Title>
+          <Group gap="sm">
+            <Text size="sm" c="dimmed">
+              {m.app.signedInAs(name)}
+            </Text>
+            <Button
+              variant="default"
+              size="xs"
+              onClick={() => signOut.mutate()}
+              loading={signOut.isPending}
+            >
+              {m.app.signOut}
+            </Button>
+          </Group>
+        </Group>
+        {signOut.error && (
+          <ErrorMessage message={`${m.app.signOutFailed} ${messageOf(signOut.error)}`} />
+        )}
+        {admin ? (
+          <Stack gap="md">
+            <ActiveTasksBanner showCustomer />
+            <Suspense fallback={<Loading />}>
+              <AdminPage
+                tab={ADMIN_TABS.find((t) => t === current) ?? 'jobs'}
+                onTab={(t: AdminTab) => setHash(t)}
+              />
+            </Suspense>
+          </Stack>
+        ) : (
+          <BackupsPage
+            tab={BACKUPS_TABS.find((t) => t === current) ?? 'schedules'}
+            onTab={(t: BackupsTab) => setHash(t)}
+          />
+        )}
+      </Stack>
+    </Container>
+  );
+}

@@ -1,0 +1,137 @@
+/**
+ * The blue banner above the tabs: every running or pending backup and restore with its progress.
+ * It polls every 5 seconds; when a job leaves it, the history and the schedules are refetched so
+ * the finished job shows there without a reload.
+ */
+import { Alert, Badge, Button, Group, Progress, Stack, Text } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
+import { api } from '../api/endpoints';
+import { keys, refreshJobs, useActiveTasks } from '../api/queries';
+import type { ActiveTask } from '../api/types';
+import { formatDuration, formatPercent, formatWhen } from '../lib/format';
+import { m } from '../messages';
+import { messageOf } from './states';
+import { ScopeTag } from './tags';
+
+export function ActiveTasksBanner({ showCustomer = false }: { showCustomer?: boolean }) {
+  const client = useQueryClient();
+  const { data: tasks, error } = useActiveTasks();
+  const seen = useRef<Set<number>>(new Set());
+
+  useEffect(() => {
+    if (!tasks) return;
+    const now = new Set(tasks.map((t) => t.id));
+    const finished = [...seen.current].some((id) => !now.has(id));
+    const started = tasks.some((t) => !seen.current.has(t.id));
+    seen.current = now;
+    if (finished || started) {
+      void client.invalidateQueries({ queryKey: keys.jobs });
+      void client.invalidateQueries({ queryKey: keys.schedules });
+    }
+    if (finished) void client.invalidateQueries({ queryKey: ['snapshots'] });
+  }, [tasks, client]);
+
+  if (error && !tasks) {
+    return (
+      <Alert color="yellow" variant="light" role="status">
+        {m.banner.pollFailed(messageOf(error))}
+      </Alert>
+    );
+  }
+  if (!tasks || tasks.length === 0) return null;
+  return (
+    <Alert
+      color="blue"
+      variant="filled"
+      title={m.banner.title}
+      role="region"
+      aria-label={m.banner.title}
+      data-testid="active-tasks"
+    >
+      <Stack gap="sm">
+        {tasks.map((task) => (
+          <TaskRow key={task.id} task={task} showCustomer={showCustomer} />
+        ))}
+        {error && <Text size="xs">{m.banner.pollFailed(messageOf(error))}</Text>}
+      </Stack>
+    </Alert>
+  );
+}
+
+function TaskRow({ task, showCustomer }: { task: ActiveTask; showCustomer: boolean }) {
+  const client = useQueryClient();
+  const cancel = useMutation({
+    mutationFn: () => api.cancelJob(task.id),
+    onSettled: () => refreshJobs(client),
+  });
+  const name = task.scheduleName ?? m.banner.unnamed;
+  const percent = task.progress?.percent ?? 0;
+  const eta = task.progress?.etaSeconds;
+  return (
+    <Stack gap={4} data-testid="active-task" data-status={task.status}>
+      <Group justify="space-between" wrap="nowrap" gap="sm">
+        <Group gap="xs" wrap="wrap">
+          <Badge color="white" c="blue" variant="filled" size="sm">
+            {m.banner.type[task.type]}
+          </Badge>
+          <Text fw={600}>{name}</Text>
+          <ScopeTag scope={task.scope} />
+          {showCustomer && task.customerId && <Text size="sm">{task.customerId}</Text>}
+          <Badge color={task.status === 'running' ? 'teal' : 'gray'} variant="filled" size="sm">
+            {m.banner.status[task.status]}
+          </Badge>
+          <Text size="sm">
+            {task.startedAt
+              ? m.banner.startedAt(formatWhen(task.startedAt))
+              : m.banner.queuedAt(formatWhen(task.createdAt))}
+          </Text>
+        </Group>
+        <Button
+          size="compact-xs"
+          variant="white"
+          color="blue"
+          onClick={() => cancel.mutate()}
+          loading={cancel.isPending}
+          aria-label={m.banner.cancelLabel(name)}
+        >
+          {m.banner.cancel}
+        </Button>
+      </Group>
+      {task.status === 'running' ? (
+        <Group gap="sm" wrap="nowrap">
+          <Progress
+            value={percent}
+            color="white"
+            bg="blue.9"
+            size="lg"
+            style={{ flex: 1 }}
+            animated
+            aria-label={m.banner.progressLabel(name)}
+          />
+          <Text size="sm" fw={600} miw={56} ta="right" data-testid="task-percent">
+            {m.banner.progress(formatPercent(percent))}
+          </Text>
+          {percent >= 100 ? (
+            // restic counts what it has read; a slow target still receives the last packs.
+            <Text size="sm">{m.banner.finishing}</Text>
+          ) : (
+            eta !== undefined &&
+            eta > 0 && (
+              <Text size="sm" miw={110}>
+                {m.banner.eta(formatDuration(eta))}
+              </Text>
+            )
+          )}
+        </Group>
+      ) : (
+        <Text size="sm">{m.banner.waiting}</Text>
+      )}
+      {cancel.error && (
+        <Text size="sm" fw={600} role="alert">
+          {m.banner.cancelFailed(messageOf(cancel.error))}
+        </Text>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,261 @@
+/**
+ * The History tab: one row per backup or restore job, newest first, with its detail on a click,
+ * "Delete old entries" after a confirmation that says how many, and the hint on failed backups.
+ */
+import {
+  ActionIcon,
+  Alert,
+  Badge,
+  Button,
+  Group,
+  Modal,
+  Pagination,
+  Stack,
+  Table,
+  Text,
+  VisuallyHidden,
+} from '@mantine/core';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api } from '../../api/endpoints';
+import { keys } from '../../api/queries';
+import type { Job } from '../../api/types';
+import { InfoIcon } from '../../components/icons';
+import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states';
+import { ScopeTag, StatusBadge } from '../../components/tags';
+import { durationBetween, formatBytes, formatDuration, formatWhen } from '../../lib/format';
+import { m } from '../../messages';
+import { JobDetailDrawer } from './JobDetail';
+
+const PAGE = 25;
+export const HISTORY_DAYS = 30;
+
+export function HistoryTab({
+  customerId,
+  customerColumn = false,
+  allowDeleteOld = true,
+}: {
+  customerId?: string;
+  customerColumn?: boolean;
+  allowDeleteOld?: boolean;
+}) {
+  const [page, setPage] = useState(1);
+  const [open, setOpen] = useState<number | null>(null);
+  const jobs = useQuery({
+    queryKey: [...keys.jobs, 'page', page, customerId ?? null],
+    queryFn: () => api.jobs({ offset: (page - 1) * PAGE, limit: PAGE, customerId }),
+    placeholderData: keepPreviousData,
+    // A job that starts and ends between two polls of the banner still turns up finished.
+    refetchInterval: (q) =>
+      q.state.data?.jobs.some((j) => j.status === 'pending' || j.status === 'running')
+        ? 5000
+        : false,
+  });
+  const pages = jobs.data ? Math.max(1, Math.ceil(jobs.data.total / PAGE)) : 1;
+  const anyFailed = jobs.data?.jobs.some((j) => j.status === 'failed' && j.type === 'backup');
+
+  return (
+    <Stack gap="md">
+      {allowDeleteOld && (
+        <Group justify="flex-end">
+          <DeleteOldEntries />
+        </Group>
+      )}
+      {anyFailed && (
+        <Alert color="orange" variant="light" role="note">
+          {m.history.failedHint}
+        </Alert>
+      )}
+      {jobs.isPending ? (
+        <Loading />
+      ) : jobs.error ? (
+        <ErrorMessage
+          message={m.history.loadFailed(messageOf(jobs.error))}
+          onRetry={() => void jobs.refetch()}
+        />
+      ) : jobs.data.jobs.length === 0 ? (
+        <Empty title={m.history.emptyTitle} text={m.history.emptyText} />
+      ) : (
+        <>
+          <JobTable jobs={jobs.data.jobs} onOpen={setOpen} customerColumn={customerColumn} />
+          {pages > 1 && (
+            <Group justify="space-between">
+              <Text size="sm" c="dimmed">
+                {m.history.page(
+                  (page - 1) * PAGE + 1,
+                  Math.min(page * PAGE, jobs.data.total),
+                  jobs.data.total,
+                )}
+              </Text>
+              <Pagination
+                total={pages}
+                value={page}
+                onChange={setPage}
+                aria-label={m.history.pages}
+              />
+            </Group>
+          )}
+        </>
+      )}
+      <JobDetailDrawer jobId={open} onClose={() => setOpen(null)} />
+    </Stack>
+  );
+}
+
+function JobTable({
+  jobs,
+  onOpen,
+  customerColumn,
+}: {
+  jobs: Job[];
+  onOpen: (id: number) => void;
+  customerColumn: boolean;
+}) {
+  const c = m.history.columns;
+  return (
+    <Table.ScrollContainer minWidth={700}>
+      <Table highlightOnHover verticalSpacing="sm" aria-label={m.page.tabs.history}>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{c.started}</Table.Th>
+            {customerColumn && <Table.Th>{m.admin.customerColumn}</Table.Th>}
+            <Table.Th>{c.schedule}</Table.Th>
+            <Table.Th>{c.status}</Table.Th>
+            <Table.Th w={60}>
+              <VisuallyHidden>{c.details}</VisuallyHidden>
+            </Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {jobs.map((job) => {
+            const name = job.scheduleName ?? m.banner.unnamed;
+            const duration = durationBetween(job.startedAt, job.finishedAt);
+            const size = job.type === 'backup' ? job.bytesProcessed : null;
+            return (
+              <Table.Tr
+                key={job.id}
+                onClick={() => onOpen(job.id)}
+                style={{ cursor: 'pointer' }}
+                data-testid="job-row"
+                data-status={job.status}
+              >
+                <Table.Td>
+                  <Text>{job.startedAt ? formatWhen(job.startedAt) : m.history.notStarted}</Text>
+                  <Text size="xs" c="dimmed">
+                    {[
+                      duration !== null ? formatDuration(duration) : null,
+                      size !== null ? formatBytes(size) : null,
+                    ]
+                      .filter(Boolean)
+                      .join(' · ') || m.common.none}
+                  </Text>
+                </Table.Td>
+                {customerColumn && <Table.Td>{job.customerId ?? m.admin.serverWide}</Table.Td>}
+                <Table.Td>
+                  <Group gap="xs">
+                    {job.type !== 'backup' && (
+                      <Badge variant="dot" color="violet">
+                        {m.banner.type[job.type]}
+                      </Badge>
+                    )}
+                    <Text>{name}</Text>
+                    <ScopeTag scope={job.scope} />
+                  </Group>
+                </Table.Td>
+                <Table.Td>
+                  <StatusBadge status={job.status} />
+                </Table.Td>
+                <Table.Td>
+                  <ActionIcon
+                    variant="subtle"
+                    color="gray"
+                    aria-label={m.history.details(name)}
+                    onClick={(e) => {
+                      e.stopPropagation();
+                      onOpen(job.id);
+                    }}
+                  >
+                    <InfoIcon />
+                  </ActionIcon>
+                </Table.Td>
+              </Table.Tr>
+            );
+          })}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
+
+/** Counts first (a dry run), asks, then deletes. */
+function DeleteOldEntries() {
+  const client = useQueryClient();
+  const [count, setCount] = useState<number | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const dryRun = useMutation({
+    mutationFn: () => api.deleteOldJobs(true),
+    onSuccess: (r) => setCount(r.count),
+  });
+  const remove = useMutation({
+    mutationFn: () => api.deleteOldJobs(false),
+    onSuccess: (r) => {
+      setCount(null);
+      setDone(m.history.deleteOldDone(r.count));
+      void client.invalidateQueries({ queryKey: keys.jobs });
+    },
+  });
+  const close = () => {
+    setCount(null);
+    remove.reset();
+  };
+  return (
+    <>
+      <Stack gap={4} align="flex-end">
+        <Button
+          variant="default"
+          onClick={() => {
+            setDone(null);
+            dryRun.mutate();
+          }}
+          loading={dryRun.isPending}
+        >
+          {m.history.deleteOld}
+        </Button>
+        {dryRun.error && (
+          <Text size="sm" c="red" role="alert">
+            {m.history.deleteOldFailed(messageOf(dryRun.error))}
+          </Text>
+        )}
+        {done && (
+          <Text size="sm" c="green.8" role="status">
+            {done}
+          </Text>
+        )}
+      </Stack>
+      <Modal opened={count !== null} onClose={close} title={m.history.deleteOldTitle}>
+        <Stack gap="md">
+          <Text size="sm">
+            {count === 0
+              ? m.history.deleteOldNone(HISTORY_DAYS)
+              : m.history.deleteOldCount(count ?? 0, HISTORY_DAYS)}
+          </Text>
+          {remove.error && (
+            <Alert color="red" variant="light" role="alert">
+              {m.history.deleteOldFailed(messageOf(remove.error))}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={close}>
+              {count === 0 ? m.common.close : m.common.cancel}
+            </Button>
+            {count !== 0 && (
+              <Button color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
+                {m.history.deleteOldConfirm(count ?? 0)}
+              </Button>
+            )}
+          </Group>
+        </Stack>
+      </Modal>
+    </>
+  );
+}

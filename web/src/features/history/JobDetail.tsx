@@ -1,0 +1,112 @@
+/** The detail of one job: when, how long, how much, which snapshot, its log and its error. */
+import { Alert, Code, Drawer, ScrollArea, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../../api/endpoints';
+import { keys } from '../../api/queries';
+import { ErrorMessage, Loading, messageOf } from '../../components/states';
+import { ScopeTag, StatusBadge } from '../../components/tags';
+import { durationBetween, formatBytes, formatDuration, formatExact } from '../../lib/format';
+import type { ReactNode } from 'react';
+import { m } from '../../messages';
+
+export function JobDetailDrawer({ jobId, onClose }: { jobId: number | null; onClose: () => void }) {
+  return (
+    <Drawer
+      opened={jobId !== null}
+      onClose={onClose}
+      position="right"
+      size="xl"
+      title={jobId !== null ? m.job.title(jobId) : ''}
+      closeButtonProps={{ 'aria-label': m.common.close }}
+    >
+      {jobId !== null && <JobDetail id={jobId} />}
+    </Drawer>
+  );
+}
+
+function JobDetail({ id }: { id: number }) {
+  const job = useQuery({
+    queryKey: keys.job(id),
+    queryFn: () => api.job(id),
+    refetchInterval: (q) =>
+      q.state.data && (q.state.data.status === 'running' || q.state.data.status === 'pending')
+        ? 2000
+        : false,
+  });
+  if (job.isPending) return <Loading />;
+  if (job.error)
+    return (
+      <ErrorMessage
+        message={m.job.loadFailed(messageOf(job.error))}
+        onRetry={() => void job.refetch()}
+      />
+    );
+  const j = job.data;
+  const rows: [string, ReactNode][] = [
+    [m.job.type, m.banner.type[j.type]],
+    [m.job.status, <StatusBadge key="s" status={j.status} />],
+    [
+      m.job.schedule,
+      <span key="n">
+        {j.scheduleName ?? m.common.none} <ScopeTag scope={j.scope} />
+      </span>,
+    ],
+    [m.job.trigger, m.job.triggers[j.trigger] ?? j.trigger],
+    [m.job.start, formatExact(j.startedAt)],
+    [m.job.end, formatExact(j.finishedAt)],
+    [m.job.duration, formatDuration(durationBetween(j.startedAt, j.finishedAt))],
+    [m.job.dataSize, formatBytes(j.bytesProcessed)],
+    [m.job.added, formatBytes(j.bytesAdded)],
+    [m.job.snapshotId, j.snapshotId ? <Code key="c">{j.snapshotId}</Code> : m.common.none],
+  ];
+  return (
+    <Stack gap="md" data-testid="job-detail">
+      <Table variant="vertical" layout="fixed" withTableBorder>
+        <Table.Tbody>
+          {rows.map(([label, value]) => (
+            <Table.Tr key={label}>
+              <Table.Th w={170}>{label}</Table.Th>
+              <Table.Td>{value}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      {j.error && (
+        <Alert color="red" variant="light" title={m.job.error} role="alert">
+          <Stack gap="xs">
+            <Text size="sm">{j.error}</Text>
+            {j.type === 'backup' && (
+              <Text size="sm" fw={500}>
+                {m.history.failedHint}
+              </Text>
+            )}
+          </Stack>
+        </Alert>
+      )}
+      <Stack gap={4}>
+        <Title order={3} size="h5">
+          {m.job.log}
+        </Title>
+        <Text size="xs" c="dimmed">
+          {m.job.logTimes}
+        </Text>
+        {j.log ? (
+          <ScrollArea.Autosize mah={420} type="auto">
+            <Code
+              block
+              data-testid="job-log"
+              tabIndex={0}
+              style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }}
+            >
+              {j.log}
+            </Code>
+          </ScrollArea.Autosize>
+        ) : (
+          <Text size="sm" c="dimmed">
+            {m.job.noLog}
+          </Text>
+        )}
+      </Stack>
+    </Stack>
+  );
+}

@@ -1,0 +1,243 @@
+/**
+ * Browse Files: a snapshot's folders with breadcrumbs, sizes and dates; Restore and Download
+ * next to each file. A file restore goes back to its original location after a confirmation.
+ */
+import {
+  Alert,
+  Anchor,
+  Breadcrumbs,
+  Button,
+  Group,
+  Modal,
+  Stack,
+  Table,
+  Text,
+  UnstyledButton,
+  VisuallyHidden,
+} from '@mantine/core';
+import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api } from '../../api/endpoints';
+import { useRefreshJobs } from '../../api/queries';
+import type { Snapshot } from '../../api/types';
+import { AlertIcon, DownloadIcon, FileIcon, FolderIcon } from '../../components/icons';
+import { ErrorMessage, Loading, messageOf } from '../../components/states';
+import { formatBytes, formatWhen } from '../../lib/format';
+import { m } from '../../messages';
+
+export function BrowseModal({
+  snapshot,
+  onClose,
+  onStarted,
+}: {
+  snapshot: Snapshot | null;
+  onClose: () => void;
+  onStarted: (text: string) => void;
+}) {
+  return (
+    <Modal
+      opened={snapshot !== null}
+      onClose={onClose}
+      size="80rem"
+      title={snapshot ? m.browse.title(formatWhen(snapshot.time)) : ''}
+    >
+      {snapshot && <Browser snapshot={snapshot} onStarted={onStarted} />}
+    </Modal>
+  );
+}
+
+const joinPath = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
+
+function Browser({
+  snapshot,
+  onStarted,
+}: {
+  snapshot: Snapshot;
+  onStarted: (text: string) => void;
+}) {
+  const refresh = useRefreshJobs();
+  const [path, setPath] = useState('/');
+  const [confirming, setConfirming] = useState<{ name: string; path: string } | null>(null);
+  const listing = useInfiniteQuery({
+    queryKey: ['browse', snapshot.repositoryId, snapshot.id, path],
+    queryFn: ({ pageParam }) => api.browse(snapshot, path, pageParam),
+    initialPageParam: 0,
+    getNextPageParam: (last) =>
+      last.offset + last.entries.length < last.total
+        ? last.offset + last.entries.length
+        : undefined,
+    staleTime: 60_000,
+  });
+  const restore = useMutation({
+    mutationFn: (file: { name: string; path: string }) => api.restore(snapshot, 'file', file.path),
+    onSuccess: (_r, file) => {
+      refresh();
+      onStarted(m.restore.fileStarted(file.name));
+    },
+  });
+
+  const segments = path.split('/').filter(Boolean);
+  const crumbs = [
+    { label: m.browse.root, path: '/' },
+    ...segments.map((s, i) => ({ label: s, path: '/' + segments.slice(0, i + 1).join('/') })),
+  ];
+  const entries = listing.data?.pages.flatMap((p) => p.entries) ?? [];
+  const total = listing.data?.pages[0]?.total ?? 0;
+
+  if (confirming) {
+    return (
+      <Stack gap="md">
+        <Alert
+          color="orange"
+          variant="light"
+          icon={<AlertIcon />}
+          title={m.restore.confirmTitle}
+          role="alert"
+        >
+          <Text size="sm">{m.restore.fileConfirm(confirming.path)}</Text>
+        </Alert>
+        {restore.error && (
+          <Alert color="red" variant="light" role="alert">
+            {m.restore.failed(messageOf(restore.error))}
+          </Alert>
+        )}
+        <Group justify="flex-end">
+          <Button
+            variant="default"
+            onClick={() => {
+              restore.reset();
+              setConfirming(null);
+            }}
+          >
+            {m.common.back}
+          </Button>
+          <Button
+            color="red"
+            loading={restore.isPending}
+            onClick={() => restore.mutate(confirming)}
+          >
+            {m.restore.confirm}
+          </Button>
+        </Group>
+      </Stack>
+    );
+  }
+
+  return (
+    <Stack gap="md">
+      <nav aria-label={m.browse.breadcrumbs}>
+        <Breadcrumbs separatorMargin={6}>
+          {crumbs.map((c, i) =>
+            i === crumbs.length - 1 ? (
+              <Text key={c.path} fw={600} aria-current="location">
+                {c.label}
+              </Text>
+            ) : (
+              <Anchor key={c.path} component="button" type="button" onClick={() => setPath(c.path)}>
+                {c.label}
+              </Anchor>
+            ),
+          )}
+        </Breadcrumbs>
+      </nav>
+      {listing.isPending ? (
+        <Loading label={m.browse.preparing} />
+      ) : listing.error ? (
+        <ErrorMessage
+          message={m.browse.loadFailed(messageOf(listing.error))}
+          onRetry={() => void listing.refetch()}
+        />
+      ) : entries.length === 0 ? (
+        <Text c="dimmed">{m.browse.empty}</Text>
+      ) : (
+        <Table.ScrollContainer minWidth={640}>
+          <Table verticalSpacing={6} highlightOnHover aria-label={m.browse.breadcrumbs}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{m.browse.columns.name}</Table.Th>
+                <Table.Th w={110}>{m.browse.columns.size}</Table.Th>
+                <Table.Th w={200}>{m.browse.columns.modified}</Table.Th>
+                <Table.Th w={200}>
+                  <VisuallyHidden>{m.browse.columns.actions}</VisuallyHidden>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {entries.map((e) => {
+                const dir = e.type === 'dir';
+                const navigate = e.path || joinPath(path, e.name);
+                const real = e.realPath;
+                return (
+                  <Table.Tr key={e.name} data-testid="browse-row">
+                    <Table.Td>
+                      {dir ? (
+                        <UnstyledButton
+                          onClick={() => setPath(navigate)}
+                          aria-label={m.browse.open(e.name)}
+                        >
+                          <Group gap="xs" wrap="nowrap">
+                            <FolderIcon />
+                            <Text c="blue.8" fw={500}>
+                              {e.name}
+                            </Text>
+                          </Group>
+                        </UnstyledButton>
+                      ) : (
+                        <Group gap="xs" wrap="nowrap">
+                          <FileIcon />
+                          <Text>{e.name}</Text>
+                        </Group>
+                      )}
+                    </Table.Td>
+                    <Table.Td>{dir ? '' : formatBytes(e.size ?? null)}</Table.Td>
+                    <Table.Td>{formatWhen(e.mtime)}</Table.Td>
+                    <Table.Td>
+                      {e.type === 'file' && real && (
+                        <Group gap="xs" justify="flex-end" wrap="nowrap">
+                          <Button
+                            size="compact-sm"
+                            variant="light"
+                            onClick={() => setConfirming({ name: e.name, path: real })}
+                            aria-label={m.browse.restoreLabel(e.name)}
+                          >
+                            {m.browse.restore}
+                          </Button>
+                          <Button
+                            component="a"
+                            size="compact-sm"
+                            variant="default"
+                            href={api.downloadUrl(snapshot, navigate)}
+                            download={e.name}
+                            leftSection={<DownloadIcon size={14} />}
+                            aria-label={m.browse.downloadLabel(e.name)}
+                          >
+                            {m.browse.download}
+                          </Button>
+                        </Group>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                );
+              })}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      {listing.hasNextPage && (
+        <Group justify="space-between">
+          <Text size="sm" c="dimmed">
+            {m.browse.more(entries.length, total)}
+          </Text>
+          <Button
+            variant="default"
+            size="xs"
+            onClick={() => void listing.fetchNextPage()}
+            loading={listing.isFetchingNextPage}
+          >
+            {m.browse.showMore}
+          </Button>
+        </Group>
+      )}
+    </Stack>
+  );
+}

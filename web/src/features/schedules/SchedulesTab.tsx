@@ -1,0 +1,282 @@
+/**
+ * The Schedules tab: the customer's schedules with Run now, Edit and Delete, and the New
+ * Schedule form limited to what the package allows.
+ */
+import {
+  ActionIcon,
+  Alert,
+  Badge,
+  Button,
+  Group,
+  Stack,
+  Table,
+  Text,
+  VisuallyHidden,
+} from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api } from '../../api/endpoints';
+import { keys, refreshJobs, useMyPackage, useSchedules } from '../../api/queries';
+import type { PackageInfo, Schedule } from '../../api/types';
+import { EditIcon, PlayIcon, TrashIcon } from '../../components/icons';
+import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states';
+import { ScopeTag, StatusBadge } from '../../components/tags';
+import { formatWhen } from '../../lib/format';
+import { describeTarget, describeWhen } from '../../lib/schedule';
+import { m } from '../../messages';
+import { DeleteScheduleModal } from './DeleteScheduleModal';
+import { ScheduleForm } from './ScheduleForm';
+
+type Feedback = { color: 'green' | 'red' | 'blue'; text: string } | null;
+
+export function SchedulesTab() {
+  const client = useQueryClient();
+  const schedules = useSchedules();
+  const limits = useMyPackage();
+  const [editing, setEditing] = useState<Schedule | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<Schedule | null>(null);
+  const [feedback, setFeedback] = useState<Feedback>(null);
+
+  const run = useMutation({
+    mutationFn: (s: Schedule) => api.runNow(s.id),
+    onSuccess: (result, s) => {
+      setFeedback({
+        color: 'blue',
+        text: result.alreadyRunning
+          ? m.schedules.alreadyRunning(s.name)
+          : m.schedules.runStarted(s.name),
+      });
+      refreshJobs(client);
+    },
+    onError: (error) =>
+      setFeedback({ color: 'red', text: m.schedules.runFailed(messageOf(error)) }),
+  });
+
+  const saved = (s: Schedule, created: boolean) => {
+    setEditing(null);
+    setFeedback({
+      color: 'green',
+      text: created ? m.schedules.created(s.name) : m.schedules.saved(s.name),
+    });
+    void client.invalidateQueries({ queryKey: keys.schedules });
+    void client.invalidateQueries({ queryKey: keys.myPackage });
+  };
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" align="flex-start" wrap="nowrap">
+        <PackageLimits info={limits.data} error={limits.error} />
+        <Button onClick={() => setEditing('new')} disabled={limits.data?.included === false}>
+          {m.schedules.new}
+        </Button>
+      </Group>
+      {feedback && (
+        <Alert
+          color={feedback.color}
+          variant="light"
+          withCloseButton
+          closeButtonLabel={m.common.close}
+          onClose={() => setFeedback(null)}
+          role="status"
+        >
+          {feedback.text}
+        </Alert>
+      )}
+      {schedules.isPending ? (
+        <Loading />
+      ) : schedules.error ? (
+        <ErrorMessage
+          message={m.schedules.loadFailed(messageOf(schedules.error))}
+          onRetry={() => void schedules.refetch()}
+        />
+      ) : schedules.data.length === 0 ? (
+        <Empty
+          title={m.schedules.emptyTitle}
+          text={m.schedules.emptyText}
+          action={
+            <Button
+              variant="light"
+              onClick={() => setEditing('new')}
+              disabled={limits.data?.included === false}
+            >
+              {m.schedules.new}
+            </Button>
+          }
+        />
+      ) : (
+        <ScheduleTable
+          schedules={schedules.data}
+          onRun={(s) => run.mutate(s)}
+          running={run.isPending ? run.variables?.id : undefined}
+          onEdit={setEditing}
+          onDelete={setDeleting}
+        />
+      )}
+      <ScheduleForm
+        opened={editing !== null}
+        onClose={() => setEditing(null)}
+        schedule={editing === 'new' || editing === null ? undefined : editing}
+        limits={limits.data}
+        submit={(body) =>
+          editing !== null && editing !== 'new'
+            ? api.updateSchedule(editing.id, body)
+            : api.createSchedule(body)
+        }
+        onSaved={(s) => saved(s, editing === 'new')}
+      />
+      <DeleteScheduleModal
+        schedule={deleting}
+        onClose={() => setDeleting(null)}
+        onDeleted={(s) => {
+          setDeleting(null);
+          setFeedback({ color: 'green', text: m.schedules.deleted(s.name) });
+          void client.invalidateQueries({ queryKey: keys.schedules });
+          void client.invalidateQueries({ queryKey: keys.myPackage });
+        }}
+      />
+    </Stack>
+  );
+}
+
+function PackageLimits({ info, error }: { info?: PackageInfo; error: Error | null }) {
+  if (error)
+    return (
+      <Text c="red" size="sm">
+        {m.schedules.packageFailed(messageOf(error))}
+      </Text>
+    );
+  if (!info) return <span />;
+  if (!info.included) return <Text size="sm">{m.schedules.noPackage}</Text>;
+  if (info.packageName === null) return <span />;
+  const frequencies = info.frequencies.map((f) => (m.frequency[f] ?? f).toLowerCase()).join(', ');
+  return (
+    <Text size="sm" c="dimmed" maw={640}>
+      {m.schedules.packageLimits(
+        frequencies,
+        info.maxRetention > 0
+          ? m.schedules.retentionLimit(info.maxRetention)
+          : m.schedules.unlimitedRetention,
+        info.maxSchedules > 0
+          ? m.schedules.schedulesLimit(info.maxSchedules)
+          : m.schedules.unlimitedSchedules,
+      )}
+    </Text>
+  );
+}
+
+export function ScheduleTable({
+  schedules,
+  onRun,
+  running,
+  onEdit,
+  onDelete,
+  customerColumn = false,
+}: {
+  schedules: Schedule[];
+  onRun: (s: Schedule) => void;
+  running?: number;
+  onEdit?: (s: Schedule) => void;
+  onDelete?: (s: Schedule) => void;
+  customerColumn?: boolean;
+}) {
+  const c = m.schedules.columns;
+  return (
+    <Table.ScrollContainer minWidth={900}>
+      <Table striped highlightOnHover verticalSpacing="sm" aria-label={m.page.tabs.schedules}>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{c.name}</Table.Th>
+            {customerColumn && <Table.Th>{m.admin.customerColumn}</Table.Th>}
+            <Table.Th>{c.when}</Table.Th>
+            <Table.Th>{c.retention}</Table.Th>
+            <Table.Th>{c.target}</Table.Th>
+            <Table.Th>{c.nextRun}</Table.Th>
+            <Table.Th>{c.lastResult}</Table.Th>
+            <Table.Th>
+              <VisuallyHidden>{c.actions}</VisuallyHidden>
+            </Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {schedules.map((s) => (
+            <Table.Tr key={s.id} data-testid="schedule-row">
+              <Table.Td>
+                <Stack gap={2} align="flex-start">
+                  <Text fw={600}>{s.name}</Text>
+                  <ScopeTag scope={s.scope} />
+                </Stack>
+              </Table.Td>
+              {customerColumn && (
+                <Table.Td>
+                  {s.ownerKind === 'server' ? (s.customerId ?? m.admin.allOfServer) : s.customerId}
+                </Table.Td>
+              )}
+              <Table.Td>{describeWhen(s)}</Table.Td>
+              <Table.Td>{m.schedules.retention(s.retention)}</Table.Td>
+              <Table.Td>{describeTarget(s.target)}</Table.Td>
+              <Table.Td>
+                {s.enabled ? (
+                  formatWhen(s.nextRunAt)
+                ) : (
+                  <Badge color="gray">{m.schedules.paused}</Badge>
+                )}
+              </Table.Td>
+              <Table.Td>
+                <Group gap={4}>
+                  {s.lastStatus ? (
+                    <StatusBadge status={s.lastStatus} />
+                  ) : (
+                    <Text size="sm" c="dimmed">
+                      {m.schedules.neverRun}
+                    </Text>
+                  )}
+                  {s.overdue && (
+                    <Badge color="orange" variant="outline">
+                      {m.schedules.overdue}
+                    </Badge>
+                  )}
+                </Group>
+              </Table.Td>
+              <Table.Td>
+                <Group gap="xs" wrap="nowrap" justify="flex-end">
+                  <Button
+                    color="green"
+                    size="xs"
+                    leftSection={<PlayIcon size={14} />}
+                    onClick={() => onRun(s)}
+                    loading={running === s.id}
+                    aria-label={m.schedules.runNowLabel(s.name)}
+                  >
+                    {m.schedules.runNow}
+                  </Button>
+                  {onEdit && (
+                    <ActionIcon
+                      variant="subtle"
+                      color="gray"
+                      onClick={() => onEdit(s)}
+                      aria-label={m.schedules.edit(s.name)}
+                      title={m.schedules.edit(s.name)}
+                    >
+                      <EditIcon />
+                    </ActionIcon>
+                  )}
+                  {onDelete && (
+                    <ActionIcon
+                      variant="subtle"
+                      color="red"
+                      onClick={() => onDelete(s)}
+                      aria-label={m.schedules.remove(s.name)}
+                      title={m.schedules.remove(s.name)}
+                    >
+                      <TrashIcon />
+                    </ActionIcon>
+                  )}
+                </Group>
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
