@@ -5,4 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+npm run --silent build:web -- --logLevel warn
 exec node bin/hostvault.js serve --demo "$@"
