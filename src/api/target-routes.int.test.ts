@@ -107,11 +107,31 @@ async function testAsCustomer(
   return { ...(response.json() as Outcome), ms: Date.now() - started };
 }
 
-/** No process of the probe left: restic and rclone name the throw-away owner. */
+/**
+ * No process of the probe left: restic and rclone name the throw-away owner. Only this test's
+ * own descendants count: other test files run probes of their own at the same time.
+ */
 function leftovers(): string[] {
-  return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
     .split('\n')
-    .filter((l) => l.includes('hostvault-test-') && /restic|rclone/.test(l));
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] ?? '' }));
+  const ours = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const row of rows) {
+      if (ours.has(row.ppid) && !ours.has(row.pid)) {
+        ours.add(row.pid);
+        grew = true;
+      }
+    }
+  }
+  return rows
+    .filter(
+      (r) => ours.has(r.pid) && r.args.includes('hostvault-test-') && /restic|rclone/.test(r.args),
+    )
+    .map((r) => r.args);
 }
 
 async function walk(dir: string): Promise<string[]> {
