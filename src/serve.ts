@@ -14,6 +14,7 @@ import { DEFAULT_WEB_ROOT } from './api/web.js';
 import { scheduleRoutes } from './api/schedule-routes.js';
 import { planMaintenance } from './maintenance/maintenance.js';
 import { targetRoutes } from './api/target-routes.js';
+import { targetAdminRoutes } from './api/target-admin-routes.js';
 import { snapshotRoutes } from './api/snapshot-routes.js';
 import { openApp, type App } from './app.js';
 import { AuthService, ensureAdmin } from './auth/index.js';
@@ -81,6 +82,7 @@ export async function startService(
         repositories: storeRepositoryKeys(app.store, app.keyring),
       }),
       packageInfoRoutes({ schedules: app.schedules, inventory: app.inventory }),
+      targetAdminRoutes({ schedules: app.schedules }),
       targetRoutes({
         schedules: app.schedules,
         probe: (target) =>

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { FREQUENCIES, type Customer, type Package } from '../inventory/schema.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
+import { ApiError } from './errors.js';
 import type { RouteRegistry } from './registry.js';
 
 export interface PackageInfoDeps {
@@ -23,6 +24,11 @@ const PackageInfoSchema = z.object({
   maxRetention: z.number().int().describe('Most snapshots one schedule may keep; 0 = unlimited.'),
   maxSchedules: z.number().int().describe('Most schedules; 0 = unlimited.'),
   schedules: z.number().int().describe('Schedules the caller has now.'),
+});
+
+const AreasSchema = z.object({
+  databases: z.array(z.string()).describe("The customer's MariaDB databases."),
+  mailboxes: z.array(z.string()).describe("The addresses of the customer's mailboxes."),
 });
 
 export function packageInfoRoutes(deps: PackageInfoDeps) {
@@ -60,6 +66,26 @@ export function packageInfoRoutes(deps: PackageInfoDeps) {
           maxRetention: pkg?.maxRetention ?? 0,
           maxSchedules: pkg?.maxSchedules ?? 0,
           schedules: own.length,
+        };
+      },
+    });
+    api.route({
+      method: 'GET',
+      path: '/api/me/areas',
+      operationId: 'getMyAreas',
+      summary: "The caller's databases and mailboxes, to restore one of them",
+      description:
+        'For customers only; administrators have no databases or mailboxes of their own.',
+      tags: ['snapshots'],
+      access: 'signed-in',
+      responses: { 200: { description: 'The names.', schema: AreasSchema } },
+      async handler({ principal }) {
+        if (principal.role !== 'customer' || !principal.customerId)
+          throw new ApiError(403, 'Only customers have databases and mailboxes of their own.');
+        const customer = await deps.inventory.getCustomer(principal.customerId);
+        return {
+          databases: customer?.databases ?? [],
+          mailboxes: customer?.mailboxes.map((mailbox) => mailbox.address) ?? [],
         };
       },
     });

@@ -3,7 +3,7 @@
  * cancelable, and never leaving a process behind.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -115,6 +115,9 @@ export function runProcess(spec: SpawnSpec): Promise<SpawnResult> {
       signalPid(child.pid, 'SIGINT');
       killTimer = setTimeout(() => {
         forced = true;
+        // restic starts rclone in a process group of its own, so the group kill below misses it;
+        // found through /proc before restic dies, it cannot outlive restic as an orphan.
+        for (const pid of childrenOf(child.pid)) signalPid(pid, 'SIGKILL');
         signalGroup(child.pid, 'SIGKILL');
       }, GRACE_MS);
     };
@@ -160,6 +163,21 @@ export function runProcess(spec: SpawnSpec): Promise<SpawnResult> {
       resolve({ exitCode, signal, stderr, stopped, forced });
     });
   });
+}
+
+/** The process's children, from /proc (every thread's list). */
+function childrenOf(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8')
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number),
+    );
+  } catch {
+    return [];
+  }
 }
 
 function signalPid(pid: number | undefined, sig: NodeJS.Signals): void {

@@ -1,7 +1,8 @@
 /**
  * The admin area in a real browser: packages, every customer's schedules with the customer
  * filter, a server-wide schedule created, tested, run and seen in the jobs, and the repository
- * key downloaded as a file that opens the repository with plain restic.
+ * key downloaded as a file that opens the repository with plain restic, and the targets in use
+ * with a connection test of a stored target.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -123,5 +124,19 @@ describe('an administrator in the admin area', { timeout: 180_000 }, () => {
     ]);
     const snapshots = JSON.parse(stdout) as { tags?: string[] }[];
     assert.ok(snapshots.length >= 2, 'one snapshot per customer of the whole-server backup');
+  });
+  test('lists the targets in use and tests the connection of a stored one', async () => {
+    await page.getByRole('tab', { name: 'Targets' }).click();
+    const table = page.getByRole('table', { name: 'Targets' });
+    const rows = table.getByTestId('target-row');
+    const server = rows.filter({ hasText: `${world.dir}/server-repositories` });
+    await server.waitFor();
+    assert.match((await server.textContent()) ?? '', /Whole server \(Entire server\)/);
+    const customers = rows.filter({ hasText: 'Alice nightly' });
+    assert.match((await customers.textContent()) ?? '', /Bob nightly/);
+    assert.equal(await rows.count(), 2);
+    await server.getByRole('button', { name: /Test connection/ }).click();
+    await server.getByText(/The connection works/).waitFor({ timeout: 30_000 });
+    await browser.shot('06-targets');
   });
 });

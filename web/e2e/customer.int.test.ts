@@ -41,7 +41,7 @@ const text = async (locator: Locator) => (await locator.textContent()) ?? '';
 const JOB_TIMEOUT = 60_000;
 
 /** Waits in History, which updates by itself, until the newest job named `name` succeeded. */
-async function waitForSuccessInHistory(name: string): Promise<void> {
+async function waitForSuccessInHistory(name: string | RegExp): Promise<void> {
   await page.getByRole('tab', { name: 'History' }).click();
   await page
     .locator('[data-testid="job-row"][data-status="successful"]')
@@ -238,6 +238,31 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await dialog.getByRole('button', { name: 'Restore now' }).click();
     await page.getByText(/The restore has started/).waitFor();
     await waitForSuccessInHistory('Restore databases');
+    assert.equal(
+      await world.mariadb(`SELECT title FROM ${db}.posts WHERE id = 1`),
+      'alice first post',
+    );
+  });
+
+  test('restores one database chosen by name', async () => {
+    const db = world.alice.database;
+    await world.mariadb(`UPDATE ${db}.posts SET title = 'defaced again' WHERE id = 1`);
+    await openRestoreOf('Nightly full');
+    await page
+      .getByRole('button', { name: /^Restore from the snapshot from Today/ })
+      .first()
+      .click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('radio', { name: /One database/ }).check();
+    const select = dialog.getByRole('combobox', { name: 'Database' });
+    await select.waitFor();
+    assert.equal(await select.inputValue(), db);
+    await browser.shot('10b-restore-one-database');
+    await dialog.getByRole('button', { name: 'Next' }).click();
+    await dialog.getByText(`One database: ${db}`).waitFor();
+    await dialog.getByRole('button', { name: 'Restore now' }).click();
+    await page.getByText(/The restore has started/).waitFor();
+    await waitForSuccessInHistory(/Restore database(?!s)/);
     assert.equal(
       await world.mariadb(`SELECT title FROM ${db}.posts WHERE id = 1`),
       'alice first post',

@@ -17,7 +17,7 @@ import { m } from './messages';
 
 // Customers never load the admin area's code.
 const AdminPage = lazy(() => import('./features/admin/AdminPage'));
-const ADMIN_TABS = ['jobs', 'schedules', 'server', 'packages', 'keys'] as const;
+const ADMIN_TABS = ['jobs', 'schedules', 'server', 'packages', 'targets', 'keys'] as const;
 type AdminTab = (typeof ADMIN_TABS)[number];
 
 export function App() {

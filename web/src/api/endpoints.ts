@@ -2,10 +2,12 @@
 import { del, get, post, put, query } from './client';
 import type {
   ActiveTask,
+  AdminTarget,
   BrowseListing,
   Customer,
   JobDetail,
   JobPage,
+  MyAreas,
   Package,
   PackageInfo,
   Repository,
@@ -49,10 +51,18 @@ export const api = {
     get<{ snapshots: Snapshot[] }>(`/api/schedules/${scheduleId}/snapshots`).then(
       (r) => r.snapshots,
     ),
-  restore: (snapshot: Snapshot, what: RestoreWhat, path?: string) =>
+  myAreas: () => get<MyAreas>('/api/me/areas'),
+  /** `one` names the database or mailbox of "database" and "mailbox". */
+  restore: (snapshot: Snapshot, what: RestoreWhat, path?: string, one?: string) =>
     post<{ jobId: number }>(
       `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/restore`,
-      path === undefined ? { what } : { what, path },
+      path !== undefined
+        ? { what, path }
+        : what === 'database'
+          ? { what, database: one }
+          : what === 'mailbox'
+            ? { what, mailbox: one }
+            : { what },
     ),
   browse: (snapshot: Snapshot, path: string, offset = 0) =>
     get<BrowseListing>(
@@ -71,5 +81,6 @@ export const api = {
     ),
   repositories: () =>
     get<{ repositories: Repository[] }>('/api/admin/repositories').then((r) => r.repositories),
+  targets: () => get<{ targets: AdminTarget[] }>('/api/admin/targets').then((r) => r.targets),
   repositoryKeyUrl: (id: number) => `/api/admin/repositories/${id}/key`,
 };

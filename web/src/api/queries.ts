@@ -6,6 +6,7 @@ import { api } from './endpoints';
 export const keys = {
   session: ['session'] as const,
   myPackage: ['me', 'package'] as const,
+  myAreas: ['me', 'areas'] as const,
   schedules: ['schedules'] as const,
   active: ['tasks', 'active'] as const,
   jobs: ['jobs'] as const,
@@ -14,6 +15,7 @@ export const keys = {
   customers: ['admin', 'customers'] as const,
   packages: ['admin', 'packages'] as const,
   repositories: ['admin', 'repositories'] as const,
+  targets: ['admin', 'targets'] as const,
 };
 
 /** The banner polls at this pace (the customer documentation promises 5 seconds). */

@@ -149,6 +149,17 @@ export type TargetTest =
   | { ok: true; steps: { step: string; message: string }[] }
   | { ok: false; step: string; message: string; steps: { step: string; message: string }[] };
 
+/** A target in use: GET /api/admin/targets, secrets masked. */
+export interface AdminTarget {
+  key: string;
+  kind: TargetKind;
+  location: string;
+  container: string;
+  target: Record<string, unknown> & { kind: TargetKind };
+  testScheduleId: number;
+  uses: { scheduleId: number; scheduleName: string; owner: string; repository: string }[];
+}
+
 export interface Repository {
   id: number;
   owner: string;
@@ -163,4 +174,11 @@ export interface FieldError {
   message: string;
 }
 
-export type RestoreWhat = 'web' | 'databases' | 'email' | 'everything' | 'file';
+export type RestoreWhat =
+  'web' | 'databases' | 'database' | 'email' | 'mailbox' | 'everything' | 'file';
+
+/** The signed-in customer's databases and mailbox addresses (GET /api/me/areas). */
+export interface MyAreas {
+  databases: string[];
+  mailboxes: string[];
+}

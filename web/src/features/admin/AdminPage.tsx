@@ -1,6 +1,6 @@
 /**
  * The admin area: every customer's jobs and schedules with a customer filter, server-wide
- * schedules, packages, and repository keys to download.
+ * schedules, packages, the targets in use with a connection test, and repository keys to download.
  */
 import { Alert, Button, Group, NativeSelect, Stack, Table, Tabs, Text } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -8,7 +8,7 @@ import { useState } from 'react';
 import { ApiError } from '../../api/client';
 import { api } from '../../api/endpoints';
 import { keys, refreshJobs, useSchedules } from '../../api/queries';
-import type { Schedule } from '../../api/types';
+import type { AdminTarget, Schedule } from '../../api/types';
 import { AlertIcon, DownloadIcon } from '../../components/icons';
 import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states';
 import { formatWhen } from '../../lib/format';
@@ -18,7 +18,7 @@ import { DeleteScheduleModal } from '../schedules/DeleteScheduleModal';
 import { ScheduleForm } from '../schedules/ScheduleForm';
 import { ScheduleTable } from '../schedules/SchedulesTab';
 
-type AdminTab = 'jobs' | 'schedules' | 'server' | 'packages' | 'keys';
+type AdminTab = 'jobs' | 'schedules' | 'server' | 'packages' | 'targets' | 'keys';
 
 function failure(error: unknown): string {
   return error instanceof ApiError && error.status === 404
@@ -47,6 +47,9 @@ export default function AdminPage({ tab, onTab }: { tab: AdminTab; onTab: (t: Ad
       </Tabs.Panel>
       <Tabs.Panel value="packages">
         <PackagesPanel />
+      </Tabs.Panel>
+      <Tabs.Panel value="targets">
+        <TargetsPanel />
       </Tabs.Panel>
       <Tabs.Panel value="keys">
         <KeysPanel />
@@ -332,5 +335,107 @@ function KeysPanel() {
         </Table.ScrollContainer>
       )}
     </Stack>
+  );
+}
+
+function TargetsPanel() {
+  const targets = useQuery({ queryKey: keys.targets, queryFn: api.targets });
+  const c = m.admin.targetColumns;
+  return (
+    <Stack gap="md">
+      <Text size="sm">{m.admin.targetsIntro}</Text>
+      {targets.isPending ? (
+        <Loading />
+      ) : targets.error ? (
+        <ErrorMessage message={failure(targets.error)} onRetry={() => void targets.refetch()} />
+      ) : targets.data.length === 0 ? (
+        <Empty title={m.admin.targetsEmpty} />
+      ) : (
+        <Table.ScrollContainer minWidth={900}>
+          <Table verticalSpacing="sm" aria-label={m.admin.tabs.targets}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{c.kind}</Table.Th>
+                <Table.Th>{c.location}</Table.Th>
+                <Table.Th>{c.container}</Table.Th>
+                <Table.Th>{c.uses}</Table.Th>
+                <Table.Th />
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {targets.data.map((t) => (
+                <TargetRow key={t.key} target={t} />
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+    </Stack>
+  );
+}
+
+function TargetRow({ target }: { target: AdminTarget }) {
+  const test = useMutation({
+    mutationFn: () => api.testTarget(target.target, target.testScheduleId),
+  });
+  return (
+    <Table.Tr data-testid="target-row">
+      <Table.Td>{m.target[target.kind]}</Table.Td>
+      <Table.Td>
+        <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
+          {target.location}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
+          {target.container || m.common.none}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <Stack gap={6}>
+          {target.uses.map((u) => (
+            <Stack gap={0} key={u.scheduleId}>
+              <Text size="sm">
+                {m.admin.targetUse(
+                  u.scheduleName,
+                  u.owner === 'server' ? m.admin.allOfServer : u.owner,
+                )}
+              </Text>
+              <Text size="xs" c="dimmed" ff="monospace" style={{ wordBreak: 'break-all' }}>
+                {u.repository}
+              </Text>
+            </Stack>
+          ))}
+        </Stack>
+      </Table.Td>
+      <Table.Td>
+        <Stack gap="xs" align="flex-start" maw={320}>
+          <Button
+            variant="default"
+            size="xs"
+            onClick={() => test.mutate()}
+            loading={test.isPending}
+            aria-label={m.admin.testTargetLabel(target.location)}
+          >
+            {m.scheduleForm.testConnection}
+          </Button>
+          {test.data && (
+            <Text size="sm" c={test.data.ok ? 'green.8' : 'red'} role="status">
+              {test.data.ok
+                ? m.scheduleForm.testOk
+                : m.scheduleForm.testFailed(
+                    m.scheduleForm.steps[test.data.step] ?? test.data.step,
+                    test.data.message,
+                  )}
+            </Text>
+          )}
+          {test.error && (
+            <Text size="sm" c="red" role="alert">
+              {m.scheduleForm.testError(messageOf(test.error))}
+            </Text>
+          )}
+        </Stack>
+      </Table.Td>
+    </Table.Tr>
   );
 }

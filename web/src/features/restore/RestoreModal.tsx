@@ -1,27 +1,57 @@
 /**
- * Restore from a snapshot: the cards (Web files, Databases, Email data, Restore everything,
- * Single file), each saying what it overwrites, then a confirmation that warns of lost changes
+ * Restore from a snapshot: the cards (Web files, Databases, One database, Email data, One
+ * mailbox, Restore everything, Single file), each saying what it overwrites, then a confirmation that warns of lost changes
  * and offers a manual backup first.
  */
-import { Alert, Button, Group, Modal, Radio, SimpleGrid, Stack, Text } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
+import {
+  Alert,
+  Button,
+  Group,
+  Modal,
+  NativeSelect,
+  Radio,
+  SimpleGrid,
+  Stack,
+  Text,
+} from '@mantine/core';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/endpoints';
-import { useRefreshJobs } from '../../api/queries';
-import type { RestoreWhat, Schedule, Snapshot } from '../../api/types';
+import { keys, useRefreshJobs } from '../../api/queries';
+import type { MyAreas, RestoreWhat, Schedule, Snapshot } from '../../api/types';
 import { AlertIcon } from '../../components/icons';
 import { messageOf } from '../../components/states';
 import { formatWhen } from '../../lib/format';
 import { m } from '../../messages';
 
-const OPTIONS: RestoreWhat[] = ['web', 'databases', 'email', 'everything', 'file'];
-const NEEDS: Partial<Record<RestoreWhat, string>> = { web: 'web', databases: 'db', email: 'mail' };
+const OPTIONS: RestoreWhat[] = [
+  'web',
+  'databases',
+  'database',
+  'email',
+  'mailbox',
+  'everything',
+  'file',
+];
+const NEEDS: Partial<Record<RestoreWhat, string>> = {
+  web: 'web',
+  databases: 'db',
+  database: 'db',
+  email: 'mail',
+  mailbox: 'mail',
+};
 
 /** Why an option cannot be chosen for this snapshot, or undefined when it can. */
-function unavailable(what: RestoreWhat, snapshot: Snapshot): string | undefined {
+function unavailable(
+  what: RestoreWhat,
+  snapshot: Snapshot,
+  areas: MyAreas | undefined,
+): string | undefined {
   if (what === 'everything') return snapshot.scope === 'full' ? undefined : m.restore.onlyFull;
   const content = NEEDS[what];
   if (content && !snapshot.contents.includes(content)) return m.restore.notInSnapshot;
+  if (what === 'database' && areas?.databases.length === 0) return m.restore.noneToChoose;
+  if (what === 'mailbox' && areas?.mailboxes.length === 0) return m.restore.noneToChoose;
   return undefined;
 }
 
@@ -74,9 +104,19 @@ function Steps({
   const refresh = useRefreshJobs();
   const [what, setWhat] = useState<RestoreWhat | null>(null);
   const [step, setStep] = useState<'choose' | 'confirm'>('choose');
+  const [one, setOne] = useState<string | null>(null);
+  const areas = useQuery({ queryKey: keys.myAreas, queryFn: api.myAreas, staleTime: 60_000 });
+  const names =
+    what === 'database'
+      ? (areas.data?.databases ?? [])
+      : what === 'mailbox'
+        ? (areas.data?.mailboxes ?? [])
+        : [];
+  const picked = one !== null && names.includes(one) ? one : (names[0] ?? null);
+  const needsOne = what === 'database' || what === 'mailbox';
   const when = formatWhen(snapshot.time);
   const restore = useMutation({
-    mutationFn: (w: RestoreWhat) => api.restore(snapshot, w),
+    mutationFn: (w: RestoreWhat) => api.restore(snapshot, w, undefined, picked ?? undefined),
     onSuccess: () => {
       refresh();
       onStarted(m.restoreTab.started);
@@ -97,7 +137,7 @@ function Steps({
         >
           <SimpleGrid cols={{ base: 1, sm: 2, md: 3 }} mt="sm">
             {OPTIONS.map((option) => {
-              const reason = unavailable(option, snapshot);
+              const reason = unavailable(option, snapshot, areas.data);
               const text = m.restore.options[option];
               return (
                 <Radio.Card
@@ -124,12 +164,26 @@ function Steps({
             })}
           </SimpleGrid>
         </Radio.Group>
+        {needsOne && areas.error && (
+          <Alert color="red" variant="light" role="alert">
+            {m.restore.areasFailed(messageOf(areas.error))}
+          </Alert>
+        )}
+        {needsOne && names.length > 0 && (
+          <NativeSelect
+            label={what === 'database' ? m.restore.chooseDatabase : m.restore.chooseMailbox}
+            data={names}
+            value={picked ?? ''}
+            onChange={(e) => setOne(e.currentTarget.value)}
+            maw={360}
+          />
+        )}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
             {m.common.cancel}
           </Button>
           <Button
-            disabled={what === null}
+            disabled={what === null || (needsOne && picked === null)}
             onClick={() => (what === 'file' ? onPickFile(snapshot) : setStep('confirm'))}
           >
             {m.restore.next}
@@ -142,7 +196,10 @@ function Steps({
   const chosen = what ?? 'web';
   return (
     <Stack gap="md">
-      <Text fw={600}>{m.restore.options[chosen].title}</Text>
+      <Text fw={600}>
+        {m.restore.options[chosen].title}
+        {needsOne && picked !== null ? `: ${picked}` : ''}
+      </Text>
       <Alert
         color="orange"
         variant="light"
