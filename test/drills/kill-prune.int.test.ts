@@ -9,7 +9,7 @@
  * runs once at start, queues the prune (the repository was never pruned).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
@@ -17,14 +17,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { openApp } from '../../src/app.js';
 import { AuthService } from '../../src/auth/index.js';
 import { loadConfig } from '../../src/config.js';
 import { targetSchema } from '../../src/target/schema.js';
 import { processesMentioning } from '../support/expect.js';
+import { startServe } from '../support/service-process.js';
 
-const CLI = fileURLToPath(new URL('../../bin/hostvault.js', import.meta.url));
 const FILES = 50;
 const FILE_SIZE = 4 * 1024 * 1024;
 const ADMIN_PASSWORD = 'drill-admin-password';
@@ -71,24 +70,6 @@ before(async () => {
 after(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-async function startServe(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${output}`)), 30_000);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      const found = /listening on (http:\/\/[0-9.:]+)/.exec(output)?.[1];
-      if (found) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    });
-    child.on('exit', () => reject(new Error(`service exited:\n${output}`)));
-  });
-  return { child, url };
-}
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -138,7 +119,7 @@ async function prunes(admin: Call): Promise<any[]> {
 
 test('kill -9 of the service during a prune: nothing runs on, the job reads as interrupted, the next prune succeeds', async () => {
   const repoDir = join(work, 'data/repositories/pia');
-  const first = await startServe();
+  const first = await startServe(env);
   let scheduleId: number;
   try {
     const call = await session(first.url, 'pia', 'pia-password-12');
@@ -168,7 +149,7 @@ test('kill -9 of the service during a prune: nothing runs on, the job reads as i
 
   // At start the planner queues a prune of the never-pruned repository; kill -9 while restic
   // prunes.
-  const victim = await startServe();
+  const victim = await startServe(env);
   let pruneId: number | undefined;
   try {
     const admin = await session(victim.url, 'admin', ADMIN_PASSWORD);
@@ -188,7 +169,7 @@ test('kill -9 of the service during a prune: nothing runs on, the job reads as i
   for (let i = 0; i < 50 && processesMentioning(repoDir).length > 0; i++) await sleep(100);
   assert.deepEqual(processesMentioning(repoDir), [], 'restic ends with the service (pdeathsig)');
 
-  const third = await startServe();
+  const third = await startServe(env);
   try {
     const admin = await session(third.url, 'admin', ADMIN_PASSWORD);
     const interrupted = await admin('GET', `/api/jobs/${pruneId}`);

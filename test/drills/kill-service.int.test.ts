@@ -4,7 +4,6 @@
  * succeed and the repository must check clean.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -12,14 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { openApp } from '../../src/app.js';
 import { AuthService } from '../../src/auth/index.js';
 import { loadConfig } from '../../src/config.js';
 import { targetSchema } from '../../src/target/schema.js';
 import { processesMentioning } from '../support/expect.js';
+import { startServe } from '../support/service-process.js';
 
-const CLI = fileURLToPath(new URL('../../bin/hostvault.js', import.meta.url));
 let work: string;
 let env: NodeJS.ProcessEnv;
 
@@ -63,24 +61,6 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function startServe(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start:\n${output}`)), 30_000);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      const found = /listening on (http:\/\/[0-9.:]+)/.exec(output)?.[1];
-      if (found) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    });
-    child.on('exit', () => reject(new Error(`service exited:\n${output}`)));
-  });
-  return { child, url };
-}
-
 async function session(url: string) {
   const response = await fetch(`${url}/api/session`, {
     method: 'POST',
@@ -104,7 +84,7 @@ async function session(url: string) {
 }
 
 test('kill -9 of the service during a backup: nothing runs on, the job reads as interrupted, the next backup succeeds', async () => {
-  const first = await startServe();
+  const first = await startServe(env);
   let call = await session(first.url);
   const schedule = await call('POST', '/api/schedules', {
     name: 'Web',
@@ -125,7 +105,7 @@ test('kill -9 of the service during a backup: nothing runs on, the job reads as 
   for (let i = 0; i < 50 && processesMentioning(repoDir).length > 0; i++) await sleep(100);
   assert.deepEqual(processesMentioning(repoDir), [], 'restic ends with the service (pdeathsig)');
 
-  const second = await startServe();
+  const second = await startServe(env);
   try {
     call = await session(second.url);
     const interrupted = await call('GET', `/api/jobs/${run.jobId}`);
