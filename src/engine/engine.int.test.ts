@@ -101,7 +101,9 @@ describe('engine on a local directory', () => {
         stdio: 'ignore',
       },
     );
-    while ((await readdir(join(repo.url, 'locks'))).length === 0) await sleep(20);
+    // restic writes a lock under a temporary name first: wait for the real one.
+    while (!(await readdir(join(repo.url, 'locks'))).some((n) => /^[0-9a-f]{64}$/.test(n)))
+      await sleep(20);
     crashed.kill('SIGKILL');
     await once(crashed, 'exit');
     assert.equal((await restic.locks(repo)).length, 1);

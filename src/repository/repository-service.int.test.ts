@@ -128,7 +128,9 @@ describe('repositories per (target, owner)', () => {
         stdio: 'ignore',
       },
     );
-    while ((await readdir(join(url, 'locks'))).length === 0) await sleep(20);
+    // restic writes a lock under a temporary name first: wait for the real one.
+    while (!(await readdir(join(url, 'locks'))).some((n) => /^[0-9a-f]{64}$/.test(n)))
+      await sleep(20);
     crashed.kill('SIGKILL');
     await once(crashed, 'exit');
     await service.withRepository(target, 'c2', (repo) => restic.prune(repo.location));
