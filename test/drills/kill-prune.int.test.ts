@@ -22,7 +22,7 @@ import { AuthService } from '../../src/auth/index.js';
 import { loadConfig } from '../../src/config.js';
 import { targetSchema } from '../../src/target/schema.js';
 import { processesMentioning } from '../support/expect.js';
-import { startServe } from '../support/service-process.js';
+import { session, startServe } from '../support/service-process.js';
 
 const FILES = 50;
 const FILE_SIZE = 4 * 1024 * 1024;
@@ -75,29 +75,6 @@ async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   await once(child, 'exit');
-}
-
-async function session(url: string, username: string, password: string) {
-  const response = await fetch(`${url}/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  assert.equal(response.status, 200, await response.clone().text());
-  const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  const { csrfToken } = (await response.json()) as { csrfToken: string };
-  return async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${url}${path}`, {
-      method,
-      headers: {
-        cookie,
-        'x-csrf-token': csrfToken,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return (await r.json()) as any;
-  };
 }
 
 type Call = Awaited<ReturnType<typeof session>>;

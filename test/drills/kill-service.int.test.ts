@@ -16,7 +16,7 @@ import { AuthService } from '../../src/auth/index.js';
 import { loadConfig } from '../../src/config.js';
 import { targetSchema } from '../../src/target/schema.js';
 import { processesMentioning } from '../support/expect.js';
-import { startServe } from '../support/service-process.js';
+import { session, startServe } from '../support/service-process.js';
 
 let work: string;
 let env: NodeJS.ProcessEnv;
@@ -61,31 +61,9 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function session(url: string) {
-  const response = await fetch(`${url}/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'dora', password: 'dora-password-1' }),
-  });
-  const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  const { csrfToken } = (await response.json()) as { csrfToken: string };
-  return async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${url}${path}`, {
-      method,
-      headers: {
-        cookie,
-        'x-csrf-token': csrfToken,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return (await r.json()) as any;
-  };
-}
-
 test('kill -9 of the service during a backup: nothing runs on, the job reads as interrupted, the next backup succeeds', async () => {
   const first = await startServe(env);
-  let call = await session(first.url);
+  let call = await session(first.url, 'dora', 'dora-password-1');
   const schedule = await call('POST', '/api/schedules', {
     name: 'Web',
     scope: 'web',
@@ -107,7 +85,7 @@ test('kill -9 of the service during a backup: nothing runs on, the job reads as 
 
   const second = await startServe(env);
   try {
-    call = await session(second.url);
+    call = await session(second.url, 'dora', 'dora-password-1');
     const interrupted = await call('GET', `/api/jobs/${run.jobId}`);
     assert.equal(interrupted.status, 'failed');
     assert.match(interrupted.error, /Interrupted: the service stopped/);

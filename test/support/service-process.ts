@@ -2,6 +2,7 @@
  * `hostvault serve` as a child process, for drills that kill it: started with the given
  * environment, its URL read from its log line.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -25,4 +26,29 @@ export async function startServe(
     child.on('exit', () => reject(new Error(`service exited:\n${output}`)));
   });
   return { child, url };
+}
+
+/** Signs in over HTTP and returns a caller that sends the session cookie and CSRF token. */
+export async function session(url: string, username: string, password: string) {
+  const response = await fetch(`${url}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  assert.equal(response.status, 200, await response.clone().text());
+  const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const { csrfToken } = (await response.json()) as { csrfToken: string };
+  return async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        cookie,
+        'x-csrf-token': csrfToken,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read answers loosely
+    return (await r.json()) as any;
+  };
 }
