@@ -50,7 +50,7 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
       for (const [index, customer] of customers.entries()) {
         if (customers.length > 1)
           ctx.log(`Customer ${customer.id} (${index + 1} of ${customers.length})`);
-        const parent = await latestSnapshot(deps.store, row.id, customer.id);
+        const known = await knownSnapshots(deps.store, row.id, customer.id);
         const previousAdded = await lastAdded(deps.store, row.id);
         const quota = owner === 'customer' ? await quotaOf(deps, customer, target) : undefined;
         const outcome = await deps.backups.run({
@@ -59,7 +59,8 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
           scope: row.scope as Scope,
           target,
           owner,
-          parent,
+          parent: known.latest ?? null,
+          knownSnapshots: known.count,
           previousAdded,
           quota,
           retention: row.retention,
@@ -110,20 +111,20 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
   };
 }
 
-async function latestSnapshot(
+/** The schedule's snapshots of this customer as the store records them: the newest, how many. */
+async function knownSnapshots(
   store: Store,
   scheduleId: number,
   customerId: string,
-): Promise<string | undefined> {
-  const row = await store.db
+): Promise<{ latest?: string; count: number }> {
+  const rows = await store.db
     .selectFrom('snapshots')
     .select('id')
     .where('schedule_id', '=', scheduleId)
     .where('customer_id', '=', customerId)
     .orderBy('time', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row?.id;
+    .execute();
+  return { latest: rows[0]?.id, count: rows.length };
 }
 
 /** What the schedule's last successful run added: the estimate for the next one. */

@@ -15,7 +15,7 @@ import { contentsOf, tag, tagsFor, type Content, type Scope } from '../scope/sco
 import type { Target } from '../target/schema.js';
 import { repositoryUrl } from '../target/location.js';
 import { allPaths, collectRoots, databaseStagingDir, type Roots } from './collect.js';
-import { preflight, sizeOf } from './preflight.js';
+import { firstBackupEstimate, preflight } from './preflight.js';
 
 /** Dumps databases into a directory; the database module provides the real one. */
 export interface DatabaseDumper {
@@ -33,8 +33,18 @@ export interface BackupRequest {
   schedule: string | number;
   scope: Scope;
   target: Target;
-  /** The schedule's latest snapshot, if the caller knows it; otherwise restic is asked. */
-  parent?: string;
+  /**
+   * The schedule's latest snapshot, if the caller knows it; null when the caller knows there is
+   * none (a schedule's first run: asking restic would cost a repository open for nothing);
+   * absent: restic is asked.
+   */
+  parent?: string | null;
+  /**
+   * How many snapshots of this schedule the caller knows of. While this run's snapshot keeps the
+   * count within `retention`, retention has nothing to forget and its `forget` (another
+   * repository open) is skipped; absent: retention always runs.
+   */
+  knownSnapshots?: number;
   /** The package's backup storage quota and what the owner's repositories hold now. */
   quota?: { limit: number; used: number };
   /** What the schedule's previous run added; estimates an incremental run's needs. */
@@ -102,16 +112,21 @@ export class BackupService {
       const localRepository = target.kind === 'local' ? repositoryUrl(target, owner) : undefined;
       if (localRepository || request.quota) {
         // A first backup may store everything it reads; a later one about what the last added.
-        const first = request.parent === undefined && request.previousAdded === undefined;
-        const estimate = first ? await sizeOf(paths) : (request.previousAdded ?? 0);
-        await preflight({ estimate, localRepository, quota: request.quota });
+        const first = !request.parent && request.previousAdded === undefined;
+        const room = { localRepository, quota: request.quota };
+        const estimate = first
+          ? await firstBackupEstimate(paths, room)
+          : (request.previousAdded ?? 0);
+        await preflight({ estimate, ...room });
       }
       return await this.deps.repositories.withRepository(target, owner, async (repo) => {
         // The caller usually knows the schedule's latest snapshot from the store; asking restic
         // costs a repository open, which is a tenth of an unchanged re-run.
         const parent =
-          request.parent ??
-          (await this.latest(repo.location, schedule, customer.id, request.signal));
+          request.parent === null
+            ? undefined
+            : (request.parent ??
+              (await this.latest(repo.location, schedule, customer.id, request.signal)));
         // restic stamps a snapshot with the time its backup started: now, give or take a moment.
         const time = new Date().toISOString();
         if (parent)
@@ -134,7 +149,11 @@ export class BackupService {
           });
         const snapshotId = result.summary.snapshotId;
         let forgotten: string[] = [];
-        if (request.retention && request.retention > 0) {
+        const withinRetention =
+          request.knownSnapshots !== undefined &&
+          request.retention !== undefined &&
+          request.knownSnapshots + 1 <= request.retention;
+        if (request.retention && request.retention > 0 && !withinRetention) {
           const outcome = await this.deps.restic.forget(repo.location, {
             tags: [tag.customer(customer.id), tag.schedule(schedule)],
             keepLast: request.retention,

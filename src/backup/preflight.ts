@@ -2,7 +2,7 @@
  * Before a backup: is there room for it? A backup that dies half way on a full disk wastes an hour
  * and leaves the customer guessing; failing early says what is missing in numbers.
  */
-import { lstat, readdir, statfs } from 'node:fs/promises';
+import { lstat, readdir, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatBytes } from '../format.js';
 
@@ -56,6 +56,47 @@ export interface PreflightInput {
 
 /** Room left after the estimate, kept free so the server itself does not run dry. */
 const RESERVE = 256 * 1024 * 1024;
+
+/**
+ * What a first backup of `paths` may store, for the pre-flight. A first backup can store at most
+ * what it reads, and it reads at most what the filesystems holding the paths use: one statfs per
+ * filesystem. When that bound already fits, it is the estimate; only when it does not are the
+ * paths walked for the exact size. The walk stats every file before restic does it again: 1.2 s
+ * for 3,000 files with a cold cache here, far longer for a large web root.
+ */
+export async function firstBackupEstimate(
+  paths: readonly string[],
+  room: Omit<PreflightInput, 'estimate'>,
+): Promise<number> {
+  const bound = await usedOnFilesystems(paths);
+  if (bound !== undefined && (await fits({ ...room, estimate: bound }))) return bound;
+  return sizeOf(paths);
+}
+
+/** Bytes in use on the filesystems holding `paths`, each filesystem counted once. */
+async function usedOnFilesystems(paths: readonly string[]): Promise<number | undefined> {
+  const seen = new Set<number>();
+  let used = 0;
+  for (const path of paths) {
+    const st = await stat(path).catch(() => undefined);
+    if (!st || seen.has(st.dev)) continue;
+    seen.add(st.dev);
+    const fs = await statfs(path).catch(() => undefined);
+    if (!fs) return undefined;
+    used += (fs.blocks - fs.bfree) * fs.bsize;
+  }
+  return used;
+}
+
+async function fits(input: PreflightInput): Promise<boolean> {
+  try {
+    await preflight(input);
+    return true;
+  } catch (error) {
+    if (error instanceof PreflightError) return false;
+    throw error;
+  }
+}
 
 export async function preflight(input: PreflightInput): Promise<void> {
   if (input.localRepository) {

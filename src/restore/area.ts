@@ -91,6 +91,66 @@ export interface RestoreAreaResult {
   durationMs: number;
 }
 
+/**
+ * restic restores the snapshot's area into the staging directory, fsynced, while progress
+ * comes from what has arrived there (the totals are listed beside the restore, not before it).
+ */
+async function stageTree(
+  opts: RestoreAreaOptions,
+  journal: AreaJournal,
+  area: string,
+): Promise<void> {
+  const { restic, repo, snapshotId, signal } = opts;
+  const listing = linkedAbort(signal);
+  let stopWatch: (() => Promise<void>) | undefined;
+  let done = false;
+  const totals = opts.onProgress
+    ? snapshotTotals({ ...opts, signal: listing.signal }, area)
+        .then((t) => {
+          if (!done) stopWatch = watchStaging(stagedPath(journal), t, opts.onProgress!);
+        })
+        .catch(() => undefined) // progress is a nicety; the restore goes on without it
+    : undefined;
+  let result;
+  try {
+    result = await restic.restore(repo, snapshotId, {
+      target: join(journal.staging, 'tree'),
+      include: [escapeGlob(area)],
+      signal,
+      onLog: opts.onLog,
+    });
+  } finally {
+    done = true;
+    listing.abort();
+    await totals;
+    listing.release();
+    await stopWatch?.();
+  }
+  if (result.errors.length)
+    throw new RestoreError(
+      'failed',
+      `restic could not restore everything: ${result.errors.slice(0, 5).join('; ')}`,
+    );
+  const stagedDir = await Dir.open(stagedPath(journal));
+  journal.staged = stagedDir.id;
+  await stagedDir.close();
+  if (journal.mode === 'keep-newer') await saveDirMetadata(journal);
+  await syncFilesystem(journal.staging);
+}
+
+/** An abort controller that also follows `outer`; release() stops following it. */
+function linkedAbort(outer: AbortSignal | undefined) {
+  const controller = new AbortController();
+  const follow = (): void => controller.abort(outer?.reason);
+  if (outer?.aborted) follow();
+  else outer?.addEventListener('abort', follow, { once: true });
+  return {
+    signal: controller.signal,
+    abort: () => controller.abort(),
+    release: () => outer?.removeEventListener('abort', follow),
+  };
+}
+
 export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreAreaResult> {
   const started = Date.now();
   const log = (line: string): void => opts.onLog?.(line);
@@ -158,38 +218,30 @@ export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreArea
       journal.stagingId = staging.id;
       await journals.write(journal);
 
+      // The safety snapshot reads the live tree while restic writes the staged one: different
+      // files, and restic's shared locks let both run, so the customer waits for the longer of
+      // the two instead of their sum. A failure of either stops the other; the first failure is
+      // the one reported. Both are done before the commit point, as before.
       reportPhase(opts, 'restoring');
-      const totals = opts.onProgress ? await snapshotTotals(opts, area) : undefined;
-      const stop =
-        opts.onProgress && totals
-          ? watchStaging(stagedPath(journal), totals, opts.onProgress)
-          : undefined;
-      let result;
-      try {
-        result = await restic.restore(repo, snapshotId, {
-          target: join(journal.staging, 'tree'),
-          include: [escapeGlob(area)],
-          signal,
-          onLog: log,
-        });
-      } finally {
-        await stop?.();
-      }
-      if (result.errors.length)
-        throw new RestoreError(
-          'failed',
-          `restic could not restore everything: ${result.errors.slice(0, 5).join('; ')}`,
-        );
-      const stagedDir = await Dir.open(stagedPath(journal));
-      journal.staged = stagedDir.id;
-      await stagedDir.close();
-      if (journal.mode === 'keep-newer') await saveDirMetadata(journal);
-      await syncFilesystem(journal.staging);
+      const both = linkedAbort(signal);
+      const inner = { ...opts, signal: both.signal };
+      let failure: unknown;
+      const failed = (error: unknown): never => {
+        failure ??= error;
+        both.abort();
+        throw error;
+      };
+      const takeSafety = opts.safetySnapshot !== false && live;
+      const outcomes = await Promise.allSettled([
+        stageTree(inner, journal, area).catch(failed),
+        takeSafety ? takeSafetySnapshot(inner, area).catch(failed) : Promise.resolve(undefined),
+      ]);
+      both.release();
+      if (outcomes.some((o) => o.status === 'rejected')) throw failure;
       await opts.onStep?.('staged');
-
-      if (opts.safetySnapshot !== false && live) {
-        reportPhase(opts, 'safety-snapshot');
-        journal.safetySnapshotId = await takeSafetySnapshot(opts, area);
+      if (takeSafety) {
+        const [, safety] = outcomes as PromiseFulfilledResult<string | undefined>[];
+        journal.safetySnapshotId = safety!.value;
         log(`safety snapshot ${journal.safetySnapshotId} holds ${area} as it was`);
         await opts.onStep?.('safety-snapshot');
       }

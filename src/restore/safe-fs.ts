@@ -10,7 +10,7 @@
  * through a file descriptor opened with O_CREAT|O_EXCL|O_NOFOLLOW.
  */
 import { constants, existsSync, type Stats } from 'node:fs';
-import { lstat, open, readdir, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, rename, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { RestoreError, errorCode } from './errors.js';
 import { checkAbsolute } from './paths.js';
@@ -170,41 +170,6 @@ export async function withDir<T>(dir: Dir, use: (dir: Dir) => Promise<T>): Promi
 /** rename(2) between two open directories; never follows either last component. */
 export function renameAt(from: Dir, fromName: string, to: Dir, toName: string): Promise<void> {
   return rename(from.at(fromName), to.at(toName));
-}
-
-/**
- * Removes `name` inside `parent` and everything beneath it without ever following a symlink,
- * even when the tree's owner changes it meanwhile (a customer process may still have its working
- * directory inside an old tree): directories are opened with O_NOFOLLOW and emptied through
- * their descriptors; an entry swapped under our feet is simply looked at again.
- */
-export async function removeEntry(parent: Dir, name: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await removeOnce(parent, name);
-      return;
-    } catch (error) {
-      const code = errorCode(error);
-      const raced = ['ENOTEMPTY', 'EEXIST', 'EISDIR', 'ENOTDIR', 'ELOOP'].includes(code ?? '');
-      if (!raced || attempt >= 5) throw error;
-    }
-  }
-}
-
-async function removeOnce(parent: Dir, name: string): Promise<void> {
-  const st = await parent.lstat(name);
-  if (!st) return;
-  if (!st.isDirectory()) {
-    await unlink(parent.at(name)).catch(ignoreMissing);
-    return;
-  }
-  const dir = await parent.openChild(name);
-  try {
-    for (const entry of await dir.list()) await removeEntry(dir, entry);
-  } finally {
-    await dir.close();
-  }
-  await rmdir(parent.at(name)).catch(ignoreMissing);
 }
 
 export function ignoreMissing(error: unknown): void {

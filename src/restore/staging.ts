@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RestoreError, errorCode } from './errors.js';
 import { basename, dirname, isWithin } from './paths.js';
-import { Dir, isRootControlled, removeEntry, sameEntry, type Identity } from './safe-fs.js';
+import { Dir, isRootControlled, sameEntry, type Identity } from './safe-fs.js';
 
 export const STAGING_PREFIX = '.hostvault-restore-';
 
@@ -80,7 +80,12 @@ export async function removeStaging(path: string, expected?: Identity): Promise<
     if (!st) return;
     if (!st.isDirectory() || (expected && !sameEntry(st, expected)))
       throw new RestoreError('failed', `${path} is not the staging directory this restore made.`);
-    await removeEntry(parent, basename(path));
+    // GNU rm walks with openat and O_NOFOLLOW and checks each directory it enters, so a symlink
+    // a customer process (whose working directory was inside the old tree) plants there is
+    // removed, never followed; and the staging directory's parent is root-controlled, so the
+    // path itself cannot be redirected. It removes a 50,000-file tree in a fraction of the
+    // time the descriptor-by-descriptor walk in JavaScript needed.
+    await promisify(execFile)('rm', ['-rf', '--one-file-system', '--', path]);
     await parent.sync();
   } finally {
     await parent.close();
