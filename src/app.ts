@@ -113,6 +113,7 @@ export async function openApp(
       customers: inventory,
       databases: mariadbRestorer(),
       dataDir: config.dataDir,
+      browser,
     }),
     maintenance: maintenanceJobHandler({ store, schedules, repositories, restic, now: opts.now }),
   };

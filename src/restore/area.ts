@@ -77,6 +77,11 @@ export interface RestoreAreaOptions extends CommonRestoreOptions {
   maildir?: boolean;
   /** Further root-only directories to stage in when none is found above the area. */
   stagingDirs?: string[];
+  /**
+   * What the snapshot's browse index says: the area is a directory in it, with these files and
+   * bytes below it. restic is then not asked (each question is a repository open and a listing).
+   */
+  known?: { files: number; bytes: number };
 }
 
 export interface RestoreAreaResult {
@@ -105,12 +110,16 @@ async function stageTree(
   let stopWatch: (() => Promise<void>) | undefined;
   let done = false;
   const totals = opts.onProgress
-    ? snapshotTotals({ ...opts, signal: listing.signal }, area)
+    ? (opts.known
+        ? Promise.resolve(opts.known)
+        : snapshotTotals({ ...opts, signal: listing.signal }, area)
+      )
         .then((t) => {
           if (!done) stopWatch = watchStaging(stagedPath(journal), t, opts.onProgress!);
         })
         .catch(() => undefined) // progress is a nicety; the restore goes on without it
     : undefined;
+  const started = performance.now();
   let result;
   try {
     result = await restic.restore(repo, snapshotId, {
@@ -135,7 +144,16 @@ async function stageTree(
   journal.staged = stagedDir.id;
   await stagedDir.close();
   if (journal.mode === 'keep-newer') await saveDirMetadata(journal);
+  const restored = performance.now();
   await syncFilesystem(journal.staging);
+  opts.onLog?.(
+    `staged in ${seconds(started, restored)} s, written to disk in ${seconds(restored)} s more`,
+  );
+}
+
+/** Seconds since `from` (until `to`), one decimal: for the job log's account of a restore. */
+function seconds(from: number, to = performance.now()): string {
+  return ((to - from) / 1000).toFixed(1);
 }
 
 /** An abort controller that also follows `outer`; release() stops following it. */
@@ -182,13 +200,21 @@ export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreArea
     if (live && live.dev !== parent.stats.dev)
       throw new RestoreError('wrong-type', `${area} is a mount point and cannot be swapped.`);
 
-    const node = (await restic.list(repo, snapshotId, dirname(area), { signal })).find(
-      (n) => n.name === name,
-    );
-    if (!node)
-      throw new RestoreError('not-in-snapshot', `Snapshot ${snapshotId} does not contain ${area}.`);
-    if (node.type !== 'dir')
-      throw new RestoreError('wrong-type', `${area} is not a directory in snapshot ${snapshotId}.`);
+    if (!opts.known) {
+      const node = (await restic.list(repo, snapshotId, dirname(area), { signal })).find(
+        (n) => n.name === name,
+      );
+      if (!node)
+        throw new RestoreError(
+          'not-in-snapshot',
+          `Snapshot ${snapshotId} does not contain ${area}.`,
+        );
+      if (node.type !== 'dir')
+        throw new RestoreError(
+          'wrong-type',
+          `${area} is not a directory in snapshot ${snapshotId}.`,
+        );
+    }
 
     const stagingParent = await chooseStagingParent(parent, area, opts.stagingDirs ?? []);
     const journal: AreaJournal = {
@@ -232,6 +258,7 @@ export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreArea
         throw error;
       };
       const takeSafety = opts.safetySnapshot !== false && live;
+      const stagingStarted = performance.now();
       const outcomes = await Promise.allSettled([
         stageTree(inner, journal, area).catch(failed),
         takeSafety ? takeSafetySnapshot(inner, area).catch(failed) : Promise.resolve(undefined),
@@ -242,7 +269,9 @@ export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreArea
       if (takeSafety) {
         const [, safety] = outcomes as PromiseFulfilledResult<string | undefined>[];
         journal.safetySnapshotId = safety!.value;
-        log(`safety snapshot ${journal.safetySnapshotId} holds ${area} as it was`);
+        log(
+          `safety snapshot ${journal.safetySnapshotId} holds ${area} as it was (both done after ${seconds(stagingStarted)} s)`,
+        );
         await opts.onStep?.('safety-snapshot');
       }
       throwIfCanceled(signal);
@@ -265,6 +294,7 @@ export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreArea
 
     // 3. Past the commit point: the swap completes whatever happens (no more cancel).
     reportPhase(opts, 'swapping');
+    const swapStarted = performance.now();
     const ctx = {
       journal,
       parent,
@@ -299,9 +329,13 @@ export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreArea
     }
 
     reportPhase(opts, 'cleanup');
+    const cleanupStarted = performance.now();
     journal.state = 'cleanup';
     await journals.write(journal);
     await removeStaging(journal.staging, journal.stagingId);
+    log(
+      `swapped in ${seconds(swapStarted, cleanupStarted)} s, previous content removed in ${seconds(cleanupStarted)} s`,
+    );
     await journals.remove(jobId);
     await opts.onStep?.('cleaned');
     opts.onProgress?.({ phase: 'done', percentDone: PHASE_START.done });

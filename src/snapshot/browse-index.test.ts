@@ -120,3 +120,26 @@ describe('browse index build', () => {
     index.close();
   });
 });
+
+test('totals: files and bytes at and below a directory, nothing for a file or a missing path', async () => {
+  const index = await build('totals', [
+    node('/srv', 'dir'),
+    node('/srv/www', 'dir'),
+    node('/srv/www/index.php', 'file', 100),
+    node('/srv/www/wp-content', 'dir'),
+    node('/srv/www/wp-content/a.jpg', 'file', 2000),
+    node('/srv/www/wp-content/empty', 'dir'),
+    node('/srv/www/wp-content/link', 'symlink'),
+    node('/srv/mail', 'dir'),
+    node('/srv/mail/1', 'file', 7),
+  ]);
+  try {
+    assert.deepEqual(index.totals('/srv/www'), { files: 2, bytes: 2100 });
+    assert.deepEqual(index.totals('/srv/www/wp-content/empty'), { files: 0, bytes: 0 });
+    assert.deepEqual(index.totals('/srv'), { files: 3, bytes: 2107 });
+    assert.equal(index.totals('/srv/www/index.php'), undefined);
+    assert.equal(index.totals('/srv/nothing'), undefined);
+  } finally {
+    index.close();
+  }
+});

@@ -392,6 +392,31 @@ export class BrowseIndex {
     return row && toEntry(row, '/' + names.join('/'));
   }
 
+  /**
+   * Files at and below directory `path` and their bytes, or undefined when `path` is not a
+   * directory of the snapshot: a restore's progress bar needs them, and asking restic costs a
+   * listing of the whole snapshot.
+   */
+  totals(path: string): { files: number; bytes: number } | undefined {
+    let id = ROOT_ID;
+    for (const name of pathSegments(path)) {
+      const next = this.findDir.get(id, name) as number | undefined;
+      if (next === undefined) return undefined;
+      id = next;
+    }
+    const row = this.db
+      .prepare(
+        `WITH RECURSIVE sub(id) AS (
+           SELECT ? UNION ALL
+           SELECT e.dir FROM entries e JOIN sub ON e.parent = sub.id WHERE e.rank = 0
+         )
+         SELECT count(*) AS files, coalesce(sum(e.size), 0) AS bytes
+         FROM entries e JOIN sub ON e.parent = sub.id WHERE e.type = 'file'`,
+      )
+      .get(id) as { files: number; bytes: number };
+    return row;
+  }
+
   /** Entries of directory `dir`, directories first, then by name (byte order, as restic sorts). */
   list(dir: string, { offset, limit }: Page): { entries: BrowseEntry[]; total: number } {
     const names = pathSegments(dir);

@@ -144,6 +144,16 @@ export class SnapshotBrowser {
     return this.handle(checkId(snapshotId), false) !== undefined;
   }
 
+  /**
+   * What an index already built says about directory `path`: that it is one, and the files and
+   * bytes below it. Undefined when the snapshot has no index yet (nothing is built for this) or
+   * `path` is no directory in it.
+   */
+  knownDirectory(snapshotId: string, path: string): { files: number; bytes: number } | undefined {
+    const index = this.handle(checkId(snapshotId), false);
+    return index?.totals(normalizePath(path));
+  }
+
   /** A page of directory `dir` of an opened snapshot: directories first, then by name. */
   list(snapshotId: string, dir: string, page: PageRequest = {}): ListResult {
     const index = this.require(snapshotId);
