@@ -123,13 +123,22 @@ export async function startService(
 }
 
 async function recover(app: App, log: (line: string) => void): Promise<void> {
+  const notes = new Map<number, string>();
   for (const outcome of await recoverInterruptedRestores(
     join(app.config.dataDir, 'restore-journal'),
     { onLog: log },
   )) {
     log(`recovered interrupted restore of job ${outcome.jobId}: ${outcome.action} ${outcome.path}`);
+    // Journal ids are "<job id>-<step>": one job may have restored several areas.
+    const job = Number.parseInt(outcome.jobId, 10);
+    const said = {
+      'rolled-back': `${outcome.path} was left as it was before the restore.`,
+      'rolled-forward': `${outcome.path} was restored completely when the service started again.`,
+      failed: `${outcome.path} could not be put right automatically; the administrator was told.`,
+    }[outcome.action];
+    notes.set(job, [notes.get(job), said].filter(Boolean).join(' '));
   }
-  const interrupted = await app.jobs.markInterrupted();
+  const interrupted = await app.jobs.markInterrupted(notes);
   for (const job of interrupted)
     log(`job ${job.id} (${job.type}) was interrupted by a stop of the service`);
   // Database dumps of interrupted runs: customer data outside the customer's areas.

@@ -223,6 +223,21 @@ export class JobStore {
     return Number((await query.executeTakeFirstOrThrow()).n);
   }
 
+  /**
+   * Changes whenever what this store reads may have changed: a commit through another connection
+   * (the CLI, another process) moves SQLite's data_version, a row written through this one moves
+   * total_changes(). Both only grow, so equal stamps mean equal answers.
+   */
+  async changeStamp(): Promise<string> {
+    const { rows } = await sql<{
+      v: number;
+      t: number;
+    }>`select data_version as v, total_changes() as t from pragma_data_version`.execute(this.db);
+    const row = rows[0];
+    if (!row) throw new Error('pragma data_version answered nothing');
+    return `${row.v}.${row.t}`;
+  }
+
   /** Running and pending jobs, for the banner. */
   active(customerId?: string): Promise<JobSummary[]> {
     let query = this.db.selectFrom('jobs').select(SUMMARY_COLUMNS).where('status', 'in', ACTIVE);
@@ -251,8 +266,12 @@ export class JobStore {
     return Number(result.numDeletedRows);
   }
 
-  /** After a crash: whatever was running did not finish. Returns the jobs it marked. */
-  async markInterrupted(): Promise<JobRow[]> {
+  /**
+   * After a crash: whatever was running did not finish. Returns the jobs it marked. `notes`
+   * adds what recovery found for a job (e.g. that its restore was completed at start), so the
+   * customer's History says what state their data is in.
+   */
+  async markInterrupted(notes: ReadonlyMap<number, string> = new Map()): Promise<JobRow[]> {
     const running = await this.db
       .selectFrom('jobs')
       .selectAll()
@@ -268,6 +287,18 @@ export class JobStore {
       })
       .where('status', '=', 'running')
       .execute();
+    for (const job of running) {
+      const note = notes.get(job.id);
+      if (!note) continue;
+      await this.db
+        .updateTable('jobs')
+        .set((eb) => ({
+          error: `Interrupted: the service stopped while this job was running. ${note}`,
+          log: sql<string>`coalesce(${eb.ref('log')}, '') || ${`${this.now().toISOString().slice(11, 19)} ${note}\n`}`,
+        }))
+        .where('id', '=', job.id)
+        .execute();
+    }
     return running;
   }
 }

@@ -76,6 +76,23 @@ describe('job store', () => {
     assert.equal(row?.status, 'failed');
     assert.match(row?.error ?? '', /Interrupted: the service stopped/);
   });
+
+  test("after a crash, what recovery did for a job is in its error and log, and only in that job's", async () => {
+    const a = await jobs.create({ type: 'restore', trigger: 'manual', customerId: 'alice' });
+    const b = await jobs.create({ type: 'restore', trigger: 'manual', customerId: 'bob' });
+    assert.ok(a.created && b.created);
+    await jobs.claimNext();
+    await jobs.claimNext();
+    await jobs.markInterrupted(
+      new Map([[a.id, '/srv/alice/www was restored completely when the service started again.']]),
+    );
+    const rowA = await jobs.get(a.id);
+    assert.match(rowA?.error ?? '', /Interrupted.*\/srv\/alice\/www was restored completely/);
+    assert.match(rowA?.log ?? '', /\/srv\/alice\/www was restored completely/);
+    const rowB = await jobs.get(b.id);
+    assert.equal(rowB?.error, 'Interrupted: the service stopped while this job was running.');
+    assert.doesNotMatch(rowB?.log ?? '', /alice/);
+  });
 });
 
 describe('worker', () => {

@@ -16,7 +16,7 @@ import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { Content } from '../scope/scope.js';
 import type { SnapshotRow, Store } from '../store/index.js';
 import { findSnapshot } from '../snapshot/records.js';
-import { restoreArea, restoreFile } from './index.js';
+import { restoreArea, restoreFile, type RestoreProgress } from './index.js';
 
 export const RESTORE_WHAT = [
   'web',
@@ -235,6 +235,16 @@ class RestoreRun {
       journalDir: join(this.deps.dataDir, 'restore-journal'),
       signal: this.ctx.signal,
       onLog: this.ctx.log,
+      // The banner's bar: what has arrived in the staging directory against the snapshot's
+      // totals (restic 0.14 reports no restore progress of its own).
+      onProgress: (p: RestoreProgress) =>
+        this.ctx.progress({
+          percent: Math.round(p.percentDone * 1000) / 10,
+          bytesDone: p.bytesDone ?? 0,
+          bytesTotal: p.totalBytes ?? 0,
+          filesDone: p.filesDone ?? 0,
+          filesTotal: p.totalFiles ?? 0,
+        }),
     };
   }
 
