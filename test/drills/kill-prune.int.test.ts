@@ -18,54 +18,31 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openApp } from '../../src/app.js';
-import { AuthService } from '../../src/auth/index.js';
 import { loadConfig } from '../../src/config.js';
 import { targetSchema } from '../../src/target/schema.js';
 import { processesMentioning } from '../support/expect.js';
-import { session, startServe } from '../support/service-process.js';
+import {
+  ADMIN_PASSWORD,
+  prepareCustomer,
+  serviceEnv,
+  session,
+  startServe,
+} from '../support/service-process.js';
 
 const FILES = 50;
 const FILE_SIZE = 4 * 1024 * 1024;
-const ADMIN_PASSWORD = 'drill-admin-password';
 let work: string;
 let web: string;
 let env: NodeJS.ProcessEnv;
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hv-drill-prune-'));
-  env = {
-    ...process.env,
-    HOSTVAULT_DATA_DIR: join(work, 'data'),
-    HOSTVAULT_KEY_FILE: join(work, 'master.key'),
-    HOSTVAULT_PORT: '0',
-    HOSTVAULT_ADMIN_PASSWORD: ADMIN_PASSWORD,
-  };
+  env = serviceEnv(work);
   web = join(work, 'www');
   await mkdir(web, { recursive: true });
   for (let i = 0; i < FILES; i++)
     await writeFile(join(web, `media-${i}.bin`), randomBytes(FILE_SIZE));
-  const app = await openApp(loadConfig(env));
-  await app.inventory.importInventory({
-    packages: [{ id: 'p', name: 'P', frequencies: ['daily'], maxRetention: 5, maxSchedules: 5 }],
-    customers: [
-      {
-        id: 'pia',
-        name: 'Pia',
-        linuxUser: 'pia',
-        uid: 3100,
-        gid: 3100,
-        packageId: 'p',
-        webRoot: web,
-      },
-    ],
-  });
-  await new AuthService({ store: app.store, masterKey: app.masterKey }).createUser({
-    username: 'pia',
-    password: 'pia-password-12',
-    role: 'customer',
-    customerId: 'pia',
-  });
-  await app.close();
+  await prepareCustomer(env, { id: 'pia', uid: 3100, webRoot: web, password: 'pia-password-12' });
 });
 after(async () => {
   await rm(work, { recursive: true, force: true });

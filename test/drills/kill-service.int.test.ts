@@ -12,50 +12,22 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openApp } from '../../src/app.js';
-import { AuthService } from '../../src/auth/index.js';
 import { loadConfig } from '../../src/config.js';
 import { targetSchema } from '../../src/target/schema.js';
 import { processesMentioning } from '../support/expect.js';
-import { session, startServe } from '../support/service-process.js';
+import { prepareCustomer, serviceEnv, session, startServe } from '../support/service-process.js';
 
 let work: string;
 let env: NodeJS.ProcessEnv;
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hv-drill-'));
-  env = {
-    ...process.env,
-    HOSTVAULT_DATA_DIR: join(work, 'data'),
-    HOSTVAULT_KEY_FILE: join(work, 'master.key'),
-    HOSTVAULT_PORT: '0',
-    HOSTVAULT_ADMIN_PASSWORD: 'drill-admin-password',
-  };
+  env = serviceEnv(work);
   const web = join(work, 'www');
   await mkdir(web, { recursive: true });
   for (let i = 0; i < 60; i++)
     await writeFile(join(web, `media-${i}.bin`), randomBytes(4 * 1024 * 1024));
-  const app = await openApp(loadConfig(env));
-  await app.inventory.importInventory({
-    packages: [{ id: 'p', name: 'P', frequencies: ['daily'], maxRetention: 5, maxSchedules: 5 }],
-    customers: [
-      {
-        id: 'dora',
-        name: 'Dora',
-        linuxUser: 'dora',
-        uid: 3000,
-        gid: 3000,
-        packageId: 'p',
-        webRoot: web,
-      },
-    ],
-  });
-  await new AuthService({ store: app.store, masterKey: app.masterKey }).createUser({
-    username: 'dora',
-    password: 'dora-password-1',
-    role: 'customer',
-    customerId: 'dora',
-  });
-  await app.close();
+  await prepareCustomer(env, { id: 'dora', uid: 3000, webRoot: web, password: 'dora-password-1' });
 });
 after(async () => {
   await rm(work, { recursive: true, force: true });

@@ -4,7 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openApp } from '../../src/app.js';
+import { AuthService } from '../../src/auth/index.js';
+import { loadConfig } from '../../src/config.js';
 
 const CLI = fileURLToPath(new URL('../../bin/hostvault.js', import.meta.url));
 
@@ -51,4 +55,62 @@ export async function session(url: string, username: string, password: string) {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read answers loosely
     return (await r.json()) as any;
   };
+}
+
+export const ADMIN_PASSWORD = 'drill-admin-password';
+
+/** The environment of a service over `dir`: its data, its master key, any free port. */
+export function serviceEnv(dir: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    HOSTVAULT_DATA_DIR: join(dir, 'data'),
+    HOSTVAULT_KEY_FILE: join(dir, 'master.key'),
+    HOSTVAULT_PORT: '0',
+    HOSTVAULT_ADMIN_PASSWORD: ADMIN_PASSWORD,
+  };
+}
+
+export interface TestCustomer {
+  id: string;
+  uid: number;
+  webRoot: string;
+  /** Signs in as `id` with this password. */
+  password: string;
+}
+
+/**
+ * Before the service starts: one customer with a web root, on a package of daily backups, who
+ * can sign in. `work` runs with the app still open (e.g. to make the customer's repository).
+ */
+export async function prepareCustomer<T = void>(
+  env: NodeJS.ProcessEnv,
+  customer: TestCustomer,
+  work?: (app: Awaited<ReturnType<typeof openApp>>) => Promise<T>,
+): Promise<T | undefined> {
+  const app = await openApp(loadConfig(env));
+  try {
+    await app.inventory.importInventory({
+      packages: [{ id: 'p', name: 'P', frequencies: ['daily'], maxRetention: 30, maxSchedules: 5 }],
+      customers: [
+        {
+          id: customer.id,
+          name: customer.id,
+          linuxUser: customer.id,
+          uid: customer.uid,
+          gid: customer.uid,
+          packageId: 'p',
+          webRoot: customer.webRoot,
+        },
+      ],
+    });
+    await new AuthService({ store: app.store, masterKey: app.masterKey }).createUser({
+      username: customer.id,
+      password: customer.password,
+      role: 'customer',
+      customerId: customer.id,
+    });
+    return await work?.(app);
+  } finally {
+    await app.close();
+  }
 }
