@@ -21,6 +21,7 @@ import {
   undoHint,
   type CommonRestoreOptions,
 } from './common.js';
+import type { LsNode } from '../engine/index.js';
 import { RestoreError } from './errors.js';
 import { JournalDir, type FileJournal } from './journal.js';
 import {
@@ -43,6 +44,11 @@ import {
 export interface RestoreFileOptions extends CommonRestoreOptions {
   /** The file's absolute live path as recorded in the snapshot. */
   path: string;
+  /**
+   * The file's entry in the snapshot's browse index, when built: restic is then not asked for
+   * it (a repository open and a listing of the directory).
+   */
+  known?: Pick<LsNode, 'type'> & Partial<Pick<LsNode, 'size' | 'mtime' | 'mode' | 'uid' | 'gid'>>;
 }
 
 export interface RestoreFileResult {
@@ -79,21 +85,22 @@ export async function restoreFile(opts: RestoreFileOptions): Promise<RestoreFile
     const live = await parent.lstat(name);
     if (live?.isDirectory())
       throw new RestoreError('wrong-type', `${path} is a directory now; restore its directory.`);
-    const node = (await restic.list(repo, snapshotId, dir, { signal })).find(
-      (n) => n.name === name,
-    );
+    const node =
+      opts.known ??
+      (await restic.list(repo, snapshotId, dir, { signal })).find((n) => n.name === name);
     if (!node)
       throw new RestoreError('not-in-snapshot', `Snapshot ${snapshotId} does not contain ${path}.`);
     if (node.type !== 'file')
       throw new RestoreError('wrong-type', `${path} is not a regular file in the snapshot.`);
 
+    // The safety snapshot of the live file runs while restic writes the temporary file beside
+    // it; it must be done before the rename, the only step that changes the live file.
     let safetySnapshotId: string | undefined;
-    if (opts.safetySnapshot !== false && live?.isFile()) {
-      reportPhase(opts, 'safety-snapshot');
-      safetySnapshotId = await takeSafetySnapshot(opts, path);
-      log(`safety snapshot ${safetySnapshotId} holds ${path} as it was`);
-      await opts.onStep?.('safety-snapshot');
-    }
+    const safety =
+      opts.safetySnapshot !== false && live?.isFile()
+        ? takeSafetySnapshot(opts, path)
+        : Promise.resolve(undefined);
+    safety.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
     throwIfCanceled(signal);
 
     const tmpName = `${TEMP_PREFIX}${jobId}-${randomBytes(6).toString('hex')}.tmp`;
@@ -133,6 +140,12 @@ export async function restoreFile(opts: RestoreFileOptions): Promise<RestoreFile
         await handle.close();
       }
       await opts.onStep?.('temp-written');
+      safetySnapshotId = await safety;
+      if (safetySnapshotId) {
+        log(`safety snapshot ${safetySnapshotId} holds ${path} as it was`);
+        await opts.onStep?.('safety-snapshot');
+      }
+      throwIfCanceled(signal);
 
       reportPhase(opts, 'swapping');
       const st = await parent.lstat(tmpName);
@@ -144,6 +157,7 @@ export async function restoreFile(opts: RestoreFileOptions): Promise<RestoreFile
       await rename(parent.at(tmpName), parent.at(name));
       await parent.sync();
     } catch (error) {
+      await safety.catch(() => undefined); // no restic of this job outlives it
       if (tmpId) {
         const st = await parent.lstat(tmpName).catch(() => undefined);
         if (st && sameEntry(st, tmpId)) await unlink(parent.at(tmpName)).catch(ignoreMissing);

@@ -15,6 +15,7 @@ import type { RepositoryService } from '../repository/repository-service.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { Content } from '../scope/scope.js';
 import type { SnapshotRow, Store } from '../store/index.js';
+import type { SnapshotBrowser } from '../snapshot/browser.js';
 import { findSnapshot } from '../snapshot/records.js';
 import { restoreArea, restoreFile, type RestoreProgress } from './index.js';
 
@@ -136,9 +137,7 @@ export interface RestoreJobDeps {
   databases: DatabaseRestorer;
   dataDir: string;
   /** The snapshots' browse indexes, when built: they spare restic listings before a restore. */
-  browser?: {
-    knownDirectory(snapshotId: string, path: string): { files: number; bytes: number } | undefined;
-  };
+  browser?: Pick<SnapshotBrowser, 'knownDirectory' | 'knownFile'>;
 }
 
 export function restoreJobHandler(deps: RestoreJobDeps): JobHandler {
@@ -290,7 +289,11 @@ class RestoreRun {
 
   private async file(path: string): Promise<void> {
     this.ctx.log(`Restoring ${path}`);
-    const result = await restoreFile({ ...this.common(), path });
+    const result = await restoreFile({
+      ...this.common(),
+      path,
+      known: this.deps.browser?.knownFile(this.snapshot.id, path),
+    });
     if (result.safetySnapshotId) this.undo.push(result.safetySnapshotId);
   }
 

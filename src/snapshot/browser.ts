@@ -154,6 +154,12 @@ export class SnapshotBrowser {
     return index?.totals(normalizePath(path));
   }
 
+  /** The entry of file `path` in an index already built, or undefined (no index, no file). */
+  knownFile(snapshotId: string, path: string): BrowseEntry | undefined {
+    const entry = this.handle(checkId(snapshotId), false)?.stat(normalizePath(path));
+    return entry?.type === 'file' ? entry : undefined;
+  }
+
   /** A page of directory `dir` of an opened snapshot: directories first, then by name. */
   list(snapshotId: string, dir: string, page: PageRequest = {}): ListResult {
     const index = this.require(snapshotId);

@@ -87,7 +87,7 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await page.keyboard.type(world.alice.password);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Backups', exact: true }).waitFor();
-    await page.getByText('No backup schedules yet').waitFor();
+    await page.getByText('No backup schedules yet', { exact: true }).waitFor();
     await page.getByText(/Your package allows daily, weekly backups/).waitFor();
     await browser.shot('02-empty-schedules');
   });
@@ -299,7 +299,7 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
   test('another customer sees none of it', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(page, world.url, world.bob.username, world.bob.password);
-    await page.getByText('No backup schedules yet').waitFor();
+    await page.getByText('No backup schedules yet', { exact: true }).waitFor();
     await page.getByRole('tab', { name: 'History' }).click();
     await page.getByText('No jobs yet').waitFor();
     await page.getByRole('tab', { name: 'Restore' }).click();
@@ -332,7 +332,7 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     );
     await browser.shot('13-delete-confirm');
     await confirm.getByRole('button', { name: 'Delete schedule' }).click();
-    await page.getByText('No backup schedules yet').waitFor();
+    await page.getByText('No backup schedules yet', { exact: true }).waitFor();
     await page.getByRole('tab', { name: 'History' }).click();
     await page.getByTestId('job-row').filter({ hasText: 'Nightly full' }).first().waitFor();
   });
