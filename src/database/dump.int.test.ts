@@ -118,6 +118,52 @@ describe('dumpDatabases (MariaDB)', () => {
     assert.equal(existsSync(join(work, 's2', `${missing}.sql.partial`)), false);
   });
 
+  it('dumps in parallel; one failure stops the others and is the error reported', async () => {
+    const staging = join(work, 'parallel');
+    const missing = `${prefix}missing`;
+    const t0 = Date.now();
+    await assert.rejects(
+      // Largest first: big starts at once, the missing one fails while big is still running.
+      dumpDatabases({
+        databases: [shop, missing, big],
+        stagingDir: staging,
+        connection,
+        parallel: 2,
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof DatabaseError);
+        assert.equal(error.kind, 'dump-failed');
+        assert.equal(error.database, missing);
+        return true;
+      },
+    );
+    for (const name of [missing, big])
+      for (const suffix of ['.sql', '.sql.partial'])
+        assert.equal(existsSync(join(staging, `${name}${suffix}`)), false, `${name}${suffix}`);
+    const { stdout } = await run('ps', ['-eo', 'args']);
+    assert.ok(!stdout.split('\n').some((l) => l.includes('mariadb-dump') && l.includes(big)));
+    assert.ok(Date.now() - t0 < 10_000);
+
+    // Parallel and one-at-a-time dumps are the same bytes.
+    const one = await dumpDatabases({
+      databases: [shop, legacy],
+      stagingDir: join(work, 'one'),
+      connection,
+      parallel: 1,
+    });
+    const two = await dumpDatabases({
+      databases: [shop, legacy],
+      stagingDir: join(work, 'two'),
+      connection,
+    });
+    assert.deepEqual(
+      two.files.map((f) => f.database),
+      [shop, legacy],
+    );
+    for (const [i, f] of two.files.entries())
+      assert.deepEqual(await readFile(f.file), await readFile(one.files[i]!.file));
+  });
+
   it('refuses names that are not database names', async () => {
     await assert.rejects(
       dumpDatabases({ databases: ['x; DROP'], stagingDir: join(work, 's3'), connection }),

@@ -5,6 +5,7 @@
 import { formatBytes } from '../format.js';
 import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { openSession, quoteString, runProgram, runSql, serverMessage } from './client.js';
 import { assertDatabaseName, DatabaseError, type LogFn, type MariaDbConnection } from './types.js';
@@ -16,6 +17,8 @@ export interface DumpOptions {
   connection: MariaDbConnection;
   signal?: AbortSignal;
   onLog?: LogFn;
+  /** Databases dumped at once; default `defaultDumpParallelism()`. */
+  parallel?: number;
 }
 
 export interface DumpedDatabase {
@@ -29,7 +32,7 @@ export interface DumpedDatabase {
  * Options that make a dump consistent, complete and repeatable: unchanged data gives a
  * byte-identical file (no dump date), so restic stores nothing new for it.
  */
-const DUMP_ARGS = [
+export const DUMP_ARGS = [
   '--routines',
   '--triggers',
   '--events',
@@ -43,40 +46,104 @@ const DUMP_ARGS = [
   '--max-allowed-packet=1G',
 ];
 
+/**
+ * Databases dumped at once by default: two per core, at most 4. A dump is one server thread
+ * reading and converting rows plus the client formatting them, and it waits on the disk for about
+ * half of its time (InnoDB reads 16 KB pages one at a time, long text columns from pages of
+ * their own), so two per core keep the cores busy; measured here (2 cores, 500 MB in four
+ * databases) the dump phase took 8-9 s with four at a time, 10-11 s with two, 15 s with one.
+ * Capped at 4, so on a big server a backup leaves most cores and connections to the websites.
+ */
+export function defaultDumpParallelism(): number {
+  return Math.min(4, 2 * availableParallelism());
+}
+
 export async function dumpDatabases(options: DumpOptions): Promise<{ files: DumpedDatabase[] }> {
   const { databases, stagingDir, connection, signal, onLog } = options;
   for (const database of databases) assertDatabaseName(database);
   if (new Set(databases).size !== databases.length) {
     throw new DatabaseError('invalid', 'A database is listed twice.');
   }
+  const parallel = Math.max(1, Math.floor(options.parallel ?? defaultDumpParallelism()));
   await prepareStaging(stagingDir);
-  const engines = await nonTransactionalTables(connection, databases, signal);
-  const files: DumpedDatabase[] = [];
-  for (const database of databases) {
-    throwIfCanceled(signal);
-    const started = Date.now();
-    const others = engines.get(database) ?? [];
-    const file = join(stagingDir, `${database}.sql`);
-    const partial = `${file}.partial`;
-    // InnoDB: one consistent snapshot without locks. Other engines cannot take part in a
-    // transaction, so a database holding such tables is read-locked while it is dumped.
-    const consistency =
-      others.length === 0
-        ? ['--single-transaction', '--skip-lock-tables']
-        : ['--lock-tables', '--skip-single-transaction'];
-    if (others.length > 0) {
-      onLog?.(
-        `${database}: ${others.length} table(s) not in InnoDB (${others.slice(0, 5).join(', ')}): the database is locked for reading while it is dumped`,
-      );
+  const tables = await tablesOf(connection, databases, signal);
+  const started = Date.now();
+  // Largest first: the biggest dump starts at once instead of being left for last, where it
+  // would run alone at the end while the other workers idle.
+  const queue = [...databases].sort(
+    (a, b) => (tables.get(b)?.bytes ?? 0) - (tables.get(a)?.bytes ?? 0),
+  );
+  // One failure ends the other dumps at once: the backup fails anyway, and a half-made set of
+  // dumps is never handed to restic.
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) stop.abort();
+  const done = new Map<string, DumpedDatabase>();
+  let failure: unknown;
+  const worker = async (): Promise<void> => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      if (stop.signal.aborted) return;
+      try {
+        done.set(next, await dumpOne(next, tables.get(next), options, stop.signal));
+      } catch (error) {
+        // The first error is the one to report: the dumps stopped because of it end as
+        // "canceled", which would hide it.
+        failure ??= error;
+        stop.abort();
+      }
     }
-    await rm(partial, { force: true });
-    const handle = await open(
-      partial,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o600,
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(parallel, databases.length) }, worker));
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  if (failure !== undefined) throw failure;
+  throwIfCanceled(signal);
+  const files = databases.map((database) => done.get(database)!);
+  if (files.length > 1) {
+    const bytes = files.reduce((sum, f) => sum + f.bytes, 0);
+    onLog?.(
+      `Dumped ${files.length} databases (${formatBytes(bytes)}) in ${Date.now() - started} ms, ` +
+        `up to ${Math.min(parallel, files.length)} at a time`,
     );
+  }
+  return { files };
+}
+
+/** One database into `<stagingDir>/<database>.sql`, through a `.partial` file. */
+async function dumpOne(
+  database: string,
+  info: DatabaseTables | undefined,
+  options: DumpOptions,
+  signal: AbortSignal,
+): Promise<DumpedDatabase> {
+  const { stagingDir, connection, onLog } = options;
+  const started = Date.now();
+  const others = info?.nonTransactional ?? [];
+  const file = join(stagingDir, `${database}.sql`);
+  const partial = `${file}.partial`;
+  // InnoDB: one consistent snapshot without locks. Other engines cannot take part in a
+  // transaction, so a database holding such tables is read-locked while it is dumped.
+  const consistency =
+    others.length === 0
+      ? ['--single-transaction', '--skip-lock-tables']
+      : ['--lock-tables', '--skip-single-transaction'];
+  if (others.length > 0) {
+    onLog?.(
+      `${database}: ${others.length} table(s) not in InnoDB (${others.slice(0, 5).join(', ')}): the database is locked for reading while it is dumped`,
+    );
+  }
+  await rm(partial, { force: true });
+  const handle = await open(
+    partial,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
+  let result;
+  try {
     const session = await openSession(connection);
-    let result;
     try {
       result = await runProgram({
         binary: connection.dumpBinary ?? 'mariadb-dump',
@@ -86,28 +153,31 @@ export async function dumpDatabases(options: DumpOptions): Promise<{ files: Dump
         signal,
       });
     } finally {
-      await handle.close();
       await session.dispose();
     }
-    if (result.canceled || result.exitCode !== 0) {
-      await rm(partial, { force: true });
-      if (result.canceled) {
-        throw new DatabaseError('canceled', 'The database dump was canceled.', database);
-      }
-      const message = serverMessage(result.stderr);
-      throw new DatabaseError(
-        'dump-failed',
-        `Database ${database} could not be dumped: ${message}`,
-        database,
-        result.stderr.trim(),
-      );
-    }
-    await rename(partial, file);
-    const { size } = await stat(file);
-    files.push({ database, file, bytes: size });
-    onLog?.(`${database}: dumped ${formatBytes(size)} in ${Date.now() - started} ms`);
+  } catch (error) {
+    await handle.close();
+    await rm(partial, { force: true });
+    throw error;
   }
-  return { files };
+  await handle.close();
+  if (result.canceled || result.exitCode !== 0) {
+    await rm(partial, { force: true });
+    if (result.canceled) {
+      throw new DatabaseError('canceled', 'The database dump was canceled.', database);
+    }
+    const message = serverMessage(result.stderr);
+    throw new DatabaseError(
+      'dump-failed',
+      `Database ${database} could not be dumped: ${message}`,
+      database,
+      result.stderr.trim(),
+    );
+  }
+  await rename(partial, file);
+  const { size } = await stat(file);
+  onLog?.(`${database}: dumped ${formatBytes(size)} in ${Date.now() - started} ms`);
+  return { database, file, bytes: size };
 }
 
 /** Removes a staging directory and everything in it; for the caller's `finally`. */
@@ -129,26 +199,35 @@ async function prepareStaging(dir: string): Promise<void> {
   if ((info.mode & 0o777) !== 0o700) await chmod(dir, 0o700);
 }
 
-async function nonTransactionalTables(
+interface DatabaseTables {
+  /** Base tables in engines other than InnoDB. */
+  nonTransactional: string[];
+  /** The server's estimate of the rows' size: what orders the dumps. */
+  bytes: number;
+}
+
+/** Per database: which tables cannot join a transaction, and roughly how big it is. */
+async function tablesOf(
   connection: MariaDbConnection,
   databases: string[],
   signal?: AbortSignal,
-): Promise<Map<string, string[]>> {
-  const result = new Map<string, string[]>();
+): Promise<Map<string, DatabaseTables>> {
+  const result = new Map<string, DatabaseTables>();
   if (databases.length === 0) return result;
   const rows = await runSql(
     connection,
-    `SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES
-      WHERE TABLE_TYPE = 'BASE TABLE' AND ENGINE IS NOT NULL AND ENGINE <> 'InnoDB'
-        AND TABLE_SCHEMA IN (${databases.map(quoteString).join(', ')})
+    `SELECT TABLE_SCHEMA, TABLE_NAME, ENGINE, COALESCE(DATA_LENGTH, 0) FROM information_schema.TABLES
+      WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA IN (${databases.map(quoteString).join(', ')})
       ORDER BY TABLE_SCHEMA, TABLE_NAME;`,
     { signal },
   );
-  for (const [schema, table] of rows) {
+  for (const [schema, table, engine, bytes] of rows) {
     if (schema === undefined || table === undefined) continue;
-    const list = result.get(schema) ?? [];
-    list.push(table);
-    result.set(schema, list);
+    const entry = result.get(schema) ?? { nonTransactional: [], bytes: 0 };
+    // ENGINE is NULL for a table the server cannot open: mariadb-dump reports that one itself.
+    if (engine !== 'InnoDB' && engine !== 'NULL') entry.nonTransactional.push(table);
+    entry.bytes += Number(bytes) || 0;
+    result.set(schema, entry);
   }
   return result;
 }
