@@ -17,29 +17,100 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** How long a token's principal is reused; see PrincipalCache. */
+const TOKEN_REUSE_MS = 5000;
+
+/**
+ * Principals resolved under one change stamp of the store, so that pages polling every few
+ * seconds do not read their session or token again each time. Whatever ends or changes a
+ * principal is a write to the store (sign-out, a revoked token, a user's role changed or the user
+ * removed), which makes a new stamp and empties the cache; a session still ends at its expiry,
+ * by the auth service's clock. A token's principal is reused for a few seconds at most, since
+ * resolving a token also records, at most once a minute, when it was last used.
+ */
+export class PrincipalCache {
+  #stamp: string | undefined;
+  readonly #entries = new Map<string, { principal: Authenticated; until: number }>();
+
+  constructor(
+    private readonly now: () => Date = () => new Date(),
+    private readonly maxEntries = 1024,
+  ) {}
+
+  /** Keys name the kind of credential, so a key's principal is always of the kind resolved. */
+  async get<P extends Authenticated>(
+    stamp: string,
+    key: string,
+    resolve: () => Promise<P | undefined>,
+  ): Promise<P | undefined> {
+    if (stamp !== this.#stamp) {
+      this.#entries.clear();
+      this.#stamp = stamp;
+    }
+    const now = this.now().getTime();
+    const hit = this.#entries.get(key);
+    if (hit && now < hit.until) return hit.principal as P;
+    this.#entries.delete(key);
+    const principal = await resolve();
+    // Refused credentials are not kept: a new token or session is a write, but a miss is cheap.
+    if (!principal || this.#stamp !== stamp) return principal;
+    if (this.#entries.size >= this.maxEntries) {
+      const oldest = this.#entries.keys().next();
+      if (!oldest.done) this.#entries.delete(oldest.value);
+    }
+    const until =
+      principal.via === 'session' ? principal.expiresAt.getTime() : now + TOKEN_REUSE_MS;
+    this.#entries.set(key, { principal, until });
+    return principal;
+  }
+}
+
+/** The cache and the request's change stamp; without them every request resolves anew. */
+export interface CachedPrincipals {
+  principals: PrincipalCache;
+  stamp: (request: FastifyRequest) => Promise<string> | undefined;
+}
+
 export async function authenticate(
   auth: AuthApi,
   request: FastifyRequest,
   access: Exclude<Access, 'public'>,
+  cached?: CachedPrincipals,
 ): Promise<Authenticated> {
-  const principal = await resolve(auth, request);
+  const principal = await resolve(auth, request, cached);
   if (access === 'admin' && principal.role !== 'admin') {
     throw new ApiError(403, 'Only an administrator may do this.');
   }
   return principal;
 }
 
-async function resolve(auth: AuthApi, request: FastifyRequest): Promise<Authenticated> {
+async function resolve(
+  auth: AuthApi,
+  request: FastifyRequest,
+  cached: CachedPrincipals | undefined,
+): Promise<Authenticated> {
+  const lookup = async <P extends Authenticated>(
+    key: string,
+    fresh: () => Promise<P | undefined>,
+  ): Promise<P | undefined> => {
+    const stamp = cached?.stamp(request);
+    return stamp && cached ? cached.principals.get(await stamp, key, fresh) : fresh();
+  };
   const header = request.headers.authorization;
   // A request that names a token stands or falls with it, whatever cookie the browser adds.
   if (header !== undefined) {
     const match = /^Bearer +(\S+) *$/i.exec(header);
-    const principal = match?.[1] ? await auth.resolveApiToken(match[1]) : undefined;
+    const token = match?.[1];
+    const principal = token
+      ? await lookup(`token ${token}`, () => auth.resolveApiToken(token))
+      : undefined;
     if (!principal) throw new ApiError(401, 'The API token is not valid.');
     return principal;
   }
   const token = request.cookies[SESSION_COOKIE];
-  const principal = token ? await auth.resolveSession(token) : undefined;
+  const principal = token
+    ? await lookup(`session ${token}`, () => auth.resolveSession(token))
+    : undefined;
   if (!principal) throw new ApiError(401, 'Please sign in.');
   if (!SAFE_METHODS.has(request.method)) {
     const given = request.headers[CSRF_HEADER];

@@ -33,6 +33,12 @@ export interface JobQueries {
   active(customerId?: string): Promise<JobSummary[]>;
   /** Finished jobs older than `days`, of one customer or of all; never an active one. */
   deleteOld(days: number, customerId?: string, dryRun?: boolean): Promise<number>;
+  /**
+   * Optional: a value that changes whenever anything in the store may have changed, jobs,
+   * sessions, tokens and users alike (JobStore's covers every connection). Where it is given,
+   * the polled lists and the callers' principals are reused while it stays the same.
+   */
+  changeStamp?(): Promise<string>;
 }
 
 /** Canceling jobs: Worker implements it. */
@@ -74,6 +80,11 @@ export interface ApiOptions {
   publicUrl?: string;
   /** "Delete old entries" removes finished jobs older than this; default 30. */
   historyDays?: number;
+  /**
+   * The clock the auth service runs on (default: the system clock): a session reused from the
+   * principal cache ends at its expiry by this clock.
+   */
+  now?: () => Date;
   version?: string;
   /** Serve the web UI built into this directory at `/` (see web.ts); none when absent. */
   webRoot?: string;

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { Authenticated } from '../auth/index.js';
 import type { JobRow } from '../store/index.js';
+import { AnswerCache } from './answer-cache.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, ErrorBodySchema, notFound } from './errors.js';
 import {
@@ -63,8 +64,15 @@ const DeleteOldResultSchema = z.object({
   dryRun: z.boolean(),
 });
 
-export function jobRoutes(api: RouteRegistry, deps: ApiDeps): void {
+export function jobRoutes(
+  api: RouteRegistry,
+  deps: ApiDeps,
+  stampOf: (request: object) => Promise<string> | undefined = () => undefined,
+): void {
   const historyDays = deps.options?.historyDays ?? 30;
+  // The two answers every open page polls; see AnswerCache for why they stay exact.
+  const pages = new AnswerCache<z.infer<typeof JobPageSchema>>();
+  const activeTasks = new AnswerCache<{ tasks: z.infer<typeof ActiveTaskSchema>[] }>();
 
   /** The job if the caller may see it; otherwise the same 404 as for an id that does not exist. */
   async function visibleJob(principal: Authenticated, id: number): Promise<JobRow> {
@@ -84,7 +92,7 @@ export function jobRoutes(api: RouteRegistry, deps: ApiDeps): void {
     access: 'signed-in',
     query: JobListQuerySchema,
     responses: { 200: { description: 'One page of jobs.', schema: JobPageSchema } },
-    async handler({ principal, query }) {
+    async handler({ principal, query, request }) {
       const own = ownerOf(principal);
       // A customer asking for another customer's jobs gets what the combined filter matches:
       // nothing. Same answer as for a customer id that does not exist.
@@ -97,13 +105,18 @@ export function jobRoutes(api: RouteRegistry, deps: ApiDeps): void {
         type: query.type,
         scheduleId: query.scheduleId,
       };
-      const rows = await deps.jobs.list({ ...filter, offset: query.offset, limit: query.limit });
-      // A short page that is not empty is the last one: its end is the total, no count needed.
-      const total =
-        rows.length > 0 && rows.length < query.limit
-          ? query.offset + rows.length
-          : await deps.jobs.count(filter);
-      return { jobs: rows.map(toJobSummary), total, offset: query.offset, limit: query.limit };
+      const read = async () => {
+        const rows = await deps.jobs.list({ ...filter, offset: query.offset, limit: query.limit });
+        // A short page that is not empty is the last one: its end is the total, no count needed.
+        const total =
+          rows.length > 0 && rows.length < query.limit
+            ? query.offset + rows.length
+            : await deps.jobs.count(filter);
+        return { jobs: rows.map(toJobSummary), total, offset: query.offset, limit: query.limit };
+      };
+      const stamp = stampOf(request);
+      if (!stamp) return read();
+      return pages.get(await stamp, JSON.stringify([filter, query.offset, query.limit]), read);
     },
   });
 
@@ -189,9 +202,12 @@ export function jobRoutes(api: RouteRegistry, deps: ApiDeps): void {
         schema: z.object({ tasks: z.array(ActiveTaskSchema) }),
       },
     },
-    async handler({ principal }) {
-      const rows = await deps.jobs.active(ownerOf(principal));
-      return { tasks: rows.map(toActiveTask) };
+    async handler({ principal, request }) {
+      const owner = ownerOf(principal);
+      const read = async () => ({ tasks: (await deps.jobs.active(owner)).map(toActiveTask) });
+      const stamp = stampOf(request);
+      if (!stamp) return read();
+      return activeTasks.get(await stamp, owner ?? '', read);
     },
   });
 }

@@ -4,7 +4,8 @@
  */
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { authenticate } from './authenticate.js';
+import { requestStamps, serializeReply } from './answer-cache.js';
+import { authenticate, PrincipalCache } from './authenticate.js';
 import type { ApiDeps } from './deps.js';
 import { ApiError, GENERIC_FAILURE, notFound } from './errors.js';
 import { jobRoutes } from './job-routes.js';
@@ -28,6 +29,8 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
   });
 
   void app.register(fastifyCookie);
+  // Polled answers come from AnswerCache; their JSON is made once, not once per reply.
+  app.setReplySerializer(serializeReply);
   // JSON only: a text/plain body is what a cross-site HTML form can send without a preflight.
   app.removeContentTypeParser('text/plain');
 
@@ -67,13 +70,17 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
     (request, reply) => webUi?.(request, reply) ?? reply.code(404).send(notFound().toBody()),
   );
 
+  // One read of the store's change stamp per request serves both its principal and its answer.
+  const stamp = requestStamps(deps.jobs);
+  const principals = new PrincipalCache(options.now);
   const api = new RouteRegistry(app, {
-    authenticate: (request, access) => authenticate(deps.auth, request, access),
+    authenticate: (request, access) =>
+      authenticate(deps.auth, request, access, { principals, stamp }),
     validateResponses: options.validateResponses ?? false,
   });
   systemRoutes(api, deps);
   sessionRoutes(api, deps);
-  jobRoutes(api, deps);
+  jobRoutes(api, deps, stamp);
   for (const module of deps.modules ?? []) module(api);
   openApiRoute(api, deps);
   return app;

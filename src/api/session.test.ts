@@ -104,6 +104,36 @@ describe('sign-in', () => {
     assert.equal(me.statusCode, 401);
   });
 
+  test('a session seen before still ends at its expiry and with its revocation', async () => {
+    const { cookie } = await signIn(h, 'alice');
+    const jobs = () => h.app.inject({ url: '/api/jobs', headers: { cookie } });
+    assert.equal((await jobs()).statusCode, 200);
+    h.clock.advance(12 * 3600_000);
+    assert.equal((await jobs()).statusCode, 401, 'expired, though nothing was written');
+
+    const second = await signIn(h, 'alice');
+    const again = () =>
+      h.app.inject({ url: '/api/tasks/active', headers: { cookie: second.cookie } });
+    assert.equal((await again()).statusCode, 200);
+    // Not through the API: the revocation is only a row gone from the store.
+    await h.auth.revoke(second.cookie.slice('hostvault_session='.length));
+    assert.equal((await again()).statusCode, 401);
+  });
+
+  test("the banner and the history follow the store's writes at once", async () => {
+    const { cookie } = await signIn(h, 'alice');
+    const list = async () =>
+      (await h.app.inject({ url: '/api/jobs', headers: { cookie } })).json().total as number;
+    const active = async () =>
+      (await h.app.inject({ url: '/api/tasks/active', headers: { cookie } })).json().tasks
+        .length as number;
+    assert.deepEqual([await list(), await active()], [0, 0]);
+    const id = await addJob(h, { customerId: 'c-alice' }, 'running');
+    assert.deepEqual([await list(), await active()], [1, 1]);
+    await h.jobs.finish(id, { status: 'successful' });
+    assert.deepEqual([await list(), await active()], [1, 0]);
+  });
+
   test('an expired session answers 401', async () => {
     const { cookie } = await signIn(h, 'alice');
     h.clock.advance(12 * 3600_000);

@@ -76,7 +76,7 @@ export async function harness(
     health: storeHealth(store),
     metrics: storeJobMetrics(store),
     customers: storeCustomers(store),
-    options: { validateResponses: true, ...options },
+    options: { validateResponses: true, now, ...options },
     ...overrides,
   };
   const app = buildServer(deps);

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, mock, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import { JobStore } from '../job/job-store.js';
+import { Keyring } from '../repository/keyring.js';
+import { openStore } from '../store/index.js';
 import { MemoryScheduleStore } from './memory-store.js';
 import { nextRun } from './next-run.js';
+import { ScheduleService } from './schedule-service.js';
 import { Scheduler, type EnqueueResult, type ScheduleId, type ScheduleStore } from './scheduler.js';
 import { createSchedulesTable, FIND_DUE_SQL, SqliteScheduleStore } from './sqlite-store.js';
 
@@ -442,5 +446,64 @@ describe('SQLite store', () => {
       .all('2025-03-10T00:00:00.000Z', 100) as { detail: string }[];
     assert.match(plan.map((p) => p.detail).join('\n'), /USING INDEX schedules_due_idx/);
     db.close();
+  });
+});
+
+describe("the service's store (ScheduleService)", () => {
+  test('a tick records every start of a batch in one statement, and touches nothing else', async () => {
+    const store = await openStore({ memory: true });
+    const service = new ScheduleService({
+      store,
+      keyring: new Keyring(Buffer.alloc(32, 7)),
+      customers: { getCustomer: async () => undefined, getPackage: async () => undefined },
+      jobs: new JobStore(store),
+      localRepositoryDir: '/var/backups/hostvault',
+    });
+    const stamp = '2025-03-01T00:00:00.000Z';
+    const row = (name: string, enabled: number, next: string | null) => ({
+      owner_kind: 'customer' as const,
+      customer_id: 'c1',
+      name,
+      scope: 'full',
+      frequency: 'daily',
+      hour: 2,
+      day: null,
+      retention: 7,
+      target_kind: 'local',
+      target_sealed: 'sealed',
+      enabled,
+      next_run_at: next,
+      created_at: stamp,
+      updated_at: stamp,
+    });
+    await store.db
+      .insertInto('schedules')
+      .values([
+        ...Array.from({ length: 5 }, (_, i) => row(`due ${i}`, 1, '2025-03-10T02:00:00.000Z')),
+        row('later', 1, '2025-03-11T02:00:00.000Z'),
+        row('disabled', 0, null),
+      ])
+      .execute();
+    const clock = new FakeClock('2025-03-10T02:00:30Z');
+    const queue = new FakeQueue(clock);
+    const scheduler = new Scheduler({
+      store: service,
+      enqueue: queue.enqueue,
+      clock,
+      batchSize: 2,
+    });
+    assert.deepEqual((await scheduler.tick()).queued, [1, 2, 3, 4, 5]);
+    const next = await store.db
+      .selectFrom('schedules')
+      .select(['id', 'next_run_at'])
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      next.map((r) => r.next_run_at),
+      [...Array(6).fill('2025-03-11T02:00:00.000Z'), null],
+    );
+    queue.finishAll();
+    assert.deepEqual((await scheduler.tick()).queued, []);
+    await store.close();
   });
 });
