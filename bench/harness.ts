@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Restic, RepositoryLocation } from '../src/engine/index.js';
 import type { Dataset } from './data.js';
+import type { BenchService } from './service.js';
 
 export interface Target {
   /** What the target applies to: measured / baseline, or the measured value itself. */
@@ -58,11 +59,22 @@ export interface BenchContext {
   maxBusy: number;
   /** How long to wait for that before measuring anyway. */
   quietWaitMs: number;
+  /** Row data of the database case's MariaDB databases, in bytes (bench/database-data.ts). */
+  databaseBytes: number;
+  /** Entries of the memory case's generated tree (bench/cases/memory.ts). */
+  memoryEntries: number;
+  /** Seconds of load per endpoint in the API case (bench/cases/api.ts), after its warm-up. */
+  apiSeconds: number;
+  /** Entries of the browse case's snapshot (bench/cases/browse.ts); its target is for 1,000,000. */
+  browseEntries: number;
   log: (line: string) => void;
 }
 
 /** State of the web-backup chain (first backup → re-runs → restore) within one round. */
 export interface WebChain {
+  /** The service's schedule over the bench tree (the engine side of the chain). */
+  scheduleId: number;
+  /** The raw side's tags. */
   tags: string[];
   keepLast: number;
   /** Latest snapshot of each side. */
@@ -73,8 +85,12 @@ export interface WebChain {
 export interface RoundContext extends BenchContext {
   /** 0-based. */
   round: number;
-  /** Fresh, initialised repositories for this round. */
+  /**
+   * Fresh, initialised repositories for this round; the engine's is the service customer's.
+   */
   repos: Record<Side, RepositoryLocation>;
+  /** `hostvault serve` over this round's data directory, customer web root = the bench tree. */
+  service: BenchService;
   web: WebChain;
   /** The scrypt parameters both repositories' keys share, e.g. "N=32768 r=8 p=9". */
   kdf: string;
@@ -86,6 +102,25 @@ export interface BenchCase {
   name: string;
   /** Cases run in list order in each round; later ones may use what earlier ones left. */
   run: (ctx: RoundContext) => Promise<Sample[]>;
+}
+
+/** What a case that stands alone gets: no web tree, service or repositories. */
+export type StandaloneContext = Omit<BenchContext, 'dataset' | 'cache'> & {
+  /** 0-based. */
+  round: number;
+  /** Work to undo at the end of the round. */
+  defer: (cleanup: () => void | Promise<void>) => void;
+};
+
+/**
+ * A case that needs none of the web chain's state (API, scheduler, browse). Its rounds run after
+ * the web rounds, with no service running beside them; a run of only such cases makes neither
+ * the web data set nor a service. It makes what it needs once per run and keeps it itself.
+ */
+export interface StandaloneCase {
+  name: string;
+  standalone: true;
+  run: (ctx: StandaloneContext) => Promise<Sample[]>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -104,20 +139,41 @@ export interface Timed<T> {
 
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
-/** This process's CPU plus its reaped children's (cutime + cstime, which include theirs). */
-function cpuSeconds(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const children = (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
+/**
+ * This process's CPU plus its reaped children's (cutime + cstime, which include theirs), and as
+ * much again for `other` (the service, whose restic processes are its children).
+ */
+function cpuSeconds(other?: number): number {
+  const ticks = (pid: number | 'self', fields: number[]): number => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const values = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields.reduce((sum, i) => sum + Number(values[i]), 0) / CLK_TCK;
+  };
   const self = process.cpuUsage();
-  return children + (self.user + self.system) / 1e6;
+  return (
+    ticks('self', [13, 14]) +
+    (self.user + self.system) / 1e6 +
+    (other === undefined ? 0 : ticks(other, [11, 12, 13, 14]))
+  );
 }
 
-export async function timed<T>(fn: () => Promise<T>): Promise<Timed<T>> {
-  const cpu = cpuSeconds();
+export async function timed<T>(fn: () => Promise<T>, otherPid?: number): Promise<Timed<T>> {
+  const cpu = cpuSeconds(otherPid);
   const started = performance.now();
   const value = await fn();
-  return { seconds: (performance.now() - started) / 1000, cpu: cpuSeconds() - cpu, value };
+  return {
+    seconds: (performance.now() - started) / 1000,
+    cpu: cpuSeconds(otherPid) - cpu,
+    value,
+  };
+}
+
+/**
+ * A side's result that carries a better clock than the call's wall time: a service job's own
+ * finish stamp, which the poll that notices it trails by up to a poll interval.
+ */
+export interface SelfTimed {
+  selfSeconds: number;
 }
 
 /**
@@ -135,7 +191,14 @@ export async function measurePair<E, R>(
   for (const side of order) {
     await waitForQuiet(ctx);
     await ctx.cache.prepare();
-    out[side] = await timed<unknown>(sides[side]);
+    // The service's own CPU counts on its side; it idles while the raw side runs.
+    const result = await timed<unknown>(
+      sides[side],
+      side === 'engine' ? ctx.service?.pid : undefined,
+    );
+    const own = (result.value as Partial<SelfTimed> | undefined)?.selfSeconds;
+    if (typeof own === 'number') result.seconds = own;
+    out[side] = result;
   }
   return out as { engine: Timed<E>; raw: Timed<R> };
 }
@@ -164,7 +227,9 @@ const QUIET_WINDOW_MS = 500;
  * others leave at most `ctx.maxBusy` of the CPU; this process is idle meanwhile, so what is
  * busy is someone else.
  */
-export async function waitForQuiet(ctx: BenchContext): Promise<void> {
+export async function waitForQuiet(
+  ctx: Pick<BenchContext, 'maxBusy' | 'quietWaitMs' | 'log'>,
+): Promise<void> {
   if (ctx.maxBusy >= 1) return;
   const started = Date.now();
   let busy = 1;
@@ -232,7 +297,8 @@ export function cpuSample(name: string, pair: { engine: Timed<unknown>; raw: Tim
     measured: pair.engine.cpu,
     baseline: pair.raw.cpu,
     unit: 's',
-    notes: 'informational; user + system of restic and this process, immune to idle waits',
+    notes:
+      'informational; user + system of restic, this process and the service, immune to idle waits',
   } satisfies Sample;
 }
 
@@ -251,29 +317,39 @@ function keyParams(url: string): string {
 }
 
 /**
- * Creates both sides' repositories, the engine's through the engine and the raw one with plain
- * restic. restic calibrates scrypt at init to about 0.5 s on the machine as loaded at that
+ * Makes the raw side's repository next to the engine's (already made, by the engine or the
+ * service). restic calibrates scrypt at init to about 0.5 s on the machine as loaded at that
  * moment, so a repository made while others use the CPU gets a cheaper key and every later
- * command on it opens faster (seen here: 0.13 s against 0.5 s). Both sides must pay the same,
- * so they are made again until their key parameters match.
+ * command on it opens faster (seen here: 0.13 s against 0.5 s). Both sides must pay the same, so
+ * the raw one is made again until its key parameters match.
  */
-export async function initRepos(
+export async function initRawLike(
   ctx: BenchContext,
-  repos: Record<Side, RepositoryLocation>,
+  engineUrl: string,
+  rawRepo: RepositoryLocation,
 ): Promise<string> {
+  const engine = keyParams(engineUrl);
   for (let attempt = 1; ; attempt++) {
     await waitForQuiet(ctx);
-    for (const r of Object.values(repos)) rmSync(r.url, { recursive: true, force: true });
-    await ctx.restic.init(repos.engine);
-    await raw(ctx, repos.raw, ['init', '--repository-version', '2']);
-    const engine = keyParams(repos.engine.url);
-    const baseline = keyParams(repos.raw.url);
+    rmSync(rawRepo.url, { recursive: true, force: true });
+    await raw(ctx, rawRepo, ['init', '--repository-version', '2']);
+    const baseline = keyParams(rawRepo.url);
     if (engine === baseline) return engine;
-    if (attempt >= 8) {
+    if (attempt >= 12) {
       ctx.log(`repository keys differ (engine ${engine}, raw ${baseline}); measuring anyway`);
       return `engine ${engine}, raw ${baseline}`;
     }
   }
+}
+
+/** Both sides' repositories, the engine's through the engine, as initRawLike matches them. */
+export async function initRepos(
+  ctx: BenchContext,
+  repos: Record<Side, RepositoryLocation>,
+): Promise<string> {
+  rmSync(repos.engine.url, { recursive: true, force: true });
+  await ctx.restic.init(repos.engine);
+  return initRawLike(ctx, repos.engine.url, repos.raw);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,11 +372,18 @@ export async function raw(
   ctx: BenchContext,
   repo: RepositoryLocation,
   args: string[],
+  opts: { stdinFrom?: string[] } = {},
 ): Promise<RawResult> {
   const memFile = join(ctx.workDir, `time-${process.pid}.out`);
   const restic = ['restic', '--repo', repo.url, '--cache-dir', ctx.cacheDir, ...args];
   const useTime = existsSync(TIME);
-  const [command, ...argv] = useTime ? [TIME, '-f', '%M', '-o', memFile, ...restic] : restic;
+  const timedRestic = useTime ? [TIME, '-f', '%M', '-o', memFile, ...restic] : restic;
+  // `stdinFrom`: that program's stdout piped straight into restic, as `producer | restic ...
+  // --stdin` in a shell would (no copy through this process); pipefail fails on either side.
+  const sh = (list: string[]): string => list.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const [command, ...argv] = opts.stdinFrom
+    ? ['bash', '-c', `set -o pipefail; ${sh(opts.stdinFrom)} | ${sh(timedRestic)}`]
+    : timedRestic;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
@@ -336,17 +419,21 @@ export function savedSnapshot(stdout: string): string {
 // Memory
 
 /**
- * Samples, every `intervalMs`, the peak RSS (VmHWM) of the restic child the engine starts and
- * this process's own RSS. The child is found through /proc by parent pid, since the engine does
- * not expose it; VmHWM is a high-water mark, so sampling misses at most the last interval.
+ * Samples, every `intervalMs`, the peak RSS (VmHWM) of the restic child that `parent` (this
+ * process, or the service) starts, and the parent's own RSS. The child is found through /proc by
+ * parent pid, since neither the engine nor the service exposes it; VmHWM is a high-water mark,
+ * so sampling misses at most the last interval of the child, the parent's peak is sampled.
  */
-export function watchMemory(intervalMs = 200): () => { childPeak?: number; selfPeak: number } {
+export function watchMemory(
+  opts: { parent?: number; intervalMs?: number } = {},
+): () => { childPeak?: number; selfPeak: number } {
+  const parent = opts.parent ?? process.pid;
   let childPid: number | undefined;
   let childPeak: number | undefined;
-  let selfPeak = process.memoryUsage.rss();
+  let selfPeak = 0;
   const sample = (): void => {
-    selfPeak = Math.max(selfPeak, process.memoryUsage.rss());
-    childPid ??= findChild();
+    selfPeak = Math.max(selfPeak, rss(parent) ?? 0);
+    childPid ??= findChild(parent);
     if (childPid === undefined) return;
     try {
       const kb = /VmHWM:\s*(\d+)/.exec(readFileSync(`/proc/${childPid}/status`, 'utf8'))?.[1];
@@ -355,7 +442,8 @@ export function watchMemory(intervalMs = 200): () => { childPeak?: number; selfP
       childPid = undefined; // exited; a later one may follow (forget after backup)
     }
   };
-  const timer = setInterval(sample, intervalMs);
+  sample();
+  const timer = setInterval(sample, opts.intervalMs ?? 200);
   return () => {
     clearInterval(timer);
     sample();
@@ -363,7 +451,17 @@ export function watchMemory(intervalMs = 200): () => { childPeak?: number; selfP
   };
 }
 
-function findChild(): number | undefined {
+/** Resident memory of a process now (VmRSS), undefined once it is gone. */
+export function rss(pid: number): number | undefined {
+  try {
+    const kb = /VmRSS:\s*(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function findChild(parent: number): number | undefined {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
@@ -372,7 +470,7 @@ function findChild(): number | undefined {
       const close = stat.lastIndexOf(')');
       const comm = stat.slice(stat.indexOf('(') + 1, close);
       const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      if (ppid === process.pid && (comm === 'restic' || comm === 'setpriv')) return Number(name);
+      if (ppid === parent && (comm === 'restic' || comm === 'setpriv')) return Number(name);
     } catch {
       // gone between readdir and read
     }

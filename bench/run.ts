@@ -14,16 +14,20 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Restic, DEFAULT_HOST } from '../src/engine/index.js';
 import { cases } from './cases/index.js';
-import { benchDir, ensureDataset, type DataSpec } from './data.js';
+import { benchDir, ensureDataset, type DataSpec, type Dataset } from './data.js';
+import { BenchService } from './service.js';
 import {
   MB,
   aggregate,
   cacheControl,
-  initRepos,
+  initRawLike,
   table,
+  type BenchCase,
   type BenchContext,
   type RoundContext,
   type Sample,
+  type StandaloneCase,
+  type StandaloneContext,
 } from './harness.js';
 
 /** quick: under 2 minutes; engine: issue 2's ≥ 20,000 files ≥ 1 GB; full: issue 6's targets. */
@@ -34,6 +38,21 @@ const SIZES = {
   full: { files: 50_000, bytes: 2_300_000_000, rounds: 3, quietWaitMs: 90_000 },
 } as const;
 type SizeName = keyof typeof SIZES;
+/** Row data of the database case's MariaDB databases: ≥ 500 MB is its target size. */
+const DATABASE_BYTES: Record<SizeName, number> = { quick: 30e6, engine: 200e6, full: 500e6 };
+/** Entries of the memory case's tree: its target is stated for 1,000,000. */
+const MEMORY_ENTRIES: Record<SizeName, number> = {
+  quick: 30_000,
+  engine: 200_000,
+  full: 1_000_000,
+};
+/** Seconds of load per API endpoint, and the browse case's entries (its target: 1,000,000). */
+const API_SECONDS: Record<SizeName, number> = { quick: 2, engine: 5, full: 5 };
+const BROWSE_ENTRIES: Record<SizeName, number> = {
+  quick: 50_000,
+  engine: 1_000_000,
+  full: 1_000_000,
+};
 
 const { values: args } = parseArgs({
   options: {
@@ -56,24 +75,28 @@ const cacheMode = args.cache as 'auto' | 'cold' | 'warm';
 if (!['auto', 'cold', 'warm'].includes(cacheMode)) throw new Error('--cache: auto, cold or warm');
 const only = args.only?.split(',');
 const selected = only ? cases.filter((c) => only.includes(c.name)) : cases;
+const web = selected.filter((c): c is BenchCase => !('standalone' in c));
+const standalone = selected.filter((c): c is StandaloneCase => 'standalone' in c);
 
 const started = performance.now();
 const log = (line: string): void =>
   console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}`);
 
 const spec: DataSpec = { files: size.files, bytes: size.bytes, seed: Number(args.seed) };
-const dataset = ensureDataset(spec, log);
-log(
-  `data: ${dataset.plan.length} files in ${dataset.dirs} directories, ` +
-    `${(dataset.totalBytes / MB).toFixed(0)} MB (${((100 * dataset.textBytes) / dataset.totalBytes).toFixed(0)}% text) ` +
-    (dataset.generatedIn ? `generated in ${dataset.generatedIn.toFixed(1)} s` : 'cached'),
-);
+// A run of only standalone cases needs no web data set (nor a service, below).
+const dataset = web.length ? ensureDataset(spec, log) : undefined;
+if (dataset)
+  log(
+    `data: ${dataset.plan.length} files in ${dataset.dirs} directories, ` +
+      `${(dataset.totalBytes / MB).toFixed(0)} MB (${((100 * dataset.textBytes) / dataset.totalBytes).toFixed(0)}% text) ` +
+      (dataset.generatedIn ? `generated in ${dataset.generatedIn.toFixed(1)} s` : 'cached'),
+  );
 
 const workDir = join(benchDir(), `run-${process.pid}`);
 const cacheDir = join(workDir, 'restic-cache');
 mkdirSync(cacheDir, { recursive: true });
 const restic = await Restic.detect({ cacheDir });
-const cache = cacheControl(cacheMode, dataset.root);
+const cache = cacheControl(cacheMode, dataset?.root ?? workDir);
 log(
   `${restic.version.text}, node ${process.version}, ${cpus().length} CPUs, ` +
     `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM; page cache ${cache.mode} before each measured command; ` +
@@ -81,7 +104,8 @@ log(
 );
 
 const ctx: BenchContext = {
-  dataset,
+  // Read by web cases only, which run only when it was made.
+  dataset: dataset as Dataset,
   restic,
   cacheDir,
   host: DEFAULT_HOST,
@@ -90,37 +114,66 @@ const ctx: BenchContext = {
   rounds,
   maxBusy: Number(args['max-busy']),
   quietWaitMs: size.quietWaitMs,
+  databaseBytes: DATABASE_BYTES[sizeName],
+  memoryEntries: MEMORY_ENTRIES[sizeName],
+  apiSeconds: API_SECONDS[sizeName],
+  browseEntries: BROWSE_ENTRIES[sizeName],
   log,
 };
 
 const samples: (Sample & { round: number })[] = [];
 try {
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < (web.length ? rounds : 0); round++) {
     // Other sessions share this machine; their load is the main source of noise, so say it.
     log(`round ${round + 1} of ${rounds}, load average ${loadavg()[0]!.toFixed(2)}`);
     const cleanups: (() => void | Promise<void>)[] = [];
-    const repo = (side: string) => ({
-      url: join(workDir, `repo-${side}-${round}`),
-      password: randomBytes(32).toString('hex'),
+    // A fresh service per round: its customer's repository is new, as for a first backup.
+    const serviceDir = join(workDir, `service-${round}`);
+    const service = await BenchService.start(serviceDir, ctx.dataset.root);
+    cleanups.push(async () => {
+      await service.stop();
+      if (!args.keep) rmSync(serviceDir, { recursive: true, force: true });
     });
-    const repos = { engine: repo('engine'), raw: repo('raw') };
-    const kdf = await initRepos(ctx, repos);
+    const keepLast = 1;
+    const scheduleId = await service.createSchedule(keepLast);
+    const repos = {
+      engine: service.repository,
+      raw: { url: join(workDir, `repo-raw-${round}`), password: randomBytes(32).toString('hex') },
+    };
+    const kdf = await initRawLike(ctx, repos.engine.url, repos.raw);
     const rctx: RoundContext = {
       ...ctx,
       round,
       repos,
       kdf,
-      web: { tags: ['bench', 'schedule-bench'], keepLast: 1, snapshot: {}, firstBackupSeconds: {} },
+      service,
+      web: {
+        scheduleId,
+        tags: ['bench', 'schedule-bench'],
+        keepLast,
+        snapshot: {},
+        firstBackupSeconds: {},
+      },
       defer: (fn) => cleanups.push(fn),
     };
     try {
-      for (const c of selected) {
+      for (const c of web) {
         for (const s of await c.run(rctx)) samples.push({ ...s, round });
       }
     } finally {
       for (const fn of cleanups.reverse()) await fn();
-      if (!args.keep)
-        for (const r of Object.values(rctx.repos)) rmSync(r.url, { recursive: true, force: true });
+      if (!args.keep) rmSync(repos.raw.url, { recursive: true, force: true });
+    }
+  }
+  // Standalone cases after the web rounds, so no service of those runs beside them.
+  for (let round = 0; round < (standalone.length ? rounds : 0); round++) {
+    log(`standalone round ${round + 1} of ${rounds}, load average ${loadavg()[0]!.toFixed(2)}`);
+    const cleanups: (() => void | Promise<void>)[] = [];
+    const sctx: StandaloneContext = { ...ctx, round, defer: (fn) => void cleanups.push(fn) };
+    try {
+      for (const c of standalone) for (const s of await c.run(sctx)) samples.push({ ...s, round });
+    } finally {
+      for (const fn of cleanups.reverse()) await fn();
     }
   }
 } finally {
@@ -163,7 +216,7 @@ writeFileSync(
       size: sizeName,
       rounds,
       spec,
-      data: {
+      data: dataset && {
         files: dataset.plan.length,
         dirs: dataset.dirs,
         bytes: dataset.totalBytes,

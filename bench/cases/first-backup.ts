@@ -1,6 +1,7 @@
 /**
- * Case 1: the first backup of the web root into an empty repository, engine against raw restic.
- * Also records, for the record, restic's peak memory and what the repository costs on disk.
+ * Case 1: the first backup of the web root into the customer's new repository, through the
+ * service (Run now → job done) against raw `restic backup`. Also records, for the record,
+ * restic's and the service's peak memory and what the repository costs on disk.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -14,21 +15,33 @@ import {
   type Sample,
 } from '../harness.js';
 
+/** The summary restic gave the service, as the job's statistics hold it. */
+export interface JobStats {
+  snapshotId: string;
+  filesNew: number;
+  filesChanged: number;
+  filesUnmodified: number;
+  dataAdded: number;
+  totalFilesProcessed: number;
+  totalDuration: number;
+}
+
+export function statsOf(job: { stats: unknown }): JobStats {
+  const [stats] = job.stats as JobStats[];
+  if (!stats) throw new Error('the job holds no statistics');
+  return stats;
+}
+
 export const firstBackup: BenchCase = {
   name: 'first-backup',
   async run(ctx) {
-    const { dataset, restic, repos, web } = ctx;
-    let progressEvents = 0;
+    const { dataset, repos, web, service } = ctx;
     const pair = await measurePair(ctx, 0, {
       engine: async () => {
-        const memory = watchMemory();
+        const memory = watchMemory({ parent: service.pid });
         try {
-          const result = await restic.backup(repos.engine, {
-            paths: [dataset.root],
-            tags: web.tags,
-            onProgress: () => progressEvents++,
-          });
-          return { result, memory: memory() };
+          const run = await service.runNow(web.scheduleId);
+          return { job: run.job, memory: memory(), selfSeconds: run.seconds };
         } catch (error) {
           memory();
           throw error;
@@ -45,23 +58,22 @@ export const firstBackup: BenchCase = {
         ]),
     });
     const { engine, raw: baseline } = pair;
-    const summary = engine.value.result.summary;
+    const summary = statsOf(engine.value.job);
     if (summary.totalFilesProcessed !== dataset.plan.length)
       throw new Error(
-        `engine backed up ${summary.totalFilesProcessed} files, the tree has ${dataset.plan.length}`,
+        `the service backed up ${summary.totalFilesProcessed} files, the tree has ${dataset.plan.length}`,
       );
     web.snapshot = { engine: summary.snapshotId, raw: savedSnapshot(baseline.value.stdout) };
     web.firstBackupSeconds = { engine: engine.seconds, raw: baseline.seconds };
     ctx.log(
-      `first backup: engine ${engine.seconds.toFixed(2)} s (restic's own total_duration ` +
-        `${summary.totalDuration.toFixed(2)} s, ${progressEvents} progress events), ` +
-        `raw ${baseline.seconds.toFixed(2)} s`,
+      `first backup: service ${engine.seconds.toFixed(2)} s (restic's own total_duration ` +
+        `${summary.totalDuration.toFixed(2)} s), raw ${baseline.seconds.toFixed(2)} s`,
     );
 
     const mem = engine.value.memory;
     const samples: Sample[] = [
       {
-        case: 'first backup',
+        case: 'first backup (Run now → job done)',
         measured: engine.seconds,
         baseline: baseline.seconds,
         unit: 's',
@@ -69,6 +81,7 @@ export const firstBackup: BenchCase = {
         notes: `${dataset.plan.length} files, ${(dataset.totalBytes / MB).toFixed(0)} MB; raw ${(dataset.totalBytes / MB / baseline.seconds).toFixed(0)} MB/s`,
       },
       cpuSample('first backup', pair),
+      ...jobSplit('first backup', engine.seconds, summary),
     ];
     if (mem.childPeak !== undefined && baseline.value.peakRss !== undefined)
       samples.push({
@@ -79,15 +92,15 @@ export const firstBackup: BenchCase = {
         notes: 'informational; engine side sampled from /proc, raw side from GNU time',
       });
     samples.push({
-      case: 'bench process RSS peak, engine backup',
+      case: 'service RSS peak, first backup',
       measured: mem.selfPeak / MB,
       unit: 'MB',
-      notes: 'informational; the service-side memory target applies to 1,000,000 files',
+      notes: `informational; ${dataset.plan.length} files (the 300 MB target applies to 1,000,000)`,
     });
 
     // Storage figures do not change between rounds: take them once.
     if (ctx.round === 0) {
-      const stats = await restic.stats(repos.engine, { mode: 'raw-data' });
+      const stats = await ctx.restic.stats(repos.engine, { mode: 'raw-data' });
       const onDisk = diskUsage(repos.engine.url);
       const rawOnDisk = diskUsage(repos.raw.url);
       // restic 0.14's raw-data stats give only the stored (compressed) size, so the split
@@ -116,4 +129,20 @@ function diskUsage(dir: string): number {
   const bytes = Number(out.stdout.split(/\s/)[0]);
   if (!Number.isFinite(bytes)) throw new Error(`du failed: ${out.stderr}`);
   return bytes;
+}
+
+/**
+ * Where a job's time goes besides restic's backup proper: the job's wall time less restic's own
+ * total_duration, which leaves restic's start and key derivation, retention's `forget`, the
+ * pre-flight, the queue, the bookkeeping and the poll.
+ */
+export function jobSplit(name: string, seconds: number, summary: JobStats): Sample[] {
+  return [
+    {
+      case: `${name}, service time outside restic backup`,
+      measured: seconds - summary.totalDuration,
+      unit: 's',
+      notes: "informational; the job's wall time less restic's own total_duration",
+    },
+  ];
 }

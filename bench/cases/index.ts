@@ -2,16 +2,26 @@
  * The cases, in the order each round runs them. The web cases form a chain (first backup →
  * re-runs → restore of the latest snapshot); cases added later that stand alone can go anywhere.
  */
-import type { BenchCase } from '../harness.js';
+import type { BenchCase, StandaloneCase } from '../harness.js';
 import { firstBackup } from './first-backup.js';
 import { openCost } from './open-cost.js';
 import { fullRestore } from './restore.js';
 import { changedRerun, unchangedRerun } from './reruns.js';
+import { databaseBackup } from './database.js';
+import { serviceMemory } from './memory.js';
+import { api } from './api.js';
+import { scheduler } from './scheduler.js';
+import { browse } from './browse.js';
 
-export const cases: BenchCase[] = [
+export const cases: (BenchCase | StandaloneCase)[] = [
   firstBackup,
   unchangedRerun,
   changedRerun,
   fullRestore,
   openCost,
+  databaseBackup,
+  serviceMemory,
+  api,
+  scheduler,
+  browse,
 ];

@@ -1,36 +1,22 @@
 /**
- * Cases 2 and 3: the scheduled re-run as the service does it (backup with an explicit parent,
- * then retention over the schedule's tag), against raw restic's backup (parent found by host and
- * paths) followed by the same `forget`. First on the unchanged tree, then with ~1% of the files
- * edited.
+ * Cases 2 and 3: the scheduled re-run through the service (Run now → job done: backup with the
+ * schedule's latest snapshot as parent, then retention), against raw restic's backup (parent
+ * found by host and paths) followed by the same `forget`. First on the unchanged tree, then with
+ * ~1% of the files edited.
  */
-import type { BackupResult } from '../../src/engine/index.js';
 import { mutate, revert } from '../data.js';
-import {
-  cpuSample,
-  measurePair,
-  raw,
-  savedSnapshot,
-  type RoundContext,
-  type Sample,
-} from '../harness.js';
-import type { BenchCase } from '../harness.js';
+import { cpuSample, measurePair, raw, savedSnapshot, type RoundContext } from '../harness.js';
+import type { BenchCase, Sample } from '../harness.js';
+import { jobSplit, statsOf, type JobStats } from './first-backup.js';
 
 async function rerun(ctx: RoundContext, salt: number) {
-  const { dataset, restic, repos, web } = ctx;
-  const parent = web.snapshot.engine;
-  if (!parent || !web.snapshot.raw) throw new Error('re-run cases need the first-backup case');
+  const { dataset, restic, repos, web, service } = ctx;
+  if (!web.snapshot.engine || !web.snapshot.raw)
+    throw new Error('re-run cases need the first-backup case');
   const pair = await measurePair(ctx, salt, {
     engine: async () => {
-      const result = await restic.backup(repos.engine, {
-        paths: [dataset.root],
-        tags: web.tags,
-        parent,
-        onProgress: () => undefined,
-      });
-      const forgetStart = performance.now();
-      await restic.forget(repos.engine, { tags: web.tags, keepLast: web.keepLast });
-      return { result, forgetSeconds: (performance.now() - forgetStart) / 1000 };
+      const run = await service.runNow(web.scheduleId);
+      return { ...statsOf(run.job), selfSeconds: run.seconds };
     },
     raw: async () => {
       const out = await raw(ctx, repos.raw, [
@@ -55,32 +41,32 @@ async function rerun(ctx: RoundContext, salt: number) {
     },
   });
   web.snapshot = {
-    engine: pair.engine.value.result.summary.snapshotId,
+    engine: pair.engine.value.snapshotId,
     raw: savedSnapshot(pair.raw.value.out.stdout),
   };
   // Retention must have done the same on both sides, or the pair measured different work.
   for (const side of ['engine', 'raw'] as const) {
-    const left = await restic.snapshots(repos[side], { tags: web.tags });
+    const left = (await restic.snapshots(repos[side], {})).filter(
+      (s) => !s.tags?.includes('safety'),
+    );
     if (left.length !== web.keepLast || left[0]?.id.slice(0, 8) !== web.snapshot[side]!.slice(0, 8))
       throw new Error(`${side}: retention left ${left.length} snapshots, expected ${web.keepLast}`);
   }
   return pair;
 }
 
-/** Where the time of a re-run goes: restic's own backup duration and the separate forget. */
+/** Where the time of a re-run goes: restic's own backup duration, the rest, the raw forget. */
 function split(pair: Awaited<ReturnType<typeof rerun>>): string {
-  const e = pair.engine.value;
+  const s = pair.engine.value;
   return (
-    `engine backup ${(pair.engine.seconds - e.forgetSeconds).toFixed(2)} s ` +
-    `(restic total_duration ${e.result.summary.totalDuration.toFixed(2)} s) + forget ` +
-    `${e.forgetSeconds.toFixed(2)} s; raw forget ${pair.raw.value.forgetSeconds.toFixed(2)} s`
+    `service job ${pair.engine.seconds.toFixed(2)} s of which restic's backup total_duration ` +
+    `${s.totalDuration.toFixed(2)} s; raw forget ${pair.raw.value.forgetSeconds.toFixed(2)} s`
   );
 }
 
-function describe(result: BackupResult): string {
-  const s = result.summary;
+function describe(s: JobStats): string {
   return (
-    `engine: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnmodified} unmodified, ` +
+    `service: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnmodified} unmodified, ` +
     `${(s.dataAdded / 1e6).toFixed(1)} MB added`
   );
 }
@@ -90,11 +76,11 @@ export const unchangedRerun: BenchCase = {
   async run(ctx) {
     const pair = await rerun(ctx, 1);
     const { engine, raw: baseline } = pair;
-    const s = engine.value.result.summary;
+    const s = engine.value;
     if (s.filesNew + s.filesChanged > 0)
-      throw new Error(`unchanged re-run saw changes: ${describe(engine.value.result)}`);
+      throw new Error(`unchanged re-run saw changes: ${describe(s)}`);
     ctx.log(
-      `unchanged re-run: engine ${engine.seconds.toFixed(2)} s, raw ${baseline.seconds.toFixed(2)} s`,
+      `unchanged re-run: service ${engine.seconds.toFixed(2)} s, raw ${baseline.seconds.toFixed(2)} s`,
     );
     const first = ctx.web.firstBackupSeconds.engine;
     const samples: Sample[] = [
@@ -104,9 +90,10 @@ export const unchangedRerun: BenchCase = {
         baseline: baseline.seconds,
         unit: 's',
         target: { on: 'ratio', op: '<=', value: 1.1 },
-        notes: `${describe(engine.value.result)}; ${split(pair)}`,
+        notes: `${describe(s)}; ${split(pair)}`,
       },
       cpuSample('unchanged re-run + forget', pair),
+      ...jobSplit('unchanged re-run', engine.seconds, s),
     ];
     if (first)
       samples.push({
@@ -117,7 +104,8 @@ export const unchangedRerun: BenchCase = {
         target: { on: 'ratio', op: '<=', value: 0.1 },
         // Two restic processes (backup, forget) each derive the key first: about 1 s that does
         // not shrink with the tree, so small sizes cannot meet this; the target means full size.
-        notes: 'both engine; ~1 s of it is two key derivations, fixed whatever the tree size',
+        notes:
+          'both through the service; ~1 s of it is two key derivations (backup, forget), fixed whatever the tree size',
       });
     return samples;
   },
@@ -133,10 +121,10 @@ export const changedRerun: BenchCase = {
     ctx.defer(() => void revert(ctx.dataset));
     const pair = await rerun(ctx, 0);
     const { engine, raw: baseline } = pair;
-    const s = engine.value.result.summary;
+    const s = engine.value;
     if (s.filesChanged === 0) throw new Error('changed re-run saw no changed files');
     ctx.log(
-      `1% changed re-run (${changed.length} files): engine ${engine.seconds.toFixed(2)} s, ` +
+      `1% changed re-run (${changed.length} files): service ${engine.seconds.toFixed(2)} s, ` +
         `raw ${baseline.seconds.toFixed(2)} s`,
     );
     return [
@@ -146,9 +134,10 @@ export const changedRerun: BenchCase = {
         baseline: baseline.seconds,
         unit: 's',
         target: { on: 'ratio', op: '<=', value: 1.1 },
-        notes: `${changed.length} files edited; ${describe(engine.value.result)}; ${split(pair)}`,
+        notes: `${changed.length} files edited; ${describe(s)}; ${split(pair)}`,
       },
       cpuSample('1% changed re-run + forget', pair),
+      ...jobSplit('1% changed re-run', engine.seconds, s),
     ];
   },
 };
