@@ -60,6 +60,7 @@ export async function openApp(
     keyring,
     restic,
     certDir: join(config.dataDir, 'certs'),
+    now: opts.now,
   });
   const inventory = new InventoryService({ store, now: opts.now });
   const jobs = new JobStore(store, opts.now);
@@ -114,6 +115,14 @@ export async function openApp(
       databases: mariadbRestorer(),
       dataDir: config.dataDir,
       browser,
+      // A failed removal leaves the restore's journal in its cleanup state: the next start of
+      // the service finishes it.
+      background: (work) =>
+        void work().catch((error: unknown) =>
+          (opts.log ?? console.error)(
+            `removing the previous content of a restore failed: ${String(error)}`,
+          ),
+        ),
     }),
     maintenance: maintenanceJobHandler({ store, schedules, repositories, restic, now: opts.now }),
   };

@@ -77,6 +77,12 @@ test('each repository is pruned and checked weekly, as jobs of their own that cu
     (await finish((await app.schedules.runNow(admin, a.id)).jobId)).status,
     'successful',
   );
+  assert.deepEqual(
+    await planMaintenance(deps),
+    [],
+    'a repository made today has nothing to prune or check yet',
+  );
+  clock = new Date(clock.getTime() + 7 * 86_400_000);
   const queued = await planMaintenance(deps);
   assert.equal(
     queued.length,

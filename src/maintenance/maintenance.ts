@@ -70,8 +70,10 @@ export async function planMaintenance(deps: Deps): Promise<number[]> {
       .where('url', '=', url)
       .executeTakeFirst();
     if (!repo?.initialized_at) continue;
+    // A repository never pruned or checked counts from its creation: one made an hour ago has
+    // nothing to prune yet, and its first backup was just written and read.
     const due = (last: string | null, days: number) =>
-      !last || now.getTime() - Date.parse(last) >= days * 86_400_000;
+      now.getTime() - Date.parse(last ?? repo.initialized_at!) >= days * 86_400_000;
     const tasks: MaintenanceTask[] = [];
     if (due(repo.last_prune_at, policy.pruneEveryDays)) tasks.push('prune');
     if (due(repo.last_check_at, policy.checkEveryDays)) tasks.push('check');

@@ -82,6 +82,14 @@ export interface RestoreAreaOptions extends CommonRestoreOptions {
    * bytes below it. restic is then not asked (each question is a repository open and a listing).
    */
   known?: { files: number; bytes: number };
+  /**
+   * Takes over the removal of the previous content (the staging directory, which holds the old
+   * tree after the swap), so the caller can report the restore done before it: the customer's
+   * files are in place by then, and removing a 50,000-file web root took 11.6 s here. Until the
+   * removal is done the journal stays in its cleanup state, so after a crash meanwhile recovery
+   * finishes it at the next start. Absent: removed before restoreArea returns.
+   */
+  removeLater?: (removal: () => Promise<void>) => void;
 }
 
 export interface RestoreAreaResult {
@@ -329,14 +337,20 @@ export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreArea
     }
 
     reportPhase(opts, 'cleanup');
-    const cleanupStarted = performance.now();
     journal.state = 'cleanup';
     await journals.write(journal);
-    await removeStaging(journal.staging, journal.stagingId);
-    log(
-      `swapped in ${seconds(swapStarted, cleanupStarted)} s, previous content removed in ${seconds(cleanupStarted)} s`,
-    );
-    await journals.remove(jobId);
+    log(`swapped in ${seconds(swapStarted)} s`);
+    const removal = async (): Promise<void> => {
+      await removeStaging(journal.staging, journal.stagingId);
+      await journals.remove(jobId);
+    };
+    if (opts.removeLater) {
+      opts.removeLater(removal);
+    } else {
+      const cleanupStarted = performance.now();
+      await removal();
+      log(`previous content removed in ${seconds(cleanupStarted)} s`);
+    }
     await opts.onStep?.('cleaned');
     opts.onProgress?.({ phase: 'done', percentDone: PHASE_START.done });
 

@@ -136,6 +136,11 @@ export interface RestoreJobDeps {
   customers: { getCustomer(id: string): Promise<Customer | undefined> };
   databases: DatabaseRestorer;
   dataDir: string;
+  /**
+   * Runs work after the job has answered (the removal of a restored area's previous content).
+   * Absent: the job waits for it.
+   */
+  background?: (work: () => Promise<void>) => void;
   /** The snapshots' browse indexes, when built: they spare restic listings before a restore. */
   browser?: Pick<SnapshotBrowser, 'knownDirectory' | 'knownFile'>;
 }
@@ -253,6 +258,7 @@ class RestoreRun {
       ...this.common(),
       area: this.customer.webRoot,
       mode: 'replace',
+      removeLater: this.deps.background,
       known: this.known(this.customer.webRoot),
     });
     if (result.safetySnapshotId) this.undo.push(result.safetySnapshotId);

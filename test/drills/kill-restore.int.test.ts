@@ -360,6 +360,8 @@ test('afterwards a restore succeeds and the repository checks clean', async () =
   const job = await finished(call, jobId);
   assert.equal(job.status, 'successful', JSON.stringify(job));
   assert.deepStrictEqual(await readState(), snapshotState);
+  // The previous content is removed after the job has answered.
+  await until('the previous content removed', () => readdirSync(work).length === 3, 10_000);
   assertNoLeftovers();
   await stop(child);
   service = undefined;
