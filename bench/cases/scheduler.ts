@@ -19,7 +19,11 @@ import { JobStore } from '../../src/job/job-store.js';
 import { Keyring } from '../../src/repository/keyring.js';
 import { nextRun } from '../../src/schedule/next-run.js';
 import { ScheduleService } from '../../src/schedule/schedule-service.js';
-import { Scheduler, type TickReport } from '../../src/schedule/scheduler.js';
+import {
+  DEFAULT_MAX_STARTS_PER_TICK,
+  Scheduler,
+  type TickReport,
+} from '../../src/schedule/scheduler.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { mulberry32 } from '../data.js';
 import {
@@ -91,20 +95,34 @@ export const scheduler: StandaloneCase = {
 
     // Everything due at once, as after a long downtime.
     const allMs: number[] = [];
+    let allTicks = 0;
     for (let i = 0; i < ALL_DUE_REPEATS; i++) {
       await reset(w, () => new Date(START - 86_400_000).toISOString());
       await waitForQuiet(ctx);
-      const all = new Scheduler({ store: w.service, enqueue: () => 'queued', clock: at(START) });
-      const { ms, report } = await timedTick(all);
-      if (report.queued.length !== w.enabled || report.failed.length)
-        throw new Error(`all due: started ${report.queued.length} of ${w.enabled}`);
-      if ((await all.tick()).queued.length !== 0) throw new Error('all due: started twice');
-      allMs.push(ms);
+      // A tick starts at most DEFAULT_MAX_STARTS_PER_TICK; the ticks that follow (30 s apart
+      // in the service) start the rest. Each tick is measured; the row takes the slowest.
+      let clock = START;
+      const all = new Scheduler({
+        store: w.service,
+        enqueue: () => 'queued',
+        clock: { now: () => new Date(clock) },
+      });
+      let startedAll = 0;
+      for (allTicks = 0; startedAll < w.enabled; allTicks++) {
+        const { ms, report } = await timedTick(all);
+        if (report.failed.length || report.queued.length === 0)
+          throw new Error(`all due: started ${startedAll} of ${w.enabled}, then stuck`);
+        startedAll += report.queued.length;
+        allMs.push(ms);
+        clock += TICK_MS;
+      }
+      if (startedAll !== w.enabled || (await all.tick()).queued.length !== 0)
+        throw new Error(`all due: started ${startedAll} of ${w.enabled}`);
     }
 
     ctx.log(
       `scheduler: idle p95 ${pct(idleMs, 0.95).toFixed(2)} ms; day p95 ${pct(dayMs, 0.95).toFixed(2)} ms, ` +
-        `busiest ${busiest.due} due at ${busiest.at} in ${busiest.ms.toFixed(1)} ms; ` +
+        `busiest tick ${busiest.due} started at ${busiest.at} in ${busiest.ms.toFixed(1)} ms; ` +
         `all ${w.enabled} due: ${allMs.map((ms) => ms.toFixed(1)).join(', ')} ms`,
     );
     const store = 'file store, WAL, synchronous=FULL; enqueue is a no-op';
@@ -128,14 +146,14 @@ export const scheduler: StandaloneCase = {
         measured: busiest.ms,
         unit: 'ms',
         target: TARGET,
-        notes: `${busiest.due} due at once at ${busiest.at}`,
+        notes: `${busiest.due} started in that tick at ${busiest.at}`,
       },
       {
         case: `scheduler tick, all ${w.enabled} due at once, max`,
         measured: Math.max(...allMs),
         unit: 'ms',
         target: TARGET,
-        notes: `every enabled schedule due (after downtime), max of ${ALL_DUE_REPEATS} ticks`,
+        notes: `every enabled schedule due (after downtime): started over ${allTicks} ticks of at most ${DEFAULT_MAX_STARTS_PER_TICK}, slowest of ${allMs.length} ticks in ${ALL_DUE_REPEATS} repeats`,
       },
     ] satisfies Sample[];
   },

@@ -284,6 +284,36 @@ describe('failures', () => {
     assert.deepEqual((await scheduler.tick()).queued, [1]);
   });
 
+  test('a tick starts at most maxStartsPerTick, the most overdue first; the next ticks start the rest once', async () => {
+    const clock = new FakeClock('2025-03-10T02:00:10Z');
+    const store = new MemoryScheduleStore();
+    const queue = new FakeQueue(clock);
+    const scheduler = new Scheduler({
+      store,
+      clock,
+      batchSize: 2,
+      maxStartsPerTick: 3,
+      enqueue: (id, reason) => queue.enqueue(id, reason),
+    });
+    for (let id = 1; id <= 7; id++) {
+      // id 7 is the most overdue, id 1 the least.
+      store.add({
+        id,
+        frequency: 'daily',
+        hour: 2,
+        nextRunAt: new Date(Date.UTC(2025, 2, 10, 2, 0, 0) - id * 60_000),
+      });
+    }
+    assert.deepEqual((await scheduler.tick()).queued, [7, 6, 5]);
+    clock.advance(30_000);
+    assert.deepEqual((await scheduler.tick()).queued, [4, 3, 2]);
+    clock.advance(30_000);
+    assert.deepEqual((await scheduler.tick()).queued, [1]);
+    clock.advance(30_000);
+    assert.deepEqual((await scheduler.tick()).queued, []);
+    assert.equal(queue.started.length, 7);
+  });
+
   test('a tick whose every due schedule fails stops instead of spinning', async () => {
     const clock = new FakeClock('2025-03-10T02:00:10Z');
     const store = new MemoryScheduleStore();

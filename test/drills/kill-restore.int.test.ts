@@ -27,11 +27,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { targetSchema } from '../../src/target/schema.js';
 import { processesMentioning } from '../support/expect.js';
-import { prepareCustomer, serviceEnv, session, startServe } from '../support/service-process.js';
+import {
+  assertRepositoryClean,
+  prepareCustomer,
+  serviceEnv,
+  session,
+  startServe,
+} from '../support/service-process.js';
 import { readTree, type TreeEntry } from '../support/tree.js';
 
 const BIG_FILES = 32;
@@ -367,17 +370,5 @@ test('afterwards a restore succeeds and the repository checks clean', async () =
   service = undefined;
   assert.deepEqual(anyProcessMentioning(work), []);
 
-  const app = await openApp(loadConfig(env));
-  try {
-    await app.repositories.withRepository(
-      targetSchema.parse({ kind: 'local', path: join(dataDir, 'repositories') }),
-      'dora',
-      async (repo) => {
-        await app.restic.check(repo.location);
-        assert.deepEqual(await app.restic.locks(repo.location), []);
-      },
-    );
-  } finally {
-    await app.close();
-  }
+  await assertRepositoryClean(env, 'dora');
 });

@@ -11,11 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { targetSchema } from '../../src/target/schema.js';
 import { processesMentioning } from '../support/expect.js';
-import { prepareCustomer, serviceEnv, session, startServe } from '../support/service-process.js';
+import {
+  assertRepositoryClean,
+  prepareCustomer,
+  serviceEnv,
+  session,
+  startServe,
+} from '../support/service-process.js';
 
 let work: string;
 let env: NodeJS.ProcessEnv;
@@ -73,17 +76,5 @@ test('kill -9 of the service during a backup: nothing runs on, the job reads as 
     second.child.kill('SIGTERM');
     await once(second.child, 'exit');
   }
-  const app = await openApp(loadConfig(env));
-  try {
-    await app.repositories.withRepository(
-      targetSchema.parse({ kind: 'local', path: join(work, 'data/repositories') }),
-      'dora',
-      async (repo) => {
-        await app.restic.check(repo.location);
-        assert.deepEqual(await app.restic.locks(repo.location), []);
-      },
-    );
-  } finally {
-    await app.close();
-  }
+  await assertRepositoryClean(env, 'dora');
 });

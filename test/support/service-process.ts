@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { openApp } from '../../src/app.js';
 import { AuthService } from '../../src/auth/index.js';
 import { loadConfig } from '../../src/config.js';
+import { targetSchema } from '../../src/target/schema.js';
 
 const CLI = fileURLToPath(new URL('../../bin/hostvault.js', import.meta.url));
 
@@ -110,6 +111,26 @@ export async function prepareCustomer<T = void>(
       customerId: customer.id,
     });
     return await work?.(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/**
+ * After a drill, with the service stopped: the customer's local repository reads clean with
+ * `restic check` and holds no lock.
+ */
+export async function assertRepositoryClean(
+  env: NodeJS.ProcessEnv,
+  customerId: string,
+): Promise<void> {
+  const app = await openApp(loadConfig(env));
+  try {
+    const target = targetSchema.parse({ kind: 'local', path: app.config.localRepositoryDir });
+    await app.repositories.withRepository(target, customerId, async (repo) => {
+      await app.restic.check(repo.location);
+      assert.deepEqual(await app.restic.locks(repo.location), []);
+    });
   } finally {
     await app.close();
   }
