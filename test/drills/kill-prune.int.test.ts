@@ -101,8 +101,17 @@ test('kill -9 of the service during a prune: nothing runs on, the job reads as i
     await stop(first.child);
   }
 
-  // At start the planner queues a prune of the never-pruned repository; kill -9 while restic
-  // prunes.
+  // A repository's first prune is due a week after it was made: age it, so the planner queues a
+  // prune of the never-pruned repository at start; kill -9 while restic prunes.
+  const setup = await openApp(loadConfig(env));
+  try {
+    await setup.store.db
+      .updateTable('repositories')
+      .set({ initialized_at: new Date(Date.now() - 8 * 86_400_000).toISOString() })
+      .execute();
+  } finally {
+    await setup.close();
+  }
   const victim = await startServe(env);
   let pruneId: number | undefined;
   try {
