@@ -31,6 +31,7 @@ import {
   PHASE_START,
   reportPhase,
   snapshotTotals,
+  stoppable,
   takeSafetySnapshot,
   throwIfCanceled,
   undoHint,
@@ -114,7 +115,7 @@ async function stageTree(
   area: string,
 ): Promise<void> {
   const { restic, repo, snapshotId, signal } = opts;
-  const listing = linkedAbort(signal);
+  const listing = stoppable(signal);
   let stopWatch: (() => Promise<void>) | undefined;
   let done = false;
   const totals = opts.onProgress
@@ -138,9 +139,8 @@ async function stageTree(
     });
   } finally {
     done = true;
-    listing.abort();
+    listing.stop();
     await totals;
-    listing.release();
     await stopWatch?.();
   }
   if (result.errors.length)
@@ -162,19 +162,6 @@ async function stageTree(
 /** Seconds since `from` (until `to`), one decimal: for the job log's account of a restore. */
 function seconds(from: number, to = performance.now()): string {
   return ((to - from) / 1000).toFixed(1);
-}
-
-/** An abort controller that also follows `outer`; release() stops following it. */
-function linkedAbort(outer: AbortSignal | undefined) {
-  const controller = new AbortController();
-  const follow = (): void => controller.abort(outer?.reason);
-  if (outer?.aborted) follow();
-  else outer?.addEventListener('abort', follow, { once: true });
-  return {
-    signal: controller.signal,
-    abort: () => controller.abort(),
-    release: () => outer?.removeEventListener('abort', follow),
-  };
 }
 
 export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreAreaResult> {
@@ -257,12 +244,12 @@ export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreArea
       // the two instead of their sum. A failure of either stops the other; the first failure is
       // the one reported. Both are done before the commit point, as before.
       reportPhase(opts, 'restoring');
-      const both = linkedAbort(signal);
+      const both = stoppable(signal);
       const inner = { ...opts, signal: both.signal };
       let failure: unknown;
       const failed = (error: unknown): never => {
         failure ??= error;
-        both.abort();
+        both.stop();
         throw error;
       };
       const takeSafety = opts.safetySnapshot !== false && live;
@@ -271,7 +258,6 @@ export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreArea
         stageTree(inner, journal, area).catch(failed),
         takeSafety ? takeSafetySnapshot(inner, area).catch(failed) : Promise.resolve(undefined),
       ]);
-      both.release();
       if (outcomes.some((o) => o.status === 'rejected')) throw failure;
       await opts.onStep?.('staged');
       if (takeSafety) {

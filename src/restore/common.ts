@@ -64,6 +64,18 @@ export function reportPhase(opts: CommonRestoreOptions, phase: RestorePhase): vo
   opts.onProgress?.({ phase, percentDone: PHASE_START[phase] });
 }
 
+/** A signal that aborts with `outer` (the job's cancel) or when `stop()` is called. */
+export function stoppable(outer: AbortSignal | undefined): {
+  signal: AbortSignal;
+  stop: () => void;
+} {
+  const own = new AbortController();
+  return {
+    signal: outer ? AbortSignal.any([outer, own.signal]) : own.signal,
+    stop: () => own.abort(),
+  };
+}
+
 export function throwIfCanceled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new RestoreError('canceled', 'The restore was canceled.');
 }

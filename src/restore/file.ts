@@ -16,6 +16,7 @@ import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import {
   reportPhase,
+  stoppable,
   takeSafetySnapshot,
   throwIfCanceled,
   undoHint,
@@ -197,12 +198,11 @@ async function dumpInto(
     }
   };
   // A failing write must end restic too, or it would block on a pipe nobody reads.
-  const stop = new AbortController();
-  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+  const { signal, stop } = stoppable(opts.signal);
   const settle =
     (callback: (error?: Error | null) => void) =>
     (error?: unknown): void => {
-      if (error) stop.abort();
+      if (error) stop();
       callback(error as Error | undefined);
     };
   const sink = new Writable({
