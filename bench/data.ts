@@ -21,6 +21,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 } from '../src/snapshot/fixtures.js';
 
 /** Bump when the generator's output changes, so cached trees of the old layout are not reused. */
 const GENERATOR_VERSION = 1;
@@ -67,16 +68,8 @@ export function benchDir(): string {
 // ---------------------------------------------------------------------------------------------
 // Randomness
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The browse fixtures' generator: the same seed gives the same stream in both.
+export { mulberry32 };
 
 function digest(...parts: (string | number)[]): Buffer {
   return createHash('sha256').update(parts.join('\0')).digest();

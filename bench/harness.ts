@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Restic, RepositoryLocation } from '../src/engine/index.js';
 import type { Dataset } from './data.js';
-import type { BenchService } from './service.js';
+import type { BenchJob, BenchService } from './service.js';
 
 export interface Target {
   /** What the target applies to: measured / baseline, or the measured value itself. */
@@ -144,17 +144,24 @@ const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).s
  * much again for `other` (the service, whose restic processes are its children).
  */
 function cpuSeconds(other?: number): number {
-  const ticks = (pid: number | 'self', fields: number[]): number => {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const values = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields.reduce((sum, i) => sum + Number(values[i]), 0) / CLK_TCK;
-  };
   const self = process.cpuUsage();
   return (
-    ticks('self', [13, 14]) +
+    procCpu('self', [13, 14]) +
     (self.user + self.system) / 1e6 +
-    (other === undefined ? 0 : ticks(other, [11, 12, 13, 14]))
+    (other === undefined ? 0 : processCpu(other))
   );
+}
+
+/** CPU seconds of a process and of the children it has reaped (user + system). */
+export function processCpu(pid: number): number {
+  return procCpu(pid, [11, 12, 13, 14]);
+}
+
+/** Sums fields of /proc/<pid>/stat, counted after the command name, in seconds. */
+function procCpu(pid: number | 'self', fields: number[]): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const values = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields.reduce((sum, i) => sum + Number(values[i]), 0) / CLK_TCK;
 }
 
 export async function timed<T>(fn: () => Promise<T>, otherPid?: number): Promise<Timed<T>> {
@@ -449,6 +456,24 @@ export function watchMemory(
     sample();
     return { childPeak, selfPeak };
   };
+}
+
+/**
+ * A service job timed by its own finish stamp, with the service's and its restic's peak memory
+ * sampled while it ran.
+ */
+export async function watchedJob(
+  service: { pid: number },
+  start: () => Promise<{ seconds: number; job: BenchJob }>,
+): Promise<{
+  job: BenchJob;
+  memory: ReturnType<ReturnType<typeof watchMemory>>;
+  selfSeconds: number;
+}> {
+  const stop = watchMemory({ parent: service.pid });
+  let memory: ReturnType<typeof stop> | undefined;
+  const run = await start().finally(() => (memory = stop()));
+  return { job: run.job, memory: memory!, selfSeconds: run.seconds };
 }
 
 /** Resident memory of a process now (VmRSS), undefined once it is gone. */

@@ -10,7 +10,7 @@ import {
   measurePair,
   raw,
   savedSnapshot,
-  watchMemory,
+  watchedJob,
   type BenchCase,
   type Sample,
 } from '../harness.js';
@@ -37,16 +37,7 @@ export const firstBackup: BenchCase = {
   async run(ctx) {
     const { dataset, repos, web, service } = ctx;
     const pair = await measurePair(ctx, 0, {
-      engine: async () => {
-        const memory = watchMemory({ parent: service.pid });
-        try {
-          const run = await service.runNow(web.scheduleId);
-          return { job: run.job, memory: memory(), selfSeconds: run.seconds };
-        } catch (error) {
-          memory();
-          throw error;
-        }
-      },
+      engine: () => watchedJob(service, () => service.runNow(web.scheduleId)),
       raw: () =>
         raw(ctx, repos.raw, [
           'backup',

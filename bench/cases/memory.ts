@@ -5,12 +5,20 @@
  * sampled until the job is done and then until the browse index it builds right after the
  * backup is finished. Once per run (round 0): the backup alone takes minutes at full size.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateBrowseTree } from '../../src/snapshot/fixtures.js';
 import { benchDir } from '../data.js';
-import { MB, rss, waitForQuiet, watchMemory, type BenchCase, type Sample } from '../harness.js';
+import {
+  MB,
+  processCpu,
+  rss,
+  waitForQuiet,
+  watchMemory,
+  type BenchCase,
+  type Sample,
+} from '../harness.js';
 import { BenchService } from '../service.js';
 import { statsOf } from './first-backup.js';
 
@@ -80,26 +88,17 @@ export const serviceMemory: BenchCase = {
   },
 };
 
-const CLK_TCK = 100;
-
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime, stime, and the reaped children's (the restic that lists the snapshot).
-  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
-}
-
 /** Seconds until the process and its children used under 5% of a CPU for two seconds. */
 async function untilIdle(pid: number, limitSeconds: number): Promise<number> {
   const started = performance.now();
   let quiet = 0;
-  let last = cpuTicks(pid);
+  let last = processCpu(pid);
   while ((performance.now() - started) / 1000 < limitSeconds) {
     await sleep(1000);
-    const now = cpuTicks(pid);
+    const now = processCpu(pid);
     // Children still running count only once reaped; a listing restic keeps the process busy
     // reading its output, so the parent's own ticks show it too.
-    quiet = now - last <= 0.05 * CLK_TCK ? quiet + 1 : 0;
+    quiet = now - last <= 0.05 ? quiet + 1 : 0;
     last = now;
     if (quiet >= 2) break;
   }

@@ -15,7 +15,7 @@ import {
   raw,
   timed,
   waitForQuiet,
-  watchMemory,
+  watchedJob,
   type BenchCase,
   type Sample,
 } from '../harness.js';
@@ -35,16 +35,7 @@ export const fullRestore: BenchCase = {
     ctx.defer(() => rmSync(rawTarget, { recursive: true, force: true }));
 
     const pair = await measurePair(ctx, 1, {
-      engine: async () => {
-        const memory = watchMemory({ parent: service.pid });
-        try {
-          const run = await service.restore(snapshot, { what: 'web' });
-          return { job: run.job, memory: memory(), selfSeconds: run.seconds };
-        } catch (error) {
-          memory();
-          throw error;
-        }
-      },
+      engine: () => watchedJob(service, () => service.restore(snapshot, { what: 'web' })),
       raw: () => raw(ctx, repos.raw, ['restore', ids.raw!, '--target', rawTarget]),
     });
     const { engine, raw: baseline } = pair;
