@@ -20,6 +20,7 @@ import { Keyring, loadOrCreateMasterKey } from './repository/keyring.js';
 import { RepositoryService } from './repository/repository-service.js';
 import { restoreJobHandler, type DatabaseRestorer } from './restore/restore-job.js';
 import { ScheduleService } from './schedule/schedule-service.js';
+import { AddressPolicy } from './target/address-policy.js';
 import { openStore, type Store } from './store/index.js';
 
 export interface App {
@@ -29,6 +30,8 @@ export interface App {
   masterKey: Buffer;
   keyring: Keyring;
   repositories: RepositoryService;
+  /** Where customers' targets may point (HOSTVAULT_TARGET_ALLOW, HOSTVAULT_TARGET_DENY). */
+  addresses: AddressPolicy;
   inventory: InventoryService;
   jobs: JobStore;
   schedules: ScheduleService;
@@ -55,11 +58,14 @@ export async function openApp(
   const masterKey = await loadOrCreateMasterKey(config.keyFile);
   const keyring = new Keyring(masterKey);
   const store = await openStore({ file: join(config.dataDir, 'store.db') });
+  const addresses = new AddressPolicy(config.targetAddresses);
+  const certDir = join(config.dataDir, 'certs');
   const repositories = new RepositoryService({
     store,
     keyring,
     restic,
-    certDir: join(config.dataDir, 'certs'),
+    certDir,
+    admit: (target) => addresses.admit(target),
     now: opts.now,
   });
   const inventory = new InventoryService({ store, now: opts.now });
@@ -78,9 +84,14 @@ export async function openApp(
     customers: inventory,
     jobs,
     localRepositoryDir: config.localRepositoryDir,
+    addresses,
+    certDir,
     onQueued: () => late.worker?.notify(),
     now: opts.now,
   });
+  // Certificates of targets changed or deleted while the service was down, or before files were
+  // removed at all.
+  await schedules.sweepCertificates();
   const browser = new SnapshotBrowser({ restic, indexDir: join(config.dataDir, 'browse-index') });
   const notifier = new Notifier({
     store,
@@ -141,6 +152,7 @@ export async function openApp(
     masterKey,
     keyring,
     repositories,
+    addresses,
     inventory,
     jobs,
     schedules,

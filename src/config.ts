@@ -4,6 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { loadNotifySettings, type NotifySettings } from './notify/settings.js';
+import { parseNetworks, type AddressPolicySettings } from './target/address-policy.js';
 
 export interface Config {
   /** Store, cache, certificates and local repositories live here. */
@@ -25,6 +26,16 @@ export interface Config {
    * unsigned).
    */
   notify: NotifySettings;
+  /**
+   * Where customers' S3 and FTP targets may point (src/target/address-policy.ts). By default not
+   * to loopback, link-local, private (RFC 1918, CGNAT 100.64/10, IPv6 ULA), unspecified,
+   * multicast or broadcast addresses, nor to this server's own addresses.
+   * HOSTVAULT_TARGET_ALLOW (default empty): addresses and networks allowed all the same, e.g.
+   * "127.0.0.1/32,10.0.5.0/24" for a MinIO on this host and a backup network. HOSTVAULT_TARGET_DENY
+   * (default empty): further networks never allowed, whatever the allowance says. Targets the
+   * provider enters in the admin area are not held to either.
+   */
+  targetAddresses: AddressPolicySettings;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -37,5 +48,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     listen: { host: env.HOSTVAULT_HOST ?? '127.0.0.1', port: Number(env.HOSTVAULT_PORT ?? 8420) },
     concurrency: Number(env.HOSTVAULT_CONCURRENCY ?? 2),
     notify: loadNotifySettings(env),
+    targetAddresses: {
+      allow: parseNetworks(env.HOSTVAULT_TARGET_ALLOW, 'HOSTVAULT_TARGET_ALLOW'),
+      deny: parseNetworks(env.HOSTVAULT_TARGET_DENY, 'HOSTVAULT_TARGET_DENY'),
+    },
   };
 }

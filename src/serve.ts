@@ -85,12 +85,16 @@ export async function startService(
       targetAdminRoutes({ schedules: app.schedules }),
       targetRoutes({
         schedules: app.schedules,
-        probe: (target) =>
-          probeTarget(target, {
-            restic: (cacheDir) =>
-              Restic.forVersion(app.restic.version, { binary: config.resticBinary, cacheDir }),
-            certDir: join(config.dataDir, 'certs'),
-          }),
+        addresses: app.addresses,
+        probe: (target, probeOptions) =>
+          probeTarget(
+            target,
+            {
+              restic: (cacheDir) =>
+                Restic.forVersion(app.restic.version, { binary: config.resticBinary, cacheDir }),
+            },
+            probeOptions,
+          ),
       }),
     ],
     options: { webRoot: DEFAULT_WEB_ROOT },

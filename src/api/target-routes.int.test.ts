@@ -18,6 +18,7 @@ import { Restic } from '../engine/index.js';
 import { InventoryService } from '../inventory/inventory-service.js';
 import { Keyring } from '../repository/keyring.js';
 import { ScheduleService } from '../schedule/schedule-service.js';
+import { AddressPolicy, parseNetworks } from '../target/address-policy.js';
 import { probeTarget, type ProbeDeps } from '../target/probe.js';
 import { targetSchema, type Target } from '../target/schema.js';
 import { targetRoutes } from './target-routes.js';
@@ -35,8 +36,13 @@ before(async () => {
   const base = await Restic.detect();
   probeDeps = {
     restic: (cacheDir) => Restic.forVersion(base.version, { cacheDir }),
-    certDir: join(work, 'certs'),
   };
+  // The test servers listen on loopback, which customers' targets may reach only with the
+  // provider's allowance, as a provider with a MinIO on the same host would give it.
+  const addresses = new AddressPolicy({
+    allow: parseNetworks('127.0.0.1/32', 'HOSTVAULT_TARGET_ALLOW'),
+    deny: [],
+  });
   const late: { schedules?: ScheduleService } = {};
   h = await harness(
     {},
@@ -44,11 +50,13 @@ before(async () => {
       modules: [
         targetRoutes({
           maxConcurrent: 4,
+          perMinute: 100,
+          addresses,
           schedules: {
             getRow: (viewer, id) => late.schedules!.getRow(viewer, id),
             target: (row) => late.schedules!.target(row),
           },
-          probe: (target) => probeTarget(target, probeDeps),
+          probe: (target, opts) => probeTarget(target, probeDeps, opts),
         }),
       ],
     },
@@ -59,6 +67,7 @@ before(async () => {
     customers: new InventoryService({ store: h.store }),
     jobs: h.jobs,
     localRepositoryDir: join(work, 'provider'),
+    addresses,
   });
   alice = await signIn(h, 'alice');
   [s3, ftp] = await Promise.all([startS3Server(), startFtpServer({ maxConnectionsPerUser: 2 })]);
@@ -200,7 +209,7 @@ describe('S3', () => {
       const outcome = await testAsCustomer(target(), [s3.secretAccessKey]);
       assert.equal(outcome.ok, false);
       assert.equal(outcome.step, 'reach');
-      assert.match(outcome.message!, /refused the connection on port \d+/);
+      assert.match(outcome.message!, /did not accept a connection on port \d+/);
       assert.ok(outcome.ms < 5_000, `${outcome.ms} ms`);
     } finally {
       await s3.start();
@@ -266,7 +275,7 @@ describe('FTP', () => {
       const outcome = await testAsCustomer(target(), [ftp.password]);
       assert.equal(outcome.ok, false);
       assert.equal(outcome.step, 'reach');
-      assert.match(outcome.message!, /refused the connection/);
+      assert.match(outcome.message!, /did not accept a connection/);
     } finally {
       await ftp.start();
     }

@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { InventoryService } from '../inventory/inventory-service.js';
 import { Keyring } from '../repository/keyring.js';
 import { ScheduleService } from '../schedule/schedule-service.js';
-import type { ProbeResult } from '../target/probe.js';
+import { AddressPolicy } from '../target/address-policy.js';
+import type { ProbeOptions, ProbeResult } from '../target/probe.js';
 import type { Target } from '../target/schema.js';
 import { targetRoutes } from './target-routes.js';
 import { harness, signIn, type Harness } from './testing.js';
@@ -12,6 +13,7 @@ import { harness, signIn, type Harness } from './testing.js';
 let h: Harness;
 let schedules: ScheduleService;
 let probed: Target[];
+let probeOptions: ProbeOptions[];
 let hold = false;
 let release: () => void = () => undefined;
 let alice: { cookie: string; csrf: string };
@@ -27,8 +29,30 @@ const OK: ProbeResult = {
   ],
 };
 
+/**
+ * The names of this file as a resolver would answer them: public documentation addresses, and
+ * one name that leads to loopback. Everything else is not found, as on a machine without DNS.
+ */
+const DNS: Record<string, string[]> = {
+  'ftp.example.net': ['203.0.113.21'],
+  'other.example.net': ['203.0.113.22'],
+  's3.example.net': ['203.0.113.23'],
+  'inside.example.net': ['203.0.113.24', '10.1.2.3'],
+};
+const addresses = new AddressPolicy(
+  { allow: [], deny: [] },
+  {
+    resolve: async (host) => {
+      const found = DNS[host];
+      if (!found) throw Object.assign(new Error(`${host} not found`), { code: 'ENOTFOUND' });
+      return found;
+    },
+  },
+);
+
 beforeEach(async () => {
   probed = [];
+  probeOptions = [];
   hold = false;
   const late: { schedules?: ScheduleService } = {};
   h = await harness(
@@ -37,12 +61,14 @@ beforeEach(async () => {
       modules: [
         targetRoutes({
           maxConcurrent: 1,
+          addresses,
           schedules: {
             getRow: (viewer, id) => late.schedules!.getRow(viewer, id),
             target: (row) => late.schedules!.target(row),
           },
-          async probe(target) {
+          async probe(target, opts) {
             probed.push(target);
+            probeOptions.push(opts);
             if (!hold) return OK;
             await new Promise<void>((resolve) => (release = resolve));
             return OK;
@@ -58,6 +84,7 @@ beforeEach(async () => {
     customers: inventory,
     jobs: h.jobs,
     localRepositoryDir: '/var/lib/hostvault/repositories',
+    addresses,
   });
   late.schedules = schedules;
   await h.store.db
@@ -219,5 +246,228 @@ describe('POST /api/targets/test', () => {
       payload: { target: ftp },
     });
     assert.equal(anonymous.statusCode, 401);
+  });
+});
+
+/** A schedule the provider made for Alice in the admin area, with the provider's FTP login. */
+async function providerSchedule(host = 'ftp.example.net') {
+  return schedules.create({ role: 'admin' }, 'c-alice', {
+    name: 'Provider offsite',
+    scope: 'web',
+    frequency: 'daily',
+    retention: 3,
+    target: { ...ftp, host, user: 'provider', password: 'provider-ftp-password' },
+  });
+}
+
+describe('a masked secret never follows a changed server', () => {
+  test("the provider's password is used for the same login only; a new host, port or user asks again", async () => {
+    const saved = await providerSchedule();
+    const shown = saved.target;
+    assert.equal(shown.password, '********');
+
+    const same = await test_(alice, { target: shown, scheduleId: saved.id });
+    assert.equal(same.statusCode, 200, same.body);
+    assert.equal((probed[0] as { password: string }).password, 'provider-ftp-password');
+
+    const changes: object[] = [
+      { host: 'other.example.net' },
+      { port: 2121 },
+      { user: 'someone-else' },
+      { explicitTls: true },
+    ];
+    for (const change of changes) {
+      const response = await test_(alice, {
+        target: { ...shown, ...change },
+        scheduleId: saved.id,
+      });
+      assert.equal(response.statusCode, 400, JSON.stringify(change));
+      assert.deepEqual(response.json().error, {
+        message: 'Enter the password again for the new server.',
+        fields: [
+          { field: 'target.password', message: 'Enter the password again for the new server.' },
+        ],
+      });
+    }
+    assert.equal(probed.length, 1, 'nothing was probed with the stored password');
+
+    const typed = await test_(alice, {
+      target: { ...shown, host: 'other.example.net', password: 'typed-again' },
+      scheduleId: saved.id,
+    });
+    assert.equal(typed.statusCode, 200);
+    assert.equal((probed[1] as { password: string }).password, 'typed-again');
+  });
+
+  test('S3: a new endpoint, bucket, access key or addressing style asks for the secret key again', async () => {
+    const s3 = {
+      kind: 's3',
+      endpoint: 'https://s3.example.net',
+      bucket: 'provider-bucket',
+      accessKeyId: 'AKPROVIDER',
+      secretAccessKey: 'provider-secret-key',
+      pathStyle: true,
+    };
+    const saved = await schedules.create({ role: 'admin' }, 'c-alice', {
+      name: 'Provider S3',
+      scope: 'web',
+      frequency: 'daily',
+      retention: 3,
+      target: s3,
+    });
+    const shown = saved.target;
+    for (const change of [
+      { endpoint: 'https://other.example.net' },
+      { bucket: 'alice-bucket' },
+      { accessKeyId: 'AKALICE' },
+      { pathStyle: false },
+    ]) {
+      const response = await test_(alice, {
+        target: { ...shown, ...change },
+        scheduleId: saved.id,
+      });
+      assert.equal(response.statusCode, 400, JSON.stringify(change));
+      assert.equal(response.json().error.fields[0].field, 'target.secretAccessKey');
+      assert.equal(response.json().error.message, 'Enter the secret key again for the new server.');
+    }
+    assert.equal(probed.length, 0);
+    const same = await test_(alice, {
+      target: { ...shown, prefix: 'alice' },
+      scheduleId: saved.id,
+    });
+    assert.equal(same.statusCode, 200, same.body);
+    assert.equal((probed[0] as { secretAccessKey: string }).secretAccessKey, 'provider-secret-key');
+  });
+});
+
+describe("a customer's target may not lead to this server or a private network", () => {
+  test('loopback, private, link-local, IPv6 loopback and names that lead there: 400, nothing probed', async () => {
+    const cases: [object, string][] = [
+      [{ ...ftp, host: '127.0.0.1' }, 'target.host'],
+      [{ ...ftp, host: '10.0.0.1' }, 'target.host'],
+      [{ ...ftp, host: '169.254.169.254' }, 'target.host'],
+      [{ ...ftp, host: '[::1]' }, 'target.host'],
+      [{ ...ftp, host: 'inside.example.net' }, 'target.host'],
+      [
+        {
+          kind: 's3',
+          endpoint: 'http://127.0.0.1:8420',
+          bucket: 'bkt',
+          accessKeyId: 'a',
+          secretAccessKey: 's',
+        },
+        'target.endpoint',
+      ],
+    ];
+    for (const [target, field] of cases) {
+      const response = await test_(alice, { target });
+      assert.equal(response.statusCode, 400, `${JSON.stringify(target)}: ${response.body}`);
+      const error = response.json().error;
+      assert.equal(error.fields[0].field, field);
+      assert.match(
+        error.message,
+        /^Backups cannot go to .*: it leads to this server or to a private network\./,
+      );
+      assert.ok(!error.message.includes('10.1.2.3'), 'the address behind a name stays unsaid');
+    }
+    assert.deepEqual(probed, []);
+  });
+
+  test('a name that does not resolve fails at reach without a probe', async () => {
+    const response = await test_(alice, { target: { ...ftp, host: 'nowhere.example.net' } });
+    assert.equal(response.statusCode, 200);
+    assert.deepEqual(response.json(), {
+      ok: false,
+      step: 'reach',
+      message:
+        'The server name nowhere.example.net could not be found. Check the spelling of the address.',
+      steps: [],
+    });
+    assert.deepEqual(probed, []);
+  });
+
+  test("the customer's probe connects to the checked address and reads the customer's texts; the provider's reads causes", async () => {
+    assert.equal((await test_(alice, { target: ftp })).statusCode, 200);
+    assert.deepEqual(probeOptions[0], { audience: 'customer', reachAddress: '203.0.113.21' });
+    const admin = await h.app.inject({
+      method: 'POST',
+      url: '/api/targets/test',
+      headers: { authorization: `Bearer ${h.adminToken}` },
+      payload: { target: { ...ftp, host: '10.0.0.1' } },
+    });
+    assert.equal(admin.statusCode, 200, "the provider's own target may be private");
+    assert.deepEqual(probeOptions[1], { audience: 'provider', reachAddress: undefined });
+  });
+
+  test("the provider's target keeps its server for the customer; a new private server is the customer's", async () => {
+    const saved = await providerSchedule('10.0.0.7');
+    const same = await test_(alice, { target: saved.target, scheduleId: saved.id });
+    assert.equal(same.statusCode, 200, same.body);
+    assert.equal((probed[0] as { host: string }).host, '10.0.0.7');
+    const moved = await test_(alice, {
+      target: { ...saved.target, host: '10.0.0.8', password: 'typed' },
+      scheduleId: saved.id,
+    });
+    assert.equal(moved.statusCode, 400);
+    assert.equal(moved.json().error.fields[0].field, 'target.host');
+    assert.equal(probed.length, 1);
+  });
+
+  test('line breaks in any field: 400 in plain words, nothing probed', async () => {
+    const attack = 'x\r\nHELO a\r\nMAIL FROM:<a@example.net>';
+    for (const field of ['user', 'password', 'host', 'baseDir']) {
+      const response = await test_(alice, { target: { ...ftp, [field]: attack } });
+      assert.equal(response.statusCode, 400, field);
+      assert.match(
+        response.json().error.message,
+        /must not contain line breaks or other control characters\.$/,
+      );
+      assert.ok(!response.body.includes('HELO'));
+    }
+    assert.deepEqual(probed, []);
+  });
+});
+
+describe('Test connection is no port scanner', () => {
+  test('10 tests a minute per customer, then 429 in plain words; others and later are not held up', async () => {
+    let now = Date.parse('2026-11-28T10:00:00Z');
+    await h.close();
+    probed = [];
+    h = await harness(
+      {},
+      {
+        modules: [
+          targetRoutes({
+            addresses,
+            now: () => now,
+            schedules: {
+              getRow: (viewer, id) => schedules.getRow(viewer, id),
+              target: (row) => schedules.target(row),
+            },
+            async probe(target) {
+              probed.push(target);
+              return OK;
+            },
+          }),
+        ],
+      },
+    );
+    alice = await signIn(h, 'alice');
+    bob = await signIn(h, 'bob');
+    for (let i = 0; i < 10; i++) {
+      now += 1_000;
+      assert.equal((await test_(alice, { target: ftp })).statusCode, 200, `test ${i + 1}`);
+    }
+    const refused = await test_(alice, { target: { ...ftp, port: 2121 } });
+    assert.equal(refused.statusCode, 429);
+    assert.equal(
+      refused.json().error.message,
+      'You have started 10 connection tests within a minute. Try again in 51 s.',
+    );
+    assert.equal(refused.headers['retry-after'], '51');
+    assert.equal(probed.length, 10);
+    assert.equal((await test_(bob, { target: ftp })).statusCode, 200, 'another customer');
+    now += 51_000;
+    assert.equal((await test_(alice, { target: ftp })).statusCode, 200, 'a minute later');
   });
 });

@@ -2,29 +2,40 @@
  * "Test connection" for a schedule's target, before it is saved: reach, authenticate, write,
  * delete (see src/target/probe.ts). Customers test S3 and FTP targets; their "Local" target is
  * always the provider's directory, which the provider looks after, so it answers at once.
+ *
+ * A customer's server must pass the address policy (src/target/address-policy.ts) before any
+ * connection is made, each caller runs at most a few tests a minute, and a customer reads one
+ * text for every connection that did not open: the test is no port scanner.
  */
 import { z } from 'zod';
+import { RateLimiter } from '../auth/rate-limit.js';
 import type { ScheduleRow } from '../store/index.js';
-import { PROBE_STEPS, type ProbeResult } from '../target/probe.js';
+import type { AddressPolicy } from '../target/address-policy.js';
+import { MASK, unmask } from '../target/masked-secret.js';
+import { chosenByProvider, originAfterEdit } from '../target/origin.js';
+import { PROBE_STEPS, type ProbeOptions, type ProbeResult } from '../target/probe.js';
 import { targetSchema, type Target } from '../target/schema.js';
 import { NotFoundError, type Viewer } from '../schedule/schedule-service.js';
+import type { Authenticated } from '../auth/index.js';
 import { ApiError, ErrorBodySchema, notFound } from './errors.js';
 import type { RouteRegistry } from './registry.js';
 
 export interface TargetRouteDeps {
   /** Runs the bounded probe (probeTarget with the service's restic and rclone). */
-  probe(target: Target): Promise<ProbeResult>;
+  probe(target: Target, opts: ProbeOptions): Promise<ProbeResult>;
   /** For masked secrets of a saved schedule's target: ScheduleService provides both. */
   schedules: {
     getRow(viewer: Viewer, id: number): Promise<ScheduleRow>;
     target(row: ScheduleRow): Target;
   };
+  /** Where a customer's target may point. */
+  addresses: Pick<AddressPolicy, 'check'>;
   /** Probes running at once over all callers; more answer 429. Default 2. */
   maxConcurrent?: number;
+  /** Tests one caller (a customer, or one administrator) may start per minute. Default 10. */
+  perMinute?: number;
+  now?: () => number;
 }
-
-/** As the schedule form shows stored secrets; sent back, it means "the stored one". */
-const MASK = '********';
 
 const TestBody = z.strictObject({
   // The kind first, so an unknown one gets a message that lists the known ones.
@@ -61,6 +72,8 @@ const TestResult = z.union([
 
 export function targetRoutes(deps: TargetRouteDeps) {
   const limit = deps.maxConcurrent ?? 2;
+  const perMinute = deps.perMinute ?? 10;
+  const limiter = new RateLimiter({ maxFailures: perMinute, windowMs: 60_000, now: deps.now });
   let running = 0;
 
   return (api: RouteRegistry): void => {
@@ -69,15 +82,14 @@ export function targetRoutes(deps: TargetRouteDeps) {
       path: '/api/targets/test',
       operationId: 'testTarget',
       summary: 'Test connection: reach, authenticate, write and delete on a target',
-      description:
-        'Creates a throw-away repository under the target, reads it back and deletes it, within 20 s. A target that fails answers 200 with ok false and the step that failed; 400 is for a form that is not filled in correctly.',
+      description: `Creates a throw-away repository under the target, reads it back and deletes it, within 20 s. A target that fails answers 200 with ok false and the step that failed; 400 is for a form that is not filled in correctly, a customer's server on a local or private network, or a secret sent as ${MASK} for a changed server. Each step's message says what it proved.`,
       tags: ['schedules'],
       access: 'signed-in',
       body: TestBody,
       responses: {
         200: { description: 'The outcome of the test.', schema: TestResult },
         429: {
-          description: 'Too many connection tests at once; try again in a moment.',
+          description: `Too many connection tests at once, or more than ${perMinute} by one caller within a minute.`,
           schema: ErrorBodySchema,
         },
       },
@@ -86,15 +98,15 @@ export function targetRoutes(deps: TargetRouteDeps) {
           principal.role === 'customer' && principal.customerId
             ? { role: 'customer', customerId: principal.customerId }
             : { role: 'admin' };
-        let target = body.target;
+        let stored: Target | undefined;
         if (body.scheduleId !== undefined) {
           const row = await deps.schedules.getRow(viewer, body.scheduleId).catch((error) => {
             if (error instanceof NotFoundError) throw notFound();
             throw error;
           });
-          target = unmask(target, deps.schedules.target(row));
+          stored = deps.schedules.target(row);
         }
-        if (target.kind === 'local' && viewer.role === 'customer') {
+        if (body.target.kind === 'local' && viewer.role === 'customer') {
           return {
             ok: true as const,
             steps: PROBE_STEPS.map((step) => ({
@@ -106,12 +118,44 @@ export function targetRoutes(deps: TargetRouteDeps) {
             })),
           };
         }
-        if (hasMask(target)) {
-          const field = target.kind === 's3' ? 'target.secretAccessKey' : 'target.password';
-          throw new ApiError(400, 'Enter the secret again to test the connection', [
-            { field, message: 'Enter the secret again to test the connection' },
+        const unmasked = unmask(body.target, stored);
+        if (!unmasked.ok)
+          throw new ApiError(400, unmasked.message, [
+            { field: `target.${unmasked.field}`, message: unmasked.message },
           ]);
+        const target = unmasked.target;
+
+        const attempt = limiter.attempt(callerKey(principal));
+        if (!attempt.allowed)
+          throw new ApiError(
+            429,
+            `You have started ${perMinute} connection tests within a minute. Try again in ${attempt.retryAfterSeconds} s.`,
+            undefined,
+            { 'retry-after': String(attempt.retryAfterSeconds) },
+          );
+
+        const origin = originAfterEdit(
+          target,
+          stored && { target: stored, origin: chosenByProvider(stored) ? 'provider' : 'customer' },
+          viewer.role === 'admin' ? 'provider' : 'customer',
+        );
+        let reachAddress: string | undefined;
+        if (origin === 'customer' && target.kind !== 'local') {
+          const verdict = await deps.addresses.check(target);
+          if (!verdict.ok && verdict.reason === 'not-found')
+            return {
+              ok: false as const,
+              step: 'reach' as const,
+              message: verdict.message,
+              steps: [],
+            };
+          if (!verdict.ok)
+            throw new ApiError(400, verdict.message, [
+              { field: `target.${verdict.field}`, message: verdict.message },
+            ]);
+          reachAddress = verdict.addresses[0];
         }
+
         if (running >= limit)
           throw new ApiError(
             429,
@@ -121,7 +165,10 @@ export function targetRoutes(deps: TargetRouteDeps) {
           );
         running++;
         try {
-          return await deps.probe(target);
+          return await deps.probe(target, {
+            audience: viewer.role === 'customer' ? 'customer' : 'provider',
+            reachAddress,
+          });
         } finally {
           running--;
         }
@@ -130,17 +177,8 @@ export function targetRoutes(deps: TargetRouteDeps) {
   };
 }
 
-function hasMask(target: Target): boolean {
-  return (
-    (target.kind === 's3' && target.secretAccessKey === MASK) ||
-    (target.kind === 'ftp' && target.password === MASK)
-  );
-}
-
-function unmask(target: Target, stored: Target): Target {
-  if (target.kind === 's3' && stored.kind === 's3' && target.secretAccessKey === MASK)
-    return { ...target, secretAccessKey: stored.secretAccessKey };
-  if (target.kind === 'ftp' && stored.kind === 'ftp' && target.password === MASK)
-    return { ...target, password: stored.password };
-  return target;
+/** One budget of tests per customer (all of its sessions), per administrator or per token. */
+function callerKey(principal: Authenticated): string {
+  if (principal.role === 'customer') return `customer:${principal.customerId}`;
+  return principal.via === 'token' ? `token:${principal.tokenId}` : `user:${principal.userId}`;
 }

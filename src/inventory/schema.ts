@@ -4,16 +4,15 @@
  */
 import { isAbsolute, normalize } from 'node:path';
 import { z } from 'zod';
+import { noControlCharacters, singleLine } from '../control-characters.js';
 
 export const FREQUENCIES = ['hourly', 'daily', 'weekly', 'monthly'] as const;
 export type Frequency = (typeof FREQUENCIES)[number];
 
 /** An absolute, normalized server path; existence is checked by the inventory service. */
-export const serverPath = z
-  .string()
+export const serverPath = singleLine('The path')
   .min(1, 'Enter a path.')
   .max(4096, 'The path is too long.')
-  .refine((p) => !p.includes('\0'), 'The path contains a NUL character.')
   .refine((p) => isAbsolute(p), 'The path must be absolute (start with /).')
   .refine((p) => !p.split('/').includes('..'), 'The path must not contain "..".')
   .transform((p) => normalize(p).replace(/(.)\/+$/, '$1'));
@@ -55,7 +54,7 @@ export const packageSchema = z.object({
       /^[a-z0-9][a-z0-9_-]{0,62}$/,
       'A package id may contain only lower-case letters, digits, dashes and underscores.',
     ),
-  name: z.string().min(1).max(100),
+  name: singleLine('The package name').min(1).max(100),
   /** Frequencies customers of this package may choose. */
   frequencies: z.array(z.enum(FREQUENCIES)).min(1, 'Allow at least one frequency.'),
   /** Most snapshots one schedule may keep; 0 = unlimited. */
@@ -67,19 +66,24 @@ export const packageSchema = z.object({
 });
 
 export const mailboxSchema = z.object({
-  address: z.string().email('Enter a valid e-mail address.').max(320),
+  address: z
+    .string()
+    .refine(...noControlCharacters('The e-mail address'))
+    .email('Enter a valid e-mail address.')
+    .max(320),
   maildir: serverPath,
   sieveDir: serverPath.optional(),
 });
 
 export const customerSchema = z.object({
   id: customerId,
-  name: z.string().min(1).max(200),
+  /** Reaches notification e-mails' subject lines. */
+  name: singleLine('The customer name').min(1).max(200),
   /** The Linux account that owns the customer's files. */
   linuxUser: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'Enter a valid Linux user name.'),
   uid: z.number().int().min(0).max(4_294_967_294),
   gid: z.number().int().min(0).max(4_294_967_294),
-  packageId: z.string().min(1),
+  packageId: singleLine('The package id').min(1),
   webRoot: serverPath,
   databases: z.array(databaseName).default([]),
   /**

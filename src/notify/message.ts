@@ -3,6 +3,7 @@
  * and as a plain-words e-mail (no links: the reader may be on a phone, and a link in a backup alert
  * is what phishing looks like).
  */
+import { oneLine } from '../control-characters.js';
 import type { Frequency } from '../inventory/schema.js';
 import { INTERVAL_MS } from '../schedule/next-run.js';
 import { WEEKDAY_NAMES } from '../schedule/schedule-schema.js';
@@ -120,7 +121,16 @@ export function buildEvent(opts: {
 
 type EventParts = Omit<NotifyEvent, 'text'>;
 
+/**
+ * The subject line, on one line whatever the names hold: schedule and customer names are
+ * validated where they enter, and this keeps a name stored before that check from adding a
+ * header of its own.
+ */
 export function subjectOf(e: EventParts): string {
+  return oneLine(summaryOf(e));
+}
+
+function summaryOf(e: EventParts): string {
   const name = e.schedule?.name ?? e.job?.scheduleName ?? 'backup';
   const who = whoOf(e);
   switch (e.event) {

@@ -16,6 +16,11 @@ export interface RepositoryServiceDeps {
   restic: Restic;
   /** Where CA certificates of private S3 endpoints are written. */
   certDir: string;
+  /**
+   * Asked before restic touches a target, every time: throws when the target may not be used
+   * (a customer's server that leads to a private network; see AddressPolicy.admit).
+   */
+  admit?: (target: Target) => Promise<void>;
   /** Injected for tests. */
   now?: () => Date;
 }
@@ -106,6 +111,7 @@ export class RepositoryService {
     const url = repositoryUrl(target, owner);
     const password = keyFile.trim();
     await this.mutex.run(url, async () => {
+      await this.deps.admit?.(target);
       const location = {
         ...(await locate(target, owner, { certDir: this.deps.certDir })),
         password,
@@ -167,6 +173,8 @@ export class RepositoryService {
   }
 
   private async open(target: Target, owner: Owner): Promise<OpenRepository> {
+    // Before each run, not only at save: the name may lead somewhere else by now.
+    await this.deps.admit?.(target);
     const url = repositoryUrl(target, owner);
     let row = await this.row(url);
     if (!row) {

@@ -19,6 +19,7 @@
  *   fills in messages that name the field for the issues that schema leaves without one.
  */
 import { z } from 'zod';
+import { noControlCharacters } from '../control-characters.js';
 import { FREQUENCIES, type Frequency } from '../inventory/schema.js';
 import { SCOPES } from '../scope/scope.js';
 import { targetSchema } from '../target/schema.js';
@@ -51,6 +52,8 @@ const nullIsAbsent = (value: unknown): unknown => (value === null ? undefined : 
 const nameSchema = z
   .string({ error: (iss) => (given(iss.input) ? 'Name must be text' : 'Name is required') })
   .trim()
+  // The name reaches notification e-mails' subject lines and job logs.
+  .refine(...noControlCharacters('The name'))
   .min(1, 'Name is required')
   .max(NAME_MAX_LENGTH, `Name must be at most ${NAME_MAX_LENGTH} characters`);
 

@@ -7,6 +7,10 @@ import type { Customer, Package } from '../inventory/schema.js';
 import type { JobStore } from '../job/job-store.js';
 import type { Keyring } from '../repository/keyring.js';
 import type { ScheduleRow, Store } from '../store/index.js';
+import { AddressPolicy } from '../target/address-policy.js';
+import { sweepCaCerts } from '../target/ca-certs.js';
+import { unmask } from '../target/masked-secret.js';
+import { markOrigin, originAfterEdit, type TargetOrigin } from '../target/origin.js';
 import { publicTarget, type Target } from '../target/schema.js';
 import { nextRun, isOverdue } from './next-run.js';
 import { checkPackageLimits } from './package-limits.js';
@@ -57,9 +61,6 @@ export interface ScheduleView {
   overdue: boolean;
 }
 
-/** Masked secrets come back unchanged from an edit form: keep the stored ones then. */
-const MASK = '********';
-
 export class ScheduleService implements ScheduleStore {
   constructor(
     private readonly deps: {
@@ -72,11 +73,25 @@ export class ScheduleService implements ScheduleStore {
        * means this directory: letting customers name a server path would let them write anywhere.
        */
       localRepositoryDir: string;
+      /**
+       * Where a customer's target may point, checked at save (and by the repository service
+       * before each run). Default: the built-in policy with no allowances.
+       */
+      addresses?: Pick<AddressPolicy, 'check'>;
+      /**
+       * The CA certificate files of S3 targets (src/target/ca-certs.ts): those no schedule uses
+       * any more are removed after each save and delete. Unset: none are removed.
+       */
+      certDir?: string;
       /** Told when a job was queued, so it starts at once. */
       onQueued?: () => void;
       now?: () => Date;
     },
-  ) {}
+  ) {
+    this.addresses = deps.addresses ?? new AddressPolicy({ allow: [], deny: [] });
+  }
+
+  private readonly addresses: Pick<AddressPolicy, 'check'>;
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
@@ -119,8 +134,12 @@ export class ScheduleService implements ScheduleStore {
     return this.view(await this.getRow(viewer, id));
   }
 
+  /** The schedule's target, secrets included, marked with who chose its server. */
   target(row: ScheduleRow): Target {
-    return JSON.parse(this.deps.keyring.open(row.target_sealed, sealContext(row.id))) as Target;
+    const target = JSON.parse(
+      this.deps.keyring.open(row.target_sealed, sealContext(row.id)),
+    ) as Target;
+    return markOrigin(target, row.target_origin);
   }
 
   /** A customer's own schedule, within the package's limits. */
@@ -130,23 +149,35 @@ export class ScheduleService implements ScheduleStore {
     const customer = await this.deps.customers.getCustomer(customerId);
     if (!customer) throw new NotFoundError('Customer not found');
     const input = this.validate(viewer.role === 'customer' ? this.localForCustomer(raw) : raw);
+    const origin = editorOf(viewer);
+    await this.checkAddress(input.target, origin);
     if (viewer.role === 'customer') await this.enforcePackage(customer, input, 'create');
-    return this.insert('customer', customerId, input);
+    return this.insert('customer', customerId, input, origin);
   }
 
   /** Admin only: every customer into the server repository, or one customer with its own settings. */
   async createServerWide(customerId: string | null, raw: unknown): Promise<ScheduleView> {
     if (customerId !== null && !(await this.deps.customers.getCustomer(customerId)))
       throw new NotFoundError('Customer not found');
-    return this.insert('server', customerId, this.validate(raw));
+    return this.insert('server', customerId, this.validate(raw), 'provider');
   }
 
   async update(viewer: Viewer, id: number, raw: unknown): Promise<ScheduleView> {
     const row = await this.getRow(viewer, id);
-    const merged = keepSecrets(raw, this.target(row));
-    const input = this.validate(
-      viewer.role === 'customer' ? this.localForCustomer(merged) : merged,
+    const stored = this.target(row);
+    const validated = this.validate(viewer.role === 'customer' ? this.localForCustomer(raw) : raw);
+    const unmasked = unmask(validated.target, stored);
+    if (!unmasked.ok)
+      throw new ScheduleInputError([
+        { field: `target.${unmasked.field}`, message: unmasked.message },
+      ]);
+    const input = { ...validated, target: unmasked.target };
+    const origin = originAfterEdit(
+      input.target,
+      { target: stored, origin: row.target_origin },
+      editorOf(viewer),
     );
+    await this.checkAddress(input.target, origin);
     if (viewer.role === 'customer' && row.customer_id) {
       const customer = await this.deps.customers.getCustomer(row.customer_id);
       if (customer) await this.enforcePackage(customer, input, 'update');
@@ -164,11 +195,13 @@ export class ScheduleService implements ScheduleStore {
         enabled: input.enabled ? 1 : 0,
         target_kind: input.target.kind,
         target_sealed: this.deps.keyring.seal(JSON.stringify(input.target), sealContext(id)),
+        target_origin: origin,
         next_run_at: input.enabled ? nextRun(input, stamp).toISOString() : null,
         updated_at: stamp.toISOString(),
       })
       .where('id', '=', id)
       .execute();
+    await this.sweepAfterChange();
     return this.get(viewer, id);
   }
 
@@ -177,7 +210,44 @@ export class ScheduleService implements ScheduleStore {
     const row = await this.getRow(viewer, id);
     const target = this.target(row);
     await this.db.deleteFrom('schedules').where('id', '=', id).execute();
+    await this.sweepAfterChange();
     return { row, target };
+  }
+
+  /**
+   * Removes the CA certificate files no schedule's target uses any more; at start, and after
+   * each save and delete.
+   */
+  async sweepCertificates(): Promise<string[]> {
+    if (!this.deps.certDir) return [];
+    const rows = await this.db
+      .selectFrom('schedules')
+      .selectAll()
+      .where('target_kind', '=', 's3')
+      .execute();
+    const inUse = rows
+      .map((row) => this.target(row))
+      .flatMap((target) => (target.kind === 's3' && target.caCert ? [target.caCert] : []));
+    return sweepCaCerts(this.deps.certDir, inUse);
+  }
+
+  /** The save or delete itself is done; a certificate file left over is removed at start. */
+  private async sweepAfterChange(): Promise<void> {
+    await this.sweepCertificates().catch(() => undefined);
+  }
+
+  /**
+   * A customer's server must not lead to loopback, private or this server's addresses. A name
+   * that does not resolve at all passes here: there is nothing to connect to yet, and every
+   * connection test and run checks it again.
+   */
+  private async checkAddress(target: Target, origin: TargetOrigin): Promise<void> {
+    if (origin === 'provider' || target.kind === 'local') return;
+    const verdict = await this.addresses.check(target);
+    if (!verdict.ok && verdict.reason === 'refused')
+      throw new ScheduleInputError([
+        { field: `target.${verdict.field}`, message: verdict.message },
+      ]);
   }
 
   /** "Run now": one backup job, or the answer that one is already pending or running. */
@@ -303,6 +373,7 @@ export class ScheduleService implements ScheduleStore {
     ownerKind: 'customer' | 'server',
     customerId: string | null,
     input: ScheduleInput,
+    origin: TargetOrigin,
   ): Promise<ScheduleView> {
     const stamp = this.now();
     const id = await this.db.transaction().execute(async (trx) => {
@@ -320,6 +391,7 @@ export class ScheduleService implements ScheduleStore {
           target_kind: input.target.kind,
           // Sealed for real once the id (its context) is known, in the same transaction.
           target_sealed: '',
+          target_origin: origin,
           enabled: input.enabled ? 1 : 0,
           next_run_at: input.enabled ? nextRun(input, stamp).toISOString() : null,
           created_at: stamp.toISOString(),
@@ -336,6 +408,7 @@ export class ScheduleService implements ScheduleStore {
         .execute();
       return row.id;
     });
+    await this.sweepAfterChange();
     return this.get({ role: 'admin' }, id);
   }
 
@@ -374,15 +447,7 @@ function sealContext(id: number): string {
   return `schedule-target:${id}`;
 }
 
-/** An edit form shows secrets masked; a masked value sent back means "unchanged". */
-function keepSecrets(raw: unknown, stored: Target): unknown {
-  if (typeof raw !== 'object' || raw === null) return raw;
-  const input = raw as { target?: Record<string, unknown> };
-  const target = input.target;
-  if (!target || target.kind !== stored.kind) return raw;
-  const merged = { ...target };
-  if (stored.kind === 's3' && merged.secretAccessKey === MASK)
-    merged.secretAccessKey = stored.secretAccessKey;
-  if (stored.kind === 'ftp' && merged.password === MASK) merged.password = stored.password;
-  return { ...input, target: merged };
+/** Who chose a target entered by this viewer. */
+function editorOf(viewer: Viewer): TargetOrigin {
+  return viewer.role === 'admin' ? 'provider' : 'customer';
 }

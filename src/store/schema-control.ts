@@ -13,6 +13,8 @@ export interface SchedulesTable {
   retention: number;
   target_kind: string;
   target_sealed: string;
+  /** Who chose the target's server (migration 0007); see src/target/origin.ts. */
+  target_origin: Generated<'provider' | 'customer'>;
   enabled: number;
   next_run_at: string | null;
   last_job_id: number | null;

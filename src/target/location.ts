@@ -1,12 +1,12 @@
 /**
  * The adapter from a target to restic: the repository location for one owner on one target.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RepositoryLocation } from '../engine/index.js';
+import { TargetRefusedError } from './address-policy.js';
+import { writeCaCert } from './ca-certs.js';
 import { rcloneObscure } from './obscure.js';
-import type { Owner, Target } from './schema.js';
+import { targetSchema, type Owner, type Target } from './schema.js';
 
 export type Location = Omit<RepositoryLocation, 'password'>;
 
@@ -41,6 +41,7 @@ export function repositoryUrl(target: Target, owner: Owner): string {
 }
 
 export async function locate(target: Target, owner: Owner, opts: LocateOptions): Promise<Location> {
+  refuseInvalid(target);
   const url = repositoryUrl(target, owner);
   switch (target.kind) {
     case 'local':
@@ -79,10 +80,16 @@ export async function locate(target: Target, owner: Owner, opts: LocateOptions):
   }
 }
 
-/** CA certificates are public; named by content so a changed certificate gets a new file. */
-async function writeCaCert(pem: string, dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  const file = join(dir, `${createHash('sha256').update(pem).digest('hex').slice(0, 16)}.pem`);
-  await writeFile(file, pem, { mode: 0o644 });
-  return file;
+/**
+ * The schema checks every target where it enters; this checks it again where it leaves, so a
+ * target stored before a rule existed (an FTP user with a line break, which rclone would have sent
+ * to the server as a command) never reaches rclone or restic.
+ */
+function refuseInvalid(target: Target): void {
+  const result = targetSchema.safeParse(target);
+  if (result.success) return;
+  const why = result.error.issues[0]?.message ?? 'a field is not valid';
+  throw new TargetRefusedError(
+    `This target's settings cannot be used: ${why} Edit the schedule and enter them again.`,
+  );
 }

@@ -10,7 +10,12 @@
  *
  * The repository belongs to an owner `hostvault-test-<random>` under the target, so it never
  * touches a real repository; one that exists already (a collision) is never deleted. Every
- * secret reaches restic and rclone through their environment, never argv.
+ * secret reaches restic and rclone through their environment, never argv. A CA certificate goes
+ * to a file in the probe's own temporary directory, removed with it.
+ *
+ * Each step's message says only what that step proved; a step that was not proved is not
+ * listed as passed (a failure whose cause restic does not name fails at "authenticate", the
+ * first step nothing proved).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -20,6 +25,7 @@ import { join } from 'node:path';
 import { EngineError, type Restic, type RepositoryLocation } from '../engine/index.js';
 import { redact } from '../engine/errors.js';
 import { runProcess } from '../engine/process.js';
+import { TargetRefusedError } from './address-policy.js';
 import { locate, repositoryUrl } from './location.js';
 import type { FtpTarget, S3Target, Target } from './schema.js';
 
@@ -38,11 +44,23 @@ export type ProbeResult =
 export interface ProbeDeps {
   /** A restic engine whose cache lives in `cacheDir` (removed after the probe). */
   restic(cacheDir: string): Restic;
-  /** Where CA certificates of private S3 endpoints are written (as for real repositories). */
-  certDir: string;
   rcloneBinary?: string;
   /** The whole probe's limit; default 20 s. */
   budgetMs?: number;
+}
+
+export interface ProbeOptions {
+  /**
+   * Who reads the answer. A customer reads one text for every connection that did not open
+   * (refused, timed out, no route), so the test cannot tell open ports from closed or filtered
+   * ones; the provider reads the cause.
+   */
+  audience: 'customer' | 'provider';
+  /**
+   * The address the reach step connects to: one the address policy checked, so that the name
+   * is not resolved once more in between. Default: the target's host name.
+   */
+  reachAddress?: string;
 }
 
 const DEFAULT_BUDGET_MS = 20_000;
@@ -51,7 +69,11 @@ const CONNECT_MS = 5_000;
 const DELETE_RESERVE_MS = 5_000;
 const STALL_MS = 10_000;
 
-export async function probeTarget(target: Target, deps: ProbeDeps): Promise<ProbeResult> {
+export async function probeTarget(
+  target: Target,
+  deps: ProbeDeps,
+  opts: ProbeOptions = { audience: 'provider' },
+): Promise<ProbeResult> {
   const deadline = Date.now() + (deps.budgetMs ?? DEFAULT_BUDGET_MS);
   const left = (): number => Math.max(1_000, deadline - Date.now());
   const owner = `hostvault-test-${randomBytes(8).toString('hex')}`;
@@ -63,25 +85,44 @@ export async function probeTarget(target: Target, deps: ProbeDeps): Promise<Prob
     steps,
   });
 
-  // reach
-  if (target.kind === 'local') {
-    const reach = await localReach(target.path);
-    if (reach) return fail('reach', reach);
-    steps.push({ step: 'reach', message: `The directory ${target.path} can be used.` });
-  } else {
-    const { host, port } = endpointOf(target);
-    const reach = await tcpReach(host, port, Math.min(CONNECT_MS, left()));
-    if (reach) return fail('reach', reach);
-    steps.push({ step: 'reach', message: `The server ${host} answered on port ${port}.` });
-  }
-
   const work = await mkdtemp(join(tmpdir(), 'hv-probe-'));
   try {
+    let location: RepositoryLocation;
+    try {
+      location = {
+        ...(await locate(target, owner, { certDir: join(work, 'certs') })),
+        password: randomBytes(24).toString('base64url'),
+      };
+    } catch (error) {
+      if (error instanceof TargetRefusedError) return fail('reach', error.message);
+      throw error;
+    }
+
+    // reach
+    if (target.kind === 'local') {
+      const reach = await localReach(target.path);
+      if (typeof reach === 'string') return fail('reach', reach);
+      steps.push({
+        step: 'reach',
+        message: reach.exists
+          ? `The directory ${target.path} exists.`
+          : `The directory ${target.path} does not exist yet; it will be created.`,
+      });
+    } else {
+      const { host, port } = endpointOf(target);
+      const reach = await tcpReach(
+        { host, port, address: opts.reachAddress ?? host },
+        Math.min(CONNECT_MS, left()),
+        opts.audience,
+      );
+      if (reach) return fail('reach', reach);
+      steps.push({
+        step: 'reach',
+        message: `The server ${host} accepted a connection on port ${port}.`,
+      });
+    }
+
     const restic = deps.restic(join(work, 'cache'));
-    const location: RepositoryLocation = {
-      ...(await locate(target, owner, { certDir: deps.certDir })),
-      password: randomBytes(24).toString('base64url'),
-    };
     const limits = () => ({
       timeoutMs: Math.max(1_000, left() - DELETE_RESERVE_MS),
       stallMs: STALL_MS,
@@ -95,14 +136,14 @@ export async function probeTarget(target: Target, deps: ProbeDeps): Promise<Prob
       await restic.catConfig(location, limits());
     } catch (error) {
       if (!(error instanceof EngineError)) throw error;
-      const step = stepOf(error);
-      if (step !== 'reach' && step !== 'authenticate') {
-        steps.push(authenticated(target));
-        // A half-written repository is ours to remove; one that existed before is not.
-        if (error.kind !== 'already-exists')
-          await remove(target, owner, location, work, deps, left).catch(() => undefined);
-      }
-      return fail(step, error.message);
+      const unreachable = error.kind === 'unreachable' || error.kind === 'timeout';
+      const loggedIn =
+        !unreachable && (target.kind === 'local' || initialized || LOGIN_PROVEN.has(error.kind));
+      if (loggedIn) steps.push(authenticated(target));
+      // A half-written repository is ours to remove; one that existed before is not.
+      if (!unreachable && !NOTHING_WRITTEN.has(error.kind))
+        await remove(target, owner, location, work, deps, left).catch(() => undefined);
+      return fail(unreachable ? 'reach' : loggedIn ? 'write' : 'authenticate', error.message);
     }
     steps.push(authenticated(target));
     steps.push({
@@ -132,20 +173,20 @@ function authenticated(target: Target): StepResult {
   };
 }
 
-/** Which step an engine failure during init belongs to. */
-function stepOf(error: EngineError): ProbeStep {
-  switch (error.kind) {
-    case 'unreachable':
-    case 'timeout':
-      return 'reach';
-    case 'auth-refused':
-    case 'bucket-missing':
-    case 'wrong-password':
-      return 'authenticate';
-    default:
-      return 'write';
-  }
-}
+/**
+ * Failures of `restic init` that could only happen after the server let us in: it answered
+ * about files (one already there, a lock, no space left). Any other failure, restic's unnamed
+ * ones included, leaves the login unproved, and the test fails at "authenticate".
+ */
+const LOGIN_PROVEN = new Set<EngineError['kind']>(['already-exists', 'locked', 'no-space']);
+
+/** Failures after which there is nothing of ours on the target to remove. */
+const NOTHING_WRITTEN = new Set<EngineError['kind']>([
+  'auth-refused',
+  'bucket-missing',
+  'wrong-password',
+  'already-exists',
+]);
 
 function endpointOf(target: S3Target | FtpTarget): { host: string; port: number } {
   if (target.kind === 'ftp')
@@ -156,20 +197,35 @@ function endpointOf(target: S3Target | FtpTarget): { host: string; port: number 
 }
 
 /** undefined when a TCP connection opens; otherwise the reason in plain words. */
-function tcpReach(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
+function tcpReach(
+  server: { host: string; port: number; address: string },
+  timeoutMs: number,
+  audience: ProbeOptions['audience'],
+): Promise<string | undefined> {
+  const { host, port } = server;
   return new Promise((resolve) => {
-    const socket = connect({ host, port });
+    const socket = connect({ host: server.address, port });
     const done = (result: string | undefined): void => {
       socket.destroy();
       resolve(result);
     };
-    socket.setTimeout(timeoutMs, () =>
+    const failed = (detail: string): void =>
       done(
+        audience === 'customer'
+          ? `The server ${host} did not accept a connection on port ${port}. Check the address and the port, that the server is running, and that a firewall lets the connection through.`
+          : detail,
+      );
+    socket.setTimeout(timeoutMs, () =>
+      failed(
         `The server ${host} did not answer on port ${port} within ${Math.round(timeoutMs / 1000)} s. Check the address and port, and that a firewall lets the connection through.`,
       ),
     );
     socket.once('connect', () => done(undefined));
-    socket.once('error', (error: NodeJS.ErrnoException) => done(reachMessage(host, port, error)));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN'
+        ? done(`The server name ${host} could not be found. Check the spelling of the address.`)
+        : failed(reachMessage(host, port, error)),
+    );
   });
 }
 
@@ -177,9 +233,6 @@ function reachMessage(host: string, port: number, error: NodeJS.ErrnoException):
   switch (error.code) {
     case 'ECONNREFUSED':
       return `The server ${host} refused the connection on port ${port}. Check the port, and that the server is running.`;
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return `The server name ${host} could not be found. Check the spelling of the address.`;
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return `There is no network route to ${host}. Check the address.`;
@@ -189,13 +242,13 @@ function reachMessage(host: string, port: number, error: NodeJS.ErrnoException):
 }
 
 /** A local target's directory must be a directory, or not exist yet (restic creates it). */
-async function localReach(path: string): Promise<string | undefined> {
+async function localReach(path: string): Promise<{ exists: boolean } | string> {
   try {
     const info = await stat(path);
-    return info.isDirectory() ? undefined : `${path} exists but is not a directory.`;
+    return info.isDirectory() ? { exists: true } : `${path} exists but is not a directory.`;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOENT') return { exists: false };
     if (code === 'EACCES') return `The service may not open ${path}. Check its permissions.`;
     if (code === 'ENOTDIR') return `A part of ${path} is a file, not a directory.`;
     return `${path} cannot be used (${code ?? 'unknown error'}).`;

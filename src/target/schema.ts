@@ -4,21 +4,21 @@
  */
 import { isAbsolute, normalize } from 'node:path';
 import { z } from 'zod';
+import { multiLine, singleLine } from '../control-characters.js';
 
-const absolutePath = z
-  .string()
+// Every text field refuses control characters first: each one reaches rclone, restic, an FTP or
+// S3 server, or a log line, where a line break starts a new command.
+
+const absolutePath = singleLine('The path')
   .min(1, 'Enter a directory path.')
   .max(4096)
-  .refine((p) => !p.includes('\0'), 'The path contains a NUL character.')
   .refine((p) => isAbsolute(p), 'The path must be absolute (start with /).')
   .refine((p) => !p.split('/').includes('..'), 'The path must not contain "..".')
   .transform((p) => normalize(p).replace(/\/+$/, '') || '/');
 
 /** A relative directory on a remote target ("backups/web01"); never climbs out of its root. */
-const remoteDir = z
-  .string()
+const remoteDir = singleLine('The directory')
   .max(1024)
-  .refine((p) => !p.includes('\0'), 'The directory contains a NUL character.')
   .refine((p) => !p.split('/').includes('..'), 'The directory must not contain "..".')
   .transform((p) =>
     p
@@ -27,8 +27,7 @@ const remoteDir = z
       .join('/'),
   );
 
-const hostName = z
-  .string()
+const hostName = singleLine('The server name')
   .min(1, 'Enter the server name or address.')
   .max(253)
   .regex(
@@ -44,18 +43,15 @@ export const localTargetSchema = z.object({
 
 export const s3TargetSchema = z.object({
   kind: z.literal('s3'),
-  endpoint: z
-    .string()
+  endpoint: singleLine('The endpoint')
     .url('The endpoint must be a URL such as https://s3.example.com.')
     .refine((u) => /^https?:\/\//.test(u), 'The endpoint must start with https:// or http://.')
     .transform((u) => u.replace(/\/+$/, '')),
-  region: z
-    .string()
+  region: singleLine('The region')
     .max(64)
     .regex(/^[a-z0-9-]*$/, 'The region may contain only lower-case letters, digits and dashes.')
     .default(''),
-  bucket: z
-    .string()
+  bucket: singleLine('The bucket name')
     .min(3, 'The bucket name needs at least 3 characters.')
     .max(63)
     .regex(
@@ -63,13 +59,12 @@ export const s3TargetSchema = z.object({
       'The bucket name may contain only lower-case letters, digits, dots and dashes.',
     ),
   prefix: remoteDir.default(''),
-  accessKeyId: z.string().min(1, 'Enter the access key.').max(256),
-  secretAccessKey: z.string().min(1, 'Enter the secret key.').max(1024),
+  accessKeyId: singleLine('The access key').min(1, 'Enter the access key.').max(256),
+  secretAccessKey: singleLine('The secret key').min(1, 'Enter the secret key.').max(1024),
   /** Path-style URLs (https://host/bucket) for MinIO, Ceph and most self-hosted stores. */
   pathStyle: z.boolean().default(false),
   /** PEM text of a CA that signed a private endpoint's certificate. */
-  caCert: z
-    .string()
+  caCert: multiLine('The CA certificate')
     .max(65536)
     .refine(
       (pem) => pem.includes('-----BEGIN CERTIFICATE-----'),
@@ -82,8 +77,8 @@ export const ftpTargetSchema = z.object({
   kind: z.literal('ftp'),
   host: hostName,
   port: z.number().int().min(1).max(65535).default(21),
-  user: z.string().min(1, 'Enter the FTP user name.').max(256),
-  password: z.string().min(1, 'Enter the FTP password.').max(1024),
+  user: singleLine('The user name').min(1, 'Enter the FTP user name.').max(256),
+  password: singleLine('The password').min(1, 'Enter the FTP password.').max(1024),
   baseDir: remoteDir.default(''),
   /** FTPS with AUTH TLS on the normal port. */
   explicitTls: z.boolean().default(false),
