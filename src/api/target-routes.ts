@@ -4,7 +4,7 @@
  * always the provider's directory, which the provider looks after, so it answers at once.
  *
  * A customer's server must pass the address policy (src/target/address-policy.ts) before any
- * connection is made, each caller runs at most a few tests a minute, and a customer reads one
+ * connection is made, each customer runs at most a few tests a minute, and a customer reads one
  * text for every connection that did not open: the test is no port scanner.
  */
 import { z } from 'zod';
@@ -16,7 +16,6 @@ import { chosenByProvider, originAfterEdit } from '../target/origin.js';
 import { PROBE_STEPS, type ProbeOptions, type ProbeResult } from '../target/probe.js';
 import { targetSchema, type Target } from '../target/schema.js';
 import { NotFoundError, type Viewer } from '../schedule/schedule-service.js';
-import type { Authenticated } from '../auth/index.js';
 import { ApiError, ErrorBodySchema, notFound } from './errors.js';
 import type { RouteRegistry } from './registry.js';
 
@@ -32,7 +31,7 @@ export interface TargetRouteDeps {
   addresses: Pick<AddressPolicy, 'check'>;
   /** Probes running at once over all callers; more answer 429. Default 2. */
   maxConcurrent?: number;
-  /** Tests one caller (a customer, or one administrator) may start per minute. Default 10. */
+  /** Tests one customer (all of its sessions together) may start per minute. Default 10. */
   perMinute?: number;
   now?: () => number;
 }
@@ -89,7 +88,7 @@ export function targetRoutes(deps: TargetRouteDeps) {
       responses: {
         200: { description: 'The outcome of the test.', schema: TestResult },
         429: {
-          description: `Too many connection tests at once, or more than ${perMinute} by one caller within a minute.`,
+          description: `Too many connection tests at once, or more than ${perMinute} by one customer within a minute.`,
           schema: ErrorBodySchema,
         },
       },
@@ -125,7 +124,11 @@ export function targetRoutes(deps: TargetRouteDeps) {
           ]);
         const target = unmasked.target;
 
-        const attempt = limiter.attempt(callerKey(principal));
+        // Customers only: the provider's own tests scan nobody's network.
+        const attempt =
+          viewer.role === 'customer'
+            ? limiter.attempt(viewer.customerId)
+            : { allowed: true as const };
         if (!attempt.allowed)
           throw new ApiError(
             429,
@@ -175,10 +178,4 @@ export function targetRoutes(deps: TargetRouteDeps) {
       },
     });
   };
-}
-
-/** One budget of tests per customer (all of its sessions), per administrator or per token. */
-function callerKey(principal: Authenticated): string {
-  if (principal.role === 'customer') return `customer:${principal.customerId}`;
-  return principal.via === 'token' ? `token:${principal.tokenId}` : `user:${principal.userId}`;
 }

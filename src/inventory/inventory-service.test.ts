@@ -219,6 +219,34 @@ describe('importInventory', () => {
     ]);
   });
 
+  test('refuses line breaks and other control characters in names, ids and paths; stores nothing', async () => {
+    const before = await snapshot();
+    const lines = await issuesOf(() =>
+      inventory.importInventory({
+        packages: [{ ...basic, name: 'Basic\r\nBcc: x@example.net' }, business],
+        customers: [
+          customer('alice', { name: 'Alice\nGmbH' }),
+          customer('bob', { webRoot: `${join(dir, 'bob', 'public_html')}\n/etc` }),
+          customer('carol', { packageId: 'basic\u2028' }),
+          customer('dave', {
+            mailboxes: [{ address: 'info@dave.example\r\nRCPT TO:<x@y.z>', maildir: '/srv' }],
+          }),
+        ],
+      }),
+    );
+    const line = (path: string, subject: string) =>
+      `${path}: ${subject} must not contain line breaks or other control characters.`;
+    assert.deepEqual(lines, [
+      line('packages[0].name', 'The package name'),
+      line('customers[0].name', 'The customer name'),
+      line('customers[1].webRoot', 'The path'),
+      line('customers[2].packageId', 'The package id'),
+      'customers[2].packageId: There is no package "basic\u2028" (known: basic, business).',
+      line('customers[3].mailboxes[0].address', 'The e-mail address'),
+    ]);
+    assert.deepEqual(await snapshot(), before);
+  });
+
   test('refuses a document that is not an object, naming the problem', async () => {
     assert.deepEqual(await issuesOf(() => inventory.importInventory(null)), [
       ': Expected an object (a map of fields), got null.',

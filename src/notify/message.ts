@@ -147,8 +147,9 @@ function summaryOf(e: EventParts): string {
 
 /** The e-mail body: what happened, what it was about, and where to read more on the server. */
 export function bodyOf(e: NotifyEvent): string {
-  const name = e.schedule?.name ?? e.job?.scheduleName ?? 'backup';
-  const who = whoOf(e);
+  // Names on one line here too, so a stored one cannot forge lines of the mail.
+  const name = oneLine(e.schedule?.name ?? e.job?.scheduleName ?? 'backup');
+  const who = oneLine(whoOf(e));
   const lines: string[] = [];
   switch (e.event) {
     case 'backup.failed':
@@ -171,11 +172,11 @@ export function bodyOf(e: NotifyEvent): string {
   }
   const rows: [string, string | null | undefined][] = [];
   if (e.schedule) {
-    rows.push(['Schedule', `${e.schedule.name} (${describeSchedule(e.schedule)})`]);
+    rows.push(['Schedule', `${name} (${describeSchedule(e.schedule)})`]);
   } else if (e.job?.scheduleName) {
-    rows.push([e.job.type === 'restore' ? 'Restore' : 'Schedule', e.job.scheduleName]);
+    rows.push([e.job.type === 'restore' ? 'Restore' : 'Schedule', name]);
   }
-  rows.push(['Customer', customerLine(e)]);
+  rows.push(['Customer', oneLine(customerLine(e))]);
   if (e.event === 'backup.overdue' && e.schedule) {
     rows.push([
       'Last success',

@@ -320,6 +320,46 @@ describe('e-mail', () => {
     }
   });
 
+  test('names stored before the control-character check add no header and no line of their own', async () => {
+    const smtp = await startSmtp({ starttls: false });
+    const hook = await startWebhook();
+    const log: string[] = [];
+    try {
+      const settings = loadNotifySettings({
+        HOSTVAULT_SMTP_URL: `smtp://${encodeURIComponent(USER)}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${smtp.port}?starttls=never`,
+        HOSTVAULT_NOTIFY_EMAIL: 'ops@example.test',
+        HOSTVAULT_WEBHOOK_URL: hook.url,
+      });
+      const n = notifier(channelsFrom(settings), log);
+      const schedule = await dailySchedule();
+      // As an older version may have stored them, past today's validation.
+      await store.db
+        .updateTable('schedules')
+        .set({ name: 'Nightly\r\nBcc: victim@example.test\r\n\r\nforged body' })
+        .execute();
+      await store.db.updateTable('customers').set({ name: 'Alice\u2028X-Evil: 1\u0085' }).execute();
+      const job = await finishedJob(schedule.id, 'failed', 'it broke');
+      n.jobFinished(job, 'failed', 'ignored');
+      await n.close();
+
+      assert.equal(smtp.mails.length, 1);
+      const mail = smtp.mails[0]!;
+      assert.deepEqual(mail.to, ['ops@example.test']);
+      const text = readMail(mail.raw);
+      assert.doesNotMatch(text, /^(Bcc|X-Evil|forged)/im, 'no line of its own, header or body');
+      const subjects = text.split(/\r?\n/).filter((l) => /^Subject:/i.test(l));
+      assert.deepEqual(subjects, [
+        'Subject: Backup failed: "Nightly Bcc: victim@example.test forged body" for customer Alice X-Evil: 1  (alice)',
+      ]);
+      const summary = (JSON.parse(hook.hooks[0]!.body) as { text: string }).text;
+      assert.doesNotMatch(summary, /[\r\n\u0085\u2028]/);
+      assert.deepEqual(log, []);
+    } finally {
+      await smtp.close();
+      await hook.close();
+    }
+  });
+
   test('a refused sign-in is logged without the password and never fails the caller', async () => {
     const smtp = await startSmtp({ starttls: false });
     const log: string[] = [];

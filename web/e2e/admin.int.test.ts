@@ -81,6 +81,11 @@ describe('an administrator in the admin area', { timeout: 180_000 }, () => {
       .fill(`${world.dir}/server-repositories`);
     await dialog.getByRole('button', { name: 'Test connection' }).click();
     await dialog.getByText(/The connection works/).waitFor({ timeout: 30_000 });
+    // Each step says what it proved: a directory on this server has no login to accept.
+    const proved = (await dialog.getByRole('status').textContent()) ?? '';
+    assert.match(proved, /No login is needed for a directory on this server\./);
+    assert.match(proved, /A test repository was written and read back\./);
+    assert.doesNotMatch(proved, /signed in|accepted the login/);
     await browser.shot('02-server-schedule-form');
     await dialog.getByRole('button', { name: 'Create' }).click();
     await dialog.waitFor({ state: 'detached' });

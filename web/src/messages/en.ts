@@ -227,9 +227,11 @@ export const en = {
       connections: 'Connections at once',
     },
     secretKept: 'Leave unchanged to keep the stored one.',
+    /** The server or login changed: the stored secret is not sent to it. */
+    passwordAgain: 'Enter the password again for the new server.',
+    secretKeyAgain: 'Enter the secret key again for the new server.',
     testConnection: 'Test connection',
-    testOk:
-      'The connection works: the target was reached, signed in to, written to and cleaned up.',
+    testOk: 'The connection works:',
     testFailed: (step: string, message: string) => `The test failed at “${step}”: ${message}`,
     testError: (message: string) => `The connection could not be tested: ${message}`,
     steps: {

@@ -11,6 +11,7 @@ import { keys, refreshJobs, useSchedules } from '../../api/queries';
 import type { AdminTarget, Schedule } from '../../api/types';
 import { AlertIcon, DownloadIcon } from '../../components/icons';
 import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states';
+import { TargetTestResult } from '../../components/TargetTestResult';
 import { formatWhen } from '../../lib/format';
 import { m } from '../../messages';
 import { HistoryTab } from '../history/HistoryTab';
@@ -419,16 +420,7 @@ function TargetRow({ target }: { target: AdminTarget }) {
           >
             {m.scheduleForm.testConnection}
           </Button>
-          {test.data && (
-            <Text size="sm" c={test.data.ok ? 'green.8' : 'red'} role="status">
-              {test.data.ok
-                ? m.scheduleForm.testOk
-                : m.scheduleForm.testFailed(
-                    m.scheduleForm.steps[test.data.step] ?? test.data.step,
-                    test.data.message,
-                  )}
-            </Text>
-          )}
+          {test.data && <TargetTestResult result={test.data} />}
           {test.error && (
             <Text size="sm" c="red" role="alert">
               {m.scheduleForm.testError(messageOf(test.error))}

@@ -24,6 +24,7 @@ import { api } from '../../api/endpoints';
 import type { FieldError, Frequency, PackageInfo, Schedule, TargetKind } from '../../api/types';
 import { NumberField } from '../../components/NumberField';
 import { messageOf } from '../../components/states';
+import { TargetTestResult } from '../../components/TargetTestResult';
 import { formatHour, localTimeOfUtcHour } from '../../lib/format';
 import { m } from '../../messages';
 
@@ -212,7 +213,8 @@ function FormBody({
   onSaved,
   onClose,
 }: ScheduleFormProps) {
-  const [values, setValues] = useState<Values>(() => initialValues(schedule, limits));
+  const [initial] = useState<Values>(() => initialValues(schedule, limits));
+  const [values, setValues] = useState<Values>(initial);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const save = useMutation({
     mutationFn: () => submit(bodyOf(values, admin)),
@@ -235,13 +237,27 @@ function FormBody({
       return rest;
     });
   const setS3 = (key: keyof Values['s3'], value: string | boolean) => {
-    setValues((v) => ({ ...v, s3: { ...v.s3, [key]: value } }));
+    setValues((v) => {
+      const s3 = { ...v.s3, [key]: value };
+      return {
+        ...v,
+        s3: { ...s3, secretAccessKey: keptSecret(s3, initial.s3, S3_ACCOUNT, 'secretAccessKey') },
+      };
+    });
     clear(`target.${key}`);
   };
   const setFtp = (key: keyof Values['ftp'], value: string | number | boolean) => {
-    setValues((v) => ({ ...v, ftp: { ...v.ftp, [key]: value } }));
+    setValues((v) => {
+      const ftp = { ...v.ftp, [key]: value };
+      return {
+        ...v,
+        ftp: { ...ftp, password: keptSecret(ftp, initial.ftp, FTP_ACCOUNT, 'password') },
+      };
+    });
     clear(`target.${key}`);
   };
+  /** The stored secret was shown masked and the login it belongs to has changed since. */
+  const asksAgain = (secret: string, stored: string) => stored === MASK && secret !== MASK;
   const err = (field: string) => fieldErrors[field];
 
   const allowed = limits?.frequencies ?? FREQUENCIES;
@@ -434,7 +450,11 @@ function FormBody({
               visibilityToggleButtonProps={{ 'aria-label': m.common.togglePassword }}
               label={m.scheduleForm.s3.secretAccessKey}
               description={
-                values.s3.secretAccessKey === MASK ? m.scheduleForm.secretKept : undefined
+                values.s3.secretAccessKey === MASK
+                  ? m.scheduleForm.secretKept
+                  : asksAgain(values.s3.secretAccessKey, initial.s3.secretAccessKey)
+                    ? m.scheduleForm.secretKeyAgain
+                    : undefined
               }
               value={values.s3.secretAccessKey}
               onChange={(e) => setS3('secretAccessKey', e.currentTarget.value)}
@@ -477,7 +497,13 @@ function FormBody({
             <PasswordInput
               visibilityToggleButtonProps={{ 'aria-label': m.common.togglePassword }}
               label={m.scheduleForm.ftp.password}
-              description={values.ftp.password === MASK ? m.scheduleForm.secretKept : undefined}
+              description={
+                values.ftp.password === MASK
+                  ? m.scheduleForm.secretKept
+                  : asksAgain(values.ftp.password, initial.ftp.password)
+                    ? m.scheduleForm.passwordAgain
+                    : undefined
+              }
               value={values.ftp.password}
               onChange={(e) => setFtp('password', e.currentTarget.value)}
               error={err('target.password')}
@@ -515,16 +541,7 @@ function FormBody({
             >
               {m.scheduleForm.testConnection}
             </Button>
-            {test.data && (
-              <Text size="sm" c={test.data.ok ? 'green.8' : 'red'} role="status">
-                {test.data.ok
-                  ? m.scheduleForm.testOk
-                  : m.scheduleForm.testFailed(
-                      m.scheduleForm.steps[test.data.step] ?? test.data.step,
-                      test.data.message,
-                    )}
-              </Text>
-            )}
+            {test.data && <TargetTestResult result={test.data} />}
             {test.error && (
               <Text size="sm" c="red" role="alert">
                 {m.scheduleForm.testError(messageOf(test.error))}
@@ -560,6 +577,29 @@ function FormBody({
       </Stack>
     </form>
   );
+}
+
+/**
+ * The fields that say which login a stored secret belongs to (as the server decides in
+ * src/target/masked-secret.ts): change one and the masked secret is cleared, so the form asks
+ * for it again rather than the server refusing the save.
+ */
+const FTP_ACCOUNT = ['host', 'port', 'user', 'explicitTls'] as const;
+const S3_ACCOUNT = ['endpoint', 'bucket', 'accessKeyId', 'pathStyle'] as const;
+
+/** The secret field after an edit: cleared when the login changed, the mask again when it is back. */
+function keptSecret<T extends Record<string, unknown>>(
+  next: T,
+  initial: T,
+  account: readonly (keyof T)[],
+  secret: keyof T,
+): string {
+  const value = String(next[secret]);
+  if (initial[secret] !== MASK) return value;
+  const same = account.every((k) => next[k] === initial[k]);
+  if (!same && value === MASK) return '';
+  if (same && value === '') return MASK;
+  return value;
 }
 
 function fieldKey(key: keyof Values): string {
