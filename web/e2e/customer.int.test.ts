@@ -336,4 +336,42 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await page.getByRole('tab', { name: 'History' }).click();
     await page.getByTestId('job-row').filter({ hasText: 'Nightly full' }).first().waitFor();
   });
+
+  test("asks again for the provider's FTP password once the server changes", async () => {
+    // The provider set up this schedule in the admin area, with its own FTP login.
+    const saved = await world.service.app.schedules.create({ role: 'admin' }, world.alice.id, {
+      name: 'Provider FTP',
+      scope: 'web',
+      frequency: 'daily',
+      retention: 3,
+      target: { kind: 'ftp', host: 'ftp.example.net', user: 'provider', password: 'pw-123456' },
+    });
+    try {
+      await page.goto(world.url);
+      const signInForm = page.getByRole('textbox', { name: 'User name' });
+      await signInForm.or(page.getByRole('heading', { name: 'Backups', exact: true })).waitFor();
+      if (await signInForm.isVisible())
+        await signIn(page, world.url, world.alice.username, world.alice.password);
+      await page.getByRole('tab', { name: 'Schedules' }).click();
+      await page.getByRole('button', { name: 'Edit Provider FTP' }).click();
+      const form = page.getByRole('dialog', { name: 'Edit Provider FTP' });
+      const password = form.getByLabel(/^Password/);
+      assert.equal(await password.inputValue(), '********');
+      await form.getByText('Leave unchanged to keep the stored one.').waitFor();
+
+      await form.getByRole('textbox', { name: 'FTP server' }).fill('ftp.alice.example');
+      assert.equal(await password.inputValue(), '', 'the stored password is not kept');
+      await form.getByText('Enter the password again for the new server.').waitFor();
+      await browser.shot('14-password-again');
+      await form.getByRole('button', { name: 'Save' }).click();
+      await form.getByText('Enter the FTP password.').waitFor();
+
+      await form.getByRole('textbox', { name: 'FTP server' }).fill('ftp.example.net');
+      assert.equal(await password.inputValue(), '********', 'the same server keeps it again');
+      await form.getByRole('button', { name: 'Cancel' }).click();
+      await form.waitFor({ state: 'detached' });
+    } finally {
+      await world.service.app.schedules.delete({ role: 'admin' }, saved.id);
+    }
+  });
 });
