@@ -39,9 +39,11 @@ class Listener {
         socket.setEncoding('utf8').on('data', (chunk: string) => {
           buffer += chunk;
           for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
-            this.lines.push(buffer.slice(0, end).replace(/\r$/, ''));
+            const line = buffer.slice(0, end).replace(/\r$/, '');
+            this.lines.push(line);
             buffer = buffer.slice(end + 1);
-            socket.write('250 ok\r\n');
+            // Asks for the password after a user name, as an FTP server does.
+            socket.write(/^USER /i.test(line) ? '331 password please\r\n' : '250 ok\r\n');
           }
         });
       });
@@ -280,6 +282,62 @@ describe('an FTP login with line breaks never reaches a server', () => {
     assert.equal(listener.connections, 0);
     assert.deepEqual(listener.lines, []);
     await allowing.alice.call('DELETE', `/api/schedules/${saved.json.id}`);
+  });
+});
+
+describe('a masked secret never follows a changed server', () => {
+  test("the provider's FTP password is never sent to a server the customer typed", async () => {
+    const providerServer = await new Listener().start();
+    try {
+      // The provider set up Alice's offsite backup in the admin area, with its own login.
+      const saved = await allowing.provider.call(
+        'POST',
+        '/api/schedules?customerId=alice',
+        schedule({
+          ...ftp('127.0.0.1'),
+          port: providerServer.port,
+          user: 'provider',
+          password: 'provider-ftp-secret',
+        }),
+      );
+      assert.equal(saved.status, 201, JSON.stringify(saved.json));
+      const shown = (await allowing.alice.call('GET', `/api/schedules/${saved.json.id}`)).json
+        .target;
+      assert.equal(shown.password, '********');
+      reset();
+
+      // Alice points it at her own server (the listener) and sends the mask back.
+      const moved = { ...shown, port: listener.port };
+      const tested = await allowing.alice.call('POST', '/api/targets/test', {
+        target: moved,
+        scheduleId: saved.json.id,
+      });
+      const edited = await allowing.alice.call(
+        'PUT',
+        `/api/schedules/${saved.json.id}`,
+        schedule(moved),
+      );
+      if (edited.status === 200) {
+        const run = await allowing.alice.call('POST', `/api/schedules/${saved.json.id}/run`);
+        await waitForJob(allowing.alice, run.json.jobId);
+      }
+      assert.ok(
+        !listener.lines.some((l) => l.includes('provider-ftp-secret')),
+        listener.lines.join(' | '),
+      );
+      assert.deepEqual(listener.lines, []);
+      for (const answer of [tested, edited]) {
+        assert.equal(answer.status, 400, JSON.stringify(answer.json));
+        assert.deepEqual(answer.json.error.fields, [
+          { field: 'target.password', message: 'Enter the password again for the new server.' },
+        ]);
+      }
+      const after = (await allowing.alice.call('GET', `/api/schedules/${saved.json.id}`)).json;
+      assert.equal(after.target.port, providerServer.port, 'the schedule is unchanged');
+      await allowing.provider.call('DELETE', `/api/schedules/${saved.json.id}`);
+    } finally {
+      await providerServer.close();
+    }
   });
 });
 
