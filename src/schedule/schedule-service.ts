@@ -80,7 +80,7 @@ export class ScheduleService implements ScheduleStore {
       addresses?: Pick<AddressPolicy, 'check'>;
       /**
        * The CA certificate files of S3 targets (src/target/ca-certs.ts): those no schedule uses
-       * any more are removed after each save and delete. Unset: none are removed.
+       * any more are removed (see sweepCertificates). Unset: none are removed.
        */
       certDir?: string;
       /** Told when a job was queued, so it starts at once. */
@@ -201,7 +201,7 @@ export class ScheduleService implements ScheduleStore {
       })
       .where('id', '=', id)
       .execute();
-    await this.sweepAfterChange();
+    await this.sweepAfterChange(stored, input.target);
     return this.get(viewer, id);
   }
 
@@ -210,13 +210,13 @@ export class ScheduleService implements ScheduleStore {
     const row = await this.getRow(viewer, id);
     const target = this.target(row);
     await this.db.deleteFrom('schedules').where('id', '=', id).execute();
-    await this.sweepAfterChange();
+    await this.sweepAfterChange(target);
     return { row, target };
   }
 
   /**
-   * Removes the CA certificate files no schedule's target uses any more; at start, and after
-   * each save and delete.
+   * Removes the CA certificate files no schedule's target uses any more: at start, and after an
+   * edit or a delete that dropped a certificate (a new schedule only adds a use).
    */
   async sweepCertificates(): Promise<string[]> {
     if (!this.deps.certDir) return [];
@@ -231,8 +231,14 @@ export class ScheduleService implements ScheduleStore {
     return sweepCaCerts(this.deps.certDir, inUse);
   }
 
-  /** The save or delete itself is done; a certificate file left over is removed at start. */
-  private async sweepAfterChange(): Promise<void> {
+  /**
+   * After an edit or a delete that may have taken a certificate's last use away. Only then: the
+   * sweep opens every S3 schedule's target. A failure leaves a file, which the next start
+   * removes; the edit itself is done.
+   */
+  private async sweepAfterChange(before: Target, after?: Target): Promise<void> {
+    const pem = (t: Target | undefined) => (t?.kind === 's3' ? t.caCert : undefined);
+    if (pem(before) === undefined || pem(before) === pem(after)) return;
     await this.sweepCertificates().catch(() => undefined);
   }
 
@@ -408,7 +414,6 @@ export class ScheduleService implements ScheduleStore {
         .execute();
       return row.id;
     });
-    await this.sweepAfterChange();
     return this.get({ role: 'admin' }, id);
   }
 
