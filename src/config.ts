@@ -4,6 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { loadNotifySettings, type NotifySettings } from './notify/settings.js';
+import { loadProxySettings, type ProxySettings } from './api/proxy-settings.js';
 
 export interface Config {
   /** Store, cache, certificates and local repositories live here. */
@@ -25,6 +26,12 @@ export interface Config {
    * unsigned).
    */
   notify: NotifySettings;
+  /**
+   * Reverse proxies in front of the API and the address customers open; see
+   * src/api/proxy-settings.ts. HOSTVAULT_TRUST_PROXY (default none: X-Forwarded-* ignored),
+   * HOSTVAULT_PUBLIC_URL (unset: signed links are relative, cookies Secure over https only).
+   */
+  proxy: ProxySettings;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -37,5 +44,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     listen: { host: env.HOSTVAULT_HOST ?? '127.0.0.1', port: Number(env.HOSTVAULT_PORT ?? 8420) },
     concurrency: Number(env.HOSTVAULT_CONCURRENCY ?? 2),
     notify: loadNotifySettings(env),
+    proxy: loadProxySettings(env),
   };
 }

@@ -11,6 +11,7 @@ import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api
 import { adminRoutes, storeRepositoryKeys } from './api/admin-routes.js';
 import { packageInfoRoutes } from './api/package-info-routes.js';
 import { DEFAULT_WEB_ROOT } from './api/web.js';
+import { proxyApiOptions } from './api/proxy-settings.js';
 import { scheduleRoutes } from './api/schedule-routes.js';
 import { planMaintenance } from './maintenance/maintenance.js';
 import { targetRoutes } from './api/target-routes.js';
@@ -93,7 +94,7 @@ export async function startService(
           }),
       }),
     ],
-    options: { webRoot: DEFAULT_WEB_ROOT },
+    options: { webRoot: DEFAULT_WEB_ROOT, ...proxyApiOptions(config.proxy) },
   });
   app.worker.start();
   scheduler.start();

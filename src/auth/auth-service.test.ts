@@ -197,6 +197,44 @@ describe('sign-in rate limit', () => {
     assert.equal(results.filter((r) => !r.ok && r.reason === 'rate-limited').length, 15);
   });
 
+  test('rotating addresses gains nothing: 20 failures per name over all addresses', async () => {
+    await auth.createUser({
+      username: 'dave',
+      password: PASSWORD,
+      role: 'customer',
+      customerId: 'c4',
+    });
+    for (let i = 0; i < 20; i++) {
+      const address = `198.51.100.${i + 1}`;
+      assert.deepEqual(await auth.signIn('dave', 'guess guess guess', address), {
+        ok: false,
+        reason: 'invalid',
+      });
+    }
+    const next = await auth.signIn('Dave', PASSWORD, '198.51.100.200');
+    assert.ok(!next.ok && next.reason === 'rate-limited' && next.retryAfterSeconds === 900);
+    advance(15 * 60_000);
+    assert.equal((await auth.signIn('dave', PASSWORD, '198.51.100.200')).ok, true);
+  });
+
+  test("an address that signed in to the account before is not locked out by others' guesses", async () => {
+    await auth.createUser({
+      username: 'erin',
+      password: PASSWORD,
+      role: 'customer',
+      customerId: 'c5',
+    });
+    assert.equal((await auth.signIn('erin', PASSWORD, '192.0.2.10')).ok, true);
+    for (let i = 0; i < 25; i++) await auth.signIn('erin', 'guess guess guess', `203.0.113.${i}`);
+    const stranger = await auth.signIn('erin', PASSWORD, '203.0.113.99');
+    assert.ok(!stranger.ok && stranger.reason === 'rate-limited', 'the name is out of budget');
+    assert.equal((await auth.signIn('erin', PASSWORD, '192.0.2.10')).ok, true, 'the owner is not');
+    // The known address still has its own limit of 5.
+    for (let i = 0; i < 5; i++) await auth.signIn('erin', 'guess guess guess', '192.0.2.10');
+    const own = await auth.signIn('erin', PASSWORD, '192.0.2.10');
+    assert.ok(!own.ok && own.reason === 'rate-limited');
+  });
+
   test('the limiter forgets the oldest keys when full', () => {
     let now = 0;
     const limiter = new RateLimiter({ maxFailures: 1, windowMs: 1000, now: () => now, maxKeys: 3 });
