@@ -1,5 +1,18 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import {
+  chmod,
+  lstat,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { openStore, type Store } from '../store/index.js';
 import { AuthInputError, AuthService } from './auth-service.js';
@@ -349,33 +362,88 @@ describe('signed links', () => {
 });
 
 describe('bootstrap', () => {
-  test('creates admin with a random password printed once, and only when no admin exists', async () => {
+  let dir: string;
+  let passwordFile: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hv-bootstrap-'));
+    passwordFile = join(dir, 'initial-admin-password');
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a random password goes to a 0600 file, never to the output; only when no admin exists', async () => {
     const printed: string[] = [];
-    const result = await ensureAdmin(auth, { env: {}, print: (t) => printed.push(t) });
+    const print = (t: string) => printed.push(t);
+    const result = await ensureAdmin(auth, { env: {}, passwordFile, print });
     assert.deepEqual(result, { created: true, username: 'admin', passwordSource: 'generated' });
-    assert.equal(printed.length, 1);
-    const password = /password: (\S+)/.exec(printed[0] ?? '')?.[1] ?? '';
+    const password = (await readFile(passwordFile, 'utf8')).trim();
     assert.ok(password.length >= 20);
+    assert.equal((await stat(passwordFile)).mode & 0o777, 0o600);
     assert.equal((await auth.verifyPassword('admin', password))?.role, 'admin');
-    assert.deepEqual(await ensureAdmin(auth, { env: {}, print: (t) => printed.push(t) }), {
+    assert.equal(printed.length, 1);
+    assert.ok(printed[0]?.includes(passwordFile), 'says where the password is');
+    assert.ok(!printed[0]?.includes(password), 'but not what it is');
+    assert.deepEqual(await readdir(dir), ['initial-admin-password'], 'no temporary file left');
+
+    assert.deepEqual(await ensureAdmin(auth, { env: {}, passwordFile, print }), {
       created: false,
     });
     assert.equal(printed.length, 1);
+    assert.equal((await readFile(passwordFile, 'utf8')).trim(), password, 'file kept');
   });
 
-  test('takes the password from HOSTVAULT_ADMIN_PASSWORD without printing it', async () => {
+  test('takes the password from HOSTVAULT_ADMIN_PASSWORD without printing or writing it', async () => {
     const printed: string[] = [];
     const env = { HOSTVAULT_ADMIN_PASSWORD: 'a long enough password' };
-    await ensureAdmin(auth, { env, print: (t) => printed.push(t) });
+    await ensureAdmin(auth, { env, passwordFile, print: (t) => printed.push(t) });
     assert.ok(await auth.verifyPassword('admin', 'a long enough password'));
     assert.ok(!printed.join('').includes('a long enough password'));
+    assert.deepEqual(await readdir(dir), []);
   });
 
   test('refuses a short HOSTVAULT_ADMIN_PASSWORD', async () => {
     await assert.rejects(
-      ensureAdmin(auth, { env: { HOSTVAULT_ADMIN_PASSWORD: 'short' }, print: () => {} }),
+      ensureAdmin(auth, {
+        env: { HOSTVAULT_ADMIN_PASSWORD: 'short' },
+        passwordFile,
+        print: () => {},
+      }),
       /too short/,
     );
     assert.equal(await auth.hasAdmin(), false);
+  });
+
+  test('refuses a directory others may write, and creates no admin it could not tell about', async () => {
+    await chmod(dir, 0o777);
+    await assert.rejects(
+      ensureAdmin(auth, { env: {}, passwordFile, print: () => {} }),
+      /writable by no one else/,
+    );
+    assert.equal(await auth.hasAdmin(), false);
+    assert.deepEqual(await readdir(dir), []);
+  });
+
+  test('a link planted at the file is replaced, not written through', async () => {
+    const elsewhere = join(dir, 'elsewhere');
+    await writeFile(elsewhere, 'untouched');
+    await symlink(elsewhere, passwordFile);
+    await ensureAdmin(auth, { env: {}, passwordFile, print: () => {} });
+    assert.equal(await readFile(elsewhere, 'utf8'), 'untouched');
+    assert.ok((await lstat(passwordFile)).isFile());
+    const password = (await readFile(passwordFile, 'utf8')).trim();
+    assert.ok(await auth.verifyPassword('admin', password));
+  });
+
+  test('two services starting at once: the file holds the password of the admin that exists', async () => {
+    const results = await Promise.all(
+      [service(), service(), service()].map((s) =>
+        ensureAdmin(s, { env: {}, passwordFile, print: () => {} }),
+      ),
+    );
+    assert.equal(results.filter((r) => r.created).length, 1);
+    const password = (await readFile(passwordFile, 'utf8')).trim();
+    assert.ok(await auth.verifyPassword('admin', password));
+    assert.deepEqual(await readdir(dir), ['initial-admin-password']);
   });
 });
