@@ -4,6 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { loadNotifySettings, type NotifySettings } from './notify/settings.js';
+import { loadProxySettings, type ProxySettings } from './api/proxy-settings.js';
 import { parseNetworks, type AddressPolicySettings } from './target/address-policy.js';
 
 export interface Config {
@@ -36,6 +37,12 @@ export interface Config {
    * provider enters in the admin area are not held to either.
    */
   targetAddresses: AddressPolicySettings;
+  /**
+   * Reverse proxies in front of the API and the address customers open; see
+   * src/api/proxy-settings.ts. HOSTVAULT_TRUST_PROXY (default none: X-Forwarded-* ignored),
+   * HOSTVAULT_PUBLIC_URL (unset: signed links are relative, cookies Secure over https only).
+   */
+  proxy: ProxySettings;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -52,5 +59,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allow: parseNetworks(env.HOSTVAULT_TARGET_ALLOW, 'HOSTVAULT_TARGET_ALLOW'),
       deny: parseNetworks(env.HOSTVAULT_TARGET_DENY, 'HOSTVAULT_TARGET_DENY'),
     },
+    proxy: loadProxySettings(env),
   };
 }

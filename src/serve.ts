@@ -4,13 +4,14 @@
  * dumps in staging.
  */
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { buildAndImport } from './demo/engine-demo.js';
 import { join } from 'node:path';
 import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api/index.js';
 import { adminRoutes, storeRepositoryKeys } from './api/admin-routes.js';
 import { packageInfoRoutes } from './api/package-info-routes.js';
 import { DEFAULT_WEB_ROOT } from './api/web.js';
+import { proxyApiOptions } from './api/proxy-settings.js';
 import { scheduleRoutes } from './api/schedule-routes.js';
 import { planMaintenance } from './maintenance/maintenance.js';
 import { targetRoutes } from './api/target-routes.js';
@@ -18,6 +19,7 @@ import { targetAdminRoutes } from './api/target-admin-routes.js';
 import { snapshotRoutes } from './api/snapshot-routes.js';
 import { openApp, type App } from './app.js';
 import { AuthService, ensureAdmin } from './auth/index.js';
+import { writeSecretFile } from './auth/secret-file.js';
 import type { Config } from './config.js';
 import { recoverInterruptedRestores } from './restore/index.js';
 import { Restic } from './engine/index.js';
@@ -43,7 +45,7 @@ export async function startService(
   await recover(app, log);
 
   const auth = new AuthService({ store: app.store, masterKey: app.masterKey });
-  await ensureAdmin(auth);
+  await ensureAdmin(auth, { passwordFile: join(config.dataDir, 'initial-admin-password') });
   if (opts.demo) await prepareDemo(app, auth);
   const scheduler = new Scheduler({
     store: app.schedules,
@@ -97,7 +99,7 @@ export async function startService(
           ),
       }),
     ],
-    options: { webRoot: DEFAULT_WEB_ROOT },
+    options: { webRoot: DEFAULT_WEB_ROOT, ...proxyApiOptions(config.proxy) },
   });
   app.worker.start();
   scheduler.start();
@@ -178,12 +180,33 @@ async function forgetScheduleSnapshots(
 
 /**
  * `serve --demo`: a newcomer sees real data at once: the demo hosting layout imported, and a
- * sign-in for each demo customer (passwords printed once).
+ * sign-in for each demo customer (see demoSignIns).
  */
 async function prepareDemo(app: App, auth: AuthService): Promise<void> {
   const layout = await buildAndImport(app.store, join(app.config.dataDir, 'demo'));
-  for (const { id } of layout.customers) {
-    const exists = await app.store.db
+  await demoSignIns(
+    app.store,
+    auth,
+    layout.customers.map((c) => c.id),
+    join(app.config.dataDir, 'demo-sign-ins'),
+  );
+}
+
+/**
+ * A user for each demo customer that has none, with a random password. The passwords go to
+ * `file` (0600, like the administrator's: demo data, but one rule is simpler to keep), one
+ * "name password" line each, beside the lines of earlier runs; stdout only says where.
+ */
+export async function demoSignIns(
+  store: App['store'],
+  auth: AuthService,
+  customerIds: string[],
+  file: string,
+  print: (text: string) => void = (text) => console.log(text),
+): Promise<void> {
+  const made = new Map<string, string>();
+  for (const id of customerIds) {
+    const exists = await store.db
       .selectFrom('users')
       .select('id')
       .where('username', '=', id)
@@ -191,6 +214,16 @@ async function prepareDemo(app: App, auth: AuthService): Promise<void> {
     if (exists) continue;
     const password = randomBytes(12).toString('base64url');
     await auth.createUser({ username: id, password, role: 'customer', customerId: id });
-    console.log(`Demo customer "${id}" signs in with password: ${password}`);
+    made.set(id, password);
   }
+  if (made.size === 0) return;
+  const earlier = (await readFile(file, 'utf8').catch(() => ''))
+    .split('\n')
+    .filter((line) => line !== '' && !made.has(line.split(' ')[0] ?? ''));
+  const lines = [...earlier, ...[...made].map(([id, password]) => `${id} ${password}`)];
+  await writeSecretFile(file, `${lines.join('\n')}\n`);
+  print(
+    `Demo customers ${[...made.keys()].join(', ')} can sign in; their passwords are in ${file} ` +
+      '(readable by this user only, one "name password" line each).',
+  );
 }

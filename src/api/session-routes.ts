@@ -73,7 +73,7 @@ export function sessionRoutes(api: RouteRegistry, deps: ApiDeps): void {
     operationId: 'signIn',
     summary: 'Sign in with a username and password',
     description:
-      'Sets the session cookie and returns the CSRF token. Five failed attempts for one name from one address within 15 minutes block further attempts for a while (429 with Retry-After).',
+      "Sets the session cookie and returns the CSRF token. Failed attempts within 15 minutes block further ones for a while (429 with Retry-After): five for one name from one address, 50 from one address, 20 for one name from addresses that never signed in to it. Behind trusted reverse proxies (HOSTVAULT_TRUST_PROXY) the address is the client's from X-Forwarded-For.",
     tags: ['session'],
     access: 'public',
     body: SignInSchema,

@@ -48,7 +48,9 @@ const EntrySchema = z.object({
   realPath: z
     .string()
     .optional()
-    .describe('The file on the server, for "Restore" of a single file.'),
+    .describe(
+      'The file in your areas, for "Restore" of a single file; absent where there is none (Databases restore as a whole).',
+    ),
   size: z.number().nullable().optional(),
   mtime: z.string().nullable().optional(),
 });
@@ -135,10 +137,11 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
           ]);
         const entry = deps.browser.stat(snapshot.id, target.realPath);
         if (!entry) throw notFound();
-        const name = target.realPath.split('/').pop() || 'download';
+        // Named as the customer saw it: the snapshot path may be the service's own (Databases).
+        const name = target.path.split('/').pop() || 'download';
         const isDir = entry.type === 'dir';
         const stream = new PassThrough();
-        const options = { roots, browser: deps.browser, stallMs: 120_000 };
+        const options = { roots, browser: deps.browser, stallMs: 120_000, archiveName: name };
         const work = isDir
           ? downloadDirectory(
               deps.restic,

@@ -1,5 +1,18 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import {
+  chmod,
+  lstat,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { openStore, type Store } from '../store/index.js';
 import { AuthInputError, AuthService } from './auth-service.js';
@@ -197,6 +210,44 @@ describe('sign-in rate limit', () => {
     assert.equal(results.filter((r) => !r.ok && r.reason === 'rate-limited').length, 15);
   });
 
+  test('rotating addresses gains nothing: 20 failures per name over all addresses', async () => {
+    await auth.createUser({
+      username: 'dave',
+      password: PASSWORD,
+      role: 'customer',
+      customerId: 'c4',
+    });
+    for (let i = 0; i < 20; i++) {
+      const address = `198.51.100.${i + 1}`;
+      assert.deepEqual(await auth.signIn('dave', 'guess guess guess', address), {
+        ok: false,
+        reason: 'invalid',
+      });
+    }
+    const next = await auth.signIn('Dave', PASSWORD, '198.51.100.200');
+    assert.ok(!next.ok && next.reason === 'rate-limited' && next.retryAfterSeconds === 900);
+    advance(15 * 60_000);
+    assert.equal((await auth.signIn('dave', PASSWORD, '198.51.100.200')).ok, true);
+  });
+
+  test("an address that signed in to the account before is not locked out by others' guesses", async () => {
+    await auth.createUser({
+      username: 'erin',
+      password: PASSWORD,
+      role: 'customer',
+      customerId: 'c5',
+    });
+    assert.equal((await auth.signIn('erin', PASSWORD, '192.0.2.10')).ok, true);
+    for (let i = 0; i < 25; i++) await auth.signIn('erin', 'guess guess guess', `203.0.113.${i}`);
+    const stranger = await auth.signIn('erin', PASSWORD, '203.0.113.99');
+    assert.ok(!stranger.ok && stranger.reason === 'rate-limited', 'the name is out of budget');
+    assert.equal((await auth.signIn('erin', PASSWORD, '192.0.2.10')).ok, true, 'the owner is not');
+    // The known address still has its own limit of 5.
+    for (let i = 0; i < 5; i++) await auth.signIn('erin', 'guess guess guess', '192.0.2.10');
+    const own = await auth.signIn('erin', PASSWORD, '192.0.2.10');
+    assert.ok(!own.ok && own.reason === 'rate-limited');
+  });
+
   test('the limiter forgets the oldest keys when full', () => {
     let now = 0;
     const limiter = new RateLimiter({ maxFailures: 1, windowMs: 1000, now: () => now, maxKeys: 3 });
@@ -311,33 +362,88 @@ describe('signed links', () => {
 });
 
 describe('bootstrap', () => {
-  test('creates admin with a random password printed once, and only when no admin exists', async () => {
+  let dir: string;
+  let passwordFile: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hv-bootstrap-'));
+    passwordFile = join(dir, 'initial-admin-password');
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a random password goes to a 0600 file, never to the output; only when no admin exists', async () => {
     const printed: string[] = [];
-    const result = await ensureAdmin(auth, { env: {}, print: (t) => printed.push(t) });
+    const print = (t: string) => printed.push(t);
+    const result = await ensureAdmin(auth, { env: {}, passwordFile, print });
     assert.deepEqual(result, { created: true, username: 'admin', passwordSource: 'generated' });
-    assert.equal(printed.length, 1);
-    const password = /password: (\S+)/.exec(printed[0] ?? '')?.[1] ?? '';
+    const password = (await readFile(passwordFile, 'utf8')).trim();
     assert.ok(password.length >= 20);
+    assert.equal((await stat(passwordFile)).mode & 0o777, 0o600);
     assert.equal((await auth.verifyPassword('admin', password))?.role, 'admin');
-    assert.deepEqual(await ensureAdmin(auth, { env: {}, print: (t) => printed.push(t) }), {
+    assert.equal(printed.length, 1);
+    assert.ok(printed[0]?.includes(passwordFile), 'says where the password is');
+    assert.ok(!printed[0]?.includes(password), 'but not what it is');
+    assert.deepEqual(await readdir(dir), ['initial-admin-password'], 'no temporary file left');
+
+    assert.deepEqual(await ensureAdmin(auth, { env: {}, passwordFile, print }), {
       created: false,
     });
     assert.equal(printed.length, 1);
+    assert.equal((await readFile(passwordFile, 'utf8')).trim(), password, 'file kept');
   });
 
-  test('takes the password from HOSTVAULT_ADMIN_PASSWORD without printing it', async () => {
+  test('takes the password from HOSTVAULT_ADMIN_PASSWORD without printing or writing it', async () => {
     const printed: string[] = [];
     const env = { HOSTVAULT_ADMIN_PASSWORD: 'a long enough password' };
-    await ensureAdmin(auth, { env, print: (t) => printed.push(t) });
+    await ensureAdmin(auth, { env, passwordFile, print: (t) => printed.push(t) });
     assert.ok(await auth.verifyPassword('admin', 'a long enough password'));
     assert.ok(!printed.join('').includes('a long enough password'));
+    assert.deepEqual(await readdir(dir), []);
   });
 
   test('refuses a short HOSTVAULT_ADMIN_PASSWORD', async () => {
     await assert.rejects(
-      ensureAdmin(auth, { env: { HOSTVAULT_ADMIN_PASSWORD: 'short' }, print: () => {} }),
+      ensureAdmin(auth, {
+        env: { HOSTVAULT_ADMIN_PASSWORD: 'short' },
+        passwordFile,
+        print: () => {},
+      }),
       /too short/,
     );
     assert.equal(await auth.hasAdmin(), false);
+  });
+
+  test('refuses a directory others may write, and creates no admin it could not tell about', async () => {
+    await chmod(dir, 0o777);
+    await assert.rejects(
+      ensureAdmin(auth, { env: {}, passwordFile, print: () => {} }),
+      /writable by no one else/,
+    );
+    assert.equal(await auth.hasAdmin(), false);
+    assert.deepEqual(await readdir(dir), []);
+  });
+
+  test('a link planted at the file is replaced, not written through', async () => {
+    const elsewhere = join(dir, 'elsewhere');
+    await writeFile(elsewhere, 'untouched');
+    await symlink(elsewhere, passwordFile);
+    await ensureAdmin(auth, { env: {}, passwordFile, print: () => {} });
+    assert.equal(await readFile(elsewhere, 'utf8'), 'untouched');
+    assert.ok((await lstat(passwordFile)).isFile());
+    const password = (await readFile(passwordFile, 'utf8')).trim();
+    assert.ok(await auth.verifyPassword('admin', password));
+  });
+
+  test('two services starting at once: the file holds the password of the admin that exists', async () => {
+    const results = await Promise.all(
+      [service(), service(), service()].map((s) =>
+        ensureAdmin(s, { env: {}, passwordFile, print: () => {} }),
+      ),
+    );
+    assert.equal(results.filter((r) => r.created).length, 1);
+    const password = (await readFile(passwordFile, 'utf8')).trim();
+    assert.ok(await auth.verifyPassword('admin', password));
+    assert.deepEqual(await readdir(dir), ['initial-admin-password']);
   });
 });

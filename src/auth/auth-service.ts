@@ -74,8 +74,16 @@ export interface AuthServiceOptions {
   sessionTtlSeconds?: number;
   /** scrypt cost for new hashes; tests lower it. */
   passwordCost?: ScryptCost;
-  /** Sign-in failures allowed per name and address within the window; default 5 in 15 minutes. */
-  signInLimit?: { perNameAndAddress: number; perAddress: number; windowMs: number };
+  /**
+   * Sign-in failures allowed within the window: per name and address (default 5), per address
+   * (50) and per name from addresses that never signed in to it (20); the window is 15 minutes.
+   */
+  signInLimit?: {
+    perNameAndAddress: number;
+    perAddress: number;
+    perName: number;
+    windowMs: number;
+  };
 }
 
 const SESSION_TOKEN = /^[\w-]{43}$/;
@@ -86,6 +94,8 @@ export const MIN_PASSWORD_LENGTH = 12;
 const MAX_PASSWORD_LENGTH = 1024;
 /** last_used_at is a hint for people, not an audit log: write it at most this often. */
 const LAST_USED_RESOLUTION_MS = 60_000;
+/** Successful (name, address) pairs remembered for the per-name limit; in memory, like it. */
+const MAX_KNOWN_ADDRESSES = 10_000;
 
 export class AuthService {
   private readonly store: Store;
@@ -95,6 +105,9 @@ export class AuthService {
   private readonly links: LinkSigner;
   private readonly limiter: RateLimiter;
   private readonly addressLimiter: RateLimiter;
+  private readonly nameLimiter: RateLimiter;
+  /** "name\0address" of successful sign-ins; see signIn. */
+  private readonly knownAddresses = new Set<string>();
   private dummyHash: Promise<string> | undefined;
 
   constructor(opts: AuthServiceOptions) {
@@ -106,6 +119,7 @@ export class AuthService {
     const limit = opts.signInLimit ?? {
       perNameAndAddress: 5,
       perAddress: 50,
+      perName: 20,
       windowMs: 15 * 60_000,
     };
     const clock = () => this.now().getTime();
@@ -117,6 +131,12 @@ export class AuthService {
     // A looser limit per address alone stops one client from trying many names.
     this.addressLimiter = new RateLimiter({
       maxFailures: limit.perAddress,
+      windowMs: limit.windowMs,
+      now: clock,
+    });
+    // And a budget per name over all addresses, so guessing from many addresses gains nothing.
+    this.nameLimiter = new RateLimiter({
+      maxFailures: limit.perName,
       windowMs: limit.windowMs,
       now: clock,
     });
@@ -227,17 +247,24 @@ export class AuthService {
 
   /** Checks the password under the sign-in rate limit and opens a session if it is right. */
   async signIn(username: string, password: string, address: string): Promise<SignInResult> {
-    const nameKey = `${normalizeUsername(username)}\u0000${address}`;
+    const name = normalizeUsername(username);
+    const nameKey = `${name}\u0000${address}`;
     const attempt = this.limiter.attempt(nameKey);
     if (!attempt.allowed) return { ok: false, reason: 'rate-limited', ...retry(attempt) };
     const byAddress = this.addressLimiter.attempt(address);
     if (!byAddress.allowed) {
       return { ok: false, reason: 'rate-limited', ...retry(byAddress) };
     }
+    // An address this account signed in from before keeps only its own limit: whoever guesses
+    // from elsewhere uses up the name's budget but cannot lock the account's owner out with it.
+    const byName = this.knownAddresses.has(nameKey) ? undefined : this.nameLimiter.attempt(name);
+    if (byName && !byName.allowed) return { ok: false, reason: 'rate-limited', ...retry(byName) };
     const user = await this.verifyPassword(username, password);
     if (!user) return { ok: false, reason: 'invalid' };
     this.limiter.reset(nameKey);
     byAddress.succeeded();
+    byName?.succeeded();
+    this.rememberAddress(nameKey);
     const identity: Identity =
       user.role === 'customer' && user.customerId !== null
         ? { role: 'customer', customerId: user.customerId }
@@ -420,6 +447,16 @@ export class AuthService {
       username: null,
     });
     return { ok: true, session };
+  }
+
+  private rememberAddress(nameKey: string): void {
+    this.knownAddresses.delete(nameKey);
+    this.knownAddresses.add(nameKey);
+    // Set order is insertion order: past the bound, the longest unseen go first.
+    for (const key of this.knownAddresses) {
+      if (this.knownAddresses.size <= MAX_KNOWN_ADDRESSES) break;
+      this.knownAddresses.delete(key);
+    }
   }
 
   private dummy(): Promise<string> {

@@ -1,14 +1,18 @@
 /**
  * First start: a service nobody can sign in to is useless, so if no administrator exists one named
- * `admin` is created, with the password from HOSTVAULT_ADMIN_PASSWORD or a random one that is
- * printed once. The password is never stored in clear or logged anywhere else.
+ * `admin` is created, with the password from HOSTVAULT_ADMIN_PASSWORD or a random one written to
+ * a file only the service's user can read (see secret-file.ts); what is printed says where it is,
+ * never the password itself. The store keeps only its hash.
  */
 import { randomBytes } from 'node:crypto';
 import { AuthInputError, MIN_PASSWORD_LENGTH, type AuthService } from './auth-service.js';
+import { prepareSecretFile } from './secret-file.js';
 
 export interface BootstrapOptions {
   env?: NodeJS.ProcessEnv;
-  /** Where the generated password is printed; stdout by default. */
+  /** Where a generated password is written, e.g. `<data dir>/initial-admin-password`. */
+  passwordFile: string;
+  /** Where the notice of what was done goes; stdout by default. */
   print?: (text: string) => void;
 }
 
@@ -19,7 +23,7 @@ export const BOOTSTRAP_USERNAME = 'admin';
 
 export async function ensureAdmin(
   auth: AuthService,
-  opts: BootstrapOptions = {},
+  opts: BootstrapOptions,
 ): Promise<BootstrapResult> {
   if (await auth.hasAdmin()) return { created: false };
   const env = opts.env ?? process.env;
@@ -31,9 +35,15 @@ export async function ensureAdmin(
     );
   }
   const password = given ?? randomBytes(18).toString('base64url');
+  // On disk before the user exists: an administrator whose password went nowhere would lock
+  // everyone out. Put in place only once the user is ours, so a process that loses the race
+  // below does not replace the winner's file.
+  const file =
+    given === undefined ? await prepareSecretFile(opts.passwordFile, `${password}\n`) : undefined;
   try {
     await auth.createUser({ username: BOOTSTRAP_USERNAME, password, role: 'admin' });
   } catch (error) {
+    await file?.discard();
     // Another process starting at the same moment created it first: that is what we wanted.
     if (error instanceof AuthInputError && error.field === 'username' && (await auth.hasAdmin())) {
       return { created: false };
@@ -46,10 +56,12 @@ export async function ensureAdmin(
     }
     throw error;
   }
-  if (given === undefined) {
+  if (file) {
+    await file.commit();
     print(
-      `Created administrator "${BOOTSTRAP_USERNAME}" with password: ${password}\n` +
-        'It is shown only this once: sign in and keep it somewhere safe.',
+      `Created administrator "${BOOTSTRAP_USERNAME}"; its password is in ${opts.passwordFile} ` +
+        `(readable by this user only). Sign in to the web UI as "${BOOTSTRAP_USERNAME}" with it, ` +
+        'keep it somewhere safe, then delete the file.',
     );
     return { created: true, username: BOOTSTRAP_USERNAME, passwordSource: 'generated' };
   }

@@ -16,6 +16,7 @@ import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { Content } from '../scope/scope.js';
 import type { SnapshotRow, Store } from '../store/index.js';
 import type { SnapshotBrowser } from '../snapshot/browser.js';
+import { SERVICE_GROUPS, type RootGroup } from '../snapshot/labels.js';
 import { findSnapshot } from '../snapshot/records.js';
 import { restoreArea, restoreFile, type RestoreProgress } from './index.js';
 
@@ -113,8 +114,11 @@ export function checkRestoreRequest(
       return;
     case 'file': {
       const path = request.path ?? '';
-      const inside = Object.values(roots)
-        .flat()
+      // Only the customer's own places: a database dump restores as a database, and its place
+      // in the snapshot is the service's staging directory.
+      const inside = Object.entries(roots)
+        .filter(([content]) => !SERVICE_GROUPS.has(content as RootGroup))
+        .flatMap(([, paths]) => paths ?? [])
         .some((root) => path === root || path.startsWith(`${root}/`));
       if (
         !path.startsWith('/') ||

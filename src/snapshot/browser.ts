@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { OperationOptions, RepositoryLocation, Restic } from '../engine/index.js';
 import { BrowseIndex, buildIndex, type BrowseEntry, type IndexMeta } from './browse-index.js';
 import { BrowseError } from './errors.js';
-import type { FriendlyRoots, RootGroup } from './labels.js';
+import { SERVICE_GROUPS, type FriendlyRoots, type RootGroup } from './labels.js';
 import {
   describeRoots,
   isWithin,
@@ -61,7 +61,10 @@ export interface OpenResult {
 export interface FriendlyEntry extends Omit<BrowseEntry, 'path'> {
   /** Virtual path, e.g. `/Web files/wp-content`. */
   path: string;
-  /** The snapshot path behind it; absent for `/` and for a group of several roots. */
+  /**
+   * The snapshot path behind it, where that is the customer's own path (a file restores there);
+   * absent for `/`, for a group of several roots and in the service's own groups (Databases).
+   */
   realPath?: string;
   group?: RootGroup;
 }
@@ -248,7 +251,7 @@ export class SnapshotBrowser {
           path: `/${view.label}`,
           group: view.group,
         };
-        if (only?.type === 'dir') Object.assign(entry, metaOf(only), { realPath: only.path });
+        if (only?.type === 'dir') Object.assign(entry, metaOf(only), shown(view.group, only.path));
         groups.push(entry);
       }
       return paged(groups);
@@ -263,7 +266,7 @@ export class SnapshotBrowser {
             name: r.displayName,
             type: real.type,
             path: `${target.path}/${r.displayName}`,
-            realPath: r.path,
+            ...shown(target.view.group, r.path),
             group: target.view.group,
           };
         })
@@ -277,7 +280,7 @@ export class SnapshotBrowser {
       entries: real.entries.map((e) => ({
         ...e,
         path: joinPath(target.path, e.name),
-        realPath: e.path,
+        ...shown(target.group, e.path),
         group: target.group,
       })),
       total: real.total,
@@ -448,6 +451,11 @@ function inVirtualWords<T>(virtualPath: string, run: () => T): T {
       throw new BrowseError('not-a-directory', `${virtualPath} is not a folder.`);
     throw error;
   }
+}
+
+/** The realPath of an entry, unless its group is the service's own (see SERVICE_GROUPS). */
+function shown(group: RootGroup, realPath: string): { realPath?: string } {
+  return SERVICE_GROUPS.has(group) ? {} : { realPath };
 }
 
 function checkId(snapshotId: string): string {

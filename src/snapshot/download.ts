@@ -12,6 +12,7 @@ import { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { OperationOptions, RepositoryLocation, Restic } from '../engine/index.js';
+import { renameArchiveEntries } from './archive-names.js';
 import type { BrowseEntry } from './browse-index.js';
 import type { SnapshotBrowser } from './browser.js';
 import { BrowseError } from './errors.js';
@@ -25,6 +26,11 @@ export interface DownloadOptions extends OperationOptions {
   browser?: SnapshotBrowser;
   /** gzip level for directories (default 6). */
   level?: number;
+  /**
+   * The folder's name inside a directory's archive, as the customer knows it (default: its
+   * name in the snapshot); see archive-names.ts.
+   */
+  archiveName?: string;
 }
 
 /** Streams one regular file of a snapshot into `out`, then ends `out`. */
@@ -61,16 +67,17 @@ export async function downloadDirectory(
   const entry = await entryAt(restic, repo, snapshotId, clean, opts);
   if (entry.type !== 'dir')
     throw new BrowseError('not-a-directory', `${clean} is a ${entry.type}, not a directory.`);
+  const names = renameArchiveEntries(clean, opts.archiveName || baseName(clean) || 'snapshot');
   const gzip = createGzip({ level: opts.level ?? 6 });
-  const delivered = pipeline(gzip, out);
+  const delivered = pipeline(names, gzip, out);
   try {
-    await dumpInto(restic, repo, snapshotId, clean, gzip, { ...opts, archive: 'tar' });
+    await dumpInto(restic, repo, snapshotId, clean, names, { ...opts, archive: 'tar' });
   } catch (error) {
-    gzip.destroy(error as Error);
+    names.destroy(error as Error);
     await delivered.catch(() => undefined);
     throw error;
   }
-  gzip.end();
+  names.end();
   await delivered;
 }
 

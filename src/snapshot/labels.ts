@@ -13,6 +13,14 @@ export const ROOT_GROUPS = [
 
 export type RootGroup = (typeof ROOT_GROUPS)[number]['key'];
 
+/**
+ * Groups whose roots are the service's own directories, not the customer's: databases are dumped
+ * into the data directory's staging before restic reads them. Their snapshot paths say where the
+ * service keeps its data, so they never leave the service; a customer knows them only by their
+ * friendly path ("/Databases/shop.sql").
+ */
+export const SERVICE_GROUPS: ReadonlySet<RootGroup> = new Set<RootGroup>(['db']);
+
 /** Label of each group, for lookups by key. */
 export const ROOT_LABELS: Readonly<Record<RootGroup, string>> = Object.fromEntries(
   ROOT_GROUPS.map((g) => [g.key, g.label]),

@@ -279,6 +279,15 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
       .first()
       .click();
     const dialog = page.getByRole('dialog');
+    // A database dump downloads, restores as a database only, and never shows where the service
+    // dumped it.
+    await dialog.getByRole('button', { name: 'Open folder Databases' }).click();
+    const dumpName = `${world.alice.database}.sql`;
+    const dump = dialog.getByTestId('browse-row').filter({ hasText: dumpName });
+    await dump.getByRole('link', { name: `Download ${dumpName}` }).waitFor();
+    assert.equal(await dump.getByRole('button', { name: `Restore ${dumpName}` }).count(), 0);
+    assert.doesNotMatch(await text(dialog), /staging|\/data\//);
+    await dialog.getByRole('navigation', { name: 'Folder path' }).getByText('Snapshot').click();
     await dialog.getByRole('button', { name: 'Open folder Web files' }).click();
     await dialog.getByRole('button', { name: 'Open folder sub' }).click();
     const entry = dialog.getByTestId('browse-row').filter({ hasText: 'page.html' });

@@ -116,7 +116,7 @@ export interface BrowseEntry {
   type: string;
   /** The path to browse or download, under the friendly roots (/Web files/...). */
   path: string;
-  /** The file on the server, for Restore of a single file. */
+  /** The file in the customer's areas, for Restore of a single file; none for database dumps. */
   realPath?: string;
   size?: number | null;
   mtime?: string | null;

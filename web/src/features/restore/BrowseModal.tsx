@@ -192,16 +192,19 @@ function Browser({
                     <Table.Td>{dir ? '' : formatBytes(e.size ?? null)}</Table.Td>
                     <Table.Td>{formatWhen(e.mtime)}</Table.Td>
                     <Table.Td>
-                      {e.type === 'file' && real && (
+                      {e.type === 'file' && (
                         <Group gap="xs" justify="flex-end" wrap="nowrap">
-                          <Button
-                            size="compact-sm"
-                            variant="light"
-                            onClick={() => setConfirming({ name: e.name, path: real })}
-                            aria-label={m.browse.restoreLabel(e.name)}
-                          >
-                            {m.browse.restore}
-                          </Button>
+                          {/* Database dumps have no place of their own: they restore as a database. */}
+                          {real && (
+                            <Button
+                              size="compact-sm"
+                              variant="light"
+                              onClick={() => setConfirming({ name: e.name, path: real })}
+                              aria-label={m.browse.restoreLabel(e.name)}
+                            >
+                              {m.browse.restore}
+                            </Button>
+                          )}
                           <Button
                             component="a"
                             size="compact-sm"
