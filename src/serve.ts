@@ -65,6 +65,7 @@ export async function startService(
         repositories: app.repositories,
         restic: app.restic,
         browser,
+        log,
       }),
       scheduleRoutes({
         schedules: app.schedules,
