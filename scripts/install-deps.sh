@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(restic rclone pure-ftpd mariadb-client openssl util-linux)
+# attr and acl: the restore tests set and read extended attributes and ACLs.
+packages=(restic rclone pure-ftpd mariadb-client openssl util-linux attr acl)
 if [ "${HOSTVAULT_WITH_BROWSER:-0}" = 1 ]; then packages+=(chromium); fi
 missing=()
 for p in "${packages[@]}"; do

@@ -67,6 +67,7 @@ export async function startService(
         repositories: app.repositories,
         restic: app.restic,
         browser,
+        log,
       }),
       scheduleRoutes({
         schedules: app.schedules,

@@ -2,21 +2,22 @@
  * Browse Files and Download on the Restore tab: a snapshot's directories under friendly roots
  * (Web files, Databases, Email, SSL, Configuration), one file as it is, a directory as tar.gz.
  */
-import { PassThrough } from 'node:stream';
+import { Transform } from 'node:stream';
 import { z } from 'zod';
 import type { Authenticated } from '../auth/index.js';
-import type { Restic } from '../engine/index.js';
+import { EngineError, type Restic } from '../engine/index.js';
 import type { RepositoryService } from '../repository/repository-service.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
 import {
   BrowseError,
+  checkDownloadable,
   downloadDirectory,
   downloadFile,
   type FriendlyRoots,
   type SnapshotBrowser,
 } from '../snapshot/index.js';
 import type { SnapshotRow, Store } from '../store/index.js';
-import { ApiError, notFound } from './errors.js';
+import { ApiError, ErrorBodySchema, GENERIC_FAILURE, notFound } from './errors.js';
 import { reachSnapshot } from './snapshot-access.js';
 import type { RouteRegistry } from './registry.js';
 
@@ -26,6 +27,8 @@ export interface SnapshotRouteDeps {
   repositories: RepositoryService;
   restic: Restic;
   browser: SnapshotBrowser;
+  /** The service log: a download that fails once it has started can only be reported there. */
+  log?: (line: string) => void;
 }
 
 const SnapshotParams = z.strictObject({
@@ -118,8 +121,14 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
       query: PathQuery,
       responses: {
         200: {
-          description: 'The file, or a tar.gz of the directory.',
+          description:
+            'The file, or a tar.gz of the directory (symbolic links in it stay links, named pipes stay pipes; device files are left out, listed in hostvault-download-note.txt at its top).',
           contentType: 'application/octet-stream',
+        },
+        422: {
+          description:
+            'A symbolic link (the message names its target), named pipe, socket or device file: it has no content of its own to download.',
+          schema: ErrorBodySchema,
         },
       },
       async handler({ principal, params, query, reply }) {
@@ -137,10 +146,31 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
           ]);
         const entry = deps.browser.stat(snapshot.id, target.realPath);
         if (!entry) throw notFound();
+        // Refused here, before the answer starts: a refusal from the running download could
+        // only cut the stream off (and Fastify then answered 500 with its own body).
+        await translate(() =>
+          checkDownloadable(deps.restic, repo.location, snapshot.id, entry, query.path),
+        );
         // Named as the customer saw it: the snapshot path may be the service's own (Databases).
         const name = target.path.split('/').pop() || 'download';
         const isDir = entry.type === 'dir';
-        const stream = new PassThrough();
+        // The answer starts with the first bytes: a failure before them (restic finds nothing,
+        // the target is down) still gets a JSON error, where Fastify, with the download's
+        // content type already set, could only answer a bare 500 of its own.
+        let markStarted!: () => void;
+        const started = new Promise<void>((resolve) => (markStarted = resolve));
+        const stream = new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            markStarted();
+            done(null, chunk);
+          },
+          flush(done) {
+            markStarted();
+            done();
+          },
+        });
+        // Its errors are the download's, handled through `work` below.
+        stream.on('error', () => undefined);
         const options = { roots, browser: deps.browser, stallMs: 120_000, archiveName: name };
         const work = isDir
           ? downloadDirectory(
@@ -152,7 +182,35 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
               options,
             )
           : downloadFile(deps.restic, repo.location, snapshot.id, target.realPath, stream, options);
-        work.catch((error: unknown) => stream.destroy(error as Error));
+        const report = (error: unknown): void =>
+          deps.log?.(
+            `download of ${target.realPath} from snapshot ${snapshot.id.slice(0, 8)} (customer ${snapshot.customer_id}) failed: ${describeError(error)}`,
+          );
+        const failedEarly = await Promise.race([
+          started.then(() => undefined),
+          work.then(
+            () => undefined,
+            (error: unknown) => ({ error }),
+          ),
+        ]);
+        if (failedEarly) {
+          report(failedEarly.error);
+          if (failedEarly.error instanceof BrowseError)
+            await translate(() => Promise.reject(failedEarly.error));
+          throw new ApiError(
+            500,
+            failedEarly.error instanceof EngineError
+              ? `The download could not be read from the backup. ${failedEarly.error.message}`
+              : GENERIC_FAILURE,
+          );
+        }
+        let clientGone = false;
+        reply.raw.once('close', () => (clientGone ||= !reply.raw.writableFinished));
+        work.catch((error: unknown) => {
+          // A customer who closes the page ends the download: nothing went wrong.
+          if (!clientGone) report(error);
+          stream.destroy(error as Error);
+        });
         reply.header('content-type', isDir ? 'application/gzip' : 'application/octet-stream');
         reply.header(
           'content-disposition',
@@ -174,10 +232,19 @@ async function translate<T>(work: () => T | Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof BrowseError) {
       if (error.kind === 'not-found') throw notFound();
+      if (error.kind === 'no-content')
+        throw new ApiError(422, error.message, [{ field: 'path', message: error.message }]);
       throw new ApiError(400, error.message, [{ field: 'path', message: error.message }]);
     }
     throw error;
   }
+}
+
+/** An error for the service log: its message, and restic's own words when it has them. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const detail = (error as { detail?: unknown }).detail;
+  return typeof detail === 'string' && detail ? `${error.message} (${detail})` : error.message;
 }
 
 function asciiName(name: string): string {

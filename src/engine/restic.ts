@@ -7,7 +7,7 @@ import { backup, type BackupOptions } from './commands/backup.js';
 import { dump } from './commands/dump.js';
 import { forget, forgetIds, type ForgetOptions, type ForgetResult } from './commands/forget.js';
 import { catConfig, init, type RepositoryConfig } from './commands/init.js';
-import { ls, type LsOptions } from './commands/ls.js';
+import { linkTarget, ls, type LsOptions } from './commands/ls.js';
 import {
   check,
   diff,
@@ -33,7 +33,7 @@ import type {
   SnapshotSummary,
   StatsResult,
 } from './types.js';
-import { detectVersion, featuresOf, type ResticVersion } from './version.js';
+import { detectVersion, featuresOf, type ResticFeatures, type ResticVersion } from './version.js';
 
 export interface ResticOptions {
   binary?: string;
@@ -76,6 +76,11 @@ export class Restic {
 
   get version(): ResticVersion {
     return this.runner.config.version;
+  }
+
+  /** What this restic can do: callers fill in what an older version lacks. */
+  get features(): ResticFeatures {
+    return this.runner.config.features;
   }
 
   get host(): string {
@@ -121,6 +126,16 @@ export class Restic {
     const nodes: LsNode[] = [];
     await ls(this.runner, repo, snapshotId, { ...opts, dir, onNode: (n) => nodes.push(n) });
     return nodes;
+  }
+
+  /** The target of the symlink at `path` (the JSON listing has none). */
+  linkTarget(
+    repo: RepositoryLocation,
+    snapshotId: string,
+    path: string,
+    opts?: OperationOptions,
+  ): Promise<string | undefined> {
+    return linkTarget(this.runner, repo, snapshotId, path, opts);
   }
 
   restore(

@@ -11,12 +11,14 @@ test('reads the versions Debian ships', () => {
 
 test('uses newer flags only where the version has them', () => {
   assert.deepEqual(featuresOf(parseVersion('restic 0.14.0')), {
+    restoreSparse: false,
     restoreProgress: false,
     restoreOverwrite: false,
     exitCodes: false,
     subfolderSyntax: false,
   });
   assert.deepEqual(featuresOf(parseVersion('restic 0.18.0')), {
+    restoreSparse: true,
     restoreProgress: true,
     restoreOverwrite: true,
     exitCodes: true,
@@ -24,6 +26,8 @@ test('uses newer flags only where the version has them', () => {
   });
   assert.equal(featuresOf(parseVersion('restic 0.16.4')).restoreProgress, true);
   assert.equal(featuresOf(parseVersion('restic 0.16.4')).exitCodes, false);
+  assert.equal(featuresOf(parseVersion('restic 0.15.0')).restoreSparse, true);
+  assert.equal(featuresOf(parseVersion('restic 0.15.0')).restoreProgress, false);
 });
 
 test('rejects output that is not a restic version', () => {

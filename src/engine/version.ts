@@ -12,6 +12,8 @@ export interface ResticVersion {
 
 /** What a given restic can do; newer flags are used only where the version has them. */
 export interface ResticFeatures {
+  /** `restore --sparse`: all-zero chunks become holes instead of written zeros (0.15). */
+  restoreSparse: boolean;
   /** `restore --json` progress lines (0.16). */
   restoreProgress: boolean;
   /** `restore --overwrite` / `--delete` (0.17). */
@@ -39,6 +41,7 @@ export function atLeast(v: ResticVersion, major: number, minor: number): boolean
 
 export function featuresOf(v: ResticVersion): ResticFeatures {
   return {
+    restoreSparse: atLeast(v, 0, 15),
     restoreProgress: atLeast(v, 0, 16),
     restoreOverwrite: atLeast(v, 0, 17),
     exitCodes: atLeast(v, 0, 17),

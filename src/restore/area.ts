@@ -39,6 +39,7 @@ import {
   type CommonRestoreOptions,
 } from './common.js';
 import { RestoreError } from './errors.js';
+import { restoreHoles } from './holes.js';
 import { JournalDir, type AreaJournal } from './journal.js';
 import {
   basename,
@@ -148,6 +149,7 @@ async function stageTree(
       'failed',
       `restic could not restore everything: ${result.errors.slice(0, 5).join('; ')}`,
     );
+  await restoreHoles(restic, stagedPath(journal), opts.onLog);
   const stagedDir = await Dir.open(stagedPath(journal));
   journal.staged = stagedDir.id;
   await stagedDir.close();

@@ -1,29 +1,20 @@
 /**
- * Single-file restore: the file is replaced atomically at its original place. restic dumps it
- * into a temporary file created in the same directory with O_CREAT|O_EXCL|O_NOFOLLOW (through
- * the directory's descriptor, see safe-fs.ts); owner, group, mode and mtime from the snapshot
- * are set on the descriptor; after fsync the temporary file is renamed over the target, which
- * replaces whatever entry is there (a symlink included) without following it.
+ * Single-file restore: the file is replaced atomically at its original place, with everything
+ * restic keeps of it. restic restores it into a staging directory (root-only, on the file's
+ * filesystem, see staging.ts), where it gets its owner, mode, times to the nanosecond, extended
+ * attributes and ACL, and its holes (holes.ts); that very inode is then renamed over the file's
+ * name, which replaces whatever entry is there (a symlink included) without following it. The
+ * file's directory keeps its mtime: its listing is what it was.
  *
- * Remaining limit: the customer owns the directory, so they can rename or delete the temporary
- * file while it is written. Its data only ever goes through our descriptor, and before the final
- * rename the entry is checked by inode to be the file we created; if they swap it in the short
- * window after that check, the rename moves their own entry within their own directory.
+ * Before the rename (the commit point) a crash or cancel leaves the live file untouched and
+ * recovery removes the staging directory; after it, recovery completes the rename.
  */
-import { randomBytes } from 'node:crypto';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
-import {
-  reportPhase,
-  stoppable,
-  takeSafetySnapshot,
-  throwIfCanceled,
-  undoHint,
-  type CommonRestoreOptions,
-} from './common.js';
+import { join } from 'node:path';
+import { reportPhase, stoppable, takeSafetySnapshot, throwIfCanceled, undoHint } from './common.js';
+import type { CommonRestoreOptions } from './common.js';
 import type { LsNode } from '../engine/index.js';
-import { RestoreError } from './errors.js';
+import { RestoreError, errorCode } from './errors.js';
+import { restoreHoles } from './holes.js';
 import { JournalDir, type FileJournal } from './journal.js';
 import {
   basename,
@@ -31,16 +22,19 @@ import {
   checkJobId,
   confiningRoot,
   dirname,
-  parseGoTime,
+  escapeGlob,
 } from './paths.js';
+import { Dir, identity, renameAt, sameEntry, withDir } from './safe-fs.js';
 import {
-  Dir,
-  NEW_FILE_FLAGS,
-  identity,
-  ignoreMissing,
-  sameEntry,
-  type Identity,
-} from './safe-fs.js';
+  STAGING_PREFIX,
+  chooseStagingParent,
+  createStaging,
+  removeStaging,
+  stopWritersInto,
+  syncFilesystem,
+} from './staging.js';
+import { parentMtimeRecord } from './swap.js';
+import { noteMtime, restoreMtime } from './times.js';
 
 export interface RestoreFileOptions extends CommonRestoreOptions {
   /** The file's absolute live path as recorded in the snapshot. */
@@ -50,6 +44,8 @@ export interface RestoreFileOptions extends CommonRestoreOptions {
    * it (a repository open and a listing of the directory).
    */
   known?: Pick<LsNode, 'type'> & Partial<Pick<LsNode, 'size' | 'mtime' | 'mode' | 'uid' | 'gid'>>;
+  /** Further root-only directories to stage in when none is found above the file. */
+  stagingDirs?: string[];
 }
 
 export interface RestoreFileResult {
@@ -61,8 +57,6 @@ export interface RestoreFileResult {
   durationMs: number;
 }
 
-export const TEMP_PREFIX = '.hostvault-restore-';
-
 export async function restoreFile(opts: RestoreFileOptions): Promise<RestoreFileResult> {
   const started = Date.now();
   const { path, jobId, restic, repo, snapshotId, signal } = opts;
@@ -73,8 +67,7 @@ export async function restoreFile(opts: RestoreFileOptions): Promise<RestoreFile
   const dir = dirname(path);
   const name = basename(path);
   // A file can be a customer area by itself (a certificate in /etc/ssl/certs, an Nginx vhost):
-  // then it may be replaced where it is, the temporary file beside it created O_EXCL|O_NOFOLLOW
-  // in a directory opened without following any symlink.
+  // then it may be replaced where it is, in a directory opened without following any symlink.
   if (!opts.confinement.includes(path)) confiningRoot(dir, opts.confinement, "file's directory");
   reportPhase(opts, 'checking');
   const journals = await JournalDir.open(opts.journalDir);
@@ -94,78 +87,89 @@ export async function restoreFile(opts: RestoreFileOptions): Promise<RestoreFile
     if (node.type !== 'file')
       throw new RestoreError('wrong-type', `${path} is not a regular file in the snapshot.`);
 
-    // The safety snapshot of the live file runs while restic writes the temporary file beside
-    // it; it must be done before the rename, the only step that changes the live file.
-    let safetySnapshotId: string | undefined;
-    const safety =
-      opts.safetySnapshot !== false && live?.isFile()
-        ? takeSafetySnapshot(opts, path)
-        : Promise.resolve(undefined);
-    safety.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-    throwIfCanceled(signal);
-
-    const tmpName = `${TEMP_PREFIX}${jobId}-${randomBytes(6).toString('hex')}.tmp`;
+    const stagingParent = await chooseStagingParent(parent, path, opts.stagingDirs ?? []);
     const journal: FileJournal = {
       version: 1,
       kind: 'file',
       jobId,
       path,
       parent: { path: parent.path, ...parent.id },
-      tmpName,
-      state: 'writing',
+      state: 'staging',
+      staging: join(stagingParent, `${STAGING_PREFIX}${jobId}`),
+      staged: null,
       updatedAt: '',
     };
+    // Journal first: a crash right after mkdir still finds the staging directory to remove.
     await journals.write(journal);
     await opts.onStep?.('checked');
 
-    reportPhase(opts, 'restoring');
-    let tmpId: Identity | undefined;
+    let safetySnapshotId: string | undefined;
     let bytes = 0;
     try {
-      const handle = await open(parent.at(tmpName), NEW_FILE_FLAGS, 0o600);
-      try {
-        tmpId = identity(await handle.stat());
-        bytes = await dumpInto(opts, path, handle);
-        if (node.size !== undefined && bytes !== node.size)
-          throw new RestoreError(
-            'failed',
-            `restic delivered ${bytes} bytes of ${path}, the snapshot lists ${node.size}.`,
-          );
-        // chown first: it clears setuid/setgid bits, which chmod then sets as in the snapshot.
-        await handle.chown(node.uid ?? 0, node.gid ?? 0);
-        await handle.chmod(node.mode ?? 0o644);
-        const mtime = node.mtime ? parseGoTime(node.mtime) : Date.now() / 1000;
-        await handle.utimes(mtime, mtime);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await opts.onStep?.('temp-written');
-      safetySnapshotId = await safety;
+      const staging = await createStaging(journal.staging!);
+      journal.stagingId = staging.id;
+      await staging.close();
+      await journals.write(journal);
+
+      // The safety snapshot of the live file runs while restic stages the new one; both are
+      // done before the rename, the only step that changes the live file.
+      reportPhase(opts, 'restoring');
+      const both = stoppable(signal);
+      const inner = { ...opts, signal: both.signal };
+      let failure: unknown;
+      const failed = (error: unknown): never => {
+        failure ??= error;
+        both.stop();
+        throw error;
+      };
+      const takeSafety = opts.safetySnapshot !== false && live?.isFile();
+      const outcomes = await Promise.allSettled([
+        stageFile(inner, journal, node.size).catch(failed),
+        takeSafety ? takeSafetySnapshot(inner, path).catch(failed) : Promise.resolve(undefined),
+      ]);
+      if (outcomes.some((o) => o.status === 'rejected')) throw failure;
+      const [staged, safety] = outcomes as [
+        PromiseFulfilledResult<{ bytes: number }>,
+        PromiseFulfilledResult<string | undefined>,
+      ];
+      bytes = staged.value.bytes;
+      await opts.onStep?.('staged');
+      safetySnapshotId = safety.value;
       if (safetySnapshotId) {
         log(`safety snapshot ${safetySnapshotId} holds ${path} as it was`);
         await opts.onStep?.('safety-snapshot');
       }
       throwIfCanceled(signal);
-
-      reportPhase(opts, 'swapping');
-      const st = await parent.lstat(tmpName);
-      if (!st || !sameEntry(st, tmpId))
-        throw new RestoreError(
-          'changed',
-          `The temporary file for ${path} was moved or replaced during the restore; nothing was overwritten.`,
-        );
-      await rename(parent.at(tmpName), parent.at(name));
-      await parent.sync();
+      journal.state = 'committed';
+      await journals.write(journal);
     } catch (error) {
-      await safety.catch(() => undefined); // no restic of this job outlives it
-      if (tmpId) {
-        const st = await parent.lstat(tmpName).catch(() => undefined);
-        if (st && sameEntry(st, tmpId)) await unlink(parent.at(tmpName)).catch(ignoreMissing);
+      if (journal.stagingId) {
+        await stopWritersInto(journal.staging!);
+        await removeStaging(journal.staging!, journal.stagingId).catch((e: unknown) =>
+          log(`could not remove ${journal.staging}: ${String(e)}`),
+        );
       }
       await journals.remove(jobId);
       throw error;
     }
+    await opts.onStep?.('committed');
+
+    // Past the commit point: no more cancel.
+    reportPhase(opts, 'swapping');
+    const outcome = await finishFile(journal, parent);
+    if (outcome === 'directory') {
+      await removeStaging(journal.staging!, journal.stagingId).catch(() => undefined);
+      await journals.remove(jobId);
+      throw new RestoreError(
+        'changed',
+        `${path} became a directory during the restore; nothing was overwritten.`,
+      );
+    }
+    await opts.onStep?.('swapped');
+    reportPhase(opts, 'cleanup');
+    journal.state = 'cleanup';
+    await journals.write(journal);
+    await removeStaging(journal.staging!, journal.stagingId);
     await journals.remove(jobId);
     await opts.onStep?.('cleaned');
     opts.onProgress?.({ phase: 'done', percentDone: 1 });
@@ -182,37 +186,67 @@ export async function restoreFile(opts: RestoreFileOptions): Promise<RestoreFile
   }
 }
 
-/** Streams the file from restic into the descriptor; returns the bytes written. */
-async function dumpInto(
+export function stagedFilePath(journal: FileJournal): string {
+  return `${journal.staging}/tree${journal.path}`;
+}
+
+/** restic restores the one file into the staging directory, holes and all, flushed to disk. */
+async function stageFile(
   opts: RestoreFileOptions,
-  path: string,
-  handle: FileHandle,
-): Promise<number> {
-  let position = 0;
-  const writeAll = async (chunk: Buffer): Promise<void> => {
-    let offset = 0;
-    while (offset < chunk.length) {
-      const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset, position);
-      offset += bytesWritten;
-      position += bytesWritten;
-    }
-  };
-  // A failing write must end restic too, or it would block on a pipe nobody reads.
-  const { signal, stop } = stoppable(opts.signal);
-  const settle =
-    (callback: (error?: Error | null) => void) =>
-    (error?: unknown): void => {
-      if (error) stop();
-      callback(error as Error | undefined);
-    };
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      writeAll(chunk).then(() => callback(), settle(callback));
-    },
+  journal: FileJournal,
+  expectedSize: number | undefined,
+): Promise<{ bytes: number }> {
+  const result = await opts.restic.restore(opts.repo, opts.snapshotId, {
+    target: join(journal.staging!, 'tree'),
+    include: [escapeGlob(journal.path)],
+    signal: opts.signal,
+    onLog: opts.onLog,
   });
-  const done = finished(sink);
-  done.catch(() => undefined);
-  await opts.restic.dump(opts.repo, opts.snapshotId, path, sink, { signal, onLog: opts.onLog });
-  await done;
-  return position;
+  if (result.errors.length)
+    throw new RestoreError(
+      'failed',
+      `restic could not restore ${journal.path}: ${result.errors.slice(0, 5).join('; ')}`,
+    );
+  const file = stagedFilePath(journal);
+  const st = await withDir(await Dir.open(dirname(file)), (dir) => dir.lstat(basename(file)));
+  if (!st?.isFile())
+    throw new RestoreError('failed', `restic did not restore ${journal.path} as a file.`);
+  if (expectedSize !== undefined && st.size !== expectedSize)
+    throw new RestoreError(
+      'failed',
+      `restic delivered ${st.size} bytes of ${journal.path}, the snapshot lists ${expectedSize}.`,
+    );
+  await restoreHoles(opts.restic, file, opts.onLog);
+  journal.staged = identity(st);
+  await syncFilesystem(journal.staging!);
+  return { bytes: st.size };
+}
+
+/**
+ * The step after the commit point, shared with recovery: the staged file is renamed over the
+ * file's name. Repeatable: a staged file no longer in staging was renamed before. 'directory':
+ * a directory has taken the file's name meanwhile, and nothing was changed.
+ */
+export async function finishFile(
+  journal: FileJournal,
+  parent: Dir,
+): Promise<'replaced' | 'directory'> {
+  const name = basename(journal.path);
+  const file = stagedFilePath(journal);
+  const parentMtime = await noteMtime(parent, parentMtimeRecord(journal.staging!));
+  const outcome = await withDir(await Dir.open(dirname(file)), async (staged) => {
+    const st = await staged.lstat(name);
+    if (!st || !sameEntry(st, journal.staged)) return 'replaced' as const;
+    try {
+      await renameAt(staged, name, parent, name);
+    } catch (error) {
+      if (['EISDIR', 'ENOTEMPTY', 'EEXIST'].includes(errorCode(error) ?? ''))
+        return 'directory' as const;
+      throw error;
+    }
+    return 'replaced' as const;
+  });
+  await restoreMtime(parent, parentMtime);
+  await parent.sync();
+  return outcome;
 }

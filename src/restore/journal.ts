@@ -44,9 +44,20 @@ export interface FileJournal {
   jobId: string;
   path: string;
   parent: Identity & { path: string };
-  /** The temporary file in the parent directory that a crash may leave behind. */
-  tmpName: string;
-  state: 'writing';
+  /**
+   * staging: restic is restoring the file into the staging directory; recovery rolls back.
+   * committed: the staged file is complete; recovery rolls forward (renames it into place).
+   * cleanup: the file is restored; only the staging directory remains to be removed.
+   * writing: a journal of an earlier version, which dumped the file into `tmpName` beside it.
+   */
+  state: 'staging' | 'committed' | 'cleanup' | 'writing';
+  /** The root-only staging directory; `stagingId` once it exists. */
+  staging?: string;
+  stagingId?: Identity;
+  /** The staged file, recorded at commit. */
+  staged?: Identity | null;
+  /** Earlier versions: the temporary file in the parent directory a crash may leave behind. */
+  tmpName?: string;
   updatedAt: string;
 }
 

@@ -63,17 +63,5 @@ export function escapeGlob(path: string): string {
   return path.replace(/[\\*?[\]]/g, '\\$&');
 }
 
-/** Go's RFC 3339 time with nanoseconds, as seconds since the epoch (microsecond precision). */
-export function parseGoTime(text: string): number {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$/.exec(text);
-  if (!m) {
-    const ms = Date.parse(text);
-    if (Number.isNaN(ms)) throw new RestoreError('failed', `Unreadable time in snapshot: ${text}`);
-    return ms / 1000;
-  }
-  const whole = Date.parse(`${m[1]}${m[3]}`) / 1000;
-  return whole + Number(`0${m[2] ?? ''}`);
-}
-
 export const dirname = posix.dirname;
 export const basename = posix.basename;

@@ -11,6 +11,7 @@ import { JournalDir, type AreaJournal, type FileJournal } from './journal.js';
 import { Dir, ignoreMissing, sameEntry, withDir } from './safe-fs.js';
 import { removeStaging, stopWritersInto } from './staging.js';
 import { finishMerge, finishReplace } from './swap.js';
+import { finishFile } from './file.js';
 import { RestoreError } from './errors.js';
 
 export interface RecoveryOutcome {
@@ -45,7 +46,7 @@ export async function recoverInterruptedRestores(
       outcome =
         journal.kind === 'area'
           ? await recoverArea(journals, journal, log)
-          : await recoverFile(journals, journal);
+          : await recoverFile(journals, journal, log);
     } catch (error) {
       outcome = {
         jobId: journal.jobId,
@@ -105,15 +106,21 @@ async function recoverArea(
   };
 }
 
-async function recoverFile(journals: JournalDir, journal: FileJournal): Promise<RecoveryOutcome> {
+async function recoverFile(
+  journals: JournalDir,
+  journal: FileJournal,
+  log: (line: string) => void,
+): Promise<RecoveryOutcome> {
   const base = { jobId: journal.jobId, kind: 'file' as const, path: journal.path };
+  const tmpName = journal.tmpName;
+  if (journal.state !== 'writing' || !tmpName) return recoverStagedFile(journals, journal, log);
   let detail = 'the file was left as before the restore';
   try {
     await withDir(await Dir.open(journal.parent.path), async (parent) => {
       if (!sameEntry(parent.id, journal.parent)) return;
-      const st = await parent.lstat(journal.tmpName);
+      const st = await parent.lstat(tmpName);
       if (st?.isFile()) {
-        await unlink(parent.at(journal.tmpName)).catch(ignoreMissing);
+        await unlink(parent.at(tmpName)).catch(ignoreMissing);
         await parent.sync();
         detail += '; its temporary file was removed';
       }
@@ -124,4 +131,46 @@ async function recoverFile(journals: JournalDir, journal: FileJournal): Promise<
   }
   await journals.remove(journal.jobId);
   return { ...base, action: 'rolled-back', detail };
+}
+
+async function recoverStagedFile(
+  journals: JournalDir,
+  journal: FileJournal,
+  log: (line: string) => void,
+): Promise<RecoveryOutcome> {
+  const base = { jobId: journal.jobId, kind: 'file' as const, path: journal.path };
+  const staging = journal.staging!;
+  const stopped = await stopWritersInto(staging);
+  if (stopped) log(`stopped ${stopped} restic process(es) still writing into ${staging}`);
+
+  if (journal.state === 'staging') {
+    await removeStaging(staging, journal.stagingId);
+    await journals.remove(journal.jobId);
+    return {
+      ...base,
+      action: 'rolled-back',
+      detail: 'interrupted while staging; the file was left as before the restore',
+    };
+  }
+
+  let action: RecoveryOutcome['action'] = 'rolled-forward';
+  let detail = `the restore of ${journal.path} was completed`;
+  if (journal.state === 'committed') {
+    await withDir(await Dir.open(journal.parent.path), async (parent) => {
+      if (!sameEntry(parent.id, journal.parent))
+        throw new RestoreError(
+          'changed',
+          `${journal.parent.path} is no longer the directory the restore started in; the staged file is kept in ${staging}`,
+        );
+      if ((await finishFile(journal, parent)) === 'directory') {
+        action = 'rolled-back';
+        detail = `${journal.path} became a directory meanwhile; it was left as it is`;
+      }
+    });
+    journal.state = 'cleanup';
+    await journals.write(journal);
+  }
+  await removeStaging(staging, journal.stagingId);
+  await journals.remove(journal.jobId);
+  return { ...base, action, detail };
 }

@@ -3,7 +3,7 @@
  * stops at a step (the parent then kills it with SIGKILL).
  */
 import { Restic } from '../engine/index.js';
-import { restoreArea, type RestoreAreaOptions } from './index.js';
+import { restoreArea, restoreFile, type RestoreAreaOptions, type RestoreStep } from './index.js';
 
 interface ChildConfig {
   repo: { url: string; password: string };
@@ -14,6 +14,8 @@ interface ChildConfig {
   jobId: string;
   journalDir: string;
   mode: RestoreAreaOptions['mode'];
+  /** Restore this one file instead of the area. */
+  file?: string;
   safetySnapshot: boolean;
   /** `step` or `step#n` (the n-th time the step is reached). */
   pauseAt?: string;
@@ -23,22 +25,23 @@ const config = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
 const [pauseStep, pauseCount] = (config.pauseAt ?? '').split('#');
 let seen = 0;
 const restic = await Restic.detect({ cacheDir: config.cacheDir });
-await restoreArea({
+const onStep = async (step: RestoreStep): Promise<void> => {
+  process.stdout.write(`step ${step}\n`);
+  if (step === pauseStep && ++seen === Number(pauseCount ?? 1)) {
+    process.stdout.write('paused\n');
+    await new Promise(() => setInterval(() => undefined, 1000));
+  }
+};
+const common = {
   restic,
   repo: config.repo,
   snapshotId: config.snapshotId,
-  area: config.area,
   confinement: config.confinement,
   jobId: config.jobId,
   journalDir: config.journalDir,
-  mode: config.mode,
   safetySnapshot: config.safetySnapshot,
-  onStep: async (step) => {
-    process.stdout.write(`step ${step}\n`);
-    if (step === pauseStep && ++seen === Number(pauseCount ?? 1)) {
-      process.stdout.write('paused\n');
-      await new Promise(() => setInterval(() => undefined, 1000));
-    }
-  },
-});
+  onStep,
+};
+if (config.file) await restoreFile({ ...common, path: config.file });
+else await restoreArea({ ...common, area: config.area, mode: config.mode });
 process.stdout.write('done\n');

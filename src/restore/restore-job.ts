@@ -214,7 +214,9 @@ class RestoreRun {
         return this.file(request.path!);
       case 'everything':
         if (contents.includes('web')) await this.web();
-        if (contents.includes('db')) await this.databases(this.customer.databases);
+        // A Full backup of a customer without databases carries the tag but no dumps.
+        if (contents.includes('db') && this.roots.db?.length)
+          await this.databases(this.customer.databases);
         if (contents.includes('mail'))
           await this.mail(
             this.customer.mailboxes.map((m) => m.address),

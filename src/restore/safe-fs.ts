@@ -24,12 +24,10 @@ export interface Identity {
   ino: number;
 }
 
-export interface MetadataSource {
+export interface Ownership {
   uid: number;
   gid: number;
   mode: number;
-  atimeMs: number;
-  mtimeMs: number;
 }
 
 export function identity(st: Stats): Identity {
@@ -147,11 +145,15 @@ export class Dir {
     return this.handle.sync();
   }
 
-  /** Sets owner, mode and times of the directory itself, through its descriptor. */
-  async applyMetadata(from: MetadataSource): Promise<void> {
+  /** Sets owner and mode of the directory itself, through its descriptor (times: times.ts). */
+  async applyOwnership(from: Ownership): Promise<void> {
     await this.handle.chown(from.uid, from.gid);
     await this.handle.chmod(from.mode & 0o7777);
-    await this.handle.utimes(from.atimeMs / 1000, from.mtimeMs / 1000);
+  }
+
+  /** The descriptor, for a child process that must reach this very directory (as its fd 3). */
+  get fd(): number {
+    return this.handle.fd;
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,11 @@
  * touch it: a customer who owns the directory holding it could rename it away and put a symlink
  * at its name while restic writes into it by path. So it is created with mode 0700 by root inside
  * a directory that only root controls, all the way up from `/` (see isRootControlled).
+ *
+ * The directory holding it (often a shared one such as /home or /var/mail) gets its mtime back
+ * when the staging directory is removed: the time it had before the first staging directory of
+ * the restores running there was made, which each one notes inside itself. (A crash between the
+ * mkdir and that note, a moment, leaves the directory with the time of the mkdir.)
  */
 import { execFile } from 'node:child_process';
 import { readFile, readdir, lstat, mkdir } from 'node:fs/promises';
@@ -11,9 +16,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RestoreError, errorCode } from './errors.js';
 import { basename, dirname, isWithin } from './paths.js';
-import { Dir, isRootControlled, sameEntry, type Identity } from './safe-fs.js';
+import { Dir, identity, isRootControlled, sameEntry, type Identity } from './safe-fs.js';
+import { readMtime, restoreMtime, writeMtime } from './times.js';
 
 export const STAGING_PREFIX = '.hostvault-restore-';
+/** Inside a staging directory: the mtime its parent had before staging began there. */
+const PARENT_MTIME = 'mtime-of-staging-parent.json';
 
 /**
  * The closest root-controlled directory on the same filesystem as `parent`: `parent` itself,
@@ -50,6 +58,7 @@ export async function chooseStagingParent(
 
 /** Creates the staging directory (0700, root) with its `tree` and `old` subdirectories. */
 export async function createStaging(path: string): Promise<Dir> {
+  const parentMtime = await mtimeBeforeStaging(dirname(path));
   try {
     await mkdir(path, { mode: 0o700 });
   } catch (error) {
@@ -65,9 +74,26 @@ export async function createStaging(path: string): Promise<Dir> {
     await dir.close();
     throw new RestoreError('failed', `The staging directory ${path} is not private to root.`);
   }
+  await writeMtime(join(path, PARENT_MTIME), parentMtime.id, parentMtime.mtimeNs);
   await mkdir(dir.at('tree'), { mode: 0o700 });
   await mkdir(dir.at('old'), { mode: 0o700 });
   return dir;
+}
+
+/**
+ * The parent's mtime now, or the earlier one noted by a staging directory of another restore
+ * still there: whichever restore finishes last then sets back the time from before all of them.
+ */
+async function mtimeBeforeStaging(parent: string): Promise<{ id: Identity; mtimeNs: bigint }> {
+  const st = await lstat(parent, { bigint: true });
+  const id = identity(await lstat(parent));
+  let mtimeNs = st.mtimeNs;
+  for (const name of await readdir(parent)) {
+    if (!name.startsWith(STAGING_PREFIX)) continue;
+    const noted = await readMtime(join(parent, name, PARENT_MTIME), id);
+    if (noted !== undefined && noted < mtimeNs) mtimeNs = noted;
+  }
+  return { id, mtimeNs };
 }
 
 /** Removes a staging directory (and the old tree in it) without following any symlink. */
@@ -80,12 +106,14 @@ export async function removeStaging(path: string, expected?: Identity): Promise<
     if (!st) return;
     if (!st.isDirectory() || (expected && !sameEntry(st, expected)))
       throw new RestoreError('failed', `${path} is not the staging directory this restore made.`);
+    const parentMtime = await readMtime(join(path, PARENT_MTIME), parent.id);
     // GNU rm walks with openat and O_NOFOLLOW and checks each directory it enters, so a symlink
     // a customer process (whose working directory was inside the old tree) plants there is
     // removed, never followed; and the staging directory's parent is root-controlled, so the
     // path itself cannot be redirected. It removes a 50,000-file tree in a fraction of the
     // time the descriptor-by-descriptor walk in JavaScript needed.
     await promisify(execFile)('rm', ['-rf', '--one-file-system', '--', path]);
+    await restoreMtime(parent, parentMtime);
     await parent.sync();
   } finally {
     await parent.close();

@@ -12,6 +12,7 @@ import { errorCode } from './errors.js';
 import type { AreaJournal } from './journal.js';
 import { basename, dirname } from './paths.js';
 import { Dir, ignoreMissing, renameAt, sameEntry, withDir } from './safe-fs.js';
+import { noteMtime, readMtime, restoreMtime, setTimes } from './times.js';
 
 export interface MergeStats {
   /** Entries (files, symlinks, whole directories) moved from the snapshot into the area. */
@@ -34,6 +35,11 @@ export function stagedPath(journal: AreaJournal): string {
   return `${journal.staging}/tree${journal.area}`;
 }
 
+/** Where the mtime of the area's (or file's) parent is noted before the first rename in it. */
+export function parentMtimeRecord(staging: string): string {
+  return join(staging, 'mtime-of-live-parent.json');
+}
+
 const RACE_CODES = new Set(['ENOTEMPTY', 'EEXIST', 'ENOTDIR', 'EISDIR']);
 
 /** Moves whatever is at `name` into the staging directory's `old`, under a fresh name. */
@@ -52,6 +58,7 @@ export async function finishReplace(ctx: SwapContext): Promise<void> {
   const { journal, parent } = ctx;
   const name = basename(journal.area);
   const staged = stagedPath(journal);
+  const parentMtime = await noteMtime(parent, parentMtimeRecord(journal.staging));
   await withDir(await Dir.open(join(journal.staging, 'old')), async (old) => {
     await withDir(await Dir.open(dirname(staged)), async (stagedParent) => {
       for (let attempt = 0; ; attempt++) {
@@ -80,6 +87,7 @@ export async function finishReplace(ctx: SwapContext): Promise<void> {
         await ctx.step?.('swapped');
         break;
       }
+      await restoreMtime(parent, parentMtime);
       await parent.sync();
     });
   });
@@ -94,6 +102,7 @@ export async function undoReplace(ctx: SwapContext): Promise<boolean> {
     const st = await old.lstat('area');
     if (!st || !sameEntry(st, journal.areaBefore)) return false;
     await renameAt(old, 'area', parent, name);
+    await restoreMtime(parent, await readMtime(parentMtimeRecord(journal.staging), parent.id));
     await parent.sync();
     return true;
   });
@@ -103,8 +112,9 @@ interface DirMeta {
   uid: number;
   gid: number;
   mode: number;
-  atimeMs: number;
-  mtimeMs: number;
+  /** Nanoseconds as text (JSON has no bigint). */
+  atimeNs: string;
+  mtimeNs: string;
 }
 
 /**
@@ -116,13 +126,13 @@ export async function saveDirMetadata(journal: AreaJournal): Promise<void> {
   const meta: Record<string, DirMeta> = {};
   async function walk(rel: string): Promise<void> {
     const full = rel ? join(root, rel) : root;
-    const st = await lstat(full);
+    const st = await lstat(full, { bigint: true });
     meta[rel] = {
-      uid: st.uid,
-      gid: st.gid,
-      mode: st.mode & 0o7777,
-      atimeMs: st.atimeMs,
-      mtimeMs: st.mtimeMs,
+      uid: Number(st.uid),
+      gid: Number(st.gid),
+      mode: Number(st.mode) & 0o7777,
+      atimeNs: String(st.atimeNs),
+      mtimeNs: String(st.mtimeNs),
     };
     for (const entry of await readdir(full, { withFileTypes: true }))
       if (entry.isDirectory()) await walk(rel ? `${rel}/${entry.name}` : entry.name);
@@ -142,14 +152,22 @@ export async function saveDirMetadata(journal: AreaJournal): Promise<void> {
 }
 
 async function loadDirMetadata(journal: AreaJournal): Promise<Record<string, DirMeta>> {
-  return JSON.parse(await readFile(join(journal.staging, 'dirs.json'), 'utf8')) as Record<
+  const meta = JSON.parse(await readFile(join(journal.staging, 'dirs.json'), 'utf8')) as Record<
     string,
-    DirMeta
+    DirMeta & { atimeMs?: number; mtimeMs?: number }
   >;
+  // Written by a version that kept milliseconds, before an upgrade interrupted its merge.
+  for (const entry of Object.values(meta)) {
+    entry.atimeNs ??= String(BigInt(Math.round((entry.atimeMs ?? 0) * 1e6)));
+    entry.mtimeNs ??= String(BigInt(Math.round((entry.mtimeMs ?? 0) * 1e6)));
+  }
+  return meta;
 }
 
 async function applyMeta(dir: Dir, meta: DirMeta | undefined): Promise<void> {
-  if (meta) await dir.applyMetadata(meta);
+  if (!meta) return;
+  await dir.applyOwnership(meta);
+  await setTimes(dir, undefined, { atimeNs: BigInt(meta.atimeNs), mtimeNs: BigInt(meta.mtimeNs) });
 }
 
 interface MergeRun extends SwapContext {
@@ -177,12 +195,15 @@ export async function finishMerge(ctx: SwapContext): Promise<MergeStats> {
     maildir: journal.maildir,
   };
   try {
+    // Renames happen in the parent only when the area itself is missing or of another type.
+    const parentMtime = await noteMtime(parent, parentMtimeRecord(journal.staging));
     await withDir(await Dir.open(dirname(staged)), async (stagedParent) => {
-      const top = await stagedParent.lstat(name);
-      if (!top) return; // merged completely before
-      await mergeEntry(run, stagedParent, parent, name, '', undefined);
-      await parent.sync();
+      // Absent when merged completely before (recovery after a crash at the very end).
+      if (await stagedParent.lstat(name))
+        await mergeEntry(run, stagedParent, parent, name, '', undefined);
     });
+    await restoreMtime(parent, parentMtime);
+    await parent.sync();
   } finally {
     await run.old.close();
   }

@@ -143,3 +143,31 @@ test('totals: files and bytes at and below a directory, nothing for a file or a 
     index.close();
   }
 });
+
+test('specials: pipes and device files at any depth below a directory, by absolute path', async () => {
+  const index = await build('specials', [
+    node('/srv', 'dir'),
+    node('/srv/www', 'dir'),
+    node('/srv/www/queue', 'fifo'),
+    node('/srv/www/link', 'symlink'),
+    node('/srv/www/a', 'dir'),
+    node('/srv/www/a/b', 'dir'),
+    node('/srv/www/a/b/null', 'chardev'),
+    node('/srv/www/a/b/disk', 'dev'),
+    node('/srv/www/a/b/page.html', 'file', 10),
+    node('/srv/other', 'dir'),
+    node('/srv/other/pipe', 'fifo'),
+  ]);
+  try {
+    assert.deepEqual([...index.specials('/srv/www')].sort(), [
+      ['/srv/www/a/b/disk', 'dev'],
+      ['/srv/www/a/b/null', 'chardev'],
+      ['/srv/www/queue', 'fifo'],
+    ]);
+    assert.equal(index.specials('/').size, 4);
+    assert.equal(index.specials('/srv/www/a/b/page.html').size, 0, 'a file has nothing below it');
+    assert.equal(index.specials('/srv/nothing').size, 0);
+  } finally {
+    index.close();
+  }
+});

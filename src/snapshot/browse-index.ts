@@ -417,6 +417,33 @@ export class BrowseIndex {
     return row;
   }
 
+  /**
+   * Entries below directory `path` that are neither files, directories nor symlinks (named pipes,
+   * device files), by absolute path: restic's tar of a folder cannot tell them from empty files.
+   */
+  specials(path: string): Map<string, EntryType> {
+    const names = pathSegments(path);
+    let id = ROOT_ID;
+    for (const name of names) {
+      const next = this.findDir.get(id, name) as number | undefined;
+      if (next === undefined) return new Map();
+      id = next;
+    }
+    const rows = this.db
+      .prepare(
+        `WITH RECURSIVE sub(id, path) AS (
+           SELECT ?, ? UNION ALL
+           SELECT e.dir, sub.path || '/' || e.name FROM entries e JOIN sub ON e.parent = sub.id
+           WHERE e.rank = 0
+         )
+         SELECT sub.path || '/' || e.name AS path, e.type AS type
+         FROM entries e JOIN sub ON e.parent = sub.id
+         WHERE e.type NOT IN ('file', 'dir', 'symlink')`,
+      )
+      .all(id, names.length ? '/' + names.join('/') : '') as { path: string; type: EntryType }[];
+    return new Map(rows.map((r) => [r.path, r.type]));
+  }
+
   /** Entries of directory `dir`, directories first, then by name (byte order, as restic sorts). */
   list(dir: string, { offset, limit }: Page): { entries: BrowseEntry[]; total: number } {
     const names = pathSegments(dir);

@@ -10,7 +10,13 @@
 import { mkdirSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OperationOptions, RepositoryLocation, Restic } from '../engine/index.js';
-import { BrowseIndex, buildIndex, type BrowseEntry, type IndexMeta } from './browse-index.js';
+import {
+  BrowseIndex,
+  buildIndex,
+  type BrowseEntry,
+  type EntryType,
+  type IndexMeta,
+} from './browse-index.js';
 import { BrowseError } from './errors.js';
 import { SERVICE_GROUPS, type FriendlyRoots, type RootGroup } from './labels.js';
 import {
@@ -175,6 +181,11 @@ export class SnapshotBrowser {
   /** The entry at `path` of an opened snapshot, or undefined when the snapshot has none there. */
   stat(snapshotId: string, path: string): BrowseEntry | undefined {
     return this.require(snapshotId).stat(normalizePath(path));
+  }
+
+  /** Named pipes, device files and the like below directory `path` of an opened snapshot. */
+  specials(snapshotId: string, path: string): Map<string, EntryType> {
+    return this.require(snapshotId).specials(normalizePath(path));
   }
 
   /** Maps a virtual path (`/Web files/wp-content`) onto the snapshot; refuses `..` and NUL. */

@@ -1,7 +1,9 @@
 /**
  * Downloads straight out of a snapshot, never through the disk: one file as its bytes, a
- * directory as tar.gz (`restic dump --archive tar` through gzip). Only paths inside the customer's
- * roots are served.
+ * directory as tar.gz (`restic dump --archive tar`, put right by archive.ts, through gzip). Only
+ * paths inside the customer's roots are served. A symbolic link, a named pipe or a device file
+ * has no bytes of its own: asked for one of them, the answer says what it is (and where a link
+ * points) instead; links are never followed.
  *
  * A download that fails half way destroys the destination with the error instead of ending it,
  * so a browser or client sees an aborted transfer, never a truncated file that looks complete.
@@ -13,7 +15,8 @@ import { finished, pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { OperationOptions, RepositoryLocation, Restic } from '../engine/index.js';
 import { renameArchiveEntries } from './archive-names.js';
-import type { BrowseEntry } from './browse-index.js';
+import { ArchiveFixer, SPECIAL_WORDS } from './archive.js';
+import type { BrowseEntry, EntryType } from './browse-index.js';
 import type { SnapshotBrowser } from './browser.js';
 import { BrowseError } from './errors.js';
 import type { FriendlyRoots } from './labels.js';
@@ -44,11 +47,9 @@ export async function downloadFile(
 ): Promise<void> {
   const clean = assertWithinRoots(opts.roots, path);
   const entry = await entryAt(restic, repo, snapshotId, clean, opts);
+  await checkDownloadable(restic, repo, snapshotId, entry, clean, { signal: opts.signal });
   if (entry.type !== 'file')
-    throw new BrowseError(
-      'not-a-file',
-      `${clean} is a ${entry.type}; only files download as they are.`,
-    );
+    throw new BrowseError('not-a-file', `${clean} is a folder; download it as a tar.gz archive.`);
   await dumpInto(restic, repo, snapshotId, clean, out, opts);
   out.end();
   await finished(out);
@@ -67,18 +68,89 @@ export async function downloadDirectory(
   const entry = await entryAt(restic, repo, snapshotId, clean, opts);
   if (entry.type !== 'dir')
     throw new BrowseError('not-a-directory', `${clean} is a ${entry.type}, not a directory.`);
-  const names = renameArchiveEntries(clean, opts.archiveName || baseName(clean) || 'snapshot');
+  const specials = await specialsUnder(restic, repo, snapshotId, clean, opts);
+  const shownAs = opts.archiveName || baseName(clean) || 'snapshot';
+  const names = renameArchiveEntries(clean, shownAs);
   const gzip = createGzip({ level: opts.level ?? 6 });
-  const delivered = pipeline(names, gzip, out);
+  // Only a folder holding pipes or device files needs its tar put right, before the renaming
+  // (the fixer knows the entries by their paths in the snapshot).
+  const fixer = specials.size ? new ArchiveFixer(specials, clean, shownAs) : undefined;
+  const head = fixer ?? names;
+  const delivered = fixer ? pipeline(fixer, names, gzip, out) : pipeline(names, gzip, out);
   try {
-    await dumpInto(restic, repo, snapshotId, clean, names, { ...opts, archive: 'tar' });
+    await dumpInto(restic, repo, snapshotId, clean, head, { ...opts, archive: 'tar' });
   } catch (error) {
-    names.destroy(error as Error);
+    head.destroy(error as Error);
     await delivered.catch(() => undefined);
     throw error;
   }
-  names.end();
+  head.end();
   await delivered;
+}
+
+/**
+ * Refuses what has no content of its own, in the customer's words; `shown` is the path as the
+ * customer named it. Files and folders pass. A symlink's target comes from restic (one short
+ * listing): the index has none to give.
+ */
+export async function checkDownloadable(
+  restic: Restic,
+  repo: RepositoryLocation,
+  snapshotId: string,
+  entry: BrowseEntry,
+  shown: string,
+  opts: OperationOptions = {},
+): Promise<void> {
+  if (entry.type === 'symlink' && entry.linkTarget === undefined) {
+    const linkTarget = await restic
+      .linkTarget(repo, snapshotId, entry.path, { timeoutMs: 60_000, ...opts })
+      .catch(() => undefined);
+    return refuseNoContent({ ...entry, linkTarget }, shown);
+  }
+  refuseNoContent(entry, shown);
+}
+
+function refuseNoContent(entry: BrowseEntry, shown: string): void {
+  if (entry.type === 'file' || entry.type === 'dir') return;
+  if (entry.type === 'symlink')
+    throw new BrowseError(
+      'no-content',
+      `${shown} is a symbolic link${entry.linkTarget ? ` to ${entry.linkTarget}` : ''}; a link holds no content of its own. Download the folder that holds it to get the link itself, or download the file it points to.`,
+    );
+  const what = SPECIAL_WORDS[entry.type] ?? 'a special file';
+  const why =
+    entry.type === 'fifo'
+      ? 'it passes data between running programs and'
+      : entry.type === 'socket'
+        ? 'it is where a running program takes connections and'
+        : entry.type === 'irregular'
+          ? 'it'
+          : 'it stands for a device of the server and';
+  throw new BrowseError(
+    'no-content',
+    `${shown} is ${what}: ${why} holds no content, so there is nothing to download.`,
+  );
+}
+
+/** Pipes and device files below `dir`, from the browse index, or from restic without one. */
+async function specialsUnder(
+  restic: Restic,
+  repo: RepositoryLocation,
+  snapshotId: string,
+  dir: string,
+  opts: DownloadOptions,
+): Promise<Map<string, EntryType>> {
+  if (opts.browser?.isOpen(snapshotId)) return opts.browser.specials(snapshotId, dir);
+  const found = new Map<string, EntryType>();
+  const prefix = dir === '/' ? '/' : `${dir}/`;
+  await restic.ls(repo, snapshotId, {
+    signal: opts.signal,
+    onNode: (node) => {
+      if (node.path.startsWith(prefix) && !['file', 'dir', 'symlink'].includes(node.type))
+        found.set(node.path, node.type);
+    },
+  });
+  return found;
 }
 
 async function entryAt(

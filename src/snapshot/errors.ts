@@ -7,6 +7,8 @@ export type BrowseErrorKind =
   | 'not-found'
   | 'not-a-directory'
   | 'not-a-file'
+  /** A symbolic link, named pipe, socket or device file: nothing to download as it is. */
+  | 'no-content'
   | 'not-open';
 
 export class BrowseError extends Error {

@@ -9,7 +9,12 @@ export {
   type FriendlyTarget,
 } from './browser.js';
 export { INDEX_FORMAT, type BrowseEntry, type EntryType, type IndexMeta } from './browse-index.js';
-export { downloadFile, downloadDirectory, type DownloadOptions } from './download.js';
+export {
+  checkDownloadable,
+  downloadFile,
+  downloadDirectory,
+  type DownloadOptions,
+} from './download.js';
 export { BrowseError, type BrowseErrorKind } from './errors.js';
 export { ROOT_GROUPS, ROOT_LABELS, type FriendlyRoots, type RootGroup } from './labels.js';
 export { assertWithinRoots, describeRoots, normalizePath } from './paths.js';

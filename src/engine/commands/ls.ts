@@ -57,3 +57,28 @@ export function unixMode(goMode: number): number {
   if (goMode & GO_STICKY) mode |= 0o1000;
   return mode;
 }
+
+/**
+ * Where the symlink at `path` points, or undefined when there is none there. restic's JSON
+ * listing leaves link targets out (0.14 to 0.18); its long listing ends the line with
+ * `<path> -> <target>`.
+ */
+export async function linkTarget(
+  runner: Runner,
+  repo: RepositoryLocation,
+  snapshotId: string,
+  path: string,
+  opts: OperationOptions = {},
+): Promise<string | undefined> {
+  let target: string | undefined;
+  const marker = ` ${path} -> `;
+  await runner.exec(repo, ['ls', '-l', '--no-lock', snapshotId, '--', path], {
+    ...opts,
+    locks: false,
+    onStdout: (line) => {
+      const at = line.indexOf(marker);
+      if (at >= 0 && line.startsWith('L')) target = line.slice(at + marker.length);
+    },
+  });
+  return target;
+}

@@ -7,6 +7,11 @@ export interface RestoreOptions extends OperationOptions {
   /** Restore only these paths (and what is beneath them). */
   include?: string[];
   exclude?: string[];
+  /**
+   * Restore all-zero chunks as holes (`--sparse`, restic 0.15+), so a sparse file does not come
+   * back at its full size. Default true; older versions restore densely (see restore/holes.ts).
+   */
+  sparse?: boolean;
   /** Progress on restic >= 0.16 only; older versions print none. */
   onProgress?: (progress: {
     percentDone: number;
@@ -31,6 +36,7 @@ export async function restore(
   const args = ['restore', snapshotId, '--target', opts.target];
   for (const path of opts.include ?? []) args.push('--include', path);
   for (const path of opts.exclude ?? []) args.push('--exclude', path);
+  if (opts.sparse !== false && runner.config.features.restoreSparse) args.push('--sparse');
   const json = runner.config.features.restoreProgress;
   if (json) args.push('--json');
   const errors: string[] = [];
