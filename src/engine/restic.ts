@@ -33,7 +33,7 @@ import type {
   SnapshotSummary,
   StatsResult,
 } from './types.js';
-import { detectVersion, featuresOf, type ResticVersion } from './version.js';
+import { detectVersion, featuresOf, type ResticFeatures, type ResticVersion } from './version.js';
 
 export interface ResticOptions {
   binary?: string;
@@ -76,6 +76,11 @@ export class Restic {
 
   get version(): ResticVersion {
     return this.runner.config.version;
+  }
+
+  /** What this restic can do beyond 0.14 (restore progress, exit codes...). */
+  get features(): ResticFeatures {
+    return this.runner.config.features;
   }
 
   get host(): string {
