@@ -29,9 +29,12 @@ bash scripts/fetch-restic-0.18.sh >/dev/null
 # and MariaDB names, so the two runs share nothing but the machine. The 0.14 run is shown as it
 # goes, the 0.18 run when it is done.
 logs=$(mktemp -d)
-p14='' p18=''
+p14='' p18='' ptail=''
 # Each run in a process group of its own, so an interrupted suite leaves no test behind.
-stop() { for p in $p14 $p18; do kill -- -"$p" 2>/dev/null || true; done; }
+stop() {
+  for p in $p14 $p18; do kill -- -"$p" 2>/dev/null || true; done
+  [ -z "$ptail" ] || kill "$ptail" 2>/dev/null || true
+}
 trap 'stop; rm -rf "$logs"' EXIT
 trap 'exit 130' INT TERM
 started=$SECONDS
@@ -39,7 +42,11 @@ setsid bash scripts/test-restic.sh 0.14 all >"$logs/0.14" 2>&1 &
 p14=$!
 setsid bash scripts/test-restic.sh 0.18 restic >"$logs/0.18" 2>&1 &
 p18=$!
-tail -n +1 -f --pid=$p14 "$logs/0.14"
+# In the background, so a signal to this script is handled at once rather than after the run.
+tail -n +1 -f --pid=$p14 "$logs/0.14" &
+ptail=$!
+wait $ptail || true
+ptail=''
 status14=0
 wait $p14 || status14=$?
 p14=''
