@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lists test files, one a line: `all` (every test of the suite) or `restic` (those that start
-# restic, which run once per supported restic version).
+# restic, which run once per supported restic version), optionally only the browser tests or all
+# but them.
 #
 # A test starts restic when it, or the service it starts, calls the engine on the real binary: the
 # markers below are the ways in. A new way in belongs here too; `npm run test:restic-0.18` then runs
@@ -23,17 +24,31 @@ starts_restic=(
   "spawn\\('restic'|run\\('restic'|^\\s*'restic',$" # restic run by hand beside the engine
 )
 
+# The browser tests (web/e2e) time what a person would wait for, so the suite runs them when
+# nothing else of it runs: `browser` lists only them, `no-browser` all but them.
+only() {
+  case "${1:-}" in
+    browser) grep '^web/e2e/' || true ;;
+    no-browser) grep -v '^web/e2e/' || true ;;
+    '') cat ;;
+    *)
+      echo "usage: $0 all|restic [browser|no-browser]" >&2
+      exit 2
+      ;;
+  esac
+}
+
 case "${1:-}" in
-  all) all ;;
+  all) all | only "${2:-}" ;;
   restic)
     pattern=$(
       IFS='|'
       echo "${starts_restic[*]}"
     )
-    all | xargs grep -lE "$pattern" | sort
+    all | xargs grep -lE "$pattern" | sort | only "${2:-}"
     ;;
   *)
-    echo "usage: $0 all|restic" >&2
+    echo "usage: $0 all|restic [browser|no-browser]" >&2
     exit 2
     ;;
 esac

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs tests against one restic version:
-#   bash scripts/test-restic.sh 0.14 [restic|all]   Debian 12's restic, the one on PATH
-#   bash scripts/test-restic.sh 0.18 [restic|all]   Debian 13's, fetched by scripts/fetch-restic-0.18.sh
+#   bash scripts/test-restic.sh 0.14 [restic|all] [browser|no-browser]   Debian 12's, on PATH
+#   bash scripts/test-restic.sh 0.18 [restic|all] [browser|no-browser]   Debian 13's, fetched by
+#                                                                        scripts/fetch-restic-0.18.sh
 # `restic` (the default) runs the tests that start restic (scripts/test-files.sh), `all` the whole
-# suite. Every test finds restic through PATH (the service's HOSTVAULT_RESTIC defaults to `restic`,
+# suite; `browser` only the browser tests among them, `no-browser` all but those. Every test finds restic through PATH (the service's HOSTVAULT_RESTIC defaults to `restic`,
 # and tests that run restic by hand name it so), so putting the version's directory first on PATH
 # is the one setting that moves them all. Exits non-zero if a test fails.
 set -euo pipefail
@@ -11,11 +12,12 @@ cd "$(dirname "$0")/.."
 
 version=${1:-}
 set=${2:-restic}
+part=${3:-}
 case "$version" in
   0.14) ;;
   0.18) PATH="$(bash scripts/fetch-restic-0.18.sh):$PATH" ;;
   *)
-    echo "usage: $0 0.14|0.18 [restic|all]" >&2
+    echo "usage: $0 0.14|0.18 [restic|all] [browser|no-browser]" >&2
     exit 2
     ;;
 esac
@@ -38,11 +40,11 @@ if ! mariadb -uroot -e 'select 1' >/dev/null 2>&1; then
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd >/dev/null 2>&1 || true
 fi
 
-mapfile -t files < <(bash scripts/test-files.sh "$set")
-echo "== tests with $found ($(command -v restic)): ${#files[@]} files"
+mapfile -t files < <(bash scripts/test-files.sh "$set" $part)
+echo "== ${part:+$part }tests with $found ($(command -v restic)): ${#files[@]} files"
 started=$SECONDS
 status=0
 node --import tsx --test --test-reporter=spec \
   --test-concurrency="${HOSTVAULT_TEST_CONCURRENCY:-2}" "${files[@]}" || status=$?
-echo "== restic $version: $([ $status = 0 ] && echo passed || echo FAILED) in $((SECONDS - started)) s"
+echo "== restic $version${part:+, $part}: $([ $status = 0 ] && echo passed || echo FAILED) in $((SECONDS - started)) s"
 exit $status

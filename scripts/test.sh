@@ -27,20 +27,21 @@ bash scripts/fetch-restic-0.18.sh >/dev/null
 # The whole suite with Debian 12's restic 0.14 and, side by side, the tests that start restic
 # with Debian 13's 0.18: each test works in its own temporary directories, repositories, ports
 # and MariaDB names, so the two runs share nothing but the machine. The 0.14 run is shown as it
-# goes, the 0.18 run when it is done.
+# goes, the 0.18 run when it is done. The browser tests come after, one version at a time: they
+# time what a person would wait for, and two suites beside them slow the page beyond that.
 logs=$(mktemp -d)
-p14='' p18='' ptail=''
+p14='' p18='' ptail='' pbrowser=''
 # Each run in a process group of its own, so an interrupted suite leaves no test behind.
 stop() {
-  for p in $p14 $p18; do kill -- -"$p" 2>/dev/null || true; done
+  for p in $p14 $p18 $pbrowser; do kill -- -"$p" 2>/dev/null || true; done
   [ -z "$ptail" ] || kill "$ptail" 2>/dev/null || true
 }
 trap 'stop; rm -rf "$logs"' EXIT
 trap 'exit 130' INT TERM
 started=$SECONDS
-setsid bash scripts/test-restic.sh 0.14 all >"$logs/0.14" 2>&1 &
+setsid bash scripts/test-restic.sh 0.14 all no-browser >"$logs/0.14" 2>&1 &
 p14=$!
-setsid bash scripts/test-restic.sh 0.18 restic >"$logs/0.18" 2>&1 &
+setsid bash scripts/test-restic.sh 0.18 restic no-browser >"$logs/0.18" 2>&1 &
 p18=$!
 # In the background, so a signal to this script is handled at once rather than after the run.
 tail -n +1 -f --pid=$p14 "$logs/0.14" &
@@ -54,6 +55,16 @@ status18=0
 wait $p18 || status18=$?
 p18=''
 cat "$logs/0.18"
+browser() {
+  setsid bash scripts/test-restic.sh "$@" browser &
+  pbrowser=$!
+  local status=0
+  wait $pbrowser || status=$?
+  pbrowser=''
+  return $status
+}
+browser 0.14 all || status14=$?
+browser 0.18 restic || status18=$?
 echo "== all tests: restic 0.14 $([ $status14 = 0 ] && echo passed || echo FAILED)," \
   "restic 0.18 $([ $status18 = 0 ] && echo passed || echo FAILED), $((SECONDS - started)) s"
 [ $status14 = 0 ] && [ $status18 = 0 ]

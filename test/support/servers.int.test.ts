@@ -180,7 +180,9 @@ for (const tls of [false, true]) {
           env,
         );
         assert.equal(down.code, 1);
-        assert.match(down.stderr, /connection refused/);
+        // The same race as above: restic may end rclone before rclone logs why (seen with 0.14
+        // under load: "context canceled", "unexpected EOF").
+        assert.match(down.stderr, /connection refused|error talking HTTP to rclone/);
         await ftp.start();
         ok(await restic(['-r', 'rclone:hvftp:repos/customer-1', ...conn, 'snapshots'], env), 'up');
       } finally {
