@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what it needs, checks format, lint and types, then runs the unit
-# and integration tests (which start their own S3 and FTP servers on loopback).
+# and integration tests (which start their own S3 and FTP servers on loopback), and the tests that
+# start restic once more with restic 0.18 (scripts/test-restic.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,50 @@ npx tsc --noEmit -p .
 npx tsc --noEmit -p web
 echo '== web UI build (the browser tests in web/e2e run against dist/web)'
 npm run --silent build:web -- --logLevel warn
-echo '== tests'
-mapfile -t files < <(find src test web/e2e -name '*.test.ts' -not -path '*/node_modules/*' | sort)
-node --import tsx --test --test-reporter=spec --test-concurrency=2 "${files[@]}"
+echo '== restic 0.18 (Debian 13), for the second run of the restic tests'
+bash scripts/fetch-restic-0.18.sh >/dev/null
+
+# The whole suite with Debian 12's restic 0.14 and, side by side, the tests that start restic
+# with Debian 13's 0.18: each test works in its own temporary directories, repositories, ports
+# and MariaDB names, so the two runs share nothing but the machine. The 0.14 run is shown as it
+# goes, the 0.18 run when it is done. The browser tests come after, once, with 0.14: they drive the
+# page as a person would, and two suites beside them made its waits time out.
+logs=$(mktemp -d)
+p14='' p18='' ptail='' pbrowser=''
+# Each run in a process group of its own, so an interrupted suite leaves no test behind.
+stop() {
+  for p in $p14 $p18 $pbrowser; do kill -- -"$p" 2>/dev/null || true; done
+  [ -z "$ptail" ] || kill "$ptail" 2>/dev/null || true
+}
+trap 'stop; rm -rf "$logs"' EXIT
+trap 'exit 130' INT TERM
+started=$SECONDS
+setsid bash scripts/test-restic.sh 0.14 all no-browser >"$logs/0.14" 2>&1 &
+p14=$!
+setsid bash scripts/test-restic.sh 0.18 restic no-browser >"$logs/0.18" 2>&1 &
+p18=$!
+# In the background, so a signal to this script is handled at once rather than after the run.
+tail -n +1 -f --pid=$p14 "$logs/0.14" &
+ptail=$!
+wait $ptail || true
+ptail=''
+status14=0
+wait $p14 || status14=$?
+p14=''
+status18=0
+wait $p18 || status18=$?
+p18=''
+cat "$logs/0.18"
+browser() {
+  setsid bash scripts/test-restic.sh "$@" browser &
+  pbrowser=$!
+  local status=0
+  wait $pbrowser || status=$?
+  pbrowser=''
+  return $status
+}
+# Once: what the browser sees does not depend on the restic version below the service.
+browser 0.14 all || status14=$?
+echo "== all tests: restic 0.14 $([ $status14 = 0 ] && echo passed || echo FAILED)," \
+  "restic 0.18 $([ $status18 = 0 ] && echo passed || echo FAILED), $((SECONDS - started)) s"
+[ $status14 = 0 ] && [ $status18 = 0 ]

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { expectEngineError, processesMentioning } from '../../test/support/expect.js';
 import { roundTrip } from '../../test/support/roundtrip.js';
-import { EngineError, Restic, type RepositoryLocation } from './index.js';
+import { EngineError, Restic, classify, type RepositoryLocation } from './index.js';
 import { randomBytes } from 'node:crypto';
 
 let work: string;
@@ -47,6 +47,53 @@ describe('engine on a local directory', () => {
     const error = await restic.snapshots(repoAt('missing')).catch((e: unknown) => e);
     assert.ok(error instanceof EngineError);
     assert.equal(error.kind, 'no-repository');
+  });
+
+  test('no repository, locked, wrong password: by exit code (10-12) on 0.17+, by stderr on 0.14', async () => {
+    const repo = repoAt('codes');
+    await restic.init(repo);
+    const failure = async (run: () => Promise<unknown>): Promise<EngineError> => {
+      const error = await run().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof EngineError, String(error));
+      return error;
+    };
+    // A backup from stdin holds its shared lock for as long as stdin stays open.
+    const holder = spawn(
+      'restic',
+      ['-r', repo.url, '--cache-dir', join(work, 'cache'), 'backup', '--stdin'],
+      {
+        env: { PATH: process.env.PATH, RESTIC_PASSWORD: repo.password },
+        stdio: ['pipe', 'ignore', 'ignore'],
+      },
+    );
+    try {
+      while (!(await readdir(join(repo.url, 'locks'))).some((n) => /^[0-9a-f]{64}$/.test(n)))
+        await sleep(20);
+      const seen = [
+        await failure(() => restic.snapshots(repoAt('codes-missing'))),
+        await failure(() => restic.prune(repo)),
+        await failure(() => restic.snapshots({ ...repo, password: 'not-the-password' })),
+      ];
+      assert.deepEqual(
+        seen.map((e) => e.kind),
+        ['no-repository', 'locked', 'wrong-password'],
+      );
+      const codes = seen.map((e) => e.exitCode);
+      if (restic.features.exitCodes) {
+        assert.deepEqual(codes, [10, 11, 12]);
+        // restic's words aside, the code alone gives the same answer.
+        for (const e of seen)
+          assert.equal(classify(e.exitCode, [], [], restic.features).kind, e.kind);
+      } else {
+        assert.deepEqual(codes, [1, 1, 1], '0.14 exits 1 for all three: stderr tells them apart');
+      }
+    } finally {
+      holder.stdin.end();
+      await once(holder, 'exit');
+    }
   });
 
   test('init on an existing repository says it exists', async () => {

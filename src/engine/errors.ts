@@ -1,9 +1,11 @@
+import { parseJsonLine } from './lines.js';
 import type { BackupSummary } from './types.js';
 
 /**
  * restic's failures, classified into the few kinds a hosting customer can act on. restic 0.14
- * signals most conditions only in stderr text (exit codes for them arrive in 0.17), so the
- * classification reads both and the text patterns cover what 0.14 prints.
+ * signals most conditions only in stderr text; 0.17 adds exit codes for three of them (10 no
+ * repository, 11 locked, 12 wrong password from 0.17.1), so the classification reads the code
+ * where the version has one and the text everywhere else.
  */
 
 export type EngineErrorKind =
@@ -121,10 +123,37 @@ const RULES: Rule[] = [
   },
 ];
 
+/**
+ * restic 0.17+ run with `--json` prints its errors on stderr as JSON: `error` lines for single
+ * files and one `exit_error` with the fatal message. Turned back into the lines restic prints
+ * without `--json`, so one set of rules reads every version and the log stays readable.
+ */
+export function plainLines(stderr: readonly string[]): string[] {
+  return stderr.flatMap((line) => {
+    if (!line.startsWith('{')) return [line];
+    const message = parseJsonLine(line) as Record<string, unknown> | undefined;
+    if (message?.message_type === 'exit_error' && typeof message.message === 'string')
+      return message.message.trimEnd().split('\n');
+    if (message?.message_type === 'error') return [describeErrorMessage(message)];
+    return [line];
+  });
+}
+
+/** One readable line for restic's JSON `error` message (0.14 backup, 0.17+ every command). */
+export function describeErrorMessage(m: Record<string, unknown>): string {
+  const error = m.error as { message?: string; Op?: string; Err?: number } | string | undefined;
+  const text =
+    typeof error === 'string'
+      ? error
+      : (error?.message ??
+        (error?.Op ? `${error.Op} failed (errno ${error.Err ?? '?'})` : 'unknown error'));
+  return `error: ${String(m.item ?? m.during ?? '')}: ${text}`;
+}
+
 /** Keeps restic's message readable: no Go stack traces, no terminal codes, no secrets. */
 export function cleanDetail(lines: readonly string[], secrets: readonly string[] = []): string {
   const kept: string[] = [];
-  for (const line of lines) {
+  for (const line of plainLines(lines)) {
     if (/^goroutine \d+ |^\t|^panic: |^runtime\.|^main\.|^created by |^\s+\/.*\.go:\d+/.test(line))
       continue;
     kept.push(redact(line, secrets));
@@ -140,22 +169,28 @@ export function redact(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+const EXIT_KINDS: Partial<Record<number, EngineErrorKind>> = {
+  10: 'no-repository',
+  11: 'locked',
+  12: 'wrong-password',
+};
+
 /**
- * Turns a failed run into an EngineError. restic >= 0.17 exit codes are trusted first; older
- * versions fall back to the stderr text.
+ * Turns a failed run into an EngineError. Where the version has them (`exitCodes`, restic 0.17+),
+ * exit codes 10-12 name the cause; otherwise, and for every other code, the stderr text does.
  */
 export function classify(
   exitCode: number | null,
   stderr: readonly string[],
   secrets: readonly string[] = [],
+  opts: { exitCodes?: boolean } = {},
 ): EngineError {
   // Classify on restic's own words, then redact: a secret that happens to be a common word must
   // not hide the cause.
   const raw = cleanDetail(stderr);
   const detail = redact(raw, secrets);
-  if (exitCode === 10) return new EngineError('no-repository', detail, exitCode);
-  if (exitCode === 11) return new EngineError('locked', detail, exitCode);
-  if (exitCode === 12) return new EngineError('wrong-password', detail, exitCode);
+  const byCode = opts.exitCodes && exitCode !== null ? EXIT_KINDS[exitCode] : undefined;
+  if (byCode) return new EngineError(byCode, detail, exitCode);
   if (exitCode === 130) return new EngineError('canceled', detail, exitCode);
   for (const rule of RULES) {
     if (rule.pattern.test(raw)) {

@@ -2,7 +2,11 @@ export { Restic, DEFAULT_HOST, type ResticOptions } from './restic.js';
 export { EngineError, PartialBackupError, classify, type EngineErrorKind } from './errors.js';
 export type * from './types.js';
 export type { BackupOptions } from './commands/backup.js';
-export type { RestoreOptions, RestoreResult } from './commands/restore.js';
+export type {
+  RestoreOptions,
+  RestoreProgress as ResticRestoreProgress,
+  RestoreResult,
+} from './commands/restore.js';
 export type { ForgetOptions, ForgetResult } from './commands/forget.js';
 export type { DiffResult, CheckResult } from './commands/maintenance.js';
 export type { RepositoryConfig } from './commands/init.js';

@@ -4,8 +4,10 @@
  * forced stop.
  */
 import type { Writable } from 'node:stream';
-import { EngineError, classify, redact } from './errors.js';
+import { EngineError, classify, cleanDetail, plainLines, redact } from './errors.js';
+import { parseJsonLine } from './lines.js';
 import { runProcess, type SpawnResult } from './process.js';
+import { RetryWatch, retryCause } from './retries.js';
 import type { OperationOptions, RepositoryLocation } from './types.js';
 import type { ResticFeatures, ResticVersion } from './version.js';
 
@@ -86,23 +88,51 @@ export class Runner {
     allowExit: readonly number[] = [0],
   ): Promise<SpawnResult> {
     const secrets = this.secrets(repo, call.secondPassword);
+    const retries = new RetryWatch();
+    const givingUp = new AbortController();
+    let hopeless: string | undefined;
     const result = await runProcess({
       binary: this.config.binary,
       args: [...this.globalArgs(repo), ...command],
       env: this.env(repo),
       password: repo.password,
       stdout: call.stdout,
-      signal: call.signal,
+      signal: call.signal ? AbortSignal.any([call.signal, givingUp.signal]) : givingUp.signal,
       timeoutMs: call.timeoutMs ?? this.config.timeoutMs,
       stallMs: call.stallMs ?? this.config.stallMs,
       onJson: call.onJson,
       onText: (line, stream) => {
         // restic 0.14 announces the password source on stdout, in the middle of its output.
         if (PASSWORD_NOTICE.test(line)) return;
-        if (stream === 'stdout' && call.onStdout) call.onStdout(line);
-        else call.onLog?.(redact(line, secrets));
+        if (stream === 'stderr' && !hopeless) {
+          hopeless = retries.hopeless(line);
+          if (hopeless) givingUp.abort();
+        }
+        if (stream === 'stdout' && call.onStdout) return call.onStdout(line);
+        if (stream === 'stderr' && line.startsWith('{')) {
+          // Errors as JSON on stderr (0.14 backup, 0.17+ every --json command): a file's error
+          // goes to the command like its other messages, the fatal one to the log as text.
+          const message = parseJsonLine(line) as Record<string, unknown> | undefined;
+          if (message?.message_type === 'error' && call.onJson) return call.onJson(message);
+          if (message?.message_type === 'exit_error') {
+            for (const text of plainLines([line])) call.onLog?.(redact(text, secrets));
+            return;
+          }
+        }
+        call.onLog?.(redact(line, secrets));
       },
     });
+    // restic retrying what retries cannot fix, or never getting the repository open: the cause
+    // of its retries is the error (restic 0.14 would have failed with it at once).
+    if (!call.signal?.aborted) {
+      const stalled = result.stopped === 'stall' || result.stopped === 'timeout';
+      const cause = hopeless ?? (stalled ? retries.opening : undefined);
+      const error = cause && fromRetry(cause, result, secrets);
+      if (error && (hopeless || error.kind !== 'failed')) {
+        if (result.forced && call.locks !== false) await this.removeStaleLocks(repo);
+        throw error;
+      }
+    }
     if (result.stopped) {
       if (result.forced && call.locks !== false) await this.removeStaleLocks(repo);
       const limit =
@@ -121,7 +151,7 @@ export class Runner {
       );
     }
     if (result.exitCode !== null && allowExit.includes(result.exitCode)) return result;
-    const error = classify(result.exitCode, result.stderr, secrets);
+    const error = classify(result.exitCode, result.stderr, secrets, this.config.features);
     if (
       error.kind === 'failed' &&
       repo.url.startsWith('rclone:') &&
@@ -131,7 +161,12 @@ export class Runner {
       // ask rclone itself, so a wrong FTP password still reads as a refused login.
       const diagnosis = await this.diagnoseRclone(repo);
       if (diagnosis.length) {
-        const better = classify(result.exitCode, [...diagnosis, ...result.stderr], secrets);
+        const better = classify(
+          result.exitCode,
+          [...diagnosis, ...result.stderr],
+          secrets,
+          this.config.features,
+        );
         if (better.kind !== 'failed') throw better;
       }
     }
@@ -171,7 +206,18 @@ export class Runner {
 }
 
 function cleanTail(result: SpawnResult, secrets: string[]): string {
-  return redact(result.stderr.slice(-20).join('\n'), secrets);
+  return redact(cleanDetail(result.stderr.slice(-20)), secrets);
+}
+
+/** The error restic would have ended with had it not retried `line`'s cause. */
+function fromRetry(line: string, result: SpawnResult, secrets: string[]): EngineError {
+  const byCause = classify(null, [retryCause(line)], secrets);
+  return new EngineError(
+    byCause.kind,
+    cleanTail(result, secrets),
+    result.exitCode,
+    byCause.message,
+  );
 }
 
 function isSecretName(name: string): boolean {

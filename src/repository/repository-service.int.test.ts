@@ -44,7 +44,8 @@ describe('repositories per (target, owner)', () => {
       return (await restic.backup(repo.location, { paths: [data], tags: ['customer=c1'] })).summary
         .snapshotId;
     });
-    assert.match(snapshotId, /^[0-9a-f]{8}$/);
+    // A backup's summary names the snapshot by its short id in 0.14 and by its full id in 0.17+.
+    assert.match(snapshotId, /^[0-9a-f]{8}(?:[0-9a-f]{56})?$/);
     const row = await store.db
       .selectFrom('repositories')
       .selectAll()

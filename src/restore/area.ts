@@ -49,6 +49,7 @@ import {
   dirname,
   escapeGlob,
 } from './paths.js';
+import { resticRestoreProgress } from './restic-progress.js';
 import { Dir, identity } from './safe-fs.js';
 import {
   STAGING_PREFIX,
@@ -119,13 +120,16 @@ async function stageTree(
   const listing = stoppable(signal);
   let stopWatch: (() => Promise<void>) | undefined;
   let done = false;
-  const totals = opts.onProgress
+  // restic 0.16+ reports progress itself; 0.14's is measured from the staging directory.
+  const fromRestic = resticRestoreProgress(restic, opts.onProgress);
+  const polled = fromRestic ? undefined : opts.onProgress;
+  const totals = polled
     ? (opts.known
         ? Promise.resolve(opts.known)
         : snapshotTotals({ ...opts, signal: listing.signal }, area)
       )
         .then((t) => {
-          if (!done) stopWatch = watchStaging(stagedPath(journal), t, opts.onProgress!);
+          if (!done) stopWatch = watchStaging(stagedPath(journal), t, polled);
         })
         .catch(() => undefined) // progress is a nicety; the restore goes on without it
     : undefined;
@@ -137,6 +141,7 @@ async function stageTree(
       include: [escapeGlob(area)],
       signal,
       onLog: opts.onLog,
+      onProgress: fromRestic,
     });
   } finally {
     done = true;

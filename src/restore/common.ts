@@ -29,6 +29,8 @@ export interface RestoreProgress {
   totalFiles?: number;
   bytesDone?: number;
   totalBytes?: number;
+  /** Of restic's own restore, where restic reports progress (0.16+). */
+  secondsRemaining?: number;
 }
 
 export interface CommonRestoreOptions {

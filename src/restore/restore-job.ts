@@ -254,6 +254,7 @@ class RestoreRun {
           bytesTotal: p.totalBytes ?? 0,
           filesDone: p.filesDone ?? 0,
           filesTotal: p.totalFiles ?? 0,
+          etaSeconds: p.secondsRemaining,
         }),
     };
   }

@@ -15,7 +15,7 @@ test('obscures passwords exactly as rclone reveals them', () => {
     const obscured = rcloneObscure(plain);
     assert.notEqual(obscured, plain);
     assert.equal(
-      execFileSync('rclone', ['reveal', obscured], { encoding: 'utf8' }).trimEnd(),
+      execFileSync('rclone', ['reveal', '--', obscured], { encoding: 'utf8' }).trimEnd(),
       plain,
     );
   }

@@ -78,6 +78,9 @@ function run(cmd: string, args: string[], input?: string): Promise<string> {
       if (err) reject(new Error(`${cmd} ${args[0] ?? ''} failed: ${stderr || err.message}`));
       else resolve(stdout);
     });
+    // A program that exits before reading its input (pure-pw refusing an argument) closes the
+    // pipe: its exit status tells what went wrong, not the EPIPE of our write.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input ?? '');
   });
 }

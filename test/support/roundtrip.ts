@@ -22,16 +22,22 @@ export async function roundTrip(restic: Restic, repo: RepositoryLocation): Promi
     assert.equal((await restic.catConfig(repo)).version, 2, 'repository format 2 (compression)');
 
     const logs: string[] = [];
-    let progress = 0;
+    const progress: number[] = [];
     const first = await restic.backup(repo, {
       paths: [source],
       tags: ['customer=c1', 'schedule=s1'],
-      onProgress: () => progress++,
+      onProgress: (p) => progress.push(p.percentDone),
       onLog: (l) => logs.push(l),
     });
     assert.ok(first.summary.filesNew >= 5, `files new: ${first.summary.filesNew}`);
     assert.ok(first.summary.dataAdded > 3 * 1024 * 1024 * 0.9, 'the random 3 MB file was stored');
-    assert.ok(progress >= 1, 'progress events arrive');
+    // restic prints a status line per tick of its progress timer; 0.14 prints one at the start,
+    // 0.17+ none for a backup done within the first tick, as this small one may be. That progress
+    // arrives during a longer backup, the engine's cancel test relies on (with both versions).
+    assert.ok(
+      progress.every((p) => p >= 0 && p <= 1),
+      `progress is a fraction: ${progress.join(', ')}`,
+    );
 
     const list = await restic.snapshots(repo, { tags: ['schedule=s1'] });
     assert.equal(list.length, 1);

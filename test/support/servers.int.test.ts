@@ -20,7 +20,12 @@ interface Run {
   ms: number;
 }
 
-function restic(args: string[], env: Record<string, string> = {}): Promise<Run> {
+/**
+ * Runs restic; with `until`, stops it once stderr matches: restic 0.17+ retries a refused or
+ * unreachable server for up to 15 minutes where 0.14 failed at once, and these tests are about
+ * what the server answers, not how long restic insists.
+ */
+function restic(args: string[], env: Record<string, string> = {}, until?: RegExp): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn('restic', args, {
@@ -30,7 +35,10 @@ function restic(args: string[], env: Record<string, string> = {}): Promise<Run> 
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (until?.test(stderr)) child.kill('SIGINT');
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
   });
@@ -111,24 +119,29 @@ describe('S3 test server (s3rver over HTTPS with SigV4 checks)', () => {
       const cacert = ['--cacert', s3.caCertPath];
       await roundTrip(repo, s3.env(), cacert);
 
-      const wrongSecret = await restic(['-r', repo, ...cacert, 'snapshots'], {
-        ...s3.env(),
-        AWS_SECRET_ACCESS_KEY: 'not-the-secret',
-      });
-      assert.equal(wrongSecret.code, 1);
-      assert.match(wrongSecret.stderr, /signature we calculated does not match/);
-      const wrongKey = await restic(['-r', repo, ...cacert, 'snapshots'], {
-        ...s3.env(),
-        AWS_ACCESS_KEY_ID: 'AKIAWRONG',
-      });
-      assert.equal(wrongKey.code, 1);
-      assert.match(wrongKey.stderr, /Access Key Id you provided does not exist/);
+      const signature = /signature we calculated does not match/;
+      const wrongSecret = await restic(
+        ['-r', repo, ...cacert, 'snapshots'],
+        { ...s3.env(), AWS_SECRET_ACCESS_KEY: 'not-the-secret' },
+        signature,
+      );
+      assert.notEqual(wrongSecret.code, 0);
+      assert.match(wrongSecret.stderr, signature);
+      const unknownKey = /Access Key Id you provided does not exist/;
+      const wrongKey = await restic(
+        ['-r', repo, ...cacert, 'snapshots'],
+        { ...s3.env(), AWS_ACCESS_KEY_ID: 'AKIAWRONG' },
+        unknownKey,
+      );
+      assert.notEqual(wrongKey.code, 0);
+      assert.match(wrongKey.stderr, unknownKey);
       assert.ok(s3.rejectedRequests() >= 2);
 
       await s3.stop({ keepData: true });
-      const down = await restic(['-r', repo, ...cacert, 'snapshots'], s3.env());
-      assert.equal(down.code, 1);
-      assert.match(down.stderr, /connection refused/);
+      const refused = /connection refused/;
+      const down = await restic(['-r', repo, ...cacert, 'snapshots'], s3.env(), refused);
+      assert.notEqual(down.code, 0);
+      assert.match(down.stderr, refused);
       await s3.start();
       ok(await restic(['-r', repo, ...cacert, 'snapshots', '--json'], s3.env()), 'snapshots');
     } finally {
@@ -167,7 +180,9 @@ for (const tls of [false, true]) {
           env,
         );
         assert.equal(down.code, 1);
-        assert.match(down.stderr, /connection refused/);
+        // The same race as above: restic may end rclone before rclone logs why (seen with 0.14
+        // under load: "context canceled", "unexpected EOF").
+        assert.match(down.stderr, /connection refused|error talking HTTP to rclone/);
         await ftp.start();
         ok(await restic(['-r', 'rclone:hvftp:repos/customer-1', ...conn, 'snapshots'], env), 'up');
       } finally {

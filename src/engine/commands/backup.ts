@@ -1,5 +1,4 @@
-import { EngineError, PartialBackupError, cleanDetail } from '../errors.js';
-import { parseJsonLine } from '../lines.js';
+import { EngineError, PartialBackupError, cleanDetail, describeErrorMessage } from '../errors.js';
 import type { Runner } from '../runner.js';
 import type {
   BackupProgress,
@@ -45,21 +44,11 @@ export async function backup(
         if (message.message_type === 'status') opts.onProgress?.(toProgress(message));
         else if (message.message_type === 'summary') summary = toSummary(message);
         else if (message.message_type === 'error') {
-          const item = (message.item ?? message.during) as unknown;
-          if (typeof item === 'string') unreadable.push(item);
-          opts.onLog?.(describeError(message));
-        } else opts.onLog?.(JSON.stringify(message));
-      },
-      onLog: (line) => {
-        // 0.14 reports unreadable files as JSON error lines on stderr.
-        const message = parseJsonLine(line) as Record<string, unknown> | undefined;
-        if (message?.message_type === 'error') {
+          // An unreadable file, reported on stderr (every version).
           const item = message.item ?? message.during;
           if (typeof item === 'string' && !unreadable.includes(item)) unreadable.push(item);
-          opts.onLog?.(describeError(message));
-          return;
-        }
-        opts.onLog?.(line);
+          opts.onLog?.(describeErrorMessage(message));
+        } else opts.onLog?.(JSON.stringify(message));
       },
     },
     [0, 3],
@@ -123,14 +112,4 @@ function toSummary(m: Record<string, unknown>): BackupSummary {
     totalDuration: num(m.total_duration),
     snapshotId: m.snapshot_id,
   };
-}
-
-function describeError(m: Record<string, unknown>): string {
-  const error = m.error as { message?: string; Op?: string; Err?: number } | string | undefined;
-  const text =
-    typeof error === 'string'
-      ? error
-      : (error?.message ??
-        (error?.Op ? `${error.Op} failed (errno ${error.Err ?? '?'})` : 'unknown error'));
-  return `error: ${String(m.item ?? m.during ?? '')}: ${text}`;
 }

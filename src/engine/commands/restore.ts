@@ -1,5 +1,19 @@
+import { describeErrorMessage } from '../errors.js';
 import type { Runner } from '../runner.js';
 import type { OperationOptions, RepositoryLocation } from '../types.js';
+
+/** restic's own account of a running restore (0.16+; older versions print none). */
+export interface RestoreProgress {
+  /** Bytes restored against the bytes to restore, 0..1. */
+  percentDone: number;
+  bytesRestored: number;
+  totalBytes: number;
+  filesRestored: number;
+  totalFiles: number;
+  secondsElapsed: number;
+  /** Estimated from the pace so far; absent until there is a pace to go by. */
+  secondsRemaining?: number;
+}
 
 export interface RestoreOptions extends OperationOptions {
   /** An empty directory; restic recreates the snapshot's absolute paths beneath it. */
@@ -12,14 +26,8 @@ export interface RestoreOptions extends OperationOptions {
    * back at its full size. Default true; older versions restore densely (see restore/holes.ts).
    */
   sparse?: boolean;
-  /** Progress on restic >= 0.16 only; older versions print none. */
-  onProgress?: (progress: {
-    percentDone: number;
-    bytesRestored: number;
-    totalBytes: number;
-    filesRestored: number;
-    totalFiles: number;
-  }) => void;
+  /** Called only where restic reports progress (`Restic.features.restoreProgress`). */
+  onProgress?: (progress: RestoreProgress) => void;
 }
 
 export interface RestoreResult {
@@ -37,22 +45,23 @@ export async function restore(
   for (const path of opts.include ?? []) args.push('--include', path);
   for (const path of opts.exclude ?? []) args.push('--exclude', path);
   if (opts.sparse !== false && runner.config.features.restoreSparse) args.push('--sparse');
+  // 0.14 prints no progress, also not with --json; 0.16+ prints status lines and a summary.
   const json = runner.config.features.restoreProgress;
   if (json) args.push('--json');
   const errors: string[] = [];
+  const pace = new Pace();
   await runner.exec(repo, args, {
     ...opts,
     onJson: (m) => {
       const o = m as Record<string, unknown>;
-      if (o.message_type === 'status' || o.message_type === 'summary') {
-        opts.onProgress?.({
-          percentDone: Number(o.percent_done ?? (o.message_type === 'summary' ? 1 : 0)),
-          bytesRestored: Number(o.bytes_restored ?? 0),
-          totalBytes: Number(o.total_bytes ?? 0),
-          filesRestored: Number(o.files_restored ?? 0),
-          totalFiles: Number(o.total_files ?? 0),
-        });
-      } else if (o.message_type === 'error') errors.push(JSON.stringify(o));
+      if (o.message_type === 'status' || o.message_type === 'summary')
+        opts.onProgress?.(pace.progress(o));
+      else if (o.message_type === 'error') {
+        // 0.16+: a file restic could not write, reported on stderr.
+        const text = describeErrorMessage(o);
+        errors.push(text);
+        opts.onLog?.(text);
+      }
     },
     onLog: (line) => {
       if (/^ignoring error|^error:/i.test(line)) errors.push(line);
@@ -60,4 +69,46 @@ export async function restore(
     },
   });
   return { errors };
+}
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+/**
+ * restic reports how far a restore is, not how long it will take: the estimate extrapolates the
+ * pace since restic's first status line. restic's `seconds_elapsed` is whole seconds and missing
+ * in the first second, so our own clock is the finer measure while restic's counts when it is
+ * further along (output played back from a recording arrives all at once).
+ */
+class Pace {
+  private firstAt: number | undefined;
+
+  progress(o: Record<string, unknown>): RestoreProgress {
+    const now = performance.now();
+    this.firstAt ??= now;
+    const done = o.message_type === 'summary';
+    const totalBytes = count(o.total_bytes);
+    const totalFiles = count(o.total_files);
+    const bytesRestored = count(o.bytes_restored);
+    const percentDone = done
+      ? 1
+      : Math.min(1, count(o.percent_done) || (totalBytes ? bytesRestored / totalBytes : 0));
+    const secondsElapsed = Math.max(count(o.seconds_elapsed), (now - this.firstAt) / 1000);
+    const progress: RestoreProgress = {
+      percentDone,
+      bytesRestored,
+      totalBytes,
+      // With --include, restic 0.18 counts the parent directories it creates among the restored
+      // files but not in the total ("10 of 4 files"): never more done than there is.
+      filesRestored: totalFiles ? Math.min(count(o.files_restored), totalFiles) : 0,
+      totalFiles,
+      secondsElapsed,
+    };
+    if (done) progress.secondsRemaining = 0;
+    // Under a second and a percent, the pace says nothing yet.
+    else if (secondsElapsed >= 1 && percentDone >= 0.01)
+      progress.secondsRemaining = Math.round((secondsElapsed * (1 - percentDone)) / percentDone);
+    return progress;
+  }
 }
