@@ -1,12 +1,15 @@
 /**
  * Dumps customers' databases with `mariadb-dump` into a root-only staging directory at a stable
- * path, so that restic finds its parent snapshot and deduplicates unchanged dumps.
+ * path, so that restic finds its parent snapshot and deduplicates unchanged dumps. Beside each
+ * dump go the checksums of its tables (`<db>.checksums.json`, see checksum.ts), which a restore
+ * compares before it replaces the live database.
  */
 import { formatBytes } from '../format.js';
 import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { checksumFileFor, startDumpChecksums } from './checksum.js';
 import { openSession, quoteString, runProgram, runSql, serverMessage } from './client.js';
 import { assertDatabaseName, DatabaseError, type LogFn, type MariaDbConnection } from './types.js';
 
@@ -19,6 +22,11 @@ export interface DumpOptions {
   onLog?: LogFn;
   /** Databases dumped at once; default `defaultDumpParallelism()`. */
   parallel?: number;
+  /**
+   * Tables and rows only, no triggers, routines or events, and no checksums: the safety dump of
+   * a restore, which writes the objects itself. Default false.
+   */
+  tablesOnly?: boolean;
 }
 
 export interface DumpedDatabase {
@@ -26,16 +34,12 @@ export interface DumpedDatabase {
   /** `<stagingDir>/<database>.sql` */
   file: string;
   bytes: number;
+  /** `<stagingDir>/<database>.checksums.json` (absent with `tablesOnly`). */
+  checksumFile?: string;
 }
 
-/**
- * Options that make a dump consistent, complete and repeatable: unchanged data gives a
- * byte-identical file (no dump date), so restic stores nothing new for it.
- */
-export const DUMP_ARGS = [
-  '--routines',
-  '--triggers',
-  '--events',
+/** Options that dump tables and rows so that unchanged data gives a byte-identical file. */
+const TABLE_ARGS = [
   '--hex-blob',
   '--default-character-set=utf8mb4',
   '--quick',
@@ -45,6 +49,15 @@ export const DUMP_ARGS = [
   '--extended-insert',
   '--max-allowed-packet=1G',
 ];
+
+/**
+ * Options that make a dump complete and repeatable: unchanged data gives a byte-identical file
+ * (no dump date), so restic stores nothing new for it.
+ */
+export const DUMP_ARGS = ['--routines', '--triggers', '--events', ...TABLE_ARGS];
+
+/** The safety dump's: tables and rows only (the restore writes the objects itself). */
+const TABLES_ONLY_ARGS = ['--skip-triggers', '--skip-routines', '--skip-events', ...TABLE_ARGS];
 
 /**
  * Databases dumped at once by default: two per core, at most 4. A dump is one server thread
@@ -136,48 +149,84 @@ async function dumpOne(
     );
   }
   await rm(partial, { force: true });
-  const handle = await open(
-    partial,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
-  let result;
-  try {
-    const session = await openSession(connection);
-    try {
-      result = await runProgram({
-        binary: connection.dumpBinary ?? 'mariadb-dump',
-        args: [...session.args, ...consistency, ...DUMP_ARGS, database],
-        env: session.env,
-        stdoutFd: handle.fd,
-        signal,
+  const checksums = options.tablesOnly
+    ? undefined
+    : await startDumpChecksums({
+        connection,
+        database,
+        tables: info?.tables ?? [],
+        transactional: others.length === 0,
+        onLog,
       });
+  let checksumFile: string | undefined;
+  try {
+    const handle = await open(
+      partial,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
+    let result;
+    try {
+      const session = await openSession(connection);
+      // A failure while the checksums settle ends the dump too.
+      const stop = new AbortController();
+      const onAbort = (): void => stop.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) stop.abort();
+      try {
+        const dump = runProgram({
+          binary: connection.dumpBinary ?? 'mariadb-dump',
+          args: [
+            ...session.args,
+            ...consistency,
+            ...(options.tablesOnly ? TABLES_ONLY_ARGS : DUMP_ARGS),
+            database,
+          ],
+          env: session.env,
+          stdoutFd: handle.fd,
+          signal: stop.signal,
+        });
+        try {
+          await checksums?.dumpStarted(dump);
+        } catch (error) {
+          stop.abort();
+          await dump.catch(() => undefined);
+          throw error;
+        }
+        result = await dump;
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        await session.dispose();
+      }
     } finally {
-      await session.dispose();
+      await handle.close();
+    }
+    if (result.canceled || result.exitCode !== 0) {
+      if (result.canceled) {
+        throw new DatabaseError('canceled', 'The database dump was canceled.', database);
+      }
+      const message = serverMessage(result.stderr);
+      throw new DatabaseError(
+        'dump-failed',
+        `Database ${database} could not be dumped: ${message}`,
+        database,
+        result.stderr.trim(),
+      );
+    }
+    if (checksums) {
+      checksumFile = checksumFileFor(file);
+      await checksums.finish(checksumFile);
     }
   } catch (error) {
-    await handle.close();
     await rm(partial, { force: true });
     throw error;
-  }
-  await handle.close();
-  if (result.canceled || result.exitCode !== 0) {
-    await rm(partial, { force: true });
-    if (result.canceled) {
-      throw new DatabaseError('canceled', 'The database dump was canceled.', database);
-    }
-    const message = serverMessage(result.stderr);
-    throw new DatabaseError(
-      'dump-failed',
-      `Database ${database} could not be dumped: ${message}`,
-      database,
-      result.stderr.trim(),
-    );
+  } finally {
+    await checksums?.close();
   }
   await rename(partial, file);
   const { size } = await stat(file);
   onLog?.(`${database}: dumped ${formatBytes(size)} in ${Date.now() - started} ms`);
-  return { database, file, bytes: size };
+  return { database, file, bytes: size, checksumFile };
 }
 
 /** Removes a staging directory and everything in it; for the caller's `finally`. */
@@ -200,6 +249,8 @@ async function prepareStaging(dir: string): Promise<void> {
 }
 
 interface DatabaseTables {
+  /** Base tables, sorted. */
+  tables: string[];
   /** Base tables in engines other than InnoDB. */
   nonTransactional: string[];
   /** The server's estimate of the rows' size: what orders the dumps. */
@@ -223,7 +274,8 @@ async function tablesOf(
   );
   for (const [schema, table, engine, bytes] of rows) {
     if (schema === undefined || table === undefined) continue;
-    const entry = result.get(schema) ?? { nonTransactional: [], bytes: 0 };
+    const entry = result.get(schema) ?? { tables: [], nonTransactional: [], bytes: 0 };
+    entry.tables.push(table);
     // ENGINE is NULL for a table the server cannot open: mariadb-dump reports that one itself.
     if (engine !== 'InnoDB' && engine !== 'NULL') entry.nonTransactional.push(table);
     entry.bytes += Number(bytes) || 0;

@@ -34,6 +34,22 @@ describe('restoreDatabase (MariaDB)', () => {
 
   const one = async (query: string, database?: string): Promise<string | undefined> =>
     (await sql(query, database))[0]?.[0];
+  let jobs = 0;
+  /** What every restore here is given besides its own options. */
+  const base = () => ({
+    owner,
+    connection,
+    journalDir: join(work, 'journal'),
+    jobId: String(++jobs),
+  });
+  /** Nothing of a restore is left: no staging database, no journal, no option file. */
+  const assertNoLeftovers = async (): Promise<void> => {
+    assert.deepEqual(
+      (await sql(`SHOW DATABASES LIKE 'hvr\\_%\\_${prefix.replace(/_/g, '\\\\_')}%';`)).flat(),
+      [],
+    );
+    assert.deepEqual(await readdir(join(work, 'journal')).catch(() => []), []);
+  };
 
   /**
    * What must never change: the other customer's database, root's account, the grants on the
@@ -133,11 +149,15 @@ describe('restoreDatabase (MariaDB)', () => {
     assert.notDeepEqual(await checksumDatabase(shop, connection), original);
     const log: string[] = [];
     const t0 = Date.now();
+    let asideDuringSave: string[] = [];
     const result = await restoreDatabase({
+      ...base(),
       database: shop,
       dumpFile,
-      owner,
-      connection,
+      safetyDir: join(work, 'safety-1'),
+      saveSafety: async () => {
+        asideDuringSave = (await sql("SHOW DATABASES LIKE 'hvr\\_%\\_o\\_%';")).flat();
+      },
       onLog: (l) => log.push(l),
     });
     timings.restore = Date.now() - t0;
@@ -211,12 +231,23 @@ describe('restoreDatabase (MariaDB)', () => {
     });
     assert.equal(asReader[0]![0], bigOrders);
 
-    // The safety dump holds the database as it was before the restore.
+    // The safety dump holds the database as it was before the restore, made from the aside
+    // copy, which existed until the safety snapshot was saved.
     assert.ok(result.safetyDump);
-    assert.match(await readFile(result.safetyDump.file, 'utf8'), /CREATE TABLE `added_later`/);
-    assert.equal((await stat(result.safetyDump.dir)).mode & 0o777, 0o700);
-    await rm(result.safetyDump.dir, { recursive: true, force: true });
+    const safety = await readFile(result.safetyDump.file, 'utf8');
+    assert.match(safety, /CREATE TABLE `added_later`/);
+    assert.match(
+      safety,
+      /DROP TRIGGER IF EXISTS `orders_ai` ;;\nCREATE DEFINER=`root`@`localhost` TRIGGER/,
+    );
+    assert.doesNotMatch(safety, /PROCEDURE `order_count`/, 'it had been dropped before');
+    assert.equal((await stat(dirname(result.safetyDump.file))).mode & 0o777, 0o700);
+    assert.equal(asideDuringSave.length, 1);
+    await rm(dirname(result.safetyDump.file), { recursive: true, force: true });
+    assert.equal(result.verified, 'checksums');
     assert.ok(log.some((l) => /dump checked/.test(l)));
+    assert.ok(log.some((l) => /3 table\(s\) match the checksums recorded at backup time/.test(l)));
+    await assertNoLeftovers();
   });
 
   it('refuses tampered dumps before touching anything', async () => {
@@ -245,7 +276,7 @@ describe('restoreDatabase (MariaDB)', () => {
     for (const [name, statement] of tampered) {
       const file = await withStatement(name, statement);
       await assert.rejects(
-        restoreDatabase({ database: shop, dumpFile: file, owner, connection }),
+        restoreDatabase({ ...base(), database: shop, dumpFile: file }),
         (error: unknown) => {
           assert.ok(error instanceof DatabaseError, String(error));
           assert.equal(error.kind, 'rejected-dump', `${name}: ${error.message}`);
@@ -315,7 +346,7 @@ describe('restoreDatabase (MariaDB)', () => {
     const dirsBefore = await safetyDirs();
     const t0 = Date.now();
     await assert.rejects(
-      restoreDatabase({ database: shop, dumpFile: file, owner, connection }),
+      restoreDatabase({ ...base(), database: shop, dumpFile: file }),
       (error: unknown) => {
         assert.ok(error instanceof DatabaseError);
         assert.equal(error.kind, 'restore-failed');
@@ -350,18 +381,18 @@ describe('restoreDatabase (MariaDB)', () => {
   it('restores into a database that does not exist yet; a failure leaves none', async () => {
     const broken = await withStatement('broken2', 'INSERT INTO `nope` VALUES (1);');
     await assert.rejects(
-      restoreDatabase({ database: fresh, dumpFile: broken, owner, connection }),
+      restoreDatabase({ ...base(), database: fresh, dumpFile: broken }),
       /doesn't exist/,
     );
     assert.equal(await one(`SHOW DATABASES LIKE '${fresh.replace(/_/g, '\\_')}';`), undefined);
-    const result = await restoreDatabase({ database: fresh, dumpFile, owner, connection });
+    const result = await restoreDatabase({ ...base(), database: fresh, dumpFile });
     assert.equal(result.safetyDump, undefined);
     assert.deepEqual(await checksumDatabase(fresh, connection), original);
   });
 
   it('refuses a database that is not the customer’s', async () => {
     await assert.rejects(
-      restoreDatabase({ database: other, dumpFile, owner, connection }),
+      restoreDatabase({ ...base(), database: other, dumpFile }),
       (error: unknown) => error instanceof DatabaseError && error.kind === 'not-allowed',
     );
   });
@@ -372,13 +403,12 @@ describe('restoreDatabase (MariaDB)', () => {
     const controller = new AbortController();
     const t0 = Date.now();
     const restore = restoreDatabase({
+      ...base(),
       database: shop,
       dumpFile: file,
-      owner,
-      connection,
       signal: controller.signal,
-      onLog: (l) => {
-        if (/safety dump/.test(l)) setTimeout(() => controller.abort(), 500);
+      onStep: (step) => {
+        if (step === 'prepared') setTimeout(() => controller.abort(), 500);
       },
     });
     await assert.rejects(restore, (error: unknown) => {
@@ -395,10 +425,9 @@ describe('restoreDatabase (MariaDB)', () => {
     const file = await withStatement('slow', 'DO SLEEP(1.5);');
     let done = false;
     const restore = restoreDatabase({
+      ...base(),
       database: shop,
       dumpFile: file,
-      owner,
-      connection,
       safetyDir: join(work, 'safety-ps'),
     }).finally(() => {
       done = true;
