@@ -299,6 +299,10 @@ export function grantPattern(database: string): string {
 export interface Conversation {
   /** The server's id of this session (`CONNECTION_ID()`). */
   readonly id: number;
+  /** The server's `VERSION()`. */
+  readonly version: string;
+  /** Whether its client still runs (it ends at the first SQL error). */
+  readonly open: boolean;
   /** Runs statements; returns the rows of all their result sets. */
   query(sql: string): Promise<string[][]>;
   close(): Promise<void>;
@@ -381,10 +385,19 @@ export async function openConversation(connection: MariaDbConnection): Promise<C
     await session.dispose();
   };
   try {
-    const id = Number((await query('SELECT CONNECTION_ID();'))[0]?.[0]);
+    const [first] = await query('SELECT CONNECTION_ID(), VERSION();');
+    const id = Number(first?.[0]);
     if (!Number.isInteger(id))
       throw new DatabaseError('server', 'The database server gave no session id.');
-    return { id, query, close };
+    return {
+      id,
+      version: first?.[1] ?? '',
+      query,
+      close,
+      get open() {
+        return !exited;
+      },
+    };
   } catch (error) {
     await close();
     throw error;

@@ -9,7 +9,7 @@ import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { checksumFileFor, startDumpChecksums } from './checksum.js';
+import { DumpChecksumRecorder, checksumFileFor } from './checksum.js';
 import { openSession, quoteString, runProgram, runSql, serverMessage } from './client.js';
 import { assertDatabaseName, DatabaseError, type LogFn, type MariaDbConnection } from './types.js';
 
@@ -72,13 +72,29 @@ export function defaultDumpParallelism(): number {
 }
 
 export async function dumpDatabases(options: DumpOptions): Promise<{ files: DumpedDatabase[] }> {
-  const { databases, stagingDir, connection, signal, onLog } = options;
+  const { databases, stagingDir, connection, onLog } = options;
   for (const database of databases) assertDatabaseName(database);
   if (new Set(databases).size !== databases.length) {
     throw new DatabaseError('invalid', 'A database is listed twice.');
   }
   const parallel = Math.max(1, Math.floor(options.parallel ?? defaultDumpParallelism()));
   await prepareStaging(stagingDir);
+  // The checksums' two sessions open while the tables are listed.
+  const sessions = new DumpChecksumRecorder(connection, onLog);
+  if (!options.tablesOnly) sessions.warm();
+  try {
+    return await dumpAll(options, parallel, sessions);
+  } finally {
+    await sessions.close();
+  }
+}
+
+async function dumpAll(
+  options: DumpOptions,
+  parallel: number,
+  sessions: DumpChecksumRecorder,
+): Promise<{ files: DumpedDatabase[] }> {
+  const { databases, connection, signal, onLog } = options;
   const tables = await tablesOf(connection, databases, signal);
   const started = Date.now();
   // Largest first: the biggest dump starts at once instead of being left for last, where it
@@ -98,7 +114,7 @@ export async function dumpDatabases(options: DumpOptions): Promise<{ files: Dump
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
       if (stop.signal.aborted) return;
       try {
-        done.set(next, await dumpOne(next, tables.get(next), options, stop.signal));
+        done.set(next, await dumpOne(next, tables.get(next), options, stop.signal, sessions));
       } catch (error) {
         // The first error is the one to report: the dumps stopped because of it end as
         // "canceled", which would hide it.
@@ -131,6 +147,7 @@ async function dumpOne(
   info: DatabaseTables | undefined,
   options: DumpOptions,
   signal: AbortSignal,
+  sessions: DumpChecksumRecorder,
 ): Promise<DumpedDatabase> {
   const { stagingDir, connection, onLog } = options;
   const started = Date.now();
@@ -148,16 +165,12 @@ async function dumpOne(
       `${database}: ${others.length} table(s) not in InnoDB (${others.slice(0, 5).join(', ')}): the database is locked for reading while it is dumped`,
     );
   }
-  await rm(partial, { force: true });
-  const checksums = options.tablesOnly
+  // Asked before anything is awaited, so the first dumps of a run join one batch.
+  const starting = options.tablesOnly
     ? undefined
-    : await startDumpChecksums({
-        connection,
-        database,
-        tables: info?.tables ?? [],
-        transactional: others.length === 0,
-        onLog,
-      });
+    : sessions.beforeDump(database, info?.tables ?? [], others.length === 0);
+  await rm(partial, { force: true });
+  const checksums = await starting;
   let checksumFile: string | undefined;
   try {
     const handle = await open(
@@ -168,11 +181,6 @@ async function dumpOne(
     let result;
     try {
       const session = await openSession(connection);
-      // A failure while the checksums settle ends the dump too.
-      const stop = new AbortController();
-      const onAbort = (): void => stop.abort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      if (signal.aborted) stop.abort();
       try {
         const dump = runProgram({
           binary: connection.dumpBinary ?? 'mariadb-dump',
@@ -184,18 +192,11 @@ async function dumpOne(
           ],
           env: session.env,
           stdoutFd: handle.fd,
-          signal: stop.signal,
+          signal,
         });
-        try {
-          await checksums?.dumpStarted(dump);
-        } catch (error) {
-          stop.abort();
-          await dump.catch(() => undefined);
-          throw error;
-        }
+        checksums?.dumpStarted(dump);
         result = await dump;
       } finally {
-        signal.removeEventListener('abort', onAbort);
         await session.dispose();
       }
     } finally {
@@ -221,7 +222,7 @@ async function dumpOne(
     await rm(partial, { force: true });
     throw error;
   } finally {
-    await checksums?.close();
+    checksums?.close();
   }
   await rename(partial, file);
   const { size } = await stat(file);
