@@ -7,12 +7,11 @@
  * `--single-transaction` snapshot, which no other session can join, and a checksum taken in
  * another session at another moment differs on a busy database. So, for a database of InnoDB
  * tables, writes are held off for a moment with `LOCK TABLES … READ` (in a session of our own,
- * `lock_wait_timeout` 1 s), the dump is started, and once its transaction shows in
- * `information_schema.INNODB_TRX` (its session: opened after the lock's, as the dump's account,
- * and in the database being dumped, which mariadb-dump selects right after it started the
- * transaction) a second session of ours starts a consistent snapshot; then the lock is released. Both snapshots began while nothing could be written, so they hold the same
- * rows, and the checksums, computed in ours while the dump runs, are exact ("same-snapshot").
- * Writers wait about as long as the dump needs to connect (a few milliseconds).
+ * `lock_wait_timeout` 1 s), the dump is started, and once its transaction exists (see
+ * waitForDumps) a second session of ours starts a consistent snapshot; then the lock is
+ * released. Both snapshots began while nothing could be written, so they hold the same rows,
+ * and the checksums, computed in ours while the dump runs, are exact ("same-snapshot"). Writers
+ * wait as long as the dumps need to connect and start.
  *
  * When the lock is not granted within the timeout (a long write transaction), or the database
  * holds tables of engines without transactions (dumped under mariadb-dump's own read lock),
@@ -31,7 +30,7 @@ import { assertDatabaseName, DatabaseError, type LogFn, type MariaDbConnection }
 export interface ChecksumRecord {
   format: 1;
   database: string;
-  /** The server that computed them (`VERSION()`); CHECKSUM TABLE is only compared on one. */
+  /** The server that computed them (`VERSION()`), for whoever compares them by hand. */
   server: string;
   taken: 'same-snapshot' | 'before-and-after';
   /** Per base table, the checksum of exactly the rows in the dump. */
