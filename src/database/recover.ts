@@ -52,9 +52,15 @@ export async function recoverDatabaseRestores(
   const removed = await removeLeftoverSessions(connection.sessionDir);
   if (removed > 0)
     log(`removed ${removed} database client option file(s) left by a stopped process`);
-  const locked = await lockOwnerAccounts(connection, options.customerIds ?? []);
-  if (locked.length > 0) {
-    log(`locked database account(s) left unlocked: ${locked.map((a) => a.user).join(', ')}`);
+  try {
+    const locked = await lockOwnerAccounts(connection, options.customerIds ?? []);
+    if (locked.length > 0) {
+      log(`locked database account(s) left unlocked: ${locked.map((a) => a.user).join(', ')}`);
+    }
+  } catch (error) {
+    // MariaDB may be down while the service starts: the service starts anyway, and the next
+    // start tries again (as it does with each journal kept below).
+    log(`database accounts could not be checked: ${(error as Error).message}`);
   }
 
   const outcomes: DatabaseRecoveryOutcome[] = [];

@@ -664,6 +664,29 @@ INSERT INTO \`t\` VALUES (2,'\\'); CREATE TABLE \`hidden\` (id int); -- ');
     assert.equal(await one(`SELECT COUNT(*) FROM \`${blog}\`.legacy_titles;`), '2');
   });
 
+  it('refuses to stage where another account’s wildcard grant would reach, but not its own data', async () => {
+    const peeker = `${prefix}peeker`;
+    const esc = shop.replace(/_/g, '\\_');
+    await sql(
+      `CREATE USER '${peeker}'@'localhost' IDENTIFIED BY '${randomBytes(12).toString('hex')}';
+       GRANT SELECT ON \`hvr\\_%\\_n\\_${esc}\`.* TO '${peeker}'@'localhost';`,
+    );
+    const before = await checksumDatabase(shop, connection);
+    await assert.rejects(
+      restoreDatabase({ ...base(), database: shop, dumpFile }),
+      /stages the database in hvr_\w+, which the grant of \S+ on `hvr\\_%\\_n\\_\S+` would reach/,
+    );
+    assert.deepEqual(await checksumDatabase(shop, connection), before);
+    await assertNoLeftovers();
+    // A grant that reaches the live database too shows nothing new in the staging copy.
+    await sql(
+      `REVOKE ALL PRIVILEGES ON \`hvr\\_%\\_n\\_${esc}\`.* FROM '${peeker}'@'localhost';
+       GRANT SELECT ON \`%${esc}\`.* TO '${peeker}'@'localhost';`,
+    );
+    await restoreDatabase({ ...base(), database: shop, dumpFile });
+    await sql(`DROP USER '${peeker}'@'localhost';`);
+  });
+
   it('no password of the owner account appears in ps while an import runs', async () => {
     const file = await withStatement('slow', 'DO SLEEP(1.5);');
     let done = false;

@@ -185,7 +185,7 @@ async function restoreNow(options: RestoreOptions): Promise<RestoreResult> {
   onLog?.(
     `${database}: dump checked: ${stats.statements} statements, ${stats.definersRewritten} DEFINER clauses to rewrite to ${account.user}@${account.host}`,
   );
-  await refuseReachableNames(connection, [shadow, aside], account);
+  await refuseReachableNames(connection, [shadow, aside], database, account);
   if (signal?.aborted) throw canceled();
 
   const journals = await DatabaseJournalDir.open(options.journalDir);
@@ -315,9 +315,16 @@ async function restoreNow(options: RestoreOptions): Promise<RestoreResult> {
   journal.phase = 'saved';
   await journals.write(journal);
   await onStep?.('saved');
-  await dropAside(connection, journal);
-  await onStep?.('cleaned');
-  await journals.remove(journal);
+  try {
+    await dropAside(connection, journal);
+    await onStep?.('cleaned');
+    await journals.remove(journal);
+  } catch (error) {
+    // The database is restored and its copy saved; the journal has the next start finish this.
+    onLog?.(
+      `${database}: the restore's staging databases could not be removed (${(error as Error).message}); the next start of the service removes them`,
+    );
+  }
   return {
     database,
     safetyDump,
@@ -431,17 +438,20 @@ async function verify(
 
 /**
  * A database-level grant of some other account whose pattern (`_` and `%` are wildcards) matches
- * the restore's own database names would let that account read the staging copy.
+ * the restore's own database names, but not the live database's, would let that account read a
+ * copy of data it cannot read now.
  */
 async function refuseReachableNames(
   connection: MariaDbConnection,
   names: string[],
+  database: string,
   account: OwnerAccount,
 ): Promise<void> {
   const rows = await runSql(
     connection,
     `SELECT User, Host, Db FROM mysql.db
       WHERE (${names.map((n) => `${quoteString(n)} LIKE Db`).join(' OR ')})
+        AND NOT ${quoteString(database)} LIKE Db
         AND NOT (User = ${quoteString(account.user)} AND Host = ${quoteString(account.host)})
       LIMIT 1;`,
   );
