@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { backupJobHandler } from './backup/backup-job.js';
 import { BackupService, type DatabaseDumper } from './backup/backup-service.js';
 import { dumpDatabases, restoreDatabase } from './database/index.js';
+import { databaseSettings, drillPause, type DatabaseSettings } from './database/service.js';
 import { Restic } from './engine/index.js';
 import { InventoryService } from './inventory/inventory-service.js';
 import { channelsFrom, Notifier } from './notify/index.js';
@@ -41,6 +42,8 @@ export interface App {
   browser: SnapshotBrowser;
   /** Failed backups, overdue schedules: e-mail and webhook. */
   notifier: Notifier;
+  /** MariaDB as the database dumps and restores reach it, and their places on disk. */
+  database: DatabaseSettings;
   /** The worker's handlers, for a worker of one's own (the CLI's `run --wait`). */
   handlers: WorkerOptions['handlers'];
   close(): Promise<void>;
@@ -69,11 +72,12 @@ export async function openApp(
     now: opts.now,
   });
   const inventory = new InventoryService({ store, now: opts.now });
+  const database = await databaseSettings(config.dataDir, config.instanceId);
   const jobs = new JobStore(store, opts.now);
   const backups = new BackupService({
     restic,
     repositories,
-    databases: mariadbDumper(),
+    databases: mariadbDumper(database),
     dataDir: config.dataDir,
   });
   // The schedule service tells the worker about new jobs; the worker needs the schedule service.
@@ -123,7 +127,7 @@ export async function openApp(
       repositories,
       schedules,
       customers: inventory,
-      databases: mariadbRestorer(),
+      databases: mariadbRestorer(database),
       dataDir: config.dataDir,
       browser,
       // A failed removal leaves the restore's journal in its cleanup state: the next start of
@@ -159,6 +163,7 @@ export async function openApp(
     backups,
     worker,
     notifier,
+    database,
     browser,
     handlers,
     close: async () => {
@@ -172,25 +177,31 @@ export async function openApp(
 }
 
 /** mariadb-dump as root over the local socket, as the hosting server's own MariaDB. */
-function mariadbDumper(): DatabaseDumper {
+function mariadbDumper(database: DatabaseSettings): DatabaseDumper {
   return {
     async dump(opts) {
-      await dumpDatabases({ ...opts, connection: {} });
+      await dumpDatabases({ ...opts, connection: database.connection });
     },
   };
 }
 
-function mariadbRestorer(): DatabaseRestorer {
+function mariadbRestorer(database: DatabaseSettings): DatabaseRestorer {
+  const onStep = drillPause(process.env);
   return {
     async restore(opts) {
       await restoreDatabase({
         database: opts.database,
         dumpFile: opts.dumpFile,
+        checksumFile: opts.checksumFile,
         owner: { customerId: opts.customerId, allowedDatabases: opts.allowedDatabases },
-        connection: {},
+        connection: database.connection,
+        journalDir: database.journalDir,
+        jobId: opts.jobId,
         safetyDir: opts.safetyDir,
+        saveSafety: (dump) => opts.saveSafety(dump.file),
         signal: opts.signal,
         onLog: opts.onLog,
+        onStep,
       });
     },
   };

@@ -20,6 +20,11 @@ export interface Config {
   /** Jobs running at once over all customers. */
   concurrency: number;
   /**
+   * Names this service's MariaDB accounts (src/database/instance.ts); HOSTVAULT_INSTANCE_ID,
+   * default: made once and kept in `<dataDir>/instance-id`.
+   */
+  instanceId?: string;
+  /**
    * Notifications of failed (and, if asked, successful) backups and of overdue schedules; see
    * src/notify/settings.ts. HOSTVAULT_SMTP_URL (unset: no e-mail), HOSTVAULT_SMTP_FROM (default
    * hostvault@<host name>), HOSTVAULT_NOTIFY_EMAIL (unset: no e-mail), HOSTVAULT_NOTIFY_ON_SUCCESS
@@ -54,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resticBinary: env.HOSTVAULT_RESTIC ?? 'restic',
     listen: { host: env.HOSTVAULT_HOST ?? '127.0.0.1', port: Number(env.HOSTVAULT_PORT ?? 8420) },
     concurrency: Number(env.HOSTVAULT_CONCURRENCY ?? 2),
+    instanceId: env.HOSTVAULT_INSTANCE_ID,
     notify: loadNotifySettings(env),
     targetAddresses: {
       allow: parseNetworks(env.HOSTVAULT_TARGET_ALLOW, 'HOSTVAULT_TARGET_ALLOW'),

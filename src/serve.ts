@@ -4,7 +4,7 @@
  * dumps in staging.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { buildAndImport } from './demo/engine-demo.js';
 import { join } from 'node:path';
 import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api/index.js';
@@ -22,6 +22,7 @@ import { AuthService, ensureAdmin } from './auth/index.js';
 import { writeSecretFile } from './auth/secret-file.js';
 import type { Config } from './config.js';
 import { recoverInterruptedRestores } from './restore/index.js';
+import { recoverDatabaseRestores } from './database/recover.js';
 import { Restic } from './engine/index.js';
 import { Scheduler } from './schedule/scheduler.js';
 import { probeTarget } from './target/probe.js';
@@ -145,11 +146,24 @@ async function recover(app: App, log: (line: string) => void): Promise<void> {
     }[outcome.action];
     notes.set(job, [notes.get(job), said].filter(Boolean).join(' '));
   }
+  // Database restores: finished or undone from their journals, owner accounts locked again.
+  for (const outcome of await recoverDatabaseRestores({
+    ...app.database,
+    customerIds: (await app.inventory.listCustomers()).map((c) => c.id),
+    onLog: log,
+  })) {
+    const job = Number.parseInt(outcome.jobId, 10);
+    notes.set(job, [notes.get(job), outcome.note].filter(Boolean).join(' '));
+  }
   const interrupted = await app.jobs.markInterrupted(notes);
   for (const job of interrupted)
     log(`job ${job.id} (${job.type}) was interrupted by a stop of the service`);
   // Database dumps of interrupted runs: customer data outside the customer's areas.
   await rm(join(app.config.dataDir, 'staging'), { recursive: true, force: true });
+  for (const name of await readdir(app.config.dataDir)) {
+    if (name.startsWith('restore-db-'))
+      await rm(join(app.config.dataDir, name), { recursive: true, force: true });
+  }
 }
 
 async function forgetScheduleSnapshots(

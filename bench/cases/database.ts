@@ -193,9 +193,10 @@ async function measureRound(ctx: RoundContext, set: DatabaseSet): Promise<Sample
 }
 
 /**
- * Every bench database has its `<db>.sql` in the engine's snapshot, and each dump holds a
- * CREATE TABLE for each of its tables and ends with mariadb-dump's "-- Dump completed" line,
- * which it writes only after the last table. Reads the dumps back with `restic dump`.
+ * Every bench database has its `<db>.sql` and `<db>.checksums.json` in the engine's snapshot,
+ * and each dump holds a CREATE TABLE for each of its tables and ends with mariadb-dump's "-- Dump
+ * completed" line, which it writes only after the last table. Reads the dumps back with `restic
+ * dump`.
  */
 async function verify(
   ctx: RoundContext,
@@ -220,10 +221,14 @@ async function verify(
       throw new Error(`${db.name}.sql does not end with the end-of-dump line`);
     const missing = db.tables.filter((t) => !scan.tables.has(t));
     if (missing.length) throw new Error(`${db.name}.sql lacks tables ${missing.join(', ')}`);
+    if (!nodes.some((n) => n.name === `${db.name}.checksums.json` && n.size))
+      throw new Error(`the engine snapshot has no table checksums of ${db.name}`);
     bytes += node.size;
   }
-  if (nodes.length !== set.databases.length)
-    throw new Error(`the staging directory held ${nodes.length} entries, not one per database`);
+  if (nodes.length !== 2 * set.databases.length)
+    throw new Error(
+      `the staging directory held ${nodes.length} entries, not a dump and its checksums per database`,
+    );
   if (ctx.round === 0) ctx.log(`engine snapshot verified: ${set.databases.length} complete dumps`);
   return { bytes };
 }

@@ -1,12 +1,17 @@
 /**
- * The per-customer owner account `hostvault_<customer>@<host>`: it owns (is the DEFINER of) every view,
- * trigger, routine and event a restore creates, and it has privileges on exactly that customer's
- * databases and nothing else. It is locked (no login) except while a restore imports a dump as
- * it, with a random password that exists only for that import.
+ * The per-customer owner account `hv_<instance>_<customer>@<host>`: it owns (is the DEFINER of)
+ * every view, trigger, routine and event a restore creates, and it has privileges on exactly that
+ * customer's databases and nothing else. It is locked (no login) except while a restore imports a
+ * dump as it, with a random password that exists only for that import.
+ *
+ * The instance id in the name keeps two services that share one MariaDB server (a fleet, two test
+ * runs) from sharing, and cross-granting, one account per customer id. Versions before it named
+ * the account `hostvault_<customer>` (the "legacy account"): objects restored then still name it
+ * as their DEFINER, so it is never renamed or dropped, only kept locked (see README).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { grantPattern, quoteIdent, quoteString, runSql } from './client.js';
-import { CUSTOMER_ID, DatabaseError, type MariaDbConnection } from './types.js';
+import { CUSTOMER_ID, DatabaseError, INSTANCE_ID, type MariaDbConnection } from './types.js';
 
 export interface OwnerAccount {
   user: string;
@@ -16,10 +21,33 @@ export interface OwnerAccount {
 }
 
 export function ownerAccount(customerId: string, connection: MariaDbConnection): OwnerAccount {
+  checkCustomerId(customerId);
+  const instance = connection.instance;
+  if (!instance || !INSTANCE_ID.test(instance)) {
+    throw new DatabaseError(
+      'invalid',
+      'The service has no valid instance id, so it cannot name its database accounts.',
+    );
+  }
+  return account(`hv_${instance}_${customerId}`, connection);
+}
+
+/** The name versions without an instance id gave the customer's account. */
+export function legacyOwnerAccount(
+  customerId: string,
+  connection: MariaDbConnection,
+): OwnerAccount {
+  checkCustomerId(customerId);
+  return account(`hostvault_${customerId}`, connection);
+}
+
+function checkCustomerId(customerId: string): void {
   if (!CUSTOMER_ID.test(customerId)) {
     throw new DatabaseError('invalid', `"${customerId.slice(0, 80)}" is not a valid customer id.`);
   }
-  const user = `hostvault_${customerId}`;
+}
+
+function account(user: string, connection: MariaDbConnection): OwnerAccount {
   const host = connection.accountHost ?? 'localhost';
   return { user, host, sql: `${quoteIdent(user)}@${quoteIdent(host)}` };
 }

@@ -6,12 +6,19 @@
  * file can never make a restore run as another account.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { DatabaseError, type MariaDbConnection } from './types.js';
+
+/**
+ * Option files live in `<sessionDir or tmpdir>/hostvault-db-<pid>-XXXXXX`: the pid tells a later
+ * start which directories a crashed process left (see recover.ts).
+ */
+export const SESSION_PREFIX = 'hostvault-db-';
 
 export interface Account {
   user: string;
@@ -33,7 +40,9 @@ export async function openSession(
 ): Promise<ClientSession> {
   const user = account?.user ?? connection.user ?? 'root';
   const password = account ? account.password : connection.password;
-  const dir = await mkdtemp(join(tmpdir(), 'hostvault-db-'));
+  const base = connection.sessionDir ?? tmpdir();
+  if (connection.sessionDir) await mkdir(base, { recursive: true, mode: 0o700 });
+  const dir = await mkdtemp(join(base, `${SESSION_PREFIX}${process.pid}-`));
   try {
     const file = join(dir, 'client.cnf');
     const lines = ['[client]'];
@@ -82,10 +91,12 @@ export interface RunSpec {
   binary: string;
   args: string[];
   env: Record<string, string>;
-  /** Text or a stream for stdin; default: closed. */
-  stdin?: string | Readable;
+  /** Text, bytes or a stream for stdin; default: closed. */
+  stdin?: string | Buffer | Readable;
   /** A file descriptor stdout is written to directly; default: collected. */
   stdoutFd?: number;
+  /** How collected stdout is decoded: `latin1` keeps every byte as one character. */
+  encoding?: 'utf8' | 'latin1';
   signal?: AbortSignal;
 }
 
@@ -120,7 +131,7 @@ export function runProgram(spec: RunSpec): Promise<RunResult> {
     let stderr = '';
     let canceled = false;
     let killTimer: NodeJS.Timeout | undefined;
-    child.stdout?.setEncoding('utf8');
+    child.stdout?.setEncoding(spec.encoding ?? 'utf8');
     child.stdout?.on('data', (chunk: string) => {
       stdout += chunk;
     });
@@ -133,7 +144,7 @@ export function runProgram(spec: RunSpec): Promise<RunResult> {
     // The client may exit before reading everything (an SQL error): not our error.
     stdin.on('error', () => undefined);
     if (spec.stdin === undefined) stdin.end();
-    else if (typeof spec.stdin === 'string') stdin.end(spec.stdin);
+    else if (typeof spec.stdin === 'string' || Buffer.isBuffer(spec.stdin)) stdin.end(spec.stdin);
     else {
       const source = spec.stdin;
       source.on('error', (error) => {
@@ -158,7 +169,7 @@ export function runProgram(spec: RunSpec): Promise<RunResult> {
     child.on('close', (exitCode) => {
       if (killTimer) clearTimeout(killTimer);
       spec.signal?.removeEventListener('abort', onAbort);
-      if (typeof spec.stdin === 'object') {
+      if (spec.stdin instanceof Readable) {
         // Ends the producer too (and the file it reads) when the client stopped early.
         spec.stdin.unpipe(stdin);
         spec.stdin.destroy();
@@ -188,11 +199,15 @@ export const CLIENT_SAFETY_ARGS = [
   '--default-character-set=utf8mb4',
 ];
 
-/** One SQL script run by the administrative account; returns rows of its last result sets. */
+/**
+ * One SQL script run by the administrative account; returns rows of its last result sets.
+ * With `bytes`, the script and the rows are byte strings (one character per byte, as latin1),
+ * for definitions whose bytes are in a character set of their own.
+ */
 export async function runSql(
   connection: MariaDbConnection,
   sql: string,
-  options: { database?: string; signal?: AbortSignal; account?: Account } = {},
+  options: { database?: string; signal?: AbortSignal; account?: Account; bytes?: boolean } = {},
 ): Promise<string[][]> {
   const session = await openSession(connection, options.account);
   try {
@@ -202,7 +217,8 @@ export async function runSql(
       binary: connection.clientBinary ?? 'mariadb',
       args,
       env: session.env,
-      stdin: sql,
+      stdin: options.bytes ? Buffer.from(sql, 'latin1') : sql,
+      encoding: options.bytes ? 'latin1' : 'utf8',
       signal: options.signal,
     });
     if (result.canceled) throw new DatabaseError('canceled', 'The operation was canceled.');
@@ -271,4 +287,119 @@ export function quoteString(value: string): string {
 /** A database name as a GRANT pattern: `_` and `%` are wildcards there unless escaped. */
 export function grantPattern(database: string): string {
   return quoteIdent(database.replace(/[\\_%]/g, (c) => `\\${c}`));
+}
+
+/**
+ * One server session kept open across statements (a `mariadb` client fed through stdin), for
+ * what must hold a lock or a transaction while other work goes on: the backup's short table
+ * lock and its checksum snapshot. The client stops at the first error, which fails every
+ * later query; like every client here it dies with this process (pdeathsig), so a crash never
+ * leaves a lock held.
+ */
+export interface Conversation {
+  /** The server's id of this session (`CONNECTION_ID()`). */
+  readonly id: number;
+  /** The server's `VERSION()`. */
+  readonly version: string;
+  /** Whether its client still runs (it ends at the first SQL error). */
+  readonly open: boolean;
+  /** Runs statements; returns the rows of all their result sets. */
+  query(sql: string): Promise<string[][]>;
+  close(): Promise<void>;
+}
+
+export async function openConversation(connection: MariaDbConnection): Promise<Conversation> {
+  const session = await openSession(connection);
+  const command = SETPRIV ?? connection.clientBinary ?? 'mariadb';
+  const clientArgs = [
+    ...session.args,
+    ...CLIENT_SAFETY_ARGS,
+    '--skip-column-names',
+    '--unbuffered',
+  ];
+  const child = spawn(
+    command,
+    SETPRIV
+      ? ['--pdeathsig', 'KILL', '--', connection.clientBinary ?? 'mariadb', ...clientArgs]
+      : clientArgs,
+    { env: session.env, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  let exited = false;
+  let waiting:
+    { marker: string; resolve: (rows: string[][]) => void; reject: (e: Error) => void } | undefined;
+  const failure = (): DatabaseError =>
+    new DatabaseError('server', serverMessage(stderr), undefined, stderr.trim());
+  const settle = (): void => {
+    if (!waiting) return;
+    const end = stdout.indexOf(`${waiting.marker}\n`);
+    if (end >= 0) {
+      const rows = parseBatch(stdout.slice(0, end));
+      stdout = stdout.slice(end + waiting.marker.length + 1);
+      const { resolve } = waiting;
+      waiting = undefined;
+      resolve(rows);
+    } else if (exited) {
+      const { reject } = waiting;
+      waiting = undefined;
+      reject(failure());
+    }
+  };
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    stdout += chunk;
+    settle();
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  child.stdin.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => {
+    child.on('close', () => {
+      exited = true;
+      settle();
+      resolve();
+    });
+    child.on('error', (error) => {
+      stderr += `\n${error.message}`;
+      exited = true;
+      settle();
+      resolve();
+    });
+  });
+  const query = (sql: string): Promise<string[][]> =>
+    new Promise((resolve, reject) => {
+      if (exited) return reject(failure());
+      if (waiting) return reject(new Error('a query of this session is still running'));
+      const marker = `hostvault-${randomBytes(8).toString('hex')}`;
+      waiting = { marker, resolve, reject };
+      child.stdin.write(`${sql}\nSELECT '${marker}';\n`);
+    });
+  const close = async (): Promise<void> => {
+    if (!exited) child.stdin.end();
+    const timer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+    await closed;
+    clearTimeout(timer);
+    await session.dispose();
+  };
+  try {
+    const [first] = await query('SELECT CONNECTION_ID(), VERSION();');
+    const id = Number(first?.[0]);
+    if (!Number.isInteger(id))
+      throw new DatabaseError('server', 'The database server gave no session id.');
+    return {
+      id,
+      version: first?.[1] ?? '',
+      query,
+      close,
+      get open() {
+        return !exited;
+      },
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { checksumDatabase } from './checksum.js';
+import { checksumDatabase, readChecksumRecord } from './checksum.js';
+import { runProgram } from './client.js';
 import { dumpDatabases, removeStaging } from './dump.js';
 import { connection, dropEverything, sql, uniquePrefix } from './test-helpers.js';
 import { DatabaseError } from './types.js';
@@ -86,6 +87,7 @@ describe('dumpDatabases (MariaDB)', () => {
     );
 
     // Unchanged data gives byte-identical files, so restic stores nothing new.
+    const checksums = await Promise.all(files.map((f) => readFile(f.checksumFile!)));
     const again = await dumpDatabases({
       databases: [shop, legacy],
       stagingDir: staging,
@@ -93,7 +95,16 @@ describe('dumpDatabases (MariaDB)', () => {
     });
     for (const [i, f] of again.files.entries()) {
       assert.deepEqual(await readFile(f.file), await readFile(files[i]!.file).catch(() => null));
+      assert.deepEqual(await readFile(f.checksumFile!), checksums[i]);
     }
+    const record = await readChecksumRecord(files[0]!.checksumFile!);
+    assert.equal(record?.taken, 'same-snapshot');
+    assert.deepEqual(record?.checksums, await checksumDatabase(shop, connection));
+    // MyISAM cannot join a snapshot: checksums before and after the dump, both unchanged.
+    const myisam = await readChecksumRecord(files[1]!.checksumFile!);
+    assert.equal(myisam?.taken, 'before-and-after');
+    assert.deepEqual(myisam?.checksums, await checksumDatabase(legacy, connection));
+    assert.deepEqual(myisam?.changed, []);
     assert.ok(ms < 10_000, `dump took ${ms} ms`);
 
     await removeStaging(staging);
@@ -199,6 +210,101 @@ describe('dumpDatabases (MariaDB)', () => {
     assert.equal(existsSync(join(staging, `${big}.sql`)), false);
     const { stdout } = await run('ps', ['-eo', 'args']);
     assert.ok(!stdout.split('\n').some((l) => l.includes('mariadb-dump') && l.includes(big)));
+  });
+
+  /** Imports a dump into a new database as root and returns its table checksums. */
+  const importedChecksums = async (file: string, into: string) => {
+    await sql(`CREATE DATABASE \`${into}\`;`);
+    const result = await runProgram({
+      binary: 'mariadb',
+      args: ['--batch', `--database=${into}`],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: work },
+      stdin: await readFile(file),
+    });
+    assert.equal(result.exitCode, 0, result.stderr);
+    return checksumDatabase(into, connection);
+  };
+  const writer = (statement: string) => {
+    let stop = false;
+    let writes = 0;
+    const done = (async () => {
+      while (!stop) {
+        await sql(statement);
+        writes++;
+      }
+    })();
+    return async () => {
+      stop = true;
+      await done;
+      return writes;
+    };
+  };
+
+  it('records checksums of exactly the rows the dump holds while rows are written', async () => {
+    const stopWriting = writer(
+      `INSERT INTO \`${big}\`.rows SELECT MAX(id) + 1, 'w' FROM \`${big}\`.rows;
+       UPDATE \`${big}\`.rows SET pad = CONCAT('u', id) WHERE id = 1 + FLOOR(RAND() * 1000);`,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    let dumped;
+    try {
+      dumped = await dumpDatabases({
+        databases: [big],
+        stagingDir: join(work, 'busy'),
+        connection,
+      });
+    } finally {
+      const writes = await stopWriting();
+      assert.ok(writes > 0);
+    }
+    const record = (await readChecksumRecord(dumped.files[0]!.checksumFile!))!;
+    assert.equal(record.taken, 'same-snapshot');
+    assert.deepEqual(record.changed, []);
+    assert.deepEqual(
+      await importedChecksums(dumped.files[0]!.file, `${prefix}bigcopy`),
+      record.checksums,
+    );
+    assert.notDeepEqual(await checksumDatabase(big, connection), record.checksums);
+  });
+
+  it('takes checksums before and after the dump when writes cannot be held off', async () => {
+    const busy = `${prefix}busy`;
+    await sql(`
+      CREATE DATABASE \`${busy}\`;
+      USE \`${busy}\`;
+      CREATE TABLE \`${busy}\`.a (id INT PRIMARY KEY AUTO_INCREMENT, v CHAR(100)) ENGINE=InnoDB;
+      CREATE TABLE \`${busy}\`.b (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
+      INSERT INTO \`${busy}\`.a (v) SELECT 'x' FROM seq_1_to_50000;
+      INSERT INTO \`${busy}\`.b SELECT seq, seq FROM seq_1_to_100;`);
+    // A long write transaction on b: LOCK TABLES waits for it, in vain.
+    const holder = sql(
+      `START TRANSACTION; UPDATE \`${busy}\`.b SET v = v + 1 WHERE id = 1; DO SLEEP(4); COMMIT;`,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    const stopWriting = writer(`INSERT INTO \`${busy}\`.a (v) VALUES ('w');`);
+    const log: string[] = [];
+    let dumped;
+    try {
+      dumped = await dumpDatabases({
+        databases: [busy],
+        stagingDir: join(work, 'held'),
+        connection,
+        onLog: (l) => log.push(l),
+      });
+    } finally {
+      await stopWriting();
+      await holder;
+    }
+    const record = (await readChecksumRecord(dumped.files[0]!.checksumFile!))!;
+    assert.ok(
+      log.some((l) => /writes could not be held off/.test(l)),
+      log.join('\n'),
+    );
+    assert.equal(record.taken, 'before-and-after');
+    assert.deepEqual(record.changed, ['a']);
+    assert.ok(log.some((l) => /1 table\(s\) changed during the dump \(a\)/.test(l)));
+    const copy = await importedChecksums(dumped.files[0]!.file, `${prefix}busycopy`);
+    assert.deepEqual(record.checksums, { b: copy.b });
   });
 
   it('checksums every base table, not views', async () => {

@@ -1,12 +1,15 @@
 /**
  * Dumps customers' databases with `mariadb-dump` into a root-only staging directory at a stable
- * path, so that restic finds its parent snapshot and deduplicates unchanged dumps.
+ * path, so that restic finds its parent snapshot and deduplicates unchanged dumps. Beside each
+ * dump go the checksums of its tables (`<db>.checksums.json`, see checksum.ts), which a restore
+ * compares before it replaces the live database.
  */
 import { formatBytes } from '../format.js';
 import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { DumpChecksumRecorder, checksumFileFor } from './checksum.js';
 import { openSession, quoteString, runProgram, runSql, serverMessage } from './client.js';
 import { assertDatabaseName, DatabaseError, type LogFn, type MariaDbConnection } from './types.js';
 
@@ -19,6 +22,11 @@ export interface DumpOptions {
   onLog?: LogFn;
   /** Databases dumped at once; default `defaultDumpParallelism()`. */
   parallel?: number;
+  /**
+   * Tables and rows only, no triggers, routines or events, and no checksums: the safety dump of
+   * a restore, which writes the objects itself. Default false.
+   */
+  tablesOnly?: boolean;
 }
 
 export interface DumpedDatabase {
@@ -26,16 +34,12 @@ export interface DumpedDatabase {
   /** `<stagingDir>/<database>.sql` */
   file: string;
   bytes: number;
+  /** `<stagingDir>/<database>.checksums.json` (absent with `tablesOnly`). */
+  checksumFile?: string;
 }
 
-/**
- * Options that make a dump consistent, complete and repeatable: unchanged data gives a
- * byte-identical file (no dump date), so restic stores nothing new for it.
- */
-export const DUMP_ARGS = [
-  '--routines',
-  '--triggers',
-  '--events',
+/** Options that dump tables and rows so that unchanged data gives a byte-identical file. */
+const TABLE_ARGS = [
   '--hex-blob',
   '--default-character-set=utf8mb4',
   '--quick',
@@ -45,6 +49,15 @@ export const DUMP_ARGS = [
   '--extended-insert',
   '--max-allowed-packet=1G',
 ];
+
+/**
+ * Options that make a dump complete and repeatable: unchanged data gives a byte-identical file
+ * (no dump date), so restic stores nothing new for it.
+ */
+export const DUMP_ARGS = ['--routines', '--triggers', '--events', ...TABLE_ARGS];
+
+/** The safety dump's: tables and rows only (the restore writes the objects itself). */
+const TABLES_ONLY_ARGS = ['--skip-triggers', '--skip-routines', '--skip-events', ...TABLE_ARGS];
 
 /**
  * Databases dumped at once by default: two per core, at most 4. A dump is one server thread
@@ -59,13 +72,29 @@ export function defaultDumpParallelism(): number {
 }
 
 export async function dumpDatabases(options: DumpOptions): Promise<{ files: DumpedDatabase[] }> {
-  const { databases, stagingDir, connection, signal, onLog } = options;
+  const { databases, stagingDir, connection, onLog } = options;
   for (const database of databases) assertDatabaseName(database);
   if (new Set(databases).size !== databases.length) {
     throw new DatabaseError('invalid', 'A database is listed twice.');
   }
   const parallel = Math.max(1, Math.floor(options.parallel ?? defaultDumpParallelism()));
   await prepareStaging(stagingDir);
+  // The checksums' two sessions open while the tables are listed.
+  const sessions = new DumpChecksumRecorder(connection, onLog);
+  if (!options.tablesOnly) sessions.warm();
+  try {
+    return await dumpAll(options, parallel, sessions);
+  } finally {
+    await sessions.close();
+  }
+}
+
+async function dumpAll(
+  options: DumpOptions,
+  parallel: number,
+  sessions: DumpChecksumRecorder,
+): Promise<{ files: DumpedDatabase[] }> {
+  const { databases, connection, signal, onLog } = options;
   const tables = await tablesOf(connection, databases, signal);
   const started = Date.now();
   // Largest first: the biggest dump starts at once instead of being left for last, where it
@@ -85,7 +114,7 @@ export async function dumpDatabases(options: DumpOptions): Promise<{ files: Dump
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
       if (stop.signal.aborted) return;
       try {
-        done.set(next, await dumpOne(next, tables.get(next), options, stop.signal));
+        done.set(next, await dumpOne(next, tables.get(next), options, stop.signal, sessions));
       } catch (error) {
         // The first error is the one to report: the dumps stopped because of it end as
         // "canceled", which would hide it.
@@ -118,6 +147,7 @@ async function dumpOne(
   info: DatabaseTables | undefined,
   options: DumpOptions,
   signal: AbortSignal,
+  sessions: DumpChecksumRecorder,
 ): Promise<DumpedDatabase> {
   const { stagingDir, connection, onLog } = options;
   const started = Date.now();
@@ -135,49 +165,69 @@ async function dumpOne(
       `${database}: ${others.length} table(s) not in InnoDB (${others.slice(0, 5).join(', ')}): the database is locked for reading while it is dumped`,
     );
   }
+  // Asked before anything is awaited, so the first dumps of a run join one batch.
+  const starting = options.tablesOnly
+    ? undefined
+    : sessions.beforeDump(database, info?.tables ?? [], others.length === 0);
   await rm(partial, { force: true });
-  const handle = await open(
-    partial,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-    0o600,
-  );
-  let result;
+  const checksums = await starting;
+  let checksumFile: string | undefined;
   try {
-    const session = await openSession(connection);
+    const handle = await open(
+      partial,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
+    let result;
     try {
-      result = await runProgram({
-        binary: connection.dumpBinary ?? 'mariadb-dump',
-        args: [...session.args, ...consistency, ...DUMP_ARGS, database],
-        env: session.env,
-        stdoutFd: handle.fd,
-        signal,
-      });
+      const session = await openSession(connection);
+      try {
+        const dump = runProgram({
+          binary: connection.dumpBinary ?? 'mariadb-dump',
+          args: [
+            ...session.args,
+            ...consistency,
+            ...(options.tablesOnly ? TABLES_ONLY_ARGS : DUMP_ARGS),
+            database,
+          ],
+          env: session.env,
+          stdoutFd: handle.fd,
+          signal,
+        });
+        checksums?.dumpStarted(dump);
+        result = await dump;
+      } finally {
+        await session.dispose();
+      }
     } finally {
-      await session.dispose();
+      await handle.close();
+    }
+    if (result.canceled || result.exitCode !== 0) {
+      if (result.canceled) {
+        throw new DatabaseError('canceled', 'The database dump was canceled.', database);
+      }
+      const message = serverMessage(result.stderr);
+      throw new DatabaseError(
+        'dump-failed',
+        `Database ${database} could not be dumped: ${message}`,
+        database,
+        result.stderr.trim(),
+      );
+    }
+    if (checksums) {
+      checksumFile = checksumFileFor(file);
+      await checksums.finish(checksumFile);
     }
   } catch (error) {
-    await handle.close();
     await rm(partial, { force: true });
     throw error;
-  }
-  await handle.close();
-  if (result.canceled || result.exitCode !== 0) {
-    await rm(partial, { force: true });
-    if (result.canceled) {
-      throw new DatabaseError('canceled', 'The database dump was canceled.', database);
-    }
-    const message = serverMessage(result.stderr);
-    throw new DatabaseError(
-      'dump-failed',
-      `Database ${database} could not be dumped: ${message}`,
-      database,
-      result.stderr.trim(),
-    );
+  } finally {
+    checksums?.close();
   }
   await rename(partial, file);
   const { size } = await stat(file);
   onLog?.(`${database}: dumped ${formatBytes(size)} in ${Date.now() - started} ms`);
-  return { database, file, bytes: size };
+  return { database, file, bytes: size, checksumFile };
 }
 
 /** Removes a staging directory and everything in it; for the caller's `finally`. */
@@ -200,6 +250,8 @@ async function prepareStaging(dir: string): Promise<void> {
 }
 
 interface DatabaseTables {
+  /** Base tables, sorted. */
+  tables: string[];
   /** Base tables in engines other than InnoDB. */
   nonTransactional: string[];
   /** The server's estimate of the rows' size: what orders the dumps. */
@@ -223,7 +275,8 @@ async function tablesOf(
   );
   for (const [schema, table, engine, bytes] of rows) {
     if (schema === undefined || table === undefined) continue;
-    const entry = result.get(schema) ?? { nonTransactional: [], bytes: 0 };
+    const entry = result.get(schema) ?? { tables: [], nonTransactional: [], bytes: 0 };
+    entry.tables.push(table);
     // ENGINE is NULL for a table the server cannot open: mariadb-dump reports that one itself.
     if (engine !== 'InnoDB' && engine !== 'NULL') entry.nonTransactional.push(table);
     entry.bytes += Number(bytes) || 0;

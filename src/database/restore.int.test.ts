@@ -2,15 +2,16 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { lockOwner, ownerAccount, unlockOwner } from './account.js';
+import { legacyOwnerAccount, lockOwner, ownerAccount, unlockOwner } from './account.js';
 import { checksumDatabase } from './checksum.js';
 import { runSql } from './client.js';
 import { dumpDatabases } from './dump.js';
+import { recoverDatabaseRestores } from './recover.js';
 import { restoreDatabase } from './restore.js';
 import { connection, dropEverything, sql, uniquePrefix } from './test-helpers.js';
 import { DatabaseError } from './types.js';
@@ -34,6 +35,22 @@ describe('restoreDatabase (MariaDB)', () => {
 
   const one = async (query: string, database?: string): Promise<string | undefined> =>
     (await sql(query, database))[0]?.[0];
+  let jobs = 0;
+  /** What every restore here is given besides its own options. */
+  const base = () => ({
+    owner,
+    connection,
+    journalDir: join(work, 'journal'),
+    jobId: String(++jobs),
+  });
+  /** Nothing of a restore is left: no staging database, no journal, no option file. */
+  const assertNoLeftovers = async (): Promise<void> => {
+    assert.deepEqual(
+      (await sql(`SHOW DATABASES LIKE 'hvr\\_%\\_${prefix.replace(/_/g, '\\\\_')}%';`)).flat(),
+      [],
+    );
+    assert.deepEqual(await readdir(join(work, 'journal')).catch(() => []), []);
+  };
 
   /**
    * What must never change: the other customer's database, root's account, the grants on the
@@ -133,11 +150,15 @@ describe('restoreDatabase (MariaDB)', () => {
     assert.notDeepEqual(await checksumDatabase(shop, connection), original);
     const log: string[] = [];
     const t0 = Date.now();
+    let asideDuringSave: string[] = [];
     const result = await restoreDatabase({
+      ...base(),
       database: shop,
       dumpFile,
-      owner,
-      connection,
+      safetyDir: join(work, 'safety-1'),
+      saveSafety: async () => {
+        asideDuringSave = (await sql("SHOW DATABASES LIKE 'hvr\\_%\\_o\\_%';")).flat();
+      },
       onLog: (l) => log.push(l),
     });
     timings.restore = Date.now() - t0;
@@ -211,12 +232,23 @@ describe('restoreDatabase (MariaDB)', () => {
     });
     assert.equal(asReader[0]![0], bigOrders);
 
-    // The safety dump holds the database as it was before the restore.
+    // The safety dump holds the database as it was before the restore, made from the aside
+    // copy, which existed until the safety snapshot was saved.
     assert.ok(result.safetyDump);
-    assert.match(await readFile(result.safetyDump.file, 'utf8'), /CREATE TABLE `added_later`/);
-    assert.equal((await stat(result.safetyDump.dir)).mode & 0o777, 0o700);
-    await rm(result.safetyDump.dir, { recursive: true, force: true });
+    const safety = await readFile(result.safetyDump.file, 'utf8');
+    assert.match(safety, /CREATE TABLE `added_later`/);
+    assert.match(
+      safety,
+      /DROP TRIGGER IF EXISTS `orders_ai` ;;\nCREATE DEFINER=`root`@`localhost` TRIGGER/,
+    );
+    assert.doesNotMatch(safety, /PROCEDURE `order_count`/, 'it had been dropped before');
+    assert.equal((await stat(dirname(result.safetyDump.file))).mode & 0o777, 0o700);
+    assert.equal(asideDuringSave.length, 1);
+    await rm(dirname(result.safetyDump.file), { recursive: true, force: true });
+    assert.equal(result.verified, 'checksums');
     assert.ok(log.some((l) => /dump checked/.test(l)));
+    assert.ok(log.some((l) => /3 table\(s\) match the checksums recorded at backup time/.test(l)));
+    await assertNoLeftovers();
   });
 
   it('refuses tampered dumps before touching anything', async () => {
@@ -245,7 +277,7 @@ describe('restoreDatabase (MariaDB)', () => {
     for (const [name, statement] of tampered) {
       const file = await withStatement(name, statement);
       await assert.rejects(
-        restoreDatabase({ database: shop, dumpFile: file, owner, connection }),
+        restoreDatabase({ ...base(), database: shop, dumpFile: file }),
         (error: unknown) => {
           assert.ok(error instanceof DatabaseError, String(error));
           assert.equal(error.kind, 'rejected-dump', `${name}: ${error.message}`);
@@ -315,7 +347,7 @@ describe('restoreDatabase (MariaDB)', () => {
     const dirsBefore = await safetyDirs();
     const t0 = Date.now();
     await assert.rejects(
-      restoreDatabase({ database: shop, dumpFile: file, owner, connection }),
+      restoreDatabase({ ...base(), database: shop, dumpFile: file }),
       (error: unknown) => {
         assert.ok(error instanceof DatabaseError);
         assert.equal(error.kind, 'restore-failed');
@@ -350,18 +382,18 @@ describe('restoreDatabase (MariaDB)', () => {
   it('restores into a database that does not exist yet; a failure leaves none', async () => {
     const broken = await withStatement('broken2', 'INSERT INTO `nope` VALUES (1);');
     await assert.rejects(
-      restoreDatabase({ database: fresh, dumpFile: broken, owner, connection }),
+      restoreDatabase({ ...base(), database: fresh, dumpFile: broken }),
       /doesn't exist/,
     );
     assert.equal(await one(`SHOW DATABASES LIKE '${fresh.replace(/_/g, '\\_')}';`), undefined);
-    const result = await restoreDatabase({ database: fresh, dumpFile, owner, connection });
+    const result = await restoreDatabase({ ...base(), database: fresh, dumpFile });
     assert.equal(result.safetyDump, undefined);
     assert.deepEqual(await checksumDatabase(fresh, connection), original);
   });
 
   it('refuses a database that is not the customer’s', async () => {
     await assert.rejects(
-      restoreDatabase({ database: other, dumpFile, owner, connection }),
+      restoreDatabase({ ...base(), database: other, dumpFile }),
       (error: unknown) => error instanceof DatabaseError && error.kind === 'not-allowed',
     );
   });
@@ -372,13 +404,12 @@ describe('restoreDatabase (MariaDB)', () => {
     const controller = new AbortController();
     const t0 = Date.now();
     const restore = restoreDatabase({
+      ...base(),
       database: shop,
       dumpFile: file,
-      owner,
-      connection,
       signal: controller.signal,
-      onLog: (l) => {
-        if (/safety dump/.test(l)) setTimeout(() => controller.abort(), 500);
+      onStep: (step) => {
+        if (step === 'prepared') setTimeout(() => controller.abort(), 500);
       },
     });
     await assert.rejects(restore, (error: unknown) => {
@@ -391,14 +422,278 @@ describe('restoreDatabase (MariaDB)', () => {
     assert.deepEqual(await checksumDatabase(shop, connection), current);
   });
 
+  /** The restore's staging database, while it exists. */
+  const shadowOf = async (database: string): Promise<string> =>
+    (await sql(`SHOW DATABASES LIKE 'hvr\\_%\\_n\\_${database.replace(/_/g, '\\_')}';`))[0]![0]!;
+
+  it('a table that differs from its recorded checksum refuses the swap', async () => {
+    const before = await checksumDatabase(shop, connection);
+    const objects = await sql(`SHOW FULL TABLES FROM \`${shop}\`;`);
+    for (const corrupt of [
+      (shadow: string) => `UPDATE \`${shadow}\`.orders SET total = total + 1 WHERE id = 7;`,
+      (shadow: string) => `SET foreign_key_checks = 0; DROP TABLE \`${shadow}\`.audit;`,
+    ]) {
+      await assert.rejects(
+        restoreDatabase({
+          ...base(),
+          database: shop,
+          dumpFile,
+          // As a broken import or a disk error would leave it, before the check.
+          onStep: async (step) => {
+            if (step === 'imported') await sql(corrupt(await shadowOf(shop)));
+          },
+        }),
+        (error: unknown) => {
+          assert.ok(error instanceof DatabaseError);
+          assert.equal(error.kind, 'restore-failed');
+          assert.match(
+            error.message,
+            /^Database \S+ could not be restored: table (orders does not match the backup \(checksum \d+, the backup recorded \d+\)|audit of the backup is missing after the import)\. The database is as it was before the restore\.$/,
+          );
+          return true;
+        },
+      );
+      assert.deepEqual(await checksumDatabase(shop, connection), before);
+      assert.deepEqual(await sql(`SHOW FULL TABLES FROM \`${shop}\`;`), objects);
+      await assertNoLeftovers();
+    }
+  });
+
+  it('a backup without recorded checksums is checked by the import only, and says so', async () => {
+    const log: string[] = [];
+    const result = await restoreDatabase({
+      ...base(),
+      database: shop,
+      dumpFile,
+      checksumFile: join(work, 'none.checksums.json'),
+      onLog: (l) => log.push(l),
+    });
+    assert.equal(result.verified, 'import-only');
+    assert.ok(
+      log.some((l) => /has no table checksums .* checked by the import's success only/.test(l)),
+    );
+    assert.deepEqual(await checksumDatabase(shop, connection), original);
+  });
+
+  it('customers’ own accounts keep their grants through the swap', async () => {
+    const users = ['db', 'table', 'column', 'routine', 'view'].map((k) => ({
+      name: `${prefix}u_${k}`,
+      password: randomBytes(12).toString('hex'),
+    }));
+    const [dbUser, tableUser, columnUser, routineUser, viewUser] = users as [
+      (typeof users)[0],
+      (typeof users)[0],
+      (typeof users)[0],
+      (typeof users)[0],
+      (typeof users)[0],
+    ];
+    await sql(
+      `${users.map((u) => `CREATE USER '${u.name}'@'localhost' IDENTIFIED BY '${u.password}';`).join('\n')}
+       GRANT SELECT, INSERT ON \`${shop.replace(/_/g, '\\_')}\`.* TO '${dbUser.name}'@'localhost';
+       GRANT SELECT ON \`${shop}\`.customers TO '${tableUser.name}'@'localhost';
+       GRANT SELECT (id, name) ON \`${shop}\`.customers TO '${columnUser.name}'@'localhost';
+       GRANT EXECUTE ON PROCEDURE \`${shop}\`.order_count TO '${routineUser.name}'@'localhost';
+       GRANT SELECT ON \`${shop}\`.big_orders TO '${viewUser.name}'@'localhost';`,
+    );
+    const as = (user: (typeof users)[0], query: string) =>
+      runSql(connection, query, {
+        database: shop,
+        account: { user: user.name, password: user.password },
+      });
+    const works = async () => ({
+      db: await as(dbUser, 'SELECT COUNT(*) FROM orders;'),
+      table: await as(tableUser, 'SELECT COUNT(*) FROM customers;'),
+      column: await as(columnUser, 'SELECT name FROM customers WHERE id = 10;'),
+      routine: await as(routineUser, 'CALL order_count(2, @n); SELECT @n;'),
+      view: await as(viewUser, 'SELECT COUNT(*) FROM big_orders;'),
+    });
+    const before = await works();
+    await sql(`UPDATE customers SET name = 'x' WHERE id = 11;`, shop);
+    await restoreDatabase({ ...base(), database: shop, dumpFile });
+    assert.deepEqual(await works(), before);
+    await assert.rejects(as(columnUser, 'SELECT email FROM customers;'), /denied/);
+    await assert.rejects(as(tableUser, 'SELECT COUNT(*) FROM orders;'), /denied/);
+  });
+
+  it('events are created disabled in the staging database and get their status back', async () => {
+    await sql(
+      `CREATE EVENT \`${blog}\`.tick ON SCHEDULE EVERY 1 HOUR STARTS '2030-01-01 00:00:00' ENABLE
+         DO UPDATE \`${blog}\`.posts SET title = title;
+       CREATE EVENT \`${blog}\`.spare ON SCHEDULE EVERY 1 DAY DISABLE ON SLAVE DO DELETE FROM \`${blog}\`.posts WHERE id < 0;`,
+    );
+    const staging = join(work, 'blog-staging');
+    const { files } = await dumpDatabases({ databases: [blog], stagingDir: staging, connection });
+    await sql(`ALTER EVENT \`${blog}\`.tick DISABLE;`);
+    const status = (db: string) =>
+      sql(
+        `SELECT EVENT_NAME, STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = '${db}' ORDER BY 1;`,
+      );
+    let inShadow: string[][] = [];
+    await restoreDatabase({
+      ...base(),
+      database: blog,
+      dumpFile: files[0]!.file,
+      onStep: async (step) => {
+        if (step === 'imported') inShadow = await status(await shadowOf(blog));
+      },
+    });
+    assert.deepEqual(inShadow, [
+      ['spare', 'DISABLED'],
+      ['tick', 'DISABLED'],
+    ]);
+    assert.deepEqual(await status(blog), [
+      ['spare', 'SLAVESIDE_DISABLED'],
+      ['tick', 'ENABLED'],
+    ]);
+    await sql(`DROP EVENT \`${blog}\`.tick; DROP EVENT \`${blog}\`.spare;`);
+  });
+
+  it('the server refuses a saved sql_mode that code the check cannot see changed (point 9)', async () => {
+    // A function in another of the customer's databases, called by a trigger of the dump,
+    // overwrites the saved @OLD_SQL_MODE: nothing in the dump names it.
+    await sql(
+      `DELIMITER //
+       CREATE FUNCTION \`${blog}\`.blind() RETURNS INT NO SQL
+         BEGIN SET @OLD_SQL_MODE = 'NO_BACKSLASH_ESCAPES'; RETURN 0; END//
+       DELIMITER ;`,
+    );
+    const file = join(work, 'blind.sql');
+    await writeFile(
+      file,
+      `/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE */;
+CREATE TABLE \`t\` (\`id\` int NOT NULL, \`s\` text, PRIMARY KEY (\`id\`)) ENGINE=InnoDB;
+DELIMITER ;;
+CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW SET NEW.id = NEW.id + \`${blog}\`.blind() ;;
+DELIMITER ;
+INSERT INTO \`t\` VALUES (1,'x');
+/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;
+INSERT INTO \`t\` VALUES (2,'\\'); CREATE TABLE \`hidden\` (id int); -- ');
+`,
+      'latin1',
+    );
+    const before = await checksumDatabase(shop, connection);
+    await assert.rejects(
+      restoreDatabase({ ...base(), database: shop, dumpFile: file }),
+      (error: unknown) => {
+        assert.ok(error instanceof DatabaseError);
+        assert.equal(error.kind, 'rejected-dump');
+        assert.match(
+          error.message,
+          /^The dump for database \S+ was refused: line 7: it restores a session setting from a variable that now holds a value which changes how the dump is read\.$/,
+        );
+        return true;
+      },
+    );
+    assert.deepEqual(await checksumDatabase(shop, connection), before);
+    await assertNoLeftovers();
+  });
+
+  it('two instances on one server keep separate owner accounts', async () => {
+    const other2 = { ...connection, instance: `${connection.instance}x` };
+    const a = ownerAccount(owner.customerId, connection);
+    const b = ownerAccount(owner.customerId, other2);
+    assert.notEqual(a.user, b.user);
+    // The second instance's customer of the same id owns another database.
+    const theirs = `${prefix}theirs`;
+    await sql(`CREATE DATABASE \`${theirs}\`;`);
+    const small = join(work, 'small.sql');
+    await writeFile(small, 'CREATE TABLE `x` (`id` int);\nINSERT INTO `x` VALUES (1);\n');
+    await restoreDatabase({
+      owner: { customerId: owner.customerId, allowedDatabases: [theirs] },
+      connection: other2,
+      journalDir: join(work, 'journal'),
+      jobId: 'other-instance',
+      database: theirs,
+      dumpFile: small,
+    });
+    const grants = async (account: typeof a) =>
+      (await sql(`SHOW GRANTS FOR ${account.sql};`))
+        .map((r) => r[0]!)
+        .filter((g) => !/USAGE/.test(g));
+    assert.deepEqual(
+      (await grants(b)).map((g) => /ON (\S+)\.\*/.exec(g)?.[1]),
+      [`\`${theirs.replace(/_/g, '\\_')}\``],
+    );
+    assert.ok((await grants(a)).every((g) => !g.includes(theirs.replace(/_/g, '\\_'))));
+  });
+
+  it('objects whose DEFINER is the legacy account keep working; recovery locks it', async () => {
+    const legacy = legacyOwnerAccount(owner.customerId, connection);
+    await sql(
+      `CREATE USER ${legacy.sql} IDENTIFIED BY 'legacy-pass-123' ACCOUNT LOCK;
+       GRANT ALL PRIVILEGES ON \`${blog.replace(/_/g, '\\_')}\`.* TO ${legacy.sql};
+       CREATE DEFINER=${legacy.sql} SQL SECURITY DEFINER VIEW \`${blog}\`.legacy_titles AS
+         SELECT title FROM \`${blog}\`.posts;`,
+    );
+    await restoreDatabase({ ...base(), database: shop, dumpFile });
+    assert.equal(await one(`SELECT COUNT(*) FROM \`${blog}\`.legacy_titles;`), '2');
+    // A crash of a version before instance ids could leave it unlocked, as could one of ours.
+    await sql(`ALTER USER ${legacy.sql} ACCOUNT UNLOCK;`);
+    const password = await unlockOwner(connection, account);
+    const sessionDir = join(work, 'sessions');
+    const leftover = join(sessionDir, 'hostvault-db-4194304-aaaaaa');
+    const deadInTmp = join(tmpdir(), 'hostvault-db-4194303-bbbbbb');
+    const aliveInTmp = join(tmpdir(), `hostvault-db-${process.pid}-cccccc`);
+    for (const dir of [leftover, deadInTmp, aliveInTmp]) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeFile(join(dir, 'client.cnf'), `[client]\npassword="${password}"\n`, {
+        mode: 0o600,
+      });
+    }
+    const outcomes = await recoverDatabaseRestores({
+      journalDir: join(work, 'journal'),
+      connection: { ...connection, sessionDir },
+      undoDir: join(work, 'undo'),
+      customerIds: [owner.customerId],
+    });
+    assert.deepEqual(outcomes, []);
+    const lockedOf = (user: string) =>
+      one(
+        `SELECT JSON_VALUE(Priv, '$.account_locked') FROM mysql.global_priv WHERE User = '${user}';`,
+      );
+    assert.equal(await lockedOf(account.user), '1');
+    assert.equal(await lockedOf(legacy.user), '1');
+    await assert.rejects(
+      runSql(connection, 'SELECT 1;', { account: { user: account.user, password } }),
+      /denied|locked/i,
+    );
+    assert.equal(existsSync(leftover), false);
+    assert.equal(existsSync(deadInTmp), false);
+    assert.equal(existsSync(aliveInTmp), true, 'a running process keeps its option files');
+    await rm(aliveInTmp, { recursive: true, force: true });
+    assert.equal(await one(`SELECT COUNT(*) FROM \`${blog}\`.legacy_titles;`), '2');
+  });
+
+  it('refuses to stage where another account’s wildcard grant would reach, but not its own data', async () => {
+    const peeker = `${prefix}peeker`;
+    const esc = shop.replace(/_/g, '\\_');
+    await sql(
+      `CREATE USER '${peeker}'@'localhost' IDENTIFIED BY '${randomBytes(12).toString('hex')}';
+       GRANT SELECT ON \`hvr\\_%\\_n\\_${esc}\`.* TO '${peeker}'@'localhost';`,
+    );
+    const before = await checksumDatabase(shop, connection);
+    await assert.rejects(
+      restoreDatabase({ ...base(), database: shop, dumpFile }),
+      /stages the database in hvr_\w+, which the grant of \S+ on `hvr\\_%\\_n\\_\S+` would reach/,
+    );
+    assert.deepEqual(await checksumDatabase(shop, connection), before);
+    await assertNoLeftovers();
+    // A grant that reaches the live database too shows nothing new in the staging copy.
+    await sql(
+      `REVOKE ALL PRIVILEGES ON \`hvr\\_%\\_n\\_${esc}\`.* FROM '${peeker}'@'localhost';
+       GRANT SELECT ON \`%${esc}\`.* TO '${peeker}'@'localhost';`,
+    );
+    await restoreDatabase({ ...base(), database: shop, dumpFile });
+    await sql(`DROP USER '${peeker}'@'localhost';`);
+  });
+
   it('no password of the owner account appears in ps while an import runs', async () => {
     const file = await withStatement('slow', 'DO SLEEP(1.5);');
     let done = false;
     const restore = restoreDatabase({
+      ...base(),
       database: shop,
       dumpFile: file,
-      owner,
-      connection,
       safetyDir: join(work, 'safety-ps'),
     }).finally(() => {
       done = true;

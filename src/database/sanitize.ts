@@ -22,6 +22,19 @@
 export interface SanitizeContext {
   /** The database the dump is restored into. */
   target: string;
+  /**
+   * Another name of the target: the live database a restore stages for. Names qualified with it
+   * (`live`.`t`) are rewritten to the target, so nothing the dump creates or runs reaches the
+   * live database while it is imported beside it.
+   */
+  alias?: string;
+  /**
+   * Create events disabled, and record the status each was given in `eventStatus`: events must
+   * not run in a staging database (they would change what the checksums compare).
+   */
+  disableEvents?: boolean;
+  /** Count the rows that plain INSERTs put into these tables (`rows`; `uncounted` if unsure). */
+  countRowsOf?: string[];
   /** `` `user`@`host` `` that every DEFINER clause is rewritten to. */
   definer: string;
   /** The customer's databases (including the target). */
@@ -50,6 +63,10 @@ export interface SanitizeStats {
   statements: number;
   definersRewritten: number;
   stripped: number;
+  /** Rows inserted per table named in `countRowsOf`. */
+  rows: Record<string, number>;
+  /** Tables of `countRowsOf` that statements other than plain INSERTs changed. */
+  uncounted: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -520,17 +537,65 @@ interface Edit {
 export const SESSION_PRELUDE =
   "SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(REPLACE(REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','), ',ANSI_QUOTES,', ','), ',ORACLE,', ','))";
 
+/**
+ * Settings a dump may restore from a user variable only when that variable provably holds the
+ * value saved from the same setting (`SET @v = @@sql_mode` … `SET sql_mode = @v`).
+ */
+function restoredFromVariable(variable: string): boolean {
+  return variable === 'sql_mode' || variable.startsWith('character_set_');
+}
+
+/**
+ * Sent right after a statement that sets sql_mode or character_set_client from anything but a
+ * literal this check has read (a variable, DEFAULT): the server itself refuses the statement if
+ * the value would change how the dump is lexed. It covers what no reading of the dump can see:
+ * a function in another of the customer's databases, called by a trigger, that changes a saved
+ * variable. Neither text contains a double quote or a backslash, so each reads the same in any
+ * mode; the values that fail name the cause in the server's error message.
+ */
+const SQL_MODE_GUARD = `SET SESSION sql_mode = CASE WHEN ${[...UNSAFE_SQL_MODES]
+  .map((mode) => `FIND_IN_SET('${mode}', @@SESSION.sql_mode)`)
+  .join(' + ')} > 0 THEN 'HOSTVAULT_REFUSED_SQL_MODE' ELSE @@SESSION.sql_mode END`;
+const CHARSET_GUARD = `SET SESSION character_set_client = CASE WHEN @@SESSION.character_set_client IN (${[
+  ...SAFE_CHARSETS,
+]
+  .filter((c) => c !== 'default')
+  .map((c) => `'${c}'`)
+  .join(', ')}) THEN @@SESSION.character_set_client ELSE 'hostvault_refused' END`;
+/** What the server says when a guard refused. */
+export const GUARD_REFUSAL = /HOSTVAULT_REFUSED_SQL_MODE|hostvault_refused/;
+
 export class DumpSanitizer {
-  readonly stats: SanitizeStats = { statements: 0, definersRewritten: 0, stripped: 0 };
+  readonly stats: SanitizeStats = {
+    statements: 0,
+    definersRewritten: 0,
+    stripped: 0,
+    rows: {},
+    uncounted: [],
+  };
+  /** Status each event was created with (`ENABLE`, `DISABLE`, `DISABLE ON SLAVE`), by name. */
+  readonly eventStatus = new Map<string, string>();
   /** The database the dump was taken from, once a USE or CREATE DATABASE names it. */
   private source: string | undefined;
   private readonly allowed: Set<string>;
   private readonly foreign: Set<string>;
-  /** User variables holding a saved character_set_client or sql_mode. */
-  private readonly savedCharset = new Set<string>();
-  private readonly savedSqlMode = new Set<string>();
+  private readonly counted: Set<string>;
+  /** User variables that hold a saved session setting: name (lower case) → the setting. */
+  private readonly saved = new Map<string, string>();
+  /** Where each user variable was last changed (or may have been), for the refusal's reason. */
+  private readonly changedAt = new Map<string, number>();
+  /**
+   * Variables named in a trigger, routine or event: that code may run at any later moment (a
+   * trigger fires on an INSERT), so they never count as saved.
+   */
+  private readonly inBodies = new Set<string>();
+  /** Guards to send after the statement being processed. */
+  private guards = new Set<string>();
+  /** The dump line of a token of the statement being processed. */
+  private lineOf: (token: Token | undefined) => number = () => 0;
 
   constructor(private readonly ctx: SanitizeContext) {
+    this.counted = new Set(ctx.countRowsOf ?? []);
     this.allowed = new Set(ctx.allowedDatabases);
     this.allowed.add(ctx.target);
     this.foreign = new Set(
@@ -544,11 +609,14 @@ export class DumpSanitizer {
   process(statement: RawStatement): string | null {
     if (isPlainInsert(statement.text)) {
       this.stats.statements++;
+      if (this.counted.size > 0) this.countRows(statement.text);
       return statement.text;
     }
     const tokens = tokenize(statement.text, statement.line);
     if (tokens.length === 0) return null;
+    this.guards = new Set();
     const edits: Edit[] = [];
+    if (this.ctx.alias !== undefined) this.renameAlias(tokens, edits);
     const lineOf = (token: Token | undefined): number => {
       let l = statement.line;
       const upto = token?.start ?? 0;
@@ -559,6 +627,7 @@ export class DumpSanitizer {
     const reject = (token: Token | undefined, reason: string): never => {
       throw new DumpRejectedError(lineOf(token), reason);
     };
+    this.lineOf = lineOf;
 
     let i = 0;
     let kept = 0;
@@ -567,9 +636,16 @@ export class DumpSanitizer {
         i++;
         continue;
       }
+      if (this.guards.size > 0) {
+        reject(
+          tokens[i],
+          'a statement after a SET of sql_mode or character_set_client from a variable must come after the next delimiter',
+        );
+      }
       const kind = this.classify(tokens, i);
       if (kind === 'object') {
         this.checkObject(tokens, i, tokens.length, edits, reject);
+        this.forgetVariables(tokens, i, tokens.length, true);
         kept++;
         break;
       }
@@ -581,6 +657,18 @@ export class DumpSanitizer {
         end++;
       }
       const strip = this.checkPlain(kind, tokens, i, end, edits, reject);
+      if (kind !== 'SET') this.forgetVariables(tokens, i, end, false);
+      if (
+        this.counted.size > 0 &&
+        ['INSERT', 'REPLACE', 'UPDATE', 'DELETE', 'TRUNCATE'].includes(kind)
+      ) {
+        for (let j = i; j < end; j++) {
+          const t = tokens[j]!;
+          if ((t.type === 'qid' || t.type === 'word') && this.counted.has(t.value)) {
+            if (!this.stats.uncounted.includes(t.value)) this.stats.uncounted.push(t.value);
+          }
+        }
+      }
       if (strip) {
         const stripEnd = end < tokens.length ? tokens[end]!.end : statement.text.length;
         edits.push({ start: tokens[i]!.start, end: stripEnd, text: '' });
@@ -594,7 +682,52 @@ export class DumpSanitizer {
     for (const edit of edits.sort((a, b) => b.start - a.start)) {
       text = text.slice(0, edit.start) + edit.text + text.slice(edit.end);
     }
+    // On lines of their own: the text may end in a comment.
+    for (const guard of this.guards) text += `;\n${guard}`;
     return text;
+  }
+
+  /** `live`.`x` → `target`.`x`, wherever a name is qualified with the alias. */
+  private renameAlias(tokens: Token[], edits: Edit[]): void {
+    for (let j = 0; j < tokens.length - 2; j++) {
+      const t = tokens[j]!;
+      if (t.value !== this.ctx.alias || !isQualifier(tokens, j)) continue;
+      edits.push({ start: t.start, end: t.end, text: quoteName(this.ctx.target) });
+      t.value = this.ctx.target;
+      t.upper = t.type === 'word' ? t.value.toUpperCase() : t.value;
+    }
+  }
+
+  /**
+   * Every user variable named between `from` and `to` may have been assigned there (`SELECT …
+   * INTO @v`, `@v := …`), so none of them holds a saved setting any more.
+   */
+  private forgetVariables(tokens: Token[], from: number, to: number, body: boolean): void {
+    for (let j = from; j < to; j++) {
+      const t = tokens[j]!;
+      if (t.type !== 'uvar') continue;
+      this.forget(t.value, this.lineAt(tokens, j));
+      if (body) this.inBodies.add(t.value.toLowerCase());
+    }
+  }
+
+  private forget(name: string, line: number): void {
+    this.saved.delete(name.toLowerCase());
+    this.changedAt.set(name.toLowerCase(), line);
+  }
+
+  private lineAt(tokens: Token[], j: number): number {
+    return this.lineOf(tokens[j]);
+  }
+
+  private countRows(text: string): void {
+    const table = /^INSERT (?:IGNORE )?INTO `((?:[^`]|``)+)`/.exec(text)?.[1]?.replace(/``/g, '`');
+    if (table === undefined || !this.counted.has(table)) return;
+    const at = text.indexOf(' VALUES');
+    ROWS.lastIndex = at;
+    let n = 0;
+    while (ROWS.exec(text) !== null) n++;
+    this.stats.rows[table] = (this.stats.rows[table] ?? 0) + n;
   }
 
   /** `object` for CREATE/ALTER of views, triggers, routines and events; else the first word. */
@@ -761,6 +894,9 @@ export class DumpSanitizer {
       n += 3;
     } else if (tokens[n]?.upper === 'IF' && tokens[n + 1]?.upper === 'EXISTS') n += 2;
     this.ownName(tokens, n, objectKeyword.upper.toLowerCase(), reject);
+    if (objectKeyword.upper === 'EVENT' && this.ctx.disableEvents) {
+      this.disableEvent(tokens, tokens[from]!.upper === 'CREATE', n, to, edits);
+    }
     if (objectKeyword.upper === 'TRIGGER') {
       for (let j = n; j < to; j++) {
         if (tokens[j]!.upper === 'ON' && tokens[j]!.type === 'word') {
@@ -814,6 +950,58 @@ export class DumpSanitizer {
       }
     }
     this.denyScan(tokens, from, to, reject);
+  }
+
+  /**
+   * The event's status clause becomes DISABLE (added when absent), and the status it had is kept
+   * in `eventStatus` under the event's name (followed through `RENAME TO`).
+   */
+  private disableEvent(
+    tokens: Token[],
+    create: boolean,
+    at: number,
+    to: number,
+    edits: Edit[],
+  ): void {
+    const nameAt = isQualifier(tokens, at) ? at + 2 : at;
+    let name = tokens[nameAt]?.value;
+    if (name === undefined) return;
+    let status: string | undefined;
+    let depth = 0;
+    let j = nameAt + 1;
+    for (; j < to; j++) {
+      const t = tokens[j]!;
+      if (t.type === 'punct' && t.value === '(') depth++;
+      else if (t.type === 'punct' && t.value === ')') depth--;
+      if (depth !== 0 || t.type !== 'word') continue;
+      if (t.upper === 'DO') break;
+      if (t.upper === 'RENAME' && tokens[j + 1]?.upper === 'TO') {
+        const next = isQualifier(tokens, j + 2) ? tokens[j + 4] : tokens[j + 2];
+        if (next) {
+          const had = this.eventStatus.get(name);
+          this.eventStatus.delete(name);
+          name = next.value;
+          if (had !== undefined) this.eventStatus.set(name, had);
+        }
+        continue;
+      }
+      if (t.upper === 'ENABLE') {
+        status = 'ENABLE';
+        edits.push({ start: t.start, end: t.end, text: 'DISABLE' });
+      } else if (t.upper === 'DISABLE') {
+        if (tokens[j + 1]?.upper === 'ON' && tokens[j + 2]?.upper === 'SLAVE') {
+          status = 'DISABLE ON SLAVE';
+          edits.push({ start: t.start, end: tokens[j + 2]!.end, text: 'DISABLE' });
+          j += 2;
+        } else status = 'DISABLE';
+      }
+    }
+    if (create && status === undefined) {
+      status = 'ENABLE';
+      const body = tokens[j];
+      if (body) edits.push({ start: body.start, end: body.start, text: 'DISABLE ' });
+    }
+    if (status !== undefined) this.eventStatus.set(name, status);
   }
 
   private ownName(
@@ -892,14 +1080,17 @@ export class DumpSanitizer {
   ): void {
     const head = tokens[from];
     if (!head) return reject(tokens[from - 1], 'an empty SET statement');
-    if (head.type === 'word' && ['NAMES', 'CHARSET'].includes(head.upper)) {
-      return this.charsetValue(tokens[from + 1], reject);
+    if (head.type === 'word' && head.upper === 'TRANSACTION') {
+      // ISOLATION LEVEL …, READ ONLY: characteristics, no values.
+      for (let j = from + 1; j < to; j++) {
+        const t = tokens[j]!;
+        if (t.type !== 'word' && !(t.type === 'punct' && t.value === ',')) {
+          reject(t, 'a SET TRANSACTION statement this restore does not understand');
+        }
+      }
+      return;
     }
-    if (head.type === 'word' && head.upper === 'CHARACTER' && tokens[from + 1]?.upper === 'SET') {
-      return this.charsetValue(tokens[from + 2], reject);
-    }
-    if (head.type === 'word' && head.upper === 'TRANSACTION') return;
-    // Assignments separated by commas at depth 0.
+    // Assignments separated by commas at depth 0; `NAMES x` is one of them.
     let depth = 0;
     let startOf = from;
     for (let j = from; j <= to; j++) {
@@ -922,16 +1113,30 @@ export class DumpSanitizer {
     let k = from;
     const first = tokens[k];
     if (!first) return reject(tokens[from - 1], 'an empty assignment in a SET statement');
+    if (first.type === 'word' && ['NAMES', 'CHARSET', 'CHARACTER'].includes(first.upper)) {
+      k = first.upper === 'CHARACTER' && tokens[k + 1]?.upper === 'SET' ? k + 2 : k + 1;
+      const value = tokens[k];
+      this.charsetValue(value, reject);
+      if (value?.upper === 'DEFAULT') this.guards.add(CHARSET_GUARD);
+      if (first.upper === 'NAMES' && tokens[k + 1]?.upper === 'COLLATE') k += 2;
+      if (k + 1 !== to)
+        reject(tokens[k + 1], 'a SET NAMES statement this restore does not understand');
+      return;
+    }
     if (first.type === 'uvar') {
-      const eq = tokens[k + 1];
-      if (!eq || (eq.value !== '=' && eq.value !== ':')) return;
-      const value = tokens.slice(k + 2, to).filter((t) => !(t.type === 'punct' && t.value === '='));
+      const operator = assignmentEnd(tokens, k + 1);
+      if (operator === undefined) {
+        return reject(first, 'a SET statement this restore does not understand');
+      }
+      const value = tokens.slice(operator, to);
+      // The value may assign variables itself (`SET @a = (@b := …)`).
+      this.forgetVariables(tokens, operator, to, false);
       const name = first.value.toLowerCase();
+      this.forget(name, this.lineOf(first));
       const sys = sysvarName(value);
-      if (sys === 'character_set_client') this.savedCharset.add(name);
-      else this.savedCharset.delete(name);
-      if (sys === 'sql_mode') this.savedSqlMode.add(name);
-      else this.savedSqlMode.delete(name);
+      if (sys !== undefined && restoredFromVariable(sys) && !this.inBodies.has(name)) {
+        this.saved.set(name, sys);
+      }
       return;
     }
     let scope = 'SESSION';
@@ -953,33 +1158,35 @@ export class DumpSanitizer {
       return reject(first, 'a SET statement this restore does not understand');
     }
     const variable = name.value.toLowerCase();
-    const eq = tokens[k + 1];
-    if (!eq || eq.value !== '=') {
-      if (eq?.value === ':' && tokens[k + 2]?.value === '=') k++;
-      else return reject(name, 'a SET statement this restore does not understand');
+    const operator = assignmentEnd(tokens, k + 1);
+    if (operator === undefined) {
+      return reject(name, 'a SET statement this restore does not understand');
     }
-    const value = tokens.slice(k + 2, to);
-    if (variable === 'character_set_client') {
-      if (value.length === 1 && value[0]!.type === 'uvar') {
-        if (!this.savedCharset.has(value[0]!.value.toLowerCase())) {
-          reject(
-            value[0],
-            'character_set_client is set from a variable this restore did not see saved',
-          );
-        }
-        return;
+    const value = tokens.slice(operator, to);
+    const guard =
+      variable === 'sql_mode'
+        ? SQL_MODE_GUARD
+        : variable === 'character_set_client'
+          ? CHARSET_GUARD
+          : undefined;
+    if (value.length === 1 && value[0]!.type === 'uvar') {
+      if (restoredFromVariable(variable)) {
+        this.checkSaved(variable, value[0]!, reject);
+        if (guard) this.guards.add(guard);
       }
+      return;
+    }
+    this.forgetVariables(tokens, operator, to, false);
+    if (value.length === 1 && value[0]!.type === 'word' && value[0]!.upper === 'DEFAULT') {
+      // The server's global value, which this check cannot read.
+      if (guard) this.guards.add(guard);
+      return;
+    }
+    if (variable === 'character_set_client') {
       if (value.length !== 1) reject(name, 'character_set_client must be set to a plain value');
       return this.charsetValue(value[0], reject);
     }
     if (variable === 'sql_mode') {
-      if (value.length === 1 && value[0]!.type === 'uvar') {
-        if (!this.savedSqlMode.has(value[0]!.value.toLowerCase())) {
-          reject(value[0], 'sql_mode is set from a variable this restore did not see saved');
-        }
-        return;
-      }
-      if (value.length === 1 && value[0]!.type === 'word' && value[0]!.upper === 'DEFAULT') return;
       if (value.length !== 1 || value[0]!.type !== 'str') {
         return reject(name, 'sql_mode must be set to a plain text value');
       }
@@ -989,6 +1196,26 @@ export class DumpSanitizer {
         }
       }
     }
+  }
+
+  /** `SET <variable> = @v` only when @v provably holds the value saved from that setting. */
+  private checkSaved(
+    variable: string,
+    token: Token,
+    reject: (token: Token | undefined, reason: string) => never,
+  ): void {
+    const name = token.value.toLowerCase();
+    const saved = this.saved.get(name);
+    if (saved === variable) return;
+    const changed = this.changedAt.get(name);
+    const why = this.inBodies.has(name)
+      ? 'a trigger, routine or event of the dump can change at any time'
+      : saved !== undefined
+        ? `holds the saved ${saved}, not ${variable}`
+        : changed !== undefined
+          ? `may have been changed at line ${changed} after it was saved`
+          : `was never saved from @@${variable}`;
+    reject(token, `${variable} is set from @${token.value}, which ${why}`);
   }
 
   private charsetValue(
@@ -1035,6 +1262,9 @@ const PLAIN_INSERT = new RegExp(
   S`^INSERT (?:IGNORE )?INTO ${BACKTICK}(?: \(${BACKTICK}(?:, ?${BACKTICK})*\))? VALUES${SP}${ROW}(?:${SP},${SP}${ROW})*${SP}$`,
 );
 
+/** The rows of a plain INSERT, one match each, from its VALUES on. */
+const ROWS = new RegExp(ROW, 'g');
+
 function isPlainInsert(text: string): boolean {
   return text.startsWith('INSERT ') && PLAIN_INSERT.test(text);
 }
@@ -1068,13 +1298,25 @@ function isStatementStart(tokens: Token[], j: number, from: number): boolean {
   return ['BEGIN', 'THEN', 'ELSE', 'DO', 'LOOP', 'REPEAT', 'ATOMIC', 'ROW'].includes(prev.upper);
 }
 
-/** The variable in `@@name` or `@@session.name`, or undefined. */
+/** The variable in `@@name`, `@@session.name` or `@@local.name`, or undefined. */
 function sysvarName(value: Token[]): string | undefined {
   if (value[0]?.type !== 'sysvar') return undefined;
   if (value.length === 2 && value[1]!.type === 'word') return value[1]!.value.toLowerCase();
-  if (value.length === 4 && value[2]?.value === '.' && value[1]!.upper === 'SESSION') {
+  if (
+    value.length === 4 &&
+    value[2]?.value === '.' &&
+    (value[1]!.upper === 'SESSION' || value[1]!.upper === 'LOCAL') &&
+    value[3]!.type === 'word'
+  ) {
     return value[3]!.value.toLowerCase();
   }
+  return undefined;
+}
+
+/** After `=` or `:=` at `at`: the index of the value's first token. */
+function assignmentEnd(tokens: Token[], at: number): number | undefined {
+  if (tokens[at]?.value === '=') return at + 1;
+  if (tokens[at]?.value === ':' && tokens[at + 1]?.value === '=') return at + 2;
   return undefined;
 }
 

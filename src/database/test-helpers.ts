@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { runSql } from './client.js';
 import type { MariaDbConnection } from './types.js';
 
-export const connection: MariaDbConnection = {};
+/** Root over the socket, as one test instance of its own (owner accounts `hv_<instance>_…`). */
+export const connection: MariaDbConnection = { instance: `t${randomBytes(3).toString('hex')}` };
 
 /** `hvt_<random>_`: lower-case, so it also works inside customer ids. */
 export function uniquePrefix(): string {
@@ -17,14 +18,20 @@ export function sql(query: string, database?: string): Promise<string[][]> {
   return runSql(connection, query, { database });
 }
 
-/** Drops every database whose name, and every account whose user, starts with the prefix. */
+/**
+ * Drops every database whose name starts with the prefix, every owner account (of any instance,
+ * legacy ones too) of a customer whose id starts with it, and the restores' staging databases
+ * of such databases.
+ */
 export async function dropEverything(prefix: string): Promise<void> {
   const like = `${prefix.replace(/_/g, '\\_')}%`;
   const dbs = await sql(
-    `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '${like}';`,
+    `SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '${like}'
+        OR SCHEMA_NAME LIKE 'hvr\\_%\\_${like}';`,
   );
   const users = await sql(
-    `SELECT User, Host FROM mysql.user WHERE User LIKE '${like}' OR User LIKE 'hv\\_${like}';`,
+    `SELECT User, Host FROM mysql.user WHERE User LIKE '${like}' OR User LIKE 'hv\\_${like}'
+        OR User LIKE 'hv\\_%\\_${like}' OR User LIKE 'hostvault\\_${like}';`,
   );
   const statements = [
     ...dbs.map(([db]) => `DROP DATABASE IF EXISTS \`${db}\`;`),

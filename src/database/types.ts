@@ -15,10 +15,20 @@ export interface MariaDbConnection {
   /** Password of the administrative account; written only to a 0600 option file, never argv. */
   password?: string;
   /**
-   * Host part of the per-customer owner accounts (`hostvault_<customer>@<accountHost>`), which must be
-   * the host the server sees our connections come from. Default `localhost` (socket).
+   * Host part of the per-customer owner accounts (`hv_<instance>_<customer>@<accountHost>`), which
+   * must be the host the server sees our connections come from. Default `localhost` (socket).
    */
   accountHost?: string;
+  /**
+   * This service's instance id (see instance.ts): part of every owner account's name, so two
+   * services sharing one MariaDB server never share an account. Needed for restores.
+   */
+  instance?: string;
+  /**
+   * Root-only directory for the clients' option files (passwords). The service uses one in its
+   * data directory, which a start after a crash empties; default: the system temp directory.
+   */
+  sessionDir?: string;
   /** Client programs; default `mariadb` and `mariadb-dump` from PATH. */
   clientBinary?: string;
   dumpBinary?: string;
@@ -56,6 +66,8 @@ export class DatabaseError extends Error {
 export const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 /** Customer ids (the inventory's rule). */
 export const CUSTOMER_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** Instance ids: short, and without `_`, so no account name of one instance starts another's. */
+export const INSTANCE_ID = /^[a-z0-9]{1,16}$/;
 
 export function assertDatabaseName(name: string): void {
   if (!DATABASE_NAME.test(name)) {

@@ -3,7 +3,6 @@
  * everything, one file, one database, one mailbox), turned into confined restores of each area,
  * each preceded by a safety snapshot that the job log names for undo.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -46,15 +45,25 @@ export const restoreRequestSchema = z
   .strict();
 export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
 
-/** Imports one dump into one database with the customer's privileges only. */
+/**
+ * Restores one dump into one database with the customer's privileges only, atomically: the
+ * database ends as it was or as in the dump, also after a crash (the service's start finishes
+ * the restore from its journal).
+ */
 export interface DatabaseRestorer {
   restore(opts: {
     database: string;
     dumpFile: string;
+    /** The table checksums recorded with the dump; older snapshots have none. */
+    checksumFile: string;
     customerId: string;
     allowedDatabases: string[];
+    /** Names the restore's journal, so recovery after a crash can tell this job what happened. */
+    jobId: string;
     /** Where the dump of the database as it was goes, for the undo snapshot. */
     safetyDir: string;
+    /** Makes the undo snapshot of that dump; the previous database is kept until it is made. */
+    saveSafety(file: string): Promise<void>;
     signal?: AbortSignal;
     onLog?: (line: string) => void;
   }): Promise<void>;
@@ -318,38 +327,39 @@ class RestoreRun {
     try {
       await this.deps.restic.restore(this.repo, this.snapshot.id, {
         target: work,
-        include: names.map((name) => join(staging, `${name}.sql`)),
+        include: names.flatMap((name) => [
+          join(staging, `${name}.sql`),
+          join(staging, `${name}.checksums.json`),
+        ]),
         signal: this.ctx.signal,
         onLog: this.ctx.log,
       });
-      const safety = join(work, 'safety');
-      try {
-        for (const name of names) {
-          this.ctx.log(`Restoring database ${name}`);
-          await this.deps.databases.restore({
-            database: name,
-            dumpFile: join(work, staging, `${name}.sql`),
-            customerId: this.customer.id,
-            allowedDatabases: this.customer.databases,
-            safetyDir: join(safety, name),
-            signal: this.ctx.signal,
-            onLog: this.ctx.log,
-          });
-        }
-      } finally {
-        // The databases as they were before, kept as a safety snapshot for undo, even when a
-        // later database failed: the earlier ones were already replaced.
-        if (existsSync(safety)) {
-          const saved = await this.deps.restic.backup(this.repo, {
-            paths: [safety],
-            tags: ['safety', `job=${this.jobId}`, `customer=${this.customer.id}`, 'content=db'],
-            onLog: this.ctx.log,
-          });
-          this.undo.push(saved.summary.snapshotId);
-          this.ctx.log(
-            `safety snapshot ${saved.summary.snapshotId} holds the database dumps from before the restore`,
-          );
-        }
+      for (const name of names) {
+        this.ctx.log(`Restoring database ${name}`);
+        const safetyDir = join(work, 'safety', name);
+        await this.deps.databases.restore({
+          database: name,
+          dumpFile: join(work, staging, `${name}.sql`),
+          checksumFile: join(work, staging, `${name}.checksums.json`),
+          customerId: this.customer.id,
+          allowedDatabases: this.customer.databases,
+          jobId: this.jobId,
+          safetyDir,
+          // The database as it was, kept as a safety snapshot for undo before it is dropped.
+          saveSafety: async () => {
+            const saved = await this.deps.restic.backup(this.repo, {
+              paths: [safetyDir],
+              tags: ['safety', `job=${this.jobId}`, `customer=${this.customer.id}`, 'content=db'],
+              onLog: this.ctx.log,
+            });
+            this.undo.push(saved.summary.snapshotId);
+            this.ctx.log(
+              `safety snapshot ${saved.summary.snapshotId} holds database ${name} as it was before the restore`,
+            );
+          },
+          signal: this.ctx.signal,
+          onLog: this.ctx.log,
+        });
       }
     } finally {
       await rm(work, { recursive: true, force: true });

@@ -121,7 +121,9 @@ after(async () => {
   );
   const users = await runSql(
     { user: 'root' },
-    `SELECT user FROM mysql.user WHERE user LIKE '${like}';`,
+    // The owner account its database restores created (named by this run's instance).
+    `SELECT user FROM mysql.user WHERE user LIKE '${like}'
+       OR user = 'hv_${app.database.connection.instance}_bob';`,
   );
   const drops = [
     ...dbs

@@ -208,8 +208,10 @@ export async function startWorld(opts: { uploadKiBs?: number } = {}): Promise<Wo
     async close() {
       await service.stop();
       delete process.env.HOSTVAULT_ADMIN_PASSWORD;
+      // The owner accounts the database restores made carry this service's instance id.
+      const owner = (id: string) => `hv_${service.app.database.connection.instance}_${id}`;
       await mariadb(
-        `DROP DATABASE IF EXISTS ${alice.database}; DROP DATABASE IF EXISTS ${bob.database}; DROP USER IF EXISTS 'hostvault_${alice.id}'@'localhost'; DROP USER IF EXISTS 'hostvault_${bob.id}'@'localhost';`,
+        `DROP DATABASE IF EXISTS ${alice.database}; DROP DATABASE IF EXISTS ${bob.database}; DROP USER IF EXISTS '${owner(alice.id)}'@'localhost'; DROP USER IF EXISTS '${owner(bob.id)}'@'localhost';`,
       ).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     },
