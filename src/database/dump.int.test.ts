@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { checksumDatabase, readChecksumRecord } from './checksum.js';
-import { runProgram } from './client.js';
+import { openConversation, runProgram } from './client.js';
 import { dumpDatabases, removeStaging } from './dump.js';
 import { connection, dropEverything, sql, uniquePrefix } from './test-helpers.js';
 import { DatabaseError } from './types.js';
@@ -276,11 +276,11 @@ describe('dumpDatabases (MariaDB)', () => {
       CREATE TABLE \`${busy}\`.b (id INT PRIMARY KEY, v INT) ENGINE=InnoDB;
       INSERT INTO \`${busy}\`.a (v) SELECT 'x' FROM seq_1_to_50000;
       INSERT INTO \`${busy}\`.b SELECT seq, seq FROM seq_1_to_100;`);
-    // A long write transaction on b: LOCK TABLES waits for it, in vain.
-    const holder = sql(
-      `START TRANSACTION; UPDATE \`${busy}\`.b SET v = v + 1 WHERE id = 1; DO SLEEP(4); COMMIT;`,
-    );
-    await new Promise((r) => setTimeout(r, 500));
+    // A write transaction on b, open for the whole dump: LOCK TABLES waits for it, in vain. It is
+    // rolled back only after the dump, so b reads the same before and after and only a changes
+    // (a timed transaction made this depend on the machine's speed).
+    const holder = await openConversation(connection);
+    await holder.query(`START TRANSACTION; UPDATE \`${busy}\`.b SET v = v + 1 WHERE id = 1;`);
     const stopWriting = writer(`INSERT INTO \`${busy}\`.a (v) VALUES ('w');`);
     const log: string[] = [];
     let dumped;
@@ -292,8 +292,10 @@ describe('dumpDatabases (MariaDB)', () => {
         onLog: (l) => log.push(l),
       });
     } finally {
-      await stopWriting();
-      await holder;
+      const writes = await stopWriting();
+      await holder.query('ROLLBACK;');
+      await holder.close();
+      assert.ok(writes > 0);
     }
     const record = (await readChecksumRecord(dumped.files[0]!.checksumFile!))!;
     assert.ok(

@@ -24,9 +24,14 @@ export class ArchiveNameError extends Error {
 
 /**
  * A transform that renames the tar entries below `from` (the folder's path in the snapshot,
- * absolute) to start with `to` (the name the customer knows it by).
+ * absolute) to start with `to` (the name the customer knows it by), leaving out the regular files
+ * whose base name `hidden` picks (the service's own files beside a customer's data).
  */
-export function renameArchiveEntries(from: string, to: string): Transform {
+export function renameArchiveEntries(
+  from: string,
+  to: string,
+  hidden: (baseName: string) => boolean = () => false,
+): Transform {
   const source = from.replace(/^\/+|\/+$/g, '');
   const target = to.replace(/^\/+|\/+$/g, '');
   if (target === '' || target.split('/').some((s) => s === '..' || s === '.'))
@@ -42,7 +47,7 @@ export function renameArchiveEntries(from: string, to: string): Transform {
       throw new ArchiveNameError('The archive holds an entry outside the chosen folder.');
     return dir ? `${renamed}/` : renamed;
   };
-  return new ArchiveRenamer(rename);
+  return new ArchiveRenamer(rename, hidden);
 }
 
 type Records = [string, string][];
@@ -51,6 +56,8 @@ class ArchiveRenamer extends Transform {
   private buffer: Buffer = Buffer.alloc(0);
   /** Bytes of entry data (with padding) still to pass through unchanged. */
   private passing = 0;
+  /** Bytes of a hidden entry's data (with padding) still to leave out. */
+  private dropping = 0;
   /** A PAX or GNU long-name entry being read: its type and the bytes still to read. */
   private collecting: { type: string; size: number } | undefined;
   private pax: Records = [];
@@ -58,7 +65,10 @@ class ArchiveRenamer extends Transform {
   private longLink: string | undefined;
   private ended = false;
 
-  constructor(private readonly rename: (name: string) => string) {
+  constructor(
+    private readonly rename: (name: string) => string,
+    private readonly hidden: (baseName: string) => boolean,
+  ) {
     super();
   }
 
@@ -73,7 +83,7 @@ class ArchiveRenamer extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.buffer.length > 0 || this.passing > 0 || this.collecting)
+    if (this.buffer.length > 0 || this.passing > 0 || this.dropping > 0 || this.collecting)
       return done(new ArchiveNameError('The archive ended in the middle of an entry.'));
     done();
   }
@@ -92,6 +102,13 @@ class ArchiveRenamer extends Transform {
         this.push(this.buffer.subarray(0, n));
         this.buffer = this.buffer.subarray(n);
         this.passing -= n;
+        continue;
+      }
+      if (this.dropping > 0) {
+        const n = Math.min(this.dropping, this.buffer.length);
+        if (n === 0) return;
+        this.buffer = this.buffer.subarray(n);
+        this.dropping -= n;
         continue;
       }
       if (this.collecting) {
@@ -161,6 +178,12 @@ class ArchiveRenamer extends Transform {
     this.longLink = undefined;
 
     const newName = this.rename(name);
+    const isFile = type === '0' || type === '\0';
+    if (isFile && this.hidden(newName.split('/').pop() ?? '')) {
+      // Its PAX records went with it above; its data is skipped.
+      this.dropping = roundUp(size);
+      return;
+    }
     // A hard link names another entry of the archive; a symbolic link's target is the
     // customer's own data and stays as it is.
     const newLink = type === '1' ? this.rename(link) : link;

@@ -18,7 +18,7 @@ import {
   type IndexMeta,
 } from './browse-index.js';
 import { BrowseError } from './errors.js';
-import { SERVICE_GROUPS, type FriendlyRoots, type RootGroup } from './labels.js';
+import { SERVICE_GROUPS, isServiceFile, type FriendlyRoots, type RootGroup } from './labels.js';
 import {
   describeRoots,
   isWithin,
@@ -216,6 +216,11 @@ export class SnapshotBrowser {
         );
       below = more;
     }
+    if (below.length > 0 && isServiceFile(view.group, below[below.length - 1]!))
+      throw new BrowseError(
+        'not-found',
+        `There is no "${below[below.length - 1]}" in ${view.label} of this backup.`,
+      );
     const realPath = below.length
       ? `${root.path === '/' ? '' : root.path}/${below.join('/')}`
       : root.path;
@@ -285,6 +290,21 @@ export class SnapshotBrowser {
       return paged(entries);
     }
 
+    if (SERVICE_GROUPS.has(target.group)) {
+      // The service's own directories are small (one dump per database): listed whole, so that
+      // its hidden files leave no gap in a page.
+      const all = inVirtualWords(target.path, () =>
+        index.list(target.realPath, { offset: 0, limit: Number.MAX_SAFE_INTEGER }),
+      ).entries.filter((e) => !isServiceFile(target.group, e.name));
+      return paged(
+        all.map((e) => ({
+          ...e,
+          path: joinPath(target.path, e.name),
+          ...shown(target.group, e.path),
+          group: target.group,
+        })),
+      );
+    }
     const real = inVirtualWords(target.path, () => index.list(target.realPath, { offset, limit }));
     return {
       path: target.path,

@@ -19,8 +19,8 @@ import { ArchiveFixer, SPECIAL_WORDS } from './archive.js';
 import type { BrowseEntry, EntryType } from './browse-index.js';
 import type { SnapshotBrowser } from './browser.js';
 import { BrowseError } from './errors.js';
-import type { FriendlyRoots } from './labels.js';
-import { assertWithinRoots, baseName, parentOf } from './paths.js';
+import { isServiceFile, type FriendlyRoots } from './labels.js';
+import { assertWithinRoots, baseName, isWithin, parentOf } from './paths.js';
 
 export interface DownloadOptions extends OperationOptions {
   /** The customer's areas; a path outside all of them is refused. */
@@ -70,7 +70,12 @@ export async function downloadDirectory(
     throw new BrowseError('not-a-directory', `${clean} is a ${entry.type}, not a directory.`);
   const specials = await specialsUnder(restic, repo, snapshotId, clean, opts);
   const shownAs = opts.archiveName || baseName(clean) || 'snapshot';
-  const names = renameArchiveEntries(clean, shownAs);
+  const inDumps = (opts.roots.db ?? []).some((root) => isWithin(root, clean));
+  const names = renameArchiveEntries(
+    clean,
+    shownAs,
+    (name) => inDumps && isServiceFile('db', name),
+  );
   const gzip = createGzip({ level: opts.level ?? 6 });
   // Only a folder holding pipes or device files needs its tar put right, before the renaming
   // (the fixer knows the entries by their paths in the snapshot).

@@ -21,6 +21,15 @@ export type RootGroup = (typeof ROOT_GROUPS)[number]['key'];
  */
 export const SERVICE_GROUPS: ReadonlySet<RootGroup> = new Set<RootGroup>(['db']);
 
+/**
+ * Files the service keeps beside a customer's data for itself, hidden from browsing: the table
+ * checksums recorded with each dump (`<db>.checksums.json`), which a restore compares against.
+ * They are of no use to a customer and would read as a second copy of each database.
+ */
+export function isServiceFile(group: RootGroup, name: string): boolean {
+  return group === 'db' && name.endsWith('.checksums.json');
+}
+
 /** Label of each group, for lookups by key. */
 export const ROOT_LABELS: Readonly<Record<RootGroup, string>> = Object.fromEntries(
   ROOT_GROUPS.map((g) => [g.key, g.label]),
