@@ -16,6 +16,8 @@ fi
 echo '== format and lint'
 npx prettier --check . --log-level warn
 npx eslint . --max-warnings 0
+echo '== layers (.dependency-cruiser.cjs: no folder imports a higher layer, no import cycles)'
+npx depcruise src --config .dependency-cruiser.cjs --output-type err
 echo '== types'
 npx tsc --noEmit -p .
 npx tsc --noEmit -p web

@@ -5,7 +5,7 @@
  */
 import { loadConfig } from './config.js';
 import { runDemo, runLayoutDemo } from './demo/engine-demo.js';
-import { runInventoryCommand } from './inventory/cli.js';
+import { runInventoryCommand } from './cli/inventory.js';
 import { OPERATOR_USAGE, runOperatorCommand } from './cli/index.js';
 import { openApp } from './app.js';
 import { startService } from './serve.js';

@@ -11,7 +11,7 @@ import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api
 import { adminRoutes, storeRepositoryKeys } from './api/admin-routes.js';
 import { packageInfoRoutes } from './api/package-info-routes.js';
 import { DEFAULT_WEB_ROOT } from './api/web.js';
-import { proxyApiOptions } from './api/proxy-settings.js';
+import { proxyApiOptions } from './api/proxy-options.js';
 import { scheduleRoutes } from './api/schedule-routes.js';
 import { planMaintenance } from './maintenance/maintenance.js';
 import { targetRoutes } from './api/target-routes.js';

@@ -11,7 +11,6 @@
  * links carry it, and when it is https the session cookie is always Secure.
  */
 import { isIP } from 'node:net';
-import type { ApiOptions } from './deps.js';
 
 export interface ProxySettings {
   /** Canonical addresses and ranges of trusted reverse proxies; empty: trust no header. */
@@ -79,16 +78,4 @@ function parsePublicUrl(value: string): string | undefined {
     );
   }
   return url.href.replace(/\/+$/, '');
-}
-
-/** The API's options for these settings. */
-export function proxyApiOptions(
-  settings: ProxySettings,
-): Pick<ApiOptions, 'trustProxy' | 'publicUrl' | 'secureCookies'> {
-  return {
-    trustProxy: settings.trustedProxies.length > 0 ? settings.trustedProxies : false,
-    publicUrl: settings.publicUrl,
-    // Customers come through the public address: when it is https, so is every session.
-    secureCookies: settings.publicUrl?.startsWith('https:') ? true : 'auto',
-  };
 }

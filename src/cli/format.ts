@@ -1,5 +1,5 @@
 /** How the operator commands print: tables, times in UTC, sizes, durations. */
-export { formatTable } from '../inventory/cli.js';
+export { formatTable } from './inventory.js';
 export { formatBytes } from '../format.js';
 
 /** "2025-03-10 02:00:04" (UTC), or "-". */

@@ -9,7 +9,7 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openApp } from '../app.js';
 import type { Config } from '../config.js';
-import { customersTable, importSummary, packagesTable } from '../inventory/cli.js';
+import { customersTable, importSummary, packagesTable } from '../cli/inventory.js';
 import { InventoryService } from '../inventory/inventory-service.js';
 import { tagsFor } from '../scope/scope.js';
 import type { Store } from '../store/index.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { loadConfig, type Config } from '../config.js';
-import { formatTable, runInventoryCommand } from './cli.js';
+import { formatTable, runInventoryCommand } from './inventory.js';
 
 let dir: string;
 let config: Config;

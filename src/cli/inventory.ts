@@ -5,10 +5,14 @@
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { openStore } from '../store/index.js';
-import { InventoryFileError, parseInventoryFile } from './file.js';
-import { InventoryService, type ChangeSummary, type ImportResult } from './inventory-service.js';
-import { InventoryValidationError, PackageInUseError } from './issues.js';
-import type { Customer, Package } from './schema.js';
+import { InventoryFileError, parseInventoryFile } from '../inventory/file.js';
+import {
+  InventoryService,
+  type ChangeSummary,
+  type ImportResult,
+} from '../inventory/inventory-service.js';
+import { InventoryValidationError, PackageInUseError } from '../inventory/issues.js';
+import type { Customer, Package } from '../inventory/schema.js';
 
 /** Errors that are the user's to fix: the CLI prints them and exits 2. */
 export function isInventoryUserError(error: unknown): error is Error {
