@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { AuthService } from '../auth/index.js';
 import { JobStore, type NewJob } from '../job/job-store.js';
-import { openStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { openTestStore } from '../../test/support/store.js';
 import type { ApiDeps, ApiOptions, JobControl } from './deps.js';
 import { buildServer } from './server.js';
 import { storeCustomers, storeHealth, storeJobMetrics } from './store-adapters.js';
@@ -30,7 +31,7 @@ export async function harness(
   options: ApiOptions = {},
   overrides: Partial<ApiDeps> = {},
 ): Promise<Harness> {
-  const store = await openStore({ memory: true });
+  const store = await openTestStore();
   const clock = {
     now: new Date('2026-11-28T10:00:00.000Z'),
     advance(ms: number) {

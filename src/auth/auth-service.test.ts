@@ -14,7 +14,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { openStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { openTestStore } from '../../test/support/store.js';
 import { AuthInputError, AuthService } from './auth-service.js';
 import { ensureAdmin } from './bootstrap.js';
 import { RateLimiter } from './rate-limit.js';
@@ -36,7 +37,7 @@ function service(key = masterKey): AuthService {
 }
 
 beforeEach(async () => {
-  store = await openStore({ memory: true });
+  store = await openTestStore();
   clock = new Date('2026-11-28T10:00:00Z');
   masterKey = randomBytes(32);
   auth = service();

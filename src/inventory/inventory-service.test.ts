@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, afterEach, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { openStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { openTestStore } from '../../test/support/store.js';
 import { InventoryService, type CustomerInput } from './inventory-service.js';
 import { InventoryValidationError, PackageInUseError, type InventoryIssue } from './issues.js';
 import { inventorySchema, type Package } from './schema.js';
@@ -21,7 +22,7 @@ after(async () => {
 let store: Store;
 let inventory: InventoryService;
 beforeEach(async () => {
-  store = await openStore({ memory: true });
+  store = await openTestStore();
   let tick = 0;
   inventory = new InventoryService({
     store,
@@ -418,8 +419,15 @@ describe('importInventory', () => {
     await inventory.importInventory(doc(customer('alice')));
     const rowsBefore = await store.db.selectFrom('customers').selectAll().execute();
     // Valid documents pass every check, so make the database itself fail midway.
-    await sql`create trigger refuse_dave before insert on customers when new.id = 'dave'
-              begin select raise(abort, 'dave refused'); end`.execute(store.db);
+    if (store.dialect === 'sqlite') {
+      await sql`create trigger refuse_dave before insert on customers when new.id = 'dave'
+                begin select raise(abort, 'dave refused'); end`.execute(store.db);
+    } else {
+      await sql`create function refuse_dave() returns trigger language plpgsql as $$
+                begin raise exception 'dave refused'; end $$`.execute(store.db);
+      await sql`create trigger refuse_dave before insert on customers for each row
+                when (new.id = 'dave') execute function refuse_dave()`.execute(store.db);
+    }
     await assert.rejects(
       inventory.importInventory(
         {

@@ -252,8 +252,14 @@ export class InventoryService {
         result.customers[change].push(customer.id);
       }
       if (prune) {
-        const goneCustomers = [...storedCustomers.keys()].filter((id) => !docCustomerIds.has(id));
-        const gonePackages = [...storedPackages.keys()].filter((id) => !packageIdsInDoc.has(id));
+        // Sorted: the order rows come back in is the database's choice (SQLite's and
+        // PostgreSQL's differ).
+        const goneCustomers = [...storedCustomers.keys()]
+          .filter((id) => !docCustomerIds.has(id))
+          .sort();
+        const gonePackages = [...storedPackages.keys()]
+          .filter((id) => !packageIdsInDoc.has(id))
+          .sort();
         if (goneCustomers.length > 0) {
           await trx.deleteFrom('customers').where('id', 'in', goneCustomers).execute();
         }

@@ -87,6 +87,8 @@ export class JobStore {
           .executeTakeFirst();
         if (existing) return { created: false as const, existingId: existing.id };
       }
+      // The database's own rule (one active job per schedule, migration 0008) settles a race
+      // the check above cannot see: another controller's transaction inserting at the same time.
       const row = await trx
         .insertInto('jobs')
         .values({
@@ -100,9 +102,17 @@ export class JobStore {
           params: job.params === undefined ? null : JSON.stringify(job.params),
           created_at: this.now().toISOString(),
         })
+        .onConflict((oc) => oc.doNothing())
         .returning('id')
+        .executeTakeFirst();
+      if (row) return { created: true as const, id: row.id };
+      const winner = await trx
+        .selectFrom('jobs')
+        .select('id')
+        .where('schedule_id', '=', job.scheduleId ?? null)
+        .where('status', 'in', ACTIVE)
         .executeTakeFirstOrThrow();
-      return { created: true as const, id: row.id };
+      return { created: false as const, existingId: winner.id };
     });
   }
 
@@ -126,7 +136,7 @@ export class JobStore {
               .selectFrom('jobs as r')
               .select(eb.fn.countAll().as('n'))
               .where('r.status', '=', 'running')
-              .whereRef('r.customer_id', 'is', 'j.customer_id'),
+              .whereRef('r.customer_id', 'is not distinct from', 'j.customer_id'),
           'asc',
         )
         .orderBy('j.id', 'asc')
@@ -226,9 +236,19 @@ export class JobStore {
   /**
    * Changes whenever what this store reads may have changed: a commit through another connection
    * (the CLI, another process) moves SQLite's data_version, a row written through this one moves
-   * total_changes(). Both only grow, so equal stamps mean equal answers.
+   * total_changes(). Both only grow, so equal stamps mean equal answers. PostgreSQL: see below.
    */
   async changeStamp(): Promise<string> {
+    if (this.store.dialect === 'postgres') {
+      // The next transaction id to be handed out: it moves with every transaction that writes,
+      // anywhere in the cluster, so equal stamps still mean equal answers (more misses, no wrong hits).
+      const { rows } = await sql<{
+        x: string;
+      }>`select pg_snapshot_xmax(pg_current_snapshot())::text as x`.execute(this.db);
+      const row = rows[0];
+      if (!row) throw new Error('pg_current_snapshot answered nothing');
+      return row.x;
+    }
     const { rows } = await sql<{
       v: number;
       t: number;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { openTestStore } from '../../test/support/store.js';
 import { JobStore } from './job-store.js';
 import { Worker, type JobHandler } from './worker.js';
 
@@ -10,7 +11,7 @@ let jobs: JobStore;
 let clock: Date;
 
 beforeEach(async () => {
-  store = await openStore({ memory: true });
+  store = await openTestStore();
   clock = new Date('2026-11-28T03:00:00Z');
   jobs = new JobStore(store, () => clock);
 });

@@ -17,7 +17,8 @@ import { JobStore } from '../job/job-store.js';
 import { Worker } from '../job/worker.js';
 import { Keyring } from '../repository/keyring.js';
 import { ScheduleService } from '../schedule/schedule-service.js';
-import { openStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { openTestStore } from '../../test/support/store.js';
 import { EmailChannel, WebhookChannel, type Channel } from './channels.js';
 import { Notifier, OVERDUE_CHECK_INTERVAL_MS, channelsFrom } from './notifier.js';
 import type { NotifyEvent } from './message.js';
@@ -152,7 +153,7 @@ after(async () => {
 beforeEach(async () => {
   await store?.close();
   clock = new FakeClock();
-  store = await openStore({ memory: true });
+  store = await openTestStore();
   inventory = new InventoryService({ store, now: clock.now });
   jobs = new JobStore(store, clock.now);
   schedules = new ScheduleService({

@@ -333,9 +333,16 @@ export class ScheduleService implements ScheduleStore {
   async markStartedMany(starts: Start[]): Promise<void> {
     if (starts.length === 0) return;
     // One statement for the whole batch, atomic by itself: an update per schedule, each compiled
-    // and prepared anew, made a tick with 10,000 due take a second. The store is SQLite, whose
-    // json_each turns the one parameter back into rows.
+    // and prepared anew, made a tick with 10,000 due take a second. SQLite's json_each turns the
+    // one parameter back into rows.
     const rows = JSON.stringify(starts.map((s) => [s.id, s.nextRunAt.toISOString()]));
+    if (this.deps.store.dialect === 'postgres') {
+      // PostgreSQL's jsonb_array_elements does the same.
+      await sql`update schedules set next_run_at = u.value->>1
+        from jsonb_array_elements(${rows}::jsonb) as u
+        where schedules.id = (u.value->>0)::integer`.execute(this.db);
+      return;
+    }
     await sql`update schedules set next_run_at = json_extract(u.value, '$[1]')
       from json_each(${rows}) as u
       where schedules.id = json_extract(u.value, '$[0]')`.execute(this.db);

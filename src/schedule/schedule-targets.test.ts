@@ -12,7 +12,8 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { InventoryService } from '../inventory/inventory-service.js';
 import { JobStore } from '../job/job-store.js';
 import { Keyring } from '../repository/keyring.js';
-import { openStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { openTestStore } from '../../test/support/store.js';
 import { AddressPolicy } from '../target/address-policy.js';
 import { caCertFileName, writeCaCert } from '../target/ca-certs.js';
 import { chosenByProvider } from '../target/origin.js';
@@ -44,7 +45,7 @@ const addresses = new AddressPolicy(
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hv-schedule-targets-'));
   await mkdir(join(dir, 'alice'));
-  store = await openStore({ memory: true });
+  store = await openTestStore();
   const inventory = new InventoryService({ store });
   schedules = new ScheduleService({
     store,

@@ -10,6 +10,7 @@ import { MigrationError, migrateToLatest } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import type { NewRepository } from './schema.js';
 import { openStore, type Store } from './store.js';
+import { openTestStore } from '../../test/support/store.js';
 
 let dir: string;
 before(async () => {
@@ -321,3 +322,92 @@ function countdown(n: number): { resolve(): void; done: Promise<void> } {
     done,
   };
 }
+
+// The fleet's store: run with HOSTVAULT_TEST_STORE_URL (scripts/test.sh does, against the
+// machine's PostgreSQL), skipped without it.
+const postgres = process.env.HOSTVAULT_TEST_STORE_URL;
+describe(
+  'openStore on PostgreSQL',
+  { skip: postgres ? false : 'HOSTVAULT_TEST_STORE_URL unset' },
+  () => {
+    let store: Store;
+    before(async () => {
+      store = await openTestStore();
+    });
+    after(async () => {
+      await store?.close();
+    });
+
+    test('applies the same migrations, and says where it is without a password', async () => {
+      assert.equal(store.dialect, 'postgres');
+      assert.deepEqual(await appliedMigrations(store), Object.keys(migrations));
+      assert.match(store.location, /^postgres(ql)?:\/\//);
+      const withSecret = new URL(postgres!);
+      withSecret.password = 'hunter2';
+      const named = await openStore({ url: withSecret.toString() }).catch((e: Error) => e);
+      const text = named instanceof Error ? named.message : named.location;
+      assert.doesNotMatch(text, /hunter2/);
+      if (!(named instanceof Error)) await named.close();
+    });
+
+    test('byte counts beyond 32 bits come back as the numbers they were', async () => {
+      const big = 5 * 2 ** 40; // 5 TiB
+      const { id } = await store.db
+        .insertInto('jobs')
+        .values({
+          type: 'backup',
+          status: 'successful',
+          trigger: 'manual',
+          created_at: '2026-12-05T02:00:00.000Z',
+          bytes_added: big,
+          bytes_processed: big + 1,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const row = await store.db
+        .selectFrom('jobs')
+        .select(['bytes_added', 'bytes_processed'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(row, { bytes_added: big, bytes_processed: big + 1 });
+    });
+
+    test('the database itself refuses a second active job of one schedule', async () => {
+      const job = (status: string) => ({
+        type: 'backup',
+        status,
+        trigger: 'manual',
+        schedule_id: 77,
+        created_at: '2026-12-05T02:00:00.000Z',
+      });
+      await store.db.insertInto('jobs').values(job('pending')).execute();
+      await assert.rejects(store.db.insertInto('jobs').values(job('running')).execute(), /unique/i);
+      // Finished jobs of the schedule are history: any number of them.
+      await store.db
+        .insertInto('jobs')
+        .values([job('successful'), job('failed')])
+        .execute();
+    });
+
+    test('stores a repository and never reuses the id of a deleted one', async () => {
+      const first = await store.db
+        .insertInto('repositories')
+        .values(repo({ url: 'rclone:hvftp:base/p1', target_kind: 'ftp', owner: 'p1' }))
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await assert.rejects(
+        store.db
+          .insertInto('repositories')
+          .values(repo({ url: 'rclone:hvftp:base/p1', target_kind: 'ftp', owner: 'p1' }))
+          .execute(),
+      );
+      await store.db.deleteFrom('repositories').where('id', '=', first.id).execute();
+      const second = await store.db
+        .insertInto('repositories')
+        .values(repo({ url: 'rclone:hvftp:base/p2', target_kind: 'ftp', owner: 'p2' }))
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      assert.ok(second.id > first.id, `${second.id} > ${first.id}`);
+    });
+  },
+);

@@ -1,20 +1,32 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
 import { StoreSqliteDialect } from './dialect.js';
 import { migrateToLatest } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
-export type StoreOptions = ({ file: string } | { memory: true }) & {
+export type StoreOptions = (
+  | { file: string }
+  | { memory: true }
+  /**
+   * A PostgreSQL database (`postgres://user@host/db`): the fleet's controllers share one. The same
+   * migrations build it; see migrations/portable.ts for where the two differ.
+   */
+  | { url: string; poolSize?: number }
+) & {
   /** How long a statement waits for another connection's lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
 };
 
+export type StoreDialect = 'sqlite' | 'postgres';
+
 export interface Store {
   readonly db: Kysely<Database>;
-  /** The database file's absolute path, or ':memory:'. */
+  readonly dialect: StoreDialect;
+  /** The database file's absolute path, ':memory:', or the PostgreSQL URL without its password. */
   readonly location: string;
   /** Closes the database; later calls do nothing. */
   close(): Promise<void>;
@@ -29,9 +41,23 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
  * current, so there is no way to get a Store that has not been migrated.
  */
 export async function openStore(opts: StoreOptions): Promise<Store> {
-  const location = 'memory' in opts ? ':memory:' : resolve(opts.file);
-  const sqlite = openSqlite(location, opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
-  const db = new Kysely<Database>({ dialect: new StoreSqliteDialect({ database: sqlite }) });
+  let location: string;
+  let db: Kysely<Database>;
+  let dialect: StoreDialect;
+  if ('url' in opts) {
+    location = withoutPassword(opts.url);
+    dialect = 'postgres';
+    db = new Kysely<Database>({
+      dialect: new PostgresDialect({
+        pool: new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 }),
+      }),
+    });
+  } else {
+    location = 'memory' in opts ? ':memory:' : resolve(opts.file);
+    dialect = 'sqlite';
+    const sqlite = openSqlite(location, opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+    db = new Kysely<Database>({ dialect: new StoreSqliteDialect({ database: sqlite }) });
+  }
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
@@ -45,7 +71,23 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`cannot open store ${location}: ${message}`, { cause: error });
   }
-  return { db, location, close };
+  return { db, dialect, location, close };
+}
+
+// Sizes in bytes are bigint columns; pg hands int8 over as a string unless told otherwise. Byte
+// counts stay far below 2^53, where a JavaScript number is exact.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+// sum() of bigint columns is numeric: byte totals, read as numbers as SQLite gives them.
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres';
+  }
 }
 
 function openSqlite(location: string, busyTimeoutMs: number): BetterSqlite3.Database {
