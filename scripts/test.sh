@@ -26,6 +26,10 @@ npm run --silent build:web -- --logLevel warn
 echo '== restic 0.18 (Debian 13), for the second run of the restic tests'
 bash scripts/fetch-restic-0.18.sh >/dev/null
 
+# The store's users on PostgreSQL (the fleet's store) first: short, and timing-free.
+status_pg=0
+bash scripts/test-postgres.sh || status_pg=$?
+
 # The whole suite with Debian 12's restic 0.14 and, side by side, the tests that start restic
 # with Debian 13's 0.18: each test works in its own temporary directories, repositories, ports
 # and MariaDB names, so the two runs share nothing but the machine. The 0.14 run is shown as it
@@ -68,5 +72,6 @@ browser() {
 # Once: what the browser sees does not depend on the restic version below the service.
 browser 0.14 all || status14=$?
 echo "== all tests: restic 0.14 $([ $status14 = 0 ] && echo passed || echo FAILED)," \
-  "restic 0.18 $([ $status18 = 0 ] && echo passed || echo FAILED), $((SECONDS - started)) s"
-[ $status14 = 0 ] && [ $status18 = 0 ]
+  "restic 0.18 $([ $status18 = 0 ] && echo passed || echo FAILED)," \
+  "store on PostgreSQL $([ $status_pg = 0 ] && echo passed || echo FAILED), $((SECONDS - started)) s"
+[ $status14 = 0 ] && [ $status18 = 0 ] && [ $status_pg = 0 ]

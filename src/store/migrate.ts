@@ -19,9 +19,11 @@ export class MigrationError extends Error {
 export async function migrateToLatest<DB>(
   db: Kysely<DB>,
   migrations: Readonly<Record<string, Migration>>,
+  opts: { schema?: string } = {},
 ): Promise<string[]> {
   const migrator = new Migrator({
     db,
+    ...(opts.schema ? { migrationTableSchema: opts.schema } : {}),
     provider: { getMigrations: () => Promise.resolve({ ...migrations }) },
   });
   const { error, results } = await migrator.migrateToLatest();

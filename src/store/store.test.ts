@@ -373,10 +373,10 @@ describe(
     });
 
     test('the database itself refuses a second active job of one schedule', async () => {
-      const job = (status: string) => ({
-        type: 'backup',
+      const job = (status: 'pending' | 'running' | 'successful' | 'failed') => ({
+        type: 'backup' as const,
         status,
-        trigger: 'manual',
+        trigger: 'manual' as const,
         schedule_id: 77,
         created_at: '2026-12-05T02:00:00.000Z',
       });

@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { StoreSqliteDialect } from './dialect.js';
 import { migrateToLatest } from './migrate.js';
@@ -15,7 +15,12 @@ export type StoreOptions = (
    * A PostgreSQL database (`postgres://user@host/db`): the fleet's controllers share one. The same
    * migrations build it; see migrations/portable.ts for where the two differ.
    */
-  | { url: string; poolSize?: number }
+  | {
+      url: string;
+      poolSize?: number;
+      /** A schema of its own in that database (created if missing); default `public`. */
+      schema?: string;
+    }
 ) & {
   /** How long a statement waits for another connection's lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
@@ -44,12 +49,20 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   let location: string;
   let db: Kysely<Database>;
   let dialect: StoreDialect;
+  let schema: string | undefined;
   if ('url' in opts) {
     location = withoutPassword(opts.url);
     dialect = 'postgres';
+    if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema))
+      throw new Error(`cannot open store: "${opts.schema}" is not a schema name`);
+    schema = opts.schema;
     db = new Kysely<Database>({
       dialect: new PostgresDialect({
-        pool: new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 }),
+        pool: new pg.Pool({
+          connectionString: opts.url,
+          max: opts.poolSize ?? 10,
+          ...(schema ? { options: `-c search_path=${schema}` } : {}),
+        }),
       }),
     });
   } else {
@@ -65,7 +78,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     await db.destroy();
   };
   try {
-    await migrateToLatest(db, migrations);
+    if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    await migrateToLatest(db, migrations, { schema });
   } catch (error) {
     await close();
     const message = error instanceof Error ? error.message : String(error);
