@@ -68,14 +68,13 @@ export async function startService(
         repositories: app.repositories,
         restic: app.restic,
         browser,
+        restores: app.restores,
         log,
       }),
       scheduleRoutes({
         schedules: app.schedules,
         jobs: app.jobs,
         store: app.store,
-        customers: app.inventory,
-        notify: () => app.worker.notify(),
         forgetSnapshots: (scheduleId, customerId, target) =>
           forgetScheduleSnapshots(app, scheduleId, customerId, target as Target),
       }),

@@ -24,6 +24,22 @@ export interface NewJob {
   scheduleName?: string | null;
   scope?: string | null;
   params?: unknown;
+  /**
+   * Refuse (ActiveJobLimitError) when the customer already has this many jobs of this type
+   * pending or running: counted and inserted in one write transaction, so requests that arrive
+   * together, from the API and the CLI alike, cannot all slip under the limit.
+   */
+  maxActivePerCustomer?: number;
+}
+
+export class ActiveJobLimitError extends Error {
+  constructor(
+    readonly limit: number,
+    readonly active: number,
+  ) {
+    super(`${active} jobs of this kind are pending or running already (limit ${limit})`);
+    this.name = 'ActiveJobLimitError';
+  }
 }
 
 export interface JobFilter {
@@ -86,6 +102,17 @@ export class JobStore {
           .where('status', 'in', ACTIVE)
           .executeTakeFirst();
         if (existing) return { created: false as const, existingId: existing.id };
+      }
+      if (job.maxActivePerCustomer !== undefined && job.customerId != null) {
+        const { active } = await trx
+          .selectFrom('jobs')
+          .select((eb) => eb.fn.countAll<number>().as('active'))
+          .where('type', '=', job.type)
+          .where('customer_id', '=', job.customerId)
+          .where('status', 'in', ACTIVE)
+          .executeTakeFirstOrThrow();
+        if (Number(active) >= job.maxActivePerCustomer)
+          throw new ActiveJobLimitError(job.maxActivePerCustomer, Number(active));
       }
       const row = await trx
         .insertInto('jobs')

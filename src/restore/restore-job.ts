@@ -5,45 +5,17 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { Restic, RepositoryLocation } from '../engine/index.js';
 import { customerPaths } from '../inventory/paths.js';
 import type { Customer } from '../inventory/schema.js';
 import type { JobHandler, JobContext } from '../job/worker.js';
 import type { RepositoryService } from '../repository/repository-service.js';
-import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { Content } from '../scope/scope.js';
-import type { SnapshotRow, Store } from '../store/index.js';
+import type { SnapshotRow } from '../store/index.js';
 import type { SnapshotBrowser } from '../snapshot/browser.js';
-import { SERVICE_GROUPS, type RootGroup } from '../snapshot/labels.js';
-import { findSnapshot } from '../snapshot/records.js';
 import { restoreArea, restoreFile, type RestoreProgress } from './index.js';
-
-export const RESTORE_WHAT = [
-  'web',
-  'databases',
-  'email',
-  'everything',
-  'file',
-  'database',
-  'mailbox',
-] as const;
-
-export const restoreRequestSchema = z
-  .object({
-    what: z.enum(RESTORE_WHAT, {
-      error: `What to restore must be one of: ${RESTORE_WHAT.join(', ')}`,
-    }),
-    /** For "file": the file's absolute path as shown when browsing. */
-    path: z.string().max(4096).optional(),
-    database: z.string().max(64).optional(),
-    /** For "mailbox": its address. */
-    mailbox: z.string().max(320).optional(),
-    /** Email restores keep messages that arrived after the snapshot unless this is false. */
-    keepNewerMail: z.boolean().default(true),
-  })
-  .strict();
-export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
+import type { RestoreRequest } from './restore-request.js';
+import type { RestoreJobParams, RestoreService } from './restore-service.js';
 
 /**
  * Restores one dump into one database with the customer's privileges only, atomically: the
@@ -69,84 +41,10 @@ export interface DatabaseRestorer {
   }): Promise<void>;
 }
 
-export interface RestoreJobParams {
-  repositoryId: number;
-  snapshotId: string;
-  request: RestoreRequest;
-}
-
-export class RestoreRequestError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RestoreRequestError';
-  }
-}
-
-/** Checks a request against the snapshot before a job is created: nothing starts that cannot work. */
-export function checkRestoreRequest(
-  snapshot: SnapshotRow,
-  customer: Customer,
-  request: RestoreRequest,
-): void {
-  const contents = JSON.parse(snapshot.contents) as Content[];
-  const roots = JSON.parse(snapshot.roots ?? '{}') as Partial<Record<Content, string[]>>;
-  const need = (content: Content, label: string) => {
-    if (!contents.includes(content))
-      throw new RestoreRequestError('what', `This snapshot contains no ${label}.`);
-  };
-  switch (request.what) {
-    case 'web':
-      return need('web', 'web files');
-    case 'databases':
-      return need('db', 'databases');
-    case 'email':
-      return need('mail', 'email');
-    case 'everything':
-      if (snapshot.scope !== 'full')
-        throw new RestoreRequestError(
-          'what',
-          '"Restore everything" is only possible from a Full backup.',
-        );
-      return;
-    case 'database':
-      need('db', 'databases');
-      if (!request.database || !customer.databases.includes(request.database))
-        throw new RestoreRequestError('database', 'Choose one of your databases.');
-      return;
-    case 'mailbox':
-      need('mail', 'email');
-      if (!request.mailbox || !customer.mailboxes.some((m) => m.address === request.mailbox))
-        throw new RestoreRequestError('mailbox', 'Choose one of your mailboxes.');
-      return;
-    case 'file': {
-      const path = request.path ?? '';
-      // Only the customer's own places: a database dump restores as a database, and its place
-      // in the snapshot is the service's staging directory.
-      const inside = Object.entries(roots)
-        .filter(([content]) => !SERVICE_GROUPS.has(content as RootGroup))
-        .flatMap(([, paths]) => paths ?? [])
-        .some((root) => path === root || path.startsWith(`${root}/`));
-      if (
-        !path.startsWith('/') ||
-        path.includes('\0') ||
-        path.split('/').includes('..') ||
-        !inside
-      ) {
-        throw new RestoreRequestError('path', 'Choose a file from this snapshot.');
-      }
-    }
-  }
-}
-
 export interface RestoreJobDeps {
-  store: Store;
+  restores: Pick<RestoreService, 'resolve'>;
   restic: Restic;
   repositories: RepositoryService;
-  schedules: ScheduleService;
-  customers: { getCustomer(id: string): Promise<Customer | undefined> };
   databases: DatabaseRestorer;
   dataDir: string;
   /**
@@ -161,21 +59,12 @@ export interface RestoreJobDeps {
 export function restoreJobHandler(deps: RestoreJobDeps): JobHandler {
   return async (job, ctx) => {
     const params = JSON.parse(job.params ?? '{}') as RestoreJobParams;
-    const snapshot = await findSnapshot(deps.store, params.repositoryId, params.snapshotId);
-    if (!snapshot) throw new Error('The snapshot no longer exists.');
-    const customer = await deps.customers.getCustomer(snapshot.customer_id);
-    if (!customer) throw new Error('The customer of this snapshot no longer exists.');
-    if (snapshot.schedule_id == null)
-      throw new Error('This snapshot has no schedule to find its target.');
-    const schedule = await deps.schedules
-      .getRow({ role: 'admin' }, snapshot.schedule_id)
-      .catch(() => undefined);
-    if (!schedule)
-      throw new Error('The schedule of this snapshot was deleted, so its target is unknown.');
-    checkRestoreRequest(snapshot, customer, params.request);
-    const target = deps.schedules.target(schedule);
-    const owner = schedule.owner_kind === 'server' ? 'server' : customer.id;
-
+    // Checked again: the snapshot, its schedule or the customer may have gone while it waited.
+    const { snapshot, customer, target, owner } = await deps.restores.resolve(
+      { role: 'admin' },
+      { repositoryId: params.repositoryId, snapshotId: params.snapshotId },
+      params.request,
+    );
     return deps.repositories.withRepository(target, owner, async (repo) => {
       const run = new RestoreRun(deps, repo.location, snapshot, customer, String(job.id), ctx);
       await run.execute(params.request);

@@ -19,7 +19,7 @@ import { runSql } from '../demo/mariadb.js';
 import type { Customer } from '../inventory/schema.js';
 import type { SnapshotRow } from '../store/index.js';
 import { readTree } from '../../test/support/tree.js';
-import type { RestoreRequest } from './restore-job.js';
+import type { RestoreRequest } from './restore-request.js';
 
 const prefix = `hvt${randomBytes(4).toString('hex')}_`;
 const admin = { role: 'admin' as const };
