@@ -298,34 +298,53 @@ export class JobStore {
    * adds what recovery found for a job (e.g. that its restore was completed at start), so the
    * customer's History says what state their data is in.
    */
-  async markInterrupted(notes: ReadonlyMap<number, string> = new Map()): Promise<JobRow[]> {
+  /**
+   * Jobs left running by a stopped service: failed, with what recovery did (`notes`) in their
+   * error and log; those in `completed`, whose work recovery finished, successful with the note in
+   * their log.
+   */
+  async markInterrupted(
+    notes: ReadonlyMap<number, string> = new Map(),
+    completed: ReadonlySet<number> = new Set(),
+  ): Promise<JobRow[]> {
     const running = await this.db
       .selectFrom('jobs')
       .selectAll()
       .where('status', '=', 'running')
       .execute();
     if (running.length === 0) return [];
-    await this.db
-      .updateTable('jobs')
-      .set({
-        status: 'failed',
-        finished_at: this.now().toISOString(),
-        error: 'Interrupted: the service stopped while this job was running.',
-      })
-      .where('status', '=', 'running')
-      .execute();
+    const stamp = this.now();
+    const logged = (note: string) => `${stamp.toISOString().slice(11, 19)} ${note}\n`;
     for (const job of running) {
       const note = notes.get(job.id);
-      if (!note) continue;
+      const done = completed.has(job.id);
+      const interrupted = 'Interrupted: the service stopped while this job was running.';
       await this.db
         .updateTable('jobs')
         .set((eb) => ({
-          error: `Interrupted: the service stopped while this job was running. ${note}`,
-          log: sql<string>`coalesce(${eb.ref('log')}, '') || ${`${this.now().toISOString().slice(11, 19)} ${note}\n`}`,
+          status: done ? 'successful' : 'failed',
+          finished_at: stamp.toISOString(),
+          error: done ? null : note ? `${interrupted} ${note}` : interrupted,
+          ...(note || done
+            ? {
+                log: sql<string>`coalesce(${eb.ref('log')}, '') || ${[
+                  note && logged(note),
+                  done &&
+                    logged(`${capitalize(job.type)} completed when the service started again`),
+                ]
+                  .filter(Boolean)
+                  .join('')}`,
+              }
+            : {}),
         }))
         .where('id', '=', job.id)
+        .where('status', '=', 'running')
         .execute();
     }
     return running;
   }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -7,14 +7,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Restic, RepositoryLocation } from '../engine/index.js';
 import { customerPaths } from '../inventory/paths.js';
-import type { Customer } from '../inventory/schema.js';
+import type { Customer, Mailbox } from '../inventory/schema.js';
 import type { JobHandler, JobContext } from '../job/worker.js';
 import type { RepositoryService } from '../repository/repository-service.js';
 import type { Content } from '../scope/scope.js';
 import type { SnapshotRow } from '../store/index.js';
 import type { SnapshotBrowser } from '../snapshot/browser.js';
-import { restoreArea, restoreFile, type RestoreProgress } from './index.js';
-import type { RestoreRequest } from './restore-request.js';
+import { restoreArea, restoreFile } from './index.js';
+import { RestoreJobProgress } from './job-progress.js';
+import { planRestore, restoresSieve, snapshotRoots, type RestorePlan } from './restore-plan.js';
 import type { RestoreJobParams, RestoreService } from './restore-service.js';
 
 /**
@@ -66,8 +67,9 @@ export function restoreJobHandler(deps: RestoreJobDeps): JobHandler {
       params.request,
     );
     return deps.repositories.withRepository(target, owner, async (repo) => {
+      const plan = planRestore(snapshot, customer, params.request);
       const run = new RestoreRun(deps, repo.location, snapshot, customer, String(job.id), ctx);
-      await run.execute(params.request);
+      await run.execute(plan);
       run.reportUndo();
       return { snapshotId: snapshot.id };
     });
@@ -79,6 +81,8 @@ class RestoreRun {
   private readonly confinement: string[];
   private readonly undo: string[] = [];
   private step = 0;
+  /** Set by execute, from the plan's number of areas. */
+  private progress!: RestoreJobProgress;
 
   constructor(
     private readonly deps: RestoreJobDeps,
@@ -88,40 +92,17 @@ class RestoreRun {
     private readonly jobId: string,
     private readonly ctx: JobContext,
   ) {
-    this.roots = JSON.parse(snapshot.roots ?? '{}') as Partial<Record<Content, string[]>>;
+    this.roots = snapshotRoots(snapshot);
     this.confinement = customerPaths(customer).map((p) => p.path);
   }
 
-  async execute(request: RestoreRequest): Promise<void> {
-    const contents = JSON.parse(this.snapshot.contents) as Content[];
-    switch (request.what) {
-      case 'web':
-        return this.web();
-      case 'databases':
-        return this.databases(this.customer.databases);
-      case 'database':
-        return this.databases([request.database!]);
-      case 'email':
-        return this.mail(
-          this.customer.mailboxes.map((m) => m.address),
-          request.keepNewerMail,
-        );
-      case 'mailbox':
-        return this.mail([request.mailbox!], request.keepNewerMail);
-      case 'file':
-        return this.file(request.path!);
-      case 'everything':
-        if (contents.includes('web')) await this.web();
-        // A Full backup of a customer without databases carries the tag but no dumps.
-        if (contents.includes('db') && this.roots.db?.length)
-          await this.databases(this.customer.databases);
-        if (contents.includes('mail'))
-          await this.mail(
-            this.customer.mailboxes.map((m) => m.address),
-            request.keepNewerMail,
-          );
-        for (const path of [...(this.roots.ssl ?? []), ...(this.roots.config ?? [])])
-          await this.file(path);
+  async execute(plan: RestorePlan): Promise<void> {
+    this.progress = new RestoreJobProgress(plan.areas, (p) => this.ctx.progress(p));
+    for (const part of plan.parts) {
+      if (part.kind === 'web') await this.web();
+      else if (part.kind === 'databases') await this.databases(part.names);
+      else if (part.kind === 'mail') await this.mail(part.mailboxes, part.keepNewer);
+      else await this.file(part.path);
     }
   }
 
@@ -144,16 +125,8 @@ class RestoreRun {
       signal: this.ctx.signal,
       onLog: this.ctx.log,
       // The banner's bar: what has arrived in the staging directory against the snapshot's
-      // totals (restic 0.14 reports no restore progress of its own).
-      onProgress: (p: RestoreProgress) =>
-        this.ctx.progress({
-          percent: Math.round(p.percentDone * 1000) / 10,
-          bytesDone: p.bytesDone ?? 0,
-          bytesTotal: p.totalBytes ?? 0,
-          filesDone: p.filesDone ?? 0,
-          filesTotal: p.totalFiles ?? 0,
-          etaSeconds: p.secondsRemaining,
-        }),
+      // totals (restic 0.14 reports no restore progress of its own), summed over the areas.
+      onProgress: this.progress.nextArea(),
     };
   }
 
@@ -173,8 +146,8 @@ class RestoreRun {
     return this.deps.browser?.knownDirectory(this.snapshot.id, area);
   }
 
-  private async mail(addresses: string[], keepNewer: boolean): Promise<void> {
-    for (const mailbox of this.customer.mailboxes.filter((m) => addresses.includes(m.address))) {
+  private async mail(mailboxes: Mailbox[], keepNewer: boolean): Promise<void> {
+    for (const mailbox of mailboxes) {
       this.ctx.log(
         `Restoring mailbox ${mailbox.address}${keepNewer ? ', keeping newer mail' : ''}`,
       );
@@ -186,7 +159,7 @@ class RestoreRun {
         maildir: true,
       });
       if (result.safetySnapshotId) this.undo.push(result.safetySnapshotId);
-      if (mailbox.sieveDir && this.roots.mail?.includes(mailbox.sieveDir)) {
+      if (mailbox.sieveDir && restoresSieve(mailbox, this.roots)) {
         const sieve = await restoreArea({
           ...this.common(),
           area: mailbox.sieveDir,

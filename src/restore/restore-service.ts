@@ -7,8 +7,9 @@ import type { Customer } from '../inventory/schema.js';
 import { ActiveJobLimitError, type JobStore } from '../job/job-store.js';
 import { NotFoundError, type ScheduleService, type Viewer } from '../schedule/schedule-service.js';
 import { findSnapshotByRef } from '../snapshot/records.js';
-import type { ScheduleRow, SnapshotRow, Store } from '../store/index.js';
+import type { JobRow, ScheduleRow, SnapshotRow, Store } from '../store/index.js';
 import type { Target } from '../target/schema.js';
+import { completedByRecovery, planRestore, type RecoveredRestore } from './restore-plan.js';
 import { checkRestoreRequest, type RestoreRequest } from './restore-request.js';
 
 /** A snapshot as people name it: its repository and its full id or a unique prefix of it. */
@@ -154,5 +155,25 @@ export class RestoreService {
       target: this.deps.schedules.target(schedule),
       owner: schedule.owner_kind === 'server' ? 'server' : customer.id,
     };
+  }
+
+  /**
+   * After a crash: whether recovery at the service's start finished the whole of this restore
+   * job (the last restore of its plan rolled forward, nothing undone), so it reads successful.
+   */
+  async completedByRecovery(job: JobRow, recovered: readonly RecoveredRestore[]): Promise<boolean> {
+    if (job.type !== 'restore') return false;
+    const params = JSON.parse(job.params ?? '{}') as RestoreJobParams;
+    try {
+      const { snapshot, customer } = await this.resolve({ role: 'admin' }, params, params.request);
+      return completedByRecovery(
+        planRestore(snapshot, customer, params.request),
+        job.id,
+        recovered,
+      );
+    } catch {
+      // Its snapshot or customer is gone: nothing tells what the job still had to do.
+      return false;
+    }
   }
 }

@@ -92,6 +92,18 @@ async function fileState(path: string) {
   };
 }
 
+/** Regular files under `dir` and their bytes, as a restore of it counts them. */
+async function regularFiles(dir: string): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    files++;
+    bytes += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return { files, bytes };
+}
+
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hv-scopes-'));
   app = await openApp(
@@ -151,6 +163,20 @@ describe('every scope, backed up, changed and restored on real data', () => {
       config: await fileState(bob.configFiles[0]!),
       db: await checksums(),
     };
+    // The areas the job restores one by one: web root, each Maildir and its Sieve filters.
+    const roots = JSON.parse(snapshot.roots ?? '{}') as { mail?: string[] };
+    const areas = [
+      bob.webRoot,
+      ...bob.mailboxes.flatMap((m) =>
+        m.sieveDir && roots.mail?.includes(m.sieveDir) ? [m.maildir, m.sieveDir] : [m.maildir],
+      ),
+    ];
+    const sizes = await Promise.all(areas.map(regularFiles));
+    const inSnapshot = {
+      files: sizes.reduce((n, s) => n + s.files, 0),
+      bytes: sizes.reduce((n, s) => n + s.bytes, 0),
+    };
+    assert.ok(inSnapshot.bytes > 0);
 
     // Change everything a customer can change.
     const files = (await readdir(bob.webRoot, { recursive: true })).filter((f) =>
@@ -184,6 +210,14 @@ describe('every scope, backed up, changed and restored on real data', () => {
     assert.deepEqual(await fileState(bob.sslFiles[0]!), before.ssl);
     assert.deepEqual(await fileState(bob.configFiles[0]!), before.config);
     assert.deepEqual(await checksums(), before.db);
+    // The bar ends with the bytes and files of every area, not 100 % of 0 bytes.
+    assert.deepEqual(JSON.parse(job.progress ?? 'null'), {
+      percent: 100,
+      bytesDone: inSnapshot.bytes,
+      bytesTotal: inSnapshot.bytes,
+      filesDone: inSnapshot.files,
+      filesTotal: inSnapshot.files,
+    });
   });
 
   test('Email scope: a mailbox restore keeps mail that arrived after the snapshot', async () => {
