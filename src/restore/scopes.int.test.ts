@@ -17,6 +17,7 @@ import { checksumDatabase } from '../database/checksum.js';
 import { buildDemoLayout } from '../demo/layout.js';
 import { runSql } from '../demo/mariadb.js';
 import type { Customer } from '../inventory/schema.js';
+import type { JobProgress } from '../job/job-store.js';
 import type { SnapshotRow } from '../store/index.js';
 import { readTree } from '../../test/support/tree.js';
 import type { RestoreRequest } from './restore-request.js';
@@ -204,6 +205,7 @@ describe('every scope, backed up, changed and restored on real data', () => {
     assert.notDeepEqual(await checksums(), before.db);
 
     const job = await restore(snapshot, { what: 'everything', keepNewerMail: false });
+    const restic16 = app.restic.features.restoreProgress;
     assert.match(job.log ?? '', /To undo this restore, restore the safety snapshot/);
     assert.deepEqual(await readTree(bob.webRoot), before.web);
     assert.deepEqual(await readTree(maildir), before.mail);
@@ -211,13 +213,17 @@ describe('every scope, backed up, changed and restored on real data', () => {
     assert.deepEqual(await fileState(bob.configFiles[0]!), before.config);
     assert.deepEqual(await checksums(), before.db);
     // The bar ends with the bytes and files of every area, not 100 % of 0 bytes.
-    assert.deepEqual(JSON.parse(job.progress ?? 'null'), {
-      percent: 100,
-      bytesDone: inSnapshot.bytes,
-      bytesTotal: inSnapshot.bytes,
-      filesDone: inSnapshot.files,
-      filesTotal: inSnapshot.files,
-    });
+    const progress = JSON.parse(job.progress ?? 'null') as JobProgress;
+    assert.deepEqual(
+      [progress.percent, progress.bytesDone, progress.bytesTotal, progress.filesDone],
+      [100, inSnapshot.bytes, inSnapshot.bytes, progress.filesTotal],
+    );
+    // restic 0.16+ counts the directories it restores among its files.
+    const counted = progress.filesTotal;
+    assert.ok(
+      restic16 ? counted >= inSnapshot.files : counted === inSnapshot.files,
+      `${counted} files of ${inSnapshot.files}`,
+    );
   });
 
   test('Email scope: a mailbox restore keeps mail that arrived after the snapshot', async () => {
