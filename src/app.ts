@@ -20,6 +20,7 @@ import { Worker, type WorkerOptions } from './job/worker.js';
 import { Keyring, loadOrCreateMasterKey } from './repository/keyring.js';
 import { RepositoryService } from './repository/repository-service.js';
 import { restoreJobHandler, type DatabaseRestorer } from './restore/restore-job.js';
+import { RestoreService } from './restore/restore-service.js';
 import { ScheduleService } from './schedule/schedule-service.js';
 import { AddressPolicy } from './target/address-policy.js';
 import { openStore, type Store } from './store/index.js';
@@ -36,6 +37,8 @@ export interface App {
   inventory: InventoryService;
   jobs: JobStore;
   schedules: ScheduleService;
+  /** "Request a restore" for the API, the CLI and the restore job alike. */
+  restores: RestoreService;
   backups: BackupService;
   worker: Worker;
   /** Snapshot indexes for Browse Files. */
@@ -80,8 +83,10 @@ export async function openApp(
     databases: mariadbDumper(database),
     dataDir: config.dataDir,
   });
-  // The schedule service tells the worker about new jobs; the worker needs the schedule service.
+  // The services tell the worker about new jobs; the worker needs the services. This is the one
+  // place that wakes it for a new job.
   const late: { worker?: Worker } = {};
+  const wakeWorker = () => late.worker?.notify();
   const schedules = new ScheduleService({
     store,
     keyring,
@@ -90,8 +95,16 @@ export async function openApp(
     localRepositoryDir: config.localRepositoryDir,
     addresses,
     certDir,
-    onQueued: () => late.worker?.notify(),
+    onQueued: wakeWorker,
     now: opts.now,
+  });
+  const restores = new RestoreService({
+    store,
+    schedules,
+    customers: inventory,
+    jobs,
+    maxActivePerCustomer: config.restoresPerCustomer,
+    onQueued: wakeWorker,
   });
   // Certificates of targets changed or deleted while the service was down, or before files were
   // removed at all.
@@ -122,11 +135,9 @@ export async function openApp(
       },
     }),
     restore: restoreJobHandler({
-      store,
+      restores,
       restic,
       repositories,
-      schedules,
-      customers: inventory,
       databases: mariadbRestorer(database),
       dataDir: config.dataDir,
       browser,
@@ -160,6 +171,7 @@ export async function openApp(
     inventory,
     jobs,
     schedules,
+    restores,
     backups,
     worker,
     notifier,

@@ -20,6 +20,12 @@ export interface Config {
   /** Jobs running at once over all customers. */
   concurrency: number;
   /**
+   * Restores one customer may have waiting or running at once; a further request is refused
+   * until one has finished (each restore takes a safety snapshot first, so an unlimited queue
+   * would fill the repository). HOSTVAULT_RESTORES_PER_CUSTOMER, default 2.
+   */
+  restoresPerCustomer: number;
+  /**
    * Names this service's MariaDB accounts (src/database/instance.ts); HOSTVAULT_INSTANCE_ID,
    * default: made once and kept in `<dataDir>/instance-id`.
    */
@@ -59,6 +65,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resticBinary: env.HOSTVAULT_RESTIC ?? 'restic',
     listen: { host: env.HOSTVAULT_HOST ?? '127.0.0.1', port: Number(env.HOSTVAULT_PORT ?? 8420) },
     concurrency: Number(env.HOSTVAULT_CONCURRENCY ?? 2),
+    restoresPerCustomer: positiveInteger(env, 'HOSTVAULT_RESTORES_PER_CUSTOMER', 2),
     instanceId: env.HOSTVAULT_INSTANCE_ID,
     notify: loadNotifySettings(env),
     targetAddresses: {
@@ -67,4 +74,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     proxy: loadProxySettings(env),
   };
+}
+
+function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text.trim() === '') return fallback;
+  if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text)))
+    throw new Error(`${name} must be a whole number of at least 1, not "${text}"`);
+  return Number(text);
 }

@@ -22,6 +22,7 @@ import { AuthService, ensureAdmin } from './auth/index.js';
 import { writeSecretFile } from './auth/secret-file.js';
 import type { Config } from './config.js';
 import { recoverInterruptedRestores } from './restore/index.js';
+import type { RecoveredRestore } from './restore/restore-plan.js';
 import { recoverDatabaseRestores } from './database/recover.js';
 import { Restic } from './engine/index.js';
 import { Scheduler } from './schedule/scheduler.js';
@@ -68,14 +69,13 @@ export async function startService(
         repositories: app.repositories,
         restic: app.restic,
         browser,
+        restores: app.restores,
         log,
       }),
       scheduleRoutes({
         schedules: app.schedules,
         jobs: app.jobs,
         store: app.store,
-        customers: app.inventory,
-        notify: () => app.worker.notify(),
         forgetSnapshots: (scheduleId, customerId, target) =>
           forgetScheduleSnapshots(app, scheduleId, customerId, target as Target),
       }),
@@ -132,19 +132,26 @@ export async function startService(
 
 async function recover(app: App, log: (line: string) => void): Promise<void> {
   const notes = new Map<number, string>();
+  const recovered = new Map<number, RecoveredRestore[]>();
+  const note = (job: number, said: string, restore: RecoveredRestore) => {
+    notes.set(job, [notes.get(job), said].filter(Boolean).join(' '));
+    recovered.set(job, [...(recovered.get(job) ?? []), restore]);
+  };
   for (const outcome of await recoverInterruptedRestores(
     join(app.config.dataDir, 'restore-journal'),
     { onLog: log },
   )) {
     log(`recovered interrupted restore of job ${outcome.jobId}: ${outcome.action} ${outcome.path}`);
     // Journal ids are "<job id>-<step>": one job may have restored several areas.
-    const job = Number.parseInt(outcome.jobId, 10);
     const said = {
       'rolled-back': `${outcome.path} was left as it was before the restore.`,
       'rolled-forward': `${outcome.path} was restored completely when the service started again.`,
       failed: `${outcome.path} could not be put right automatically; the administrator was told.`,
     }[outcome.action];
-    notes.set(job, [notes.get(job), said].filter(Boolean).join(' '));
+    note(Number.parseInt(outcome.jobId, 10), said, {
+      journalId: outcome.jobId,
+      action: outcome.action,
+    });
   }
   // Database restores: finished or undone from their journals, owner accounts locked again.
   for (const outcome of await recoverDatabaseRestores({
@@ -152,12 +159,25 @@ async function recover(app: App, log: (line: string) => void): Promise<void> {
     customerIds: (await app.inventory.listCustomers()).map((c) => c.id),
     onLog: log,
   })) {
-    const job = Number.parseInt(outcome.jobId, 10);
-    notes.set(job, [notes.get(job), outcome.note].filter(Boolean).join(' '));
+    note(Number.parseInt(outcome.jobId, 10), outcome.note, {
+      database: outcome.database,
+      action: outcome.action,
+    });
   }
-  const interrupted = await app.jobs.markInterrupted(notes);
+  // A job whose last restore recovery finished has done all it was asked: it reads successful.
+  const completed = new Set<number>();
+  for (const [id, restores] of recovered) {
+    const job = await app.jobs.get(id);
+    if (job?.status === 'running' && (await app.restores.completedByRecovery(job, restores)))
+      completed.add(id);
+  }
+  const interrupted = await app.jobs.markInterrupted(notes, completed);
   for (const job of interrupted)
-    log(`job ${job.id} (${job.type}) was interrupted by a stop of the service`);
+    log(
+      completed.has(job.id)
+        ? `job ${job.id} (${job.type}) was completed by recovery after a stop of the service`
+        : `job ${job.id} (${job.type}) was interrupted by a stop of the service`,
+    );
   // Database dumps of interrupted runs: customer data outside the customer's areas.
   await rm(join(app.config.dataDir, 'staging'), { recursive: true, force: true });
   for (const name of await readdir(app.config.dataDir)) {

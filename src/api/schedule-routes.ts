@@ -1,23 +1,17 @@
 /**
- * The Schedules tab and the Restore tab's snapshot list and restore: schedules of the caller
- * (or of any customer for admins), Run now, snapshots per schedule, and starting a restore.
+ * The Schedules tab and the Restore tab's snapshot list: schedules of the caller (or of any
+ * customer for admins), Run now, and snapshots per schedule. Restoring one is a snapshot route.
  */
 import { z } from 'zod';
 import type { JobStore } from '../job/job-store.js';
-import {
-  checkRestoreRequest,
-  restoreRequestSchema,
-  RestoreRequestError,
-} from '../restore/restore-job.js';
 import {
   NotFoundError,
   ScheduleInputError,
   type ScheduleService,
 } from '../schedule/schedule-service.js';
 import type { Store } from '../store/index.js';
-import type { Customer } from '../inventory/schema.js';
 import { ApiError, notFound } from './errors.js';
-import { reachSnapshot, viewerOf } from './snapshot-access.js';
+import { viewerOf } from './snapshot-access.js';
 import type { RouteRegistry } from './registry.js';
 import { ScheduleSchema } from './schedule-schemas.js';
 
@@ -25,11 +19,8 @@ export interface ScheduleRouteDeps {
   schedules: ScheduleService;
   jobs: JobStore;
   store: Store;
-  customers: { getCustomer(id: string): Promise<Customer | undefined> };
   /** Forgets a deleted schedule's snapshots when the customer asks for it. */
   forgetSnapshots(scheduleId: number, customerId: string | null, target: unknown): Promise<void>;
-  /** Starts queued jobs at once. */
-  notify(): void;
 }
 
 const IdParams = z.strictObject({
@@ -38,10 +29,6 @@ const IdParams = z.strictObject({
     .int()
     .positive()
     .max(Number.MAX_SAFE_INTEGER),
-});
-const SnapshotParams = z.strictObject({
-  repositoryId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-  snapshotId: z.string().regex(/^[0-9a-f]{8,64}$/, 'Snapshot ID must be a hexadecimal id'),
 });
 const SnapshotSchema = z.object({
   repositoryId: z.number().int(),
@@ -79,8 +66,6 @@ async function translate<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof ScheduleInputError)
       throw new ApiError(400, 'Please check the highlighted fields.', error.fields);
-    if (error instanceof RestoreRequestError)
-      throw new ApiError(400, error.message, [{ field: error.field, message: error.message }]);
     if (error instanceof NotFoundError) throw notFound();
     throw error;
   }
@@ -207,7 +192,6 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
         if (result.alreadyRunning) {
           return { ...result, message: 'This schedule is already running.' };
         }
-        deps.notify();
         status(202);
         return { ...result, message: 'The backup has started.' };
       },
@@ -246,41 +230,6 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
             size: s.size,
           })),
         };
-      },
-    });
-
-    api.route({
-      method: 'POST',
-      path: '/api/snapshots/:repositoryId/:snapshotId/restore',
-      operationId: 'restoreSnapshot',
-      summary: 'Restore from a snapshot in the background',
-      description:
-        'what: web, databases, email, everything (Full snapshots only), file (with path), database (with database) or mailbox (with mailbox). The current data is backed up into a safety snapshot first.',
-      tags: ['snapshots'],
-      access: 'signed-in',
-      params: SnapshotParams,
-      body: restoreRequestSchema,
-      responses: { 202: { description: 'Queued.', schema: z.object({ jobId: z.number().int() }) } },
-      async handler({ principal, params, body }) {
-        const { snapshot } = await reachSnapshot(
-          deps,
-          principal,
-          params.repositoryId,
-          params.snapshotId,
-        );
-        const customer = await deps.customers.getCustomer(snapshot.customer_id);
-        if (!customer) throw notFound();
-        await translate(async () => checkRestoreRequest(snapshot, customer, body));
-        const created = await deps.jobs.create({
-          type: 'restore',
-          trigger: 'manual',
-          customerId: snapshot.customer_id,
-          scheduleName: `Restore ${body.what}`,
-          scope: snapshot.scope,
-          params: { repositoryId: snapshot.repository_id, snapshotId: snapshot.id, request: body },
-        });
-        deps.notify();
-        return { jobId: created.created ? created.id : created.existingId };
       },
     });
   };

@@ -5,8 +5,8 @@
 import type { Authenticated } from '../auth/index.js';
 import type { ScheduleService, Viewer } from '../schedule/schedule-service.js';
 import type { ScheduleRow, SnapshotRow, Store } from '../store/index.js';
-import { findSnapshot } from '../snapshot/records.js';
-import { notFound } from './errors.js';
+import { AmbiguousSnapshotError, findSnapshotByRef } from '../snapshot/records.js';
+import { ApiError, notFound } from './errors.js';
 
 export function viewerOf(principal: Authenticated): Viewer {
   return principal.role === 'customer' && principal.customerId
@@ -24,10 +24,15 @@ export async function reachSnapshot(
   repositoryId: number,
   snapshotId: string,
 ): Promise<{ snapshot: SnapshotRow; schedule: ScheduleRow }> {
-  const snapshot = await findSnapshot(deps.store, repositoryId, snapshotId);
   const viewer = viewerOf(principal);
+  const snapshot = await findSnapshotByRef(deps.store, repositoryId, snapshotId, {
+    customerId: viewer.role === 'customer' ? viewer.customerId : undefined,
+  }).catch((error: unknown) => {
+    if (error instanceof AmbiguousSnapshotError)
+      throw new ApiError(400, error.message, [{ field: 'snapshotId', message: error.message }]);
+    throw error;
+  });
   if (!snapshot || snapshot.schedule_id == null) throw notFound();
-  if (viewer.role === 'customer' && snapshot.customer_id !== viewer.customerId) throw notFound();
   const schedule = await deps.schedules.getRow(viewer, snapshot.schedule_id).catch(() => undefined);
   if (!schedule) throw notFound();
   return { snapshot, schedule };

@@ -1,13 +1,17 @@
 /**
- * Browse Files and Download on the Restore tab: a snapshot's directories under friendly roots
- * (Web files, Databases, Email, SSL, Configuration), one file as it is, a directory as tar.gz.
+ * The Restore tab's actions on one snapshot: Browse Files (its directories under friendly roots:
+ * Web files, Databases, Email, SSL, Configuration), Download (one file as it is, a directory as
+ * tar.gz) and Restore (a job, through the restore service).
  */
 import { Transform } from 'node:stream';
 import { z } from 'zod';
 import type { Authenticated } from '../auth/index.js';
 import { EngineError, type Restic } from '../engine/index.js';
 import type { RepositoryService } from '../repository/repository-service.js';
-import type { ScheduleService } from '../schedule/schedule-service.js';
+import { RestoreRequestError, restoreRequestSchema } from '../restore/restore-request.js';
+import { RestoreLimitError, type RestoreService } from '../restore/restore-service.js';
+import { NotFoundError, type ScheduleService } from '../schedule/schedule-service.js';
+import { AmbiguousSnapshotError } from '../snapshot/records.js';
 import {
   BrowseError,
   checkDownloadable,
@@ -18,7 +22,7 @@ import {
 } from '../snapshot/index.js';
 import type { SnapshotRow, Store } from '../store/index.js';
 import { ApiError, ErrorBodySchema, GENERIC_FAILURE, notFound } from './errors.js';
-import { reachSnapshot } from './snapshot-access.js';
+import { reachSnapshot, viewerOf } from './snapshot-access.js';
 import type { RouteRegistry } from './registry.js';
 
 export interface SnapshotRouteDeps {
@@ -27,6 +31,7 @@ export interface SnapshotRouteDeps {
   repositories: RepositoryService;
   restic: Restic;
   browser: SnapshotBrowser;
+  restores: Pick<RestoreService, 'request'>;
   /** The service log: a download that fails once it has started can only be reported there. */
   log?: (line: string) => void;
 }
@@ -219,7 +224,48 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
         return reply.send(stream);
       },
     });
+
+    api.route({
+      method: 'POST',
+      path: '/api/snapshots/:repositoryId/:snapshotId/restore',
+      operationId: 'restoreSnapshot',
+      summary: 'Restore from a snapshot in the background',
+      description:
+        'what: web, databases, email, everything (Full snapshots only), file (with path), database (with database) or mailbox (with mailbox). The current data is backed up into a safety snapshot first. A customer may have a few restores waiting or running at once (the provider sets how many); a further one is refused with 409 until one has finished.',
+      tags: ['snapshots'],
+      access: 'signed-in',
+      params: SnapshotParams,
+      body: restoreRequestSchema,
+      responses: {
+        202: { description: 'Queued.', schema: z.object({ jobId: z.number().int() }) },
+        409: {
+          description: 'As many restores are waiting or running as the provider allows.',
+          schema: ErrorBodySchema,
+        },
+      },
+      async handler({ principal, params, body }) {
+        const { jobId } = await translateRestore(() =>
+          deps.restores.request(viewerOf(principal), params, body),
+        );
+        return { jobId };
+      },
+    });
   };
+}
+
+/** The restore service's refusals in the API's words; every "cannot reach it" is the one 404. */
+async function translateRestore<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof RestoreRequestError)
+      throw new ApiError(400, error.message, [{ field: error.field, message: error.message }]);
+    if (error instanceof AmbiguousSnapshotError)
+      throw new ApiError(400, error.message, [{ field: 'snapshotId', message: error.message }]);
+    if (error instanceof RestoreLimitError) throw new ApiError(409, error.message);
+    if (error instanceof NotFoundError) throw notFound();
+    throw error;
+  }
 }
 
 function rootsOf(snapshot: SnapshotRow): FriendlyRoots {

@@ -220,6 +220,39 @@ describe('hostvault command line', () => {
     assert.match(shown.stdout, /^Log:\n {2}\d\d:\d\d:\d\d Restore started$/m);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /no job 99/);
+
+    // The restore service's rules hold here as in the API: paths in canonical form only, a
+    // snapshot by a unique prefix, and no more restores waiting or running than the provider
+    // allows (one here); each refusal exits 2 and queues nothing.
+    const one = { HOSTVAULT_RESTORES_PER_CUSTOMER: '1' };
+    const dotted = await hv(
+      cli`restore ${repository} ${id} --what file --path ${`${webRoot}/./index.php`}`,
+    );
+    assert.equal(dotted.code, 2);
+    assert.match(
+      dotted.stderr,
+      /--path: The path contains "\/\.\/": give the path without "\." parts/,
+    );
+    const queued = await hv(cli`restore ${repository} ${id.slice(0, 8)} --what web`, one);
+    assert.equal(queued.code, 0, queued.stderr);
+    assert.match(queued.stdout, new RegExp(`^queued restore job 3 of snapshot ${id} for alice`));
+    const refused = await hv(cli`restore ${repository} ${id} --what web`, one);
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      /customer alice already has 1 restore\(s\) waiting or running, the most allowed \(HOSTVAULT_RESTORES_PER_CUSTOMER\)/,
+    );
+    const unknownSnapshot = await hv(cli`restore ${repository} ffff0000 --what web`);
+    assert.equal(unknownSnapshot.code, 2);
+    assert.match(unknownSnapshot.stderr, /There is no snapshot ffff0000 in repository/);
+    const restores = table((await hv(cli`jobs list --type restore`)).stdout);
+    assert.deepEqual(
+      restores.map((j) => [j.ID, j.STATUS]),
+      [
+        ['3', 'pending'],
+        ['2', 'successful'],
+      ],
+    );
   });
 
   test('a failed backup exits 1, prints why, and is notified', async () => {

@@ -1,15 +1,15 @@
 /**
- * `restore <repository-id> <snapshot-id> --what …`: the same checks as the API's restore, then a
- * restore job; `--wait` runs it here and prints its log.
+ * `restore <repository-id> <snapshot-id> --what …`: a restore job through the restore service, as
+ * the API's restore asks for one; `--wait` runs it here and prints its log.
  */
 import type { Config } from '../config.js';
 import {
-  checkRestoreRequest,
   RESTORE_WHAT,
   restoreRequestSchema,
   RestoreRequestError,
-} from '../restore/restore-job.js';
-import type { SnapshotRow } from '../store/index.js';
+} from '../restore/restore-request.js';
+import { RestoreLimitError, SnapshotUnavailableError } from '../restore/restore-service.js';
+import { AmbiguousSnapshotError } from '../snapshot/records.js';
 import { CliError, flag, id, parse, text } from './args.js';
 import { withApp, type Io } from './context.js';
 import { runAndFollow } from './wait.js';
@@ -57,39 +57,25 @@ export async function restoreCommand(config: Config, args: string[], io: Io): Pr
   }
 
   return withApp(config, async (app) => {
-    const snapshot = await findSnapshot(app.store, repositoryId, snapshotId);
-    if (snapshot.schedule_id == null)
-      throw new CliError('this snapshot has no schedule, so its target is unknown');
-    const schedule = await app.schedules
-      .getRow({ role: 'admin' }, snapshot.schedule_id)
-      .catch(() => undefined);
-    if (!schedule)
-      throw new CliError('the schedule of this snapshot was deleted, so its target is unknown');
-    const customer = await app.inventory.getCustomer(snapshot.customer_id);
-    if (!customer)
-      throw new CliError(
-        `the customer of this snapshot (${snapshot.customer_id}) is no longer in the inventory`,
-      );
+    let queued;
     try {
-      checkRestoreRequest(snapshot, customer, request.data);
+      queued = await app.restores.request(
+        { role: 'admin' },
+        { repositoryId, snapshotId },
+        request.data,
+      );
     } catch (error) {
       if (error instanceof RestoreRequestError)
         throw new CliError(`${OPTION_OF[error.field] ?? error.field}: ${error.message}`);
+      if (error instanceof RestoreLimitError)
+        throw new CliError(
+          `customer ${error.customerId} already has ${error.limit} restore(s) waiting or running, the most allowed (HOSTVAULT_RESTORES_PER_CUSTOMER); wait until one has finished`,
+        );
+      if (error instanceof SnapshotUnavailableError || error instanceof AmbiguousSnapshotError)
+        throw new CliError(error.message);
       throw error;
     }
-    const created = await app.jobs.create({
-      type: 'restore',
-      trigger: 'manual',
-      customerId: snapshot.customer_id,
-      scheduleName: `Restore ${request.data.what}`,
-      scope: snapshot.scope,
-      params: {
-        repositoryId: snapshot.repository_id,
-        snapshotId: snapshot.id,
-        request: request.data,
-      },
-    });
-    const jobId = created.created ? created.id : created.existingId;
+    const { jobId, snapshot, customer } = queued;
     io.out(`queued restore job ${jobId} of snapshot ${snapshot.id} for ${customer.id}\n`);
     if (!flag(parsed, 'wait')) {
       io.out(`follow it with: hostvault jobs show ${jobId}\n`);
@@ -97,28 +83,4 @@ export async function restoreCommand(config: Config, args: string[], io: Io): Pr
     }
     return runAndFollow(app, jobId, io);
   });
-}
-
-/** The snapshot by its full id or a prefix that names exactly one (as restic does). */
-async function findSnapshot(
-  store: import('../store/index.js').Store,
-  repositoryId: number,
-  snapshotId: string,
-): Promise<SnapshotRow> {
-  const rows = await store.db
-    .selectFrom('snapshots')
-    .selectAll()
-    .where('repository_id', '=', repositoryId)
-    .where('id', 'like', `${snapshotId}%`)
-    .limit(2)
-    .execute();
-  if (rows.length === 0)
-    throw new CliError(`no snapshot ${snapshotId} in repository ${repositoryId}`);
-  const exact = rows.find((r) => r.id === snapshotId);
-  if (exact) return exact;
-  if (rows.length > 1)
-    throw new CliError(
-      `snapshot id ${snapshotId} is ambiguous in repository ${repositoryId}; give more of it`,
-    );
-  return rows[0]!;
 }

@@ -24,6 +24,22 @@ export interface NewJob {
   scheduleName?: string | null;
   scope?: string | null;
   params?: unknown;
+  /**
+   * Refuse (ActiveJobLimitError) when the customer already has this many jobs of this type
+   * pending or running: counted and inserted in one write transaction, so requests that arrive
+   * together, from the API and the CLI alike, cannot all slip under the limit.
+   */
+  maxActivePerCustomer?: number;
+}
+
+export class ActiveJobLimitError extends Error {
+  constructor(
+    readonly limit: number,
+    readonly active: number,
+  ) {
+    super(`${active} jobs of this kind are pending or running already (limit ${limit})`);
+    this.name = 'ActiveJobLimitError';
+  }
 }
 
 export interface JobFilter {
@@ -86,6 +102,23 @@ export class JobStore {
           .where('status', 'in', ACTIVE)
           .executeTakeFirst();
         if (existing) return { created: false as const, existingId: existing.id };
+      }
+      if (job.maxActivePerCustomer !== undefined && job.customerId != null) {
+        // SQLite's BEGIN IMMEDIATE already serialises this count and insert; PostgreSQL's
+        // transactions run side by side, so they queue on a lock per customer instead.
+        if (this.store.dialect === 'postgres')
+          await sql`select pg_advisory_xact_lock(hashtext(${`jobs:${job.customerId}`}))`.execute(
+            trx,
+          );
+        const { active } = await trx
+          .selectFrom('jobs')
+          .select((eb) => eb.fn.countAll<number>().as('active'))
+          .where('type', '=', job.type)
+          .where('customer_id', '=', job.customerId)
+          .where('status', 'in', ACTIVE)
+          .executeTakeFirstOrThrow();
+        if (Number(active) >= job.maxActivePerCustomer)
+          throw new ActiveJobLimitError(job.maxActivePerCustomer, Number(active));
       }
       // The database's own rule (one active job per schedule, migration 0008) settles a race
       // the check above cannot see: another controller's transaction inserting at the same time.
@@ -291,34 +324,53 @@ export class JobStore {
    * adds what recovery found for a job (e.g. that its restore was completed at start), so the
    * customer's History says what state their data is in.
    */
-  async markInterrupted(notes: ReadonlyMap<number, string> = new Map()): Promise<JobRow[]> {
+  /**
+   * Jobs left running by a stopped service: failed, with what recovery did (`notes`) in their
+   * error and log; those in `completed`, whose work recovery finished, successful with the note in
+   * their log.
+   */
+  async markInterrupted(
+    notes: ReadonlyMap<number, string> = new Map(),
+    completed: ReadonlySet<number> = new Set(),
+  ): Promise<JobRow[]> {
     const running = await this.db
       .selectFrom('jobs')
       .selectAll()
       .where('status', '=', 'running')
       .execute();
     if (running.length === 0) return [];
-    await this.db
-      .updateTable('jobs')
-      .set({
-        status: 'failed',
-        finished_at: this.now().toISOString(),
-        error: 'Interrupted: the service stopped while this job was running.',
-      })
-      .where('status', '=', 'running')
-      .execute();
+    const stamp = this.now();
+    const logged = (note: string) => `${stamp.toISOString().slice(11, 19)} ${note}\n`;
     for (const job of running) {
       const note = notes.get(job.id);
-      if (!note) continue;
+      const done = completed.has(job.id);
+      const interrupted = 'Interrupted: the service stopped while this job was running.';
       await this.db
         .updateTable('jobs')
         .set((eb) => ({
-          error: `Interrupted: the service stopped while this job was running. ${note}`,
-          log: sql<string>`coalesce(${eb.ref('log')}, '') || ${`${this.now().toISOString().slice(11, 19)} ${note}\n`}`,
+          status: done ? 'successful' : 'failed',
+          finished_at: stamp.toISOString(),
+          error: done ? null : note ? `${interrupted} ${note}` : interrupted,
+          ...(note || done
+            ? {
+                log: sql<string>`coalesce(${eb.ref('log')}, '') || ${[
+                  note && logged(note),
+                  done &&
+                    logged(`${capitalize(job.type)} completed when the service started again`),
+                ]
+                  .filter(Boolean)
+                  .join('')}`,
+              }
+            : {}),
         }))
         .where('id', '=', job.id)
+        .where('status', '=', 'running')
         .execute();
     }
     return running;
   }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -94,6 +94,35 @@ describe('job store', () => {
     assert.equal(rowB?.error, 'Interrupted: the service stopped while this job was running.');
     assert.doesNotMatch(rowB?.log ?? '', /alice/);
   });
+
+  test('after a crash, a job whose work recovery finished reads successful, with that in its log', async () => {
+    const a = await jobs.create({ type: 'restore', trigger: 'manual', customerId: 'alice' });
+    const b = await jobs.create({ type: 'restore', trigger: 'manual', customerId: 'bob' });
+    assert.ok(a.created && b.created);
+    await jobs.claimNext();
+    await jobs.claimNext();
+    await jobs.markInterrupted(
+      new Map([
+        [a.id, '/srv/alice/www was restored completely when the service started again.'],
+        [b.id, '/srv/bob/www was left as it was before the restore.'],
+      ]),
+      new Set([a.id]),
+    );
+    const rowA = await jobs.get(a.id);
+    assert.equal(rowA?.status, 'successful');
+    assert.equal(rowA?.error, null);
+    assert.ok(rowA?.finished_at);
+    assert.match(
+      rowA?.log ?? '',
+      /\/srv\/alice\/www was restored completely when the service started again\.\n.* Restore completed when the service started again\n$/,
+    );
+    const rowB = await jobs.get(b.id);
+    assert.equal(rowB?.status, 'failed');
+    assert.equal(
+      rowB?.error,
+      'Interrupted: the service stopped while this job was running. /srv/bob/www was left as it was before the restore.',
+    );
+  });
 });
 
 describe('worker', () => {

@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import {
   PHASE_START,
   reportPhase,
+  measureTree,
   snapshotTotals,
   stoppable,
   takeSafetySnapshot,
@@ -123,12 +124,14 @@ async function stageTree(
   // restic 0.16+ reports progress itself; 0.14's is measured from the staging directory.
   const fromRestic = resticRestoreProgress(restic, opts.onProgress);
   const polled = fromRestic ? undefined : opts.onProgress;
+  let listed: { files: number; bytes: number } | undefined;
   const totals = polled
     ? (opts.known
         ? Promise.resolve(opts.known)
         : snapshotTotals({ ...opts, signal: listing.signal }, area)
       )
         .then((t) => {
+          listed = t;
           if (!done) stopWatch = watchStaging(stagedPath(journal), t, polled);
         })
         .catch(() => undefined) // progress is a nicety; the restore goes on without it
@@ -154,6 +157,19 @@ async function stageTree(
       'failed',
       `restic could not restore everything: ${result.errors.slice(0, 5).join('; ')}`,
     );
+  if (polled) {
+    // The area's counts for the job's bar, also when the restore beat the first poll (or the
+    // listing, which then was stopped: the staged tree is all of the area).
+    const staged = listed ?? (await measureTree(stagedPath(journal)));
+    polled({
+      phase: 'restoring',
+      percentDone: PHASE_START['safety-snapshot'],
+      filesDone: staged.files,
+      totalFiles: staged.files,
+      bytesDone: staged.bytes,
+      totalBytes: staged.bytes,
+    });
+  }
   await restoreHoles(restic, stagedPath(journal), opts.onLog);
   const stagedDir = await Dir.open(stagedPath(journal));
   journal.staged = stagedDir.id;

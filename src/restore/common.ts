@@ -143,7 +143,7 @@ export function watchStaging(
   const span = PHASE_START['safety-snapshot'] - PHASE_START.restoring;
   const tick = (): void => {
     const started = Date.now();
-    running = measure(root).then((done) => {
+    running = measureTree(root).then((done) => {
       if (stopped) return;
       const fraction = totals.bytes > 0 ? Math.min(1, done.bytes / totals.bytes) : 0;
       report({
@@ -165,7 +165,8 @@ export function watchStaging(
   };
 }
 
-async function measure(root: string): Promise<{ files: number; bytes: number }> {
+/** Regular files under `root` and their bytes, as restic has written them so far. */
+export async function measureTree(root: string): Promise<{ files: number; bytes: number }> {
   let files = 0;
   let bytes = 0;
   async function walk(dir: string): Promise<void> {

@@ -86,5 +86,11 @@ test("a web restore reports progress: restic's own where it has it (0.16+), else
       restoring.every((p) => p.secondsRemaining === undefined),
       '0.14 gives no pace to estimate from',
     );
+    // Also when the restore beat the first poll: the area ends with its counts.
+    const last = restoring.at(-1)!;
+    assert.equal(last.totalBytes, FILES * FILE_BYTES);
+    assert.equal(last.bytesDone, last.totalBytes);
+    assert.equal(last.totalFiles, FILES);
+    assert.equal(last.filesDone, FILES);
   }
 });

@@ -5,45 +5,18 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { Restic, RepositoryLocation } from '../engine/index.js';
 import { customerPaths } from '../inventory/paths.js';
-import type { Customer } from '../inventory/schema.js';
+import type { Customer, Mailbox } from '../inventory/schema.js';
 import type { JobHandler, JobContext } from '../job/worker.js';
 import type { RepositoryService } from '../repository/repository-service.js';
-import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { Content } from '../scope/scope.js';
-import type { SnapshotRow, Store } from '../store/index.js';
+import type { SnapshotRow } from '../store/index.js';
 import type { SnapshotBrowser } from '../snapshot/browser.js';
-import { SERVICE_GROUPS, type RootGroup } from '../snapshot/labels.js';
-import { findSnapshot } from '../snapshot/records.js';
-import { restoreArea, restoreFile, type RestoreProgress } from './index.js';
-
-export const RESTORE_WHAT = [
-  'web',
-  'databases',
-  'email',
-  'everything',
-  'file',
-  'database',
-  'mailbox',
-] as const;
-
-export const restoreRequestSchema = z
-  .object({
-    what: z.enum(RESTORE_WHAT, {
-      error: `What to restore must be one of: ${RESTORE_WHAT.join(', ')}`,
-    }),
-    /** For "file": the file's absolute path as shown when browsing. */
-    path: z.string().max(4096).optional(),
-    database: z.string().max(64).optional(),
-    /** For "mailbox": its address. */
-    mailbox: z.string().max(320).optional(),
-    /** Email restores keep messages that arrived after the snapshot unless this is false. */
-    keepNewerMail: z.boolean().default(true),
-  })
-  .strict();
-export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
+import { restoreArea, restoreFile } from './index.js';
+import { RestoreJobProgress } from './job-progress.js';
+import { planRestore, restoresSieve, snapshotRoots, type RestorePlan } from './restore-plan.js';
+import type { RestoreJobParams, RestoreService } from './restore-service.js';
 
 /**
  * Restores one dump into one database with the customer's privileges only, atomically: the
@@ -69,84 +42,10 @@ export interface DatabaseRestorer {
   }): Promise<void>;
 }
 
-export interface RestoreJobParams {
-  repositoryId: number;
-  snapshotId: string;
-  request: RestoreRequest;
-}
-
-export class RestoreRequestError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RestoreRequestError';
-  }
-}
-
-/** Checks a request against the snapshot before a job is created: nothing starts that cannot work. */
-export function checkRestoreRequest(
-  snapshot: SnapshotRow,
-  customer: Customer,
-  request: RestoreRequest,
-): void {
-  const contents = JSON.parse(snapshot.contents) as Content[];
-  const roots = JSON.parse(snapshot.roots ?? '{}') as Partial<Record<Content, string[]>>;
-  const need = (content: Content, label: string) => {
-    if (!contents.includes(content))
-      throw new RestoreRequestError('what', `This snapshot contains no ${label}.`);
-  };
-  switch (request.what) {
-    case 'web':
-      return need('web', 'web files');
-    case 'databases':
-      return need('db', 'databases');
-    case 'email':
-      return need('mail', 'email');
-    case 'everything':
-      if (snapshot.scope !== 'full')
-        throw new RestoreRequestError(
-          'what',
-          '"Restore everything" is only possible from a Full backup.',
-        );
-      return;
-    case 'database':
-      need('db', 'databases');
-      if (!request.database || !customer.databases.includes(request.database))
-        throw new RestoreRequestError('database', 'Choose one of your databases.');
-      return;
-    case 'mailbox':
-      need('mail', 'email');
-      if (!request.mailbox || !customer.mailboxes.some((m) => m.address === request.mailbox))
-        throw new RestoreRequestError('mailbox', 'Choose one of your mailboxes.');
-      return;
-    case 'file': {
-      const path = request.path ?? '';
-      // Only the customer's own places: a database dump restores as a database, and its place
-      // in the snapshot is the service's staging directory.
-      const inside = Object.entries(roots)
-        .filter(([content]) => !SERVICE_GROUPS.has(content as RootGroup))
-        .flatMap(([, paths]) => paths ?? [])
-        .some((root) => path === root || path.startsWith(`${root}/`));
-      if (
-        !path.startsWith('/') ||
-        path.includes('\0') ||
-        path.split('/').includes('..') ||
-        !inside
-      ) {
-        throw new RestoreRequestError('path', 'Choose a file from this snapshot.');
-      }
-    }
-  }
-}
-
 export interface RestoreJobDeps {
-  store: Store;
+  restores: Pick<RestoreService, 'resolve'>;
   restic: Restic;
   repositories: RepositoryService;
-  schedules: ScheduleService;
-  customers: { getCustomer(id: string): Promise<Customer | undefined> };
   databases: DatabaseRestorer;
   dataDir: string;
   /**
@@ -161,24 +60,16 @@ export interface RestoreJobDeps {
 export function restoreJobHandler(deps: RestoreJobDeps): JobHandler {
   return async (job, ctx) => {
     const params = JSON.parse(job.params ?? '{}') as RestoreJobParams;
-    const snapshot = await findSnapshot(deps.store, params.repositoryId, params.snapshotId);
-    if (!snapshot) throw new Error('The snapshot no longer exists.');
-    const customer = await deps.customers.getCustomer(snapshot.customer_id);
-    if (!customer) throw new Error('The customer of this snapshot no longer exists.');
-    if (snapshot.schedule_id == null)
-      throw new Error('This snapshot has no schedule to find its target.');
-    const schedule = await deps.schedules
-      .getRow({ role: 'admin' }, snapshot.schedule_id)
-      .catch(() => undefined);
-    if (!schedule)
-      throw new Error('The schedule of this snapshot was deleted, so its target is unknown.');
-    checkRestoreRequest(snapshot, customer, params.request);
-    const target = deps.schedules.target(schedule);
-    const owner = schedule.owner_kind === 'server' ? 'server' : customer.id;
-
+    // Checked again: the snapshot, its schedule or the customer may have gone while it waited.
+    const { snapshot, customer, target, owner } = await deps.restores.resolve(
+      { role: 'admin' },
+      { repositoryId: params.repositoryId, snapshotId: params.snapshotId },
+      params.request,
+    );
     return deps.repositories.withRepository(target, owner, async (repo) => {
+      const plan = planRestore(snapshot, customer, params.request);
       const run = new RestoreRun(deps, repo.location, snapshot, customer, String(job.id), ctx);
-      await run.execute(params.request);
+      await run.execute(plan);
       run.reportUndo();
       return { snapshotId: snapshot.id };
     });
@@ -190,6 +81,8 @@ class RestoreRun {
   private readonly confinement: string[];
   private readonly undo: string[] = [];
   private step = 0;
+  /** Set by execute, from the plan's number of areas. */
+  private progress!: RestoreJobProgress;
 
   constructor(
     private readonly deps: RestoreJobDeps,
@@ -199,40 +92,17 @@ class RestoreRun {
     private readonly jobId: string,
     private readonly ctx: JobContext,
   ) {
-    this.roots = JSON.parse(snapshot.roots ?? '{}') as Partial<Record<Content, string[]>>;
+    this.roots = snapshotRoots(snapshot);
     this.confinement = customerPaths(customer).map((p) => p.path);
   }
 
-  async execute(request: RestoreRequest): Promise<void> {
-    const contents = JSON.parse(this.snapshot.contents) as Content[];
-    switch (request.what) {
-      case 'web':
-        return this.web();
-      case 'databases':
-        return this.databases(this.customer.databases);
-      case 'database':
-        return this.databases([request.database!]);
-      case 'email':
-        return this.mail(
-          this.customer.mailboxes.map((m) => m.address),
-          request.keepNewerMail,
-        );
-      case 'mailbox':
-        return this.mail([request.mailbox!], request.keepNewerMail);
-      case 'file':
-        return this.file(request.path!);
-      case 'everything':
-        if (contents.includes('web')) await this.web();
-        // A Full backup of a customer without databases carries the tag but no dumps.
-        if (contents.includes('db') && this.roots.db?.length)
-          await this.databases(this.customer.databases);
-        if (contents.includes('mail'))
-          await this.mail(
-            this.customer.mailboxes.map((m) => m.address),
-            request.keepNewerMail,
-          );
-        for (const path of [...(this.roots.ssl ?? []), ...(this.roots.config ?? [])])
-          await this.file(path);
+  async execute(plan: RestorePlan): Promise<void> {
+    this.progress = new RestoreJobProgress(plan.areas, (p) => this.ctx.progress(p));
+    for (const part of plan.parts) {
+      if (part.kind === 'web') await this.web();
+      else if (part.kind === 'databases') await this.databases(part.names);
+      else if (part.kind === 'mail') await this.mail(part.mailboxes, part.keepNewer);
+      else await this.file(part.path);
     }
   }
 
@@ -255,16 +125,8 @@ class RestoreRun {
       signal: this.ctx.signal,
       onLog: this.ctx.log,
       // The banner's bar: what has arrived in the staging directory against the snapshot's
-      // totals (restic 0.14 reports no restore progress of its own).
-      onProgress: (p: RestoreProgress) =>
-        this.ctx.progress({
-          percent: Math.round(p.percentDone * 1000) / 10,
-          bytesDone: p.bytesDone ?? 0,
-          bytesTotal: p.totalBytes ?? 0,
-          filesDone: p.filesDone ?? 0,
-          filesTotal: p.totalFiles ?? 0,
-          etaSeconds: p.secondsRemaining,
-        }),
+      // totals (restic 0.14 reports no restore progress of its own), summed over the areas.
+      onProgress: this.progress.nextArea(),
     };
   }
 
@@ -284,8 +146,8 @@ class RestoreRun {
     return this.deps.browser?.knownDirectory(this.snapshot.id, area);
   }
 
-  private async mail(addresses: string[], keepNewer: boolean): Promise<void> {
-    for (const mailbox of this.customer.mailboxes.filter((m) => addresses.includes(m.address))) {
+  private async mail(mailboxes: Mailbox[], keepNewer: boolean): Promise<void> {
+    for (const mailbox of mailboxes) {
       this.ctx.log(
         `Restoring mailbox ${mailbox.address}${keepNewer ? ', keeping newer mail' : ''}`,
       );
@@ -297,7 +159,7 @@ class RestoreRun {
         maildir: true,
       });
       if (result.safetySnapshotId) this.undo.push(result.safetySnapshotId);
-      if (mailbox.sieveDir && this.roots.mail?.includes(mailbox.sieveDir)) {
+      if (mailbox.sieveDir && restoresSieve(mailbox, this.roots)) {
         const sieve = await restoreArea({
           ...this.common(),
           area: mailbox.sieveDir,

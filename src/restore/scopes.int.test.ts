@@ -17,9 +17,10 @@ import { checksumDatabase } from '../database/checksum.js';
 import { buildDemoLayout } from '../demo/layout.js';
 import { runSql } from '../demo/mariadb.js';
 import type { Customer } from '../inventory/schema.js';
+import type { JobProgress } from '../job/job-store.js';
 import type { SnapshotRow } from '../store/index.js';
 import { readTree } from '../../test/support/tree.js';
-import type { RestoreRequest } from './restore-job.js';
+import type { RestoreRequest } from './restore-request.js';
 
 const prefix = `hvt${randomBytes(4).toString('hex')}_`;
 const admin = { role: 'admin' as const };
@@ -92,6 +93,18 @@ async function fileState(path: string) {
   };
 }
 
+/** Regular files under `dir` and their bytes, as a restore of it counts them. */
+async function regularFiles(dir: string): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    files++;
+    bytes += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return { files, bytes };
+}
+
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hv-scopes-'));
   app = await openApp(
@@ -151,6 +164,20 @@ describe('every scope, backed up, changed and restored on real data', () => {
       config: await fileState(bob.configFiles[0]!),
       db: await checksums(),
     };
+    // The areas the job restores one by one: web root, each Maildir and its Sieve filters.
+    const roots = JSON.parse(snapshot.roots ?? '{}') as { mail?: string[] };
+    const areas = [
+      bob.webRoot,
+      ...bob.mailboxes.flatMap((m) =>
+        m.sieveDir && roots.mail?.includes(m.sieveDir) ? [m.maildir, m.sieveDir] : [m.maildir],
+      ),
+    ];
+    const sizes = await Promise.all(areas.map(regularFiles));
+    const inSnapshot = {
+      files: sizes.reduce((n, s) => n + s.files, 0),
+      bytes: sizes.reduce((n, s) => n + s.bytes, 0),
+    };
+    assert.ok(inSnapshot.bytes > 0);
 
     // Change everything a customer can change.
     const files = (await readdir(bob.webRoot, { recursive: true })).filter((f) =>
@@ -178,12 +205,25 @@ describe('every scope, backed up, changed and restored on real data', () => {
     assert.notDeepEqual(await checksums(), before.db);
 
     const job = await restore(snapshot, { what: 'everything', keepNewerMail: false });
+    const restic16 = app.restic.features.restoreProgress;
     assert.match(job.log ?? '', /To undo this restore, restore the safety snapshot/);
     assert.deepEqual(await readTree(bob.webRoot), before.web);
     assert.deepEqual(await readTree(maildir), before.mail);
     assert.deepEqual(await fileState(bob.sslFiles[0]!), before.ssl);
     assert.deepEqual(await fileState(bob.configFiles[0]!), before.config);
     assert.deepEqual(await checksums(), before.db);
+    // The bar ends with the bytes and files of every area, not 100 % of 0 bytes.
+    const progress = JSON.parse(job.progress ?? 'null') as JobProgress;
+    assert.deepEqual(
+      [progress.percent, progress.bytesDone, progress.bytesTotal, progress.filesDone],
+      [100, inSnapshot.bytes, inSnapshot.bytes, progress.filesTotal],
+    );
+    // restic 0.16+ counts the directories it restores among its files.
+    const counted = progress.filesTotal;
+    assert.ok(
+      restic16 ? counted >= inSnapshot.files : counted === inSnapshot.files,
+      `${counted} files of ${inSnapshot.files}`,
+    );
   });
 
   test('Email scope: a mailbox restore keeps mail that arrived after the snapshot', async () => {

@@ -1,0 +1,124 @@
+/**
+ * A restore as a customer asks for it on the Restore tab (or an admin through the CLI), and the
+ * checks it must pass before a job exists: nothing is queued that cannot work.
+ */
+import { z } from 'zod';
+import type { Customer } from '../inventory/schema.js';
+import type { Content } from '../scope/scope.js';
+import { SERVICE_GROUPS, type RootGroup } from '../snapshot/labels.js';
+import type { SnapshotRow } from '../store/index.js';
+
+export const RESTORE_WHAT = [
+  'web',
+  'databases',
+  'email',
+  'everything',
+  'file',
+  'database',
+  'mailbox',
+] as const;
+
+/** Linux's limits (NAME_MAX, PATH_MAX): a longer path could only fail deep inside the restore. */
+export const MAX_NAME_BYTES = 255;
+export const MAX_PATH_BYTES = 4096;
+const TOO_LONG = 'The path is longer than 4,096 bytes, the most a path can have.';
+
+export const restoreRequestSchema = z
+  .object({
+    what: z.enum(RESTORE_WHAT, {
+      error: `What to restore must be one of: ${RESTORE_WHAT.join(', ')}`,
+    }),
+    /** For "file": the file's absolute path as shown when browsing. */
+    path: z.string().max(MAX_PATH_BYTES, TOO_LONG).optional(),
+    database: z.string().max(64).optional(),
+    /** For "mailbox": its address. */
+    mailbox: z.string().max(320).optional(),
+    /** Email restores keep messages that arrived after the snapshot unless this is false. */
+    keepNewerMail: z.boolean().default(true),
+  })
+  .strict();
+export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
+
+/** A request the snapshot or the customer cannot satisfy; `field` names the request's field. */
+export class RestoreRequestError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RestoreRequestError';
+  }
+}
+
+/**
+ * What is wrong with a file path a customer sent, in their words, or undefined when it is an
+ * absolute path in canonical form (as browsing shows paths) that the file system can hold.
+ */
+export function pathProblem(path: string): string | undefined {
+  if (!path.startsWith('/')) return 'Choose a file from this snapshot.';
+  if (path.includes('\0')) return 'The path contains a NUL character, which no file name can hold.';
+  if (Buffer.byteLength(path) > MAX_PATH_BYTES) return TOO_LONG;
+  if (path === '/') return 'Choose a file from this snapshot.';
+  const names = path.slice(1).split('/');
+  if (names.includes('..'))
+    return 'The path contains "..": give the path of the file itself, as browsing shows it.';
+  if (names.includes('.'))
+    return 'The path contains "/./": give the path without "." parts, as browsing shows it.';
+  if (names.at(-1) === '') return 'The path ends with "/": give the path without it.';
+  if (names.includes('')) return 'The path contains "//": give the path with single slashes.';
+  const long = names.find((name) => Buffer.byteLength(name) > MAX_NAME_BYTES);
+  if (long !== undefined)
+    return `The name "${long.slice(0, 24)}…" in the path is longer than 255 bytes, the most a file name can have.`;
+  return undefined;
+}
+
+/** Checks a request against the snapshot and its customer; throws RestoreRequestError. */
+export function checkRestoreRequest(
+  snapshot: SnapshotRow,
+  customer: Customer,
+  request: RestoreRequest,
+): void {
+  const contents = JSON.parse(snapshot.contents) as Content[];
+  const roots = JSON.parse(snapshot.roots ?? '{}') as Partial<Record<Content, string[]>>;
+  const need = (content: Content, label: string) => {
+    if (!contents.includes(content))
+      throw new RestoreRequestError('what', `This snapshot contains no ${label}.`);
+  };
+  switch (request.what) {
+    case 'web':
+      return need('web', 'web files');
+    case 'databases':
+      return need('db', 'databases');
+    case 'email':
+      return need('mail', 'email');
+    case 'everything':
+      if (snapshot.scope !== 'full')
+        throw new RestoreRequestError(
+          'what',
+          '"Restore everything" is only possible from a Full backup.',
+        );
+      return;
+    case 'database':
+      need('db', 'databases');
+      if (!request.database || !customer.databases.includes(request.database))
+        throw new RestoreRequestError('database', 'Choose one of your databases.');
+      return;
+    case 'mailbox':
+      need('mail', 'email');
+      if (!request.mailbox || !customer.mailboxes.some((m) => m.address === request.mailbox))
+        throw new RestoreRequestError('mailbox', 'Choose one of your mailboxes.');
+      return;
+    case 'file': {
+      const path = request.path ?? '';
+      const problem = pathProblem(path);
+      if (problem) throw new RestoreRequestError('path', problem);
+      // Only the customer's own places: a database dump restores as a database, and its place
+      // in the snapshot is the service's staging directory.
+      const inside = Object.entries(roots)
+        .filter(([content]) => !SERVICE_GROUPS.has(content as RootGroup))
+        .flatMap(([, paths]) => paths ?? [])
+        .some((root) => path === root || path.startsWith(`${root}/`));
+      if (!inside) throw new RestoreRequestError('path', 'Choose a file from this snapshot.');
+    }
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * "Request a restore", the one place for its rules: the API's restore route, the CLI's
+ * `restore` and the restore job itself all come here, so a snapshot is found one way, a request
+ * is checked one way, and the per-customer limit holds whichever way a restore is asked for.
+ */
+import type { Customer } from '../inventory/schema.js';
+import { ActiveJobLimitError, type JobStore } from '../job/job-store.js';
+import { NotFoundError, type ScheduleService, type Viewer } from '../schedule/schedule-service.js';
+import { findSnapshotByRef } from '../snapshot/records.js';
+import type { JobRow, ScheduleRow, SnapshotRow, Store } from '../store/index.js';
+import type { Target } from '../target/schema.js';
+import { completedByRecovery, planRestore, type RecoveredRestore } from './restore-plan.js';
+import { checkRestoreRequest, type RestoreRequest } from './restore-request.js';
+
+/** A snapshot as people name it: its repository and its full id or a unique prefix of it. */
+export interface SnapshotRef {
+  repositoryId: number;
+  snapshotId: string;
+}
+
+/** What a restore job stores as its params: the full snapshot id, never a prefix. */
+export interface RestoreJobParams {
+  repositoryId: number;
+  snapshotId: string;
+  request: RestoreRequest;
+}
+
+/** Everything a restore of this snapshot needs, after every check passed. */
+export interface ResolvedRestore {
+  snapshot: SnapshotRow;
+  customer: Customer;
+  schedule: ScheduleRow;
+  target: Target;
+  /** Whose repository on the target: the customer's own, or the provider's server-wide one. */
+  owner: string;
+}
+
+/**
+ * The snapshot cannot be restored from: missing, not the viewer's, or cut off from its target or
+ * customer. A customer gets the API's one 404 for every case; `message` is for the job's error
+ * and for admins at the CLI.
+ */
+export class SnapshotUnavailableError extends NotFoundError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SnapshotUnavailableError';
+  }
+}
+
+/** The customer has as many restores waiting or running as the provider allows. */
+export class RestoreLimitError extends Error {
+  constructor(
+    readonly customerId: string,
+    readonly limit: number,
+  ) {
+    super(
+      limit === 1
+        ? 'You already have a restore waiting or running. Please wait until it has finished, then start this one.'
+        : `You already have ${limit} restores waiting or running. Please wait until one has finished, then start this one.`,
+    );
+    this.name = 'RestoreLimitError';
+  }
+}
+
+export interface RestoreServiceDeps {
+  store: Store;
+  schedules: Pick<ScheduleService, 'getRow' | 'target'>;
+  customers: { getCustomer(id: string): Promise<Customer | undefined> };
+  jobs: Pick<JobStore, 'create'>;
+  /** Restores one customer may have waiting or running at once (Config.restoresPerCustomer). */
+  maxActivePerCustomer: number;
+  /** Told when a job was queued, so the worker starts it at once. */
+  onQueued?: () => void;
+}
+
+export class RestoreService {
+  constructor(private readonly deps: RestoreServiceDeps) {}
+
+  /**
+   * Queues a restore of `ref` for the snapshot's customer, after every check: the viewer may
+   * reach the snapshot, the snapshot holds what is asked for, the customer is under the limit.
+   * Throws SnapshotUnavailableError, AmbiguousSnapshotError, RestoreRequestError or
+   * RestoreLimitError; nothing is queued then.
+   */
+  async request(
+    viewer: Viewer,
+    ref: SnapshotRef,
+    request: RestoreRequest,
+  ): Promise<{ jobId: number; snapshot: SnapshotRow; customer: Customer }> {
+    const { snapshot, customer } = await this.resolve(viewer, ref, request);
+    const params: RestoreJobParams = {
+      repositoryId: snapshot.repository_id,
+      snapshotId: snapshot.id,
+      request,
+    };
+    let created;
+    try {
+      created = await this.deps.jobs.create({
+        type: 'restore',
+        trigger: 'manual',
+        customerId: snapshot.customer_id,
+        scheduleName: `Restore ${request.what}`,
+        scope: snapshot.scope,
+        params,
+        maxActivePerCustomer: this.deps.maxActivePerCustomer,
+      });
+    } catch (error) {
+      if (error instanceof ActiveJobLimitError)
+        throw new RestoreLimitError(snapshot.customer_id, error.limit);
+      throw error;
+    }
+    // Restore jobs have no schedule, so the store never folds one into another.
+    const jobId = created.created ? created.id : created.existingId;
+    this.deps.onQueued?.();
+    return { jobId, snapshot, customer };
+  }
+
+  /**
+   * The snapshot, its customer, schedule and target, if `viewer` may reach them and the request
+   * fits them. The restore job calls it again when it starts: the customer or the snapshot may
+   * have changed while the job waited.
+   */
+  async resolve(
+    viewer: Viewer,
+    ref: SnapshotRef,
+    request: RestoreRequest,
+  ): Promise<ResolvedRestore> {
+    const snapshot = await findSnapshotByRef(this.deps.store, ref.repositoryId, ref.snapshotId, {
+      customerId: viewer.role === 'customer' ? viewer.customerId : undefined,
+    });
+    if (!snapshot)
+      throw new SnapshotUnavailableError(
+        `There is no snapshot ${ref.snapshotId} in repository ${ref.repositoryId}.`,
+      );
+    if (snapshot.schedule_id == null)
+      throw new SnapshotUnavailableError('This snapshot has no schedule to find its target.');
+    // Server-wide schedules' snapshots are the provider's: a customer cannot see the schedule.
+    const schedule = await this.deps.schedules
+      .getRow(viewer, snapshot.schedule_id)
+      .catch(() => undefined);
+    if (!schedule)
+      throw new SnapshotUnavailableError(
+        'The schedule of this snapshot was deleted, so its target is unknown.',
+      );
+    const customer = await this.deps.customers.getCustomer(snapshot.customer_id);
+    if (!customer)
+      throw new SnapshotUnavailableError(
+        `The customer of this snapshot (${snapshot.customer_id}) no longer exists.`,
+      );
+    checkRestoreRequest(snapshot, customer, request);
+    return {
+      snapshot,
+      customer,
+      schedule,
+      target: this.deps.schedules.target(schedule),
+      owner: schedule.owner_kind === 'server' ? 'server' : customer.id,
+    };
+  }
+
+  /**
+   * After a crash: whether recovery at the service's start finished the whole of this restore
+   * job (the last restore of its plan rolled forward, nothing undone), so it reads successful.
+   */
+  async completedByRecovery(job: JobRow, recovered: readonly RecoveredRestore[]): Promise<boolean> {
+    if (job.type !== 'restore') return false;
+    const params = JSON.parse(job.params ?? '{}') as RestoreJobParams;
+    try {
+      const { snapshot, customer } = await this.resolve({ role: 'admin' }, params, params.request);
+      return completedByRecovery(
+        planRestore(snapshot, customer, params.request),
+        job.id,
+        recovered,
+      );
+    } catch {
+      // Its snapshot or customer is gone: nothing tells what the job still had to do.
+      return false;
+    }
+  }
+}
