@@ -14,7 +14,7 @@ import { Restic } from '../engine/index.js';
 import { Keyring } from '../repository/keyring.js';
 import { RepositoryService } from '../repository/repository-service.js';
 import { adminRoutes, storeRepositoryKeys, type AdminRouteDeps } from './admin-routes.js';
-import { harness, type Harness } from './testing.js';
+import { harness, type Harness } from '../../test/support/api-harness.js';
 
 const run = promisify(execFile);
 

@@ -8,7 +8,7 @@ import { InventoryService } from '../inventory/inventory-service.js';
 import { Keyring } from '../repository/keyring.js';
 import { ScheduleService } from '../schedule/schedule-service.js';
 import { adminRoutes, storeRepositoryKeys, type AdminRouteDeps } from './admin-routes.js';
-import { harness, PASSWORD, signIn, type Harness } from './testing.js';
+import { harness, PASSWORD, signIn, type Harness } from '../../test/support/api-harness.js';
 
 let dir: string;
 before(async () => {
