@@ -21,7 +21,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { mulberry32 } from '../src/snapshot/fixtures.js';
+import { mulberry32 } from '../test/support/browse-tree.js';
 
 /** Bump when the generator's output changes, so cached trees of the old layout are not reused. */
 const GENERATOR_VERSION = 1;

@@ -16,7 +16,7 @@ if ! psql "$HOSTVAULT_TEST_STORE_URL" -Atc 'select 1' >/dev/null 2>&1; then
   done
 fi
 
-mapfile -t files < <(grep -rlE "openTestStore|from '\./testing\.js'" src --include='*.test.ts' |
+mapfile -t files < <(grep -rlE "openTestStore|support/api-harness" src --include='*.test.ts' |
   grep -v '\.int\.test\.ts$' | sort)
 echo "== store on PostgreSQL ($(psql "$HOSTVAULT_TEST_STORE_URL" -Atc 'show server_version')): ${#files[@]} files"
 started=$SECONDS

@@ -8,7 +8,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { buildAndImport } from './demo/engine-demo.js';
 import { join } from 'node:path';
 import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api/index.js';
-import { adminRoutes, storeRepositoryKeys } from './api/admin-routes.js';
+import { adminRoutes, storeRepositoryKeys } from './api/admin/index.js';
 import { packageInfoRoutes } from './api/package-info-routes.js';
 import { DEFAULT_WEB_ROOT } from './api/web.js';
 import { proxyApiOptions } from './api/proxy-options.js';
@@ -79,7 +79,7 @@ export async function startService(
         forgetSnapshots: (scheduleId, customerId, target) =>
           forgetScheduleSnapshots(app, scheduleId, customerId, target as Target),
       }),
-      adminRoutes({
+      ...adminRoutes({
         inventory: app.inventory,
         schedules: app.schedules,
         users: auth,

@@ -4,7 +4,7 @@
  * which streams one `restic ls --json` of the whole snapshot into the index, against one raw
  * `restic ls --json` into /dev/null, the least any listing of the snapshot can cost.
  *
- * The tree (src/snapshot/fixtures.ts) and its backup are made once and kept under
+ * The tree (test/support/browse-tree.ts) and its backup are made once and kept under
  * `$HOSTVAULT_BENCH_DIR/browse` (default /var/tmp/hostvault-bench/browse), keyed by entry
  * count, so later runs start at once. Per round, in alternating order: the raw listing and the
  * first open (index removed before), then listings of 1,000 random directories and of random
@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Restic, type RepositoryLocation } from '../../src/engine/index.js';
-import { generateBrowseTree, mulberry32, type BrowseTree } from '../../src/snapshot/fixtures.js';
+import { generateBrowseTree, mulberry32, type BrowseTree } from '../../test/support/browse-tree.js';
 import { SnapshotBrowser } from '../../src/snapshot/index.js';
 import { benchDir } from '../data.js';
 import {

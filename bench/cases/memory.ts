@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generateBrowseTree } from '../../src/snapshot/fixtures.js';
+import { generateBrowseTree } from '../../test/support/browse-tree.js';
 import { benchDir } from '../data.js';
 import {
   MB,

@@ -13,8 +13,8 @@ import { after, before, test } from 'node:test';
 import { Restic } from '../engine/index.js';
 import { Keyring } from '../repository/keyring.js';
 import { RepositoryService } from '../repository/repository-service.js';
-import { adminRoutes, storeRepositoryKeys, type AdminRouteDeps } from './admin-routes.js';
-import { harness, type Harness } from './testing.js';
+import { adminRoutes, storeRepositoryKeys, type AdminRouteDeps } from './admin/index.js';
+import { harness, type Harness } from '../../test/support/api-harness.js';
 
 const run = promisify(execFile);
 
@@ -25,7 +25,7 @@ let repositories: RepositoryService;
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hv-admin-key-'));
   const deps = {} as AdminRouteDeps;
-  h = await harness({}, { modules: [adminRoutes(deps)] });
+  h = await harness({}, { modules: adminRoutes(deps) });
   const keyring = new Keyring(randomBytes(32));
   deps.repositories = storeRepositoryKeys(h.store, keyring);
   repositories = new RepositoryService({

@@ -7,8 +7,8 @@ import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import { InventoryService } from '../inventory/inventory-service.js';
 import { Keyring } from '../repository/keyring.js';
 import { ScheduleService } from '../schedule/schedule-service.js';
-import { adminRoutes, storeRepositoryKeys, type AdminRouteDeps } from './admin-routes.js';
-import { harness, PASSWORD, signIn, type Harness } from './testing.js';
+import { adminRoutes, storeRepositoryKeys, type AdminRouteDeps } from './admin/index.js';
+import { harness, PASSWORD, signIn, type Harness } from '../../test/support/api-harness.js';
 
 let dir: string;
 before(async () => {
@@ -25,7 +25,7 @@ let keyring: Keyring;
 let alice: { cookie: string; csrf: string };
 beforeEach(async () => {
   const deps = {} as AdminRouteDeps;
-  h = await harness({}, { modules: [adminRoutes(deps)] });
+  h = await harness({}, { modules: adminRoutes(deps) });
   keyring = new Keyring(randomBytes(32));
   const inventory = new InventoryService({ store: h.store });
   Object.assign(deps, {

@@ -60,8 +60,8 @@ export interface CustomerDirectory {
 }
 
 /**
- * A group of routes added by another feature (schedules, snapshots, restore): it declares its
- * routes on the registry and gets validation, access control and OpenAPI entries for free.
+ * A group of routes, as every route file exports it (`xRoutes(deps)` returns one): it declares
+ * its routes on the registry and gets validation, access control and OpenAPI entries for free.
  */
 export type ApiModule = (api: RouteRegistry) => void;
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Authenticated } from '../auth/index.js';
 import type { JobRow } from '../store/index.js';
 import { AnswerCache } from './answer-cache.js';
-import type { ApiDeps } from './deps.js';
+import type { ApiDeps, ApiModule } from './deps.js';
 import { ApiError, ErrorBodySchema, notFound } from './errors.js';
 import {
   ActiveTaskSchema,
@@ -65,151 +65,156 @@ const DeleteOldResultSchema = z.object({
 });
 
 export function jobRoutes(
-  api: RouteRegistry,
   deps: ApiDeps,
   stampOf: (request: object) => Promise<string> | undefined = () => undefined,
-): void {
-  const historyDays = deps.options?.historyDays ?? 30;
-  // The two answers every open page polls; see AnswerCache for why they stay exact.
-  const pages = new AnswerCache<z.infer<typeof JobPageSchema>>();
-  const activeTasks = new AnswerCache<{ tasks: z.infer<typeof ActiveTaskSchema>[] }>();
+): ApiModule {
+  return (api: RouteRegistry): void => {
+    const historyDays = deps.options?.historyDays ?? 30;
+    // The two answers every open page polls; see AnswerCache for why they stay exact.
+    const pages = new AnswerCache<z.infer<typeof JobPageSchema>>();
+    const activeTasks = new AnswerCache<{ tasks: z.infer<typeof ActiveTaskSchema>[] }>();
 
-  /** The job if the caller may see it; otherwise the same 404 as for an id that does not exist. */
-  async function visibleJob(principal: Authenticated, id: number): Promise<JobRow> {
-    const job = await deps.jobs.get(id);
-    if (!job || !mayReach(principal, job.customer_id)) throw notFound();
-    return job;
-  }
+    /** The job if the caller may see it; otherwise the same 404 as for an id that does not exist. */
+    async function visibleJob(principal: Authenticated, id: number): Promise<JobRow> {
+      const job = await deps.jobs.get(id);
+      if (!job || !mayReach(principal, job.customer_id)) throw notFound();
+      return job;
+    }
 
-  api.route({
-    method: 'GET',
-    path: '/api/jobs',
-    operationId: 'listJobs',
-    summary: 'Job history, newest first',
-    description:
-      'Customers see only their own jobs. Administrators see all and may filter by customer.',
-    tags: ['jobs'],
-    access: 'signed-in',
-    query: JobListQuerySchema,
-    responses: { 200: { description: 'One page of jobs.', schema: JobPageSchema } },
-    async handler({ principal, query, request }) {
-      const own = ownerOf(principal);
-      // A customer asking for another customer's jobs gets what the combined filter matches:
-      // nothing. Same answer as for a customer id that does not exist.
-      if (own !== undefined && query.customerId !== undefined && query.customerId !== own) {
-        return { jobs: [], total: 0, offset: query.offset, limit: query.limit };
-      }
-      const filter = {
-        customerId: own ?? query.customerId,
-        status: query.status,
-        type: query.type,
-        scheduleId: query.scheduleId,
-      };
-      const read = async () => {
-        const rows = await deps.jobs.list({ ...filter, offset: query.offset, limit: query.limit });
-        // A short page that is not empty is the last one: its end is the total, no count needed.
-        const total =
-          rows.length > 0 && rows.length < query.limit
-            ? query.offset + rows.length
-            : await deps.jobs.count(filter);
-        return { jobs: rows.map(toJobSummary), total, offset: query.offset, limit: query.limit };
-      };
-      const stamp = stampOf(request);
-      if (!stamp) return read();
-      return pages.get(await stamp, JSON.stringify([filter, query.offset, query.limit]), read);
-    },
-  });
-
-  api.route({
-    method: 'GET',
-    path: '/api/jobs/:id',
-    operationId: 'getJob',
-    summary: 'One job with its log, statistics and error',
-    tags: ['jobs'],
-    access: 'signed-in',
-    params: JobIdSchema,
-    responses: { 200: { description: 'The job.', schema: JobDetailSchema } },
-    async handler({ principal, params }) {
-      return toJobDetail(await visibleJob(principal, params.id));
-    },
-  });
-
-  api.route({
-    method: 'POST',
-    path: '/api/jobs/:id/cancel',
-    operationId: 'cancelJob',
-    summary: 'Cancel a pending or running job',
-    description:
-      'A pending job is canceled at once (200); a running one is told to stop and ends as Canceled shortly (202).',
-    tags: ['jobs'],
-    access: 'signed-in',
-    params: JobIdSchema,
-    responses: {
-      200: { description: 'Canceled before it started.', schema: CancelSchema },
-      202: { description: 'Stopping; the job ends as Canceled shortly.', schema: CancelSchema },
-      409: { description: 'The job is not pending or running.', schema: ErrorBodySchema },
-    },
-    async handler({ principal, params, status }) {
-      const job = await visibleJob(principal, params.id);
-      if (job.status !== 'pending' && job.status !== 'running') {
-        throw new ApiError(409, 'This job has already finished.');
-      }
-      const outcome = await deps.worker.cancel(job.id);
-      if (outcome === 'canceled') return { id: job.id, status: 'canceled' as const };
-      if (outcome === 'canceling') {
-        status(202);
-        return { id: job.id, status: 'canceling' as const };
-      }
-      const now = await deps.jobs.get(job.id);
-      throw new ApiError(
-        409,
-        now && (now.status === 'pending' || now.status === 'running')
-          ? 'This job runs on another worker and cannot be canceled from here.'
-          : 'This job has already finished.',
-      );
-    },
-  });
-
-  api.route({
-    method: 'POST',
-    path: '/api/jobs/delete-old',
-    operationId: 'deleteOldJobs',
-    summary: `Delete finished history entries older than ${historyDays} days`,
-    description:
-      "Removes successful, failed and canceled jobs; never a pending or running one. A customer's request covers only their own entries.",
-    tags: ['jobs'],
-    access: 'signed-in',
-    body: DeleteOldSchema,
-    responses: { 200: { description: 'How many entries.', schema: DeleteOldResultSchema } },
-    async handler({ principal, body }) {
-      const dryRun = body?.dryRun ?? false;
-      const count = await deps.jobs.deleteOld(historyDays, ownerOf(principal), dryRun);
-      return { count, dryRun };
-    },
-  });
-
-  api.route({
-    method: 'GET',
-    path: '/api/tasks/active',
-    operationId: 'listActiveTasks',
-    summary: 'Running and pending jobs, for the banner',
-    description: 'Polled every few seconds by the page; one indexed query.',
-    tags: ['jobs'],
-    access: 'signed-in',
-    responses: {
-      200: {
-        description: 'The active tasks, oldest first.',
-        schema: z.object({ tasks: z.array(ActiveTaskSchema) }),
+    api.route({
+      method: 'GET',
+      path: '/api/jobs',
+      operationId: 'listJobs',
+      summary: 'Job history, newest first',
+      description:
+        'Customers see only their own jobs. Administrators see all and may filter by customer.',
+      tags: ['jobs'],
+      access: 'signed-in',
+      query: JobListQuerySchema,
+      responses: { 200: { description: 'One page of jobs.', schema: JobPageSchema } },
+      async handler({ principal, query, request }) {
+        const own = ownerOf(principal);
+        // A customer asking for another customer's jobs gets what the combined filter matches:
+        // nothing. Same answer as for a customer id that does not exist.
+        if (own !== undefined && query.customerId !== undefined && query.customerId !== own) {
+          return { jobs: [], total: 0, offset: query.offset, limit: query.limit };
+        }
+        const filter = {
+          customerId: own ?? query.customerId,
+          status: query.status,
+          type: query.type,
+          scheduleId: query.scheduleId,
+        };
+        const read = async () => {
+          const rows = await deps.jobs.list({
+            ...filter,
+            offset: query.offset,
+            limit: query.limit,
+          });
+          // A short page that is not empty is the last one: its end is the total, no count needed.
+          const total =
+            rows.length > 0 && rows.length < query.limit
+              ? query.offset + rows.length
+              : await deps.jobs.count(filter);
+          return { jobs: rows.map(toJobSummary), total, offset: query.offset, limit: query.limit };
+        };
+        const stamp = stampOf(request);
+        if (!stamp) return read();
+        return pages.get(await stamp, JSON.stringify([filter, query.offset, query.limit]), read);
       },
-    },
-    async handler({ principal, request }) {
-      const owner = ownerOf(principal);
-      const read = async () => ({ tasks: (await deps.jobs.active(owner)).map(toActiveTask) });
-      const stamp = stampOf(request);
-      if (!stamp) return read();
-      return activeTasks.get(await stamp, owner ?? '', read);
-    },
-  });
+    });
+
+    api.route({
+      method: 'GET',
+      path: '/api/jobs/:id',
+      operationId: 'getJob',
+      summary: 'One job with its log, statistics and error',
+      tags: ['jobs'],
+      access: 'signed-in',
+      params: JobIdSchema,
+      responses: { 200: { description: 'The job.', schema: JobDetailSchema } },
+      async handler({ principal, params }) {
+        return toJobDetail(await visibleJob(principal, params.id));
+      },
+    });
+
+    api.route({
+      method: 'POST',
+      path: '/api/jobs/:id/cancel',
+      operationId: 'cancelJob',
+      summary: 'Cancel a pending or running job',
+      description:
+        'A pending job is canceled at once (200); a running one is told to stop and ends as Canceled shortly (202).',
+      tags: ['jobs'],
+      access: 'signed-in',
+      params: JobIdSchema,
+      responses: {
+        200: { description: 'Canceled before it started.', schema: CancelSchema },
+        202: { description: 'Stopping; the job ends as Canceled shortly.', schema: CancelSchema },
+        409: { description: 'The job is not pending or running.', schema: ErrorBodySchema },
+      },
+      async handler({ principal, params, status }) {
+        const job = await visibleJob(principal, params.id);
+        if (job.status !== 'pending' && job.status !== 'running') {
+          throw new ApiError(409, 'This job has already finished.');
+        }
+        const outcome = await deps.worker.cancel(job.id);
+        if (outcome === 'canceled') return { id: job.id, status: 'canceled' as const };
+        if (outcome === 'canceling') {
+          status(202);
+          return { id: job.id, status: 'canceling' as const };
+        }
+        const now = await deps.jobs.get(job.id);
+        throw new ApiError(
+          409,
+          now && (now.status === 'pending' || now.status === 'running')
+            ? 'This job runs on another worker and cannot be canceled from here.'
+            : 'This job has already finished.',
+        );
+      },
+    });
+
+    api.route({
+      method: 'POST',
+      path: '/api/jobs/delete-old',
+      operationId: 'deleteOldJobs',
+      summary: `Delete finished history entries older than ${historyDays} days`,
+      description:
+        "Removes successful, failed and canceled jobs; never a pending or running one. A customer's request covers only their own entries.",
+      tags: ['jobs'],
+      access: 'signed-in',
+      body: DeleteOldSchema,
+      responses: { 200: { description: 'How many entries.', schema: DeleteOldResultSchema } },
+      async handler({ principal, body }) {
+        const dryRun = body?.dryRun ?? false;
+        const count = await deps.jobs.deleteOld(historyDays, ownerOf(principal), dryRun);
+        return { count, dryRun };
+      },
+    });
+
+    api.route({
+      method: 'GET',
+      path: '/api/tasks/active',
+      operationId: 'listActiveTasks',
+      summary: 'Running and pending jobs, for the banner',
+      description: 'Polled every few seconds by the page; one indexed query.',
+      tags: ['jobs'],
+      access: 'signed-in',
+      responses: {
+        200: {
+          description: 'The active tasks, oldest first.',
+          schema: z.object({ tasks: z.array(ActiveTaskSchema) }),
+        },
+      },
+      async handler({ principal, request }) {
+        const owner = ownerOf(principal);
+        const read = async () => ({ tasks: (await deps.jobs.active(owner)).map(toActiveTask) });
+        const stamp = stampOf(request);
+        if (!stamp) return read();
+        return activeTasks.get(await stamp, owner ?? '', read);
+      },
+    });
+  };
 }
 
 /** The customer whose objects alone the caller may reach; undefined for an administrator. */

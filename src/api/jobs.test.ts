@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { addJob, harness, signIn, type Harness } from './testing.js';
+import { addJob, harness, signIn, type Harness } from '../../test/support/api-harness.js';
 
 let h: Harness;
 let alice: { cookie: string; csrf: string };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import type { Customer } from '../inventory/schema.js';
 import { packageInfoRoutes } from './package-info-routes.js';
-import { harness, signIn, type Harness } from './testing.js';
+import { harness, signIn, type Harness } from '../../test/support/api-harness.js';
 
 let h: Harness;
 

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzipSync } from 'node:zlib';
 import { AuthService } from '../auth/index.js';
 import { loadConfig } from '../config.js';
-import { dropEverything, sql, uniquePrefix } from '../database/test-helpers.js';
+import { dropEverything, sql, uniquePrefix } from '../../test/support/mariadb.js';
 import { startService, type Service } from '../serve.js';
 
 const prefix = uniquePrefix();

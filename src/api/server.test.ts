@@ -6,7 +6,7 @@ import type { ApiModule, JobQueries } from './deps.js';
 import { notFound } from './errors.js';
 import { mayReach } from './job-routes.js';
 import { buildServer } from './server.js';
-import { addJob, harness, signIn, type Harness } from './testing.js';
+import { addJob, harness, signIn, type Harness } from '../../test/support/api-harness.js';
 
 let h: Harness;
 beforeEach(async () => {

@@ -6,7 +6,7 @@ import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { requestStamps, serializeReply } from './answer-cache.js';
 import { authenticate, PrincipalCache } from './authenticate.js';
-import type { ApiDeps } from './deps.js';
+import type { ApiDeps, ApiModule } from './deps.js';
 import { ApiError, GENERIC_FAILURE, notFound } from './errors.js';
 import { jobRoutes } from './job-routes.js';
 import { REGISTERED, RouteRegistry } from './registry.js';
@@ -78,11 +78,16 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
       authenticate(deps.auth, request, access, { principals, stamp }),
     validateResponses: options.validateResponses ?? false,
   });
-  systemRoutes(api, deps);
-  sessionRoutes(api, deps);
-  jobRoutes(api, deps, stamp);
-  for (const module of deps.modules ?? []) module(api);
-  openApiRoute(api, deps);
+  // Every route file is a module: the service's own first, then the features', and the OpenAPI
+  // document last, so that it lists every route.
+  const modules: ApiModule[] = [
+    systemRoutes(deps),
+    sessionRoutes(deps),
+    jobRoutes(deps, stamp),
+    ...(deps.modules ?? []),
+    openApiRoute(deps),
+  ];
+  for (const module of modules) module(api);
   return app;
 }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Authenticated } from '../auth/index.js';
 import { MAX_LINK_TTL_SECONDS } from '../auth/index.js';
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from './authenticate.js';
-import type { ApiDeps } from './deps.js';
+import type { ApiDeps, ApiModule } from './deps.js';
 import { ApiError, ErrorBodySchema } from './errors.js';
 import type { RouteRegistry } from './registry.js';
 
@@ -59,142 +59,145 @@ const LinkSchema = z.object({
 const WRONG_LINK =
   'This sign-in link is not valid, was already used or has expired. Please open Backups again from the hosting panel.';
 
-export function sessionRoutes(api: RouteRegistry, deps: ApiDeps): void {
-  const secure = deps.options?.secureCookies ?? 'auto';
+export function sessionRoutes(deps: ApiDeps): ApiModule {
+  return (api: RouteRegistry): void => {
+    const secure = deps.options?.secureCookies ?? 'auto';
 
-  /** A browser that signs in again (or opens a link) leaves no second live session behind. */
-  async function endPreviousSession(token: string | undefined): Promise<void> {
-    if (token) await deps.auth.revoke(token);
-  }
+    /** A browser that signs in again (or opens a link) leaves no second live session behind. */
+    async function endPreviousSession(token: string | undefined): Promise<void> {
+      if (token) await deps.auth.revoke(token);
+    }
 
-  api.route({
-    method: 'POST',
-    path: '/api/session',
-    operationId: 'signIn',
-    summary: 'Sign in with a username and password',
-    description:
-      "Sets the session cookie and returns the CSRF token. Failed attempts within 15 minutes block further ones for a while (429 with Retry-After): five for one name from one address, 50 from one address, 20 for one name from addresses that never signed in to it. Behind trusted reverse proxies (HOSTVAULT_TRUST_PROXY) the address is the client's from X-Forwarded-For.",
-    tags: ['session'],
-    access: 'public',
-    body: SignInSchema,
-    responses: {
-      200: { description: 'Signed in; the session cookie is set.', schema: SessionSchema },
-      401: { description: 'Wrong username or password.', schema: ErrorBodySchema },
-      429: {
-        description: 'Too many failed attempts.',
-        schema: ErrorBodySchema,
-        headers: { 'Retry-After': { description: 'Seconds until the next attempt is allowed.' } },
+    api.route({
+      method: 'POST',
+      path: '/api/session',
+      operationId: 'signIn',
+      summary: 'Sign in with a username and password',
+      description:
+        "Sets the session cookie and returns the CSRF token. Failed attempts within 15 minutes block further ones for a while (429 with Retry-After): five for one name from one address, 50 from one address, 20 for one name from addresses that never signed in to it. Behind trusted reverse proxies (HOSTVAULT_TRUST_PROXY) the address is the client's from X-Forwarded-For.",
+      tags: ['session'],
+      access: 'public',
+      body: SignInSchema,
+      responses: {
+        200: { description: 'Signed in; the session cookie is set.', schema: SessionSchema },
+        401: { description: 'Wrong username or password.', schema: ErrorBodySchema },
+        429: {
+          description: 'Too many failed attempts.',
+          schema: ErrorBodySchema,
+          headers: { 'Retry-After': { description: 'Seconds until the next attempt is allowed.' } },
+        },
       },
-    },
-    async handler({ body, request, reply }) {
-      const result = await deps.auth.signIn(body.username, body.password, request.ip);
-      if (!result.ok && result.reason === 'rate-limited') {
-        const minutes = Math.ceil(result.retryAfterSeconds / 60);
-        throw new ApiError(
-          429,
-          `Too many failed sign-ins. Please try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-          undefined,
-          { 'retry-after': String(result.retryAfterSeconds) },
-        );
-      }
-      if (!result.ok) throw new ApiError(401, 'Wrong username or password.');
-      await endPreviousSession(request.cookies[SESSION_COOKIE]);
-      setSessionCookie(reply, request, result.session.token, secure);
-      return sessionBody(result.session.principal);
-    },
-  });
-
-  api.route({
-    method: 'GET',
-    path: '/api/session',
-    operationId: 'getSession',
-    summary: 'Who is signed in, and the CSRF token for this session',
-    tags: ['session'],
-    access: 'signed-in',
-    responses: { 200: { description: 'The caller.', schema: SessionSchema } },
-    async handler({ principal }) {
-      return sessionBody(principal);
-    },
-  });
-
-  api.route({
-    method: 'DELETE',
-    path: '/api/session',
-    operationId: 'signOut',
-    summary: 'Sign out: ends the session and clears its cookie',
-    tags: ['session'],
-    access: 'signed-in',
-    responses: { 204: { description: 'Signed out.' } },
-    async handler({ principal, request, reply }) {
-      const token = request.cookies[SESSION_COOKIE];
-      if (principal.via === 'session' && token) {
-        await deps.auth.revoke(token);
-        clearSessionCookie(reply, request, secure);
-      }
-      return undefined;
-    },
-  });
-
-  api.route({
-    method: 'GET',
-    path: '/api/auth/link',
-    operationId: 'redeemLink',
-    summary: 'Open the Backups page with a signed link',
-    description:
-      'Redeems a link made by POST /api/admin/links: sets the session cookie for its customer and redirects to /. A link works once and for at most five minutes.',
-    tags: ['session'],
-    access: 'public',
-    query: LinkQuerySchema,
-    responses: {
-      303: {
-        description: "Signed in as the link's customer; redirects to the Backups page.",
-        headers: { Location: { description: '/' } },
+      async handler({ body, request, reply }) {
+        const result = await deps.auth.signIn(body.username, body.password, request.ip);
+        if (!result.ok && result.reason === 'rate-limited') {
+          const minutes = Math.ceil(result.retryAfterSeconds / 60);
+          throw new ApiError(
+            429,
+            `Too many failed sign-ins. Please try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+            undefined,
+            { 'retry-after': String(result.retryAfterSeconds) },
+          );
+        }
+        if (!result.ok) throw new ApiError(401, 'Wrong username or password.');
+        await endPreviousSession(request.cookies[SESSION_COOKIE]);
+        setSessionCookie(reply, request, result.session.token, secure);
+        return sessionBody(result.session.principal);
       },
-      401: {
-        description: 'The link is not valid, was used or has expired.',
-        schema: ErrorBodySchema,
-      },
-    },
-    async handler({ query, request, reply }) {
-      const result = await deps.auth.redeemLink(query.token);
-      // The token is in the URL: keep it out of the Referer of whatever the next page loads.
-      reply.header('referrer-policy', 'no-referrer');
-      if (!result.ok) {
-        request.log.info({ reason: result.reason }, 'signed link refused');
-        throw new ApiError(401, WRONG_LINK);
-      }
-      await endPreviousSession(request.cookies[SESSION_COOKIE]);
-      setSessionCookie(reply, request, result.session.token, secure);
-      // With SameSite=Strict the browser will not send the cookie on this cross-site redirect;
-      // the page's own API calls that follow are same-site and carry it.
-      return reply.redirect('/', 303);
-    },
-  });
+    });
 
-  api.route({
-    method: 'POST',
-    path: '/api/admin/links',
-    operationId: 'createSignedLink',
-    summary: "Create a signed link that opens one customer's Backups page",
-    description: 'For the hosting panel (with an API token). The link lives 2 minutes unless told.',
-    tags: ['session'],
-    access: 'admin',
-    body: NewLinkSchema,
-    responses: { 201: { description: 'The link.', schema: LinkSchema } },
-    async handler({ body }) {
-      if (deps.customers && !(await deps.customers.exists(body.customerId))) {
-        throw new ApiError(400, 'No customer has this ID', [
-          { field: 'customerId', message: 'No customer has this ID' },
-        ]);
-      }
-      const { token, expiresAt } = deps.auth.signLink(body.customerId, body.ttlSeconds ?? 120);
-      const base = (deps.options?.publicUrl ?? '').replace(/\/+$/, '');
-      return {
-        url: `${base}/api/auth/link?token=${encodeURIComponent(token)}`,
-        expiresAt: expiresAt.toISOString(),
-      };
-    },
-  });
+    api.route({
+      method: 'GET',
+      path: '/api/session',
+      operationId: 'getSession',
+      summary: 'Who is signed in, and the CSRF token for this session',
+      tags: ['session'],
+      access: 'signed-in',
+      responses: { 200: { description: 'The caller.', schema: SessionSchema } },
+      async handler({ principal }) {
+        return sessionBody(principal);
+      },
+    });
+
+    api.route({
+      method: 'DELETE',
+      path: '/api/session',
+      operationId: 'signOut',
+      summary: 'Sign out: ends the session and clears its cookie',
+      tags: ['session'],
+      access: 'signed-in',
+      responses: { 204: { description: 'Signed out.' } },
+      async handler({ principal, request, reply }) {
+        const token = request.cookies[SESSION_COOKIE];
+        if (principal.via === 'session' && token) {
+          await deps.auth.revoke(token);
+          clearSessionCookie(reply, request, secure);
+        }
+        return undefined;
+      },
+    });
+
+    api.route({
+      method: 'GET',
+      path: '/api/auth/link',
+      operationId: 'redeemLink',
+      summary: 'Open the Backups page with a signed link',
+      description:
+        'Redeems a link made by POST /api/admin/links: sets the session cookie for its customer and redirects to /. A link works once and for at most five minutes.',
+      tags: ['session'],
+      access: 'public',
+      query: LinkQuerySchema,
+      responses: {
+        303: {
+          description: "Signed in as the link's customer; redirects to the Backups page.",
+          headers: { Location: { description: '/' } },
+        },
+        401: {
+          description: 'The link is not valid, was used or has expired.',
+          schema: ErrorBodySchema,
+        },
+      },
+      async handler({ query, request, reply }) {
+        const result = await deps.auth.redeemLink(query.token);
+        // The token is in the URL: keep it out of the Referer of whatever the next page loads.
+        reply.header('referrer-policy', 'no-referrer');
+        if (!result.ok) {
+          request.log.info({ reason: result.reason }, 'signed link refused');
+          throw new ApiError(401, WRONG_LINK);
+        }
+        await endPreviousSession(request.cookies[SESSION_COOKIE]);
+        setSessionCookie(reply, request, result.session.token, secure);
+        // With SameSite=Strict the browser will not send the cookie on this cross-site redirect;
+        // the page's own API calls that follow are same-site and carry it.
+        return reply.redirect('/', 303);
+      },
+    });
+
+    api.route({
+      method: 'POST',
+      path: '/api/admin/links',
+      operationId: 'createSignedLink',
+      summary: "Create a signed link that opens one customer's Backups page",
+      description:
+        'For the hosting panel (with an API token). The link lives 2 minutes unless told.',
+      tags: ['session'],
+      access: 'admin',
+      body: NewLinkSchema,
+      responses: { 201: { description: 'The link.', schema: LinkSchema } },
+      async handler({ body }) {
+        if (deps.customers && !(await deps.customers.exists(body.customerId))) {
+          throw new ApiError(400, 'No customer has this ID', [
+            { field: 'customerId', message: 'No customer has this ID' },
+          ]);
+        }
+        const { token, expiresAt } = deps.auth.signLink(body.customerId, body.ttlSeconds ?? 120);
+        const base = (deps.options?.publicUrl ?? '').replace(/\/+$/, '');
+        return {
+          url: `${base}/api/auth/link?token=${encodeURIComponent(token)}`,
+          expiresAt: expiresAt.toISOString(),
+        };
+      },
+    });
+  };
 }
 
 function sessionBody(principal: Authenticated): z.infer<typeof SessionSchema> {

@@ -15,7 +15,7 @@ import { Keyring } from '../repository/keyring.js';
 import { RestoreService } from '../restore/restore-service.js';
 import { ScheduleService } from '../schedule/schedule-service.js';
 import { snapshotRoutes } from './snapshot-routes.js';
-import { harness, signIn, type Harness } from './testing.js';
+import { harness, signIn, type Harness } from '../../test/support/api-harness.js';
 
 let home: string;
 let WEB: string;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, test } from 'node:test';
 import type { ScheduleView } from '../schedule/schedule-service.js';
 import { targetAdminRoutes } from './target-admin-routes.js';
-import { harness, signIn, type Harness } from './testing.js';
+import { harness, signIn, type Harness } from '../../test/support/api-harness.js';
 
 let h: Harness;
 

@@ -22,7 +22,7 @@ import { AddressPolicy, parseNetworks } from '../target/address-policy.js';
 import { probeTarget, type ProbeDeps } from '../target/probe.js';
 import { targetSchema, type Target } from '../target/schema.js';
 import { targetRoutes } from './target-routes.js';
-import { harness, signIn, type Harness } from './testing.js';
+import { harness, signIn, type Harness } from '../../test/support/api-harness.js';
 
 let work: string;
 let h: Harness;

@@ -8,7 +8,7 @@ import { AddressPolicy } from '../target/address-policy.js';
 import type { ProbeOptions, ProbeResult } from '../target/probe.js';
 import type { Target } from '../target/schema.js';
 import { targetRoutes } from './target-routes.js';
-import { harness, signIn, type Harness } from './testing.js';
+import { harness, signIn, type Harness } from '../../test/support/api-harness.js';
 
 let h: Harness;
 let schedules: ScheduleService;

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { harness, type Harness } from './testing.js';
+import { harness, type Harness } from '../../test/support/api-harness.js';
 
 let dir: string;
 before(async () => {

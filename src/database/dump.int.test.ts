@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { checksumDatabase, readChecksumRecord } from './checksum.js';
 import { openConversation, runProgram } from './client.js';
 import { dumpDatabases, removeStaging } from './dump.js';
-import { connection, dropEverything, sql, uniquePrefix } from './test-helpers.js';
+import { connection, dropEverything, sql, uniquePrefix } from '../../test/support/mariadb.js';
 import { DatabaseError } from './types.js';
 
 const run = promisify(execFile);

@@ -12,7 +12,7 @@
  * that a definition holding text in latin1 comes back with the same characters.
  */
 import { quoteIdent, quoteString, runSql } from './client.js';
-import { tokenize } from './sanitize.js';
+import { tokenize } from './sanitize/index.js';
 import type { MariaDbConnection } from './types.js';
 
 export type ObjectKind = 'procedure' | 'function' | 'view' | 'trigger' | 'event';

@@ -13,7 +13,7 @@ import { runSql } from './client.js';
 import { dumpDatabases } from './dump.js';
 import { recoverDatabaseRestores } from './recover.js';
 import { restoreDatabase } from './restore.js';
-import { connection, dropEverything, sql, uniquePrefix } from './test-helpers.js';
+import { connection, dropEverything, sql, uniquePrefix } from '../../test/support/mariadb.js';
 import { DatabaseError } from './types.js';
 
 const run = promisify(execFile);

@@ -68,7 +68,7 @@ import {
   splitStatements,
   type SanitizeContext,
   type SanitizeStats,
-} from './sanitize.js';
+} from './sanitize/index.js';
 import { dropAside, rollBack, swapIn, tablesOf, type DatabaseRestoreStep } from './swap.js';
 import { assertDatabaseName, DatabaseError, type LogFn, type MariaDbConnection } from './types.js';
 

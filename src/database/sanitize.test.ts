@@ -6,7 +6,7 @@ import {
   splitStatements,
   type RawStatement,
   type SanitizeContext,
-} from './sanitize.js';
+} from './sanitize/index.js';
 
 const ctx: SanitizeContext = {
   target: 'shop',

@@ -19,9 +19,11 @@ import {
   readArea,
   type AreaState,
   type World,
-} from './test-world.js';
+} from '../../test/support/restore-test-world.js';
 
-const CHILD = fileURLToPath(new URL('./restore-child.fixture.ts', import.meta.url));
+const CHILD = fileURLToPath(
+  new URL('../../test/support/restore-child.fixture.ts', import.meta.url),
+);
 const run = promisify(execFile);
 
 let w: World;

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import type { Restic } from '../engine/index.js';
 import type { RestoreProgress } from './common.js';
 import { restoreArea } from './index.js';
-import { makeWorld, type World } from './test-world.js';
+import { makeWorld, type World } from '../../test/support/restore-test-world.js';
 
 let w: World;
 const FILES = 12;

@@ -28,7 +28,7 @@ import {
   readOutside,
   type AreaState,
   type World,
-} from './test-world.js';
+} from '../../test/support/restore-test-world.js';
 
 let w: World;
 let maildir: string;

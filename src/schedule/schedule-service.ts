@@ -311,6 +311,9 @@ export class ScheduleService implements ScheduleStore {
       .where('enabled', '=', 1)
       .where('next_run_at', '<=', now.toISOString())
       .orderBy('next_run_at', 'asc')
+      // Ties in id order, as the index (whose last column is the rowid) hands them over anyway:
+      // said, so it does not depend on the query plan, and still without a sort of its own.
+      .orderBy('id', 'asc')
       .limit(limit)
       .execute();
     return rows.map((r) => ({

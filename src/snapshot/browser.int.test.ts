@@ -20,7 +20,7 @@ import { after, before, describe, test } from 'node:test';
 import { processesMentioning } from '../../test/support/expect.js';
 import { makeTree, readTree } from '../../test/support/tree.js';
 import { Restic, type LsNode, type RepositoryLocation } from '../engine/index.js';
-import { generateBrowseTree } from './fixtures.js';
+import { generateBrowseTree } from '../../test/support/browse-tree.js';
 import {
   BrowseError,
   SnapshotBrowser,

@@ -25,7 +25,7 @@ import { AuthService } from '../../src/auth/index.js';
 import { loadConfig } from '../../src/config.js';
 import { checksumDatabase } from '../../src/database/checksum.js';
 import { runSql } from '../../src/database/client.js';
-import { dropEverything, uniquePrefix } from '../../src/database/test-helpers.js';
+import { dropEverything, uniquePrefix } from '../support/mariadb.js';
 import { serviceEnv, session, startServe } from '../support/service-process.js';
 
 const ROWS = 200_005;

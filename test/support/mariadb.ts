@@ -3,8 +3,8 @@
  * cleanup of every database and account that carries the prefix.
  */
 import { randomBytes } from 'node:crypto';
-import { runSql } from './client.js';
-import type { MariaDbConnection } from './types.js';
+import { runSql } from '../../src/database/client.js';
+import type { MariaDbConnection } from '../../src/database/types.js';
 
 /** Root over the socket, as one test instance of its own (owner accounts `hv_<instance>_…`). */
 export const connection: MariaDbConnection = { instance: `t${randomBytes(3).toString('hex')}` };

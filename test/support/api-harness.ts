@@ -1,16 +1,16 @@
 /**
- * A server over an in-memory store with real auth and job services, for this folder's tests.
+ * A server over an in-memory store with real auth and job services, for the API tests.
  * Not a test file itself; nothing outside tests imports it.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { AuthService } from '../auth/index.js';
-import { JobStore, type NewJob } from '../job/job-store.js';
-import type { Store } from '../store/index.js';
-import { openTestStore } from '../../test/support/store.js';
-import type { ApiDeps, ApiOptions, JobControl } from './deps.js';
-import { buildServer } from './server.js';
-import { storeCustomers, storeHealth, storeJobMetrics } from './store-adapters.js';
+import { AuthService } from '../../src/auth/index.js';
+import { JobStore, type NewJob } from '../../src/job/job-store.js';
+import type { Store } from '../../src/store/index.js';
+import { openTestStore } from './store.js';
+import type { ApiDeps, ApiOptions, JobControl } from '../../src/api/deps.js';
+import { buildServer } from '../../src/api/server.js';
+import { storeCustomers, storeHealth, storeJobMetrics } from '../../src/api/store-adapters.js';
 
 export const PASSWORD = 'correct horse battery staple';
 

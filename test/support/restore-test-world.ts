@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { chmod, chown, lstat, mkdir, mkdtemp, readdir, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Restic, type RepositoryLocation } from '../engine/index.js';
-import { makeTree, readTree, type TreeEntry } from '../../test/support/tree.js';
+import { Restic, type RepositoryLocation } from '../../src/engine/index.js';
+import { makeTree, readTree, type TreeEntry } from './tree.js';
 
 export const UID = 1234;
 export const GID = 2345;

@@ -2,8 +2,13 @@
  * Child process for the kill -9 tests: runs one restore, prints each step, and when told to,
  * stops at a step (the parent then kills it with SIGKILL).
  */
-import { Restic } from '../engine/index.js';
-import { restoreArea, restoreFile, type RestoreAreaOptions, type RestoreStep } from './index.js';
+import { Restic } from '../../src/engine/index.js';
+import {
+  restoreArea,
+  restoreFile,
+  type RestoreAreaOptions,
+  type RestoreStep,
+} from '../../src/restore/index.js';
 
 interface ChildConfig {
   repo: { url: string; password: string };

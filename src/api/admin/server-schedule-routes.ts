@@ -1,0 +1,101 @@
+/** The admin area's schedules: every schedule with filters, and server-wide schedules created. */
+import { z } from 'zod';
+import {
+  NotFoundError,
+  ScheduleInputError,
+  type ScheduleService,
+} from '../../schedule/schedule-service.js';
+import type { ApiModule } from '../deps.js';
+import type { RouteRegistry } from '../registry.js';
+import { ApiError } from '../errors.js';
+import { ScheduleSchema } from '../schedule-schemas.js';
+
+export interface ServerScheduleRouteDeps {
+  schedules: Pick<ScheduleService, 'list' | 'createServerWide'>;
+}
+
+const ServerScheduleBody = z
+  .object({
+    mode: z
+      .enum(['entire', 'single'], { error: 'Mode must be "entire" or "single"' })
+      .describe(
+        'entire: every customer into one server repository; single: one customer with its own retention, target or credentials.',
+      ),
+    customerId: z
+      .string()
+      .max(63)
+      .optional()
+      .describe('The customer of a "single" schedule; absent for "entire".'),
+  })
+  .loose();
+const ScheduleListQuery = z.strictObject({
+  customerId: z.string().max(63).optional().describe("Only this customer's schedules."),
+  ownerKind: z
+    .enum(['customer', 'server'])
+    .optional()
+    .describe("customer: customers' own schedules; server: server-wide schedules."),
+});
+
+export function serverScheduleRoutes(deps: ServerScheduleRouteDeps): ApiModule {
+  return (api: RouteRegistry): void => {
+    api.route({
+      method: 'GET',
+      path: '/api/admin/schedules',
+      operationId: 'adminListSchedules',
+      summary: "Every schedule, customers' own and server-wide, with filters",
+      tags: ['admin'],
+      access: 'admin',
+      query: ScheduleListQuery,
+      responses: {
+        200: {
+          description: 'The schedules, by id.',
+          schema: z.object({ schedules: z.array(ScheduleSchema) }),
+        },
+      },
+      async handler({ query }) {
+        const filter = {
+          ...(query.customerId !== undefined ? { customerId: query.customerId } : {}),
+          ...(query.ownerKind !== undefined ? { ownerKind: query.ownerKind } : {}),
+        };
+        return { schedules: await deps.schedules.list({ role: 'admin' }, filter) };
+      },
+    });
+    api.route({
+      method: 'POST',
+      path: '/api/admin/schedules',
+      operationId: 'adminCreateServerSchedule',
+      summary: 'Create a server-wide schedule: entire server, or one customer',
+      description:
+        'Besides mode and customerId, the body holds the schedule fields of POST /api/schedules (name, scope, frequency, hour, day, retention, target, enabled). Package limits do not apply; customers never see these schedules or their jobs.',
+      tags: ['admin'],
+      access: 'admin',
+      body: ServerScheduleBody,
+      responses: { 201: { description: 'Created.', schema: ScheduleSchema } },
+      async handler({ body }) {
+        const { mode, customerId, ...fields } = body;
+        if (mode === 'single' && !customerId)
+          throw new ApiError(400, 'Choose the customer', [
+            { field: 'customerId', message: 'Choose the customer of a single-customer schedule' },
+          ]);
+        if (mode === 'entire' && customerId)
+          throw new ApiError(400, 'An entire-server schedule belongs to no customer', [
+            { field: 'customerId', message: 'Leave the customer out of an entire-server schedule' },
+          ]);
+        try {
+          return await deps.schedules.createServerWide(
+            mode === 'single' ? (customerId ?? null) : null,
+            fields,
+          );
+        } catch (error) {
+          if (error instanceof ScheduleInputError)
+            throw new ApiError(400, 'Please check the highlighted fields.', error.fields);
+          if (error instanceof NotFoundError)
+            throw new ApiError(400, `There is no customer "${customerId}"`, [
+              { field: 'customerId', message: `There is no customer "${customerId}"` },
+            ]);
+          throw error;
+        }
+      },
+    });
+  };
+}
