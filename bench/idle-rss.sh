@@ -3,12 +3,15 @@
 # built JavaScript (npm run build), one after the other on the same demo setup: each gets a fresh
 # data directory and key, and its RSS (VmRSS) is read after it has listened for IDLE seconds.
 #
-#   bash bench/idle-rss.sh [IDLE seconds, default 30]
+#   bash bench/idle-rss.sh [IDLE seconds, default 30] [--no-demo]
 #
+# --no-demo: an empty store instead, the service's floor.
 # Needs the dist/ of `npm run build`, restic and the MariaDB server the demo's databases go to.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 idle=${1:-30}
+demo=--demo
+[ "${2:-}" != --no-demo ] || demo=''
 [ -f dist/cli.js ] || {
   echo "idle-rss: run npm run build first" >&2
   exit 1
@@ -21,7 +24,7 @@ measure() {
   work=$(mktemp -d)
   port=$(node -e 's=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
   HOSTVAULT_DATA_DIR=$work/data HOSTVAULT_KEY_FILE=$work/master.key HOSTVAULT_PORT=$port \
-    "$@" serve --demo >"$work/log" 2>&1 &
+    "$@" serve $demo >"$work/log" 2>&1 &
   pid=$!
   for _ in $(seq 600); do
     grep -q 'listening on' "$work/log" && break
@@ -33,12 +36,14 @@ measure() {
   done
   local ready=$SECONDS
   sleep "$idle"
-  local rss
+  local rss children
   rss=$(awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$pid/status")
+  # A demo's first jobs may still run: then the service is not idle yet.
+  children=$(cat /proc/"$pid"/task/*/children | wc -w)
   kill "$pid"
   wait "$pid" || true
   rm -rf "$work"
-  echo "$label: idle RSS ${rss} MB after ${idle} s (listening $((ready - started)) s after start)"
+  echo "$label${demo:+ --demo}: RSS ${rss} MB ${idle} s after it listened ($((ready - started)) s after start), $children child processes"
 }
 
 started=$SECONDS
