@@ -19,7 +19,7 @@ starts_restic=(
   'openApp|startService' # the whole service (src/app.ts detects restic)
   'test-world|restore-child' # the restore tests' world and their child process
   'service-process|e2e/harness|from .\./harness' # the service as a process, the browser tests' world
-  "bin/hostvault|cli\\.ts" # the command line
+  "bin/hostvault\\.js|cli\\.ts|CLI_FROM_SOURCES" # the command line
   'api-reference' # renders docs/api.md from a running service
   "spawn\\('restic'|run\\('restic'|^\\s*'restic',$" # restic run by hand beside the engine
 )

@@ -9,13 +9,12 @@ import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { AuthService } from './auth/index.js';
 import { openStore } from './store/index.js';
 import { demoSignIns } from './serve.js';
+import { CLI_FROM_SOURCES } from '../test/support/cli.js';
 
-const CLI = fileURLToPath(new URL('../bin/hostvault.js', import.meta.url));
 let work: string;
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hv-secrets-'));
@@ -33,7 +32,7 @@ describe('first start', () => {
       HOSTVAULT_PORT: '0',
     };
     delete env.HOSTVAULT_ADMIN_PASSWORD;
-    const child = spawn(process.execPath, [CLI, 'serve'], {
+    const child = spawn(process.execPath, [...CLI_FROM_SOURCES, 'serve'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,5 +1,5 @@
 /**
- * The operator's command line end to end, as an operator runs it: `node bin/hostvault.js …` in a
+ * The operator's command line end to end, as an operator runs it (from the sources, see test/support/cli.ts) in a
  * child process with its own data directory and key file, real restic, and a local webhook
  * receiver for the notifications the child sends.
  */
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { CLI_FROM_SOURCES } from '../../test/support/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SECRET = 'cli-webhook-secret';
@@ -33,7 +34,7 @@ function hv(args: string[], env: Record<string, string> = {}): Promise<Result> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [join(ROOT, 'bin/hostvault.js'), ...args],
+      [...CLI_FROM_SOURCES, ...args],
       {
         cwd: ROOT,
         env: {

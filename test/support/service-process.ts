@@ -5,18 +5,19 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openApp } from '../../src/app.js';
 import { AuthService } from '../../src/auth/index.js';
 import { loadConfig } from '../../src/config.js';
 import { targetSchema } from '../../src/target/schema.js';
-
-const CLI = fileURLToPath(new URL('../../bin/hostvault.js', import.meta.url));
+import { CLI_FROM_SOURCES } from './cli.js';
 
 export async function startServe(
   env: NodeJS.ProcessEnv,
 ): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI_FROM_SOURCES, 'serve'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`service did not start:\n${output}`)), 30_000);
