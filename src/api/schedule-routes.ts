@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { JobStore } from '../job/job-store.js';
 import {
   checkRestoreRequest,
+  describeUndo,
   restoreRequestSchema,
   RestoreRequestError,
 } from '../restore/restore-job.js';
@@ -14,7 +15,8 @@ import {
   ScheduleInputError,
   type ScheduleService,
 } from '../schedule/schedule-service.js';
-import type { Store } from '../store/index.js';
+import type { SnapshotRow, Store } from '../store/index.js';
+import { safetyLabel } from '../snapshot/records.js';
 import type { Customer } from '../inventory/schema.js';
 import { ApiError, notFound } from './errors.js';
 import { reachSnapshot, viewerOf } from './snapshot-access.js';
@@ -51,6 +53,17 @@ const SnapshotSchema = z.object({
   scope: z.string().nullable(),
   contents: z.array(z.string()),
   size: z.number().nullable(),
+  kind: z
+    .enum(['backup', 'safety'])
+    .describe('safety: what a restore saved before it overwrote live data; restore it to undo.'),
+  safety: z
+    .object({
+      label: z.string().describe('e.g. "Safety copy before restore #12"'),
+      restoreJobId: z.number().int(),
+      holds: z.string().describe('What it saved, e.g. "web files" or "mailbox info@example.com".'),
+      undo: restoreRequestSchema.describe('The restore request that puts it back.'),
+    })
+    .optional(),
 });
 /** The form's fields; the schedule service validates them and names the field of each problem. */
 const ScheduleBody = z.record(z.string(), z.unknown());
@@ -244,6 +257,8 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
             scope: s.scope,
             contents: JSON.parse(s.contents) as string[],
             size: s.size,
+            kind: s.kind,
+            safety: safetyOf(s),
           })),
         };
       },
@@ -283,5 +298,18 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
         return { jobId: created.created ? created.id : created.existingId };
       },
     });
+  };
+}
+
+/** A safety snapshot's label and undo, decoded from its row (absent for a backup). */
+function safetyOf(row: SnapshotRow) {
+  if (row.kind !== 'safety' || row.restore_job_id == null) return undefined;
+  const undo = restoreRequestSchema.safeParse(JSON.parse(row.undo ?? 'null'));
+  if (!undo.success) return undefined;
+  return {
+    label: safetyLabel(row),
+    restoreJobId: row.restore_job_id,
+    holds: describeUndo(undo.data),
+    undo: undo.data,
   };
 }

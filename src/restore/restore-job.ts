@@ -12,11 +12,11 @@ import type { Customer } from '../inventory/schema.js';
 import type { JobHandler, JobContext } from '../job/worker.js';
 import type { RepositoryService } from '../repository/repository-service.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
-import type { Content } from '../scope/scope.js';
+import { safetyTags, type Content } from '../scope/scope.js';
 import type { SnapshotRow, Store } from '../store/index.js';
 import type { SnapshotBrowser } from '../snapshot/browser.js';
 import { SERVICE_GROUPS, type RootGroup } from '../snapshot/labels.js';
-import { findSnapshot } from '../snapshot/records.js';
+import { findSnapshot, recordSafetySnapshot, safetyLabel } from '../snapshot/records.js';
 import { restoreArea, restoreFile, type RestoreProgress } from './index.js';
 
 export const RESTORE_WHAT = [
@@ -93,6 +93,7 @@ export function checkRestoreRequest(
 ): void {
   const contents = JSON.parse(snapshot.contents) as Content[];
   const roots = JSON.parse(snapshot.roots ?? '{}') as Partial<Record<Content, string[]>>;
+  if (snapshot.kind === 'safety') checkUndoRequest(snapshot, request);
   const need = (content: Content, label: string) => {
     if (!contents.includes(content))
       throw new RestoreRequestError('what', `This snapshot contains no ${label}.`);
@@ -141,6 +142,42 @@ export function checkRestoreRequest(
   }
 }
 
+/**
+ * A safety snapshot holds one area, one file or one database: it restores that and nothing
+ * else (a web files restore from the safety copy of one file would empty the web root but that
+ * file). Mail may be merged or replaced, as the customer chooses.
+ */
+function checkUndoRequest(snapshot: SnapshotRow, request: RestoreRequest): void {
+  const undo = JSON.parse(snapshot.undo ?? 'null') as RestoreRequest | null;
+  const same =
+    undo !== null &&
+    undo.what === request.what &&
+    (undo.path ?? null) === (request.path ?? null) &&
+    (undo.database ?? null) === (request.database ?? null) &&
+    (undo.mailbox ?? null) === (request.mailbox ?? null);
+  if (!same)
+    throw new RestoreRequestError(
+      'what',
+      `This safety copy can only restore what it saved: ${undo ? describeUndo(undo) : 'nothing'}.`,
+    );
+}
+
+/** What a safety snapshot saved, in the Restore tab's words. */
+export function describeUndo(undo: RestoreRequest): string {
+  switch (undo.what) {
+    case 'web':
+      return 'web files';
+    case 'file':
+      return `the file ${undo.path ?? ''}`;
+    case 'database':
+      return `database ${undo.database ?? ''}`;
+    case 'mailbox':
+      return `mailbox ${undo.mailbox ?? ''}`;
+    default:
+      return undo.what;
+  }
+}
+
 export interface RestoreJobDeps {
   store: Store;
   restic: Restic;
@@ -177,30 +214,86 @@ export function restoreJobHandler(deps: RestoreJobDeps): JobHandler {
     const owner = schedule.owner_kind === 'server' ? 'server' : customer.id;
 
     return deps.repositories.withRepository(target, owner, async (repo) => {
-      const run = new RestoreRun(deps, repo.location, snapshot, customer, String(job.id), ctx);
-      await run.execute(params.request);
+      const run = new RestoreRun(deps, repo, snapshot, customer, job.id, ctx);
+      try {
+        await run.execute(params.request);
+      } catch (error) {
+        // A restore that stops half way (a failure, a cancel) has changed what it restored so
+        // far: the log says what that was and how to undo it before the job fails.
+        run.reportPartial();
+        throw error;
+      }
       run.reportUndo();
       return { snapshotId: snapshot.id };
     });
   };
 }
 
+/** A safety snapshot the run saved, and what it holds, for the job log's undo lines. */
+interface SavedSafety {
+  id: string;
+  holds: string;
+}
+
 class RestoreRun {
   private readonly roots: Partial<Record<Content, string[]>>;
   private readonly confinement: string[];
-  private readonly undo: string[] = [];
+  private readonly saved: SavedSafety[] = [];
+  /** What is restored already, in the log's words: a failure half way names these. */
+  private readonly done: string[] = [];
+  private readonly repo: RepositoryLocation;
+  private readonly jobId: string;
   private step = 0;
 
   constructor(
     private readonly deps: RestoreJobDeps,
-    private readonly repo: RepositoryLocation,
+    private readonly repository: { id: number; location: RepositoryLocation },
     private readonly snapshot: SnapshotRow,
     private readonly customer: Customer,
-    private readonly jobId: string,
+    private readonly restoreJobId: number,
     private readonly ctx: JobContext,
   ) {
     this.roots = JSON.parse(snapshot.roots ?? '{}') as Partial<Record<Content, string[]>>;
     this.confinement = customerPaths(customer).map((p) => p.path);
+    this.repo = repository.location;
+    this.jobId = String(restoreJobId);
+  }
+
+  /**
+   * The tags and the record of one safety snapshot: recorded as soon as restic has saved it, so
+   * it is reachable even when the restore fails after it.
+   */
+  private safety(content: Content, roots: string[], undo: RestoreRequest, holds: string) {
+    return {
+      safetyTags: safetyTags({
+        restoreJob: this.restoreJobId,
+        customer: this.customer.id,
+        content,
+      }),
+      onSafetySnapshot: async (id: string) => {
+        await recordSafetySnapshot(this.deps.store, {
+          id,
+          repositoryId: this.repository.id,
+          scheduleId: this.snapshot.schedule_id,
+          customerId: this.customer.id,
+          restoreJobId: this.restoreJobId,
+          time: new Date().toISOString(),
+          content,
+          roots: { [content]: roots },
+          tags: safetyTags({ restoreJob: this.restoreJobId, customer: this.customer.id, content }),
+          undo,
+        });
+        this.saved.push({ id, holds });
+      },
+    };
+  }
+
+  /** Which area of the snapshot a file belongs to (its safety copy is filed under it). */
+  private contentOf(path: string): Content {
+    for (const [content, paths] of Object.entries(this.roots))
+      if ((paths ?? []).some((root) => path === root || path.startsWith(`${root}/`)))
+        return content as Content;
+    return 'web';
   }
 
   async execute(request: RestoreRequest): Promise<void> {
@@ -236,11 +329,26 @@ class RestoreRun {
     }
   }
 
+  /**
+   * Names every safety snapshot by the id the Restore tab and the command line know it by, and
+   * where the customer finds it.
+   */
   reportUndo(): void {
-    if (this.undo.length === 0) return;
+    if (this.saved.length === 0) return;
+    const label = safetyLabel({ restore_job_id: this.restoreJobId });
     this.ctx.log(
-      `To undo this restore, restore the safety snapshot(s) ${this.undo.join(', ')} (tagged "safety" and job=${this.jobId}).`,
+      `To undo this restore: on the Restore tab, choose "${label}" and restore it (${this.saved.length === 1 ? 'one safety snapshot' : `${this.saved.length} safety snapshots`}: ${this.saved.map((s) => `${s.id.slice(0, 8)} with ${s.holds}`).join('; ')}).`,
     );
+  }
+
+  reportPartial(): void {
+    if (this.done.length === 0 && this.saved.length === 0) return;
+    this.ctx.log(
+      this.done.length > 0
+        ? `The restore stopped part way; already restored: ${this.done.join(', ')}.`
+        : 'The restore stopped part way; nothing was restored yet.',
+    );
+    this.reportUndo();
   }
 
   private common() {
@@ -270,14 +378,20 @@ class RestoreRun {
 
   private async web(): Promise<void> {
     this.ctx.log(`Restoring web files into ${this.customer.webRoot}`);
-    const result = await restoreArea({
+    await restoreArea({
       ...this.common(),
+      ...this.safety(
+        'web',
+        [this.customer.webRoot],
+        { what: 'web', keepNewerMail: true },
+        'web files',
+      ),
       area: this.customer.webRoot,
       mode: 'replace',
       removeLater: this.deps.background,
       known: this.known(this.customer.webRoot),
     });
-    if (result.safetySnapshotId) this.undo.push(result.safetySnapshotId);
+    this.done.push('web files');
   }
 
   private known(area: string) {
@@ -286,37 +400,63 @@ class RestoreRun {
 
   private async mail(addresses: string[], keepNewer: boolean): Promise<void> {
     for (const mailbox of this.customer.mailboxes.filter((m) => addresses.includes(m.address))) {
-      this.ctx.log(
-        `Restoring mailbox ${mailbox.address}${keepNewer ? ', keeping newer mail' : ''}`,
-      );
-      const result = await restoreArea({
-        ...this.common(),
-        area: mailbox.maildir,
-        mode: keepNewer ? 'keep-newer' : 'replace',
-        known: this.known(mailbox.maildir),
-        maildir: true,
-      });
-      if (result.safetySnapshotId) this.undo.push(result.safetySnapshotId);
-      if (mailbox.sieveDir && this.roots.mail?.includes(mailbox.sieveDir)) {
-        const sieve = await restoreArea({
+      const inSnapshot = (dir: string | undefined) => !!dir && !!this.roots.mail?.includes(dir);
+      // A safety snapshot holds one mailbox's Maildir or its Sieve scripts, not both.
+      if (!inSnapshot(mailbox.maildir) && !inSnapshot(mailbox.sieveDir)) {
+        if (addresses.length === 1)
+          throw new Error(`This snapshot holds no mail of ${mailbox.address}.`);
+        continue;
+      }
+      const undo: RestoreRequest = {
+        what: 'mailbox',
+        mailbox: mailbox.address,
+        keepNewerMail: false,
+      };
+      if (inSnapshot(mailbox.maildir)) {
+        this.ctx.log(
+          `Restoring mailbox ${mailbox.address}${keepNewer ? ', keeping newer mail' : ''}`,
+        );
+        await restoreArea({
           ...this.common(),
+          ...this.safety('mail', [mailbox.maildir], undo, `mailbox ${mailbox.address}`),
+          area: mailbox.maildir,
+          mode: keepNewer ? 'keep-newer' : 'replace',
+          known: this.known(mailbox.maildir),
+          maildir: true,
+        });
+      }
+      if (mailbox.sieveDir && inSnapshot(mailbox.sieveDir)) {
+        await restoreArea({
+          ...this.common(),
+          ...this.safety(
+            'mail',
+            [mailbox.sieveDir],
+            undo,
+            `the mail filters of ${mailbox.address}`,
+          ),
           area: mailbox.sieveDir,
           mode: 'replace',
           known: this.known(mailbox.sieveDir),
         });
-        if (sieve.safetySnapshotId) this.undo.push(sieve.safetySnapshotId);
       }
+      this.done.push(`mailbox ${mailbox.address}`);
     }
   }
 
   private async file(path: string): Promise<void> {
     this.ctx.log(`Restoring ${path}`);
-    const result = await restoreFile({
+    await restoreFile({
       ...this.common(),
+      ...this.safety(
+        this.contentOf(path),
+        [path],
+        { what: 'file', path, keepNewerMail: true },
+        `the file ${path}`,
+      ),
       path,
       known: this.deps.browser?.knownFile(this.snapshot.id, path),
     });
-    if (result.safetySnapshotId) this.undo.push(result.safetySnapshotId);
+    this.done.push(path);
   }
 
   /** Dumps come out of the snapshot into a private temporary directory, then into MariaDB. */
@@ -347,12 +487,18 @@ class RestoreRun {
           safetyDir,
           // The database as it was, kept as a safety snapshot for undo before it is dropped.
           saveSafety: async () => {
+            const safety = this.safety(
+              'db',
+              [safetyDir],
+              { what: 'database', database: name, keepNewerMail: true },
+              `database ${name}`,
+            );
             const saved = await this.deps.restic.backup(this.repo, {
               paths: [safetyDir],
-              tags: ['safety', `job=${this.jobId}`, `customer=${this.customer.id}`, 'content=db'],
+              tags: safety.safetyTags,
               onLog: this.ctx.log,
             });
-            this.undo.push(saved.summary.snapshotId);
+            await safety.onSafetySnapshot(saved.summary.snapshotId);
             this.ctx.log(
               `safety snapshot ${saved.summary.snapshotId} holds database ${name} as it was before the restore`,
             );
@@ -360,6 +506,7 @@ class RestoreRun {
           signal: this.ctx.signal,
           onLog: this.ctx.log,
         });
+        this.done.push(`database ${name}`);
       }
     } finally {
       await rm(work, { recursive: true, force: true });

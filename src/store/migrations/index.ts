@@ -6,6 +6,7 @@ import * as m0004 from './0004-auth.js';
 import * as m0005 from './0005-notify.js';
 import * as m0006 from './0006-maintenance.js';
 import * as m0007 from './0007-target-origin.js';
+import * as m0008 from './0008-safety-snapshots.js';
 
 /**
  * Every migration, listed by hand rather than found by scanning the folder, so that a bundled
@@ -19,4 +20,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005-notify': m0005,
   '0006-maintenance': m0006,
   '0007-target-origin': m0007,
+  '0008-safety-snapshots': m0008,
 };
