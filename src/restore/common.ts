@@ -91,14 +91,12 @@ export function throwIfCanceled(signal: AbortSignal | undefined): void {
 }
 
 /**
- * Backs up `path` as it is before it is overwritten; returns the safety snapshot's id. With
- * `from`, the content is read from there (the previous tree the swap moved aside) but recorded
- * at `path`, so restoring the safety snapshot puts it back where it was (see area.ts).
+ * Backs up `path` before it is overwritten; returns the safety snapshot's id once the caller's
+ * `onSafetySnapshot` has recorded it.
  */
 export async function takeSafetySnapshot(
   opts: CommonRestoreOptions,
   path: string,
-  from?: string,
 ): Promise<string> {
   const log = opts.onLog ?? (() => undefined);
   // The restored snapshot as parent: only files changed since are read again.
@@ -109,7 +107,6 @@ export async function takeSafetySnapshot(
       paths: [path],
       tags: opts.safetyTags ?? [tag.safety, tag.job(opts.jobId)],
       parent,
-      bindAt: from ? { source: from } : undefined,
       signal: opts.signal,
       onLog: log,
     });
