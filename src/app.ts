@@ -135,6 +135,7 @@ export async function openApp(
       },
     }),
     restore: restoreJobHandler({
+      store,
       restores,
       restic,
       repositories,

@@ -204,10 +204,12 @@ async function forgetScheduleSnapshots(
       const list = await app.restic.snapshots(repo.location, {
         tags: [tag.schedule(scheduleId), tag.customer(owner)],
       });
-      await app.restic.forgetIds(
-        repo.location,
-        list.map((s) => s.id),
-      );
+      // The safety snapshots of restores from this schedule go with it.
+      const safety = rows.filter((r) => r.customer_id === owner && r.kind === 'safety');
+      await app.restic.forgetIds(repo.location, [
+        ...list.map((s) => s.id),
+        ...safety.map((r) => r.id),
+      ]);
     });
   }
   await app.store.db.deleteFrom('snapshots').where('schedule_id', '=', scheduleId).execute();

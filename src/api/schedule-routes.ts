@@ -4,12 +4,14 @@
  */
 import { z } from 'zod';
 import type { JobStore } from '../job/job-store.js';
+import { describeUndo, restoreRequestSchema, undoOf } from '../restore/restore-request.js';
 import {
   NotFoundError,
   ScheduleInputError,
   type ScheduleService,
 } from '../schedule/schedule-service.js';
-import type { Store } from '../store/index.js';
+import type { SnapshotRow, Store } from '../store/index.js';
+import { safetyLabel } from '../snapshot/records.js';
 import { ApiError, notFound } from './errors.js';
 import { viewerOf } from './snapshot-access.js';
 import type { RouteRegistry } from './registry.js';
@@ -38,6 +40,17 @@ const SnapshotSchema = z.object({
   scope: z.string().nullable(),
   contents: z.array(z.string()),
   size: z.number().nullable(),
+  kind: z
+    .enum(['backup', 'safety'])
+    .describe('safety: what a restore saved before it overwrote live data; restore it to undo.'),
+  safety: z
+    .object({
+      label: z.string().describe('e.g. "Safety copy before restore #12"'),
+      restoreJobId: z.number().int(),
+      holds: z.string().describe('What it saved, e.g. "web files" or "mailbox info@example.com".'),
+      undo: restoreRequestSchema.describe('The restore request that puts it back.'),
+    })
+    .optional(),
 });
 /** The form's fields; the schedule service validates them and names the field of each problem. */
 const ScheduleBody = z.record(z.string(), z.unknown());
@@ -228,9 +241,23 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
             scope: s.scope,
             contents: JSON.parse(s.contents) as string[],
             size: s.size,
+            kind: s.kind,
+            safety: safetyOf(s),
           })),
         };
       },
     });
+  };
+}
+
+/** A safety snapshot's label and undo, decoded from its row (absent for a backup). */
+function safetyOf(row: SnapshotRow) {
+  const undo = undoOf(row);
+  if (row.restore_job_id == null || !undo) return undefined;
+  return {
+    label: safetyLabel(row),
+    restoreJobId: row.restore_job_id,
+    holds: describeUndo(undo),
+    undo,
   };
 }

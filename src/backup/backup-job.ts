@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 /**
  * The worker's handler for backup jobs: resolves the schedule, its target and its customers,
  * runs the backup, and records the snapshot for the Restore tab.
@@ -14,6 +13,7 @@ import type { Scope } from '../scope/scope.js';
 import type { Store } from '../store/index.js';
 import type { BackupOutcome, BackupService } from './backup-service.js';
 import { formatBytes } from '../format.js';
+import { recordBackupSnapshot } from '../snapshot/records.js';
 
 export interface BackupJobDeps {
   store: Store;
@@ -82,7 +82,18 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
             });
           },
         });
-        await recordSnapshot(deps.store, row.id, customer.id, row.scope, outcome);
+        await recordBackupSnapshot(deps.store, {
+          id: outcome.snapshotId,
+          repositoryId: outcome.repositoryId,
+          scheduleId: row.id,
+          customerId: customer.id,
+          time: outcome.time,
+          scope: row.scope,
+          contents: outcome.contents,
+          roots: outcome.roots,
+          size: outcome.summary.totalBytesProcessed,
+          forgotten: outcome.forgotten,
+        });
         if (deps.indexSnapshot) {
           const repo = await deps.backups.locationFor(
             target,
@@ -122,6 +133,8 @@ async function knownSnapshots(
     .select('id')
     .where('schedule_id', '=', scheduleId)
     .where('customer_id', '=', customerId)
+    // Safety snapshots are no part of the schedule's count or its parent chain.
+    .where('kind', '=', 'backup')
     .orderBy('time', 'desc')
     .execute();
   return { latest: rows[0]?.id, count: rows.length };
@@ -162,41 +175,6 @@ async function quotaOf(deps: BackupJobDeps, customer: Customer, target: Target) 
     used = Number(sum?.n ?? 0);
   }
   return { limit: pkg.storageQuotaBytes, used };
-}
-
-async function recordSnapshot(
-  store: Store,
-  scheduleId: number,
-  customerId: string,
-  scope: string,
-  outcome: BackupOutcome,
-): Promise<void> {
-  await store.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('snapshots')
-      .values({
-        id: outcome.snapshotId,
-        repository_id: outcome.repositoryId,
-        schedule_id: scheduleId,
-        customer_id: customerId,
-        time: outcome.time,
-        scope,
-        contents: JSON.stringify(outcome.contents),
-        roots: JSON.stringify(outcome.roots),
-        size: outcome.summary.totalBytesProcessed,
-        tags: JSON.stringify([]),
-      })
-      .onConflict((oc) => oc.columns(['repository_id', 'id']).doNothing())
-      .execute();
-    // restic reports forgotten snapshots by full id, backup summaries (0.14) by short id.
-    for (const full of outcome.forgotten) {
-      await trx
-        .deleteFrom('snapshots')
-        .where('repository_id', '=', outcome.repositoryId)
-        .where(sql<boolean>`${full} like ${sql.ref('id')} || '%'`)
-        .execute();
-    }
-  });
 }
 
 function logSummary(log: (line: string) => void, o: BackupOutcome): void {

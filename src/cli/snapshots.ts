@@ -1,5 +1,6 @@
 /** `snapshots <schedule-id>`: a schedule's snapshots, newest first, with what a restore needs. */
 import type { Config } from '../config.js';
+import { safetyLabel } from '../snapshot/records.js';
 import type { SnapshotRow } from '../store/index.js';
 import { CliError, id, parse } from './args.js';
 import { withStore, type Io } from './context.js';
@@ -51,7 +52,7 @@ export function snapshotsTable(rows: readonly SnapshotRow[]): string {
       s.id,
       time(s.time),
       s.customer_id,
-      s.scope ?? '-',
+      s.kind === 'safety' ? safetyLabel(s) : (s.scope ?? '-'),
       (JSON.parse(s.contents) as string[]).map((c) => CONTENT_LABELS[c] ?? c).join(', '),
       s.size == null ? '-' : formatBytes(s.size),
     ]),

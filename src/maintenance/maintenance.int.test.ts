@@ -6,6 +6,8 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openApp, type App } from '../app.js';
 import { loadConfig } from '../config.js';
+import { safetyTags } from '../scope/scope.js';
+import { recordSafetySnapshot } from '../snapshot/records.js';
 import { planMaintenance } from './maintenance.js';
 
 let work: string;
@@ -104,4 +106,94 @@ test('each repository is pruned and checked weekly, as jobs of their own that cu
   assert.deepEqual(await planMaintenance(deps), [], 'not due within the week');
   clock = new Date(clock.getTime() + 2 * 86_400_000);
   assert.equal((await planMaintenance(deps)).length, 2, 'due again after a week');
+});
+
+test('the prune forgets safety snapshots beyond the last 10 and older than 7 days; backups stay', async () => {
+  const admin = { role: 'admin' as const };
+  const schedule = await app.schedules.create(admin, 'erin', {
+    name: 'Safety',
+    scope: 'web',
+    frequency: 'daily',
+    retention: 1,
+    target: { kind: 'local', path: join(work, 'repos-safety') },
+  });
+  const ran = await finish((await app.schedules.runNow(admin, schedule.id)).jobId);
+  assert.equal(ran.status, 'successful', `${ran.error}\n${ran.log}`);
+  const row = await app.schedules.getRow(admin, schedule.id);
+  const saved: string[] = [];
+  await app.repositories.withRepository(app.schedules.target(row), 'erin', async (repo) => {
+    for (let job = 1; job <= 12; job++) {
+      const tags = safetyTags({ restoreJob: 100 + job, customer: 'erin', content: 'web' });
+      const made = await app.restic.backup(repo.location, { paths: [join(work, 'www')], tags });
+      saved.push(made.summary.snapshotId);
+      await recordSafetySnapshot(app.store, {
+        id: made.summary.snapshotId,
+        repositoryId: repo.id,
+        scheduleId: schedule.id,
+        customerId: 'erin',
+        restoreJobId: 100 + job,
+        time: new Date().toISOString(),
+        content: 'web',
+        roots: { web: [join(work, 'www')] },
+        tags,
+        undo: { what: 'web', keepNewerMail: true },
+      });
+      // restic orders snapshots by their time, to the second on some file systems.
+      await sleep(1100);
+    }
+  });
+  const rows = () =>
+    app.store.db
+      .selectFrom('snapshots')
+      .select(['id', 'kind'])
+      .where('schedule_id', '=', schedule.id)
+      .execute();
+  assert.equal((await rows()).length, 13);
+
+  const prune = async () => {
+    const created = await app.jobs.create({
+      type: 'maintenance',
+      trigger: 'system',
+      customerId: null,
+      params: {
+        task: 'prune',
+        scheduleId: schedule.id,
+        owner: 'erin',
+        url: join(work, 'repos-safety', 'erin'),
+      },
+    });
+    assert.ok(created.created);
+    app.worker.notify();
+    const job = await finish(created.id);
+    assert.equal(job.status, 'successful', `${job.error}\n${job.log}`);
+    return job;
+  };
+  // 12 copies, all made within the week: all stay.
+  clock = new Date(Date.now() + 86_400_000);
+  await prune();
+  assert.equal((await rows()).length, 13);
+
+  // A week later the 2 oldest go; the 10 newest and the backup stay, in restic and in the list.
+  clock = new Date(Date.now() + 8 * 86_400_000);
+  const job = await prune();
+  assert.match(job.log ?? '', /Safety snapshots: forgot 2 /);
+  const left = await rows();
+  assert.equal(left.filter((r) => r.kind === 'backup').length, 1);
+  assert.deepEqual(
+    left
+      .filter((r) => r.kind === 'safety')
+      .map((r) => r.id)
+      .sort(),
+    saved.slice(2).sort(),
+  );
+  await app.repositories.withRepository(app.schedules.target(row), 'erin', async (repo) => {
+    const inRestic = await app.restic.snapshots(repo.location, { tags: ['safety'] });
+    assert.deepEqual(
+      inRestic.map((s) => s.shortId).sort(),
+      saved
+        .slice(2)
+        .map((id) => id.slice(0, 8))
+        .sort(),
+    );
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Repository maintenance on its own schedule: prune (removes data no snapshot references, slow,
  * so never after every backup) and check (reads a subset of the data) every week per repository.
- * Runs as jobs, so the repository mutex serializes them with backups.
+ * Runs as jobs, so the repository mutex serializes them with backups. A prune first forgets the
+ * safety snapshots their retention lets go (safety-retention.ts).
  */
 import type { JobHandler } from '../job/worker.js';
 import type { JobStore } from '../job/job-store.js';
@@ -10,6 +11,7 @@ import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { Store } from '../store/index.js';
 import { repositoryUrl } from '../target/location.js';
 import type { Engine } from './engine.js';
+import { forgetExpiredSafety, type SafetyRetention } from './safety-retention.js';
 
 export type MaintenanceTask = 'prune' | 'check';
 
@@ -113,6 +115,7 @@ export function maintenanceJobHandler(deps: {
   repositories: RepositoryService;
   restic: Engine;
   policy?: MaintenancePolicy;
+  safetyRetention?: SafetyRetention;
   now?: () => Date;
 }): JobHandler {
   const policy = deps.policy ?? DEFAULT_POLICY;
@@ -126,6 +129,16 @@ export function maintenanceJobHandler(deps: {
     const target = deps.schedules.target(schedule);
     await deps.repositories.withRepository(target, params.owner, async (repo) => {
       if (params.task === 'prune') {
+        // Expired safety snapshots first, so this prune already frees their data.
+        await forgetExpiredSafety({
+          restic: deps.restic,
+          store: deps.store,
+          repository: repo,
+          now: deps.now?.() ?? new Date(),
+          policy: deps.safetyRetention,
+          signal: ctx.signal,
+          onLog: ctx.log,
+        });
         ctx.log(`Pruning ${repo.url}`);
         await deps.restic.prune(repo.location, { signal: ctx.signal, onLog: ctx.log });
       } else {

@@ -368,7 +368,7 @@ export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreArea
       mode: opts.mode,
       snapshotId,
       safetySnapshotId: journal.safetySnapshotId,
-      undo: journal.safetySnapshotId ? undoHint(journal.safetySnapshotId, area, jobId) : undefined,
+      undo: journal.safetySnapshotId ? undoHint(journal.safetySnapshotId, area) : undefined,
       merge,
       durationMs: Date.now() - started,
     };

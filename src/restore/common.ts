@@ -2,6 +2,7 @@
 import { readdir, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PartialBackupError, type RepositoryLocation, type Restic } from '../engine/index.js';
+import { tag } from '../scope/scope.js';
 import { RestoreError } from './errors.js';
 import { isWithin } from './paths.js';
 
@@ -43,8 +44,15 @@ export interface CommonRestoreOptions {
   jobId: string;
   /** Root-only directory of the service for restore journals, e.g. `<dataDir>/restore-journal`. */
   journalDir: string;
-  /** Back up what is about to be overwritten first (tags `safety`, `job=<jobId>`). Default true. */
+  /** Back up what is about to be overwritten first. Default true. */
   safetySnapshot?: boolean;
+  /**
+   * The safety snapshot's tags; restore jobs give the one rule of `safetyTags()` (scope.ts).
+   * Default: `safety`, `job=<jobId>`.
+   */
+  safetyTags?: string[];
+  /** Told each safety snapshot as soon as it is saved, before the restore goes on. */
+  onSafetySnapshot?: (snapshotId: string) => void | Promise<void>;
   /** Cancels until the commit point; after it the swap always completes. */
   signal?: AbortSignal;
   onLog?: (line: string) => void;
@@ -82,7 +90,10 @@ export function throwIfCanceled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new RestoreError('canceled', 'The restore was canceled.');
 }
 
-/** Backs up `path` before it is overwritten; returns the safety snapshot's id. */
+/**
+ * Backs up `path` before it is overwritten; returns the safety snapshot's id once the caller's
+ * `onSafetySnapshot` has recorded it.
+ */
 export async function takeSafetySnapshot(
   opts: CommonRestoreOptions,
   path: string,
@@ -90,26 +101,27 @@ export async function takeSafetySnapshot(
   const log = opts.onLog ?? (() => undefined);
   // The restored snapshot as parent: only files changed since are read again.
   const parent = /^[0-9a-f]{8,64}$/.test(opts.snapshotId) ? opts.snapshotId : undefined;
+  let id: string;
   try {
     const result = await opts.restic.backup(opts.repo, {
       paths: [path],
-      tags: ['safety', `job=${opts.jobId}`],
+      tags: opts.safetyTags ?? [tag.safety, tag.job(opts.jobId)],
       parent,
       signal: opts.signal,
       onLog: log,
     });
-    return result.summary.snapshotId;
+    id = result.summary.snapshotId;
   } catch (error) {
-    if (error instanceof PartialBackupError) {
-      log(`safety snapshot misses unreadable files: ${error.unreadable.join(', ')}`);
-      return error.summary.snapshotId;
-    }
-    throw error;
+    if (!(error instanceof PartialBackupError)) throw error;
+    log(`safety snapshot misses unreadable files: ${error.unreadable.join(', ')}`);
+    id = error.summary.snapshotId;
   }
+  await opts.onSafetySnapshot?.(id);
+  return id;
 }
 
-export function undoHint(snapshotId: string, path: string, jobId: string): string {
-  return `Before this restore, ${path} was saved in safety snapshot ${snapshotId.slice(0, 8)} (tags "safety", "job=${jobId}"). To undo the restore, restore ${path} from that snapshot.`;
+export function undoHint(snapshotId: string, path: string): string {
+  return `Before this restore, ${path} was saved in safety snapshot ${snapshotId.slice(0, 8)}. To undo the restore, restore ${path} from that snapshot.`;
 }
 
 /** Size of what the snapshot holds under `area`, for a progress bar (restic 0.14 reports none). */

@@ -178,7 +178,7 @@ export async function restoreFile(opts: RestoreFileOptions): Promise<RestoreFile
       snapshotId,
       bytes,
       safetySnapshotId,
-      undo: safetySnapshotId ? undoHint(safetySnapshotId, path, jobId) : undefined,
+      undo: safetySnapshotId ? undoHint(safetySnapshotId, path) : undefined,
       durationMs: Date.now() - started,
     };
   } finally {

@@ -10,12 +10,20 @@ import { customerPaths } from '../inventory/paths.js';
 import type { Customer, Mailbox } from '../inventory/schema.js';
 import type { JobHandler, JobContext } from '../job/worker.js';
 import type { RepositoryService } from '../repository/repository-service.js';
-import type { Content } from '../scope/scope.js';
-import type { SnapshotRow } from '../store/index.js';
+import { safetyTags, type Content } from '../scope/scope.js';
+import type { SnapshotRow, Store } from '../store/index.js';
 import type { SnapshotBrowser } from '../snapshot/browser.js';
+import { recordSafetySnapshot, safetyLabel } from '../snapshot/records.js';
 import { restoreArea, restoreFile } from './index.js';
 import { RestoreJobProgress } from './job-progress.js';
-import { planRestore, restoresSieve, snapshotRoots, type RestorePlan } from './restore-plan.js';
+import {
+  planRestore,
+  restoresMaildir,
+  restoresSieve,
+  snapshotRoots,
+  type RestorePlan,
+} from './restore-plan.js';
+import type { RestoreRequest } from './restore-request.js';
 import type { RestoreJobParams, RestoreService } from './restore-service.js';
 
 /**
@@ -43,6 +51,8 @@ export interface DatabaseRestorer {
 }
 
 export interface RestoreJobDeps {
+  /** Where safety snapshots are recorded (snapshot/records.ts owns the table). */
+  store: Store;
   restores: Pick<RestoreService, 'resolve'>;
   restic: Restic;
   repositories: RepositoryService;
@@ -68,32 +78,88 @@ export function restoreJobHandler(deps: RestoreJobDeps): JobHandler {
     );
     return deps.repositories.withRepository(target, owner, async (repo) => {
       const plan = planRestore(snapshot, customer, params.request);
-      const run = new RestoreRun(deps, repo.location, snapshot, customer, String(job.id), ctx);
-      await run.execute(plan);
+      const run = new RestoreRun(deps, repo, snapshot, customer, job.id, ctx);
+      try {
+        await run.execute(plan);
+      } catch (error) {
+        // A restore that stops half way (a failure, a cancel) has changed what it restored so
+        // far: the log says what that was and how to undo it before the job fails.
+        run.reportPartial();
+        throw error;
+      }
       run.reportUndo();
       return { snapshotId: snapshot.id };
     });
   };
 }
 
+/** A safety snapshot the run saved, and what it holds, for the job log's undo lines. */
+interface SavedSafety {
+  id: string;
+  holds: string;
+}
+
 class RestoreRun {
   private readonly roots: Partial<Record<Content, string[]>>;
   private readonly confinement: string[];
-  private readonly undo: string[] = [];
+  private readonly saved: SavedSafety[] = [];
+  /** What is restored already, in the log's words: a failure half way names these. */
+  private readonly done: string[] = [];
+  private readonly repo: RepositoryLocation;
+  private readonly jobId: string;
   private step = 0;
   /** Set by execute, from the plan's number of areas. */
   private progress!: RestoreJobProgress;
 
   constructor(
     private readonly deps: RestoreJobDeps,
-    private readonly repo: RepositoryLocation,
+    private readonly repository: { id: number; location: RepositoryLocation },
     private readonly snapshot: SnapshotRow,
     private readonly customer: Customer,
-    private readonly jobId: string,
+    private readonly restoreJobId: number,
     private readonly ctx: JobContext,
   ) {
     this.roots = snapshotRoots(snapshot);
     this.confinement = customerPaths(customer).map((p) => p.path);
+    this.repo = repository.location;
+    this.jobId = String(restoreJobId);
+  }
+
+  /**
+   * The tags and the record of one safety snapshot: recorded as soon as restic has saved it, so
+   * it is reachable even when the restore fails after it.
+   */
+  private safety(content: Content, roots: string[], undo: RestoreRequest, holds: string) {
+    return {
+      safetyTags: safetyTags({
+        restoreJob: this.restoreJobId,
+        customer: this.customer.id,
+        content,
+      }),
+      onSafetySnapshot: async (id: string) => {
+        await recordSafetySnapshot(this.deps.store, {
+          id,
+          repositoryId: this.repository.id,
+          scheduleId: this.snapshot.schedule_id,
+          customerId: this.customer.id,
+          restoreJobId: this.restoreJobId,
+          time: new Date().toISOString(),
+          content,
+          roots: { [content]: roots },
+          tags: safetyTags({ restoreJob: this.restoreJobId, customer: this.customer.id, content }),
+          undo,
+        });
+        this.saved.push({ id, holds });
+      },
+    };
+  }
+
+  /** Which area of the snapshot a file belongs to (its safety copy is filed under it). */
+  private contentOf(path: string): Content {
+    for (const [content, paths] of Object.entries(this.roots))
+      if ((paths ?? []).some((root) => path === root || path.startsWith(`${root}/`)))
+        return content as Content;
+    return 'web';
   }
 
   async execute(plan: RestorePlan): Promise<void> {
@@ -106,11 +172,26 @@ class RestoreRun {
     }
   }
 
+  /**
+   * Names every safety snapshot by the id the Restore tab and the command line know it by, and
+   * where the customer finds it.
+   */
   reportUndo(): void {
-    if (this.undo.length === 0) return;
+    if (this.saved.length === 0) return;
+    const label = safetyLabel({ restore_job_id: this.restoreJobId });
     this.ctx.log(
-      `To undo this restore, restore the safety snapshot(s) ${this.undo.join(', ')} (tagged "safety" and job=${this.jobId}).`,
+      `To undo this restore: on the Restore tab, choose "${label}" and restore it (${this.saved.length === 1 ? 'one safety snapshot' : `${this.saved.length} safety snapshots`}: ${this.saved.map((s) => `${s.id.slice(0, 8)} with ${s.holds}`).join('; ')}).`,
     );
+  }
+
+  reportPartial(): void {
+    if (this.done.length === 0 && this.saved.length === 0) return;
+    this.ctx.log(
+      this.done.length > 0
+        ? `The restore stopped part way; already restored: ${this.done.join(', ')}.`
+        : 'The restore stopped part way; nothing was restored yet.',
+    );
+    this.reportUndo();
   }
 
   private common() {
@@ -132,14 +213,20 @@ class RestoreRun {
 
   private async web(): Promise<void> {
     this.ctx.log(`Restoring web files into ${this.customer.webRoot}`);
-    const result = await restoreArea({
+    await restoreArea({
       ...this.common(),
+      ...this.safety(
+        'web',
+        [this.customer.webRoot],
+        { what: 'web', keepNewerMail: true },
+        'web files',
+      ),
       area: this.customer.webRoot,
       mode: 'replace',
       removeLater: this.deps.background,
       known: this.known(this.customer.webRoot),
     });
-    if (result.safetySnapshotId) this.undo.push(result.safetySnapshotId);
+    this.done.push('web files');
   }
 
   private known(area: string) {
@@ -148,37 +235,65 @@ class RestoreRun {
 
   private async mail(mailboxes: Mailbox[], keepNewer: boolean): Promise<void> {
     for (const mailbox of mailboxes) {
-      this.ctx.log(
-        `Restoring mailbox ${mailbox.address}${keepNewer ? ', keeping newer mail' : ''}`,
-      );
-      const result = await restoreArea({
-        ...this.common(),
-        area: mailbox.maildir,
-        mode: keepNewer ? 'keep-newer' : 'replace',
-        known: this.known(mailbox.maildir),
-        maildir: true,
-      });
-      if (result.safetySnapshotId) this.undo.push(result.safetySnapshotId);
-      if (mailbox.sieveDir && restoresSieve(mailbox, this.roots)) {
-        const sieve = await restoreArea({
+      // A safety snapshot holds one mailbox's Maildir or its Sieve scripts, not both; the plan
+      // counted only what the snapshot holds.
+      const maildir = restoresMaildir(mailbox, this.roots);
+      const sieve = restoresSieve(mailbox, this.roots);
+      if (!maildir && !sieve) {
+        if (mailboxes.length === 1)
+          throw new Error(`This snapshot holds no mail of ${mailbox.address}.`);
+        continue;
+      }
+      const undo: RestoreRequest = {
+        what: 'mailbox',
+        mailbox: mailbox.address,
+        keepNewerMail: false,
+      };
+      if (maildir) {
+        this.ctx.log(
+          `Restoring mailbox ${mailbox.address}${keepNewer ? ', keeping newer mail' : ''}`,
+        );
+        await restoreArea({
           ...this.common(),
+          ...this.safety('mail', [mailbox.maildir], undo, `mailbox ${mailbox.address}`),
+          area: mailbox.maildir,
+          mode: keepNewer ? 'keep-newer' : 'replace',
+          known: this.known(mailbox.maildir),
+          maildir: true,
+        });
+      }
+      if (mailbox.sieveDir && sieve) {
+        await restoreArea({
+          ...this.common(),
+          ...this.safety(
+            'mail',
+            [mailbox.sieveDir],
+            undo,
+            `the mail filters of ${mailbox.address}`,
+          ),
           area: mailbox.sieveDir,
           mode: 'replace',
           known: this.known(mailbox.sieveDir),
         });
-        if (sieve.safetySnapshotId) this.undo.push(sieve.safetySnapshotId);
       }
+      this.done.push(`mailbox ${mailbox.address}`);
     }
   }
 
   private async file(path: string): Promise<void> {
     this.ctx.log(`Restoring ${path}`);
-    const result = await restoreFile({
+    await restoreFile({
       ...this.common(),
+      ...this.safety(
+        this.contentOf(path),
+        [path],
+        { what: 'file', path, keepNewerMail: true },
+        `the file ${path}`,
+      ),
       path,
       known: this.deps.browser?.knownFile(this.snapshot.id, path),
     });
-    if (result.safetySnapshotId) this.undo.push(result.safetySnapshotId);
+    this.done.push(path);
   }
 
   /** Dumps come out of the snapshot into a private temporary directory, then into MariaDB. */
@@ -209,12 +324,18 @@ class RestoreRun {
           safetyDir,
           // The database as it was, kept as a safety snapshot for undo before it is dropped.
           saveSafety: async () => {
+            const safety = this.safety(
+              'db',
+              [safetyDir],
+              { what: 'database', database: name, keepNewerMail: true },
+              `database ${name}`,
+            );
             const saved = await this.deps.restic.backup(this.repo, {
               paths: [safetyDir],
-              tags: ['safety', `job=${this.jobId}`, `customer=${this.customer.id}`, 'content=db'],
+              tags: safety.safetyTags,
               onLog: this.ctx.log,
             });
-            this.undo.push(saved.summary.snapshotId);
+            await safety.onSafetySnapshot(saved.summary.snapshotId);
             this.ctx.log(
               `safety snapshot ${saved.summary.snapshotId} holds database ${name} as it was before the restore`,
             );
@@ -222,6 +343,7 @@ class RestoreRun {
           signal: this.ctx.signal,
           onLog: this.ctx.log,
         });
+        this.done.push(`database ${name}`);
       }
     } finally {
       await rm(work, { recursive: true, force: true });

@@ -27,6 +27,9 @@ const customer: Customer = {
 };
 const full: SnapshotRow = {
   id: 'abcd1234',
+  kind: 'backup',
+  restore_job_id: null,
+  undo: null,
   repository_id: 1,
   schedule_id: 1,
   customer_id: 'bob',

@@ -30,6 +30,10 @@ export function snapshotRoots(snapshot: SnapshotRow): SnapshotRoots {
 }
 
 /** A mailbox's Sieve filters come back with it when the snapshot holds them. */
+export function restoresMaildir(mailbox: Mailbox, roots: SnapshotRoots): boolean {
+  return Boolean(roots.mail?.includes(mailbox.maildir));
+}
+
 export function restoresSieve(mailbox: Mailbox, roots: SnapshotRoots): boolean {
   return Boolean(mailbox.sieveDir && roots.mail?.includes(mailbox.sieveDir));
 }
@@ -80,7 +84,10 @@ export function planRestore(
     part.kind === 'databases'
       ? 0
       : part.kind === 'mail'
-        ? part.mailboxes.reduce((n, m) => n + (restoresSieve(m, roots) ? 2 : 1), 0)
+        ? part.mailboxes.reduce(
+            (n, m) => n + Number(restoresMaildir(m, roots)) + Number(restoresSieve(m, roots)),
+            0,
+          )
         : 1;
   return { parts, areas: parts.reduce((n, part) => n + areasOf(part), 0) };
 }

@@ -80,6 +80,7 @@ export function checkRestoreRequest(
 ): void {
   const contents = JSON.parse(snapshot.contents) as Content[];
   const roots = JSON.parse(snapshot.roots ?? '{}') as Partial<Record<Content, string[]>>;
+  if (snapshot.kind === 'safety') checkUndoRequest(snapshot, request);
   const need = (content: Content, label: string) => {
     if (!contents.includes(content))
       throw new RestoreRequestError('what', `This snapshot contains no ${label}.`);
@@ -120,5 +121,54 @@ export function checkRestoreRequest(
         .some((root) => path === root || path.startsWith(`${root}/`));
       if (!inside) throw new RestoreRequestError('path', 'Choose a file from this snapshot.');
     }
+  }
+}
+
+/**
+ * A safety snapshot holds one area, one file or one database: it restores that and nothing
+ * else (a web files restore from the safety copy of one file would empty the web root but that
+ * file). Mail may be merged or replaced, as the customer chooses.
+ */
+function checkUndoRequest(snapshot: SnapshotRow, request: RestoreRequest): void {
+  const undo = undoOf(snapshot);
+  const same =
+    undo !== undefined &&
+    undo.what === request.what &&
+    (undo.path ?? null) === (request.path ?? null) &&
+    (undo.database ?? null) === (request.database ?? null) &&
+    (undo.mailbox ?? null) === (request.mailbox ?? null);
+  if (!same)
+    throw new RestoreRequestError(
+      'what',
+      `This safety copy can only restore what it saved: ${undo ? describeUndo(undo) : 'nothing'}.`,
+    );
+}
+
+/** The restore request that puts back what a safety snapshot saved, decoded and checked. */
+export function undoOf(snapshot: Pick<SnapshotRow, 'kind' | 'undo'>): RestoreRequest | undefined {
+  if (snapshot.kind !== 'safety' || snapshot.undo == null) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(snapshot.undo);
+  } catch {
+    return undefined;
+  }
+  const parsed = restoreRequestSchema.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** What a safety snapshot saved, in the Restore tab's words. */
+export function describeUndo(undo: RestoreRequest): string {
+  switch (undo.what) {
+    case 'web':
+      return 'web files';
+    case 'file':
+      return `the file ${undo.path ?? ''}`;
+    case 'database':
+      return `database ${undo.database ?? ''}`;
+    case 'mailbox':
+      return `mailbox ${undo.mailbox ?? ''}`;
+    default:
+      return undo.what;
   }
 }

@@ -206,7 +206,10 @@ describe('every scope, backed up, changed and restored on real data', () => {
 
     const job = await restore(snapshot, { what: 'everything', keepNewerMail: false });
     const restic16 = app.restic.features.restoreProgress;
-    assert.match(job.log ?? '', /To undo this restore, restore the safety snapshot/);
+    assert.match(
+      job.log ?? '',
+      /To undo this restore: on the Restore tab, choose "Safety copy before restore #\d+"/,
+    );
     assert.deepEqual(await readTree(bob.webRoot), before.web);
     assert.deepEqual(await readTree(maildir), before.mail);
     assert.deepEqual(await fileState(bob.sslFiles[0]!), before.ssl);

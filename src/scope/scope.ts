@@ -37,7 +37,27 @@ export const tag = {
   content: (content: Content) => `content=${content}`,
   /** Safety snapshots taken before a restore overwrites live data. */
   safety: 'safety',
+  /** The restore job a safety snapshot belongs to. */
+  job: (id: string | number) => `job=${id}`,
 };
+
+/**
+ * The one tag rule of safety snapshots (web, mail, SSL and configuration areas, single files,
+ * databases alike): `restic snapshots --tag safety,job=<id>` finds every one a restore saved,
+ * and a schedule's tag never appears, so schedule retention and "latest" never pick them.
+ */
+export function safetyTags(opts: {
+  restoreJob: string | number;
+  customer: string;
+  content: Content;
+}): string[] {
+  return [
+    tag.safety,
+    tag.job(opts.restoreJob),
+    tag.customer(opts.customer),
+    tag.content(opts.content),
+  ];
+}
 
 export function tagsFor(opts: {
   customer: string;

@@ -1,4 +1,10 @@
-/** The snapshot list the store keeps for the Restore tab: one row per snapshot a backup made. */
+/**
+ * The snapshot list the store keeps for the Restore tab: one row per snapshot a backup made, and
+ * one per safety snapshot a restore saved before it overwrote live data. This module is the one
+ * writer of the `snapshots` table.
+ */
+import { sql } from 'kysely';
+import type { Content } from '../scope/scope.js';
 import type { SnapshotRow, Store } from '../store/index.js';
 
 /** Two or more snapshots start with the id given: restic would refuse it too. */
@@ -38,4 +44,111 @@ export async function findSnapshotByRef(
   if (exact) return exact;
   if (rows.length > 1) throw new AmbiguousSnapshotError(repositoryId, ref);
   return rows[0];
+}
+
+/** Records a backup's snapshot and drops the rows of the snapshots its retention forgot. */
+export async function recordBackupSnapshot(
+  store: Store,
+  row: {
+    id: string;
+    repositoryId: number;
+    scheduleId: number;
+    customerId: string;
+    time: string;
+    scope: string;
+    contents: readonly Content[];
+    roots: Partial<Record<Content, string[]>>;
+    size: number;
+    forgotten: readonly string[];
+  },
+): Promise<void> {
+  await store.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('snapshots')
+      .values({
+        id: row.id,
+        repository_id: row.repositoryId,
+        schedule_id: row.scheduleId,
+        customer_id: row.customerId,
+        time: row.time,
+        scope: row.scope,
+        contents: JSON.stringify(row.contents),
+        roots: JSON.stringify(row.roots),
+        size: row.size,
+        tags: JSON.stringify([]),
+      })
+      .onConflict((oc) => oc.columns(['repository_id', 'id']).doNothing())
+      .execute();
+    // restic reports forgotten snapshots by full id, backup summaries (0.14) by short id.
+    for (const full of row.forgotten) {
+      await trx
+        .deleteFrom('snapshots')
+        .where('repository_id', '=', row.repositoryId)
+        .where(sql<boolean>`${full} like ${sql.ref('id')} || '%'`)
+        .execute();
+    }
+  });
+}
+
+/**
+ * Records a safety snapshot beside the snapshots of the schedule whose snapshot was restored
+ * (same repository, so the same target): the API and the command line then reach it like any
+ * snapshot, with the same checks of who may see it.
+ */
+export async function recordSafetySnapshot(
+  store: Store,
+  row: {
+    id: string;
+    repositoryId: number;
+    scheduleId: number | null;
+    customerId: string;
+    restoreJobId: number;
+    time: string;
+    content: Content;
+    roots: Partial<Record<Content, string[]>>;
+    tags: readonly string[];
+    size?: number;
+    /** The restore request that puts back what it saved. */
+    undo: unknown;
+  },
+): Promise<void> {
+  await store.db
+    .insertInto('snapshots')
+    .values({
+      id: row.id,
+      repository_id: row.repositoryId,
+      schedule_id: row.scheduleId,
+      customer_id: row.customerId,
+      time: row.time,
+      scope: null,
+      contents: JSON.stringify([row.content]),
+      roots: JSON.stringify(row.roots),
+      size: row.size ?? null,
+      tags: JSON.stringify(row.tags),
+      kind: 'safety',
+      restore_job_id: row.restoreJobId,
+      undo: JSON.stringify(row.undo),
+    })
+    .onConflict((oc) => oc.columns(['repository_id', 'id']).doNothing())
+    .execute();
+}
+
+/** Drops the rows of forgotten snapshots, matched as restic names them (full or short id). */
+export async function dropSnapshotRows(
+  store: Store,
+  repositoryId: number,
+  ids: readonly string[],
+): Promise<void> {
+  for (const full of ids) {
+    await store.db
+      .deleteFrom('snapshots')
+      .where('repository_id', '=', repositoryId)
+      .where(sql<boolean>`${full} like ${sql.ref('id')} || '%'`)
+      .execute();
+  }
+}
+
+/** How the Restore tab and the command line name a safety snapshot. */
+export function safetyLabel(row: Pick<SnapshotRow, 'restore_job_id'>): string {
+  return `Safety copy before restore #${row.restore_job_id ?? '?'}`;
 }

@@ -60,7 +60,15 @@ export interface SnapshotsTable {
   roots: string | null;
   size: number | null;
   tags: string;
+  /** backup: made by a schedule. safety: saved by a restore before it overwrote (migration 0008). */
+  kind: Generated<SnapshotKind>;
+  /** For a safety snapshot: the restore job that saved it. */
+  restore_job_id: number | null;
+  /** For a safety snapshot: the restore request (JSON) that puts back what it saved. */
+  undo: string | null;
 }
+
+export type SnapshotKind = 'backup' | 'safety';
 
 export type ScheduleRow = Selectable<SchedulesTable>;
 export type JobRow = Selectable<JobsTable>;
