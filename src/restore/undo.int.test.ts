@@ -21,6 +21,7 @@ import { buildDemoLayout } from '../demo/layout.js';
 import { runSql } from '../demo/mariadb.js';
 import type { Customer } from '../inventory/schema.js';
 import { startService, type Service } from '../serve.js';
+import { CLI_FROM_SOURCES } from '../../test/support/cli.js';
 import { readTree } from '../../test/support/tree.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -102,7 +103,8 @@ function hv(args: string[]): Promise<{ code: number; stdout: string; stderr: str
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [join(ROOT, 'bin/hostvault.js'), ...args],
+      // The sources under test, not a build that bin/hostvault.js would prefer.
+      [...CLI_FROM_SOURCES, ...args],
       {
         cwd: ROOT,
         env: {
