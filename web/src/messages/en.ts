@@ -423,6 +423,8 @@ export const en = {
 
   browse: {
     title: (time: string) => `Files of the snapshot from ${time}`,
+    safetyTitle: (restoreJobId: number) =>
+      `Files of the safety copy before restore #${restoreJobId}`,
     root: 'Snapshot',
     breadcrumbs: 'Folder path',
     columns: { name: 'Name', size: 'Size', modified: 'Modified', actions: 'Actions' },
