@@ -273,7 +273,7 @@ function SafetyRow({
       <Table.Td>
         <Stack gap={2}>
           <Group gap="xs" wrap="nowrap">
-            <Badge color="yellow.9" variant="light" radius="sm" size="sm">
+            <Badge color="dark.6" variant="filled" radius="sm" size="sm">
               {m.restoreTab.safetyBadge}
             </Badge>
             <Text size="sm" fw={500}>
@@ -295,7 +295,8 @@ function SafetyRow({
           >
             {m.restoreTab.browse}
           </Button>
-          <Button size="xs" color="orange.8" onClick={() => onUndo(s)}>
+          {/* red.9: white on it keeps 4.5:1, as the page's lighter fills do not. */}
+          <Button size="xs" color="red.9" onClick={() => onUndo(s)}>
             {m.restoreTab.undo(n)}
           </Button>
         </Group>
