@@ -1,6 +1,7 @@
 /** The API's view of jobs: camelCase fields, ISO 8601 UTC timestamps, parsed JSON columns. */
 import { z } from 'zod';
 import type { JobSummary } from '../job/job-store.js';
+import { restoreRequestSchema } from '../restore/restore-request.js';
 import type { JobRow } from '../store/index.js';
 
 export const JobTypeSchema = z.enum(['backup', 'restore', 'maintenance']);
@@ -15,6 +16,34 @@ export const JobProgressSchema = z.object({
   filesTotal: z.number(),
   currentFile: z.string().optional(),
   etaSeconds: z.number().optional(),
+});
+
+/** What a restore job restores and from which snapshot, for History and the banner to name it. */
+export const RestoreSummarySchema = z.object({
+  what: restoreRequestSchema.shape.what,
+  path: z.string().optional().describe('For "file": the file restored.'),
+  database: z.string().optional(),
+  mailbox: z.string().optional(),
+  repositoryId: z.number().int(),
+  snapshotId: z.string(),
+  snapshotTime: z
+    .string()
+    .nullable()
+    .describe('When the snapshot was taken; null for restores queued before it was recorded.'),
+  undoes: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Restores a safety snapshot: the restore job whose changes it undoes.'),
+});
+
+/** A restore job's params as the restore service stores them (RestoreJobParams). */
+const StoredRestoreParams = z.object({
+  repositoryId: z.number().int(),
+  snapshotId: z.string(),
+  request: restoreRequestSchema,
+  snapshotTime: z.string().optional(),
+  undoes: z.number().int().optional(),
 });
 
 export const JobSummarySchema = z.object({
@@ -34,6 +63,7 @@ export const JobSummarySchema = z.object({
   snapshotId: z.string().nullable(),
   bytesAdded: z.number().nullable(),
   bytesProcessed: z.number().nullable(),
+  restore: RestoreSummarySchema.nullable().describe('Restore jobs only: what they restore.'),
 });
 
 export const JobDetailSchema = JobSummarySchema.extend({
@@ -52,11 +82,13 @@ export const ActiveTaskSchema = z.object({
   createdAt: Timestamp,
   startedAt: Timestamp.nullable(),
   progress: JobProgressSchema.nullable(),
+  restore: RestoreSummarySchema.nullable().describe('Restore jobs only: what they restore.'),
 });
 
 export type JobSummaryDto = z.infer<typeof JobSummarySchema>;
 export type JobDetailDto = z.infer<typeof JobDetailSchema>;
 export type ActiveTaskDto = z.infer<typeof ActiveTaskSchema>;
+export type RestoreSummaryDto = z.infer<typeof RestoreSummarySchema>;
 
 export function toJobSummary(row: JobSummary): JobSummaryDto {
   return {
@@ -76,6 +108,7 @@ export function toJobSummary(row: JobSummary): JobSummaryDto {
     snapshotId: row.snapshot_id,
     bytesAdded: numberOrNull(row.bytes_added),
     bytesProcessed: numberOrNull(row.bytes_processed),
+    restore: restoreOf(row),
   };
 }
 
@@ -95,6 +128,25 @@ export function toActiveTask(row: JobSummary): ActiveTaskDto {
     createdAt: iso(row.created_at),
     startedAt: isoOrNull(row.started_at),
     progress: progressOf(row.progress),
+    restore: restoreOf(row),
+  };
+}
+
+/** The stored params of a restore job, decoded; null for other jobs or params that do not fit. */
+function restoreOf(row: Pick<JobSummary, 'type' | 'params'>): RestoreSummaryDto | null {
+  if (row.type !== 'restore') return null;
+  const parsed = StoredRestoreParams.safeParse(parseJson(row.params));
+  if (!parsed.success) return null;
+  const { request, repositoryId, snapshotId, snapshotTime, undoes } = parsed.data;
+  return {
+    what: request.what,
+    ...(request.path !== undefined ? { path: request.path } : {}),
+    ...(request.database !== undefined ? { database: request.database } : {}),
+    ...(request.mailbox !== undefined ? { mailbox: request.mailbox } : {}),
+    repositoryId,
+    snapshotId,
+    snapshotTime: snapshotTime === undefined ? null : iso(snapshotTime),
+    undoes: undoes ?? null,
   };
 }
 

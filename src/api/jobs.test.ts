@@ -300,6 +300,7 @@ describe('active tasks', () => {
           createdAt: '2026-11-28T10:00:00.000Z',
           startedAt: '2026-11-28T10:00:00.000Z',
           progress,
+          restore: null,
         },
         {
           id: pending,
@@ -312,6 +313,7 @@ describe('active tasks', () => {
           createdAt: '2026-11-28T10:00:01.000Z',
           startedAt: null,
           progress: null,
+          restore: null,
         },
       ],
     });

@@ -155,6 +155,7 @@ describe('restore requests', () => {
           repositoryId: 1,
           snapshotId: ALICE_SNAPSHOT,
           request: { what: 'web', keepNewerMail: true },
+          snapshotTime: '2026-11-27T02:00:00Z',
         },
       },
     ]);
@@ -183,6 +184,67 @@ describe('restore requests', () => {
       assert.equal(answer.body, nothing.body);
     }
     assert.equal((await restoreJobs()).length, 1);
+  });
+
+  test('History and the banner name each restore by what it restores, its snapshot and the restore it undoes', async () => {
+    const SAFETY = `5afe${'4'.repeat(60)}`;
+    await h.store.db
+      .insertInto('snapshots')
+      .values({
+        id: SAFETY,
+        repository_id: 1,
+        schedule_id: (await h.store.db.selectFrom('schedules').select('id').executeTakeFirst())!.id,
+        customer_id: 'c-alice',
+        time: '2026-11-28T09:30:00Z',
+        scope: null,
+        contents: JSON.stringify(['web']),
+        roots: JSON.stringify({ web: [WEB] }),
+        size: 10,
+        tags: '[]',
+        kind: 'safety',
+        restore_job_id: 12,
+        undo: JSON.stringify({ what: 'web', keepNewerMail: true }),
+      })
+      .execute();
+    const file = await restore(alice, ALICE_SNAPSHOT, { what: 'file', path: `${WEB}/index.php` });
+    assert.equal(file.statusCode, 202, file.body);
+    const undo = await restore(alice, SAFETY, { what: 'web', keepNewerMail: true });
+    assert.equal(undo.statusCode, 202, undo.body);
+
+    const headers = { cookie: alice.cookie };
+    const listed = await h.app.inject({ url: '/api/jobs', headers });
+    assert.equal(listed.statusCode, 200, listed.body);
+    const restores = (listed.json() as { jobs: { id: number; restore: unknown }[] }).jobs;
+    assert.deepEqual(
+      restores.map((j) => [j.id, j.restore]),
+      [
+        [
+          undo.json().jobId,
+          {
+            what: 'web',
+            repositoryId: 1,
+            snapshotId: SAFETY,
+            snapshotTime: '2026-11-28T09:30:00.000Z',
+            undoes: 12,
+          },
+        ],
+        [
+          file.json().jobId,
+          {
+            what: 'file',
+            path: `${WEB}/index.php`,
+            repositoryId: 1,
+            snapshotId: ALICE_SNAPSHOT,
+            snapshotTime: '2026-11-27T02:00:00.000Z',
+            undoes: null,
+          },
+        ],
+      ],
+    );
+    const active = await h.app.inject({ url: '/api/tasks/active', headers });
+    assert.equal(active.statusCode, 200, active.body);
+    const tasks = (active.json() as { tasks: { restore: { undoes: number | null } }[] }).tasks;
+    assert.deepEqual(tasks.map((t) => t.restore.undoes).sort(), [12, null]);
   });
 
   test('paths that are not canonical are refused at once, each with its reason, and queue nothing', async () => {

@@ -61,6 +61,7 @@ const SUMMARY_COLUMNS = [
   'schedule_name',
   'scope',
   'trigger',
+  'params',
   'created_at',
   'started_at',
   'finished_at',

@@ -23,6 +23,12 @@ export interface RestoreJobParams {
   repositoryId: number;
   snapshotId: string;
   request: RestoreRequest;
+  /**
+   * The snapshot's time and, for a safety snapshot, the restore it undoes: History names the
+   * restore by them, and the snapshot's row may be forgotten long before the job's entry is.
+   */
+  snapshotTime?: string;
+  undoes?: number;
 }
 
 /** Everything a restore of this snapshot needs, after every check passed. */
@@ -92,6 +98,10 @@ export class RestoreService {
       repositoryId: snapshot.repository_id,
       snapshotId: snapshot.id,
       request,
+      snapshotTime: snapshot.time,
+      ...(snapshot.kind === 'safety' && snapshot.restore_job_id != null
+        ? { undoes: snapshot.restore_job_id }
+        : {}),
     };
     let created;
     try {

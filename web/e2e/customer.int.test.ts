@@ -1,8 +1,9 @@
 /**
  * A customer in a real browser against the real service: signs in, is refused a frequency the
  * package does not allow, creates a schedule, runs it and watches the banner, reads the job and
- * its log in History, restores web files, a database and one file (owner and mode checked on
- * disk); another customer then sees none of it; last, the schedule is edited and deleted.
+ * its log in History, restores web files and undoes that restore from its safety copy, restores a
+ * database and one file (owner and mode checked on disk); another customer then sees none of it;
+ * last, the schedule is edited and deleted.
  */
 import assert from 'node:assert/strict';
 import { readFile, rm, writeFile } from 'node:fs/promises';
@@ -219,11 +220,85 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await browser.shot('09-restore-confirm');
     await dialog.getByRole('button', { name: 'Restore now' }).click();
     await page.getByText(/The restore has started/).waitFor();
-    await page.getByTestId('active-tasks').getByText('Restore web').waitFor();
+    await page
+      .getByTestId('active-tasks')
+      .getByText(/^Restore web files from Today, \d{1,2}:\d\d [AP]M$/)
+      .waitFor();
     await browser.shot('10-restore-in-banner');
-    await waitForSuccessInHistory('Restore web');
+    await waitForSuccessInHistory('Restore web files from Today');
     assert.equal(await readFile(join(root, 'index.php'), 'utf8'), '<?php echo "alice";\n');
     await assert.rejects(readFile(join(root, 'added-later.txt')));
+  });
+
+  test('undoes that restore from its safety copy on the Restore tab', async () => {
+    const root = world.alice.webRoot;
+    await openRestoreOf('Nightly full');
+    // The safety copy is newer than the backup: first in the list, badged, with one action.
+    const safety = page.locator('[data-testid="snapshot-row"][data-kind="safety"]');
+    await safety.waitFor();
+    const first = page.getByTestId('snapshot-row').first();
+    assert.equal(await first.getAttribute('data-kind'), 'safety');
+    const restoreJob = Number(/Safety copy before restore #(\d+)/.exec(await text(safety))?.[1]);
+    assert.ok(restoreJob > 0, await text(safety));
+    assert.match(await text(safety), /Safety copy/);
+    assert.match(await text(safety), /Holds web files/);
+    assert.match(await text(safety), /Today, \d{1,2}:\d\d [AP]M/);
+    assert.equal(await safety.getByRole('button', { name: /^Restore/ }).count(), 0);
+    assert.deepEqual(await safety.getByRole('button').allTextContents(), [
+      'Browse Files',
+      `Undo restore #${restoreJob}`,
+    ]);
+    await browser.shot('10c-safety-copy-listed');
+
+    // Browsing it shows what it saved, to download only.
+    await safety
+      .getByRole('button', {
+        name: `Browse files of the safety copy before restore #${restoreJob}`,
+      })
+      .click();
+    const files = page.getByRole('dialog', {
+      name: `Files of the safety copy before restore #${restoreJob}`,
+    });
+    await files.getByRole('button', { name: 'Open folder Web files' }).click();
+    const added = files.getByTestId('browse-row').filter({ hasText: 'added-later.txt' });
+    await added.getByRole('link', { name: 'Download added-later.txt' }).waitFor();
+    assert.equal(await files.getByRole('button', { name: /^Restore / }).count(), 0);
+    await page.keyboard.press('Escape');
+    await files.waitFor({ state: 'detached' });
+
+    await safety.getByRole('button', { name: `Undo restore #${restoreJob}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Undo restore #${restoreJob}` });
+    await dialog
+      .getByText(
+        new RegExp(`puts back what restore #${restoreJob} overwrote: web files, as saved at Today`),
+      )
+      .waitFor();
+    await dialog.getByText(/keeps a copy of the current data/).waitFor();
+    await browser.shot('10d-undo-confirm');
+    await dialog.getByRole('button', { name: `Undo restore #${restoreJob} now` }).click();
+    await page.getByText(/The restore has started/).waitFor();
+    await waitForSuccessInHistory(`Undo restore #${restoreJob}`);
+    // The web root is as it was before the restore: the file added later is back, index.php gone.
+    assert.equal(await readFile(join(root, 'added-later.txt'), 'utf8'), 'not in the snapshot');
+    await assert.rejects(readFile(join(root, 'index.php')));
+
+    // History names both restores by what they did; neither was started by Run now.
+    const undone = page.getByTestId('job-row').filter({ hasText: `Undo restore #${restoreJob}` });
+    const restored = page
+      .getByTestId('job-row')
+      .filter({ hasText: /Restore web files from Today, \d{1,2}:\d\d [AP]M/ });
+    assert.equal(await undone.count(), 1);
+    assert.equal(await restored.count(), 1);
+    assert.doesNotMatch(await text(restored), /Full/, 'no scope tag on a restore');
+    await browser.shot('10e-history-restores');
+    await restored.getByRole('button', { name: /^Details of Restore web files from/ }).click();
+    const detail = page.getByTestId('job-detail');
+    await detail.waitFor();
+    assert.match(await text(detail), /RestoresRestore web files from Today/);
+    assert.match(await text(detail), /Started byBy hand/);
+    assert.doesNotMatch(await text(detail), /Run now/);
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'detached' });
   });
 
   test('restores the databases', async () => {
@@ -301,7 +376,7 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await dialog.getByText(/to its original location/).waitFor();
     await dialog.getByRole('button', { name: 'Restore now' }).click();
     await page.getByText(/page.html is being restored/).waitFor();
-    await waitForSuccessInHistory('Restore file');
+    await waitForSuccessInHistory('Restore the file page.html from Today');
     assert.equal(await readFile(file, 'utf8'), '<h1>alice-secret-page</h1>\n');
     assert.deepEqual(await ownerAndMode(file), before);
     assert.deepEqual(before, { uid: 2000, gid: 2000, mode: 0o640 });

@@ -11,6 +11,7 @@ import type {
   Package,
   PackageInfo,
   Repository,
+  RestoreRequest,
   RestoreWhat,
   Schedule,
   Session,
@@ -63,6 +64,12 @@ export const api = {
           : what === 'mailbox'
             ? { what, mailbox: one }
             : { what },
+    ),
+  /** Restores what a safety snapshot saved, with exactly the request it names. */
+  undo: (snapshot: Snapshot, request: RestoreRequest) =>
+    post<{ jobId: number }>(
+      `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/restore`,
+      request,
     ),
   browse: (snapshot: Snapshot, path: string, offset = 0) =>
     get<BrowseListing>(

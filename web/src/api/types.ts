@@ -62,6 +62,21 @@ export interface Job {
   snapshotId: string | null;
   bytesAdded: number | null;
   bytesProcessed: number | null;
+  restore: RestoreSummary | null;
+}
+
+/** What a restore job restores and from which snapshot (restore jobs only). */
+export interface RestoreSummary {
+  what: RestoreWhat;
+  path?: string;
+  database?: string;
+  mailbox?: string;
+  repositoryId: number;
+  snapshotId: string;
+  /** Null for restores queued before the service recorded it. */
+  snapshotTime: string | null;
+  /** Restores a safety snapshot: the restore job whose changes it undoes. */
+  undoes: number | null;
 }
 
 export interface JobDetail extends Job {
@@ -87,6 +102,16 @@ export interface ActiveTask {
   createdAt: string;
   startedAt: string | null;
   progress: JobProgress | null;
+  restore: RestoreSummary | null;
+}
+
+/** A restore as the restore route takes it. */
+export interface RestoreRequest {
+  what: RestoreWhat;
+  path?: string;
+  database?: string;
+  mailbox?: string;
+  keepNewerMail?: boolean;
 }
 
 export interface Snapshot {
@@ -97,6 +122,15 @@ export interface Snapshot {
   scope: string | null;
   contents: string[];
   size: number | null;
+  /** safety: what a restore saved before it overwrote live data; restoring it undoes that. */
+  kind: 'backup' | 'safety';
+  safety?: {
+    label: string;
+    restoreJobId: number;
+    holds: string;
+    /** The one request this snapshot accepts: it puts back what it saved. */
+    undo: RestoreRequest;
+  };
 }
 
 /** What the caller's package allows; administrators get every frequency and no limits. */

@@ -10,6 +10,7 @@ import { api } from '../api/endpoints';
 import { keys, refreshJobs, useActiveTasks } from '../api/queries';
 import type { ActiveTask } from '../api/types';
 import { formatDuration, formatPercent, formatWhen } from '../lib/format';
+import { jobName } from '../lib/restore-label';
 import { m } from '../messages';
 import { messageOf } from './states';
 import { ScopeTag } from './tags';
@@ -65,7 +66,7 @@ function TaskRow({ task, showCustomer }: { task: ActiveTask; showCustomer: boole
     mutationFn: () => api.cancelJob(task.id),
     onSettled: () => refreshJobs(client),
   });
-  const name = task.scheduleName ?? m.banner.unnamed;
+  const name = jobName(task);
   const percent = task.progress?.percent ?? 0;
   const eta = task.progress?.etaSeconds;
   return (
@@ -76,7 +77,7 @@ function TaskRow({ task, showCustomer }: { task: ActiveTask; showCustomer: boole
             {m.banner.type[task.type]}
           </Badge>
           <Text fw={600}>{name}</Text>
-          <ScopeTag scope={task.scope} />
+          {task.type !== 'restore' && <ScopeTag scope={task.scope} />}
           {showCustomer && task.customerId && <Text size="sm">{task.customerId}</Text>}
           <Badge color={task.status === 'running' ? 'teal' : 'gray'} variant="filled" size="sm">
             {m.banner.status[task.status]}

@@ -295,11 +295,34 @@ export const en = {
       manual: 'Run now',
       system: 'System',
     } as Record<string, string>,
+    /** Restores have no Run now: someone asked for one on the Restore tab or the command line. */
+    restoreTriggers: {
+      manual: 'By hand',
+      system: 'System',
+    } as Record<string, string>,
+    restored: 'Restores',
+    fromSnapshot: 'From snapshot',
     log: 'Execution log',
     logTimes: 'Times in the log are in UTC.',
     noLog: 'No log lines yet.',
     error: 'Error message',
     loadFailed: (message: string) => `This job could not be loaded: ${message}`,
+  },
+
+  /** How History and the banner name a restore job. */
+  restoreJob: {
+    what: {
+      web: 'web files',
+      databases: 'databases',
+      email: 'email',
+      everything: 'everything',
+    } as Record<string, string>,
+    database: (name: string) => `database ${name}`,
+    mailbox: (address: string) => `mailbox ${address}`,
+    file: (name: string) => `the file ${name}`,
+    name: (what: string, time: string) => `Restore ${what} from ${time}`,
+    nameWithoutTime: (what: string) => `Restore ${what}`,
+    undo: (restoreJobId: number) => `Undo restore #${restoreJobId}`,
   },
 
   restoreTab: {
@@ -318,6 +341,21 @@ export const en = {
     loadFailed: (message: string) => `The snapshots could not be loaded: ${message}`,
     started:
       'The restore has started and runs in the background. Its progress shows in the banner above.',
+    safetyBadge: 'Safety copy',
+    safetyLabel: (restoreJobId: number) => `Safety copy before restore #${restoreJobId}`,
+    holds: (what: string) => `Holds ${what}`,
+    browseSafetyLabel: (restoreJobId: number) =>
+      `Browse files of the safety copy before restore #${restoreJobId}`,
+    undo: (restoreJobId: number) => `Undo restore #${restoreJobId}`,
+  },
+
+  /** Restoring a safety copy: it puts back exactly what one restore overwrote. */
+  undo: {
+    title: (restoreJobId: number) => `Undo restore #${restoreJobId}`,
+    putsBack: (restoreJobId: number, what: string, time: string) =>
+      `This puts back what restore #${restoreJobId} overwrote: ${what}, as saved at ${time}.`,
+    overwrites: 'Changes made since then are overwritten.',
+    confirm: (restoreJobId: number) => `Undo restore #${restoreJobId} now`,
   },
 
   restore: {
@@ -385,6 +423,8 @@ export const en = {
 
   browse: {
     title: (time: string) => `Files of the snapshot from ${time}`,
+    safetyTitle: (restoreJobId: number) =>
+      `Files of the safety copy before restore #${restoreJobId}`,
     root: 'Snapshot',
     breadcrumbs: 'Folder path',
     columns: { name: 'Name', size: 'Size', modified: 'Modified', actions: 'Actions' },

@@ -24,6 +24,7 @@ import { InfoIcon } from '../../components/icons';
 import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states';
 import { ScopeTag, StatusBadge } from '../../components/tags';
 import { durationBetween, formatBytes, formatDuration, formatWhen } from '../../lib/format';
+import { jobName } from '../../lib/restore-label';
 import { m } from '../../messages';
 import { JobDetailDrawer } from './JobDetail';
 
@@ -128,7 +129,7 @@ function JobTable({
         </Table.Thead>
         <Table.Tbody>
           {jobs.map((job) => {
-            const name = job.scheduleName ?? m.banner.unnamed;
+            const name = jobName(job);
             const duration = durationBetween(job.startedAt, job.finishedAt);
             const size = job.type === 'backup' ? job.bytesProcessed : null;
             return (
@@ -159,7 +160,8 @@ function JobTable({
                       </Badge>
                     )}
                     <Text>{name}</Text>
-                    <ScopeTag scope={job.scope} />
+                    {/* A restore's name says what it restores; its snapshot's scope would not. */}
+                    {job.type !== 'restore' && <ScopeTag scope={job.scope} />}
                   </Group>
                 </Table.Td>
                 <Table.Td>

@@ -7,6 +7,7 @@ import { ErrorMessage, Loading, messageOf } from '../../components/states';
 import { ScopeTag, StatusBadge } from '../../components/tags';
 import { durationBetween, formatBytes, formatDuration, formatExact } from '../../lib/format';
 import type { ReactNode } from 'react';
+import { jobName } from '../../lib/restore-label';
 import { m } from '../../messages';
 
 export function JobDetailDrawer({ jobId, onClose }: { jobId: number | null; onClose: () => void }) {
@@ -42,16 +43,25 @@ function JobDetail({ id }: { id: number }) {
       />
     );
   const j = job.data;
+  const triggers = j.type === 'restore' ? m.job.restoreTriggers : m.job.triggers;
+  const what: [string, ReactNode][] = j.restore
+    ? [
+        [m.job.restored, jobName(j)],
+        [m.job.fromSnapshot, <Code key="f">{j.restore.snapshotId}</Code>],
+      ]
+    : [
+        [
+          m.job.schedule,
+          <span key="n">
+            {j.scheduleName ?? m.common.none} <ScopeTag scope={j.scope} />
+          </span>,
+        ],
+      ];
   const rows: [string, ReactNode][] = [
     [m.job.type, m.banner.type[j.type]],
     [m.job.status, <StatusBadge key="s" status={j.status} />],
-    [
-      m.job.schedule,
-      <span key="n">
-        {j.scheduleName ?? m.common.none} <ScopeTag scope={j.scope} />
-      </span>,
-    ],
-    [m.job.trigger, m.job.triggers[j.trigger] ?? j.trigger],
+    ...what,
+    [m.job.trigger, triggers[j.trigger] ?? j.trigger],
     [m.job.start, formatExact(j.startedAt)],
     [m.job.end, formatExact(j.finishedAt)],
     [m.job.duration, formatDuration(durationBetween(j.startedAt, j.finishedAt))],

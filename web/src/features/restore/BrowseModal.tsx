@@ -39,7 +39,13 @@ export function BrowseModal({
       opened={snapshot !== null}
       onClose={onClose}
       size="80rem"
-      title={snapshot ? m.browse.title(formatWhen(snapshot.time)) : ''}
+      title={
+        snapshot?.safety
+          ? m.browse.safetyTitle(snapshot.safety.restoreJobId)
+          : snapshot
+            ? m.browse.title(formatWhen(snapshot.time))
+            : ''
+      }
     >
       {snapshot && <Browser snapshot={snapshot} onStarted={onStarted} />}
     </Modal>
@@ -194,8 +200,9 @@ function Browser({
                     <Table.Td>
                       {e.type === 'file' && (
                         <Group gap="xs" justify="flex-end" wrap="nowrap">
-                          {/* Database dumps have no place of their own: they restore as a database. */}
-                          {real && (
+                          {/* Database dumps have no place of their own: they restore as a database.
+                              A safety copy restores only as a whole, by its Undo. */}
+                          {real && snapshot.kind !== 'safety' && (
                             <Button
                               size="compact-sm"
                               variant="light"

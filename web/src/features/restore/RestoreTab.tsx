@@ -1,9 +1,12 @@
 /**
  * The Restore tab: choose a schedule, Load Snapshots, then per snapshot Browse Files or Restore.
- * Restores run in the background and show in the banner.
+ * Safety copies (what a restore saved before it overwrote anything) are listed with the backups,
+ * by time, each with one action: Undo of the restore that made it. Restores run in the
+ * background and show in the banner.
  */
 import {
   Alert,
+  Badge,
   Button,
   Group,
   NativeSelect,
@@ -21,9 +24,11 @@ import { FolderIcon } from '../../components/icons';
 import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states';
 import { ContentTags } from '../../components/tags';
 import { formatBytes, formatWhen } from '../../lib/format';
+import { restoredThing } from '../../lib/restore-label';
 import { m } from '../../messages';
 import { BrowseModal } from './BrowseModal';
 import { RestoreModal } from './RestoreModal';
+import { UndoModal } from './UndoModal';
 
 export function RestoreTab() {
   const schedules = useSchedules();
@@ -31,6 +36,7 @@ export function RestoreTab() {
   const [loaded, setLoaded] = useState<number | null>(null);
   const [restoring, setRestoring] = useState<Snapshot | null>(null);
   const [browsing, setBrowsing] = useState<Snapshot | null>(null);
+  const [undoing, setUndoing] = useState<Snapshot | null>(null);
   const [started, setStarted] = useState<string | null>(null);
   const schedule = schedules.data?.find((s) => s.id === loaded);
 
@@ -83,7 +89,12 @@ export function RestoreTab() {
         </Alert>
       )}
       {schedule ? (
-        <SnapshotList schedule={schedule} onRestore={setRestoring} onBrowse={setBrowsing} />
+        <SnapshotList
+          schedule={schedule}
+          onRestore={setRestoring}
+          onUndo={setUndoing}
+          onBrowse={setBrowsing}
+        />
       ) : (
         <Text c="dimmed">{m.restoreTab.chooseFirst}</Text>
       )}
@@ -100,6 +111,14 @@ export function RestoreTab() {
             onPickFile={(s) => {
               setRestoring(null);
               setBrowsing(s);
+            }}
+          />
+          <UndoModal
+            snapshot={undoing}
+            onClose={() => setUndoing(null)}
+            onStarted={(text) => {
+              setUndoing(null);
+              setStarted(text);
             }}
           />
           <BrowseModal
@@ -119,10 +138,12 @@ export function RestoreTab() {
 function SnapshotList({
   schedule,
   onRestore,
+  onUndo,
   onBrowse,
 }: {
   schedule: Schedule;
   onRestore: (s: Snapshot) => void;
+  onUndo: (s: Snapshot) => void;
   onBrowse: (s: Snapshot) => void;
 }) {
   const snapshots = useQuery({
@@ -154,45 +175,132 @@ function SnapshotList({
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {snapshots.data.map((s) => {
-            const when = formatWhen(s.time);
-            return (
-              <Table.Tr key={`${s.repositoryId}:${s.id}`} data-testid="snapshot-row">
-                <Table.Td>
-                  <Text fw={500}>{when}</Text>
-                  <Text size="xs" c="dimmed" ff="monospace">
-                    {s.id.slice(0, 8)}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <ContentTags contents={s.contents} />
-                </Table.Td>
-                <Table.Td>{formatBytes(s.size)}</Table.Td>
-                <Table.Td>
-                  <Group gap="xs" justify="flex-end" wrap="nowrap">
-                    <Button
-                      variant="default"
-                      size="xs"
-                      leftSection={<FolderIcon size={14} />}
-                      onClick={() => onBrowse(s)}
-                      aria-label={m.restoreTab.browseLabel(when)}
-                    >
-                      {m.restoreTab.browse}
-                    </Button>
-                    <Button
-                      size="xs"
-                      onClick={() => onRestore(s)}
-                      aria-label={m.restoreTab.restoreLabel(when)}
-                    >
-                      {m.restoreTab.restore}
-                    </Button>
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            );
-          })}
+          {snapshots.data.map((s) =>
+            s.safety ? (
+              <SafetyRow
+                key={`${s.repositoryId}:${s.id}`}
+                snapshot={s}
+                safety={s.safety}
+                onUndo={onUndo}
+                onBrowse={onBrowse}
+              />
+            ) : (
+              <BackupRow
+                key={`${s.repositoryId}:${s.id}`}
+                snapshot={s}
+                onRestore={onRestore}
+                onBrowse={onBrowse}
+              />
+            ),
+          )}
         </Table.Tbody>
       </Table>
     </Table.ScrollContainer>
+  );
+}
+
+function When({ snapshot }: { snapshot: Snapshot }) {
+  return (
+    <Table.Td>
+      <Text fw={500}>{formatWhen(snapshot.time)}</Text>
+      <Text size="xs" c="dimmed" ff="monospace">
+        {snapshot.id.slice(0, 8)}
+      </Text>
+    </Table.Td>
+  );
+}
+
+function BackupRow({
+  snapshot: s,
+  onRestore,
+  onBrowse,
+}: {
+  snapshot: Snapshot;
+  onRestore: (s: Snapshot) => void;
+  onBrowse: (s: Snapshot) => void;
+}) {
+  const when = formatWhen(s.time);
+  return (
+    <Table.Tr data-testid="snapshot-row" data-kind="backup">
+      <When snapshot={s} />
+      <Table.Td>
+        <ContentTags contents={s.contents} />
+      </Table.Td>
+      <Table.Td>{formatBytes(s.size)}</Table.Td>
+      <Table.Td>
+        <Group gap="xs" justify="flex-end" wrap="nowrap">
+          <Button
+            variant="default"
+            size="xs"
+            leftSection={<FolderIcon size={14} />}
+            onClick={() => onBrowse(s)}
+            aria-label={m.restoreTab.browseLabel(when)}
+          >
+            {m.restoreTab.browse}
+          </Button>
+          <Button
+            size="xs"
+            onClick={() => onRestore(s)}
+            aria-label={m.restoreTab.restoreLabel(when)}
+          >
+            {m.restoreTab.restore}
+          </Button>
+        </Group>
+      </Table.Td>
+    </Table.Tr>
+  );
+}
+
+/**
+ * A safety copy restores only what it saved, so it offers Undo alone: content tags or a
+ * Restore with its choices would lead to requests the service refuses.
+ */
+function SafetyRow({
+  snapshot: s,
+  safety,
+  onUndo,
+  onBrowse,
+}: {
+  snapshot: Snapshot;
+  safety: NonNullable<Snapshot['safety']>;
+  onUndo: (s: Snapshot) => void;
+  onBrowse: (s: Snapshot) => void;
+}) {
+  const n = safety.restoreJobId;
+  return (
+    <Table.Tr data-testid="snapshot-row" data-kind="safety" bg="var(--mantine-color-yellow-light)">
+      <When snapshot={s} />
+      <Table.Td>
+        <Stack gap={2}>
+          <Group gap="xs" wrap="nowrap">
+            <Badge color="dark.6" variant="filled" radius="sm" size="sm">
+              {m.restoreTab.safetyBadge}
+            </Badge>
+            <Text size="sm" fw={500}>
+              {m.restoreTab.safetyLabel(n)}
+            </Text>
+          </Group>
+          <Text size="xs">{m.restoreTab.holds(restoredThing(safety.undo))}</Text>
+        </Stack>
+      </Table.Td>
+      <Table.Td>{formatBytes(s.size)}</Table.Td>
+      <Table.Td>
+        <Group gap="xs" justify="flex-end" wrap="nowrap">
+          <Button
+            variant="default"
+            size="xs"
+            leftSection={<FolderIcon size={14} />}
+            onClick={() => onBrowse(s)}
+            aria-label={m.restoreTab.browseSafetyLabel(n)}
+          >
+            {m.restoreTab.browse}
+          </Button>
+          {/* red.9: white on it keeps 4.5:1, as the page's lighter fills do not. */}
+          <Button size="xs" color="red.9" onClick={() => onUndo(s)}>
+            {m.restoreTab.undo(n)}
+          </Button>
+        </Group>
+      </Table.Td>
+    </Table.Tr>
   );
 }
