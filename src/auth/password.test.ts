@@ -4,13 +4,11 @@ import { DEFAULT_COST, hashPassword, needsRehash, verifyPasswordHash } from './p
 
 describe('password hashes', () => {
   test('at the default cost: versioned scrypt string, right password yes, wrong no', async () => {
-    const started = Date.now();
     const hash = await hashPassword('correct horse battery staple');
     assert.match(hash, /^scrypt\$1\$15\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
     assert.equal(await verifyPasswordHash('correct horse battery staple', hash), true);
     assert.equal(await verifyPasswordHash('correct horse battery stapl', hash), false);
     assert.equal(await verifyPasswordHash('', hash), false);
-    assert.ok(Date.now() - started < 5000, 'three hashes at N=2^15 take well under 5 s');
   });
 
   test('two hashes of one password differ (random salt)', async () => {
