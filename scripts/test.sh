@@ -26,20 +26,18 @@ npm run --silent build:web -- --logLevel warn
 echo '== restic 0.18 (Debian 13), for the second run of the restic tests'
 bash scripts/fetch-restic-0.18.sh >/dev/null
 
-# The store's users on PostgreSQL (the fleet's store) first: short, and timing-free.
-status_pg=0
-bash scripts/test-postgres.sh || status_pg=$?
-
 # The whole suite with Debian 12's restic 0.14 and, side by side, the tests that start restic
 # with Debian 13's 0.18: each test works in its own temporary directories, repositories, ports
 # and MariaDB names, so the two runs share nothing but the machine. The 0.14 run is shown as it
-# goes, the 0.18 run when it is done. The browser tests come after, once, with 0.14: they drive the
-# page as a person would, and two suites beside them made its waits time out.
+# goes, the 0.18 run when it is done. Beside them too, the store's users once more on PostgreSQL
+# (the fleet's store; they wait on the database more than they use the processor). The browser
+# tests come after, once, with 0.14: they drive the page as a person would, and two suites beside
+# them made its waits time out.
 logs=$(mktemp -d)
-p14='' p18='' ptail='' pbrowser=''
+p14='' p18='' ppg='' ptail='' pbrowser=''
 # Each run in a process group of its own, so an interrupted suite leaves no test behind.
 stop() {
-  for p in $p14 $p18 $pbrowser; do kill -- -"$p" 2>/dev/null || true; done
+  for p in $p14 $p18 $ppg $pbrowser; do kill -- -"$p" 2>/dev/null || true; done
   [ -z "$ptail" ] || kill "$ptail" 2>/dev/null || true
 }
 trap 'stop; rm -rf "$logs"' EXIT
@@ -49,6 +47,8 @@ setsid bash scripts/test-restic.sh 0.14 all no-browser >"$logs/0.14" 2>&1 &
 p14=$!
 setsid bash scripts/test-restic.sh 0.18 restic no-browser >"$logs/0.18" 2>&1 &
 p18=$!
+setsid bash scripts/test-postgres.sh >"$logs/pg" 2>&1 &
+ppg=$!
 # In the background, so a signal to this script is handled at once rather than after the run.
 tail -n +1 -f --pid=$p14 "$logs/0.14" &
 ptail=$!
@@ -61,6 +61,10 @@ status18=0
 wait $p18 || status18=$?
 p18=''
 cat "$logs/0.18"
+status_pg=0
+wait $ppg || status_pg=$?
+ppg=''
+cat "$logs/pg"
 browser() {
   setsid bash scripts/test-restic.sh "$@" browser &
   pbrowser=$!
