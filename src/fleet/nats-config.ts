@@ -24,7 +24,8 @@ export interface NatsFleetConfigInput {
   listen: { host: string; port: number };
   /** PEM files: the server's certificate and key, and the CA that signs every client's certificate. */
   tls: { certFile: string; keyFile: string; caFile: string };
-  jetStream: { storeDir: string; maxFileStore?: string; maxMemoryStore?: string };
+  /** JetStream storage; limits in bytes (nats-server reads quoted sizes such as "1GB" as errors). */
+  jetStream: { storeDir: string; maxFileStoreBytes?: number; maxMemoryStoreBytes?: number };
   /** Public nkeys (`U…`) of the controllers; several controllers may share the fleet. */
   controllers: { nkey: string }[];
   /** One agent per hosting server: its server id and its public nkey. */
@@ -185,8 +186,10 @@ export function natsFleetConfig(input: NatsFleetConfigInput): string {
     "# Durable job dispatch: a job waits in its server's stream while the agent is offline.",
     'jetstream {',
     `  store_dir: ${q(js.storeDir)}`,
-    ...(js.maxFileStore ? [`  max_file_store: ${q(js.maxFileStore)}`] : []),
-    ...(js.maxMemoryStore ? [`  max_memory_store: ${q(js.maxMemoryStore)}`] : []),
+    ...(js.maxFileStoreBytes ? [`  max_file_store: ${Math.floor(js.maxFileStoreBytes)}`] : []),
+    ...(js.maxMemoryStoreBytes
+      ? [`  max_memory_store: ${Math.floor(js.maxMemoryStoreBytes)}`]
+      : []),
     '}',
     '',
     '# nkey users (public keys only); anything not allowed below is refused by nats-server.',
