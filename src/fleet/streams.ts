@@ -1,0 +1,74 @@
+// JetStream streams and consumers of the fleet, as the controller creates them. Their names come
+// from subjects.ts, which the permissions in nats-config.ts are built from too.
+import {
+  AckPolicy,
+  DeliverPolicy,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerConfig,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import {
+  EVENTS_CONSUMER,
+  EVENTS_STREAM,
+  EVENTS_STREAM_SUBJECTS,
+  serverSubjects,
+} from './subjects.js';
+
+/**
+ * A server's jobs: a work queue on disk, so a job waits while the agent is offline and survives a
+ * restart of nats-server; a message leaves the stream once the agent acks it. The controller
+ * publishes each job with its id as `Nats-Msg-Id`, so a controller that retries a publish after a
+ * crash does not enqueue the job twice within the duplicate window.
+ */
+export function jobsStreamConfig(serverId: string): Partial<StreamConfig> & { name: string } {
+  const s = serverSubjects(serverId);
+  return {
+    name: s.jobsStream,
+    subjects: [s.jobs],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    duplicate_window: nanos(10 * 60_000),
+  };
+}
+
+/**
+ * The agent's durable pull consumer. Explicit acks: a job the agent took but never acked (it died
+ * mid-run) is delivered again after `ackWaitMs`; the agent refuses a job id it has run or is
+ * running, so "at least once" here becomes "at most once" in effect. A running agent extends the
+ * wait with "working" acks while restic runs.
+ */
+export function jobsConsumerConfig(
+  serverId: string,
+  opts: { ackWaitMs?: number } = {},
+): Partial<ConsumerConfig> & { durable_name: string } {
+  const s = serverSubjects(serverId);
+  return {
+    durable_name: s.jobsConsumer,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(opts.ackWaitMs ?? 60_000),
+    filter_subject: s.jobs,
+  };
+}
+
+/** Every server's progress, log and results, kept until a controller has stored and acked them. */
+export function eventsStreamConfig(): Partial<StreamConfig> & { name: string } {
+  return {
+    name: EVENTS_STREAM,
+    subjects: EVENTS_STREAM_SUBJECTS,
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+  };
+}
+
+/** The controllers' shared durable consumer of the events stream: one controller stores each. */
+export function eventsConsumerConfig(): Partial<ConsumerConfig> & { durable_name: string } {
+  return {
+    durable_name: EVENTS_CONSUMER,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(30_000),
+  };
+}
