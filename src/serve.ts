@@ -4,7 +4,7 @@
  * dumps in staging.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { buildAndImport } from './demo/engine-demo.js';
 import { join } from 'node:path';
 import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api/index.js';
@@ -21,12 +21,7 @@ import { openApp, type App } from './app.js';
 import { AuthService, ensureAdmin } from './auth/index.js';
 import { writeSecretFile } from './auth/secret-file.js';
 import type { Config } from './config.js';
-import { recoverInterruptedRestores } from './restore/index.js';
-import { recoverDatabaseRestores } from './database/recover.js';
-import { Restic } from './engine/index.js';
 import { Scheduler } from './schedule/scheduler.js';
-import { probeTarget } from './target/probe.js';
-import { tag } from './scope/scope.js';
 import type { Target } from './target/schema.js';
 
 export interface Service {
@@ -53,7 +48,6 @@ export async function startService(
     enqueue: (id) => app.schedules.enqueueScheduled(id),
     onError: (error) => log(`scheduler: ${error instanceof Error ? error.message : String(error)}`),
   });
-  const browser = app.browser;
   const server = buildServer({
     auth,
     jobs: app.jobs,
@@ -65,9 +59,8 @@ export async function startService(
       snapshotRoutes({
         store: app.store,
         schedules: app.schedules,
-        repositories: app.repositories,
-        restic: app.restic,
-        browser,
+        repositories: app.repositoryRecords,
+        agent: app.agent,
         log,
       }),
       scheduleRoutes({
@@ -90,15 +83,7 @@ export async function startService(
       targetRoutes({
         schedules: app.schedules,
         addresses: app.addresses,
-        probe: (target, probeOptions) =>
-          probeTarget(
-            target,
-            {
-              restic: (cacheDir) =>
-                Restic.forVersion(app.restic.version, { binary: config.resticBinary, cacheDir }),
-            },
-            probeOptions,
-          ),
+        probe: (target, probeOptions) => app.agent.testConnection({ target, ...probeOptions }),
       }),
     ],
     options: { webRoot: DEFAULT_WEB_ROOT, ...proxyApiOptions(config.proxy) },
@@ -130,42 +115,28 @@ export async function startService(
   };
 }
 
+/**
+ * What a crash may have left: the agent finishes or undoes interrupted restores and removes dumps
+ * in staging; the control plane marks the jobs that were running as interrupted, with the
+ * agent's notes on what it put right.
+ */
 async function recover(app: App, log: (line: string) => void): Promise<void> {
-  const notes = new Map<number, string>();
-  for (const outcome of await recoverInterruptedRestores(
-    join(app.config.dataDir, 'restore-journal'),
-    { onLog: log },
-  )) {
-    log(`recovered interrupted restore of job ${outcome.jobId}: ${outcome.action} ${outcome.path}`);
-    // Journal ids are "<job id>-<step>": one job may have restored several areas.
-    const job = Number.parseInt(outcome.jobId, 10);
-    const said = {
-      'rolled-back': `${outcome.path} was left as it was before the restore.`,
-      'rolled-forward': `${outcome.path} was restored completely when the service started again.`,
-      failed: `${outcome.path} could not be put right automatically; the administrator was told.`,
-    }[outcome.action];
-    notes.set(job, [notes.get(job), said].filter(Boolean).join(' '));
-  }
-  // Database restores: finished or undone from their journals, owner accounts locked again.
-  for (const outcome of await recoverDatabaseRestores({
-    ...app.database,
+  const recovered = await app.agent.recover({
     customerIds: (await app.inventory.listCustomers()).map((c) => c.id),
-    onLog: log,
-  })) {
-    const job = Number.parseInt(outcome.jobId, 10);
-    notes.set(job, [notes.get(job), outcome.note].filter(Boolean).join(' '));
-  }
+  });
+  for (const line of recovered.log) log(line);
+  const notes = new Map<number, string>();
+  for (const { jobId, note } of recovered.notes)
+    notes.set(jobId, [notes.get(jobId), note].filter(Boolean).join(' '));
   const interrupted = await app.jobs.markInterrupted(notes);
   for (const job of interrupted)
     log(`job ${job.id} (${job.type}) was interrupted by a stop of the service`);
-  // Database dumps of interrupted runs: customer data outside the customer's areas.
-  await rm(join(app.config.dataDir, 'staging'), { recursive: true, force: true });
-  for (const name of await readdir(app.config.dataDir)) {
-    if (name.startsWith('restore-db-'))
-      await rm(join(app.config.dataDir, name), { recursive: true, force: true });
-  }
 }
 
+/**
+ * A schedule deleted with its snapshots: the agent forgets them in each owner's repository
+ * (prune frees their data later), then the store's records of them go.
+ */
 async function forgetScheduleSnapshots(
   app: App,
   scheduleId: number,
@@ -179,16 +150,20 @@ async function forgetScheduleSnapshots(
     .execute();
   const owners = new Set(rows.map((r) => r.customer_id));
   for (const owner of owners) {
-    const repoOwner = customerId === null ? 'server' : owner;
-    await app.repositories.withRepository(target, repoOwner, async (repo) => {
-      const list = await app.restic.snapshots(repo.location, {
-        tags: [tag.schedule(scheduleId), tag.customer(owner)],
-      });
-      await app.restic.forgetIds(
-        repo.location,
-        list.map((s) => s.id),
-      );
-    });
+    // SECRET: the request holds the repository's password; it is never logged.
+    const repository = await app.repositoryRecords.access(
+      target,
+      customerId === null ? 'server' : owner,
+    );
+    await app.agent.forget(
+      { repository, scheduleId, customerId: owner },
+      {
+        onEvent: (event) => {
+          if (event.kind === 'repository-initialized')
+            void app.repositoryRecords.markInitialized(event.repositoryId);
+        },
+      },
+    );
   }
   await app.store.db.deleteFrom('snapshots').where('schedule_id', '=', scheduleId).execute();
 }

@@ -5,7 +5,7 @@
 import type { Authenticated } from '../auth/index.js';
 import type { ScheduleService, Viewer } from '../schedule/schedule-service.js';
 import type { ScheduleRow, SnapshotRow, Store } from '../store/index.js';
-import { findSnapshot } from '../snapshot/records.js';
+import { findSnapshot } from '../repository/snapshot-records.js';
 import { notFound } from './errors.js';
 
 export function viewerOf(principal: Authenticated): Viewer {

@@ -1,15 +1,17 @@
 /**
  * Repository maintenance on its own schedule: prune (removes data no snapshot references, slow,
  * so never after every backup) and check (reads a subset of the data) every week per repository.
- * Runs as jobs, so the repository mutex serializes them with backups.
+ * Planned and recorded here, on the control plane; run by the agent as jobs, so its repository
+ * mutex serializes them with backups.
  */
+import type { HostAgent } from '../agent/agent.js';
 import type { JobHandler } from '../job/worker.js';
 import type { JobStore } from '../job/job-store.js';
 import type { RepositoryService } from '../repository/repository-service.js';
+import { runEvents } from '../repository/run-events.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { Store } from '../store/index.js';
 import { repositoryUrl } from '../target/location.js';
-import type { Engine } from './engine.js';
 
 export type MaintenanceTask = 'prune' | 'check';
 
@@ -110,10 +112,11 @@ async function activeFor(store: Store, url: string, task: MaintenanceTask): Prom
 export function maintenanceJobHandler(deps: {
   store: Store;
   schedules: ScheduleService;
-  repositories: RepositoryService;
-  restic: Engine;
+  repositories: Pick<RepositoryService, 'access' | 'markInitialized'>;
+  agent: Pick<HostAgent, 'maintain'>;
   policy?: MaintenancePolicy;
   now?: () => Date;
+  log?: (line: string) => void;
 }): JobHandler {
   const policy = deps.policy ?? DEFAULT_POLICY;
   return async (job, ctx) => {
@@ -124,25 +127,18 @@ export function maintenanceJobHandler(deps: {
     if (!schedule)
       throw new Error('No schedule uses this repository any more; nothing to maintain.');
     const target = deps.schedules.target(schedule);
-    await deps.repositories.withRepository(target, params.owner, async (repo) => {
-      if (params.task === 'prune') {
-        ctx.log(`Pruning ${repo.url}`);
-        await deps.restic.prune(repo.location, { signal: ctx.signal, onLog: ctx.log });
-      } else {
-        ctx.log(`Checking ${repo.url}, reading ${policy.checkSubset} of the data`);
-        await deps.restic.check(repo.location, {
-          readDataSubset: policy.checkSubset,
-          signal: ctx.signal,
-          onLog: ctx.log,
-        });
-      }
-      const stamp = (deps.now?.() ?? new Date()).toISOString();
-      await deps.store.db
-        .updateTable('repositories')
-        .set(params.task === 'prune' ? { last_prune_at: stamp } : { last_check_at: stamp })
-        .where('id', '=', repo.id)
-        .execute();
-    });
+    // SECRET: the request holds the repository's password; it is never logged.
+    const repository = await deps.repositories.access(target, params.owner);
+    await deps.agent.maintain(
+      { jobId: job.id, repository, task: params.task, checkSubset: policy.checkSubset },
+      { signal: ctx.signal, onEvent: runEvents(ctx, deps.repositories, { log: deps.log }) },
+    );
+    const stamp = (deps.now?.() ?? new Date()).toISOString();
+    await deps.store.db
+      .updateTable('repositories')
+      .set(params.task === 'prune' ? { last_prune_at: stamp } : { last_check_at: stamp })
+      .where('id', '=', repository.repositoryId)
+      .execute();
     return {};
   };
 }

@@ -10,13 +10,13 @@ import type { Restic, RepositoryLocation } from '../engine/index.js';
 import { customerPaths } from '../inventory/paths.js';
 import type { Customer } from '../inventory/schema.js';
 import type { JobHandler, JobContext } from '../job/worker.js';
-import type { RepositoryService } from '../repository/repository-service.js';
+import type { LocalRepositories } from '../agent/local-repositories.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { Content } from '../scope/scope.js';
 import type { SnapshotRow, Store } from '../store/index.js';
 import type { SnapshotBrowser } from '../snapshot/browser.js';
-import { SERVICE_GROUPS, type RootGroup } from '../snapshot/labels.js';
-import { findSnapshot } from '../snapshot/records.js';
+import { findSnapshot } from '../repository/snapshot-records.js';
+import { SERVICE_GROUPS, type RootGroup } from '../scope/labels.js';
 import { restoreArea, restoreFile, type RestoreProgress } from './index.js';
 
 export const RESTORE_WHAT = [
@@ -144,7 +144,7 @@ export function checkRestoreRequest(
 export interface RestoreJobDeps {
   store: Store;
   restic: Restic;
-  repositories: RepositoryService;
+  repositories: LocalRepositories;
   schedules: ScheduleService;
   customers: { getCustomer(id: string): Promise<Customer | undefined> };
   databases: DatabaseRestorer;
