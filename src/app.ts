@@ -12,7 +12,6 @@ import { LocalAgent } from './agent/local.js';
 import { LocalRepositories } from './agent/local-repositories.js';
 import { backupJobHandler } from './backup/backup-job.js';
 import { BackupService, type DatabaseDumper } from './host/backup-service.js';
-import { HostRepositories } from './host/repositories.js';
 import { dumpDatabases, restoreDatabase } from './database/index.js';
 import { databaseSettings, drillPause, type DatabaseSettings } from './database/service.js';
 import { Restic } from './engine/index.js';
