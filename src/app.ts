@@ -121,6 +121,17 @@ export async function openApp(
     database,
     dataDir: config.dataDir,
     log,
+    restores: {
+      databases: mariadbRestorer(database),
+      // A failed removal leaves the restore's journal in its cleanup state: the next start of
+      // the service finishes it.
+      background: (work) =>
+        void work().catch((error: unknown) =>
+          (opts.log ?? console.error)(
+            `removing the previous content of a restore failed: ${String(error)}`,
+          ),
+        ),
+    },
   });
   const notifier = new Notifier({
     store,
@@ -144,21 +155,11 @@ export async function openApp(
     }),
     restore: restoreJobHandler({
       store,
-      restic,
-      repositories,
       schedules,
       customers: inventory,
-      databases: mariadbRestorer(database),
-      dataDir: config.dataDir,
-      browser,
-      // A failed removal leaves the restore's journal in its cleanup state: the next start of
-      // the service finishes it.
-      background: (work) =>
-        void work().catch((error: unknown) =>
-          (opts.log ?? console.error)(
-            `removing the previous content of a restore failed: ${String(error)}`,
-          ),
-        ),
+      repositories: repositoryRecords,
+      agent,
+      log,
     }),
     maintenance: maintenanceJobHandler({
       store,

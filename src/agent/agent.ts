@@ -27,6 +27,8 @@ import type {
   MaintainRequest,
   RecoverAnswer,
   RecoverRequest,
+  RestoreAnswer,
+  RestoreRequest,
   TestConnectionAnswer,
   TestConnectionRequest,
 } from './protocol.js';
@@ -51,6 +53,8 @@ export interface HostAgent {
   maintain(request: MaintainRequest, ctx?: RunContext): Promise<MaintainAnswer>;
   /** Forgets a schedule's snapshots of one customer (a schedule deleted with its snapshots). */
   forget(request: ForgetRequest, ctx?: RunContext): Promise<ForgetAnswer>;
+  /** Restores what a customer picked from a snapshot, each area confined and undoable. */
+  restore(request: RestoreRequest, ctx?: RunContext): Promise<RestoreAnswer>;
   /** Test connection: reach, authenticate, write and delete on a target, bounded in time. */
   testConnection(request: TestConnectionRequest): Promise<TestConnectionAnswer>;
   browse: {

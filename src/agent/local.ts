@@ -15,6 +15,7 @@ import { freeSpace } from '../host/preflight.js';
 import { probeTarget } from '../host/probe.js';
 import type { HostRepositories, OpenRepository } from '../host/repositories.js';
 import { recoverInterruptedRestores } from '../restore/index.js';
+import { executeRestore, type RestoreHostDeps } from '../restore/restore-job.js';
 import { tag } from '../scope/scope.js';
 import {
   BrowseError,
@@ -45,6 +46,8 @@ import type {
   RecoverAnswer,
   RecoverRequest,
   RepositoryAccess,
+  RestoreAnswer,
+  RestoreRequest,
   TestConnectionAnswer,
   TestConnectionRequest,
 } from './protocol.js';
@@ -61,6 +64,8 @@ export interface LocalAgentDeps {
   dataDir: string;
   /** The service log, for work that has no request to answer any more (a background index). */
   log: (line: string) => void;
+  /** MariaDB restores and the removal of a restored area's previous content after the job. */
+  restores: Pick<RestoreHostDeps, 'databases' | 'background'>;
 }
 
 /** A browse index built on a request waits this long for restic's listing of the snapshot. */
@@ -143,6 +148,40 @@ export class LocalAgent implements HostAgent {
           await this.deps.restic.forgetIds(repo.location, ids, { signal: ctx.signal });
           return { forgotten: ids };
         },
+        () => this.initialized(request.repository, emit),
+      ),
+    );
+  }
+
+  restore(request: RestoreRequest, ctx: RunContext = {}): Promise<RestoreAnswer> {
+    const emit = emitter(ctx);
+    const { restic, browser, dataDir, restores } = this.deps;
+    return answer(() =>
+      this.deps.repositories.withRepository(
+        request.repository,
+        async (repo) => ({
+          safetySnapshots: await executeRestore(
+            { restic, browser, dataDir, ...restores },
+            repo.location,
+            request,
+            {
+              signal: ctx.signal ?? new AbortController().signal,
+              log: (line) => emit({ kind: 'log', line }),
+              // A restore reports its own percent; as a fraction of this request's work.
+              progress: (p) =>
+                emit({
+                  kind: 'progress',
+                  fraction: Math.min(1, Math.max(0, p.percent / 100)),
+                  bytesDone: p.bytesDone,
+                  bytesTotal: p.bytesTotal,
+                  filesDone: p.filesDone,
+                  filesTotal: p.filesTotal,
+                  ...(p.currentFile !== undefined ? { currentFile: p.currentFile } : {}),
+                  ...(p.etaSeconds !== undefined ? { etaSeconds: p.etaSeconds } : {}),
+                }),
+            },
+          ),
+        }),
         () => this.initialized(request.repository, emit),
       ),
     );

@@ -226,11 +226,7 @@ const examples: [string, z.ZodType, unknown][] = [
       keepNewerMail: true,
     },
   ],
-  [
-    'restore answer',
-    p.restoreAnswerSchema,
-    { safetySnapshots: ['aabbccdd'], areas: ['/home/alice/www'] },
-  ],
+  ['restore answer', p.restoreAnswerSchema, { safetySnapshots: ['aabbccdd'] }],
   ['recover request', p.recoverRequestSchema, { customerIds: ['alice', 'bob'] }],
   [
     'recover answer',

@@ -348,7 +348,7 @@ export const downloadMetaSchema = z.strictObject({
 });
 export type DownloadMeta = z.infer<typeof downloadMetaSchema>;
 
-// ---- Restore (the job handler still calls host code directly; see docs/architecture.md) ----
+// ---- Restore ----
 
 /** NEVER LOG: `repository` holds secrets. */
 export const restoreRequestSchema = z.strictObject({
@@ -359,6 +359,7 @@ export const restoreRequestSchema = z.strictObject({
   /** The snapshot's paths per content, as the store recorded them at backup time. */
   roots: z.partialRecord(z.enum(CONTENTS), z.array(z.string())),
   contents: z.array(z.enum(CONTENTS)),
+  // What the customer picked, as the restore request's schema checked it (src/restore).
   what: z.enum(['web', 'databases', 'email', 'everything', 'file', 'database', 'mailbox']),
   path: z.string().max(4096).optional(),
   database: z.string().max(64).optional(),
@@ -369,7 +370,6 @@ export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
 export const restoreAnswerSchema = z.strictObject({
   /** The safety snapshots taken before each area was replaced: the undo. */
   safetySnapshots: z.array(z.string()),
-  areas: z.array(z.string()),
 });
 export type RestoreAnswer = z.infer<typeof restoreAnswerSchema>;
 

@@ -2,15 +2,21 @@
  * Restore jobs: what a customer picked on the Restore tab (web files, databases, email,
  * everything, one file, one database, one mailbox), turned into confined restores of each area,
  * each preceded by a safety snapshot that the job log names for undo.
+ *
+ * Two sides in one file for now: the job handler (control plane: reads the records, checks the
+ * request, has the agent restore) and `executeRestore` (the host side the agent runs).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { HostAgent } from '../agent/agent.js';
+import type { RestoreRequest as AgentRestoreRequest } from '../agent/protocol.js';
 import type { Restic, RepositoryLocation } from '../engine/index.js';
 import { customerPaths } from '../inventory/paths.js';
 import type { Customer } from '../inventory/schema.js';
 import type { JobHandler, JobContext } from '../job/worker.js';
-import type { LocalRepositories } from '../agent/local-repositories.js';
+import type { RepositoryService } from '../repository/repository-service.js';
+import { runEvents } from '../repository/run-events.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { Content } from '../scope/scope.js';
 import type { SnapshotRow, Store } from '../store/index.js';
@@ -141,12 +147,20 @@ export function checkRestoreRequest(
   }
 }
 
+/** The job handler's: the records, and the agent that restores. */
 export interface RestoreJobDeps {
   store: Store;
-  restic: Restic;
-  repositories: LocalRepositories;
+  repositories: Pick<RepositoryService, 'access' | 'markInitialized'>;
+  agent: Pick<HostAgent, 'restore'>;
   schedules: ScheduleService;
   customers: { getCustomer(id: string): Promise<Customer | undefined> };
+  /** The service log, for a failure to record what the agent reported. */
+  log?: (line: string) => void;
+}
+
+/** The host side's: restic, MariaDB and the disk of the hosting server. */
+export interface RestoreHostDeps {
+  restic: Restic;
   databases: DatabaseRestorer;
   dataDir: string;
   /**
@@ -175,14 +189,38 @@ export function restoreJobHandler(deps: RestoreJobDeps): JobHandler {
     checkRestoreRequest(snapshot, customer, params.request);
     const target = deps.schedules.target(schedule);
     const owner = schedule.owner_kind === 'server' ? 'server' : customer.id;
-
-    return deps.repositories.withRepository(target, owner, async (repo) => {
-      const run = new RestoreRun(deps, repo.location, snapshot, customer, String(job.id), ctx);
-      await run.execute(params.request);
-      run.reportUndo();
-      return { snapshotId: snapshot.id };
-    });
+    // SECRET: the request holds the repository's password; it is never logged.
+    const repository = await deps.repositories.access(target, owner);
+    await deps.agent.restore(
+      {
+        jobId: job.id,
+        repository,
+        snapshotId: snapshot.id,
+        customer,
+        roots: JSON.parse(snapshot.roots ?? '{}') as Partial<Record<Content, string[]>>,
+        contents: JSON.parse(snapshot.contents) as Content[],
+        ...params.request,
+      },
+      { signal: ctx.signal, onEvent: runEvents(ctx, deps.repositories, { log: deps.log }) },
+    );
+    return { snapshotId: snapshot.id };
   };
+}
+
+/**
+ * The host side of a restore job, run by the agent with the repository open: each area restored
+ * confined to the customer's places. Returns the safety snapshots, the restore's undo.
+ */
+export async function executeRestore(
+  deps: RestoreHostDeps,
+  repo: RepositoryLocation,
+  request: AgentRestoreRequest,
+  ctx: JobContext,
+): Promise<string[]> {
+  const run = new RestoreRun(deps, repo, request, request.customer, String(request.jobId), ctx);
+  await run.execute(request);
+  run.reportUndo();
+  return run.safetySnapshots();
 }
 
 class RestoreRun {
@@ -192,19 +230,21 @@ class RestoreRun {
   private step = 0;
 
   constructor(
-    private readonly deps: RestoreJobDeps,
+    private readonly deps: RestoreHostDeps,
     private readonly repo: RepositoryLocation,
-    private readonly snapshot: SnapshotRow,
+    private readonly snapshot: Pick<AgentRestoreRequest, 'roots' | 'contents'> & {
+      snapshotId: string;
+    },
     private readonly customer: Customer,
     private readonly jobId: string,
     private readonly ctx: JobContext,
   ) {
-    this.roots = JSON.parse(snapshot.roots ?? '{}') as Partial<Record<Content, string[]>>;
+    this.roots = snapshot.roots;
     this.confinement = customerPaths(customer).map((p) => p.path);
   }
 
   async execute(request: RestoreRequest): Promise<void> {
-    const contents = JSON.parse(this.snapshot.contents) as Content[];
+    const contents = this.snapshot.contents;
     switch (request.what) {
       case 'web':
         return this.web();
@@ -236,6 +276,10 @@ class RestoreRun {
     }
   }
 
+  safetySnapshots(): string[] {
+    return [...this.undo];
+  }
+
   reportUndo(): void {
     if (this.undo.length === 0) return;
     this.ctx.log(
@@ -248,7 +292,7 @@ class RestoreRun {
     return {
       restic: this.deps.restic,
       repo: this.repo,
-      snapshotId: this.snapshot.id,
+      snapshotId: this.snapshot.snapshotId,
       confinement: this.confinement,
       jobId: `${this.jobId}-${this.step}`,
       journalDir: join(this.deps.dataDir, 'restore-journal'),
@@ -281,7 +325,7 @@ class RestoreRun {
   }
 
   private known(area: string) {
-    return this.deps.browser?.knownDirectory(this.snapshot.id, area);
+    return this.deps.browser?.knownDirectory(this.snapshot.snapshotId, area);
   }
 
   private async mail(addresses: string[], keepNewer: boolean): Promise<void> {
@@ -314,7 +358,7 @@ class RestoreRun {
     const result = await restoreFile({
       ...this.common(),
       path,
-      known: this.deps.browser?.knownFile(this.snapshot.id, path),
+      known: this.deps.browser?.knownFile(this.snapshot.snapshotId, path),
     });
     if (result.safetySnapshotId) this.undo.push(result.safetySnapshotId);
   }
@@ -325,7 +369,7 @@ class RestoreRun {
     if (!staging) throw new Error('This snapshot contains no databases.');
     const work = await mkdtemp(join(this.deps.dataDir, 'restore-db-'));
     try {
-      await this.deps.restic.restore(this.repo, this.snapshot.id, {
+      await this.deps.restic.restore(this.repo, this.snapshot.snapshotId, {
         target: work,
         include: names.flatMap((name) => [
           join(staging, `${name}.sql`),
