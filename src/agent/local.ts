@@ -290,7 +290,10 @@ export class LocalAgent implements HostAgent {
       const reader = out[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
       // Waits for the first bytes (or the end of an empty file): a failure before them is an
       // answer of its own, not a broken download.
-      const first = await reader.next();
+      const first = await reader.next().catch((error: unknown) => {
+        ctx.signal?.removeEventListener('abort', onAbort);
+        throw error;
+      });
       return { name, isDir, first, reader, stop, onAbort, out };
     });
     const { name, isDir, first, reader, stop, onAbort, out } = started;
