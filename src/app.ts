@@ -95,22 +95,6 @@ export async function openApp(
     databases: mariadbDumper(database),
     dataDir: config.dataDir,
   });
-  // The schedule service tells the worker about new jobs; the worker needs the schedule service.
-  const late: { worker?: Worker } = {};
-  const schedules = new ScheduleService({
-    store,
-    keyring,
-    customers: inventory,
-    jobs,
-    localRepositoryDir: config.localRepositoryDir,
-    addresses,
-    certDir,
-    onQueued: () => late.worker?.notify(),
-    now: opts.now,
-  });
-  // Certificates of targets changed or deleted while the service was down, or before files were
-  // removed at all.
-  await schedules.sweepCertificates();
   const browser = new SnapshotBrowser({ restic, indexDir: join(config.dataDir, 'browse-index') });
   const agent = new LocalAgent({
     restic,
@@ -119,6 +103,7 @@ export async function openApp(
     backups,
     browser,
     database,
+    certDir,
     dataDir: config.dataDir,
     log,
     restores: {
@@ -133,6 +118,22 @@ export async function openApp(
         ),
     },
   });
+  // The schedule service tells the worker about new jobs; the worker needs the schedule service.
+  const late: { worker?: Worker } = {};
+  const schedules = new ScheduleService({
+    store,
+    keyring,
+    customers: inventory,
+    jobs,
+    localRepositoryDir: config.localRepositoryDir,
+    addresses,
+    sweepCertificates: async (inUse) => (await agent.sweepCertificates({ inUse })).removed,
+    onQueued: () => late.worker?.notify(),
+    now: opts.now,
+  });
+  // Certificates of targets changed or deleted while the service was down, or before files were
+  // removed at all.
+  await schedules.sweepCertificates();
   const notifier = new Notifier({
     store,
     channels: channelsFrom(config.notify),

@@ -29,6 +29,8 @@ import type {
   RecoverRequest,
   RestoreAnswer,
   RestoreRequest,
+  SweepCertificatesAnswer,
+  SweepCertificatesRequest,
   TestConnectionAnswer,
   TestConnectionRequest,
 } from './protocol.js';
@@ -70,6 +72,8 @@ export interface HostAgent {
    * or a failure before them is an AgentError, not a broken stream.
    */
   download(request: DownloadRequest, ctx?: RunContext): Promise<Download>;
+  /** Removes the CA certificate files of targets no schedule uses any more. */
+  sweepCertificates(request: SweepCertificatesRequest): Promise<SweepCertificatesAnswer>;
   /** At the start: finishes or undoes what a crash interrupted (restores, dumps in staging). */
   recover(request: RecoverRequest): Promise<RecoverAnswer>;
   /** What the server has: restic and MariaDB versions, free space. */

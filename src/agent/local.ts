@@ -11,6 +11,7 @@ import { recoverDatabaseRestores } from '../database/recover.js';
 import type { DatabaseSettings } from '../database/service.js';
 import { Restic, type BackupProgress } from '../engine/index.js';
 import type { BackupService } from '../host/backup-service.js';
+import { sweepCaCerts } from '../host/ca-certs.js';
 import { freeSpace } from '../host/preflight.js';
 import { probeTarget } from '../host/probe.js';
 import type { HostRepositories, OpenRepository } from '../host/repositories.js';
@@ -48,6 +49,8 @@ import type {
   RepositoryAccess,
   RestoreAnswer,
   RestoreRequest,
+  SweepCertificatesAnswer,
+  SweepCertificatesRequest,
   TestConnectionAnswer,
   TestConnectionRequest,
 } from './protocol.js';
@@ -60,6 +63,8 @@ export interface LocalAgentDeps {
   backups: BackupService;
   browser: SnapshotBrowser;
   database: DatabaseSettings;
+  /** Where the CA certificate files of S3 targets are written (src/host/locate.ts). */
+  certDir: string;
   /** The service's data directory: staging, journals, indexes. */
   dataDir: string;
   /** The service log, for work that has no request to answer any more (a background index). */
@@ -330,6 +335,12 @@ export class LocalAgent implements HostAgent {
         : { kind: 'file', name, contentType: 'application/octet-stream' },
       chunks: chunks(),
     };
+  }
+
+  sweepCertificates(request: SweepCertificatesRequest): Promise<SweepCertificatesAnswer> {
+    return answer(async () => ({
+      removed: await sweepCaCerts(this.deps.certDir, request.inUse),
+    }));
   }
 
   recover(request: RecoverRequest): Promise<RecoverAnswer> {

@@ -227,6 +227,16 @@ const examples: [string, z.ZodType, unknown][] = [
     },
   ],
   ['restore answer', p.restoreAnswerSchema, { safetySnapshots: ['aabbccdd'] }],
+  [
+    'sweep certificates request',
+    p.sweepCertificatesRequestSchema,
+    { inUse: ['-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n'] },
+  ],
+  [
+    'sweep certificates answer',
+    p.sweepCertificatesAnswerSchema,
+    { removed: ['0123456789abcdef.pem'] },
+  ],
   ['recover request', p.recoverRequestSchema, { customerIds: ['alice', 'bob'] }],
   [
     'recover answer',

@@ -373,6 +373,22 @@ export const restoreAnswerSchema = z.strictObject({
 });
 export type RestoreAnswer = z.infer<typeof restoreAnswerSchema>;
 
+// ---- CA certificates ----
+
+/**
+ * The CA certificates of S3 targets still in use: the agent removes the files it wrote for any
+ * other (a target edited or deleted).
+ */
+export const sweepCertificatesRequestSchema = z.strictObject({
+  inUse: z.array(z.string().max(65536)),
+});
+export type SweepCertificatesRequest = z.infer<typeof sweepCertificatesRequestSchema>;
+export const sweepCertificatesAnswerSchema = z.strictObject({
+  /** The files removed, by name. */
+  removed: z.array(z.string()),
+});
+export type SweepCertificatesAnswer = z.infer<typeof sweepCertificatesAnswerSchema>;
+
 // ---- Start and facts ----
 
 export const recoverRequestSchema = z.strictObject({

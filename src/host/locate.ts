@@ -4,7 +4,7 @@
  */
 import type { RepositoryLocation } from '../engine/index.js';
 import { TargetRefusedError } from '../target/address-policy.js';
-import { writeCaCert } from '../target/ca-certs.js';
+import { writeCaCert } from './ca-certs.js';
 import { FTP_REMOTE, repositoryUrl } from '../target/location.js';
 import { targetSchema, type Owner, type Target } from '../target/schema.js';
 import { rcloneObscure } from './obscure.js';
