@@ -63,7 +63,15 @@ export interface App {
 
 export async function openApp(
   config: Config,
-  opts: { now?: () => Date; log?: (line: string) => void } = {},
+  opts: {
+    now?: () => Date;
+    log?: (line: string) => void;
+    /**
+     * What the control plane talks to, given the in-process agent: a transport in front of it,
+     * or the WireAgent that makes every message cross as plain data (tests). Default: itself.
+     */
+    agent?: (local: HostAgent) => HostAgent;
+  } = {},
 ): Promise<App> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const restic = await Restic.detect({
@@ -96,7 +104,7 @@ export async function openApp(
     dataDir: config.dataDir,
   });
   const browser = new SnapshotBrowser({ restic, indexDir: join(config.dataDir, 'browse-index') });
-  const agent = new LocalAgent({
+  const local = new LocalAgent({
     restic,
     resticBinary: config.resticBinary,
     repositories: repositories.host,
@@ -118,6 +126,7 @@ export async function openApp(
         ),
     },
   });
+  const agent = opts.agent ? opts.agent(local) : local;
   // The schedule service tells the worker about new jobs; the worker needs the schedule service.
   const late: { worker?: Worker } = {};
   const schedules = new ScheduleService({
