@@ -11,13 +11,34 @@ const layers = [
   ['engine', 'store', 'scope', 'database'],
   // 2: records and what is read straight off them
   // (and the settings each part reads from the environment, which config.ts gathers)
-  ['target', 'auth', 'inventory', 'snapshot', 'job', 'notify/settings.ts', 'api/proxy-settings.ts'],
+  // (and the agent's interface and protocol: plain data and the one way to a hosting server,
+  // with the restore request it carries)
+  [
+    'target',
+    'auth',
+    'inventory',
+    'snapshot',
+    'job',
+    'agent',
+    'restore-job/restore-request.ts',
+    'notify/settings.ts',
+    'api/proxy-settings.ts',
+  ],
   // 3: repositories (sealed passwords, init, locks)
   ['repository'],
   // 4: the rules of schedules and the messages about them
   ['schedule', 'notify'],
-  // 5: the work itself, run by the worker
-  ['backup', 'restore', 'maintenance'],
+  // 5: the work itself: the job handlers of the control plane, and the host side that executes
+  // (the in-process agent and what it runs)
+  [
+    'backup',
+    'restore-job',
+    'maintenance',
+    'restore',
+    'host',
+    'agent/local.ts',
+    'agent/local-repositories.ts',
+  ],
   // 6: composition: configuration and the app
   ['config.ts', 'app.ts'],
   // 7: the ways in: HTTP, CLI (the demo is one of its commands), the service's start
@@ -34,16 +55,63 @@ const upward = layers.slice(0, -1).map((lower, i) => ({
   name: `layer-${i}-imports-higher`,
   comment: `${lower.join(', ')} must not import a higher layer`,
   severity: 'error',
-  from: { path: pattern(lower), pathNot: '[.]test[.]ts$' },
+  from: {
+    path: pattern(lower),
+    pathNot: `[.]test[.]ts$|${pattern(files(layers.slice(i + 1).flat()))}`,
+  },
   to: {
     path: pattern(layers.slice(i + 1).flat()),
     pathNot: pattern(files(layers.slice(0, i + 1).flat())),
   },
 }));
 
+/**
+ * The host-agent boundary (docs/architecture.md): the control plane decides and records, a
+ * hosting server's agent executes. Control and shared folders reach a hosting server only through
+ * the agent's interface (src/agent/agent.ts, protocol.ts), never its host code, so a network
+ * transport can later take the in-process agent's place. The composition roots (app.ts, serve.ts,
+ * cli.ts, config.ts) build both sides and are neither.
+ */
+const control = [
+  'api',
+  'cli',
+  'schedule',
+  'job',
+  'notify',
+  'auth',
+  'inventory',
+  'store',
+  'repository',
+  'backup',
+  'restore-job',
+  'maintenance',
+  // shared plain data: target schemas and URLs, scope words and labels, the agent's protocol
+  'target',
+  'scope',
+  'agent',
+];
+const host = [
+  'engine',
+  'database',
+  'restore',
+  'snapshot',
+  'demo',
+  'host',
+  'agent/local.ts',
+  'agent/local-repositories.ts',
+];
+const boundary = {
+  name: 'control-imports-host',
+  comment: `control and shared folders (${control.join(', ')}) must not import host code (${host.join(', ')}); they call the HostAgent interface`,
+  severity: 'error',
+  from: { path: pattern(control), pathNot: `[.]test[.]ts$|${pattern(files(host))}` },
+  to: { path: pattern(host) },
+};
+
 module.exports = {
   forbidden: [
     ...upward,
+    boundary,
     {
       name: 'no-cycles',
       severity: 'error',

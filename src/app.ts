@@ -1,13 +1,17 @@
 /**
  * The composition root: builds the services from the configuration. Everything that touches the
- * outside world (store, restic, MariaDB, key file) is created here and handed down, so each part
- * can run alone (a worker on another server) or all together (`hostvault serve`).
+ * outside world (store, restic, MariaDB, key file) is created here and handed down. The control
+ * plane (schedules, jobs, records, notices) reaches the hosting server only through `agent`, here
+ * the in-process LocalAgent; a fleet's controller gives it a remote one instead.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config.js';
+import type { HostAgent } from './agent/agent.js';
+import { LocalAgent } from './agent/local.js';
+import { LocalRepositories } from './agent/local-repositories.js';
 import { backupJobHandler } from './backup/backup-job.js';
-import { BackupService, type DatabaseDumper } from './backup/backup-service.js';
+import { BackupService, type DatabaseDumper } from './host/backup-service.js';
 import { dumpDatabases, restoreDatabase } from './database/index.js';
 import { databaseSettings, drillPause, type DatabaseSettings } from './database/service.js';
 import { Restic } from './engine/index.js';
@@ -18,9 +22,10 @@ import { SnapshotBrowser } from './snapshot/index.js';
 import { maintenanceJobHandler } from './maintenance/maintenance.js';
 import { Worker, type WorkerOptions } from './job/worker.js';
 import { Keyring, loadOrCreateMasterKey } from './repository/keyring.js';
-import { RepositoryService } from './repository/repository-service.js';
-import { restoreJobHandler, type DatabaseRestorer } from './restore/restore-job.js';
-import { RestoreService } from './restore/restore-service.js';
+import type { RepositoryService } from './repository/repository-service.js';
+import { restoreJobHandler } from './restore-job/restore-job.js';
+import type { DatabaseRestorer } from './restore/restore-run.js';
+import { RestoreService } from './restore-job/restore-service.js';
 import { ScheduleService } from './schedule/schedule-service.js';
 import { AddressPolicy } from './target/address-policy.js';
 import { openStore, type Store } from './store/index.js';
@@ -31,7 +36,15 @@ export interface App {
   restic: Restic;
   masterKey: Buffer;
   keyring: Keyring;
-  repositories: RepositoryService;
+  /**
+   * Repositories in one process, records and host together: for tools of one-server mode (the
+   * demo, the bench, tests). The control plane uses `repositoryRecords` and `agent`.
+   */
+  repositories: LocalRepositories;
+  /** The control plane's repositories: sealed passwords, resolved into requests for the agent. */
+  repositoryRecords: RepositoryService;
+  /** The hosting server, as the control plane reaches it. */
+  agent: HostAgent;
   /** Where customers' targets may point (HOSTVAULT_TARGET_ALLOW, HOSTVAULT_TARGET_DENY). */
   addresses: AddressPolicy;
   inventory: InventoryService;
@@ -54,7 +67,15 @@ export interface App {
 
 export async function openApp(
   config: Config,
-  opts: { now?: () => Date; log?: (line: string) => void } = {},
+  opts: {
+    now?: () => Date;
+    log?: (line: string) => void;
+    /**
+     * What the control plane talks to, given the in-process agent: a transport in front of it,
+     * or the WireAgent that makes every message cross as plain data (tests). Default: itself.
+     */
+    agent?: (local: HostAgent) => HostAgent;
+  } = {},
 ): Promise<App> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const restic = await Restic.detect({
@@ -66,7 +87,8 @@ export async function openApp(
   const store = await openStore({ file: join(config.dataDir, 'store.db') });
   const addresses = new AddressPolicy(config.targetAddresses);
   const certDir = join(config.dataDir, 'certs');
-  const repositories = new RepositoryService({
+  const log = opts.log ?? ((line: string) => console.error(`hostvault: ${line}`));
+  const repositories = LocalRepositories.open({
     store,
     keyring,
     restic,
@@ -74,15 +96,41 @@ export async function openApp(
     admit: (target) => addresses.admit(target),
     now: opts.now,
   });
+  // One mutex per repository on this server: the tools' shortcut and the agent share it.
+  const repositoryRecords = repositories.records;
   const inventory = new InventoryService({ store, now: opts.now });
   const database = await databaseSettings(config.dataDir, config.instanceId);
   const jobs = new JobStore(store, opts.now);
   const backups = new BackupService({
     restic,
-    repositories,
+    repositories: repositories.host,
     databases: mariadbDumper(database),
     dataDir: config.dataDir,
   });
+  const browser = new SnapshotBrowser({ restic, indexDir: join(config.dataDir, 'browse-index') });
+  const local = new LocalAgent({
+    restic,
+    resticBinary: config.resticBinary,
+    repositories: repositories.host,
+    backups,
+    browser,
+    database,
+    certDir,
+    dataDir: config.dataDir,
+    log,
+    restores: {
+      databases: mariadbRestorer(database),
+      // A failed removal leaves the restore's journal in its cleanup state: the next start of
+      // the service finishes it.
+      background: (work) =>
+        void work().catch((error: unknown) =>
+          (opts.log ?? console.error)(
+            `removing the previous content of a restore failed: ${String(error)}`,
+          ),
+        ),
+    },
+  });
+  const agent = opts.agent ? opts.agent(local) : local;
   // The services tell the worker about new jobs; the worker needs the services. This is the one
   // place that wakes it for a new job.
   const late: { worker?: Worker } = {};
@@ -94,7 +142,7 @@ export async function openApp(
     jobs,
     localRepositoryDir: config.localRepositoryDir,
     addresses,
-    certDir,
+    sweepCertificates: async (inUse) => (await agent.sweepCertificates({ inUse })).removed,
     onQueued: wakeWorker,
     now: opts.now,
   });
@@ -109,7 +157,6 @@ export async function openApp(
   // Certificates of targets changed or deleted while the service was down, or before files were
   // removed at all.
   await schedules.sweepCertificates();
-  const browser = new SnapshotBrowser({ restic, indexDir: join(config.dataDir, 'browse-index') });
   const notifier = new Notifier({
     store,
     channels: channelsFrom(config.notify),
@@ -122,36 +169,29 @@ export async function openApp(
     backup: backupJobHandler({
       store,
       schedules,
-      backups,
+      agent,
+      repositories: repositoryRecords,
       customers: inventory,
       // The browse index is built right after the backup, so a customer who opens the snapshot
       // never waits for a listing of it.
-      indexSnapshot: (location, snapshotId) => {
-        void browser.open(location, snapshotId, { stallMs: 120_000 }).catch((error: unknown) => {
-          opts.log?.(
-            `browse index of ${snapshotId}: ${error instanceof Error ? error.message : String(error)}`,
-          );
-        });
-      },
+      indexAfter: true,
+      log,
     }),
     restore: restoreJobHandler({
       store,
       restores,
-      restic,
-      repositories,
-      databases: mariadbRestorer(database),
-      dataDir: config.dataDir,
-      browser,
-      // A failed removal leaves the restore's journal in its cleanup state: the next start of
-      // the service finishes it.
-      background: (work) =>
-        void work().catch((error: unknown) =>
-          (opts.log ?? console.error)(
-            `removing the previous content of a restore failed: ${String(error)}`,
-          ),
-        ),
+      repositories: repositoryRecords,
+      agent,
+      log,
     }),
-    maintenance: maintenanceJobHandler({ store, schedules, repositories, restic, now: opts.now }),
+    maintenance: maintenanceJobHandler({
+      store,
+      schedules,
+      repositories: repositoryRecords,
+      agent,
+      now: opts.now,
+      log,
+    }),
   };
   const worker = new Worker({
     jobs,
@@ -168,6 +208,8 @@ export async function openApp(
     masterKey,
     keyring,
     repositories,
+    repositoryRecords,
+    agent,
     addresses,
     inventory,
     jobs,

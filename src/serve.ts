@@ -4,7 +4,7 @@
  * dumps in staging.
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { buildAndImport } from './demo/engine-demo.js';
 import { join } from 'node:path';
 import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api/index.js';
@@ -21,13 +21,8 @@ import { openApp, type App } from './app.js';
 import { AuthService, ensureAdmin } from './auth/index.js';
 import { writeSecretFile } from './auth/secret-file.js';
 import type { Config } from './config.js';
-import { recoverInterruptedRestores } from './restore/index.js';
-import type { RecoveredRestore } from './restore/restore-plan.js';
-import { recoverDatabaseRestores } from './database/recover.js';
-import { Restic } from './engine/index.js';
+import type { RecoveredRestore } from './restore-job/restore-plan.js';
 import { Scheduler } from './schedule/scheduler.js';
-import { probeTarget } from './target/probe.js';
-import { tag } from './scope/scope.js';
 import type { Target } from './target/schema.js';
 
 export interface Service {
@@ -54,7 +49,6 @@ export async function startService(
     enqueue: (id) => app.schedules.enqueueScheduled(id),
     onError: (error) => log(`scheduler: ${error instanceof Error ? error.message : String(error)}`),
   });
-  const browser = app.browser;
   const server = buildServer({
     auth,
     jobs: app.jobs,
@@ -66,9 +60,8 @@ export async function startService(
       snapshotRoutes({
         store: app.store,
         schedules: app.schedules,
-        repositories: app.repositories,
-        restic: app.restic,
-        browser,
+        repositories: app.repositoryRecords,
+        agent: app.agent,
         restores: app.restores,
         log,
       }),
@@ -90,15 +83,7 @@ export async function startService(
       targetRoutes({
         schedules: app.schedules,
         addresses: app.addresses,
-        probe: (target, probeOptions) =>
-          probeTarget(
-            target,
-            {
-              restic: (cacheDir) =>
-                Restic.forVersion(app.restic.version, { binary: config.resticBinary, cacheDir }),
-            },
-            probeOptions,
-          ),
+        probe: (target, probeOptions) => app.agent.testConnection({ target, ...probeOptions }),
       }),
     ],
     options: { webRoot: DEFAULT_WEB_ROOT, ...proxyApiOptions(config.proxy) },
@@ -130,45 +115,27 @@ export async function startService(
   };
 }
 
+/**
+ * What a crash may have left: the agent finishes or undoes interrupted restores and removes dumps
+ * in staging; the control plane marks the jobs that were running as interrupted, with the
+ * agent's notes on what it put right.
+ */
 async function recover(app: App, log: (line: string) => void): Promise<void> {
-  const notes = new Map<number, string>();
-  const recovered = new Map<number, RecoveredRestore[]>();
-  const note = (job: number, said: string, restore: RecoveredRestore) => {
-    notes.set(job, [notes.get(job), said].filter(Boolean).join(' '));
-    recovered.set(job, [...(recovered.get(job) ?? []), restore]);
-  };
-  for (const outcome of await recoverInterruptedRestores(
-    join(app.config.dataDir, 'restore-journal'),
-    { onLog: log },
-  )) {
-    log(`recovered interrupted restore of job ${outcome.jobId}: ${outcome.action} ${outcome.path}`);
-    // Journal ids are "<job id>-<step>": one job may have restored several areas.
-    const said = {
-      'rolled-back': `${outcome.path} was left as it was before the restore.`,
-      'rolled-forward': `${outcome.path} was restored completely when the service started again.`,
-      failed: `${outcome.path} could not be put right automatically; the administrator was told.`,
-    }[outcome.action];
-    note(Number.parseInt(outcome.jobId, 10), said, {
-      journalId: outcome.jobId,
-      action: outcome.action,
-    });
-  }
-  // Database restores: finished or undone from their journals, owner accounts locked again.
-  for (const outcome of await recoverDatabaseRestores({
-    ...app.database,
+  const recovered = await app.agent.recover({
     customerIds: (await app.inventory.listCustomers()).map((c) => c.id),
-    onLog: log,
-  })) {
-    note(Number.parseInt(outcome.jobId, 10), outcome.note, {
-      database: outcome.database,
-      action: outcome.action,
-    });
+  });
+  for (const line of recovered.log) log(line);
+  const notes = new Map<number, string>();
+  const restores = new Map<number, RecoveredRestore[]>();
+  for (const { jobId, note, restore } of recovered.notes) {
+    notes.set(jobId, [notes.get(jobId), note].filter(Boolean).join(' '));
+    restores.set(jobId, [...(restores.get(jobId) ?? []), restore]);
   }
   // A job whose last restore recovery finished has done all it was asked: it reads successful.
   const completed = new Set<number>();
-  for (const [id, restores] of recovered) {
+  for (const [id, done] of restores) {
     const job = await app.jobs.get(id);
-    if (job?.status === 'running' && (await app.restores.completedByRecovery(job, restores)))
+    if (job?.status === 'running' && (await app.restores.completedByRecovery(job, done)))
       completed.add(id);
   }
   const interrupted = await app.jobs.markInterrupted(notes, completed);
@@ -178,14 +145,12 @@ async function recover(app: App, log: (line: string) => void): Promise<void> {
         ? `job ${job.id} (${job.type}) was completed by recovery after a stop of the service`
         : `job ${job.id} (${job.type}) was interrupted by a stop of the service`,
     );
-  // Database dumps of interrupted runs: customer data outside the customer's areas.
-  await rm(join(app.config.dataDir, 'staging'), { recursive: true, force: true });
-  for (const name of await readdir(app.config.dataDir)) {
-    if (name.startsWith('restore-db-'))
-      await rm(join(app.config.dataDir, name), { recursive: true, force: true });
-  }
 }
 
+/**
+ * A schedule deleted with its snapshots: the agent forgets them in each owner's repository
+ * (prune frees their data later), then the store's records of them go.
+ */
 async function forgetScheduleSnapshots(
   app: App,
   scheduleId: number,
@@ -199,18 +164,26 @@ async function forgetScheduleSnapshots(
     .execute();
   const owners = new Set(rows.map((r) => r.customer_id));
   for (const owner of owners) {
-    const repoOwner = customerId === null ? 'server' : owner;
-    await app.repositories.withRepository(target, repoOwner, async (repo) => {
-      const list = await app.restic.snapshots(repo.location, {
-        tags: [tag.schedule(scheduleId), tag.customer(owner)],
-      });
-      // The safety snapshots of restores from this schedule go with it.
-      const safety = rows.filter((r) => r.customer_id === owner && r.kind === 'safety');
-      await app.restic.forgetIds(repo.location, [
-        ...list.map((s) => s.id),
-        ...safety.map((r) => r.id),
-      ]);
-    });
+    // SECRET: the request holds the repository's password; it is never logged.
+    const repository = await app.repositoryRecords.access(
+      target,
+      customerId === null ? 'server' : owner,
+    );
+    await app.agent.forget(
+      {
+        repository,
+        scheduleId,
+        customerId: owner,
+        // The safety snapshots of restores from this schedule go with it.
+        also: rows.filter((r) => r.customer_id === owner && r.kind === 'safety').map((r) => r.id),
+      },
+      {
+        onEvent: (event) => {
+          if (event.kind === 'repository-initialized')
+            void app.repositoryRecords.markInitialized(event.repositoryId);
+        },
+      },
+    );
   }
   await app.store.db.deleteFrom('snapshots').where('schedule_id', '=', scheduleId).execute();
 }

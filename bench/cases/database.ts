@@ -14,7 +14,7 @@ import { Writable } from 'node:stream';
 import { openApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { DUMP_ARGS } from '../../src/database/dump.js';
-import type { BackupOutcome } from '../../src/backup/backup-service.js';
+import type { BackupOutcome } from '../../src/host/backup-service.js';
 import type { RepositoryLocation } from '../../src/engine/index.js';
 import { targetSchema } from '../../src/target/schema.js';
 import { ensureDatabases, type DatabaseSet } from '../database-data.js';
@@ -107,7 +107,7 @@ async function measureRound(ctx: RoundContext, set: DatabaseSet): Promise<Sample
           customer,
           schedule: 1,
           scope: 'databases',
-          target,
+          repository: await app.repositoryRecords.access(target, CUSTOMER),
           // As the backup job passes them for a schedule's first run: the store knows there is
           // no parent and nothing for retention to forget.
           parent: null,
@@ -154,7 +154,7 @@ async function measureRound(ctx: RoundContext, set: DatabaseSet): Promise<Sample
     const { outcome, dumpSeconds } = engine.value;
 
     // After the clock: the same data on both sides, and complete dumps on the engine's.
-    const location = (await app.backups.locationFor(target, CUSTOMER)).location;
+    const location = (await app.repositories.locationFor(target, CUSTOMER)).location;
     const check = await verify(ctx, app.restic, location, outcome, set);
     const rawSnapshot = savedSnapshot(baseline.value.stdout);
     const rawNodes = await ctx.restic.list(repos.raw, rawSnapshot, '/');

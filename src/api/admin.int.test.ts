@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { Restic } from '../engine/index.js';
 import { Keyring } from '../repository/keyring.js';
-import { RepositoryService } from '../repository/repository-service.js';
+import { LocalRepositories } from '../agent/local-repositories.js';
 import { adminRoutes, storeRepositoryKeys, type AdminRouteDeps } from './admin/index.js';
 import { harness, type Harness } from '../../test/support/api-harness.js';
 
@@ -20,7 +20,7 @@ const run = promisify(execFile);
 
 let work: string;
 let h: Harness;
-let repositories: RepositoryService;
+let repositories: LocalRepositories;
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hv-admin-key-'));
@@ -28,7 +28,7 @@ before(async () => {
   h = await harness({}, { modules: adminRoutes(deps) });
   const keyring = new Keyring(randomBytes(32));
   deps.repositories = storeRepositoryKeys(h.store, keyring);
-  repositories = new RepositoryService({
+  repositories = LocalRepositories.open({
     store: h.store,
     keyring,
     restic: await Restic.detect({ cacheDir: join(work, 'cache') }),

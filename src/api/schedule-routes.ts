@@ -4,14 +4,14 @@
  */
 import { z } from 'zod';
 import type { JobStore } from '../job/job-store.js';
-import { describeUndo, restoreRequestSchema, undoOf } from '../restore/restore-request.js';
+import { describeUndo, restoreRequestSchema, undoOf } from '../restore-job/restore-request.js';
 import {
   NotFoundError,
   ScheduleInputError,
   type ScheduleService,
 } from '../schedule/schedule-service.js';
 import type { SnapshotRow, Store } from '../store/index.js';
-import { safetyLabel } from '../snapshot/records.js';
+import { safetyLabel } from '../scope/labels.js';
 import { ApiError, notFound } from './errors.js';
 import { viewerOf } from './snapshot-access.js';
 import type { RouteRegistry } from './registry.js';

@@ -5,7 +5,7 @@
 import type { Authenticated } from '../auth/index.js';
 import type { ScheduleService, Viewer } from '../schedule/schedule-service.js';
 import type { ScheduleRow, SnapshotRow, Store } from '../store/index.js';
-import { AmbiguousSnapshotError, findSnapshotByRef } from '../snapshot/records.js';
+import { AmbiguousSnapshotError, findSnapshotByRef } from '../repository/snapshot-records.js';
 import { ApiError, notFound } from './errors.js';
 
 export function viewerOf(principal: Authenticated): Viewer {

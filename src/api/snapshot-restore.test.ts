@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { InventoryService } from '../inventory/inventory-service.js';
 import { Keyring } from '../repository/keyring.js';
-import { RestoreService } from '../restore/restore-service.js';
+import { RestoreService } from '../restore-job/restore-service.js';
 import { ScheduleService } from '../schedule/schedule-service.js';
 import { snapshotRoutes } from './snapshot-routes.js';
 import { harness, signIn, type Harness } from '../../test/support/api-harness.js';
@@ -46,8 +46,7 @@ async function makeHarness(limit: number): Promise<void> {
           schedules: undefined as never,
           // Browse and download only: the restore route reaches nothing but the service.
           repositories: undefined as never,
-          restic: undefined as never,
-          browser: undefined as never,
+          agent: undefined as never,
           restores: { request: (...args) => late.restores!.request(...args) },
         }),
       ],

@@ -3,23 +3,18 @@
  * Web files, Databases, Email, SSL, Configuration), Download (one file as it is, a directory as
  * tar.gz) and Restore (a job, through the restore service).
  */
-import { Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
+import type { HostAgent } from '../agent/agent.js';
+import { AgentError, asAgentError } from '../agent/errors.js';
+import type { AgentErrorCode } from '../agent/protocol.js';
 import type { Authenticated } from '../auth/index.js';
-import { EngineError, type Restic } from '../engine/index.js';
 import type { RepositoryService } from '../repository/repository-service.js';
-import { RestoreRequestError, restoreRequestSchema } from '../restore/restore-request.js';
-import { RestoreLimitError, type RestoreService } from '../restore/restore-service.js';
+import { RestoreRequestError, restoreRequestSchema } from '../restore-job/restore-request.js';
+import { RestoreLimitError, type RestoreService } from '../restore-job/restore-service.js';
+import { AmbiguousSnapshotError } from '../repository/snapshot-records.js';
 import { NotFoundError, type ScheduleService } from '../schedule/schedule-service.js';
-import { AmbiguousSnapshotError } from '../snapshot/records.js';
-import {
-  BrowseError,
-  checkDownloadable,
-  downloadDirectory,
-  downloadFile,
-  type FriendlyRoots,
-  type SnapshotBrowser,
-} from '../snapshot/index.js';
+import type { FriendlyRoots } from '../scope/labels.js';
 import type { SnapshotRow, Store } from '../store/index.js';
 import { ApiError, ErrorBodySchema, GENERIC_FAILURE, notFound } from './errors.js';
 import { reachSnapshot, viewerOf } from './snapshot-access.js';
@@ -28,9 +23,9 @@ import type { RouteRegistry } from './registry.js';
 export interface SnapshotRouteDeps {
   store: Store;
   schedules: ScheduleService;
-  repositories: RepositoryService;
-  restic: Restic;
-  browser: SnapshotBrowser;
+  repositories: Pick<RepositoryService, 'access'>;
+  /** The hosting server: browse indexes and downloads are built and read there. */
+  agent: Pick<HostAgent, 'browse' | 'download'>;
   restores: Pick<RestoreService, 'request'>;
   /** The service log: a download that fails once it has started can only be reported there. */
   log?: (line: string) => void;
@@ -71,13 +66,23 @@ const ListingSchema = z.object({
 });
 
 export function snapshotRoutes(deps: SnapshotRouteDeps) {
-  /** The snapshot if the caller may see it, with a location to read it; else the one 404. */
+  /**
+   * The snapshot if the caller may see it, with what the agent needs to read it (SECRET: the
+   * repository's password; never logged); else the one 404.
+   */
   async function reach(principal: Authenticated, repositoryId: number, snapshotId: string) {
     const { snapshot, schedule } = await reachSnapshot(deps, principal, repositoryId, snapshotId);
     const owner = schedule.owner_kind === 'server' ? 'server' : snapshot.customer_id;
-    const repo = await deps.repositories.locationFor(deps.schedules.target(schedule), owner);
-    await deps.browser.open(repo.location, snapshot.id, { timeoutMs: 600_000, stallMs: 120_000 });
-    return { snapshot, repo, roots: rootsOf(snapshot) };
+    const repository = await deps.repositories.access(deps.schedules.target(schedule), owner);
+    // The first request on a snapshot builds its index with one listing of the whole snapshot.
+    const request = {
+      repository,
+      snapshotId: snapshot.id,
+      roots: rootsOf(snapshot),
+      timeoutMs: 600_000,
+      stallMs: 120_000,
+    };
+    return { snapshot, request };
   }
 
   return (api: RouteRegistry): void => {
@@ -94,9 +99,11 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
       query: PathQuery,
       responses: { 200: { description: 'One page of the directory.', schema: ListingSchema } },
       async handler({ principal, params, query }) {
-        const { snapshot, roots } = await reach(principal, params.repositoryId, params.snapshotId);
-        return translate(() => {
-          const listing = deps.browser.listFriendly(snapshot.id, roots, query.path, {
+        const { request } = await reach(principal, params.repositoryId, params.snapshotId);
+        return translate(async () => {
+          const listing = await deps.agent.browse.list({
+            ...request,
+            path: query.path,
             offset: query.offset,
             limit: query.limit,
           });
@@ -137,89 +144,61 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
         },
       },
       async handler({ principal, params, query, reply }) {
-        const { snapshot, repo, roots } = await reach(
+        const { snapshot, request } = await reach(
           principal,
           params.repositoryId,
           params.snapshotId,
         );
-        const target = await translate(async () =>
-          deps.browser.resolveFriendly(snapshot.id, roots, query.path),
+        const found = await translate(() =>
+          deps.agent.browse.stat({ ...request, path: query.path }),
         );
-        if (target.kind !== 'real')
+        if (found.kind !== 'real')
           throw new ApiError(400, 'Choose a file or a folder to download.', [
             { field: 'path', message: 'Choose a file or a folder' },
           ]);
-        const entry = deps.browser.stat(snapshot.id, target.realPath);
-        if (!entry) throw notFound();
-        // Refused here, before the answer starts: a refusal from the running download could
-        // only cut the stream off (and Fastify then answered 500 with its own body).
-        await translate(() =>
-          checkDownloadable(deps.restic, repo.location, snapshot.id, entry, query.path),
-        );
-        // Named as the customer saw it: the snapshot path may be the service's own (Databases).
-        const name = target.path.split('/').pop() || 'download';
-        const isDir = entry.type === 'dir';
-        // The answer starts with the first bytes: a failure before them (restic finds nothing,
-        // the target is down) still gets a JSON error, where Fastify, with the download's
-        // content type already set, could only answer a bare 500 of its own.
-        let markStarted!: () => void;
-        const started = new Promise<void>((resolve) => (markStarted = resolve));
-        const stream = new Transform({
-          transform(chunk: Buffer, _encoding, done) {
-            markStarted();
-            done(null, chunk);
-          },
-          flush(done) {
-            markStarted();
-            done();
-          },
-        });
-        // Its errors are the download's, handled through `work` below.
-        stream.on('error', () => undefined);
-        const options = { roots, browser: deps.browser, stallMs: 120_000, archiveName: name };
-        const work = isDir
-          ? downloadDirectory(
-              deps.restic,
-              repo.location,
-              snapshot.id,
-              target.realPath,
-              stream,
-              options,
-            )
-          : downloadFile(deps.restic, repo.location, snapshot.id, target.realPath, stream, options);
+        if (!found.entry) throw notFound();
         const report = (error: unknown): void =>
           deps.log?.(
-            `download of ${target.realPath} from snapshot ${snapshot.id.slice(0, 8)} (customer ${snapshot.customer_id}) failed: ${describeError(error)}`,
+            `download of ${found.realPath} from snapshot ${snapshot.id.slice(0, 8)} (customer ${snapshot.customer_id}) failed: ${describeError(error)}`,
           );
-        const failedEarly = await Promise.race([
-          started.then(() => undefined),
-          work.then(
-            () => undefined,
-            (error: unknown) => ({ error }),
-          ),
-        ]);
-        if (failedEarly) {
-          report(failedEarly.error);
-          if (failedEarly.error instanceof BrowseError)
-            await translate(() => Promise.reject(failedEarly.error));
+        // The agent answers once the first bytes are ready: a refusal (a link, a device file) or
+        // a failure before them (restic finds nothing, the target is down) still gets a JSON
+        // error, where Fastify, with the download's content type already set, could only answer
+        // a bare 500 of its own.
+        let download;
+        try {
+          download = await deps.agent.download({ ...request, path: query.path });
+        } catch (caught) {
+          const error = asAgentError(caught);
+          // A refusal (a link, a device file, a path outside the areas) is the request's, not a
+          // failure of the service.
+          if (!error.from && BROWSE_CODES.has(error.code))
+            await translate(() => Promise.reject(error));
+          report(error);
           throw new ApiError(
             500,
-            failedEarly.error instanceof EngineError
-              ? `The download could not be read from the backup. ${failedEarly.error.message}`
+            error.from === 'restic'
+              ? `The download could not be read from the backup. ${error.message}`
               : GENERIC_FAILURE,
           );
         }
+        const { meta, chunks } = download;
         let clientGone = false;
         reply.raw.once('close', () => (clientGone ||= !reply.raw.writableFinished));
-        work.catch((error: unknown) => {
-          // A customer who closes the page ends the download: nothing went wrong.
-          if (!clientGone) report(error);
-          stream.destroy(error as Error);
-        });
-        reply.header('content-type', isDir ? 'application/gzip' : 'application/octet-stream');
+        async function* bytes(): AsyncGenerator<Uint8Array> {
+          try {
+            yield* chunks;
+          } catch (error) {
+            // A customer who closes the page ends the download: nothing went wrong.
+            if (!clientGone) report(error);
+            throw error;
+          }
+        }
+        const stream = Readable.from(bytes(), { objectMode: false });
+        reply.header('content-type', meta.contentType);
         reply.header(
           'content-disposition',
-          `attachment; filename="${asciiName(isDir ? `${name}.tar.gz` : name)}"`,
+          `attachment; filename="${asciiName(meta.kind === 'dir' ? `${meta.name}.tar.gz` : meta.name)}"`,
         );
         return reply.send(stream);
       },
@@ -272,13 +251,26 @@ function rootsOf(snapshot: SnapshotRow): FriendlyRoots {
   return JSON.parse(snapshot.roots ?? '{}') as FriendlyRoots;
 }
 
+/** The agent's refusals of a browse or download request (src/snapshot/errors.ts). */
+const BROWSE_CODES: ReadonlySet<AgentErrorCode> = new Set<AgentErrorCode>([
+  'invalid-path',
+  'invalid-snapshot-id',
+  'invalid-page',
+  'outside-roots',
+  'not-found',
+  'not-a-directory',
+  'not-a-file',
+  'no-content',
+  'not-open',
+]);
+
 async function translate<T>(work: () => T | Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof BrowseError) {
-      if (error.kind === 'not-found') throw notFound();
-      if (error.kind === 'no-content')
+    if (error instanceof AgentError && !error.from && BROWSE_CODES.has(error.code)) {
+      if (error.code === 'not-found') throw notFound();
+      if (error.code === 'no-content')
         throw new ApiError(422, error.message, [{ field: 'path', message: error.message }]);
       throw new ApiError(400, error.message, [{ field: 'path', message: error.message }]);
     }

@@ -19,7 +19,7 @@ import { InventoryService } from '../inventory/inventory-service.js';
 import { Keyring } from '../repository/keyring.js';
 import { ScheduleService } from '../schedule/schedule-service.js';
 import { AddressPolicy, parseNetworks } from '../target/address-policy.js';
-import { probeTarget, type ProbeDeps } from '../target/probe.js';
+import { probeTarget, type ProbeDeps } from '../host/probe.js';
 import { targetSchema, type Target } from '../target/schema.js';
 import { targetRoutes } from './target-routes.js';
 import { harness, signIn, type Harness } from '../../test/support/api-harness.js';

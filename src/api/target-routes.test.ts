@@ -5,7 +5,7 @@ import { InventoryService } from '../inventory/inventory-service.js';
 import { Keyring } from '../repository/keyring.js';
 import { ScheduleService } from '../schedule/schedule-service.js';
 import { AddressPolicy } from '../target/address-policy.js';
-import type { ProbeOptions, ProbeResult } from '../target/probe.js';
+import type { ProbeOptions, ProbeResult } from '../host/probe.js';
 import type { Target } from '../target/schema.js';
 import { targetRoutes } from './target-routes.js';
 import { harness, signIn, type Harness } from '../../test/support/api-harness.js';

@@ -1,6 +1,6 @@
 /**
  * "Test connection" for a schedule's target, before it is saved: reach, authenticate, write,
- * delete (see src/target/probe.ts). Customers test S3 and FTP targets; their "Local" target is
+ * delete (see src/host/probe.ts), run by the agent. Customers test S3 and FTP targets; their "Local" target is
  * always the provider's directory, which the provider looks after, so it answers at once.
  *
  * A customer's server must pass the address policy (src/target/address-policy.ts) before any
@@ -8,20 +8,24 @@
  * text for every connection that did not open: the test is no port scanner.
  */
 import { z } from 'zod';
+import {
+  PROBE_STEPS,
+  type TestConnectionAnswer,
+  type TestConnectionRequest,
+} from '../agent/protocol.js';
 import { RateLimiter } from '../auth/rate-limit.js';
 import type { ScheduleRow } from '../store/index.js';
 import type { AddressPolicy } from '../target/address-policy.js';
 import { MASK, unmask } from '../target/masked-secret.js';
 import { chosenByProvider, originAfterEdit } from '../target/origin.js';
-import { PROBE_STEPS, type ProbeOptions, type ProbeResult } from '../target/probe.js';
 import { targetSchema, type Target } from '../target/schema.js';
 import { NotFoundError, type Viewer } from '../schedule/schedule-service.js';
 import { ApiError, ErrorBodySchema, notFound } from './errors.js';
 import type { RouteRegistry } from './registry.js';
 
 export interface TargetRouteDeps {
-  /** Runs the bounded probe (probeTarget with the service's restic and rclone). */
-  probe(target: Target, opts: ProbeOptions): Promise<ProbeResult>;
+  /** Runs the bounded probe: the agent's Test connection. */
+  probe(target: Target, opts: Omit<TestConnectionRequest, 'target'>): Promise<TestConnectionAnswer>;
   /** For masked secrets of a saved schedule's target: ScheduleService provides both. */
   schedules: {
     getRow(viewer: Viewer, id: number): Promise<ScheduleRow>;

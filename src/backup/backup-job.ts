@@ -1,26 +1,31 @@
 /**
- * The worker's handler for backup jobs: resolves the schedule, its target and its customers,
- * runs the backup, and records the snapshot for the Restore tab.
+ * The worker's handler for backup jobs, on the control plane: reads the schedule, its customers,
+ * the package's quota and the snapshots the store knows, resolves the repository (password
+ * unsealed into the request), has the agent run the backup, and records the snapshot for the
+ * Restore tab and the job's stats. Nothing here touches the hosting server.
  */
-import type { RepositoryLocation } from '../engine/index.js';
+import type { HostAgent } from '../agent/agent.js';
+import type { BackupAnswer } from '../agent/protocol.js';
 import type { Customer, Package } from '../inventory/schema.js';
-import { repositoryUrl } from '../target/location.js';
-import type { Target } from '../target/schema.js';
-import { sizeOf } from './preflight.js';
 import type { JobHandler } from '../job/worker.js';
+import type { RepositoryService } from '../repository/repository-service.js';
+import { runEvents } from '../repository/run-events.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { Scope } from '../scope/scope.js';
 import type { Store } from '../store/index.js';
-import type { BackupOutcome, BackupService } from './backup-service.js';
+import type { Target } from '../target/schema.js';
 import { formatBytes } from '../format.js';
-import { recordBackupSnapshot } from '../snapshot/records.js';
+import { recordBackupSnapshot } from '../repository/snapshot-records.js';
 
 export interface BackupJobDeps {
   store: Store;
-  /** Told about each new snapshot, e.g. to build its browse index in the background. */
-  indexSnapshot?: (location: RepositoryLocation, snapshotId: string) => void;
+  agent: Pick<HostAgent, 'backup'>;
+  repositories: Pick<RepositoryService, 'access' | 'markInitialized'>;
+  /** Build each new snapshot's browse index right after it (on the agent, in the background). */
+  indexAfter?: boolean;
+  /** The service log, for a failure to record what the agent reported. */
+  log?: (line: string) => void;
   schedules: ScheduleService;
-  backups: BackupService;
   customers: {
     getCustomer(id: string): Promise<Customer | undefined>;
     listCustomers(): Promise<Customer[]>;
@@ -44,7 +49,7 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
 
     let bytesAdded = 0;
     let bytesProcessed = 0;
-    const outcomes: BackupOutcome[] = [];
+    const outcomes: BackupAnswer[] = [];
     let status = 'failed';
     try {
       for (const [index, customer] of customers.entries()) {
@@ -53,38 +58,37 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
         const known = await knownSnapshots(deps.store, row.id, customer.id);
         const previousAdded = await lastAdded(deps.store, row.id);
         const quota = owner === 'customer' ? await quotaOf(deps, customer, target) : undefined;
-        const outcome = await deps.backups.run({
-          customer,
-          schedule: row.id,
-          scope: row.scope as Scope,
+        // SECRET from here: the request holds the repository's password; it is never logged.
+        const repository = await deps.repositories.access(
           target,
-          owner,
-          parent: known.latest ?? null,
-          knownSnapshots: known.count,
-          previousAdded,
-          quota,
-          retention: row.retention,
-          signal: ctx.signal,
-          onLog: ctx.log,
-          onProgress: (p) => {
-            const share = 1 / customers.length;
-            ctx.progress({
-              percent: Math.min(
-                100,
-                Math.round((index * share + p.percentDone * share) * 1000) / 10,
-              ),
-              bytesDone: p.bytesDone,
-              bytesTotal: p.totalBytes,
-              filesDone: p.filesDone,
-              filesTotal: p.totalFiles,
-              currentFile: p.currentFiles[0],
-              etaSeconds: p.secondsRemaining,
-            });
+          owner === 'server' ? 'server' : customer.id,
+        );
+        const outcome = await deps.agent.backup(
+          {
+            jobId: job.id,
+            repository,
+            customer,
+            scheduleId: row.id,
+            scope: row.scope as Scope,
+            parent: known.latest ?? null,
+            knownSnapshots: known.count,
+            ...(previousAdded !== undefined ? { previousAdded } : {}),
+            ...(quota ? { quota } : {}),
+            retention: row.retention,
+            indexAfter: deps.indexAfter,
           },
-        });
+          {
+            signal: ctx.signal,
+            onEvent: runEvents(ctx, deps.repositories, {
+              share: { index, of: customers.length },
+              log: deps.log,
+            }),
+          },
+        );
+        // The one writer of the snapshots table (repository/snapshot-records.ts).
         await recordBackupSnapshot(deps.store, {
           id: outcome.snapshotId,
-          repositoryId: outcome.repositoryId,
+          repositoryId: repository.repositoryId,
           scheduleId: row.id,
           customerId: customer.id,
           time: outcome.time,
@@ -94,13 +98,6 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
           size: outcome.summary.totalBytesProcessed,
           forgotten: outcome.forgotten,
         });
-        if (deps.indexSnapshot) {
-          const repo = await deps.backups.locationFor(
-            target,
-            owner === 'server' ? 'server' : customer.id,
-          );
-          deps.indexSnapshot(repo.location, outcome.snapshotId);
-        }
         outcomes.push(outcome);
         bytesAdded += outcome.summary.dataAdded;
         bytesProcessed += outcome.summary.totalBytesProcessed;
@@ -154,30 +151,29 @@ async function lastAdded(store: Store, scheduleId: number): Promise<number | und
 }
 
 /**
- * The package's storage quota against what the customer's repositories hold: measured on disk for
- * a local target, and for remote ones the data their backups added (an upper bound: prune frees
- * some of it).
+ * The package's storage quota against what the customer's repositories hold: for a local target
+ * the agent measures the repository on its disk (`used` left out), and for remote ones it is the
+ * data their backups added (an upper bound: prune frees some of it).
  */
-async function quotaOf(deps: BackupJobDeps, customer: Customer, target: Target) {
+async function quotaOf(
+  deps: BackupJobDeps,
+  customer: Customer,
+  target: Target,
+): Promise<{ limit: number; used?: number } | undefined> {
   const pkg = await deps.customers.getPackage(customer.packageId);
   if (!pkg?.storageQuotaBytes) return undefined;
-  let used: number;
-  if (target.kind === 'local') {
-    used = await sizeOf([repositoryUrl(target, customer.id)]);
-  } else {
-    const sum = await deps.store.db
-      .selectFrom('jobs')
-      .select((eb) => eb.fn.sum<number>('bytes_added').as('n'))
-      .where('customer_id', '=', customer.id)
-      .where('type', '=', 'backup')
-      .where('status', '=', 'successful')
-      .executeTakeFirst();
-    used = Number(sum?.n ?? 0);
-  }
-  return { limit: pkg.storageQuotaBytes, used };
+  if (target.kind === 'local') return { limit: pkg.storageQuotaBytes };
+  const sum = await deps.store.db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.sum<number>('bytes_added').as('n'))
+    .where('customer_id', '=', customer.id)
+    .where('type', '=', 'backup')
+    .where('status', '=', 'successful')
+    .executeTakeFirst();
+  return { limit: pkg.storageQuotaBytes, used: Number(sum?.n ?? 0) };
 }
 
-function logSummary(log: (line: string) => void, o: BackupOutcome): void {
+function logSummary(log: (line: string) => void, o: BackupAnswer): void {
   const s = o.summary;
   log(
     `Files: ${s.filesNew} new, ${s.filesChanged} changed, ${s.filesUnmodified} unmodified; ` +

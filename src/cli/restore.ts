@@ -7,9 +7,9 @@ import {
   RESTORE_WHAT,
   restoreRequestSchema,
   RestoreRequestError,
-} from '../restore/restore-request.js';
-import { RestoreLimitError, SnapshotUnavailableError } from '../restore/restore-service.js';
-import { AmbiguousSnapshotError } from '../snapshot/records.js';
+} from '../restore-job/restore-request.js';
+import { RestoreLimitError, SnapshotUnavailableError } from '../restore-job/restore-service.js';
+import { AmbiguousSnapshotError } from '../repository/snapshot-records.js';
 import { CliError, flag, id, parse, text } from './args.js';
 import { withApp, type Io } from './context.js';
 import { runAndFollow } from './wait.js';

@@ -1,6 +1,6 @@
 /** `snapshots <schedule-id>`: a schedule's snapshots, newest first, with what a restore needs. */
 import type { Config } from '../config.js';
-import { safetyLabel } from '../snapshot/records.js';
+import { safetyLabel } from '../scope/labels.js';
 import type { SnapshotRow } from '../store/index.js';
 import { CliError, id, parse } from './args.js';
 import { withStore, type Io } from './context.js';

@@ -3,7 +3,7 @@
  * its type, persists progress and log at least every second, and records the outcome in words a
  * customer understands.
  */
-import { EngineError } from '../engine/index.js';
+import { failureOf } from '../agent/errors.js';
 import type { JobRow, JobType } from '../store/index.js';
 import type { JobProgress, JobStore } from './job-store.js';
 
@@ -170,12 +170,12 @@ export class Worker {
         logAppend: pendingLog || undefined,
       });
     } catch (caught) {
-      status =
-        controller.signal.aborted || (caught instanceof EngineError && caught.kind === 'canceled')
-          ? 'canceled'
-          : 'failed';
+      // The agent's failure as data (a restore handler that still runs host code directly
+      // throws the host's errors, read the same way).
+      const failure = failureOf(caught);
+      status = controller.signal.aborted || failure.code === 'canceled' ? 'canceled' : 'failed';
       error = status === 'canceled' ? 'The job was canceled.' : messageOf(caught);
-      if (caught instanceof EngineError && caught.detail) log(`restic said: ${caught.detail}`);
+      if (failure.from === 'restic' && failure.detail) log(`restic said: ${failure.detail}`);
       log(status === 'canceled' ? 'Canceled' : `Failed: ${error}`);
       clearInterval(flusher);
       await flush().catch(() => undefined);

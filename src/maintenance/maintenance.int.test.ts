@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openApp, type App } from '../app.js';
 import { loadConfig } from '../config.js';
 import { safetyTags } from '../scope/scope.js';
-import { recordSafetySnapshot } from '../snapshot/records.js';
+import { recordSafetySnapshot } from '../repository/snapshot-records.js';
 import { planMaintenance } from './maintenance.js';
 
 let work: string;

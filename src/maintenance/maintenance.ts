@@ -1,17 +1,20 @@
 /**
  * Repository maintenance on its own schedule: prune (removes data no snapshot references, slow,
  * so never after every backup) and check (reads a subset of the data) every week per repository.
- * Runs as jobs, so the repository mutex serializes them with backups. A prune first forgets the
- * safety snapshots their retention lets go (safety-retention.ts).
+ * Planned and recorded here, on the control plane; run by the agent as jobs, so its repository
+ * mutex serializes them with backups. A prune first forgets the safety snapshots their retention
+ * lets go (safety-retention.ts): the agent forgets them, their rows go here.
  */
+import type { HostAgent } from '../agent/agent.js';
 import type { JobHandler } from '../job/worker.js';
 import type { JobStore } from '../job/job-store.js';
 import type { RepositoryService } from '../repository/repository-service.js';
+import { runEvents } from '../repository/run-events.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { Store } from '../store/index.js';
 import { repositoryUrl } from '../target/location.js';
-import type { Engine } from './engine.js';
-import { forgetExpiredSafety, type SafetyRetention } from './safety-retention.js';
+import { dropSnapshotRows } from '../repository/snapshot-records.js';
+import { SAFETY_RETENTION, type SafetyRetention } from './safety-retention.js';
 
 export type MaintenanceTask = 'prune' | 'check';
 
@@ -112,11 +115,12 @@ async function activeFor(store: Store, url: string, task: MaintenanceTask): Prom
 export function maintenanceJobHandler(deps: {
   store: Store;
   schedules: ScheduleService;
-  repositories: RepositoryService;
-  restic: Engine;
+  repositories: Pick<RepositoryService, 'access' | 'markInitialized'>;
+  agent: Pick<HostAgent, 'maintain'>;
   policy?: MaintenancePolicy;
   safetyRetention?: SafetyRetention;
   now?: () => Date;
+  log?: (line: string) => void;
 }): JobHandler {
   const policy = deps.policy ?? DEFAULT_POLICY;
   return async (job, ctx) => {
@@ -127,35 +131,50 @@ export function maintenanceJobHandler(deps: {
     if (!schedule)
       throw new Error('No schedule uses this repository any more; nothing to maintain.');
     const target = deps.schedules.target(schedule);
-    await deps.repositories.withRepository(target, params.owner, async (repo) => {
-      if (params.task === 'prune') {
-        // Expired safety snapshots first, so this prune already frees their data.
-        await forgetExpiredSafety({
-          restic: deps.restic,
-          store: deps.store,
-          repository: repo,
-          now: deps.now?.() ?? new Date(),
-          policy: deps.safetyRetention,
+    // SECRET: the request holds the repository's password; it is never logged.
+    const repository = await deps.repositories.access(target, params.owner);
+    const events = runEvents(ctx, deps.repositories, { log: deps.log });
+    // The rows of safety snapshots the agent forgot go as it reports them, also when the prune
+    // after them fails; the job ends only after they are gone.
+    const dropping: Promise<void>[] = [];
+    const now = deps.now?.() ?? new Date();
+    try {
+      await deps.agent.maintain(
+        {
+          jobId: job.id,
+          repository,
+          task: params.task,
+          checkSubset: policy.checkSubset,
+          ...(params.task === 'prune'
+            ? {
+                safetyRetention: {
+                  ...(deps.safetyRetention ?? SAFETY_RETENTION),
+                  now: now.toISOString(),
+                },
+              }
+            : {}),
+        },
+        {
           signal: ctx.signal,
-          onLog: ctx.log,
-        });
-        ctx.log(`Pruning ${repo.url}`);
-        await deps.restic.prune(repo.location, { signal: ctx.signal, onLog: ctx.log });
-      } else {
-        ctx.log(`Checking ${repo.url}, reading ${policy.checkSubset} of the data`);
-        await deps.restic.check(repo.location, {
-          readDataSubset: policy.checkSubset,
-          signal: ctx.signal,
-          onLog: ctx.log,
-        });
-      }
-      const stamp = (deps.now?.() ?? new Date()).toISOString();
-      await deps.store.db
-        .updateTable('repositories')
-        .set(params.task === 'prune' ? { last_prune_at: stamp } : { last_check_at: stamp })
-        .where('id', '=', repo.id)
-        .execute();
-    });
+          onEvent: (event) =>
+            event.kind === 'safety-forgotten'
+              ? void dropping.push(dropSnapshotRows(deps.store, repository.repositoryId, event.ids))
+              : events(event),
+        },
+      );
+    } finally {
+      for (const result of await Promise.allSettled(dropping))
+        if (result.status === 'rejected')
+          ctx.log(
+            `dropping the records of forgotten safety snapshots failed: ${String(result.reason)}`,
+          );
+    }
+    const stamp = (deps.now?.() ?? new Date()).toISOString();
+    await deps.store.db
+      .updateTable('repositories')
+      .set(params.task === 'prune' ? { last_prune_at: stamp } : { last_check_at: stamp })
+      .where('id', '=', repository.repositoryId)
+      .execute();
     return {};
   };
 }

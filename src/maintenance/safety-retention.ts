@@ -1,70 +1,12 @@
 /**
  * Retention of safety snapshots (what restores saved before they overwrote live data): per
  * customer, the last `keepLast` are kept, and every one younger than `keepDays` — whichever keeps
- * more. The rest are forgotten by the weekly prune, which then frees their data. A schedule's own
- * retention never counts them (they carry no schedule tag), so undo copies never push a
- * customer's backups out, nor the other way round.
+ * more. The weekly prune asks the agent to forget the rest first (src/host/safety-retention.ts),
+ * and the maintenance job drops their rows as the agent reports them forgotten.
  */
-import type { Restic, SnapshotSummary } from '../engine/index.js';
-import type { RepositoryLocation } from '../engine/index.js';
-import { tag } from '../scope/scope.js';
-import { dropSnapshotRows } from '../snapshot/records.js';
-import type { Store } from '../store/index.js';
-
 export interface SafetyRetention {
   keepLast: number;
   keepDays: number;
 }
 
 export const SAFETY_RETENTION: SafetyRetention = { keepLast: 10, keepDays: 7 };
-
-/** The safety snapshots the policy lets go, oldest last within each customer. */
-export function expiredSafety(
-  list: readonly SnapshotSummary[],
-  now: Date,
-  policy: SafetyRetention = SAFETY_RETENTION,
-): SnapshotSummary[] {
-  const byCustomer = new Map<string, SnapshotSummary[]>();
-  for (const s of list) {
-    // Safety snapshots of older versions carry no customer tag: they form a group of their own.
-    const customer = s.tags.find((t) => t.startsWith('customer=')) ?? '';
-    byCustomer.set(customer, [...(byCustomer.get(customer) ?? []), s]);
-  }
-  const since = now.getTime() - policy.keepDays * 86_400_000;
-  const out: SnapshotSummary[] = [];
-  for (const group of byCustomer.values()) {
-    group.sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
-    group.forEach((s, index) => {
-      if (index >= policy.keepLast && Date.parse(s.time) < since) out.push(s);
-    });
-  }
-  return out;
-}
-
-/** Forgets the expired safety snapshots of one repository and drops their rows; returns their ids. */
-export async function forgetExpiredSafety(opts: {
-  restic: Pick<Restic, 'snapshots' | 'forgetIds'>;
-  store: Store;
-  repository: { id: number; location: RepositoryLocation };
-  now: Date;
-  policy?: SafetyRetention;
-  signal?: AbortSignal;
-  onLog?: (line: string) => void;
-}): Promise<string[]> {
-  const list = await opts.restic.snapshots(opts.repository.location, {
-    tags: [tag.safety],
-    signal: opts.signal,
-  });
-  const expired = expiredSafety(list, opts.now, opts.policy).map((s) => s.id);
-  if (expired.length === 0) return [];
-  await opts.restic.forgetIds(opts.repository.location, expired, {
-    signal: opts.signal,
-    onLog: opts.onLog,
-  });
-  await dropSnapshotRows(opts.store, opts.repository.id, expired);
-  const policy = opts.policy ?? SAFETY_RETENTION;
-  opts.onLog?.(
-    `Safety snapshots: forgot ${expired.length} beyond the last ${policy.keepLast} per customer and older than ${policy.keepDays} days`,
-  );
-  return expired;
-}

@@ -11,12 +11,13 @@ import { Restic } from '../engine/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { targetSchema, type Target } from '../target/schema.js';
 import { Keyring, loadOrCreateMasterKey } from './keyring.js';
-import { RepositoryError, RepositoryService } from './repository-service.js';
+import { LocalRepositories } from '../agent/local-repositories.js';
+import { RepositoryStateError } from '../host/repositories.js';
 
 let work: string;
 let restic: Restic;
 let store: Store;
-let service: RepositoryService;
+let service: LocalRepositories;
 let target: Target;
 let data: string;
 
@@ -25,7 +26,7 @@ before(async () => {
   restic = await Restic.detect({ cacheDir: join(work, 'cache') });
   store = await openStore({ file: join(work, 'data/store.db') });
   const keyring = new Keyring(await loadOrCreateMasterKey(join(work, 'keys/master.key')));
-  service = new RepositoryService({ store, keyring, restic, certDir: join(work, 'certs') });
+  service = LocalRepositories.open({ store, keyring, restic, certDir: join(work, 'certs') });
   target = targetSchema.parse({ kind: 'local', path: join(work, 'repos') });
   data = join(work, 'site');
   await mkdir(data);
@@ -88,7 +89,7 @@ describe('repositories per (target, owner)', () => {
   test('after a reinstall, the repository opens again with its imported key', async () => {
     const { keyFile } = await service.exportKey(target, 'c1');
     const fresh = await openStore({ memory: true });
-    const reinstalled = new RepositoryService({
+    const reinstalled = LocalRepositories.open({
       store: fresh,
       keyring: new Keyring(randomBytes(32)),
       restic,
@@ -98,7 +99,7 @@ describe('repositories per (target, owner)', () => {
     const foreign = await reinstalled
       .withRepository(target, 'c1', async () => 'opened')
       .catch((e: unknown) => e);
-    assert.ok(foreign instanceof RepositoryError, String(foreign));
+    assert.ok(foreign instanceof RepositoryStateError, String(foreign));
     assert.equal(foreign.code, 'foreign-repository');
     await fresh.db.deleteFrom('repositories').execute();
 

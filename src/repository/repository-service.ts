@@ -1,50 +1,44 @@
 /**
- * Repositories as hostvault owns them: one per (target, owner), created on first use, each with
- * its own random password sealed under the master key, and all work on one repository
- * serialized.
+ * Repositories as the control plane keeps them: one per (target, owner), each with its own random
+ * password sealed under the master key, stored before `restic init` ever runs. The control plane
+ * unseals a password only into a request for the agent (RepositoryAccess); opening, `init`,
+ * locks and the mutex are the agent's (src/host/repositories.ts).
  */
-import { EngineError, type Restic, type RepositoryLocation } from '../engine/index.js';
+import type { RepositoryAccess } from '../agent/protocol.js';
 import type { Store } from '../store/index.js';
-import { locate, repositoryUrl } from '../target/location.js';
+import { repositoryUrl } from '../target/location.js';
 import type { Owner, Target } from '../target/schema.js';
 import { generateRepositoryPassword, type Keyring } from './keyring.js';
-import { KeyedMutex } from './mutex.js';
 
 export interface RepositoryServiceDeps {
   store: Store;
   keyring: Keyring;
-  restic: Restic;
-  /** Where CA certificates of private S3 endpoints are written. */
-  certDir: string;
   /**
-   * Asked before restic touches a target, every time: throws when the target may not be used
-   * (a customer's server that leads to a private network; see AddressPolicy.admit).
+   * Asked before a request to reach a target is made, every time: throws when the target may not
+   * be used (a customer's server that leads to a private network; see AddressPolicy.admit).
    */
   admit?: (target: Target) => Promise<void>;
+  /**
+   * Tests an imported key against its repository (the agent opens it); throws when it does not
+   * open it.
+   */
+  verifyKey?: (access: RepositoryAccess) => Promise<void>;
   /** Injected for tests. */
   now?: () => Date;
 }
 
-/** Raised when the repository's state needs a person: a foreign repository, a lost key. */
+/** Raised when there is no repository to act on. */
 export class RepositoryError extends Error {
   constructor(
     message: string,
-    readonly code: 'foreign-repository' | 'unknown-repository' | 'key-rejected',
+    readonly code: 'unknown-repository',
   ) {
     super(message);
     this.name = 'RepositoryError';
   }
 }
 
-export interface OpenRepository {
-  id: number;
-  url: string;
-  owner: Owner;
-  location: RepositoryLocation;
-}
-
 export class RepositoryService {
-  private readonly mutex = new KeyedMutex();
   private readonly now: () => Date;
 
   constructor(private readonly deps: RepositoryServiceDeps) {
@@ -52,40 +46,40 @@ export class RepositoryService {
   }
 
   /**
-   * Runs `work` with exclusive use of the owner's repository on the target, creating the
-   * repository on first use. A lock left by a crashed run (its process gone) is removed and the
-   * work tried once more; a lock held by a live process is reported as it is.
+   * What the agent needs to open the owner's repository on the target, creating its record (and
+   * password) on first use. SECRET: the answer holds the password; it goes into a request for
+   * the agent and nowhere else.
    */
-  async withRepository<T>(
-    target: Target,
-    owner: Owner,
-    work: (repo: OpenRepository) => Promise<T>,
-  ): Promise<T> {
+  async access(target: Target, owner: Owner): Promise<RepositoryAccess> {
+    // Before each run, not only at save: the name may lead somewhere else by now.
+    await this.deps.admit?.(target);
     const url = repositoryUrl(target, owner);
-    return this.mutex.run(url, async () => {
-      const repo = await this.open(target, owner);
-      try {
-        return await work(repo);
-      } catch (error) {
-        if (!(error instanceof EngineError) || error.kind !== 'locked') throw error;
-        // Our mutex is held, so no job of ours owns that lock: it is stale or somebody else's.
-        await this.deps.restic.unlock(repo.location, { timeoutMs: 120_000, stallMs: 60_000 });
-        return await work(repo);
-      }
-    });
+    let row = await this.row(url);
+    if (!row) {
+      // The password is stored before `restic init` runs: a repository must never exist whose
+      // password was not saved first.
+      await this.save(target, owner, generateRepositoryPassword(), null, false);
+      row = await this.row(url);
+    }
+    if (!row) throw new Error(`repository ${url} vanished from the store`);
+    return {
+      repositoryId: row.id,
+      url,
+      owner,
+      target,
+      password: this.deps.keyring.open(row.password_sealed, url),
+      initialized: row.initialized_at !== null,
+    };
   }
 
-  /**
-   * The repository's location without taking its mutex: for read-only work that takes no restic
-   * lock (`ls`, `dump`, `snapshots --no-lock`), which may run beside a backup.
-   */
-  async locationFor(target: Target, owner: Owner): Promise<OpenRepository> {
-    return this.open(target, owner);
-  }
-
-  /** Whether a job of ours is using or waiting for this repository right now. */
-  isBusy(target: Target, owner: Owner): boolean {
-    return this.mutex.isBusy(repositoryUrl(target, owner));
+  /** The agent ran `restic init` on the repository successfully. */
+  async markInitialized(repositoryId: number): Promise<void> {
+    await this.deps.store.db
+      .updateTable('repositories')
+      .set({ initialized_at: this.now().toISOString() })
+      .where('id', '=', repositoryId)
+      .where('initialized_at', 'is', null)
+      .execute();
   }
 
   /**
@@ -110,26 +104,18 @@ export class RepositoryService {
   async importKey(target: Target, owner: Owner, keyFile: string): Promise<void> {
     const url = repositoryUrl(target, owner);
     const password = keyFile.trim();
-    await this.mutex.run(url, async () => {
-      await this.deps.admit?.(target);
-      const location = {
-        ...(await locate(target, owner, { certDir: this.deps.certDir })),
-        password,
-      };
-      try {
-        await this.deps.restic.catConfig(location, { timeoutMs: 120_000, stallMs: 60_000 });
-      } catch (error) {
-        if (error instanceof EngineError && error.kind === 'wrong-password') {
-          throw new RepositoryError(
-            'This key does not open the repository at this target.',
-            'key-rejected',
-          );
-        }
-        throw error;
-      }
-      const stamp = this.now().toISOString();
-      await this.save(target, owner, password, stamp, true);
+    await this.deps.admit?.(target);
+    const existing = await this.row(url);
+    await this.deps.verifyKey?.({
+      repositoryId: existing?.id ?? 1,
+      url,
+      owner,
+      target,
+      password,
+      initialized: true,
     });
+    const stamp = this.now().toISOString();
+    await this.save(target, owner, password, stamp, true);
   }
 
   /**
@@ -170,54 +156,5 @@ export class RepositoryService {
       .selectAll()
       .where('url', '=', url)
       .executeTakeFirst();
-  }
-
-  private async open(target: Target, owner: Owner): Promise<OpenRepository> {
-    // Before each run, not only at save: the name may lead somewhere else by now.
-    await this.deps.admit?.(target);
-    const url = repositoryUrl(target, owner);
-    let row = await this.row(url);
-    if (!row) {
-      // The password is stored before `restic init` runs: a repository must never exist whose
-      // password was not saved first.
-      await this.save(target, owner, generateRepositoryPassword(), null, false);
-      row = await this.row(url);
-    }
-    if (!row) throw new Error(`repository ${url} vanished from the store`);
-    const location = {
-      ...(await locate(target, owner, { certDir: this.deps.certDir })),
-      password: this.deps.keyring.open(row.password_sealed, url),
-    };
-    if (!row.initialized_at) {
-      await this.initialize(location);
-      await this.deps.store.db
-        .updateTable('repositories')
-        .set({ initialized_at: this.now().toISOString() })
-        .where('id', '=', row.id)
-        .execute();
-    }
-    return { id: row.id, url, owner, location };
-  }
-
-  private async initialize(location: RepositoryLocation): Promise<void> {
-    const limits = { timeoutMs: 300_000, stallMs: 120_000 };
-    try {
-      await this.deps.restic.init(location, limits);
-    } catch (error) {
-      if (!(error instanceof EngineError) || error.kind !== 'already-exists') throw error;
-      // A repository is already there: ours from an init whose success was not recorded, or one
-      // made elsewhere. Only our password tells which.
-      try {
-        await this.deps.restic.catConfig(location, limits);
-      } catch (probe) {
-        if (probe instanceof EngineError && probe.kind === 'wrong-password') {
-          throw new RepositoryError(
-            'A backup repository made with another key already exists at this target. Import its key to use it, or choose another target directory.',
-            'foreign-repository',
-          );
-        }
-        throw probe;
-      }
-    }
   }
 }

@@ -32,7 +32,7 @@ import {
   setTimes,
   type MetaEntry,
 } from '../../test/support/metadata-tree.js';
-import type { RestoreRequest } from './restore-request.js';
+import type { RestoreRequest } from '../restore-job/restore-request.js';
 
 const run = promisify(execFile);
 const UID = 1234;

@@ -20,7 +20,7 @@ import type { Customer } from '../inventory/schema.js';
 import type { JobProgress } from '../job/job-store.js';
 import type { SnapshotRow } from '../store/index.js';
 import { readTree } from '../../test/support/tree.js';
-import type { RestoreRequest } from './restore-request.js';
+import type { RestoreRequest } from '../restore-job/restore-request.js';
 
 const prefix = `hvt${randomBytes(4).toString('hex')}_`;
 const admin = { role: 'admin' as const };

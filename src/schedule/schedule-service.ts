@@ -8,7 +8,6 @@ import type { JobStore } from '../job/job-store.js';
 import type { Keyring } from '../repository/keyring.js';
 import type { ScheduleRow, Store } from '../store/index.js';
 import { AddressPolicy } from '../target/address-policy.js';
-import { sweepCaCerts } from '../target/ca-certs.js';
 import { unmask } from '../target/masked-secret.js';
 import { markOrigin, originAfterEdit, type TargetOrigin } from '../target/origin.js';
 import { publicTarget, type Target } from '../target/schema.js';
@@ -79,10 +78,10 @@ export class ScheduleService implements ScheduleStore {
        */
       addresses?: Pick<AddressPolicy, 'check'>;
       /**
-       * The CA certificate files of S3 targets (src/target/ca-certs.ts): those no schedule uses
-       * any more are removed (see sweepCertificates). Unset: none are removed.
+       * Removes the hosting server's CA certificate files of S3 targets except those of `inUse`
+       * (the agent's sweepCertificates); answers the files removed. Unset: none are removed.
        */
-      certDir?: string;
+      sweepCertificates?: (inUse: string[]) => Promise<string[]>;
       /** Told when a job was queued, so it starts at once. */
       onQueued?: () => void;
       now?: () => Date;
@@ -219,7 +218,7 @@ export class ScheduleService implements ScheduleStore {
    * edit or a delete that dropped a certificate (a new schedule only adds a use).
    */
   async sweepCertificates(): Promise<string[]> {
-    if (!this.deps.certDir) return [];
+    if (!this.deps.sweepCertificates) return [];
     const rows = await this.db
       .selectFrom('schedules')
       .selectAll()
@@ -228,7 +227,7 @@ export class ScheduleService implements ScheduleStore {
     const inUse = rows
       .map((row) => this.target(row))
       .flatMap((target) => (target.kind === 's3' && target.caCert ? [target.caCert] : []));
-    return sweepCaCerts(this.deps.certDir, inUse);
+    return this.deps.sweepCertificates(inUse);
   }
 
   /**

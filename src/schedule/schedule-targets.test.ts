@@ -15,7 +15,7 @@ import { Keyring } from '../repository/keyring.js';
 import type { Store } from '../store/index.js';
 import { openTestStore } from '../../test/support/store.js';
 import { AddressPolicy } from '../target/address-policy.js';
-import { caCertFileName, writeCaCert } from '../target/ca-certs.js';
+import { caCertFileName, sweepCaCerts, writeCaCert } from '../host/ca-certs.js';
 import { chosenByProvider } from '../target/origin.js';
 import { ScheduleInputError, ScheduleService, type Viewer } from './schedule-service.js';
 
@@ -54,7 +54,7 @@ beforeEach(async () => {
     jobs: new JobStore(store),
     localRepositoryDir: join(dir, 'repos'),
     addresses,
-    certDir: join(dir, 'certs'),
+    sweepCertificates: (inUse) => sweepCaCerts(join(dir, 'certs'), inUse),
   });
   await inventory.importInventory({
     packages: [

@@ -18,7 +18,12 @@ import {
   type IndexMeta,
 } from './browse-index.js';
 import { BrowseError } from './errors.js';
-import { SERVICE_GROUPS, isServiceFile, type FriendlyRoots, type RootGroup } from './labels.js';
+import {
+  SERVICE_GROUPS,
+  isServiceFile,
+  type FriendlyRoots,
+  type RootGroup,
+} from '../scope/labels.js';
 import {
   describeRoots,
   isWithin,

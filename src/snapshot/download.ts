@@ -19,7 +19,7 @@ import { ArchiveFixer, SPECIAL_WORDS } from './archive.js';
 import type { BrowseEntry, EntryType } from './browse-index.js';
 import type { SnapshotBrowser } from './browser.js';
 import { BrowseError } from './errors.js';
-import { isServiceFile, type FriendlyRoots } from './labels.js';
+import { isServiceFile, type FriendlyRoots } from '../scope/labels.js';
 import { assertWithinRoots, baseName, isWithin, parentOf } from './paths.js';
 
 export interface DownloadOptions extends OperationOptions {

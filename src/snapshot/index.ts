@@ -16,5 +16,5 @@ export {
   type DownloadOptions,
 } from './download.js';
 export { BrowseError, type BrowseErrorKind } from './errors.js';
-export { ROOT_GROUPS, ROOT_LABELS, type FriendlyRoots, type RootGroup } from './labels.js';
+export { ROOT_GROUPS, ROOT_LABELS, type FriendlyRoots, type RootGroup } from '../scope/labels.js';
 export { assertWithinRoots, describeRoots, normalizePath } from './paths.js';

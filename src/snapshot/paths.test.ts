@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { BrowseError } from './errors.js';
-import { ROOT_GROUPS, ROOT_LABELS } from './labels.js';
+import { ROOT_GROUPS, ROOT_LABELS } from '../scope/labels.js';
 import {
   assertWithinRoots,
   describeRoots,

@@ -3,7 +3,7 @@
  * with a group label, and nothing a customer sends may climb out with `..` or smuggle a NUL.
  */
 import { BrowseError } from './errors.js';
-import { ROOT_GROUPS, type FriendlyRoots, type RootGroup } from './labels.js';
+import { ROOT_GROUPS, type FriendlyRoots, type RootGroup } from '../scope/labels.js';
 
 const MAX_PATH = 4096;
 

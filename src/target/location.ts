@@ -1,32 +1,13 @@
 /**
- * The adapter from a target to restic: the repository location for one owner on one target.
+ * The repository URL of an owner on a target: the identity of a repository, safe to store and
+ * to show. How restic reaches it (credentials in the environment, CA files) is the host's
+ * (src/host/locate.ts).
  */
 import { join } from 'node:path';
-import type { RepositoryLocation } from '../engine/index.js';
-import { TargetRefusedError } from './address-policy.js';
-import { writeCaCert } from './ca-certs.js';
-import { rcloneObscure } from './obscure.js';
-import { targetSchema, type Owner, type Target } from './schema.js';
-
-export type Location = Omit<RepositoryLocation, 'password'>;
+import type { Owner, Target } from './schema.js';
 
 /** The rclone remote name; only ever defined through environment variables of one process. */
-const FTP_REMOTE = 'HVFTP';
-
-/**
- * Network timeouts for rclone: without them a silent FTP server holds restic for rclone's
- * default of 5 minutes per attempt and 10 low-level retries.
- */
-const RCLONE_TIMEOUTS: Record<string, string> = {
-  RCLONE_CONTIMEOUT: '15s',
-  RCLONE_TIMEOUT: '60s',
-  RCLONE_LOW_LEVEL_RETRIES: '3',
-};
-
-export interface LocateOptions {
-  /** Where CA certificates of private S3 endpoints are written for restic's --cacert. */
-  certDir: string;
-}
+export const FTP_REMOTE = 'HVFTP';
 
 /** The repository URL alone: the identity of a repository, safe to store and to show. */
 export function repositoryUrl(target: Target, owner: Owner): string {
@@ -38,58 +19,4 @@ export function repositoryUrl(target: Target, owner: Owner): string {
     case 'ftp':
       return `rclone:${FTP_REMOTE.toLowerCase()}:${[target.baseDir, owner].filter(Boolean).join('/')}`;
   }
-}
-
-export async function locate(target: Target, owner: Owner, opts: LocateOptions): Promise<Location> {
-  refuseInvalid(target);
-  const url = repositoryUrl(target, owner);
-  switch (target.kind) {
-    case 'local':
-      return { url };
-    case 's3': {
-      const location: Location = {
-        url,
-        env: {
-          AWS_ACCESS_KEY_ID: target.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: target.secretAccessKey,
-          ...(target.region ? { AWS_DEFAULT_REGION: target.region } : {}),
-        },
-        options: target.pathStyle ? { 's3.bucket-lookup': 'path' } : {},
-      };
-      if (target.caCert) location.caCertFile = await writeCaCert(target.caCert, opts.certDir);
-      return location;
-    }
-    case 'ftp': {
-      const prefix = `RCLONE_CONFIG_${FTP_REMOTE}_`;
-      return {
-        url,
-        env: {
-          ...RCLONE_TIMEOUTS,
-          [`${prefix}TYPE`]: 'ftp',
-          [`${prefix}HOST`]: target.host,
-          [`${prefix}PORT`]: String(target.port),
-          [`${prefix}USER`]: target.user,
-          [`${prefix}PASS`]: rcloneObscure(target.password),
-          [`${prefix}CONCURRENCY`]: String(target.connections),
-          ...(target.explicitTls ? { [`${prefix}EXPLICIT_TLS`]: 'true' } : {}),
-        },
-        options: { 'rclone.connections': String(target.connections) },
-        secrets: [target.password],
-      };
-    }
-  }
-}
-
-/**
- * The schema checks every target where it enters; this checks it again where it leaves, so a
- * target stored before a rule existed (an FTP user with a line break, which rclone would have sent
- * to the server as a command) never reaches rclone or restic.
- */
-function refuseInvalid(target: Target): void {
-  const result = targetSchema.safeParse(target);
-  if (result.success) return;
-  const why = result.error.issues[0]?.message ?? 'a field is not valid';
-  throw new TargetRefusedError(
-    `This target's settings cannot be used: ${why} Edit the schedule and enter them again.`,
-  );
 }

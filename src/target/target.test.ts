@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { TargetRefusedError } from './address-policy.js';
-import { caCertFileName, sweepCaCerts, writeCaCert } from './ca-certs.js';
-import { locate, repositoryUrl } from './location.js';
-import { rcloneObscure } from './obscure.js';
+import { caCertFileName, sweepCaCerts, writeCaCert } from '../host/ca-certs.js';
+import { locate } from '../host/locate.js';
+import { rcloneObscure } from '../host/obscure.js';
+import { repositoryUrl } from './location.js';
 import { publicTarget, targetSchema, type Target } from './schema.js';
 
 test('obscures passwords exactly as rclone reveals them', () => {

@@ -15,7 +15,7 @@ import { startFtpServer, type FtpTestServer } from '../../test/support/ftp-serve
 import { roundTrip } from '../../test/support/roundtrip.js';
 import { startS3Server, type S3TestServer } from '../../test/support/s3-server.js';
 import { Restic, type EngineError, type RepositoryLocation } from '../engine/index.js';
-import { locate } from './location.js';
+import { locate } from '../host/locate.js';
 import { targetSchema, type Target } from './schema.js';
 
 let work: string;

@@ -1,30 +1,33 @@
 /**
- * Restore jobs: what a customer picked on the Restore tab (web files, databases, email,
- * everything, one file, one database, one mailbox), turned into confined restores of each area,
- * each preceded by a safety snapshot that the job log names for undo.
+ * The host side of a restore job, run by the agent: what a customer picked on the Restore tab
+ * (web files, databases, email, everything, one file, one database, one mailbox), planned
+ * (src/restore-job/restore-plan.ts) and turned into confined restores of each area, each preceded
+ * by a safety snapshot that the job log names for undo. The control plane's handler
+ * (src/restore-job/restore-job.ts) checks the request and records the safety snapshots.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type {
+  RestoreRequest as AgentRestoreRequest,
+  SafetySnapshotEvent,
+} from '../agent/protocol.js';
 import type { Restic, RepositoryLocation } from '../engine/index.js';
 import { customerPaths } from '../inventory/paths.js';
 import type { Customer, Mailbox } from '../inventory/schema.js';
-import type { JobHandler, JobContext } from '../job/worker.js';
-import type { RepositoryService } from '../repository/repository-service.js';
-import { safetyTags, type Content } from '../scope/scope.js';
-import type { SnapshotRow, Store } from '../store/index.js';
-import type { SnapshotBrowser } from '../snapshot/browser.js';
-import { recordSafetySnapshot, safetyLabel } from '../snapshot/records.js';
-import { restoreArea, restoreFile } from './index.js';
-import { RestoreJobProgress } from './job-progress.js';
+import type { JobContext } from '../job/worker.js';
 import {
   planRestore,
   restoresMaildir,
   restoresSieve,
-  snapshotRoots,
   type RestorePlan,
-} from './restore-plan.js';
-import type { RestoreRequest } from './restore-request.js';
-import type { RestoreJobParams, RestoreService } from './restore-service.js';
+  type SnapshotRoots,
+} from '../restore-job/restore-plan.js';
+import type { RestoreRequest } from '../restore-job/restore-request.js';
+import { safetyLabel } from '../scope/labels.js';
+import { safetyTags, type Content } from '../scope/scope.js';
+import type { SnapshotBrowser } from '../snapshot/browser.js';
+import { restoreArea, restoreFile } from './index.js';
+import { RestoreJobProgress } from './job-progress.js';
 
 /**
  * Restores one dump into one database with the customer's privileges only, atomically: the
@@ -50,12 +53,9 @@ export interface DatabaseRestorer {
   }): Promise<void>;
 }
 
-export interface RestoreJobDeps {
-  /** Where safety snapshots are recorded (snapshot/records.ts owns the table). */
-  store: Store;
-  restores: Pick<RestoreService, 'resolve'>;
+/** The host side's: restic, MariaDB and the disk of the hosting server. */
+export interface RestoreHostDeps {
   restic: Restic;
-  repositories: RepositoryService;
   databases: DatabaseRestorer;
   dataDir: string;
   /**
@@ -67,30 +67,45 @@ export interface RestoreJobDeps {
   browser?: Pick<SnapshotBrowser, 'knownDirectory' | 'knownFile'>;
 }
 
-export function restoreJobHandler(deps: RestoreJobDeps): JobHandler {
-  return async (job, ctx) => {
-    const params = JSON.parse(job.params ?? '{}') as RestoreJobParams;
-    // Checked again: the snapshot, its schedule or the customer may have gone while it waited.
-    const { snapshot, customer, target, owner } = await deps.restores.resolve(
-      { role: 'admin' },
-      { repositoryId: params.repositoryId, snapshotId: params.snapshotId },
-      params.request,
-    );
-    return deps.repositories.withRepository(target, owner, async (repo) => {
-      const plan = planRestore(snapshot, customer, params.request);
-      const run = new RestoreRun(deps, repo, snapshot, customer, job.id, ctx);
-      try {
-        await run.execute(plan);
-      } catch (error) {
-        // A restore that stops half way (a failure, a cancel) has changed what it restored so
-        // far: the log says what that was and how to undo it before the job fails.
-        run.reportPartial();
-        throw error;
-      }
-      run.reportUndo();
-      return { snapshotId: snapshot.id };
-    });
-  };
+/** Where a run reports to: its log and progress, and each safety snapshot restic saved. */
+export interface RestoreRunContext extends JobContext {
+  /** Told as soon as restic has saved a safety snapshot; the control plane records it. */
+  onSafetySnapshot(saved: Omit<SafetySnapshotEvent, 'kind'>): void;
+}
+
+/**
+ * The host side of a restore job, run by the agent with the repository open: the plan of the
+ * request, each area restored confined to the customer's places, each preceded by a safety
+ * snapshot. The log says at the end how to undo it, and, when it stops part way, what it had
+ * restored. Returns the safety snapshots' ids.
+ */
+export async function executeRestore(
+  deps: RestoreHostDeps,
+  repo: RepositoryLocation,
+  request: AgentRestoreRequest,
+  ctx: RestoreRunContext,
+): Promise<string[]> {
+  const snapshot = { contents: request.contents, roots: request.roots };
+  const plan = planRestore(snapshot, request.customer, request);
+  const run = new RestoreRun(
+    deps,
+    repo,
+    request.snapshotId,
+    snapshot.roots,
+    request.customer,
+    request.jobId,
+    ctx,
+  );
+  try {
+    await run.execute(plan);
+  } catch (error) {
+    // A restore that stops half way (a failure, a cancel) has changed what it restored so far:
+    // the log says what that was and how to undo it before the job fails.
+    run.reportPartial();
+    throw error;
+  }
+  run.reportUndo();
+  return run.safetySnapshots();
 }
 
 /** A safety snapshot the run saved, and what it holds, for the job log's undo lines. */
@@ -105,53 +120,51 @@ class RestoreRun {
   private readonly saved: SavedSafety[] = [];
   /** What is restored already, in the log's words: a failure half way names these. */
   private readonly done: string[] = [];
-  private readonly repo: RepositoryLocation;
   private readonly jobId: string;
   private step = 0;
   /** Set by execute, from the plan's number of areas. */
   private progress!: RestoreJobProgress;
 
   constructor(
-    private readonly deps: RestoreJobDeps,
-    private readonly repository: { id: number; location: RepositoryLocation },
-    private readonly snapshot: SnapshotRow,
+    private readonly deps: RestoreHostDeps,
+    private readonly repo: RepositoryLocation,
+    private readonly snapshotId: string,
+    roots: SnapshotRoots,
     private readonly customer: Customer,
     private readonly restoreJobId: number,
-    private readonly ctx: JobContext,
+    private readonly ctx: RestoreRunContext,
   ) {
-    this.roots = snapshotRoots(snapshot);
+    this.roots = roots;
     this.confinement = customerPaths(customer).map((p) => p.path);
-    this.repo = repository.location;
     this.jobId = String(restoreJobId);
   }
 
   /**
-   * The tags and the record of one safety snapshot: recorded as soon as restic has saved it, so
-   * it is reachable even when the restore fails after it.
+   * The tags of one safety snapshot, and its report: sent as soon as restic has saved it, so the
+   * control plane records it and it is reachable even when the restore fails after it.
    */
   private safety(content: Content, roots: string[], undo: RestoreRequest, holds: string) {
+    const tags = safetyTags({ restoreJob: this.restoreJobId, customer: this.customer.id, content });
     return {
-      safetyTags: safetyTags({
-        restoreJob: this.restoreJobId,
-        customer: this.customer.id,
-        content,
-      }),
-      onSafetySnapshot: async (id: string) => {
-        await recordSafetySnapshot(this.deps.store, {
+      safetyTags: tags,
+      onSafetySnapshot: (id: string): Promise<void> => {
+        this.ctx.onSafetySnapshot({
           id,
-          repositoryId: this.repository.id,
-          scheduleId: this.snapshot.schedule_id,
-          customerId: this.customer.id,
-          restoreJobId: this.restoreJobId,
           time: new Date().toISOString(),
           content,
-          roots: { [content]: roots },
-          tags: safetyTags({ restoreJob: this.restoreJobId, customer: this.customer.id, content }),
+          roots,
+          tags,
           undo,
+          holds,
         });
         this.saved.push({ id, holds });
+        return Promise.resolve();
       },
     };
+  }
+
+  safetySnapshots(): string[] {
+    return this.saved.map((s) => s.id);
   }
 
   /** Which area of the snapshot a file belongs to (its safety copy is filed under it). */
@@ -199,7 +212,7 @@ class RestoreRun {
     return {
       restic: this.deps.restic,
       repo: this.repo,
-      snapshotId: this.snapshot.id,
+      snapshotId: this.snapshotId,
       confinement: this.confinement,
       jobId: `${this.jobId}-${this.step}`,
       journalDir: join(this.deps.dataDir, 'restore-journal'),
@@ -230,7 +243,7 @@ class RestoreRun {
   }
 
   private known(area: string) {
-    return this.deps.browser?.knownDirectory(this.snapshot.id, area);
+    return this.deps.browser?.knownDirectory(this.snapshotId, area);
   }
 
   private async mail(mailboxes: Mailbox[], keepNewer: boolean): Promise<void> {
@@ -291,7 +304,7 @@ class RestoreRun {
         `the file ${path}`,
       ),
       path,
-      known: this.deps.browser?.knownFile(this.snapshot.id, path),
+      known: this.deps.browser?.knownFile(this.snapshotId, path),
     });
     this.done.push(path);
   }
@@ -302,7 +315,7 @@ class RestoreRun {
     if (!staging) throw new Error('This snapshot contains no databases.');
     const work = await mkdtemp(join(this.deps.dataDir, 'restore-db-'));
     try {
-      await this.deps.restic.restore(this.repo, this.snapshot.id, {
+      await this.deps.restic.restore(this.repo, this.snapshotId, {
         target: work,
         include: names.flatMap((name) => [
           join(staging, `${name}.sql`),

@@ -147,8 +147,3 @@ export async function dropSnapshotRows(
       .execute();
   }
 }
-
-/** How the Restore tab and the command line name a safety snapshot. */
-export function safetyLabel(row: Pick<SnapshotRow, 'restore_job_id'>): string {
-  return `Safety copy before restore #${row.restore_job_id ?? '?'}`;
-}

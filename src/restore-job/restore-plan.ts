@@ -25,8 +25,21 @@ export interface RestorePlan {
   areas: number;
 }
 
-export function snapshotRoots(snapshot: SnapshotRow): SnapshotRoots {
+/** What a plan reads of a snapshot: its contents and its paths per content. */
+export interface PlannedSnapshot {
+  contents: Content[];
+  roots: SnapshotRoots;
+}
+
+export function snapshotRoots(snapshot: Pick<SnapshotRow, 'roots'>): SnapshotRoots {
   return JSON.parse(snapshot.roots ?? '{}') as SnapshotRoots;
+}
+
+/** A snapshot's record as the plan reads it (the host side gets it this way in its request). */
+export function plannedSnapshot(
+  snapshot: Pick<SnapshotRow, 'contents' | 'roots'>,
+): PlannedSnapshot {
+  return { contents: JSON.parse(snapshot.contents) as Content[], roots: snapshotRoots(snapshot) };
 }
 
 /** A mailbox's Sieve filters come back with it when the snapshot holds them. */
@@ -39,12 +52,14 @@ export function restoresSieve(mailbox: Mailbox, roots: SnapshotRoots): boolean {
 }
 
 export function planRestore(
-  snapshot: SnapshotRow,
+  snapshot: PlannedSnapshot | Pick<SnapshotRow, 'contents' | 'roots'>,
   customer: Customer,
   request: RestoreRequest,
 ): RestorePlan {
-  const contents = JSON.parse(snapshot.contents) as Content[];
-  const roots = snapshotRoots(snapshot);
+  const { contents, roots } =
+    typeof snapshot.contents === 'string'
+      ? plannedSnapshot(snapshot as Pick<SnapshotRow, 'contents' | 'roots'>)
+      : (snapshot as PlannedSnapshot);
   const mail = (addresses: string[]): RestorePart => ({
     kind: 'mail',
     mailboxes: customer.mailboxes.filter((m) => addresses.includes(m.address)),

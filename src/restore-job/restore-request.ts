@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Customer } from '../inventory/schema.js';
 import type { Content } from '../scope/scope.js';
-import { SERVICE_GROUPS, type RootGroup } from '../snapshot/labels.js';
+import { SERVICE_GROUPS, type RootGroup } from '../scope/labels.js';
 import type { SnapshotRow } from '../store/index.js';
 
 export const RESTORE_WHAT = [

@@ -25,12 +25,13 @@ import { join } from 'node:path';
 import { EngineError, type Restic, type RepositoryLocation } from '../engine/index.js';
 import { redact } from '../engine/errors.js';
 import { runProcess } from '../engine/process.js';
-import { TargetRefusedError } from './address-policy.js';
-import { locate, repositoryUrl } from './location.js';
-import type { FtpTarget, S3Target, Target } from './schema.js';
+import { PROBE_STEPS, type ProbeStep } from '../agent/protocol.js';
+import { TargetRefusedError } from '../target/address-policy.js';
+import { repositoryUrl } from '../target/location.js';
+import type { FtpTarget, S3Target, Target } from '../target/schema.js';
+import { locate } from './locate.js';
 
-export const PROBE_STEPS = ['reach', 'authenticate', 'write', 'delete'] as const;
-export type ProbeStep = (typeof PROBE_STEPS)[number];
+export { PROBE_STEPS, type ProbeStep };
 
 export interface StepResult {
   step: ProbeStep;

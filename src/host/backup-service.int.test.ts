@@ -8,17 +8,17 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Restic } from '../engine/index.js';
 import { customerSchema, type Customer } from '../inventory/schema.js';
+import { LocalRepositories } from '../agent/local-repositories.js';
 import { Keyring } from '../repository/keyring.js';
-import { RepositoryService } from '../repository/repository-service.js';
 import { openStore, type Store } from '../store/index.js';
 import { targetSchema, type Target } from '../target/schema.js';
-import { BackupService, type DatabaseDumper } from './backup-service.js';
+import { BackupService, type BackupOutcome, type DatabaseDumper } from './backup-service.js';
 import { databaseStagingDir } from './collect.js';
 
 let work: string;
 let store: Store;
 let restic: Restic;
-let repositories: RepositoryService;
+let repositories: LocalRepositories;
 let target: Target;
 let customer: Customer;
 
@@ -34,13 +34,37 @@ class FakeDumper implements DatabaseDumper {
   }
 }
 const dumper = new FakeDumper();
-let service: BackupService;
+let backups: BackupService;
+
+/**
+ * The host's backup with the repository resolved as the control plane does (its record and
+ * password), from a target and an owner as the tests name them.
+ */
+const service = {
+  async run(
+    request: Omit<Parameters<BackupService['run']>[0], 'repository'> & {
+      target: Target;
+      owner?: 'customer' | 'server';
+    },
+  ): Promise<BackupOutcome> {
+    const { target: to, owner, ...rest } = request;
+    const access = await repositories.records.access(
+      to,
+      owner === 'server' ? 'server' : rest.customer.id,
+    );
+    return backups.run({
+      ...rest,
+      repository: access,
+      onInitialized: () => repositories.records.markInitialized(access.repositoryId),
+    });
+  },
+};
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hv-backup-'));
   store = await openStore({ memory: true });
   restic = await Restic.detect({ cacheDir: join(work, 'cache') });
-  repositories = new RepositoryService({
+  repositories = LocalRepositories.open({
     store,
     keyring: new Keyring(randomBytes(32)),
     restic,
@@ -82,9 +106,9 @@ before(async () => {
     sslFiles: [join(home, 'ssl/cert.pem')],
     configFiles: [join(home, 'conf/nginx.conf')],
   });
-  service = new BackupService({
+  backups = new BackupService({
     restic,
-    repositories,
+    repositories: repositories.host,
     databases: dumper,
     dataDir: join(work, 'data'),
   });

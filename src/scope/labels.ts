@@ -40,3 +40,11 @@ export const ROOT_LABELS: Readonly<Record<RootGroup, string>> = Object.fromEntri
  * snapshot (a web root, the database staging directory, Maildirs, certificate files...).
  */
 export type FriendlyRoots = Partial<Record<RootGroup, readonly string[]>>;
+
+/**
+ * How the Restore tab, the command line and a restore's undo line name a safety snapshot: by the
+ * restore job that saved it.
+ */
+export function safetyLabel(row: { restore_job_id?: number | null }): string {
+  return `Safety copy before restore #${row.restore_job_id ?? '?'}`;
+}

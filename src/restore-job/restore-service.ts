@@ -6,7 +6,7 @@
 import type { Customer } from '../inventory/schema.js';
 import { ActiveJobLimitError, type JobStore } from '../job/job-store.js';
 import { NotFoundError, type ScheduleService, type Viewer } from '../schedule/schedule-service.js';
-import { findSnapshotByRef } from '../snapshot/records.js';
+import { findSnapshotByRef } from '../repository/snapshot-records.js';
 import type { JobRow, ScheduleRow, SnapshotRow, Store } from '../store/index.js';
 import type { Target } from '../target/schema.js';
 import { completedByRecovery, planRestore, type RecoveredRestore } from './restore-plan.js';
