@@ -1,7 +1,7 @@
 /** The API's view of jobs: camelCase fields, ISO 8601 UTC timestamps, parsed JSON columns. */
 import { z } from 'zod';
 import type { JobSummary } from '../job/job-store.js';
-import { restoreRequestSchema } from '../restore/restore-request.js';
+import { restoreRequestSchema } from '../restore-job/restore-request.js';
 import type { JobRow } from '../store/index.js';
 
 export const JobTypeSchema = z.enum(['backup', 'restore', 'maintenance']);
