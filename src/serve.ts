@@ -22,6 +22,7 @@ import { AuthService, ensureAdmin } from './auth/index.js';
 import { writeSecretFile } from './auth/secret-file.js';
 import type { Config } from './config.js';
 import { recoverInterruptedRestores } from './restore/index.js';
+import { recoverySafety } from './restore/recovery-safety.js';
 import type { RecoveredRestore } from './restore/restore-plan.js';
 import { recoverDatabaseRestores } from './database/recover.js';
 import { Restic } from './engine/index.js';
@@ -139,7 +140,8 @@ async function recover(app: App, log: (line: string) => void): Promise<void> {
   };
   for (const outcome of await recoverInterruptedRestores(
     join(app.config.dataDir, 'restore-journal'),
-    { onLog: log },
+    // A web root restored before the crash whose previous content has no safety snapshot yet.
+    { onLog: log, withSafety: recoverySafety(app) },
   )) {
     log(`recovered interrupted restore of job ${outcome.jobId}: ${outcome.action} ${outcome.path}`);
     // Journal ids are "<job id>-<step>": one job may have restored several areas.
@@ -147,7 +149,13 @@ async function recover(app: App, log: (line: string) => void): Promise<void> {
       'rolled-back': `${outcome.path} was left as it was before the restore.`,
       'rolled-forward': `${outcome.path} was restored completely when the service started again.`,
       failed: `${outcome.path} could not be put right automatically; the administrator was told.`,
-    }[outcome.action];
+    }[outcome.action].concat(
+      outcome.safetySnapshotId
+        ? ` Its previous content is in safety snapshot ${outcome.safetySnapshotId.slice(0, 8)}, to undo the restore.`
+        : outcome.keptIn
+          ? ` Its previous content could not be saved as a safety snapshot; it is kept in ${outcome.keptIn} for the administrator.`
+          : '',
+    );
     note(Number.parseInt(outcome.jobId, 10), said, {
       journalId: outcome.jobId,
       action: outcome.action,

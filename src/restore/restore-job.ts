@@ -16,6 +16,7 @@ import type { SnapshotBrowser } from '../snapshot/browser.js';
 import { recordSafetySnapshot, safetyLabel } from '../snapshot/records.js';
 import { restoreArea, restoreFile } from './index.js';
 import { RestoreJobProgress } from './job-progress.js';
+import type { SafetyRecord } from './recovery-safety.js';
 import {
   planRestore,
   restoresMaildir,
@@ -151,6 +152,8 @@ class RestoreRun {
         });
         this.saved.push({ id, holds });
       },
+      // What recovery after a crash records a safety snapshot it makes with (recovery-safety.ts).
+      safetyRecord: { content, roots: { [content]: roots }, undo } satisfies SafetyRecord,
     };
   }
 
