@@ -423,12 +423,13 @@ export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreArea
         log(
           `safety snapshot ${journal.safetySnapshotId} holds ${area} as it was, saved in ${seconds(safetyStarted)} s after the swap`,
         );
-      await opts.onStep?.('safety-snapshot');
     }
 
     reportPhase(opts, 'cleanup');
     journal.state = 'cleanup';
     await journals.write(journal);
+    if (journal.mode === 'replace' && journal.safetySnapshotId)
+      await opts.onStep?.('safety-snapshot');
     const removal = async (): Promise<void> => {
       await removeStaging(journal.staging, journal.stagingId);
       await journals.remove(jobId);
