@@ -93,7 +93,14 @@ export function throwIfCanceled(signal: AbortSignal | undefined): void {
 /** What a safety snapshot needs of a restore's options. */
 export type SafetySnapshotOptions = Pick<
   CommonRestoreOptions,
-  'restic' | 'repo' | 'snapshotId' | 'jobId' | 'safetyTags' | 'onSafetySnapshot' | 'signal' | 'onLog'
+  | 'restic'
+  | 'repo'
+  | 'snapshotId'
+  | 'jobId'
+  | 'safetyTags'
+  | 'onSafetySnapshot'
+  | 'signal'
+  | 'onLog'
 >;
 
 /**
