@@ -10,6 +10,8 @@ import type { Config } from './config.js';
 import type { HostAgent } from './agent/agent.js';
 import { LocalAgent } from './agent/local.js';
 import { LocalRepositories } from './agent/local-repositories.js';
+import { recoverySafety } from './recovery-safety.js';
+import type { RecoveryOptions } from './restore/recover.js';
 import { backupJobHandler } from './backup/backup-job.js';
 import { BackupService, type DatabaseDumper } from './host/backup-service.js';
 import { dumpDatabases, restoreDatabase } from './database/index.js';
@@ -129,11 +131,16 @@ export async function openApp(
           ),
         ),
     },
+    // Built below; recovery runs only once the service starts, after openApp.
+    withSafety: (journal, save) => {
+      if (!late.withSafety) throw new Error('recovery ran before the service was composed');
+      return late.withSafety(journal, save);
+    },
   });
   const agent = opts.agent ? opts.agent(local) : local;
   // The services tell the worker about new jobs; the worker needs the services. This is the one
   // place that wakes it for a new job.
-  const late: { worker?: Worker } = {};
+  const late: { worker?: Worker; withSafety?: RecoveryOptions['withSafety'] } = {};
   const wakeWorker = () => late.worker?.notify();
   const schedules = new ScheduleService({
     store,
@@ -154,6 +161,7 @@ export async function openApp(
     maxActivePerCustomer: config.restoresPerCustomer,
     onQueued: wakeWorker,
   });
+  late.withSafety = recoverySafety({ store, jobs, restores, repositories, restic });
   // Certificates of targets changed or deleted while the service was down, or before files were
   // removed at all.
   await schedules.sweepCertificates();

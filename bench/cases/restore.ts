@@ -1,17 +1,19 @@
 /**
- * Case 4: the web restore through the service (Restore tab → job done: staged on the web root's
- * filesystem, a safety snapshot of the live tree, the swap, the old tree removed), against raw
- * `restic restore` into an empty directory. The service restores over the bench tree itself, so
+ * Case 4: the web restore through the service (Restore tab → the swap: staged on the web root's
+ * filesystem, fsynced, swapped; then, still in the job, the safety snapshot of the old tree; the
+ * old tree removed after the job), against raw `restic restore` into an empty directory, by wall
+ * time and CPU, to the swap (the customer's wait) and to the job's end. The service restores over the bench tree itself, so
  * the check after the clock stops compares the live tree with raw restic's copy.
  * Case 5: one file restored through the service, absolute target ≤ 2 s.
  */
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data.js';
 import {
   MB,
   cpuSample,
   measurePair,
+  processCpu,
   raw,
   timed,
   waitForQuiet,
@@ -34,27 +36,61 @@ export const fullRestore: BenchCase = {
     mkdirSync(rawTarget, { recursive: true });
     ctx.defer(() => rmSync(rawTarget, { recursive: true, force: true }));
 
+    let swap: SwapPoint | undefined;
     const pair = await measurePair(ctx, 1, {
-      engine: () => watchedJob(service, () => service.restore(snapshot, { what: 'web' })),
+      engine: async () => {
+        const stopWatch = watchSwap(service.pid);
+        try {
+          return await watchedJob(service, () => service.restore(snapshot, { what: 'web' }));
+        } finally {
+          swap = stopWatch();
+        }
+      },
       raw: () => raw(ctx, repos.raw, ['restore', ids.raw!, '--target', rawTarget]),
     });
     const { engine, raw: baseline } = pair;
     verify(dataset, join(rawTarget, dataset.root), dataset.root);
+    // The customer's wait ends at the swap; the job ends once the old tree's safety snapshot is
+    // recorded ("saved in N s after the swap" in the job log; absent when it ran beside the
+    // restore, before the swap).
+    const afterSwap = Number(/saved in ([\d.]+) s after the swap/.exec(engine.value.job.log)?.[1]);
+    const toSwap = Number.isFinite(afterSwap) ? engine.seconds - afterSwap : engine.seconds;
+    const cpuToSwap = Number.isFinite(afterSwap) && swap ? swap.cpu : engine.cpu;
+    const ratio = (a: number, b: number): string => (a / b).toFixed(2);
     ctx.log(
-      `web restore: service ${engine.seconds.toFixed(2)} s, raw ${baseline.seconds.toFixed(2)} s`,
+      `web restore: wall service ${toSwap.toFixed(2)} s to the swap, ${engine.seconds.toFixed(2)} s job total; raw ${baseline.seconds.toFixed(2)} s; ratios ${ratio(toSwap, baseline.seconds)} to the swap, ${ratio(engine.seconds, baseline.seconds)} total`,
+    );
+    ctx.log(
+      `web restore: CPU service ${cpuToSwap.toFixed(2)} s to the swap, ${engine.cpu.toFixed(2)} s job total; raw ${baseline.cpu.toFixed(2)} s; ratios ${ratio(cpuToSwap, baseline.cpu)} to the swap, ${ratio(engine.cpu, baseline.cpu)} total`,
     );
     const samples: Sample[] = [
       {
         case: 'web restore (staged + swap)',
-        measured: engine.seconds,
+        measured: toSwap,
         baseline: baseline.seconds,
         unit: 's',
         target: { on: 'ratio', op: '<=', value: 1.2 },
         notes:
-          'through the service: restic restore into staging, fsync, safety snapshot of the live tree, swap; ' +
+          "through the service, Restore to the swap (the customer's files in place): restic restore into staging, fsync, swap; " +
           phases(engine.value.job.log),
       },
-      cpuSample('web restore', pair),
+      {
+        case: 'web restore, CPU to the swap',
+        measured: cpuToSwap,
+        baseline: baseline.cpu,
+        unit: 's',
+        target: { on: 'ratio', op: '<=', value: 1.2 },
+        notes:
+          'user + system of the service and its children until the safety snapshot of the old tree starts',
+      },
+      {
+        case: 'web restore, job total',
+        measured: engine.seconds,
+        baseline: baseline.seconds,
+        unit: 's',
+        notes: 'informational: to the job done, including the safety snapshot of the old tree',
+      },
+      cpuSample('web restore, job total', pair),
     ];
     const mem = engine.value.memory;
     if (mem.childPeak !== undefined && baseline.value.peakRss !== undefined)
@@ -87,6 +123,58 @@ export const fullRestore: BenchCase = {
     return samples;
   },
 };
+
+interface SwapPoint {
+  /** CPU seconds of the service and its reaped children from the start of the watch. */
+  cpu: number;
+}
+
+/**
+ * Watches the service's children for the safety snapshot's restic (`backup … --tag safety`) and
+ * reads the service's CPU when it first appears: after the swap, the restore's restic has been
+ * reaped and counts, the safety snapshot's not yet. Undefined when none ran.
+ */
+function watchSwap(pid: number): () => SwapPoint | undefined {
+  const start = processCpu(pid) + ownCpu();
+  let point: SwapPoint | undefined;
+  const timer = setInterval(() => {
+    if (point) return;
+    for (const child of childrenOf(pid)) {
+      const argv = readFileSafe(`/proc/${child}/cmdline`).split('\0');
+      if (argv.includes('backup') && argv.includes('safety')) {
+        point = { cpu: processCpu(pid) + ownCpu() - start };
+        return;
+      }
+    }
+  }, 50);
+  return () => {
+    clearInterval(timer);
+    return point;
+  };
+}
+
+function ownCpu(): number {
+  const own = process.cpuUsage();
+  return (own.user + own.system) / 1e6;
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function childrenOf(parent: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      const stat = readFileSafe(`/proc/${name}/stat`);
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent;
+    })
+    .map(Number);
+}
 
 /**
  * The job log condensed to where the time went: each line is stamped HH:MM:SS, so the steps that

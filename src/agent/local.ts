@@ -16,6 +16,7 @@ import { freeSpace } from '../host/preflight.js';
 import { probeTarget } from '../host/probe.js';
 import type { HostRepositories, OpenRepository } from '../host/repositories.js';
 import { recoverInterruptedRestores } from '../restore/index.js';
+import type { RecoveryOptions } from '../restore/recover.js';
 import { executeRestore, type RestoreHostDeps } from '../restore/restore-run.js';
 import { forgetExpiredSafety } from '../host/safety-retention.js';
 import { tag } from '../scope/scope.js';
@@ -72,6 +73,11 @@ export interface LocalAgentDeps {
   log: (line: string) => void;
   /** MariaDB restores and the removal of a restored area's previous content after the job. */
   restores: Pick<RestoreHostDeps, 'databases' | 'background'>;
+  /**
+   * Makes and records the safety snapshot a web restore still owed when the service stopped
+   * (src/recovery-safety.ts). Without it, recovery keeps the previous tree and says where.
+   */
+  withSafety?: RecoveryOptions['withSafety'];
 }
 
 /** A browse index built on a request waits this long for restic's listing of the snapshot. */
@@ -369,7 +375,7 @@ export class LocalAgent implements HostAgent {
       const notes: RecoverAnswer['notes'] = [];
       for (const outcome of await recoverInterruptedRestores(
         join(this.deps.dataDir, 'restore-journal'),
-        { onLog },
+        { onLog, withSafety: this.deps.withSafety },
       )) {
         log.push(
           `recovered interrupted restore of job ${outcome.jobId}: ${outcome.action} ${outcome.path}`,
@@ -378,7 +384,13 @@ export class LocalAgent implements HostAgent {
           'rolled-back': `${outcome.path} was left as it was before the restore.`,
           'rolled-forward': `${outcome.path} was restored completely when the service started again.`,
           failed: `${outcome.path} could not be put right automatically; the administrator was told.`,
-        }[outcome.action];
+        }[outcome.action].concat(
+          outcome.safetySnapshotId
+            ? ` Its previous content is in safety snapshot ${outcome.safetySnapshotId.slice(0, 8)}, to undo the restore.`
+            : outcome.keptIn
+              ? ` Its previous content could not be saved as a safety snapshot; it is kept in ${outcome.keptIn} for the administrator.`
+              : '',
+        );
         // Journal ids are "<job id>-<step>": one job may have restored several areas.
         notes.push({
           jobId: Number.parseInt(outcome.jobId, 10),

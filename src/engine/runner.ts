@@ -33,6 +33,38 @@ export interface Invocation extends OperationOptions {
   secondPassword?: string;
   /** Commands that take no lock need no unlock after a forced stop. */
   locks?: boolean;
+  /** restic sees `source` at `target`, in a mount namespace of its own (see backup's bindAt). */
+  bindMount?: { source: string; target: string };
+}
+
+// A private mount namespace: the bind mount exists for this one restic process and vanishes
+// with it, unseen by the customer and the rest of the machine. `exec` keeps restic's process id
+// the one that was spawned, so cancel and the parent-death signal reach restic itself.
+const BIND_SCRIPT = 'mount --bind -- "$1" "$2" && shift 2 && exec "$@"';
+
+function bound(
+  binary: string,
+  args: string[],
+  bind: Invocation['bindMount'],
+): { binary: string; args: string[] } {
+  if (!bind) return { binary, args };
+  return {
+    binary: 'unshare',
+    args: [
+      '--mount',
+      '--propagation',
+      'private',
+      '--',
+      'sh',
+      '-c',
+      BIND_SCRIPT,
+      'sh',
+      bind.source,
+      bind.target,
+      binary,
+      ...args,
+    ],
+  };
 }
 
 // Only what restic needs from our environment; anything else (RESTIC_PASSWORD, AWS_* of the
@@ -92,8 +124,7 @@ export class Runner {
     const givingUp = new AbortController();
     let hopeless: string | undefined;
     const result = await runProcess({
-      binary: this.config.binary,
-      args: [...this.globalArgs(repo), ...command],
+      ...bound(this.config.binary, [...this.globalArgs(repo), ...command], call.bindMount),
       env: this.env(repo),
       password: repo.password,
       stdout: call.stdout,

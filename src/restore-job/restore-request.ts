@@ -172,3 +172,13 @@ export function describeUndo(undo: RestoreRequest): string {
       return undo.what;
   }
 }
+
+/**
+ * What a restore keeps in its journal for the record of a safety snapshot (JSON): recovery after
+ * a crash makes a snapshot the restore still owed, and records it with this.
+ */
+export interface SafetyRecord {
+  content: Content;
+  roots: Partial<Record<Content, string[]>>;
+  undo: RestoreRequest;
+}

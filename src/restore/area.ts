@@ -6,10 +6,14 @@
  *  - replace:    rename(area -> <staging>/old/area), rename(<staging>/tree<area> -> area);
  *  - keep-newer: each staged entry is renamed over the live entry of the same name (mail that
  *                arrived after the snapshot stays);
- * and the staging directory, now holding the old tree, is removed. A journal written with fsync
- * before each phase lets recoverInterruptedRestores() roll back (before the commit point: the
- * staging directory is removed, the live area was never touched) or forward (after it: the
- * remaining renames are done) after a crash or `kill -9`.
+ * and the staging directory, now holding the old tree, is removed. The safety snapshot of what
+ * was there before: keep-newer takes it of the live area while restic stages; replace takes it
+ * after the swap, of the previous tree where the swap moved it (the customer's files are in
+ * place by then), and removes that tree only once the snapshot is recorded. A journal written
+ * with fsync before each phase lets recoverInterruptedRestores() roll back (before the commit
+ * point: the staging directory is removed, the live area was never touched) or forward (after
+ * it: the remaining renames are done, and a safety snapshot still owed is made) after a crash or
+ * `kill -9`.
  *
  * Confinement: the area must lie inside the customer's areas, as a canonical path whose every
  * component is a real directory (opened one by one with O_NOFOLLOW); every live-side operation
@@ -26,6 +30,7 @@
  * device number, so a staging directory on another mount of the same device is detected only
  * by the first rename failing with EXDEV, which happens before anything has changed.
  */
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   PHASE_START,
@@ -33,11 +38,13 @@ import {
   measureTree,
   snapshotTotals,
   stoppable,
+  safetyTagsOf,
   takeSafetySnapshot,
   throwIfCanceled,
   undoHint,
   watchStaging,
   type CommonRestoreOptions,
+  type SafetySnapshotOptions,
 } from './common.js';
 import { RestoreError } from './errors.js';
 import { restoreHoles } from './holes.js';
@@ -51,7 +58,7 @@ import {
   escapeGlob,
 } from './paths.js';
 import { resticRestoreProgress } from './restic-progress.js';
-import { Dir, identity } from './safe-fs.js';
+import { Dir, identity, ignoreMissing, sameEntry } from './safe-fs.js';
 import {
   STAGING_PREFIX,
   chooseStagingParent,
@@ -94,6 +101,11 @@ export interface RestoreAreaOptions extends CommonRestoreOptions {
    * finishes it at the next start. Absent: removed before restoreArea returns.
    */
   removeLater?: (removal: () => Promise<void>) => void;
+  /**
+   * replace: kept in the journal beside the safety snapshot's tags, for the caller to record a
+   * safety snapshot that recovery makes after a crash (see RecoveryOptions.withSafety). JSON.
+   */
+  safetyRecord?: unknown;
 }
 
 export interface RestoreAreaResult {
@@ -187,8 +199,42 @@ function seconds(from: number, to = performance.now()): string {
   return ((to - from) / 1000).toFixed(1);
 }
 
+/** replace: where the swap puts the previous tree (inside the root-only staging directory). */
+export function asidePath(journal: AreaJournal): string {
+  return join(journal.staging, 'old', 'area');
+}
+
+/**
+ * replace, after the swap: the safety snapshot of the previous tree, read where the swap moved it
+ * and saved under the area's path (restic reads it through a bind mount at that path, in a mount
+ * namespace of its own that ends with it), so restoring the snapshot puts it back where it was.
+ * Only the directory the restore moved aside is read: the staging directory is root-only, so
+ * nobody else can put anything at its name. Undefined when there was none (the area was
+ * missing). Limit: the bind mount resolves the live path when restic starts; a customer who
+ * replaces their restored area by a symbolic link at that moment gets a safety snapshot holding
+ * that link (in a namespace of restic's own: nothing else sees the mount).
+ */
+export async function saveAsideTree(
+  opts: SafetySnapshotOptions,
+  journal: AreaJournal,
+): Promise<string | undefined> {
+  const aside = asidePath(journal);
+  const st = await lstat(aside).catch((error: unknown) => ignoreMissing(error));
+  if (!st) {
+    opts.onLog?.(`no previous content of ${journal.area} was moved aside; no safety snapshot`);
+    return undefined;
+  }
+  if (!st.isDirectory() || !sameEntry(st, journal.areaBefore))
+    throw new RestoreError(
+      'changed',
+      `${aside} is not the previous content of ${journal.area}; it is kept for the administrator.`,
+    );
+  return takeSafetySnapshot(opts, journal.area, aside);
+}
+
 export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreAreaResult> {
   const started = Date.now();
+  const restoreStarted = performance.now();
   const log = (line: string): void => opts.onLog?.(line);
   const { area, jobId, restic, repo, snapshotId, signal } = opts;
 
@@ -248,6 +294,11 @@ export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreArea
       staging: join(stagingParent, `${STAGING_PREFIX}${jobId}`),
       areaBefore: live ? identity(live) : null,
       staged: null,
+      // replace saves the previous tree after the swap; recovery needs these to do it.
+      safety:
+        opts.mode === 'replace' && opts.safetySnapshot !== false && live
+          ? { tags: safetyTagsOf(opts), record: opts.safetyRecord }
+          : undefined,
       updatedAt: '',
     };
     // Journal first: a crash right after mkdir still finds the staging directory to remove.
@@ -262,10 +313,11 @@ export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreArea
       journal.stagingId = staging.id;
       await journals.write(journal);
 
-      // The safety snapshot reads the live tree while restic writes the staged one: different
-      // files, and restic's shared locks let both run, so the customer waits for the longer of
-      // the two instead of their sum. A failure of either stops the other; the first failure is
-      // the one reported. Both are done before the commit point, as before.
+      // keep-newer: the safety snapshot reads the live tree while restic writes the staged one
+      // (different files; restic's shared locks let both run), since a merge leaves no complete
+      // previous tree behind. replace: the swap moves the previous tree aside whole, so its
+      // safety snapshot is taken from there after the swap, and the customer waits only for
+      // restic's restore (both at once cost 1.8 times a plain restore).
       reportPhase(opts, 'restoring');
       const both = stoppable(signal);
       const inner = { ...opts, signal: both.signal };
@@ -275,7 +327,7 @@ export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreArea
         both.stop();
         throw error;
       };
-      const takeSafety = opts.safetySnapshot !== false && live;
+      const takeSafety = opts.safetySnapshot !== false && live && journal.mode === 'keep-newer';
       const stagingStarted = performance.now();
       const outcomes = await Promise.allSettled([
         stageTree(inner, journal, area).catch(failed),
@@ -345,10 +397,39 @@ export async function restoreArea(opts: RestoreAreaOptions): Promise<RestoreArea
       await opts.onStep?.('merged');
     }
 
+    log(`swapped in ${seconds(swapStarted)} s`);
+    if (journal.mode === 'replace' && journal.safety) {
+      // The customer's files are in place; the previous tree waits in the staging directory
+      // until a safety snapshot holds it (recovery makes it after a crash meanwhile).
+      journal.state = 'swapped';
+      await journals.write(journal);
+      log(
+        `${area} is restored (${seconds(restoreStarted)} s after its restore began); saving its previous content as a safety snapshot`,
+      );
+      opts.onProgress?.({ phase: 'safety-snapshot', percentDone: PHASE_START.swapping });
+      const safetyStarted = performance.now();
+      try {
+        // Past the commit point: not canceled, so the previous tree is never removed unsaved.
+        journal.safetySnapshotId = await saveAsideTree({ ...opts, signal: undefined }, journal);
+      } catch (error) {
+        // The journal stays in `swapped`: the next start of the service tries again.
+        throw new RestoreError(
+          'failed',
+          `${area} is restored, but its previous content could not be saved as a safety snapshot (${error instanceof Error ? error.message : String(error)}); it is kept in ${asidePath(journal)} until the service saves it at its next start.`,
+          { cause: error },
+        );
+      }
+      if (journal.safetySnapshotId)
+        log(
+          `safety snapshot ${journal.safetySnapshotId} holds ${area} as it was, saved in ${seconds(safetyStarted)} s after the swap`,
+        );
+    }
+
     reportPhase(opts, 'cleanup');
     journal.state = 'cleanup';
     await journals.write(journal);
-    log(`swapped in ${seconds(swapStarted)} s`);
+    if (journal.mode === 'replace' && journal.safetySnapshotId)
+      await opts.onStep?.('safety-snapshot');
     const removal = async (): Promise<void> => {
       await removeStaging(journal.staging, journal.stagingId);
       await journals.remove(jobId);

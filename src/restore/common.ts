@@ -90,13 +90,28 @@ export function throwIfCanceled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new RestoreError('canceled', 'The restore was canceled.');
 }
 
+/** What a safety snapshot needs of a restore's options. */
+export type SafetySnapshotOptions = Pick<
+  CommonRestoreOptions,
+  | 'restic'
+  | 'repo'
+  | 'snapshotId'
+  | 'jobId'
+  | 'safetyTags'
+  | 'onSafetySnapshot'
+  | 'signal'
+  | 'onLog'
+>;
+
 /**
- * Backs up `path` before it is overwritten; returns the safety snapshot's id once the caller's
- * `onSafetySnapshot` has recorded it.
+ * Backs up `path` before it is overwritten, or, with `from`, the previous content of `path` that
+ * a swap has moved to `from` (saved under `path`, so restoring the snapshot puts it back there);
+ * returns the safety snapshot's id once the caller's `onSafetySnapshot` has recorded it.
  */
 export async function takeSafetySnapshot(
-  opts: CommonRestoreOptions,
+  opts: SafetySnapshotOptions,
   path: string,
+  from?: string,
 ): Promise<string> {
   const log = opts.onLog ?? (() => undefined);
   // The restored snapshot as parent: only files changed since are read again.
@@ -105,8 +120,9 @@ export async function takeSafetySnapshot(
   try {
     const result = await opts.restic.backup(opts.repo, {
       paths: [path],
-      tags: opts.safetyTags ?? [tag.safety, tag.job(opts.jobId)],
+      tags: safetyTagsOf(opts),
       parent,
+      bindAt: from ? { source: from } : undefined,
       signal: opts.signal,
       onLog: log,
     });
@@ -118,6 +134,11 @@ export async function takeSafetySnapshot(
   }
   await opts.onSafetySnapshot?.(id);
   return id;
+}
+
+/** The tags of a restore's safety snapshots: the caller's, else `safety` and `job=<jobId>`. */
+export function safetyTagsOf(opts: Pick<CommonRestoreOptions, 'safetyTags' | 'jobId'>): string[] {
+  return opts.safetyTags ?? [tag.safety, tag.job(opts.jobId)];
 }
 
 export function undoHint(snapshotId: string, path: string): string {

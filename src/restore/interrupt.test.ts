@@ -35,6 +35,19 @@ let kept: AreaState;
 let fileRestored: AreaState;
 let file: string;
 let jobs = 0;
+/** Per replace run with a safety snapshot: whether recovery had to make it. */
+const outcomeSafety: string[] = [];
+
+/** The area as a safety snapshot holds it, restored into a scratch directory. */
+async function savedArea(snapshotId: string): Promise<AreaState> {
+  const target = join(w.work, `saved-${snapshotId.slice(0, 8)}`);
+  await w.restic.restore(w.repo, snapshotId, { target, include: [area] });
+  try {
+    return await readArea(join(target, area));
+  } finally {
+    await rm(target, { recursive: true, force: true });
+  }
+}
 
 before(async () => {
   const base = await makeWorld('hv-interrupt-');
@@ -166,8 +179,17 @@ async function killAndRecover(
   const before = await reset();
   const homeMtime = (await lstat(w.home('carol'), { bigint: true })).mtimeNs;
   const outcome = await runChild(mode, opts);
-  const recovered = await recoverInterruptedRestores(w.journalDir);
+  const recovered = await recoverInterruptedRestores(w.journalDir, {
+    withSafety: (_journal, save) =>
+      save({ restic: w.restic, repo: w.repo, onSafetySnapshot: () => Promise.resolve() }),
+  });
   for (const r of recovered) assert.notEqual(r.action, 'failed', r.detail);
+  if (opts.safetySnapshot && mode === 'replace' && !opts.file) {
+    // A replace killed after its swap: recovery saved the previous tree before removing it.
+    const owed = recovered.find((r) => r.safetySnapshotId);
+    if (owed) assert.deepEqual(await savedArea(owed.safetySnapshotId!), before);
+    outcomeSafety.push(owed ? 'made by recovery' : 'none owed');
+  }
   const now = await readArea(area);
   const target = opts.file ? fileRestored : mode === 'replace' ? restored : kept;
   const what = `${mode} ${JSON.stringify(opts)} after ${outcome.steps.join(',')}`;
@@ -203,7 +225,8 @@ test('kill -9 at every step, then recovery: the area is as before or fully resto
   const plan: [mode: 'replace' | 'keep-newer', pauseAt: string, expect: 'before' | 'restored'][] = [
     ['replace', 'checked', 'before'],
     ['replace', 'staged', 'before'],
-    ['replace', 'safety-snapshot', 'before'],
+    // replace saves the previous tree after the swap: a kill once it is saved finds it restored.
+    ['replace', 'safety-snapshot', 'restored'],
     ['replace', 'committed', 'restored'],
     ['replace', 'moved-old', 'restored'],
     ['replace', 'swapped', 'restored'],
@@ -221,6 +244,21 @@ test('kill -9 at every step, then recovery: the area is as before or fully resto
     });
     assert.equal(result, expect, `${mode} killed at ${pauseAt}`);
   }
+});
+
+test('replace killed after the swap, before the safety snapshot: recovery saves the previous tree', async () => {
+  outcomeSafety.length = 0;
+  for (const pauseAt of ['committed', 'moved-old', 'swapped', 'safety-snapshot']) {
+    const { result } = await killAndRecover('replace', { pauseAt, safetySnapshot: true });
+    assert.equal(result, 'restored', `replace killed at ${pauseAt}`);
+  }
+  // At safety-snapshot the snapshot was made already; before it, recovery had to make it.
+  assert.deepEqual(outcomeSafety, [
+    'made by recovery',
+    'made by recovery',
+    'made by recovery',
+    'none owed',
+  ]);
 });
 
 test('kill -9 at random moments (10 runs), then recovery', async () => {

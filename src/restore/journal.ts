@@ -22,9 +22,11 @@ export interface AreaJournal {
   /**
    * staging: restic is filling the staging directory; recovery rolls back (removes it).
    * committed: the staged tree is complete; recovery rolls forward (finishes the swap or merge).
+   * swapped: replace only; the live area is restored, the previous tree waits in the staging
+   *   directory for its safety snapshot; recovery makes it, or keeps the tree if it cannot.
    * cleanup: the live area is restored; only the staging directory remains to be removed.
    */
-  state: 'staging' | 'committed' | 'cleanup';
+  state: 'staging' | 'committed' | 'swapped' | 'cleanup';
   /** The area's parent directory, as opened before the restore. */
   parent: Identity & { path: string };
   /** The root-only staging directory; `stagingId` once it exists. */
@@ -35,6 +37,8 @@ export interface AreaJournal {
   /** The staged area, recorded at commit. */
   staged: Identity | null;
   safetySnapshotId?: string;
+  /** From `swapped` on: the safety snapshot's tags, and the caller's record (RestoreAreaOptions). */
+  safety?: { tags: string[]; record?: unknown };
   updatedAt: string;
 }
 

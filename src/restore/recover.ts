@@ -3,10 +3,14 @@
  * interrupted, from their journals. Before the commit point a restore is rolled back (its
  * staging directory removed; the live area was never touched); after it, rolled forward (the
  * remaining renames of the swap or merge are done, then the staging directory is removed). The
- * live area thus ends either exactly as before or exactly restored.
+ * live area thus ends either exactly as before or exactly restored. A replace past its swap
+ * whose safety snapshot of the previous tree was not yet made gets it made here; the previous
+ * tree is removed only once a safety snapshot holds it.
  */
 import { existsSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
+import type { RepositoryLocation, Restic } from '../engine/index.js';
+import { asidePath, saveAsideTree } from './area.js';
 import { JournalDir, type AreaJournal, type FileJournal } from './journal.js';
 import { Dir, ignoreMissing, sameEntry, withDir } from './safe-fs.js';
 import { removeStaging, stopWritersInto } from './staging.js';
@@ -25,6 +29,30 @@ export interface RecoveryOutcome {
    */
   action: 'rolled-back' | 'rolled-forward' | 'failed';
   detail: string;
+  /** A web root's (replace's) previous content: the safety snapshot recovery made of it. */
+  safetySnapshotId?: string;
+  /** Where that previous content is kept when no safety snapshot could be made of it. */
+  keptIn?: string;
+}
+
+/** What a safety snapshot made by recovery needs: its repository and how to record it. */
+export interface RecoverySafety {
+  restic: Restic;
+  repo: RepositoryLocation;
+  onSafetySnapshot: (snapshotId: string) => Promise<void>;
+}
+
+export interface RecoveryOptions {
+  onLog?: (line: string) => void;
+  /**
+   * Runs `save` with the repository of the journal's restore, for the safety snapshot of the
+   * previous tree that a replace interrupted after its swap still owes; throws when that cannot
+   * be made (the job or its repository is gone). Absent: such previous trees are kept.
+   */
+  withSafety?: <T>(
+    journal: AreaJournal,
+    save: (safety: RecoverySafety) => Promise<T>,
+  ) => Promise<T>;
 }
 
 /**
@@ -33,7 +61,7 @@ export interface RecoveryOutcome {
  */
 export async function recoverInterruptedRestores(
   journalDir: string,
-  opts: { onLog?: (line: string) => void } = {},
+  opts: RecoveryOptions = {},
 ): Promise<RecoveryOutcome[]> {
   if (!existsSync(journalDir)) return [];
   const log = opts.onLog ?? (() => undefined);
@@ -45,7 +73,7 @@ export async function recoverInterruptedRestores(
     try {
       outcome =
         journal.kind === 'area'
-          ? await recoverArea(journals, journal, log)
+          ? await recoverArea(journals, journal, log, opts)
           : await recoverFile(journals, journal, log);
     } catch (error) {
       outcome = {
@@ -66,6 +94,7 @@ async function recoverArea(
   journals: JournalDir,
   journal: AreaJournal,
   log: (line: string) => void,
+  opts: RecoveryOptions,
 ): Promise<RecoveryOutcome> {
   const base = { jobId: journal.jobId, kind: 'area' as const, path: journal.area };
   const stopped = await stopWritersInto(journal.staging);
@@ -93,6 +122,40 @@ async function recoverArea(
       if (journal.mode === 'replace') await finishReplace(ctx);
       else await finishMerge(ctx);
     });
+    // A restore that would have saved the previous tree after the swap still owes that.
+    const owesSafety = journal.mode === 'replace' && journal.safety && journal.areaBefore;
+    journal.state = owesSafety ? 'swapped' : 'cleanup';
+    await journals.write(journal);
+  }
+
+  const done = `the restore of snapshot ${journal.snapshotId} was completed`;
+  let safetySnapshotId: string | undefined;
+  if (journal.state === 'swapped') {
+    try {
+      if (!opts.withSafety) throw new Error('no repository was given to recovery');
+      safetySnapshotId = await opts.withSafety(journal, (safety) =>
+        saveAsideTree(
+          {
+            ...safety,
+            snapshotId: journal.snapshotId,
+            jobId: journal.jobId,
+            safetyTags: journal.safety?.tags,
+            onLog: log,
+          },
+          journal,
+        ),
+      );
+    } catch (error) {
+      // Never removed unsaved: the previous tree stays, with its journal, for the next start.
+      const keptIn = asidePath(journal);
+      return {
+        ...base,
+        action: 'rolled-forward',
+        detail: `${done}; its previous content is kept in ${keptIn}, as no safety snapshot of it could be made: ${error instanceof Error ? error.message : String(error)}`,
+        keptIn,
+      };
+    }
+    journal.safetySnapshotId = safetySnapshotId;
     journal.state = 'cleanup';
     await journals.write(journal);
   }
@@ -102,7 +165,10 @@ async function recoverArea(
   return {
     ...base,
     action: 'rolled-forward',
-    detail: `the restore of snapshot ${journal.snapshotId} was completed`,
+    detail: safetySnapshotId
+      ? `${done}; safety snapshot ${safetySnapshotId} holds the previous content`
+      : done,
+    safetySnapshotId,
   };
 }
 

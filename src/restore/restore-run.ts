@@ -22,7 +22,7 @@ import {
   type RestorePlan,
   type SnapshotRoots,
 } from '../restore-job/restore-plan.js';
-import type { RestoreRequest } from '../restore-job/restore-request.js';
+import type { RestoreRequest, SafetyRecord } from '../restore-job/restore-request.js';
 import { safetyLabel } from '../scope/labels.js';
 import { safetyTags, type Content } from '../scope/scope.js';
 import type { SnapshotBrowser } from '../snapshot/browser.js';
@@ -160,6 +160,8 @@ class RestoreRun {
         this.saved.push({ id, holds });
         return Promise.resolve();
       },
+      // What recovery after a crash records a safety snapshot it makes with (recovery-safety.ts).
+      safetyRecord: { content, roots: { [content]: roots }, undo } satisfies SafetyRecord,
     };
   }
 

@@ -143,13 +143,14 @@ describe('restoreArea, replace mode', () => {
 
     assert.deepEqual(await readArea(web), snap.alice);
     assert.deepEqual(staging, { mode: 0o700, uid: 0 }, 'root-only staging beside the home');
+    // The safety snapshot comes after the swap, from the previous tree moved aside.
     assert.deepEqual(steps, [
       'checked',
       'staged',
-      'safety-snapshot',
       'committed',
       'moved-old',
       'swapped',
+      'safety-snapshot',
       'cleaned',
     ]);
     assert.equal(phases.at(-1), 'done');

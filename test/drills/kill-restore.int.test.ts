@@ -1,7 +1,8 @@
 /**
- * Fault drill: the service is killed with `kill -9` in the middle of a web restore, at three
+ * Fault drill: the service is killed with `kill -9` in the middle of a web restore, at four
  * moments: while restic fills the staging directory, as soon as the journal records the commit,
- * and as soon as the swap moves the live web root. Each time its restic must not go on alone,
+ * as soon as the swap moves the live web root, and between the swap and the safety snapshot of
+ * the old tree (which recovery must then make, restorable to the old tree byte for byte). Each time its restic must not go on alone,
  * the job must read as interrupted ("left as it was") after a restart if the restore had not
  * committed, and as successful if recovery completed it, and recovery must leave the web root
  * exactly as before the restore (killed before the commit point) or exactly as in the snapshot
@@ -34,6 +35,7 @@ import {
   prepareCustomer,
   serviceEnv,
   session,
+  snapshotTags,
   startServe,
 } from '../support/service-process.js';
 import { readTree, type TreeEntry } from '../support/tree.js';
@@ -45,7 +47,7 @@ const SMALL_PER_DIR = 25;
 const STAGING_PREFIX = '.hostvault-restore-';
 
 type Call = Awaited<ReturnType<typeof session>>;
-type Journal = { state: 'staging' | 'committed' | 'cleanup' };
+type Journal = { state: 'staging' | 'committed' | 'swapped' | 'cleanup' };
 interface Running {
   child: ChildProcess;
   call: Call;
@@ -64,6 +66,7 @@ let repoDir: string;
 let env: NodeJS.ProcessEnv;
 let service: Running | undefined;
 let snapshotUrl: string;
+let scheduleId: number;
 let snapshotState: State;
 /** The live web root before the restore under test. */
 let liveState: State;
@@ -240,6 +243,7 @@ async function whereItStood(jobId: number, state: string): Promise<string> {
   const staged = existsSync(join(staging, 'tree', web));
   if (staged && !old) return 'swap not begun';
   if (staged) return 'web root moved away, restored tree not yet in place';
+  if (state === 'swapped') return 'swapped, safety snapshot of the old tree not yet made';
   return old ? 'swapped, old tree not yet removed' : 'swapped, old tree removed';
 }
 
@@ -328,6 +332,7 @@ before(async () => {
   const { snapshots } = await call('GET', `/api/schedules/${schedule.id}/snapshots`);
   assert.equal(snapshots.length, 1, JSON.stringify(snapshots));
   snapshotUrl = `${snapshots[0].repositoryId}/${snapshots[0].id}`;
+  scheduleId = schedule.id;
   liveState = snapshotState;
 });
 
@@ -368,6 +373,46 @@ test('kill -9 as soon as the swap moves the web root', async (t) => {
   // Only a rename of the web root past the commit point is the swap.
   await killWhen(running, work, (name) => name === 'www' && !journalStates().includes('staging'));
   assert.notEqual(await killAndRecover(t, running, jobId), 'staging');
+});
+
+test('kill -9 between the swap and the safety snapshot of the old tree', async (t) => {
+  const running = await current();
+  const jobId = await startRestore(running.call);
+  const previous = liveState;
+  // The journal says "swapped" once the web root is restored and before its old tree is saved.
+  await until('the staging directory', () => existsSync(stagingOf(jobId)), 60_000);
+  await killWhen(running, journalDir, () => journalStates().includes('swapped'));
+  assert.equal(await killAndRecover(t, running, jobId), 'swapped');
+
+  // Recovery saved the old tree before removing it: the job names the safety snapshot, tagged
+  // safety and for the job, and restoring it gives the web root before the restore, byte for byte.
+  const { call } = await current();
+  const job = await call('GET', `/api/jobs/${jobId}`);
+  const short = /Its previous content is in safety snapshot ([0-9a-f]{8})/.exec(job.log)?.[1];
+  assert.ok(short, job.log);
+  const { snapshots } = await call('GET', `/api/schedules/${scheduleId}/snapshots`);
+  const safety = (snapshots as { id: string; repositoryId: number; kind: string }[]).find((s) =>
+    s.id.startsWith(short),
+  );
+  assert.ok(safety, `safety snapshot ${short} is in the schedule's list`);
+  assert.equal(safety.kind, 'safety');
+  // restic's own tags, read with the service stopped (it holds the repository's password).
+  await stop(service!.child);
+  service = undefined;
+  const tagged = await snapshotTags(env, 'dora', ['safety', `job=${jobId}`]);
+  assert.ok(
+    [...tagged.keys()].some((id) => id.startsWith(safety.id) || safety.id.startsWith(id)),
+    `${safety.id} tagged safety,job=${jobId}: ${[...tagged.keys()].join(', ')}`,
+  );
+  const { call: again } = await current();
+  const undo = await again('POST', `/api/snapshots/${safety.repositoryId}/${safety.id}/restore`, {
+    what: 'web',
+  });
+  const undone = await finished(again, undo.jobId);
+  assert.equal(undone.status, 'successful', JSON.stringify(undone));
+  assert.deepStrictEqual(await readState(), previous, 'the safety snapshot holds the old tree');
+  liveState = previous;
+  await until('the previous content removed', () => readdirSync(work).length === 3, 30_000);
 });
 
 test('afterwards a restore succeeds and the repository checks clean', async () => {

@@ -138,3 +138,24 @@ export async function assertRepositoryClean(
     await app.close();
   }
 }
+
+/**
+ * With the service stopped: the tags of the snapshots in the customer's local repository that
+ * carry all of `tags`, by snapshot id.
+ */
+export async function snapshotTags(
+  env: NodeJS.ProcessEnv,
+  customerId: string,
+  tags: string[],
+): Promise<Map<string, string[]>> {
+  const app = await openApp(loadConfig(env));
+  try {
+    const target = targetSchema.parse({ kind: 'local', path: app.config.localRepositoryDir });
+    return await app.repositories.withRepository(target, customerId, async (repo) => {
+      const found = await app.restic.snapshots(repo.location, { tags });
+      return new Map(found.map((s) => [s.id, s.tags]));
+    });
+  } finally {
+    await app.close();
+  }
+}

@@ -18,6 +18,12 @@ export interface BackupOptions extends OperationOptions {
   /** Overrides the engine's fixed host name (for server-wide or imported repositories). */
   host?: string;
   onProgress?: (progress: BackupProgress) => void;
+  /**
+   * Reads the one path's content from `source` instead: restic runs in a mount namespace of its
+   * own where `source` is bind-mounted at the path, so the snapshot records the path as given
+   * (restic 0.14 cannot rewrite paths). Needs root and `unshare`.
+   */
+  bindAt?: { source: string };
 }
 
 export async function backup(
@@ -31,6 +37,8 @@ export async function backup(
   for (const pattern of opts.excludes ?? []) args.push('--exclude', pattern);
   if (!opts.paths?.length) throw new Error('backup needs at least one path');
   args.push('--', ...opts.paths);
+  if (opts.bindAt && opts.paths.length !== 1)
+    throw new Error('a bind-mounted backup reads exactly one path');
 
   let summary: BackupSummary | undefined;
   const unreadable: string[] = [];
@@ -39,6 +47,7 @@ export async function backup(
     args,
     {
       ...opts,
+      bindMount: opts.bindAt ? { source: opts.bindAt.source, target: opts.paths[0]! } : undefined,
       onJson: (m) => {
         const message = m as Record<string, unknown>;
         if (message.message_type === 'status') opts.onProgress?.(toProgress(message));
