@@ -20,6 +20,7 @@ const layers = [
     'snapshot',
     'job',
     'agent',
+    'fleet',
     'restore-job/restore-request.ts',
     'notify/settings.ts',
     'api/proxy-settings.ts',
