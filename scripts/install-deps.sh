@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 # attr and acl: the restore tests set and read extended attributes and ACLs.
 packages=(restic rclone pure-ftpd mariadb-client openssl util-linux attr acl)
 if [ "${HOSTVAULT_WITH_BROWSER:-0}" = 1 ]; then packages+=(chromium); fi
+# The tests of the fleet's parts: its PostgreSQL store and its NATS transport.
+if [ "${HOSTVAULT_FOR_TESTS:-0}" = 1 ]; then packages+=(postgresql nats-server); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

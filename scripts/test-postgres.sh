@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
 # The store's users once more on PostgreSQL, the fleet's store: every unit test that opens its
 # store through test/support/store.ts (directly or through the API's test app) runs on a fresh
-# database of the machine's PostgreSQL server, dropped afterwards. HOSTVAULT_TEST_STORE_URL names
+# schema of the machine's PostgreSQL server, dropped afterwards. HOSTVAULT_TEST_STORE_URL names
 # another server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export HOSTVAULT_TEST_STORE_URL=${HOSTVAULT_TEST_STORE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-if ! psql "$HOSTVAULT_TEST_STORE_URL" -Atc 'select 1' >/dev/null 2>&1; then
-  # These machines run PostgreSQL; start it when it is not answering.
-  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start >/dev/null 2>&1 || true
+# Over the local socket as root: Debian's PostgreSQL lets an operating-system user in as the role of
+# the same name (peer), with no password to keep anywhere.
+export HOSTVAULT_TEST_STORE_URL=${HOSTVAULT_TEST_STORE_URL:-postgresql://root@localhost/postgres?host=/var/run/postgresql}
+answers() { psql "$HOSTVAULT_TEST_STORE_URL" -Atc 'select 1' >/dev/null 2>&1; }
+if ! answers; then
+  # These machines run PostgreSQL; start it when it is not answering (a fresh Debian has a cluster
+  # from the package but may not run it).
+  cluster=$(ls /etc/postgresql 2>/dev/null | head -1)
+  [ -z "$cluster" ] || pg_ctlcluster --skip-systemctl-redirect "$cluster" main start >/dev/null 2>&1 || true
   for _ in $(seq 1 30); do
-    psql "$HOSTVAULT_TEST_STORE_URL" -Atc 'select 1' >/dev/null 2>&1 && break
+    answers && break
+    # Up, but without a role for root yet: the server's own superuser makes one.
+    runuser -u postgres -- createuser --superuser root >/dev/null 2>&1 || true
     sleep 1
   done
+fi
+if ! answers; then
+  echo "test-postgres: PostgreSQL does not answer at $HOSTVAULT_TEST_STORE_URL" >&2
+  exit 1
 fi
 
 mapfile -t files < <(grep -rlE "openTestStore|support/api-harness" src --include='*.test.ts' |

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The browser tests drive Debian's chromium.
-HOSTVAULT_WITH_BROWSER=1 bash scripts/install-deps.sh
+HOSTVAULT_WITH_BROWSER=1 HOSTVAULT_FOR_TESTS=1 bash scripts/install-deps.sh
 
 # MariaDB runs on these machines; start it if it is not answering (tests of database scopes).
 if ! mariadb -uroot -e 'select 1' >/dev/null 2>&1; then
