@@ -129,12 +129,17 @@ describe('worker', () => {
   test('runs jobs up to the concurrency limit, records progress, log and outcome', async () => {
     let concurrent = 0;
     let peak = 0;
+    // The first two jobs wait until the test has seen their progress in the store: a fixed
+    // sleep was too short on a busy machine with PostgreSQL below.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
     const backup: JobHandler = async (job, ctx) => {
       concurrent++;
       peak = Math.max(peak, concurrent);
       ctx.log(`working on ${job.id}`);
       ctx.progress({ percent: 50, bytesDone: 5, bytesTotal: 10, filesDone: 1, filesTotal: 2 });
-      await sleep(60);
+      await gate;
+      await sleep(10);
       concurrent--;
       if (job.schedule_id === 3) throw new Error('The backup target could not be reached.');
       return { snapshotId: `snap${job.id}`, bytesAdded: 123 };
@@ -154,12 +159,14 @@ describe('worker', () => {
         customerId: `c${i}`,
       });
     worker.start();
-    await sleep(30);
-    const midway = await jobs.active();
-    assert.ok(
-      midway.some((j) => j.status === 'running' && j.progress?.includes('"percent":50')),
-      'progress is visible while running',
-    );
+    let seen = false;
+    for (let i = 0; i < 500 && !seen; i++) {
+      const midway = await jobs.active();
+      seen = midway.some((j) => j.status === 'running' && j.progress?.includes('"percent":50'));
+      if (!seen) await sleep(20);
+    }
+    release();
+    assert.ok(seen, 'progress is visible while running');
     await worker.idle();
     await worker.stop();
     assert.equal(peak, 2);
