@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
           kind: 'local',
           path: option(rest, '--target-dir') ?? config.localRepositoryDir,
         });
-        const { url, keyFile } = await app.repositories.exportKey(target, owner.data);
+        const { url, keyFile } = await app.repositoryRecords.exportKey(target, owner.data);
         console.error(`# key of ${url}; open with: restic -r ${url} --password-file <this file>`);
         process.stdout.write(keyFile);
       } finally {

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { buildAndImport } from './demo/engine-demo.js';
 import { join } from 'node:path';
 import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api/index.js';
-import { adminRoutes, storeRepositoryKeys } from './api/admin/index.js';
+import { adminRoutes } from './api/admin/index.js';
 import { packageInfoRoutes } from './api/package-info-routes.js';
 import { DEFAULT_WEB_ROOT } from './api/web.js';
 import { proxyApiOptions } from './api/proxy-options.js';
@@ -76,7 +76,7 @@ export async function startService(
         inventory: app.inventory,
         schedules: app.schedules,
         users: auth,
-        repositories: storeRepositoryKeys(app.store, app.keyring),
+        repositories: app.repositoryRecords,
       }),
       packageInfoRoutes({ schedules: app.schedules, inventory: app.inventory }),
       targetAdminRoutes({ schedules: app.schedules }),

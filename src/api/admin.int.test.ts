@@ -12,8 +12,9 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { Restic } from '../engine/index.js';
 import { Keyring } from '../repository/keyring.js';
+import { RepositoryService } from '../repository/repository-service.js';
 import { LocalRepositories } from '../agent/local-repositories.js';
-import { adminRoutes, storeRepositoryKeys, type AdminRouteDeps } from './admin/index.js';
+import { adminRoutes, type AdminRouteDeps } from './admin/index.js';
 import { harness, type Harness } from '../../test/support/api-harness.js';
 
 const run = promisify(execFile);
@@ -27,7 +28,7 @@ before(async () => {
   const deps = {} as AdminRouteDeps;
   h = await harness({}, { modules: adminRoutes(deps) });
   const keyring = new Keyring(randomBytes(32));
-  deps.repositories = storeRepositoryKeys(h.store, keyring);
+  deps.repositories = new RepositoryService({ store: h.store, keyring });
   repositories = LocalRepositories.open({
     store: h.store,
     keyring,

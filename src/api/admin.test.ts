@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { InventoryService } from '../inventory/inventory-service.js';
 import { Keyring } from '../repository/keyring.js';
+import { RepositoryService } from '../repository/repository-service.js';
 import { ScheduleService } from '../schedule/schedule-service.js';
-import { adminRoutes, storeRepositoryKeys, type AdminRouteDeps } from './admin/index.js';
+import { adminRoutes, type AdminRouteDeps } from './admin/index.js';
 import { harness, PASSWORD, signIn, type Harness } from '../../test/support/api-harness.js';
 
 let dir: string;
@@ -38,7 +39,7 @@ beforeEach(async () => {
       localRepositoryDir: join(dir, 'repos'),
     }),
     users: h.auth,
-    repositories: storeRepositoryKeys(h.store, keyring),
+    repositories: new RepositoryService({ store: h.store, keyring }),
   } satisfies AdminRouteDeps);
   await inventory.upsertPackage(basic);
   await inventory.upsertCustomer(customer('c-alice'));

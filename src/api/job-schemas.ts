@@ -1,5 +1,12 @@
 /** The API's view of jobs: camelCase fields, ISO 8601 UTC timestamps, parsed JSON columns. */
 import { z } from 'zod';
+import {
+  jobProgress,
+  jobProgressSchema,
+  restoreJobParams,
+  type JobProgress,
+  type RestoreJobParams,
+} from '../job/job-params.js';
 import type { JobSummary } from '../job/job-store.js';
 import { restoreRequestSchema } from '../restore-job/restore-request.js';
 import type { JobRow } from '../store/index.js';
@@ -8,15 +15,7 @@ export const JobTypeSchema = z.enum(['backup', 'restore', 'maintenance']);
 export const JobStatusSchema = z.enum(['pending', 'running', 'successful', 'failed', 'canceled']);
 const Timestamp = z.iso.datetime().describe('ISO 8601, UTC');
 
-export const JobProgressSchema = z.object({
-  percent: z.number(),
-  bytesDone: z.number(),
-  bytesTotal: z.number(),
-  filesDone: z.number(),
-  filesTotal: z.number(),
-  currentFile: z.string().optional(),
-  etaSeconds: z.number().optional(),
-});
+export const JobProgressSchema = jobProgressSchema;
 
 /** What a restore job restores and from which snapshot, for History and the banner to name it. */
 export const RestoreSummarySchema = z.object({
@@ -35,15 +34,6 @@ export const RestoreSummarySchema = z.object({
     .int()
     .nullable()
     .describe('Restores a safety snapshot: the restore job whose changes it undoes.'),
-});
-
-/** A restore job's params as the restore service stores them (RestoreJobParams). */
-const StoredRestoreParams = z.object({
-  repositoryId: z.number().int(),
-  snapshotId: z.string(),
-  request: restoreRequestSchema,
-  snapshotTime: z.string().optional(),
-  undoes: z.number().int().optional(),
 });
 
 export const JobSummarySchema = z.object({
@@ -103,7 +93,7 @@ export function toJobSummary(row: JobSummary): JobSummaryDto {
     createdAt: iso(row.created_at),
     startedAt: isoOrNull(row.started_at),
     finishedAt: isoOrNull(row.finished_at),
-    progress: progressOf(row.progress),
+    progress: progressOf(row),
     error: row.error,
     snapshotId: row.snapshot_id,
     bytesAdded: numberOrNull(row.bytes_added),
@@ -127,17 +117,22 @@ export function toActiveTask(row: JobSummary): ActiveTaskDto {
     customerId: row.customer_id,
     createdAt: iso(row.created_at),
     startedAt: isoOrNull(row.started_at),
-    progress: progressOf(row.progress),
+    progress: progressOf(row),
     restore: restoreOf(row),
   };
 }
 
 /** The stored params of a restore job, decoded; null for other jobs or params that do not fit. */
-function restoreOf(row: Pick<JobSummary, 'type' | 'params'>): RestoreSummaryDto | null {
+function restoreOf(row: Pick<JobSummary, 'id' | 'type' | 'params'>): RestoreSummaryDto | null {
   if (row.type !== 'restore') return null;
-  const parsed = StoredRestoreParams.safeParse(parseJson(row.params));
-  if (!parsed.success) return null;
-  const { request, repositoryId, snapshotId, snapshotTime, undoes } = parsed.data;
+  let params: RestoreJobParams;
+  // History still lists a job whose params are damaged, without naming what it restores.
+  try {
+    params = restoreJobParams(row);
+  } catch {
+    return null;
+  }
+  const { request, repositoryId, snapshotId, snapshotTime, undoes } = params;
   return {
     what: request.what,
     ...(request.path !== undefined ? { path: request.path } : {}),
@@ -167,11 +162,13 @@ function numberOrNull(value: number | bigint | null): number | null {
   return value === null ? null : Number(value);
 }
 
-function progressOf(text: string | null): z.infer<typeof JobProgressSchema> | null {
-  // Most jobs in a history page have none; skip the parse (a failed zod parse is not cheap).
-  if (text === null) return null;
-  const parsed = JobProgressSchema.safeParse(parseJson(text));
-  return parsed.success ? parsed.data : null;
+function progressOf(row: Pick<JobSummary, 'id' | 'progress'>): JobProgress | null {
+  // A damaged progress shows as none: the job is still listed.
+  try {
+    return jobProgress(row) ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function parseJson(text: string | null): unknown {

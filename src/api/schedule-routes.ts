@@ -10,6 +10,7 @@ import {
   ScheduleInputError,
   type ScheduleService,
 } from '../schedule/schedule-service.js';
+import { snapshotContents } from '../repository/snapshot-records.js';
 import type { SnapshotRow, Store } from '../store/index.js';
 import { safetyLabel } from '../scope/labels.js';
 import { ApiError, notFound } from './errors.js';
@@ -239,7 +240,7 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
             scheduleId: s.schedule_id,
             time: s.time,
             scope: s.scope,
-            contents: JSON.parse(s.contents) as string[],
+            contents: snapshotContents(s),
             size: s.size,
             kind: s.kind,
             safety: safetyOf(s),

@@ -12,10 +12,9 @@ import type { Authenticated } from '../auth/index.js';
 import type { RepositoryService } from '../repository/repository-service.js';
 import { RestoreRequestError, restoreRequestSchema } from '../restore-job/restore-request.js';
 import { RestoreLimitError, type RestoreService } from '../restore-job/restore-service.js';
-import { AmbiguousSnapshotError } from '../repository/snapshot-records.js';
+import { AmbiguousSnapshotError, snapshotRoots } from '../repository/snapshot-records.js';
 import { NotFoundError, type ScheduleService } from '../schedule/schedule-service.js';
-import type { FriendlyRoots } from '../scope/labels.js';
-import type { SnapshotRow, Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { ApiError, ErrorBodySchema, GENERIC_FAILURE, notFound } from './errors.js';
 import { reachSnapshot, viewerOf } from './snapshot-access.js';
 import type { RouteRegistry } from './registry.js';
@@ -78,7 +77,7 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
     const request = {
       repository,
       snapshotId: snapshot.id,
-      roots: rootsOf(snapshot),
+      roots: snapshotRoots(snapshot),
       timeoutMs: 600_000,
       stallMs: 120_000,
     };
@@ -245,10 +244,6 @@ async function translateRestore<T>(work: () => Promise<T>): Promise<T> {
     if (error instanceof NotFoundError) throw notFound();
     throw error;
   }
-}
-
-function rootsOf(snapshot: SnapshotRow): FriendlyRoots {
-  return JSON.parse(snapshot.roots ?? '{}') as FriendlyRoots;
 }
 
 /** The agent's refusals of a browse or download request (src/snapshot/errors.ts). */

@@ -1,6 +1,7 @@
 /** `jobs list [--customer ID] [--status S] [--type T] [--limit N]` and `jobs show <id>`. */
 import type { Config } from '../config.js';
 import type { JobProgress, JobSummary } from '../job/job-store.js';
+import { jobProgress } from '../job/job-params.js';
 import { JobStore } from '../job/job-store.js';
 import type { JobRow, JobStatus, JobType } from '../store/index.js';
 import { CliError, id, parse, text } from './args.js';
@@ -116,16 +117,16 @@ export function jobDetails(job: JobRow): string {
   return `${head}\nLog:\n${job.log ? job.log.replace(/^/gm, '  ').trimEnd() : '  (empty)'}\n`;
 }
 
-function statusText(job: Pick<JobRow, 'status' | 'progress'>): string {
+function statusText(job: Pick<JobRow, 'id' | 'status' | 'progress'>): string {
   if (job.status !== 'running') return job.status;
   const progress = progressOf(job);
   return progress ? `running ${Math.round(progress.percent)}%` : 'running';
 }
 
-function progressOf(job: Pick<JobRow, 'progress'>): JobProgress | undefined {
-  if (!job.progress) return undefined;
+function progressOf(job: Pick<JobRow, 'id' | 'progress'>): JobProgress | undefined {
+  // A list still shows the job's status when its progress is damaged.
   try {
-    return JSON.parse(job.progress) as JobProgress;
+    return jobProgress(job);
   } catch {
     return undefined;
   }

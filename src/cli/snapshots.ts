@@ -1,6 +1,7 @@
 /** `snapshots <schedule-id>`: a schedule's snapshots, newest first, with what a restore needs. */
 import type { Config } from '../config.js';
 import { safetyLabel } from '../scope/labels.js';
+import { snapshotContents } from '../repository/snapshot-records.js';
 import type { SnapshotRow } from '../store/index.js';
 import { CliError, id, parse } from './args.js';
 import { withStore, type Io } from './context.js';
@@ -53,7 +54,9 @@ export function snapshotsTable(rows: readonly SnapshotRow[]): string {
       time(s.time),
       s.customer_id,
       s.kind === 'safety' ? safetyLabel(s) : (s.scope ?? '-'),
-      (JSON.parse(s.contents) as string[]).map((c) => CONTENT_LABELS[c] ?? c).join(', '),
+      snapshotContents(s)
+        .map((c) => CONTENT_LABELS[c] ?? c)
+        .join(', '),
       s.size == null ? '-' : formatBytes(s.size),
     ]),
   );

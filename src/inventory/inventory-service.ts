@@ -9,7 +9,13 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
-import type { CustomerRow, Database, PackageRow, Store } from '../store/index.js';
+import {
+  decodeStored,
+  type CustomerRow,
+  type Database,
+  type PackageRow,
+  type Store,
+} from '../store/index.js';
 import {
   InventoryValidationError,
   PackageInUseError,
@@ -28,6 +34,7 @@ import {
 } from './paths.js';
 import {
   customerSchema,
+  FREQUENCIES,
   mailboxSchema,
   packageSchema,
   type Customer,
@@ -577,11 +584,45 @@ function same<T>(a: T, b: T, canonical: (x: T) => T): boolean {
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }
 
+/*
+ * The stored JSON columns of packages and customers, decoded by shape only: the rules of what a
+ * field may hold were checked when it was written, and a rule made stricter later must not make
+ * existing records unreadable. A damaged value is a StoredValueError naming the record.
+ */
+const storedFrequencies = z.array(z.enum(FREQUENCIES));
+const storedList = z.array(z.string());
+const storedMailboxes = z.array(
+  z.object({ address: z.string(), maildir: z.string(), sieveDir: z.string().optional() }),
+);
+
+export function packageFrequencies(
+  row: Pick<PackageRow, 'id' | 'frequencies'>,
+): Package['frequencies'] {
+  return decodeStored(storedFrequencies, row.frequencies, {
+    row: `package ${row.id}`,
+    column: 'frequencies',
+  });
+}
+
+export function customerList(
+  row: Pick<CustomerRow, 'id' | 'databases' | 'ssl_files' | 'config_files'>,
+  column: 'databases' | 'ssl_files' | 'config_files',
+): string[] {
+  return decodeStored(storedList, row[column], { row: `customer ${row.id}`, column });
+}
+
+export function customerMailboxes(row: Pick<CustomerRow, 'id' | 'mailboxes'>): Mailbox[] {
+  return decodeStored(storedMailboxes, row.mailboxes, {
+    row: `customer ${row.id}`,
+    column: 'mailboxes',
+  });
+}
+
 function toPackage(row: PackageRow): Package {
   return canonicalPackage({
     id: row.id,
     name: row.name,
-    frequencies: JSON.parse(row.frequencies) as Package['frequencies'],
+    frequencies: packageFrequencies(row),
     maxRetention: Number(row.max_retention),
     maxSchedules: Number(row.max_schedules),
     storageQuotaBytes:
@@ -598,11 +639,11 @@ function toCustomer(row: CustomerRow): Customer {
     gid: Number(row.gid),
     packageId: row.package_id,
     webRoot: row.web_root,
-    databases: JSON.parse(row.databases) as string[],
+    databases: customerList(row, 'databases'),
     databaseUser: row.database_user ?? undefined,
-    mailboxes: JSON.parse(row.mailboxes) as Mailbox[],
-    sslFiles: JSON.parse(row.ssl_files) as string[],
-    configFiles: JSON.parse(row.config_files) as string[],
+    mailboxes: customerMailboxes(row),
+    sslFiles: customerList(row, 'ssl_files'),
+    configFiles: customerList(row, 'config_files'),
   });
 }
 

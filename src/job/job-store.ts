@@ -6,15 +6,9 @@
 import { sql } from 'kysely';
 import type { JobRow, JobStatus, JobType, Store } from '../store/index.js';
 
-export interface JobProgress {
-  percent: number;
-  bytesDone: number;
-  bytesTotal: number;
-  filesDone: number;
-  filesTotal: number;
-  currentFile?: string;
-  etaSeconds?: number;
-}
+import type { JobProgress } from './job-params.js';
+
+export type { JobProgress };
 
 export interface NewJob {
   type: JobType;

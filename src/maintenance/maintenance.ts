@@ -6,6 +6,11 @@
  * lets go (safety-retention.ts): the agent forgets them, their rows go here.
  */
 import type { HostAgent } from '../agent/agent.js';
+import {
+  maintenanceParams,
+  type MaintenanceParams,
+  type MaintenanceTask,
+} from '../job/job-params.js';
 import type { JobHandler } from '../job/worker.js';
 import type { JobStore } from '../job/job-store.js';
 import type { RepositoryService } from '../repository/repository-service.js';
@@ -16,15 +21,7 @@ import { repositoryUrl } from '../target/location.js';
 import { dropSnapshotRows } from '../repository/snapshot-records.js';
 import { SAFETY_RETENTION, type SafetyRetention } from './safety-retention.js';
 
-export type MaintenanceTask = 'prune' | 'check';
-
-export interface MaintenanceParams {
-  task: MaintenanceTask;
-  /** A schedule that uses the repository: it knows the target and its credentials. */
-  scheduleId: number;
-  owner: string;
-  url: string;
-}
+export type { MaintenanceParams, MaintenanceTask };
 
 export interface MaintenancePolicy {
   pruneEveryDays: number;
@@ -102,12 +99,12 @@ export async function planMaintenance(deps: Deps): Promise<number[]> {
 async function activeFor(store: Store, url: string, task: MaintenanceTask): Promise<boolean> {
   const rows = await store.db
     .selectFrom('jobs')
-    .select('params')
+    .select(['id', 'params'])
     .where('type', '=', 'maintenance')
     .where('status', 'in', ['pending', 'running'])
     .execute();
   return rows.some((r) => {
-    const p = JSON.parse(r.params ?? '{}') as Partial<MaintenanceParams>;
+    const p = maintenanceParams(r);
     return p.url === url && p.task === task;
   });
 }
@@ -124,7 +121,7 @@ export function maintenanceJobHandler(deps: {
 }): JobHandler {
   const policy = deps.policy ?? DEFAULT_POLICY;
   return async (job, ctx) => {
-    const params = JSON.parse(job.params ?? '{}') as MaintenanceParams;
+    const params = maintenanceParams(job);
     const schedule = await deps.schedules
       .getRow({ role: 'admin' }, params.scheduleId)
       .catch(() => undefined);

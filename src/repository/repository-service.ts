@@ -5,9 +5,9 @@
  * locks and the mutex are the agent's (src/host/repositories.ts).
  */
 import type { RepositoryAccess } from '../agent/protocol.js';
-import type { Store } from '../store/index.js';
+import type { Repository, Store } from '../store/index.js';
 import { repositoryUrl } from '../target/location.js';
-import type { Owner, Target } from '../target/schema.js';
+import type { Owner, Target, TargetKind } from '../target/schema.js';
 import { generateRepositoryPassword, type Keyring } from './keyring.js';
 
 export interface RepositoryServiceDeps {
@@ -36,6 +36,27 @@ export class RepositoryError extends Error {
     super(message);
     this.name = 'RepositoryError';
   }
+}
+
+/** A repository as the admin area lists it: never its password. */
+export interface RepositorySummary {
+  id: number;
+  url: string;
+  owner: string;
+  targetKind: TargetKind;
+  createdAt: string;
+  initializedAt: string | null;
+}
+
+/**
+ * A repository's key file and what names it. SECRET: `keyFile` is the password in clear; it goes
+ * to the admin who asked for it and nowhere else (never a log).
+ */
+export interface ExportedKey {
+  url: string;
+  /** A customer id, or "server". */
+  owner: string;
+  keyFile: string;
 }
 
 export class RepositoryService {
@@ -82,19 +103,56 @@ export class RepositoryService {
       .execute();
   }
 
+  /** Every repository, by id, for the admin area. */
+  async list(): Promise<RepositorySummary[]> {
+    const rows = await this.deps.store.db
+      .selectFrom('repositories')
+      .selectAll()
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      url: row.url,
+      owner: row.owner,
+      targetKind: row.target_kind,
+      createdAt: row.created_at,
+      initializedAt: row.initialized_at,
+    }));
+  }
+
   /**
-   * The repository key as a file: its password, which opens the repository with plain restic
-   * (`restic -r <url> --password-file <file>`) plus the target's own credentials.
+   * The owner's repository key on the target as a file (the CLI's `key export`); RepositoryError
+   * when there is no repository there yet.
    */
-  async exportKey(target: Target, owner: Owner): Promise<{ url: string; keyFile: string }> {
-    const url = repositoryUrl(target, owner);
-    const row = await this.row(url);
+  async exportKey(target: Target, owner: Owner): Promise<ExportedKey> {
+    const row = await this.row(repositoryUrl(target, owner));
     if (!row)
       throw new RepositoryError(
         `There is no repository for ${owner} at this target yet.`,
         'unknown-repository',
       );
-    return { url, keyFile: `${this.deps.keyring.open(row.password_sealed, url)}\n` };
+    return this.keyFileOf(row);
+  }
+
+  /** The key file of the repository with this id (the admin area's download); RepositoryError when none has it. */
+  async exportKeyById(id: number): Promise<ExportedKey> {
+    const row = await this.deps.store.db
+      .selectFrom('repositories')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw new RepositoryError(`There is no repository ${id}.`, 'unknown-repository');
+    return this.keyFileOf(row);
+  }
+
+  /**
+   * The one place a key file is made: the repository's password and a newline, which opens the
+   * repository with plain restic (`restic -r <url> --password-file <file>`) plus the target's own
+   * credentials.
+   */
+  private keyFileOf(row: Pick<Repository, 'url' | 'owner' | 'password_sealed'>): ExportedKey {
+    const keyFile = `${this.deps.keyring.open(row.password_sealed, row.url)}\n`;
+    return { url: row.url, owner: row.owner, keyFile };
   }
 
   /**

@@ -4,8 +4,37 @@
  * writer of the `snapshots` table.
  */
 import { sql } from 'kysely';
-import type { Content } from '../scope/scope.js';
-import type { SnapshotRow, Store } from '../store/index.js';
+import { z } from 'zod';
+import { CONTENTS, type Content } from '../scope/scope.js';
+import { decodeStored, type SnapshotRow, type Store } from '../store/index.js';
+
+/** A snapshot's paths per content, as its backup recorded them. */
+export type SnapshotRoots = Partial<Record<Content, string[]>>;
+
+const contentsSchema = z.array(z.enum(CONTENTS));
+const rootsSchema = z.partialRecord(z.enum(CONTENTS), z.array(z.string()));
+
+function rowName(row: Pick<SnapshotRow, 'id' | 'repository_id'>): string {
+  return `snapshot ${row.id} of repository ${row.repository_id}`;
+}
+
+/** What a snapshot holds, decoded from its row; StoredValueError when the column is damaged. */
+export function snapshotContents(
+  row: Pick<SnapshotRow, 'id' | 'repository_id' | 'contents'>,
+): Content[] {
+  return decodeStored(contentsSchema, row.contents, { row: rowName(row), column: 'contents' });
+}
+
+/**
+ * A snapshot's paths per content, decoded from its row (none for rows recorded before roots
+ * were); StoredValueError when the column is damaged.
+ */
+export function snapshotRoots(
+  row: Pick<SnapshotRow, 'id' | 'repository_id' | 'roots'>,
+): SnapshotRoots {
+  if (row.roots == null) return {};
+  return decodeStored(rootsSchema, row.roots, { row: rowName(row), column: 'roots' });
+}
 
 /** Two or more snapshots start with the id given: restic would refuse it too. */
 export class AmbiguousSnapshotError extends Error {

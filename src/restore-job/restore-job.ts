@@ -7,13 +7,14 @@
  */
 import type { HostAgent } from '../agent/agent.js';
 import type { AgentEvent } from '../agent/protocol.js';
+import { restoreJobParams } from '../job/job-params.js';
 import type { JobHandler } from '../job/worker.js';
 import type { RepositoryService } from '../repository/repository-service.js';
 import { runEvents } from '../repository/run-events.js';
 import { recordSafetySnapshot } from '../repository/snapshot-records.js';
 import type { Store } from '../store/index.js';
 import { plannedSnapshot } from './restore-plan.js';
-import type { RestoreJobParams, RestoreService } from './restore-service.js';
+import type { RestoreService } from './restore-service.js';
 
 export interface RestoreJobDeps {
   /** Where safety snapshots are recorded (repository/snapshot-records.ts owns the table). */
@@ -27,7 +28,7 @@ export interface RestoreJobDeps {
 
 export function restoreJobHandler(deps: RestoreJobDeps): JobHandler {
   return async (job, ctx) => {
-    const params = JSON.parse(job.params ?? '{}') as RestoreJobParams;
+    const params = restoreJobParams(job);
     // Checked again: the snapshot, its schedule or the customer may have gone while it waited.
     const { snapshot, customer, target, owner } = await deps.restores.resolve(
       { role: 'admin' },

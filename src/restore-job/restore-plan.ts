@@ -4,6 +4,11 @@
  * a crash reads from it whether the restore it finished was the job's last.
  */
 import type { Customer, Mailbox } from '../inventory/schema.js';
+import {
+  snapshotContents,
+  snapshotRoots,
+  type SnapshotRoots,
+} from '../repository/snapshot-records.js';
 import type { Content } from '../scope/scope.js';
 import type { SnapshotRow } from '../store/index.js';
 import type { RestoreRequest } from './restore-request.js';
@@ -14,7 +19,10 @@ export type RestorePart =
   | { kind: 'mail'; mailboxes: Mailbox[]; keepNewer: boolean }
   | { kind: 'file'; path: string };
 
-export type SnapshotRoots = Partial<Record<Content, string[]>>;
+export type { SnapshotRoots };
+
+/** The columns of a snapshot's row a plan reads, still as stored. */
+type StoredSnapshot = Pick<SnapshotRow, 'id' | 'repository_id' | 'contents' | 'roots'>;
 
 export interface RestorePlan {
   parts: RestorePart[];
@@ -31,15 +39,9 @@ export interface PlannedSnapshot {
   roots: SnapshotRoots;
 }
 
-export function snapshotRoots(snapshot: Pick<SnapshotRow, 'roots'>): SnapshotRoots {
-  return JSON.parse(snapshot.roots ?? '{}') as SnapshotRoots;
-}
-
 /** A snapshot's record as the plan reads it (the host side gets it this way in its request). */
-export function plannedSnapshot(
-  snapshot: Pick<SnapshotRow, 'contents' | 'roots'>,
-): PlannedSnapshot {
-  return { contents: JSON.parse(snapshot.contents) as Content[], roots: snapshotRoots(snapshot) };
+export function plannedSnapshot(snapshot: StoredSnapshot): PlannedSnapshot {
+  return { contents: snapshotContents(snapshot), roots: snapshotRoots(snapshot) };
 }
 
 /** A mailbox's Sieve filters come back with it when the snapshot holds them. */
@@ -52,13 +54,13 @@ export function restoresSieve(mailbox: Mailbox, roots: SnapshotRoots): boolean {
 }
 
 export function planRestore(
-  snapshot: PlannedSnapshot | Pick<SnapshotRow, 'contents' | 'roots'>,
+  snapshot: PlannedSnapshot | StoredSnapshot,
   customer: Customer,
   request: RestoreRequest,
 ): RestorePlan {
   const { contents, roots } =
     typeof snapshot.contents === 'string'
-      ? plannedSnapshot(snapshot as Pick<SnapshotRow, 'contents' | 'roots'>)
+      ? plannedSnapshot(snapshot as StoredSnapshot)
       : (snapshot as PlannedSnapshot);
   const mail = (addresses: string[]): RestorePart => ({
     kind: 'mail',

@@ -72,14 +72,17 @@ export function pathProblem(path: string): string | undefined {
   return undefined;
 }
 
-/** Checks a request against the snapshot and its customer; throws RestoreRequestError. */
+/**
+ * Checks a request against the snapshot and its customer; throws RestoreRequestError. The
+ * snapshot's contents and roots come decoded by their owner (snapshotContents, snapshotRoots).
+ */
 export function checkRestoreRequest(
-  snapshot: SnapshotRow,
+  snapshot: Pick<SnapshotRow, 'kind' | 'undo' | 'scope'>,
+  stored: { contents: readonly Content[]; roots: Partial<Record<Content, readonly string[]>> },
   customer: Customer,
   request: RestoreRequest,
 ): void {
-  const contents = JSON.parse(snapshot.contents) as Content[];
-  const roots = JSON.parse(snapshot.roots ?? '{}') as Partial<Record<Content, string[]>>;
+  const { contents, roots } = stored;
   if (snapshot.kind === 'safety') checkUndoRequest(snapshot, request);
   const need = (content: Content, label: string) => {
     if (!contents.includes(content))
@@ -129,7 +132,10 @@ export function checkRestoreRequest(
  * else (a web files restore from the safety copy of one file would empty the web root but that
  * file). Mail may be merged or replaced, as the customer chooses.
  */
-function checkUndoRequest(snapshot: SnapshotRow, request: RestoreRequest): void {
+function checkUndoRequest(
+  snapshot: Pick<SnapshotRow, 'kind' | 'undo'>,
+  request: RestoreRequest,
+): void {
   const undo = undoOf(snapshot);
   const same =
     undo !== undefined &&

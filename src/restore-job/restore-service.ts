@@ -4,12 +4,18 @@
  * is checked one way, and the per-customer limit holds whichever way a restore is asked for.
  */
 import type { Customer } from '../inventory/schema.js';
+import { restoreJobParams, type RestoreJobParams } from '../job/job-params.js';
 import { ActiveJobLimitError, type JobStore } from '../job/job-store.js';
 import { NotFoundError, type ScheduleService, type Viewer } from '../schedule/schedule-service.js';
 import { findSnapshotByRef } from '../repository/snapshot-records.js';
 import type { JobRow, ScheduleRow, SnapshotRow, Store } from '../store/index.js';
 import type { Target } from '../target/schema.js';
-import { completedByRecovery, planRestore, type RecoveredRestore } from './restore-plan.js';
+import {
+  completedByRecovery,
+  planRestore,
+  plannedSnapshot,
+  type RecoveredRestore,
+} from './restore-plan.js';
 import { checkRestoreRequest, type RestoreRequest } from './restore-request.js';
 
 /** A snapshot as people name it: its repository and its full id or a unique prefix of it. */
@@ -18,18 +24,7 @@ export interface SnapshotRef {
   snapshotId: string;
 }
 
-/** What a restore job stores as its params: the full snapshot id, never a prefix. */
-export interface RestoreJobParams {
-  repositoryId: number;
-  snapshotId: string;
-  request: RestoreRequest;
-  /**
-   * The snapshot's time and, for a safety snapshot, the restore it undoes: History names the
-   * restore by them, and the snapshot's row may be forgotten long before the job's entry is.
-   */
-  snapshotTime?: string;
-  undoes?: number;
-}
+export type { RestoreJobParams };
 
 /** Everything a restore of this snapshot needs, after every check passed. */
 export interface ResolvedRestore {
@@ -157,7 +152,7 @@ export class RestoreService {
       throw new SnapshotUnavailableError(
         `The customer of this snapshot (${snapshot.customer_id}) no longer exists.`,
       );
-    checkRestoreRequest(snapshot, customer, request);
+    checkRestoreRequest(snapshot, plannedSnapshot(snapshot), customer, request);
     return {
       snapshot,
       customer,
@@ -173,8 +168,8 @@ export class RestoreService {
    */
   async completedByRecovery(job: JobRow, recovered: readonly RecoveredRestore[]): Promise<boolean> {
     if (job.type !== 'restore') return false;
-    const params = JSON.parse(job.params ?? '{}') as RestoreJobParams;
     try {
+      const params = restoreJobParams(job);
       const { snapshot, customer } = await this.resolve({ role: 'admin' }, params, params.request);
       return completedByRecovery(
         planRestore(snapshot, customer, params.request),
@@ -182,7 +177,8 @@ export class RestoreService {
         recovered,
       );
     } catch {
-      // Its snapshot or customer is gone: nothing tells what the job still had to do.
+      // Its params are damaged, or its snapshot or customer is gone: nothing tells what the job
+      // still had to do.
       return false;
     }
   }

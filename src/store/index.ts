@@ -2,3 +2,4 @@ export { openStore, DEFAULT_BUSY_TIMEOUT_MS, type Store, type StoreOptions } fro
 export { migrateToLatest, MigrationError } from './migrate.js';
 export { migrations } from './migrations/index.js';
 export type * from './schema.js';
+export { decodeStored, StoredValueError } from './stored-json.js';

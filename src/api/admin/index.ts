@@ -11,11 +11,7 @@ import { serverScheduleRoutes, type ServerScheduleRouteDeps } from './server-sch
 import { userRoutes, type UserRouteDeps } from './user-routes.js';
 
 export { IMPORT_BODY_LIMIT } from './inventory-routes.js';
-export {
-  storeRepositoryKeys,
-  type RepositoryKeys,
-  type RepositorySummary,
-} from './repository-routes.js';
+export { type RepositoryKeys, type RepositorySummary } from './repository-routes.js';
 
 export type AdminRouteDeps = CustomerRouteDeps &
   InventoryRouteDeps &

@@ -1,50 +1,14 @@
 /** The admin area's repositories: the list, and each one's key file to download. */
 import { z } from 'zod';
-import type { Keyring } from '../../repository/keyring.js';
-import type { Store } from '../../store/index.js';
+import { RepositoryError, type RepositoryService } from '../../repository/repository-service.js';
 import type { ApiModule } from '../deps.js';
 import type { RouteRegistry } from '../registry.js';
 import { notFound } from '../errors.js';
 
-export interface RepositorySummary {
-  id: number;
-  url: string;
-  owner: string;
-  targetKind: 'local' | 's3' | 'ftp';
-  createdAt: string;
-  initializedAt: string | null;
-}
+export type { RepositorySummary } from '../../repository/repository-service.js';
 
-export interface RepositoryKeys {
-  list(): Promise<RepositorySummary[]>;
-  keyFile(id: number): Promise<{ owner: string; url: string; keyFile: string } | undefined>;
-}
-
-export function storeRepositoryKeys(store: Store, keyring: Keyring): RepositoryKeys {
-  return {
-    async list() {
-      const rows = await store.db.selectFrom('repositories').selectAll().orderBy('id').execute();
-      return rows.map((row) => ({
-        id: row.id,
-        url: row.url,
-        owner: row.owner,
-        targetKind: row.target_kind,
-        createdAt: row.created_at,
-        initializedAt: row.initialized_at,
-      }));
-    },
-    async keyFile(id: number) {
-      const row = await store.db
-        .selectFrom('repositories')
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (!row) return undefined;
-      const keyFile = `${keyring.open(row.password_sealed, row.url)}\n`;
-      return { owner: row.owner, url: row.url, keyFile };
-    },
-  };
-}
+/** The repository service's part the admin area uses: it unseals and shapes the key file. */
+export type RepositoryKeys = Pick<RepositoryService, 'list' | 'exportKeyById'>;
 
 export interface RepositoryRouteDeps {
   repositories: RepositoryKeys;
@@ -105,8 +69,10 @@ export function repositoryRoutes(deps: RepositoryRouteDeps): ApiModule {
         },
       },
       async handler({ params, reply, request }) {
-        const key = await deps.repositories.keyFile(params.id);
-        if (!key) throw notFound();
+        const key = await deps.repositories.exportKeyById(params.id).catch((error: unknown) => {
+          if (error instanceof RepositoryError) throw notFound();
+          throw error;
+        });
         request.log.info({ repositoryId: params.id, owner: key.owner }, 'repository key exported');
         return reply
           .header(
