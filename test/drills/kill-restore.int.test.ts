@@ -421,8 +421,12 @@ test('afterwards a restore succeeds and the repository checks clean', async () =
   const job = await finished(call, jobId);
   assert.equal(job.status, 'successful', JSON.stringify(job));
   assert.deepStrictEqual(await readState(), snapshotState);
-  // The previous content is removed after the job has answered.
-  await until('the previous content removed', () => readdirSync(work).length === 3, 10_000);
+  // The previous content is removed after the job has answered, and its journal last of all.
+  await until(
+    'the previous content and the journal removed',
+    () => readdirSync(work).length === 3 && journals().length === 0,
+    30_000,
+  );
   assertNoLeftovers();
   await stop(child);
   service = undefined;
