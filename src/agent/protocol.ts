@@ -108,6 +108,19 @@ export type ProgressEvent = z.infer<typeof progressEventSchema>;
 
 // ---- Failures: an error as data, for the transport and for the job's record ----
 
+/** A browse or download request that cannot be answered (src/snapshot/errors.ts). */
+export const BROWSE_ERROR_CODES = [
+  'invalid-path',
+  'invalid-snapshot-id',
+  'invalid-page',
+  'outside-roots',
+  'not-found',
+  'not-a-directory',
+  'not-a-file',
+  'no-content',
+  'not-open',
+] as const;
+
 export const AGENT_ERROR_CODES = [
   // restic's conditions (src/engine/errors.ts)
   'locked',
@@ -121,16 +134,7 @@ export const AGENT_ERROR_CODES = [
   'partial',
   'canceled',
   'timeout',
-  // a browse or download request that cannot be answered (src/snapshot/errors.ts)
-  'invalid-path',
-  'invalid-snapshot-id',
-  'invalid-page',
-  'outside-roots',
-  'not-found',
-  'not-a-directory',
-  'not-a-file',
-  'no-content',
-  'not-open',
+  ...BROWSE_ERROR_CODES,
   // the repository needs a person (a foreign repository, a rejected key)
   'foreign-repository',
   'key-rejected',

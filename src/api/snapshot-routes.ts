@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { HostAgent } from '../agent/agent.js';
 import { AgentError, asAgentError } from '../agent/errors.js';
-import type { AgentErrorCode } from '../agent/protocol.js';
+import { BROWSE_ERROR_CODES, type AgentErrorCode } from '../agent/protocol.js';
 import type { Authenticated } from '../auth/index.js';
 import type { RepositoryService } from '../repository/repository-service.js';
 import { RestoreRequestError, restoreRequestSchema } from '../restore-job/restore-request.js';
@@ -246,18 +246,8 @@ async function translateRestore<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The agent's refusals of a browse or download request (src/snapshot/errors.ts). */
-const BROWSE_CODES: ReadonlySet<AgentErrorCode> = new Set<AgentErrorCode>([
-  'invalid-path',
-  'invalid-snapshot-id',
-  'invalid-page',
-  'outside-roots',
-  'not-found',
-  'not-a-directory',
-  'not-a-file',
-  'no-content',
-  'not-open',
-]);
+/** The agent's refusals of a browse or download request. */
+const BROWSE_CODES: ReadonlySet<AgentErrorCode> = new Set<AgentErrorCode>(BROWSE_ERROR_CODES);
 
 async function translate<T>(work: () => T | Promise<T>): Promise<T> {
   try {
