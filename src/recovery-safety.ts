@@ -7,13 +7,14 @@
  * snapshot, and through it the customer, schedule and target, checked again as a running job
  * checks them. A fleet agent needs the same as a request and answer (see docs/architecture.md).
  */
+import { restoreJobParams } from './job/job-params.js';
 import type { JobStore } from './job/job-store.js';
 import type { LocalRepositories } from './agent/local-repositories.js';
 import type { Restic } from './engine/index.js';
 import { recordSafetySnapshot } from './repository/snapshot-records.js';
 import type { RecoveryOptions } from './restore/recover.js';
 import type { SafetyRecord } from './restore-job/restore-request.js';
-import type { RestoreJobParams, RestoreService } from './restore-job/restore-service.js';
+import type { RestoreService } from './restore-job/restore-service.js';
 import type { Store } from './store/index.js';
 
 export function recoverySafety(deps: {
@@ -29,7 +30,7 @@ export function recoverySafety(deps: {
     const record = journal.safety?.record as SafetyRecord | undefined;
     if (!job || job.type !== 'restore' || !record || !journal.safety)
       throw new Error(`restore job ${journal.jobId} is not known`);
-    const params = JSON.parse(job.params ?? '{}') as RestoreJobParams;
+    const params = restoreJobParams(job);
     const { snapshot, customer, target, owner } = await deps.restores.resolve(
       { role: 'admin' },
       { repositoryId: params.repositoryId, snapshotId: params.snapshotId },
