@@ -180,7 +180,10 @@ function leaks(answers: Seen[]): string[] {
   return [...last.values()]
     .filter(
       (s) =>
-        s.text.includes(dataDir) || s.text.includes('/proc/self/fd') || /staging/i.test(s.text),
+        s.text.includes(dataDir) ||
+        s.text.includes('/proc/self/fd') ||
+        // A staging directory by path; "a staging database" in a job's log is plain words.
+        /staging\//i.test(s.text),
     )
     .map((s) => {
       const body = s.text.replace(/^[\s\S]*?\n\n/, '').replace(/(.)\1{40,}/g, '$1$1$1…');
@@ -321,8 +324,6 @@ describe("the service's paths never reach a customer", () => {
       // Left to the areas that own them (reported, not fixed here):
       // - a customer's local target is answered with its path under the data directory
       //   (schedule answers' target.path);
-      // - restore jobs log restic's "restoring <Snapshot … of [<data dir>/staging/…] … to
-      //   <data dir>/restore-db-…>" line (the engine's restore hands restic's output to the log).
       assert.deepEqual(leaks(seen.filter(scheduleOrJob)), []);
     },
   );

@@ -65,6 +65,9 @@ export async function restore(
     },
     onLog: (line) => {
       if (/^ignoring error|^error:/i.test(line)) errors.push(line);
+      // restic's banner ("restoring <Snapshot … of [paths]> to <target>") names the server's
+      // staging and target directories; the caller logs what is restored in its own words.
+      else if (/^restoring <Snapshot /.test(line)) return;
       opts.onLog?.(line);
     },
   });
