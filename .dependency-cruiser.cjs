@@ -41,7 +41,7 @@ const layers = [
     'agent/local-repositories.ts',
   ],
   // 6: composition: configuration and the app
-  ['config.ts', 'app.ts', 'recovery-safety.ts'],
+  ['config.ts', 'app.ts', 'recovery-safety.ts', 'planning.ts'],
   // 7: the ways in: HTTP, CLI (the demo is one of its commands), the service's start
   ['api', 'cli', 'cli.ts', 'demo', 'serve.ts'],
 ];

@@ -13,7 +13,6 @@ import { packageInfoRoutes } from './api/package-info-routes.js';
 import { DEFAULT_WEB_ROOT } from './api/web.js';
 import { proxyApiOptions } from './api/proxy-options.js';
 import { scheduleRoutes } from './api/schedule-routes.js';
-import { planMaintenance } from './maintenance/maintenance.js';
 import { targetRoutes } from './api/target-routes.js';
 import { targetAdminRoutes } from './api/target-admin-routes.js';
 import { snapshotRoutes } from './api/snapshot-routes.js';
@@ -22,7 +21,7 @@ import { AuthService, ensureAdmin } from './auth/index.js';
 import { writeSecretFile } from './auth/secret-file.js';
 import type { Config } from './config.js';
 import type { RecoveredRestore } from './restore-job/restore-plan.js';
-import { Scheduler } from './schedule/scheduler.js';
+import { startPlanning } from './planning.js';
 import type { Target } from './target/schema.js';
 
 export interface Service {
@@ -44,11 +43,6 @@ export async function startService(
   const auth = new AuthService({ store: app.store, masterKey: app.masterKey });
   await ensureAdmin(auth, { passwordFile: join(config.dataDir, 'initial-admin-password') });
   if (opts.demo) await prepareDemo(app, auth);
-  const scheduler = new Scheduler({
-    store: app.schedules,
-    enqueue: (id) => app.schedules.enqueueScheduled(id),
-    onError: (error) => log(`scheduler: ${error instanceof Error ? error.message : String(error)}`),
-  });
   const server = buildServer({
     auth,
     jobs: app.jobs,
@@ -89,17 +83,16 @@ export async function startService(
     options: { webRoot: DEFAULT_WEB_ROOT, ...proxyApiOptions(config.proxy) },
   });
   app.worker.start();
-  scheduler.start();
-  // Prune and check each repository weekly; looked at hourly, and once now.
-  const planMaintenanceNow = () =>
-    void planMaintenance({ store: app.store, schedules: app.schedules, jobs: app.jobs })
-      .then((ids) => ids.length && app.worker.notify())
-      .catch((error: unknown) =>
-        log(`maintenance: ${error instanceof Error ? error.message : String(error)}`),
-      );
-  const maintenance = setInterval(planMaintenanceNow, 3600_000);
-  maintenance.unref();
-  planMaintenanceNow();
+  // Schedules, and each repository's weekly prune and check (looked at hourly and once now), by
+  // the holder of the planner lease: this process on its own store.
+  const planning = startPlanning({
+    store: app.store,
+    schedules: app.schedules,
+    jobs: app.jobs,
+    log,
+    onQueued: () => app.worker.notify(),
+    lease: { ttlMs: config.plannerLeaseMs },
+  });
   app.notifier.start();
   const url = await server.listen({ host: config.listen.host, port: config.listen.port });
   log(`hostvault listening on ${url}, data in ${config.dataDir}`);
@@ -107,8 +100,7 @@ export async function startService(
     app,
     url,
     async stop() {
-      scheduler.stop();
-      clearInterval(maintenance);
+      await planning.stop();
       await server.close();
       await app.close();
     },

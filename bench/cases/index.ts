@@ -11,6 +11,7 @@ import { databaseBackup } from './database.js';
 import { serviceMemory } from './memory.js';
 import { api } from './api.js';
 import { scheduler } from './scheduler.js';
+import { schedulerFleet } from './scheduler-fleet.js';
 import { browse } from './browse.js';
 
 export const cases: (BenchCase | StandaloneCase)[] = [
@@ -23,5 +24,6 @@ export const cases: (BenchCase | StandaloneCase)[] = [
   serviceMemory,
   api,
   scheduler,
+  schedulerFleet,
   browse,
 ];

@@ -10,6 +10,11 @@ export const ScheduleSchema = z.object({
   frequency: z.string(),
   hour: z.number().int(),
   day: z.number().int().nullable(),
+  /**
+   * Minute of the hour its runs start at (0–59): stable per customer, so the starts of many
+   * schedules at one hour spread over that hour; nextRunAt is the real start.
+   */
+  startMinute: z.number().int(),
   retention: z.number().int(),
   target: z.record(z.string(), z.unknown()),
   enabled: z.boolean(),

@@ -25,6 +25,8 @@ export interface Schedule {
   frequency: Frequency;
   hour: number;
   day: number | null;
+  /** Minute of the hour its runs start at: the same for all of a customer's schedules. */
+  startMinute: number;
   retention: number;
   target: Record<string, unknown> & { kind: TargetKind };
   enabled: boolean;
