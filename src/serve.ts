@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { buildAndImport } from './demo/engine-demo.js';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api/index.js';
 import { adminRoutes } from './api/admin/index.js';
 import { packageInfoRoutes } from './api/package-info-routes.js';
@@ -26,6 +27,8 @@ import type { Target } from './target/schema.js';
 
 export interface Service {
   app: App;
+  /** The HTTP server, listening at `url`. */
+  server: FastifyInstance;
   url: string;
   stop(): Promise<void>;
 }
@@ -98,6 +101,7 @@ export async function startService(
   log(`hostvault listening on ${url}, data in ${config.dataDir}`);
   return {
     app,
+    server,
     url,
     async stop() {
       await planning.stop();
