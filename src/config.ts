@@ -54,6 +54,13 @@ export interface Config {
    * HOSTVAULT_PUBLIC_URL (unset: signed links are relative, cookies Secure over https only).
    */
   proxy: ProxySettings;
+  /**
+   * HOSTVAULT_DATABASE_URL: the PostgreSQL store a fleet's controllers share
+   * (`postgresql://user@host/db`); unset: SQLite in the data directory. `hostvault serve` always
+   * uses SQLite. The fleet's NATS settings are read by the roles that use them
+   * (src/fleet/settings.ts), so `serve` never fails on them.
+   */
+  databaseUrl?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -73,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       deny: parseNetworks(env.HOSTVAULT_TARGET_DENY, 'HOSTVAULT_TARGET_DENY'),
     },
     proxy: loadProxySettings(env),
+    databaseUrl: env.HOSTVAULT_DATABASE_URL?.trim() || undefined,
   };
 }
 
