@@ -62,6 +62,13 @@ export interface Config {
    * shorten it.
    */
   plannerLeaseMs: number;
+  /**
+   * HOSTVAULT_DATABASE_URL: the PostgreSQL store a fleet's controllers share
+   * (`postgresql://user@host/db`); unset: SQLite in the data directory. `hostvault serve` always
+   * uses SQLite. The fleet's NATS settings are read by the roles that use them
+   * (src/fleet/settings.ts), so `serve` never fails on them.
+   */
+  databaseUrl?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -82,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     proxy: loadProxySettings(env),
     plannerLeaseMs: positiveInteger(env, 'HOSTVAULT_PLANNER_LEASE_MS', DEFAULT_LEASE_TTL_MS),
+    databaseUrl: env.HOSTVAULT_DATABASE_URL?.trim() || undefined,
   };
 }
 

@@ -21,6 +21,8 @@ import { openApp, type App } from './app.js';
 import { AuthService, ensureAdmin } from './auth/index.js';
 import { writeSecretFile } from './auth/secret-file.js';
 import type { Config } from './config.js';
+import type { HostAgent } from './agent/agent.js';
+import type { StoreOptions } from './store/index.js';
 import type { RecoveredRestore } from './restore-job/restore-plan.js';
 import { startPlanning } from './planning.js';
 import type { Target } from './target/schema.js';
@@ -35,13 +37,25 @@ export interface Service {
 
 export async function startService(
   config: Config,
-  opts: { log?: (line: string) => void; demo?: boolean } = {},
+  opts: {
+    log?: (line: string) => void;
+    demo?: boolean;
+    /**
+     * A fleet's controller (src/controller.ts): the hosting server's agent behind a transport,
+     * and the store it shares with other controllers. Unset: `hostvault serve`, all in one process.
+     */
+    fleet?: { agent: HostAgent; store?: StoreOptions };
+  } = {},
 ): Promise<Service> {
   const log =
     opts.log ??
     ((line: string) => console.log(JSON.stringify({ time: new Date().toISOString(), msg: line })));
-  const app = await openApp(config, { log });
-  await recover(app, log);
+  const fleet = opts.fleet;
+  const app = await openApp(
+    config,
+    fleet ? { log, agent: () => fleet.agent, remoteAgent: true, store: fleet.store } : { log },
+  );
+  await recover(app, log, { remote: !!fleet });
 
   const auth = new AuthService({ store: app.store, masterKey: app.masterKey });
   await ensureAdmin(auth, { passwordFile: join(config.dataDir, 'initial-admin-password') });
@@ -116,10 +130,21 @@ export async function startService(
  * in staging; the control plane marks the jobs that were running as interrupted, with the
  * agent's notes on what it put right.
  */
-async function recover(app: App, log: (line: string) => void): Promise<void> {
-  const recovered = await app.agent.recover({
-    customerIds: (await app.inventory.listCustomers()).map((c) => c.id),
-  });
+async function recover(
+  app: App,
+  log: (line: string) => void,
+  opts: { remote: boolean },
+): Promise<void> {
+  const request = { customerIds: (await app.inventory.listCustomers()).map((c) => c.id) };
+  // A remote agent recovered at its own start; when it is not connected now, this controller's
+  // running jobs are still marked interrupted, without its notes (they come with each job's
+  // answer instead).
+  const recovered = opts.remote
+    ? await app.agent.recover(request).catch((error: unknown) => {
+        log(`the agent's recovery notes could not be read: ${(error as Error).message}`);
+        return { notes: [], log: [] };
+      })
+    : await app.agent.recover(request);
   for (const line of recovered.log) log(line);
   const notes = new Map<number, string>();
   const restores = new Map<number, RecoveredRestore[]>();
