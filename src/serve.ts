@@ -23,7 +23,6 @@ import { writeSecretFile } from './auth/secret-file.js';
 import type { Config } from './config.js';
 import type { RecoveredRestore } from './restore-job/restore-plan.js';
 import { Scheduler } from './schedule/scheduler.js';
-import type { Target } from './target/schema.js';
 
 export interface Service {
   app: App;
@@ -59,7 +58,6 @@ export async function startService(
     modules: [
       snapshotRoutes({
         store: app.store,
-        schedules: app.schedules,
         repositories: app.repositoryRecords,
         agent: app.agent,
         restores: app.restores,
@@ -67,10 +65,8 @@ export async function startService(
       }),
       scheduleRoutes({
         schedules: app.schedules,
-        jobs: app.jobs,
         store: app.store,
-        forgetSnapshots: (scheduleId, customerId, target) =>
-          forgetScheduleSnapshots(app, scheduleId, customerId, target as Target),
+        deletion: app.scheduleDeletion,
       }),
       ...adminRoutes({
         inventory: app.inventory,
@@ -145,47 +141,6 @@ async function recover(app: App, log: (line: string) => void): Promise<void> {
         ? `job ${job.id} (${job.type}) was completed by recovery after a stop of the service`
         : `job ${job.id} (${job.type}) was interrupted by a stop of the service`,
     );
-}
-
-/**
- * A schedule deleted with its snapshots: the agent forgets them in each owner's repository
- * (prune frees their data later), then the store's records of them go.
- */
-async function forgetScheduleSnapshots(
-  app: App,
-  scheduleId: number,
-  customerId: string | null,
-  target: Target,
-): Promise<void> {
-  const rows = await app.store.db
-    .selectFrom('snapshots')
-    .selectAll()
-    .where('schedule_id', '=', scheduleId)
-    .execute();
-  const owners = new Set(rows.map((r) => r.customer_id));
-  for (const owner of owners) {
-    // SECRET: the request holds the repository's password; it is never logged.
-    const repository = await app.repositoryRecords.access(
-      target,
-      customerId === null ? 'server' : owner,
-    );
-    await app.agent.forget(
-      {
-        repository,
-        scheduleId,
-        customerId: owner,
-        // The safety snapshots of restores from this schedule go with it.
-        also: rows.filter((r) => r.customer_id === owner && r.kind === 'safety').map((r) => r.id),
-      },
-      {
-        onEvent: (event) => {
-          if (event.kind === 'repository-initialized')
-            void app.repositoryRecords.markInitialized(event.repositoryId);
-        },
-      },
-    );
-  }
-  await app.store.db.deleteFrom('snapshots').where('schedule_id', '=', scheduleId).execute();
 }
 
 /**
