@@ -38,7 +38,6 @@ class Client {
     return fetch(`${service.url}${path}`, { headers: { cookie: this.cookie } });
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
     const response = await fetch(`${service.url}${path}`, {
       method,
