@@ -3,15 +3,15 @@
  * customer for admins), Run now, and snapshots per schedule. Restoring one is a snapshot route.
  */
 import { z } from 'zod';
-import type { JobStore } from '../job/job-store.js';
 import { describeUndo, restoreRequestSchema, undoOf } from '../restore-job/restore-request.js';
 import {
   NotFoundError,
   ScheduleInputError,
   type ScheduleService,
 } from '../schedule/schedule-service.js';
+import { ScheduleBusyError, type ScheduleDeletion } from '../schedule/schedule-deletion.js';
 import { scheduleInputSchema } from '../schedule/schedule-schema.js';
-import { snapshotContents } from '../repository/snapshot-records.js';
+import { snapshotContents, snapshotsOfSchedule } from '../repository/snapshot-records.js';
 import type { SnapshotRow, Store } from '../store/index.js';
 import { safetyLabel } from '../scope/labels.js';
 import { ApiError, notFound } from './errors.js';
@@ -21,10 +21,9 @@ import { ScheduleSchema } from './schedule-schemas.js';
 
 export interface ScheduleRouteDeps {
   schedules: ScheduleService;
-  jobs: JobStore;
   store: Store;
-  /** Forgets a deleted schedule's snapshots when the customer asks for it. */
-  forgetSnapshots(scheduleId: number, customerId: string | null, target: unknown): Promise<void>;
+  /** "Delete a schedule", keeping or forgetting its snapshots. */
+  deletion: Pick<ScheduleDeletion, 'delete'>;
 }
 
 const IdParams = z.strictObject({
@@ -96,6 +95,7 @@ async function translate<T>(work: () => Promise<T>): Promise<T> {
     if (error instanceof ScheduleInputError)
       throw new ApiError(400, 'Please check the highlighted fields.', error.fields);
     if (error instanceof NotFoundError) throw notFound();
+    if (error instanceof ScheduleBusyError) throw new ApiError(409, error.message);
     throw error;
   }
 }
@@ -189,17 +189,9 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
         },
       },
       async handler({ principal, params, query }) {
-        const viewer = viewerOf(principal);
-        const row = await translate(() => deps.schedules.getRow(viewer, params.id));
-        const running = await deps.jobs.list({ scheduleId: row.id, status: 'running', limit: 1 });
-        if (running.length)
-          throw new ApiError(
-            409,
-            'This schedule is running a backup. Cancel it or wait until it has finished.',
-          );
-        const { target } = await translate(() => deps.schedules.delete(viewer, params.id));
-        if (query.snapshots === 'forget')
-          await deps.forgetSnapshots(row.id, row.customer_id, target);
+        await translate(() =>
+          deps.deletion.delete(viewerOf(principal), params.id, query.snapshots),
+        );
         return { deleted: true as const, snapshots: query.snapshots };
       },
     });
@@ -242,12 +234,7 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
       },
       async handler({ principal, params }) {
         const row = await translate(() => deps.schedules.getRow(viewerOf(principal), params.id));
-        const rows = await deps.store.db
-          .selectFrom('snapshots')
-          .selectAll()
-          .where('schedule_id', '=', row.id)
-          .orderBy('time', 'desc')
-          .execute();
+        const rows = await snapshotsOfSchedule(deps.store, row.id);
         return {
           snapshots: rows.map((s) => ({
             repositoryId: s.repository_id,

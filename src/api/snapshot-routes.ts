@@ -13,7 +13,7 @@ import type { RepositoryService } from '../repository/repository-service.js';
 import { RestoreRequestError, restoreRequestSchema } from '../restore-job/restore-request.js';
 import { RestoreLimitError, type RestoreService } from '../restore-job/restore-service.js';
 import { AmbiguousSnapshotError, snapshotRoots } from '../repository/snapshot-records.js';
-import { NotFoundError, type ScheduleService } from '../schedule/schedule-service.js';
+import { NotFoundError } from '../schedule/schedule-service.js';
 import type { Store } from '../store/index.js';
 import { ApiError, ErrorBodySchema, GENERIC_FAILURE, notFound } from './errors.js';
 import { reachSnapshot, viewerOf } from './snapshot-access.js';
@@ -21,8 +21,8 @@ import type { RouteRegistry } from './registry.js';
 
 export interface SnapshotRouteDeps {
   store: Store;
-  schedules: ScheduleService;
-  repositories: Pick<RepositoryService, 'access'>;
+  /** The snapshot's repository, found by its id, and the target it is reached through. */
+  repositories: Pick<RepositoryService, 'place' | 'access'>;
   /** The hosting server: browse indexes and downloads are built and read there. */
   agent: Pick<HostAgent, 'browse' | 'download'>;
   restores: Pick<RestoreService, 'request'>;
@@ -76,9 +76,8 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
    * repository's password; never logged); else the one 404.
    */
   async function reach(principal: Authenticated, repositoryId: number, snapshotId: string) {
-    const { snapshot, schedule } = await reachSnapshot(deps, principal, repositoryId, snapshotId);
-    const owner = schedule.owner_kind === 'server' ? 'server' : snapshot.customer_id;
-    const repository = await deps.repositories.access(deps.schedules.target(schedule), owner);
+    const { snapshot, place } = await reachSnapshot(deps, principal, repositoryId, snapshotId);
+    const repository = await deps.repositories.access(place.target.target, place.owner);
     // The first request on a snapshot builds its index with one listing of the whole snapshot.
     const request = {
       repository,

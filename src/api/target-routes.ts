@@ -29,7 +29,7 @@ export interface TargetRouteDeps {
   /** For masked secrets of a saved schedule's target: ScheduleService provides both. */
   schedules: {
     getRow(viewer: Viewer, id: number): Promise<ScheduleRow>;
-    target(row: ScheduleRow): Target;
+    target(row: ScheduleRow): Promise<Target>;
   };
   /** Where a customer's target may point. */
   addresses: Pick<AddressPolicy, 'check'>;
@@ -109,7 +109,7 @@ export function targetRoutes(deps: TargetRouteDeps) {
             if (error instanceof NotFoundError) throw notFound();
             throw error;
           });
-          stored = deps.schedules.target(row);
+          stored = await deps.schedules.target(row);
         }
         if (body.target.kind === 'local' && viewer.role === 'customer') {
           return {

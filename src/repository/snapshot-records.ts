@@ -176,3 +176,29 @@ export async function dropSnapshotRows(
       .execute();
   }
 }
+
+/** Every snapshot row a schedule made (its backups and the safety snapshots of its restores). */
+export async function snapshotsOfSchedule(
+  store: Store,
+  scheduleId: number,
+): Promise<SnapshotRow[]> {
+  return store.db
+    .selectFrom('snapshots')
+    .selectAll()
+    .where('schedule_id', '=', scheduleId)
+    .orderBy('time', 'desc')
+    .execute();
+}
+
+/** Drops the rows of a schedule's snapshots in one repository, once the agent forgot them. */
+export async function dropScheduleSnapshotRows(
+  store: Store,
+  scheduleId: number,
+  repositoryId: number,
+): Promise<void> {
+  await store.db
+    .deleteFrom('snapshots')
+    .where('schedule_id', '=', scheduleId)
+    .where('repository_id', '=', repositoryId)
+    .execute();
+}

@@ -458,7 +458,7 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
       await form.getByRole('button', { name: 'Cancel' }).click();
       await form.waitFor({ state: 'detached' });
     } finally {
-      await world.service.app.schedules.delete({ role: 'admin' }, saved.id);
+      await world.service.app.scheduleDeletion.delete({ role: 'admin' }, saved.id, 'keep');
     }
   });
 });
