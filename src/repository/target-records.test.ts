@@ -215,7 +215,8 @@ describe('migration 0010 on a store with schedules', () => {
     // A repository whose schedule was deleted before targets were records: nothing knows it.
     await repository(4, '/srv/old-target/bob', 'bob', 'local');
 
-    assert.deepEqual(await migrateToLatest(store.db, migrations, { schema }), ['0010-targets']);
+    const applied = await migrateToLatest(store.db, migrations, { schema });
+    assert.equal(applied[0], '0010-targets');
     const targets = new TargetRecords({ store, keyring });
     const repositories = new RepositoryService({ store, keyring, targets });
 
