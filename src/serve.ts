@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { buildAndImport } from './demo/engine-demo.js';
 import { join } from 'node:path';
-import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api/index.js';
+import { buildServer, storeHealth, storeJobMetrics } from './api/index.js';
 import { adminRoutes } from './api/admin/index.js';
 import { packageInfoRoutes } from './api/package-info-routes.js';
 import { DEFAULT_WEB_ROOT } from './api/web.js';
@@ -55,7 +55,7 @@ export async function startService(
     worker: app.worker,
     health: storeHealth(app.store),
     metrics: storeJobMetrics(app.store),
-    customers: storeCustomers(app.store),
+    customers: app.inventory,
     modules: [
       snapshotRoutes({
         store: app.store,

@@ -5,11 +5,8 @@
 import { z } from 'zod';
 import type { JobStore } from '../job/job-store.js';
 import { describeUndo, restoreRequestSchema, undoOf } from '../restore-job/restore-request.js';
-import {
-  NotFoundError,
-  ScheduleInputError,
-  type ScheduleService,
-} from '../schedule/schedule-service.js';
+import { NotFoundError } from '../errors/index.js';
+import { ScheduleInputError, type ScheduleService } from '../schedule/schedule-service.js';
 import { snapshotContents } from '../repository/snapshot-records.js';
 import type { SnapshotRow, Store } from '../store/index.js';
 import { safetyLabel } from '../scope/labels.js';

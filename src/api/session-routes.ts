@@ -184,7 +184,7 @@ export function sessionRoutes(deps: ApiDeps): ApiModule {
       body: NewLinkSchema,
       responses: { 201: { description: 'The link.', schema: LinkSchema } },
       async handler({ body }) {
-        if (deps.customers && !(await deps.customers.exists(body.customerId))) {
+        if (deps.customers && !(await deps.customers.getCustomer(body.customerId))) {
           throw new ApiError(400, 'No customer has this ID', [
             { field: 'customerId', message: 'No customer has this ID' },
           ]);

@@ -3,7 +3,8 @@
  * route about one snapshot asks here, so they all answer the one 404 alike.
  */
 import type { Authenticated } from '../auth/index.js';
-import type { ScheduleService, Viewer } from '../schedule/schedule-service.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { ScheduleRow, SnapshotRow, Store } from '../store/index.js';
 import { AmbiguousSnapshotError, findSnapshotByRef } from '../repository/snapshot-records.js';
 import { ApiError, notFound } from './errors.js';

@@ -19,7 +19,8 @@ import type { AddressPolicy } from '../target/address-policy.js';
 import { MASK, unmask } from '../target/masked-secret.js';
 import { chosenByProvider, originAfterEdit } from '../target/origin.js';
 import { targetSchema, type Target } from '../target/schema.js';
-import { NotFoundError, type Viewer } from '../schedule/schedule-service.js';
+import type { Viewer } from '../auth/viewer.js';
+import { NotFoundError } from '../errors/index.js';
 import { ApiError, ErrorBodySchema, notFound } from './errors.js';
 import type { RouteRegistry } from './registry.js';
 

@@ -4,11 +4,8 @@
  */
 import type { Config } from '../config.js';
 import { describeTiming as describe } from '../notify/message.js';
-import {
-  NotFoundError,
-  ScheduleInputError,
-  type ScheduleView,
-} from '../schedule/schedule-service.js';
+import { NotFoundError } from '../errors/index.js';
+import { ScheduleInputError, type ScheduleView } from '../schedule/schedule-service.js';
 import { CliError, numberOrText, parse, text } from './args.js';
 import { withApp, type Io } from './context.js';
 import { clip, formatTable, time } from './format.js';

@@ -6,7 +6,10 @@
 import type { Customer } from '../inventory/schema.js';
 import { restoreJobParams, type RestoreJobParams } from '../job/job-params.js';
 import { ActiveJobLimitError, type JobStore } from '../job/job-store.js';
-import { NotFoundError, type ScheduleService, type Viewer } from '../schedule/schedule-service.js';
+import type { Viewer } from '../auth/viewer.js';
+import { NotFoundError } from '../errors/index.js';
+import type { CustomerDirectory } from '../inventory/directory.js';
+import type { ScheduleService } from '../schedule/schedule-service.js';
 import { findSnapshotByRef } from '../repository/snapshot-records.js';
 import type { JobRow, ScheduleRow, SnapshotRow, Store } from '../store/index.js';
 import type { Target } from '../target/schema.js';
@@ -66,7 +69,7 @@ export class RestoreLimitError extends Error {
 export interface RestoreServiceDeps {
   store: Store;
   schedules: Pick<ScheduleService, 'getRow' | 'target'>;
-  customers: { getCustomer(id: string): Promise<Customer | undefined> };
+  customers: Pick<CustomerDirectory, 'getCustomer'>;
   jobs: Pick<JobStore, 'create'>;
   /** Restores one customer may have waiting or running at once (Config.restoresPerCustomer). */
   maxActivePerCustomer: number;

@@ -3,7 +3,10 @@
  * server with a message that names the limit, targets sealed at rest and shown without secrets.
  */
 import { sql } from 'kysely';
-import type { Customer, Package } from '../inventory/schema.js';
+import type { Viewer } from '../auth/viewer.js';
+import { NotFoundError } from '../errors/index.js';
+import type { CustomerDirectory } from '../inventory/directory.js';
+import type { Customer } from '../inventory/schema.js';
 import type { JobStore } from '../job/job-store.js';
 import type { Keyring } from '../repository/keyring.js';
 import type { ScheduleRow, Store } from '../store/index.js';
@@ -17,28 +20,12 @@ import { validateScheduleInput, type FieldError, type ScheduleInput } from './sc
 import type { DueSchedule, ScheduleStore, Start } from './scheduler.js';
 import type { Frequency } from '../inventory/schema.js';
 
-/** What the schedule service needs to know about customers and their packages. */
-export interface CustomerDirectory {
-  getCustomer(id: string): Promise<Customer | undefined>;
-  getPackage(id: string): Promise<Package | undefined>;
-}
-
 export class ScheduleInputError extends Error {
   constructor(readonly fields: FieldError[]) {
     super(fields.map((f) => f.message).join('; '));
     this.name = 'ScheduleInputError';
   }
 }
-
-export class NotFoundError extends Error {
-  constructor(what = 'Not found') {
-    super(what);
-    this.name = 'NotFoundError';
-  }
-}
-
-/** Who is asking: a customer sees only their own schedules; an admin sees everything. */
-export type Viewer = { role: 'customer'; customerId: string } | { role: 'admin' };
 
 export interface ScheduleView {
   id: number;

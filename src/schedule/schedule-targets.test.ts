@@ -17,7 +17,8 @@ import { openTestStore } from '../../test/support/store.js';
 import { AddressPolicy } from '../target/address-policy.js';
 import { caCertFileName, sweepCaCerts, writeCaCert } from '../host/ca-certs.js';
 import { chosenByProvider } from '../target/origin.js';
-import { ScheduleInputError, ScheduleService, type Viewer } from './schedule-service.js';
+import type { Viewer } from '../auth/viewer.js';
+import { ScheduleInputError, ScheduleService } from './schedule-service.js';
 
 let dir: string;
 let store: Store;

@@ -1,10 +1,7 @@
 /** The admin area's schedules: every schedule with filters, and server-wide schedules created. */
 import { z } from 'zod';
-import {
-  NotFoundError,
-  ScheduleInputError,
-  type ScheduleService,
-} from '../../schedule/schedule-service.js';
+import { NotFoundError } from '../../errors/index.js';
+import { ScheduleInputError, type ScheduleService } from '../../schedule/schedule-service.js';
 import type { ApiModule } from '../deps.js';
 import type { RouteRegistry } from '../registry.js';
 import { ApiError } from '../errors.js';
