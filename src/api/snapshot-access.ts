@@ -6,8 +6,8 @@ import type { Authenticated } from '../auth/index.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { ScheduleRow, SnapshotRow, Store } from '../store/index.js';
-import { AmbiguousSnapshotError, findSnapshotByRef } from '../repository/snapshot-records.js';
-import { ApiError, notFound } from './errors.js';
+import { findSnapshotByRef } from '../repository/snapshot-records.js';
+import { notFound } from './errors.js';
 
 export function viewerOf(principal: Authenticated): Viewer {
   return principal.role === 'customer' && principal.customerId
@@ -28,10 +28,6 @@ export async function reachSnapshot(
   const viewer = viewerOf(principal);
   const snapshot = await findSnapshotByRef(deps.store, repositoryId, snapshotId, {
     customerId: viewer.role === 'customer' ? viewer.customerId : undefined,
-  }).catch((error: unknown) => {
-    if (error instanceof AmbiguousSnapshotError)
-      throw new ApiError(400, error.message, [{ field: 'snapshotId', message: error.message }]);
-    throw error;
   });
   if (!snapshot || snapshot.schedule_id == null) throw notFound();
   const schedule = await deps.schedules.getRow(viewer, snapshot.schedule_id).catch(() => undefined);

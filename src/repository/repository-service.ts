@@ -5,6 +5,7 @@
  * locks and the mutex are the agent's (src/host/repositories.ts).
  */
 import type { RepositoryAccess } from '../agent/protocol.js';
+import { NotFoundError } from '../errors/index.js';
 import type { Repository, Store } from '../store/index.js';
 import { repositoryUrl } from '../target/location.js';
 import type { Owner, Target, TargetKind } from '../target/schema.js';
@@ -28,11 +29,8 @@ export interface RepositoryServiceDeps {
 }
 
 /** Raised when there is no repository to act on. */
-export class RepositoryError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'unknown-repository',
-  ) {
+export class RepositoryError extends NotFoundError {
+  constructor(message: string) {
     super(message);
     this.name = 'RepositoryError';
   }
@@ -126,11 +124,7 @@ export class RepositoryService {
    */
   async exportKey(target: Target, owner: Owner): Promise<ExportedKey> {
     const row = await this.row(repositoryUrl(target, owner));
-    if (!row)
-      throw new RepositoryError(
-        `There is no repository for ${owner} at this target yet.`,
-        'unknown-repository',
-      );
+    if (!row) throw new RepositoryError(`There is no repository for ${owner} at this target yet.`);
     return this.keyFileOf(row);
   }
 
@@ -141,7 +135,7 @@ export class RepositoryService {
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst();
-    if (!row) throw new RepositoryError(`There is no repository ${id}.`, 'unknown-repository');
+    if (!row) throw new RepositoryError(`There is no repository ${id}.`);
     return this.keyFileOf(row);
   }
 

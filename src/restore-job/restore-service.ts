@@ -7,7 +7,7 @@ import type { Customer } from '../inventory/schema.js';
 import { restoreJobParams, type RestoreJobParams } from '../job/job-params.js';
 import { ActiveJobLimitError, type JobStore } from '../job/job-store.js';
 import type { Viewer } from '../auth/viewer.js';
-import { NotFoundError } from '../errors/index.js';
+import { HostvaultError, NotFoundError } from '../errors/index.js';
 import type { CustomerDirectory } from '../inventory/directory.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
 import { findSnapshotByRef } from '../repository/snapshot-records.js';
@@ -52,15 +52,17 @@ export class SnapshotUnavailableError extends NotFoundError {
 }
 
 /** The customer has as many restores waiting or running as the provider allows. */
-export class RestoreLimitError extends Error {
+export class RestoreLimitError extends HostvaultError {
   constructor(
     readonly customerId: string,
     readonly limit: number,
   ) {
     super(
+      'restore.limit_reached',
       limit === 1
         ? 'You already have a restore waiting or running. Please wait until it has finished, then start this one.'
         : `You already have ${limit} restores waiting or running. Please wait until one has finished, then start this one.`,
+      { params: { limit } },
     );
     this.name = 'RestoreLimitError';
   }

@@ -4,7 +4,7 @@
  */
 import { sql } from 'kysely';
 import type { Viewer } from '../auth/viewer.js';
-import { NotFoundError } from '../errors/index.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
 import type { CustomerDirectory } from '../inventory/directory.js';
 import type { Customer } from '../inventory/schema.js';
 import type { JobStore } from '../job/job-store.js';
@@ -20,9 +20,9 @@ import { validateScheduleInput, type FieldError, type ScheduleInput } from './sc
 import type { DueSchedule, ScheduleStore, Start } from './scheduler.js';
 import type { Frequency } from '../inventory/schema.js';
 
-export class ScheduleInputError extends Error {
-  constructor(readonly fields: FieldError[]) {
-    super(fields.map((f) => f.message).join('; '));
+export class ScheduleInputError extends ValidationError {
+  constructor(fields: readonly FieldError[]) {
+    super(fields, 'Please check the highlighted fields.');
     this.name = 'ScheduleInputError';
   }
 }
@@ -155,7 +155,12 @@ export class ScheduleService implements ScheduleStore {
     const unmasked = unmask(validated.target, stored);
     if (!unmasked.ok)
       throw new ScheduleInputError([
-        { field: `target.${unmasked.field}`, message: unmasked.message },
+        {
+          field: `target.${unmasked.field}`,
+          code: 'target.secret_required',
+          message: unmasked.message,
+          params: { secret: unmasked.field },
+        },
       ]);
     const input = { ...validated, target: unmasked.target };
     const origin = originAfterEdit(
@@ -238,7 +243,11 @@ export class ScheduleService implements ScheduleStore {
     const verdict = await this.addresses.check(target);
     if (!verdict.ok && verdict.reason === 'refused')
       throw new ScheduleInputError([
-        { field: `target.${verdict.field}`, message: verdict.message },
+        {
+          field: `target.${verdict.field}`,
+          code: 'target.address_refused',
+          message: verdict.message,
+        },
       ]);
   }
 
@@ -358,7 +367,11 @@ export class ScheduleService implements ScheduleStore {
     const pkg = await this.deps.customers.getPackage(customer.packageId);
     if (!pkg)
       throw new ScheduleInputError([
-        { field: 'frequency', message: 'Your hosting package does not include backups.' },
+        {
+          field: 'frequency',
+          code: 'package.no_backups',
+          message: 'Your hosting package does not include backups.',
+        },
       ]);
     const count = await this.db
       .selectFrom('schedules')
@@ -368,7 +381,9 @@ export class ScheduleService implements ScheduleStore {
       .executeTakeFirstOrThrow();
     const errors = checkPackageLimits(input, pkg, Number(count.n), mode);
     if (errors.length)
-      throw new ScheduleInputError(errors.map(({ field, message }) => ({ field, message })));
+      throw new ScheduleInputError(
+        errors.map(({ field, code, message, params }) => ({ field, code, message, params })),
+      );
   }
 
   private async insert(

@@ -98,7 +98,8 @@ async function refused(work: Promise<unknown>): Promise<{ field: string; message
   try {
     await work;
   } catch (error) {
-    if (error instanceof ScheduleInputError) return error.fields;
+    if (error instanceof ScheduleInputError)
+      return error.fields.map(({ field, message }) => ({ field, message }));
     throw error;
   }
   assert.fail('the save was accepted');
