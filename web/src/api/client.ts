@@ -1,10 +1,18 @@
 /**
  * The one way the page talks to the service: JSON over fetch with the session cookie, the CSRF
  * token on every request that changes something, and every failure turned into an ApiError
- * whose message can be shown as it is.
+ * whose message can be shown as it is: the catalog's text for the API's error code (so the page
+ * speaks its own language), the API's English message only for a code the catalog lacks.
  */
-import { m } from '../messages';
-import type { FieldError } from './types';
+import { errorText, m, type ErrorParams } from '../messages';
+
+/** One field's problem as the page shows it, next to that field. */
+export interface FieldError {
+  field: string;
+  /** The API's stable code; absent for problems the page found itself. */
+  code?: string;
+  message: string;
+}
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -12,9 +20,20 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly fields: FieldError[] = [],
+    /** The API's code for the condition; absent when the service was not reached. */
+    readonly code?: string,
+    readonly params: ErrorParams = {},
   ) {
     super(message);
   }
+}
+
+/** The error part of the API's answer (src/api/errors.ts, ErrorBodySchema). */
+interface ErrorBody {
+  code?: string;
+  message?: string;
+  params?: ErrorParams;
+  fields?: { field: string; code?: string; message: string; params?: ErrorParams }[];
 }
 
 let csrfToken: string | null = null;
@@ -52,13 +71,21 @@ export async function request<T>(method: string, path: string, body?: unknown): 
     json = undefined;
   }
   if (response.ok) return json as T;
-  const error = (json as { error?: { message?: string; fields?: FieldError[] } } | undefined)
-    ?.error;
+  const error = (json as { error?: ErrorBody } | undefined)?.error;
   if (response.status === 401 && csrfToken && path !== '/api/session') onUnauthorized?.();
   throw new ApiError(
     response.status,
-    error?.message ?? m.errors.unexpected(response.status),
-    error?.fields ?? [],
+    errorText(error?.code, error?.params, error?.message ?? m.errors.unexpected(response.status)),
+    (error?.fields ?? []).map((f) => ({
+      field: f.field,
+      code: f.code,
+      // A generic field check (`field.*`) comes with the schema's own words for that field
+      // ("Enter the FTP password."), which the catalog's generic text would only make vaguer:
+      // those stay the API's until the catalog has per-field texts (needed for German).
+      message: f.code?.startsWith('field.') ? f.message : errorText(f.code, f.params, f.message),
+    })),
+    error?.code,
+    error?.params,
   );
 }
 
