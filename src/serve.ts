@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { buildAndImport } from './demo/engine-demo.js';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api/index.js';
+import { buildServer, storeHealth, storeJobMetrics } from './api/index.js';
 import { adminRoutes } from './api/admin/index.js';
 import { packageInfoRoutes } from './api/package-info-routes.js';
 import { DEFAULT_WEB_ROOT } from './api/web.js';
@@ -65,7 +65,7 @@ export async function startService(
     worker: app.worker,
     health: storeHealth(app.store),
     metrics: storeJobMetrics(app.store),
-    customers: storeCustomers(app.store),
+    customers: app.inventory,
     modules: [
       snapshotRoutes({
         store: app.store,

@@ -5,15 +5,11 @@
  * schedule deleted with "keep snapshots" are browsed, downloaded and restored like any.
  */
 import type { Authenticated } from '../auth/index.js';
-import {
-  RepositoryError,
-  type RepositoryPlace,
-  type RepositoryService,
-} from '../repository/repository-service.js';
-import type { Viewer } from '../schedule/schedule-service.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { RepositoryPlace, RepositoryService } from '../repository/repository-service.js';
 import type { SnapshotRow, Store } from '../store/index.js';
-import { AmbiguousSnapshotError, findSnapshotByRef } from '../repository/snapshot-records.js';
-import { ApiError, notFound } from './errors.js';
+import { findSnapshotByRef } from '../repository/snapshot-records.js';
+import { notFound } from './errors.js';
 
 export function viewerOf(principal: Authenticated): Viewer {
   return principal.role === 'customer' && principal.customerId
@@ -35,16 +31,10 @@ export async function reachSnapshot(
   const viewer = viewerOf(principal);
   const snapshot = await findSnapshotByRef(deps.store, repositoryId, snapshotId, {
     customerId: viewer.role === 'customer' ? viewer.customerId : undefined,
-  }).catch((error: unknown) => {
-    if (error instanceof AmbiguousSnapshotError)
-      throw new ApiError(400, error.message, [{ field: 'snapshotId', message: error.message }]);
-    throw error;
   });
   if (!snapshot) throw notFound();
-  const place = await deps.repositories.place(snapshot.repository_id).catch((error: unknown) => {
-    if (error instanceof RepositoryError) throw notFound();
-    throw error;
-  });
+  // A repository whose target is unknown is a RepositoryError: a NotFoundError, the one 404.
+  const place = await deps.repositories.place(snapshot.repository_id);
   if (viewer.role === 'customer' && place.owner !== viewer.customerId) throw notFound();
   return { snapshot, place };
 }

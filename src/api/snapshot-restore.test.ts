@@ -324,8 +324,10 @@ describe('restore requests', () => {
     const refused = answers.find((a) => a.statusCode === 409)!;
     assert.deepEqual(refused.json(), {
       error: {
+        code: 'restore.limit_reached',
         message:
           'You already have 2 restores waiting or running. Please wait until one has finished, then start this one.',
+        params: { limit: 2 },
       },
     });
     assert.equal((await restoreJobs()).length, 2);

@@ -46,7 +46,7 @@ describe('the web UI served by the API server', () => {
     for (const url of ['/api/nope', '/api/snapshots/x']) {
       const response = await h.app.inject({ url, headers: { accept: 'text/html' } });
       assert.equal(response.statusCode, 404, url);
-      assert.deepEqual(response.json(), { error: { message: 'Not found.' } });
+      assert.deepEqual(response.json(), { error: { code: 'not_found', message: 'Not found.' } });
     }
     const put = await h.app.inject({ method: 'PUT', url: '/history' });
     assert.equal(put.statusCode, 404);
@@ -64,7 +64,7 @@ describe('without a built web UI', () => {
       assert.match(page.body, /npm run build:web/);
       const api = await h.app.inject({ url: '/api/nope' });
       assert.equal(api.statusCode, 404);
-      assert.deepEqual(api.json(), { error: { message: 'Not found.' } });
+      assert.deepEqual(api.json(), { error: { code: 'not_found', message: 'Not found.' } });
     } finally {
       await h.close();
     }

@@ -5,12 +5,9 @@
  */
 import type { Config } from '../config.js';
 import { describeTiming as describe } from '../notify/message.js';
+import { NotFoundError } from '../errors/index.js';
 import { ScheduleBusyError } from '../schedule/schedule-deletion.js';
-import {
-  NotFoundError,
-  ScheduleInputError,
-  type ScheduleView,
-} from '../schedule/schedule-service.js';
+import { ScheduleInputError, type ScheduleView } from '../schedule/schedule-service.js';
 import { CliError, flag, id, numberOrText, parse, text } from './args.js';
 import { withApp, type Io } from './context.js';
 import { clip, formatTable, time } from './format.js';

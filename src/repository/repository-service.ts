@@ -9,6 +9,7 @@
  * whether or not the schedule that made it still exists.
  */
 import type { RepositoryAccess } from '../agent/protocol.js';
+import { NotFoundError } from '../errors/index.js';
 import type { Repository, Store } from '../store/index.js';
 import { repositoryUrl } from '../target/location.js';
 import type { Owner, Target, TargetKind } from '../target/schema.js';
@@ -35,10 +36,11 @@ export interface RepositoryServiceDeps {
 }
 
 /** Raised when there is no repository to act on. */
-export class RepositoryError extends Error {
+export class RepositoryError extends NotFoundError {
   constructor(
     message: string,
-    readonly code: 'unknown-repository' | 'unknown-target',
+    /** Which of the two: for the log and the CLI; the API answers its one 404 for both. */
+    readonly reason: 'unknown-repository' | 'unknown-target' = 'unknown-repository',
   ) {
     super(message);
     this.name = 'RepositoryError';
@@ -231,11 +233,7 @@ export class RepositoryService {
    */
   async exportKey(target: Target, owner: Owner): Promise<ExportedKey> {
     const row = await this.row(repositoryUrl(target, owner));
-    if (!row)
-      throw new RepositoryError(
-        `There is no repository for ${owner} at this target yet.`,
-        'unknown-repository',
-      );
+    if (!row) throw new RepositoryError(`There is no repository for ${owner} at this target yet.`);
     return this.keyFileOf(row);
   }
 
@@ -246,7 +244,7 @@ export class RepositoryService {
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst();
-    if (!row) throw new RepositoryError(`There is no repository ${id}.`, 'unknown-repository');
+    if (!row) throw new RepositoryError(`There is no repository ${id}.`);
     return this.keyFileOf(row);
   }
 

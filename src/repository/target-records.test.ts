@@ -254,7 +254,7 @@ describe('migration 0010 on a store with schedules', () => {
     }
     await assert.rejects(repositories.place(4), (error: unknown) => {
       assert.ok(error instanceof RepositoryError);
-      assert.equal(error.code, 'unknown-target');
+      assert.equal(error.reason, 'unknown-target');
       return true;
     });
 

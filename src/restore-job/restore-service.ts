@@ -6,12 +6,14 @@
 import type { Customer } from '../inventory/schema.js';
 import { restoreJobParams, type RestoreJobParams } from '../job/job-params.js';
 import { ActiveJobLimitError, type JobStore } from '../job/job-store.js';
+import type { Viewer } from '../auth/viewer.js';
+import { HostvaultError, NotFoundError } from '../errors/index.js';
+import type { CustomerDirectory } from '../inventory/directory.js';
 import {
   RepositoryError,
   type RepositoryPlace,
   type RepositoryService,
 } from '../repository/repository-service.js';
-import { NotFoundError, type Viewer } from '../schedule/schedule-service.js';
 import { findSnapshotByRef } from '../repository/snapshot-records.js';
 import type { JobRow, SnapshotRow, Store } from '../store/index.js';
 import type { Target } from '../target/schema.js';
@@ -54,15 +56,17 @@ export class SnapshotUnavailableError extends NotFoundError {
 }
 
 /** The customer has as many restores waiting or running as the provider allows. */
-export class RestoreLimitError extends Error {
+export class RestoreLimitError extends HostvaultError {
   constructor(
     readonly customerId: string,
     readonly limit: number,
   ) {
     super(
+      'restore.limit_reached',
       limit === 1
         ? 'You already have a restore waiting or running. Please wait until it has finished, then start this one.'
         : `You already have ${limit} restores waiting or running. Please wait until one has finished, then start this one.`,
+      { params: { limit } },
     );
     this.name = 'RestoreLimitError';
   }
@@ -72,7 +76,7 @@ export interface RestoreServiceDeps {
   store: Store;
   /** The snapshot's repository and its target, found by the repository's id alone. */
   repositories: Pick<RepositoryService, 'place'>;
-  customers: { getCustomer(id: string): Promise<Customer | undefined> };
+  customers: Pick<CustomerDirectory, 'getCustomer'>;
   jobs: Pick<JobStore, 'create'>;
   /** Restores one customer may have waiting or running at once (Config.restoresPerCustomer). */
   maxActivePerCustomer: number;

@@ -11,17 +11,22 @@
  * - "Keep": the snapshots stay, reachable through their repository and its target record, which
  *   stays while a repository points at it.
  */
+import { HostvaultError } from '../errors/index.js';
 import type { HostAgent } from '../agent/agent.js';
 import type { JobStore } from '../job/job-store.js';
 import type { RepositoryService } from '../repository/repository-service.js';
 import { dropScheduleSnapshotRows, snapshotsOfSchedule } from '../repository/snapshot-records.js';
 import type { Store } from '../store/index.js';
-import type { ScheduleService, Viewer } from './schedule-service.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { ScheduleService } from './schedule-service.js';
 
 /** The schedule is running a backup; nothing was deleted. */
-export class ScheduleBusyError extends Error {
+export class ScheduleBusyError extends HostvaultError {
   constructor(readonly scheduleId: number) {
-    super('This schedule is running a backup. Cancel it or wait until it has finished.');
+    super(
+      'schedule.running',
+      'This schedule is running a backup. Cancel it or wait until it has finished.',
+    );
     this.name = 'ScheduleBusyError';
   }
 }

@@ -5,7 +5,10 @@
  * (src/repository/target-records.ts), made with the schedule and changed with it.
  */
 import { sql } from 'kysely';
-import type { Customer, Package } from '../inventory/schema.js';
+import type { Viewer } from '../auth/viewer.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
+import type { CustomerDirectory } from '../inventory/directory.js';
+import type { Customer } from '../inventory/schema.js';
 import type { JobStore } from '../job/job-store.js';
 import type { Keyring } from '../repository/keyring.js';
 import {
@@ -26,28 +29,12 @@ import { validateScheduleInput, type FieldError, type ScheduleInput } from './sc
 import type { DueSchedule, EnqueueResult, ScheduleStore, Start } from './scheduler.js';
 import type { Frequency } from '../inventory/schema.js';
 
-/** What the schedule service needs to know about customers and their packages. */
-export interface CustomerDirectory {
-  getCustomer(id: string): Promise<Customer | undefined>;
-  getPackage(id: string): Promise<Package | undefined>;
-}
-
-export class ScheduleInputError extends Error {
-  constructor(readonly fields: FieldError[]) {
-    super(fields.map((f) => f.message).join('; '));
+export class ScheduleInputError extends ValidationError {
+  constructor(fields: readonly FieldError[]) {
+    super(fields, 'Please check the highlighted fields.');
     this.name = 'ScheduleInputError';
   }
 }
-
-export class NotFoundError extends Error {
-  constructor(what = 'Not found') {
-    super(what);
-    this.name = 'NotFoundError';
-  }
-}
-
-/** Who is asking: a customer sees only their own schedules; an admin sees everything. */
-export type Viewer = { role: 'customer'; customerId: string } | { role: 'admin' };
 
 export interface ScheduleView {
   id: number;
@@ -214,7 +201,12 @@ export class ScheduleService implements ScheduleStore {
     const unmasked = unmask(validated.target, stored);
     if (!unmasked.ok)
       throw new ScheduleInputError([
-        { field: `target.${unmasked.field}`, message: unmasked.message },
+        {
+          field: `target.${unmasked.field}`,
+          code: 'target.secret_required',
+          message: unmasked.message,
+          params: { secret: unmasked.field },
+        },
       ]);
     const input = { ...validated, target: unmasked.target };
     const origin = originAfterEdit(
@@ -304,7 +296,11 @@ export class ScheduleService implements ScheduleStore {
     const verdict = await this.addresses.check(target);
     if (!verdict.ok && verdict.reason === 'refused')
       throw new ScheduleInputError([
-        { field: `target.${verdict.field}`, message: verdict.message },
+        {
+          field: `target.${verdict.field}`,
+          code: 'target.address_refused',
+          message: verdict.message,
+        },
       ]);
   }
 
@@ -428,7 +424,11 @@ export class ScheduleService implements ScheduleStore {
     const pkg = await this.deps.customers.getPackage(customer.packageId);
     if (!pkg)
       throw new ScheduleInputError([
-        { field: 'frequency', message: 'Your hosting package does not include backups.' },
+        {
+          field: 'frequency',
+          code: 'package.no_backups',
+          message: 'Your hosting package does not include backups.',
+        },
       ]);
     const count = await this.db
       .selectFrom('schedules')
@@ -438,7 +438,9 @@ export class ScheduleService implements ScheduleStore {
       .executeTakeFirstOrThrow();
     const errors = checkPackageLimits(input, pkg, Number(count.n), mode);
     if (errors.length)
-      throw new ScheduleInputError(errors.map(({ field, message }) => ({ field, message })));
+      throw new ScheduleInputError(
+        errors.map(({ field, code, message, params }) => ({ field, code, message, params })),
+      );
   }
 
   private async insert(

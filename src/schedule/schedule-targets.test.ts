@@ -18,8 +18,9 @@ import { openTestStore } from '../../test/support/store.js';
 import { AddressPolicy } from '../target/address-policy.js';
 import { caCertFileName, sweepCaCerts, writeCaCert } from '../host/ca-certs.js';
 import { chosenByProvider } from '../target/origin.js';
+import type { Viewer } from '../auth/viewer.js';
 import { ScheduleDeletion } from './schedule-deletion.js';
-import { ScheduleInputError, ScheduleService, type Viewer } from './schedule-service.js';
+import { ScheduleInputError, ScheduleService } from './schedule-service.js';
 
 let dir: string;
 let store: Store;
@@ -110,7 +111,8 @@ async function refused(work: Promise<unknown>): Promise<{ field: string; message
   try {
     await work;
   } catch (error) {
-    if (error instanceof ScheduleInputError) return error.fields;
+    if (error instanceof ScheduleInputError)
+      return error.fields.map(({ field, message }) => ({ field, message }));
     throw error;
   }
   assert.fail('the save was accepted');

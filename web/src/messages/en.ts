@@ -3,6 +3,8 @@
  * (web/src/messages/index.ts picks one), so no component holds a string of its own. Words follow
  * the customer documentation: schedule, scope, snapshot, restore, History.
  */
+import { enErrors, type ErrorTexts } from './en-errors';
+
 export const en = {
   /** BCP 47 tag for dates, times and numbers; the viewer's own time zone is always used. */
   locale: 'en-US',
@@ -47,6 +49,8 @@ export const en = {
     unexpected: (status: number) => `The backup service answered unexpectedly (HTTP ${status}).`,
     checkFields: 'Please check the highlighted fields.',
     signInAgain: 'Your session has ended. Please sign in again.',
+    /** The API's refusals by their code (en-errors.ts); typed so every catalog has each code. */
+    byCode: enErrors as ErrorTexts,
   },
 
   page: {
