@@ -45,7 +45,7 @@ export function SignInPage({ notice }: { notice?: string }) {
   };
   return (
     <Center mih="100vh" p="md" bg="gray.0">
-      <Paper component="main" withBorder shadow="sm" p="xl" radius="md" w={420}>
+      <Paper component="main" withBorder shadow="sm" p="xl" radius="md" w="100%" maw={420}>
         <form onSubmit={submit} aria-label={m.signIn.title}>
           <Stack gap="md">
             <Title order={1} size="h2">
