@@ -204,7 +204,7 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await page.getByRole('button', { name: 'Delete old entries' }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete old entries' });
     await confirm.getByText('There are no finished entries older than 30 days.').waitFor();
-    await confirm.getByRole('button', { name: 'Close' }).click();
+    await confirm.getByRole('button', { name: 'Close', exact: true }).click();
     await confirm.waitFor({ state: 'detached' });
     await page.getByRole('tab', { name: 'Schedules' }).click();
     const schedule = page.getByTestId('schedule-row').filter({ hasText: 'Nightly full' });

@@ -132,7 +132,7 @@ describe('a customer on a phone', { timeout: 180_000 }, () => {
     await expectFitsWidth(page, 'the file browser', [
       file.getByRole('button', { name: 'Restore photo-0.jpg' }),
       file.getByRole('link', { name: 'Download photo-0.jpg' }),
-      dialog.getByRole('button', { name: 'Close' }),
+      dialog.getByRole('button', { name: 'Close dialog' }),
     ]);
     await expectAccessible(page, 'the file browser on a phone');
     await browser.shot('06-browse');

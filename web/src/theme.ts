@@ -55,8 +55,8 @@ export const theme = createTheme({
   components: {
     Input: { classNames: { input: classes.input } },
     // An icon-only close button needs a name for screen readers.
-    Modal: { defaultProps: { closeButtonProps: { 'aria-label': m.common.close } } },
-    Drawer: { defaultProps: { closeButtonProps: { 'aria-label': m.common.close } } },
+    Modal: { defaultProps: { closeButtonProps: { 'aria-label': m.common.closeDialog } } },
+    Drawer: { defaultProps: { closeButtonProps: { 'aria-label': m.common.closeDialog } } },
     Pagination: {
       defaultProps: {
         getControlProps: (control: keyof typeof pageLabels) => ({

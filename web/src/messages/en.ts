@@ -30,6 +30,8 @@ export const en = {
   common: {
     cancel: 'Cancel',
     close: 'Close',
+    /** The × of a dialog; not "Close", which some dialogs have as their own button. */
+    closeDialog: 'Close dialog',
     save: 'Save',
     create: 'Create',
     delete: 'Delete',
