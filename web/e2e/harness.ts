@@ -54,6 +54,7 @@ function builtIsFresh(): boolean {
     newest(join(ROOT, 'web/src')),
     newest(join(ROOT, 'web/index.html')),
     newest(join(ROOT, 'web/vite.config.ts')),
+    newest(join(ROOT, 'web/precompress.ts')),
   );
   return built > sources;
 }
