@@ -32,6 +32,8 @@ export const en = {
   common: {
     cancel: 'Cancel',
     close: 'Close',
+    /** The × of a dialog; not "Close", which some dialogs have as their own button. */
+    closeDialog: 'Close dialog',
     save: 'Save',
     create: 'Create',
     delete: 'Delete',
@@ -42,6 +44,11 @@ export const en = {
     tryAgain: 'Try again',
     required: 'Required',
     togglePassword: 'Show or hide the password',
+    firstPage: 'First page',
+    previousPage: 'Previous page',
+    nextPage: 'Next page',
+    lastPage: 'Last page',
+    pageNumber: (n: number) => `Page ${n}`,
   },
 
   errors: {
@@ -77,6 +84,9 @@ export const en = {
     cancelLabel: (name: string) => `Cancel ${name}`,
     cancelFailed: (message: string) => `Could not cancel: ${message}`,
     unnamed: 'Job',
+    /** Read out by screen readers when a task starts, changes state or ends (not on each percent). */
+    announce: (type: string, name: string, status: string) => `${type} ${name}: ${status}`,
+    allDone: 'No tasks are running now.',
   },
 
   scope: {
