@@ -487,20 +487,31 @@ export function rss(pid: number): number | undefined {
 }
 
 function findChild(parent: number): number | undefined {
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
+  for (const pid of childrenOf(parent)) {
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      // Fields after the parenthesised command: state, ppid, ...
-      const close = stat.lastIndexOf(')');
-      const comm = stat.slice(stat.indexOf('(') + 1, close);
-      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      if (ppid === parent && (comm === 'restic' || comm === 'setpriv')) return Number(name);
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (comm === 'restic' || comm === 'setpriv') return pid;
     } catch {
-      // gone between readdir and read
+      // gone between the list and the read
     }
   }
   return undefined;
+}
+
+/**
+ * The children of `parent`, from the kernel's list of its main thread's children (Node spawns from
+ * the main thread). The watchers call this every 50-200 ms while a measured job runs, and their
+ * CPU counts on the engine's side: reading the stat file of every process on the machine instead
+ * cost 8% of a CPU here with 140 processes (0.6 s of a 7.5 s restore), more on a busier machine.
+ */
+export function childrenOf(parent: number): number[] {
+  try {
+    const list = readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8').trim();
+    return list ? list.split(' ').map(Number) : [];
+  } catch {
+    return [];
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,11 +6,12 @@
  * the check after the clock stops compares the live tree with raw restic's copy.
  * Case 5: one file restored through the service, absolute target ≤ 2 s.
  */
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dataset } from '../data.js';
 import {
   MB,
+  childrenOf,
   cpuSample,
   measurePair,
   processCpu,
@@ -164,16 +165,6 @@ function readFileSafe(path: string): string {
   } catch {
     return '';
   }
-}
-
-function childrenOf(parent: number): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((name) => {
-      const stat = readFileSafe(`/proc/${name}/stat`);
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent;
-    })
-    .map(Number);
 }
 
 /**
