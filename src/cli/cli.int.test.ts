@@ -153,7 +153,7 @@ describe('hostvault command line', () => {
     assert.equal(created.code, 0, created.stderr);
     assert.match(
       created.stdout,
-      /^created schedule 1 "Nightly web" for alice: daily at 03:00 UTC, Web/,
+      /^created schedule 1 "Nightly web" for alice: daily at 03:\d\d UTC, Web/,
     );
 
     const listed = await hv(cli`schedules list`);
