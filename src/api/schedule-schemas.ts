@@ -11,7 +11,12 @@ export const PublicTargetSchema = z
   .discriminatedUnion('kind', [
     z.object({
       kind: z.literal('local'),
-      path: z.string().describe('Repositories go to `<path>/<owner>`.'),
+      path: z
+        .string()
+        .optional()
+        .describe(
+          "Repositories go to `<path>/<owner>`. Answered to the provider only: a customer's local target is the server's own directory.",
+        ),
     }),
     z.object({
       kind: z.literal('s3'),

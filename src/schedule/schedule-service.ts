@@ -123,7 +123,7 @@ export class ScheduleService implements ScheduleStore {
     }
     const rows = await query.orderBy('id', 'asc').execute();
     const targets = await this.targets.getMany(rows.flatMap((row) => row.target_id ?? []));
-    return rows.map((row) => this.view(row, this.recordOf(row, targets)));
+    return rows.map((row) => this.view(viewer, row, this.recordOf(row, targets)));
   }
 
   /** One schedule, or NotFoundError; another customer's id reads exactly like a missing one. */
@@ -139,7 +139,7 @@ export class ScheduleService implements ScheduleStore {
 
   async get(viewer: Viewer, id: number): Promise<ScheduleView> {
     const row = await this.getRow(viewer, id);
-    return this.view(row, await this.targetRecord(row));
+    return this.view(viewer, row, await this.targetRecord(row));
   }
 
   /** The schedule's target, secrets included, marked with who chose its server. */
@@ -182,14 +182,14 @@ export class ScheduleService implements ScheduleStore {
     const origin = editorOf(viewer);
     await this.checkAddress(input.target, origin);
     if (viewer.role === 'customer') await this.enforcePackage(customer, input, 'create');
-    return this.insert('customer', customerId, input, origin);
+    return this.insert(viewer, 'customer', customerId, input, origin);
   }
 
   /** Admin only: every customer into the server repository, or one customer with its own settings. */
   async createServerWide(customerId: string | null, raw: unknown): Promise<ScheduleView> {
     if (customerId !== null && !(await this.deps.customers.getCustomer(customerId)))
       throw new NotFoundError('Customer not found');
-    return this.insert('server', customerId, this.validate(raw), 'provider');
+    return this.insert({ role: 'admin' }, 'server', customerId, this.validate(raw), 'provider');
   }
 
   async update(viewer: Viewer, id: number, raw: unknown): Promise<ScheduleView> {
@@ -444,6 +444,7 @@ export class ScheduleService implements ScheduleStore {
   }
 
   private async insert(
+    viewer: Viewer,
     ownerKind: 'customer' | 'server',
     customerId: string | null,
     input: ScheduleInput,
@@ -492,10 +493,14 @@ export class ScheduleService implements ScheduleStore {
           .execute();
       return row.id;
     });
-    return this.get({ role: 'admin' }, id);
+    return this.get(viewer, id);
   }
 
-  private view(row: ScheduleRow, record: TargetRecord | DamagedTargetRecord): ScheduleView {
+  private view(
+    viewer: Viewer,
+    row: ScheduleRow,
+    record: TargetRecord | DamagedTargetRecord,
+  ): ScheduleView {
     const lastGood = row.last_success_at ?? row.created_at;
     return {
       id: row.id,
@@ -509,7 +514,9 @@ export class ScheduleService implements ScheduleStore {
       startMinute: scheduleStartMinute({ id: row.id, customerId: row.customer_id }),
       retention: row.retention,
       // Damaged settings show as their kind alone, for the form to take new ones.
-      target: isDamaged(record) ? { kind: record.kind } : publicTarget(record.target),
+      target: isDamaged(record)
+        ? { kind: record.kind }
+        : forViewer(viewer, publicTarget(record.target)),
       enabled: row.enabled === 1,
       nextRunAt: row.next_run_at,
       lastStatus: row.last_status,
@@ -519,6 +526,16 @@ export class ScheduleService implements ScheduleStore {
         row.enabled === 1 && isOverdue(new Date(lastGood), row.frequency as Frequency, this.now()),
     };
   }
+}
+
+/**
+ * A customer's local target is the provider's directory on the server, which the customer neither
+ * chooses nor needs: its path is the server's layout, shown to the provider only.
+ */
+function forViewer(viewer: Viewer, target: Record<string, unknown>): Record<string, unknown> {
+  if (viewer.role !== 'customer' || target.kind !== 'local') return target;
+  const { path: _path, ...rest } = target;
+  return rest;
 }
 
 function visible(viewer: Viewer, row: ScheduleRow): boolean {

@@ -820,8 +820,8 @@ export interface components {
         PublicTarget: {
             /** @constant */
             kind: "local";
-            /** @description Repositories go to `<path>/<owner>`. */
-            path: string;
+            /** @description Repositories go to `<path>/<owner>`. Answered to the provider only: a customer's local target is the server's own directory. */
+            path?: string;
         } | {
             /** @constant */
             kind: "s3";
