@@ -13,8 +13,9 @@ import { LocalRepositories } from './agent/local-repositories.js';
 import { recoverySafety } from './recovery-safety.js';
 import type { RecoveryOptions } from './restore/recover.js';
 import { backupJobHandler } from './backup/backup-job.js';
-import { BackupService, type DatabaseDumper } from './host/backup-service.js';
-import { dumpDatabases, restoreDatabase } from './database/index.js';
+import { BackupService } from './host/backup-service.js';
+import { mariadbDumper } from './host/dumper.js';
+import { restoreDatabase } from './database/index.js';
 import { databaseSettings, drillPause, type DatabaseSettings } from './database/service.js';
 import { Restic } from './engine/index.js';
 import { InventoryService } from './inventory/inventory-service.js';
@@ -106,7 +107,7 @@ export async function openApp(
   const backups = new BackupService({
     restic,
     repositories: repositories.host,
-    databases: mariadbDumper(database),
+    databases: mariadbDumper(database.connection),
     dataDir: config.dataDir,
   });
   const browser = new SnapshotBrowser({ restic, indexDir: join(config.dataDir, 'browse-index') });
@@ -237,15 +238,6 @@ export async function openApp(
     },
   };
   return app;
-}
-
-/** mariadb-dump as root over the local socket, as the hosting server's own MariaDB. */
-function mariadbDumper(database: DatabaseSettings): DatabaseDumper {
-  return {
-    async dump(opts) {
-      await dumpDatabases({ ...opts, connection: database.connection });
-    },
-  };
 }
 
 function mariadbRestorer(database: DatabaseSettings): DatabaseRestorer {
