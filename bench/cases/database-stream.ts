@@ -23,7 +23,7 @@ import { Keyring } from '../../src/repository/keyring.js';
 import { openStore } from '../../src/store/index.js';
 import { targetSchema } from '../../src/target/schema.js';
 import { ensureDatabases, type DatabaseSet } from '../database-data.js';
-import { MB, type Sample, type StandaloneCase, type StandaloneContext } from '../harness.js';
+import { MB, type StandaloneCase, type StandaloneContext } from '../harness.js';
 
 let databases: Promise<DatabaseSet> | undefined;
 
