@@ -14,7 +14,9 @@
  *   last, and names its parts in its tags. Its paths are those of the staging path (the staging
  *   directory, now holding only the checksum records), so parent detection, the friendly roots
  *   and `/Databases/<db>.sql` mean the same whichever restic made the backup; whoever reads a
- *   dump finds its snapshot in the tags (the restore reads them with the snapshot's listing).
+ *   dump finds its snapshot in the tags (the restore reads them with the snapshot's listing; the
+ *   browse index lists each dump where a staged one would be and records its snapshot, which
+ *   downloads read, src/snapshot/README.md).
  *   The parts carry the customer's and the schedule's tags, so deleting a schedule forgets them
  *   too, and a tag of their own (`database=`), so "latest" and retention never count them.
  *   Retention therefore is computed here over the schedule's snapshots (`keep-last` over backup

@@ -5,7 +5,8 @@
  * copy on disk, see backup-groups.ts), with restic 0.14 into the staging directory that the
  * backup's snapshot then reads.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { StreamedDump, StreamOutcome } from '../database/index.js';
 import {
   CommandFailedError,
@@ -181,7 +182,12 @@ export class BackupService {
                 (await this.latest(repo.location, schedule, customer.id, request.signal)));
           const parts: StreamedPart[] = [];
           try {
-            if (streaming) await this.stream(repo.location, request, staging, parts, log);
+            if (streaming) {
+              // A dump left staged by a run that died would be saved beside the streamed ones
+              // and read instead of them by a restore: the directory starts empty.
+              await emptyDirectory(staging);
+              await this.stream(repo.location, request, staging, parts, log);
+            }
             // restic stamps a snapshot with the time its backup started: now, give or take a moment.
             const time = new Date().toISOString();
             if (parent)
@@ -350,4 +356,10 @@ function withParts(summary: BackupSummary, parts: StreamedPart[]): BackupSummary
     total.totalBytesProcessed += part.totalBytesProcessed;
   }
   return total;
+}
+
+/** Removes what `dir` holds, if it exists; the directory itself stays. */
+async function emptyDirectory(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => []);
+  for (const name of names) await rm(join(dir, name), { recursive: true, force: true });
 }

@@ -5,11 +5,14 @@
  * Runs with whichever restic is first on PATH (scripts/test-restic.sh 0.14 / 0.18).
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { LocalRepositories } from '../agent/local-repositories.js';
 import { checksumDatabase, restoreDatabase } from '../database/index.js';
@@ -20,10 +23,19 @@ import { executeRestore } from '../restore/restore-run.js';
 import { isDumpSnapshot, streamedDumps, tag } from '../scope/scope.js';
 import { openStore, type Store } from '../store/index.js';
 import { targetSchema } from '../target/schema.js';
+import { SnapshotBrowser, downloadDirectory, downloadFile } from '../snapshot/index.js';
 import { connection, dropEverything, sql, uniquePrefix } from '../../test/support/mariadb.js';
 import { BackupService } from './backup-service.js';
 import { databaseStagingDir } from './collect.js';
 import { mariadbDumper } from './dumper.js';
+
+/** Everything written to a stream, once it has ended. */
+function collect(): { out: Writable; bytes: () => Buffer } {
+  const chunks: Buffer[] = [];
+  const out = new PassThrough();
+  out.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return { out, bytes: () => Buffer.concat(chunks) };
+}
 
 describe('database backups, streamed (restic 0.17+) or staged (0.14)', () => {
   const prefix = uniquePrefix();
@@ -137,7 +149,6 @@ describe('database backups, streamed (restic 0.17+) or staged (0.14)', () => {
       }
       // The dump is in the snapshot whole: the end of mariadb-dump's output.
       const chunks: Buffer[] = [];
-      const { Writable } = await import('node:stream');
       await restic.dump(
         repo,
         parts.get(shop)!,
@@ -274,5 +285,85 @@ describe('database backups, streamed (restic 0.17+) or staged (0.14)', () => {
     assert.ok(option, 'the password goes through an option file');
     // The option file is gone once the dump is saved.
     await assert.rejects(readFile(option.slice('--defaults-extra-file='.length)));
+  });
+
+  test('browse lists /Databases/<db>.sql as for a staged backup, and downloads give its bytes', async () => {
+    const schedule = ++schedules;
+    const repository = await access();
+    const outcome = await backups.run({
+      customer,
+      schedule,
+      scope: 'databases',
+      repository,
+      parent: null,
+    });
+    const repo = await locate(repository);
+    const staging = outcome.roots.db![0]!;
+    // The dump's bytes as restic holds them: in its own snapshot (streamed) or in the backup's.
+    const [main] = await restic.snapshots(repo, { ids: [outcome.snapshotId] });
+    const parts = streamedDumps(main!.tags);
+    assert.equal(parts.size, streams ? 2 : 0);
+    const saved = collect();
+    await (streams
+      ? restic.dump(repo, parts.get(shop)!, `/${shop}.sql`, saved.out)
+      : restic.dump(repo, outcome.snapshotId, join(staging, `${shop}.sql`), saved.out));
+    const expected = saved.bytes();
+    assert.match(expected.toString('utf8'), /-- Dump completed\s*$/);
+
+    const browser = new SnapshotBrowser({ restic, indexDir: join(work, `index-${schedule}`) });
+    try {
+      await browser.open(repo, outcome.snapshotId);
+      const roots = outcome.roots;
+      const top = browser.listFriendly(outcome.snapshotId, roots, '/');
+      assert.deepEqual(
+        top.entries.map((e) => e.name),
+        ['Databases'],
+      );
+      const listing = browser.listFriendly(outcome.snapshotId, roots, '/Databases');
+      assert.deepEqual(
+        listing.entries.map((e) => [e.name, e.type, e.path]),
+        [
+          [`${blog}.sql`, 'file', `/Databases/${blog}.sql`],
+          [`${shop}.sql`, 'file', `/Databases/${shop}.sql`],
+        ],
+      );
+      assert.equal(listing.total, 2, 'the checksum records stay hidden');
+      const entry = listing.entries.find((e) => e.name === `${shop}.sql`)!;
+      assert.equal(entry.size, expected.length);
+      assert.ok(entry.mtime && !Number.isNaN(Date.parse(entry.mtime)), entry.mtime);
+      assert.equal(entry.realPath, undefined, 'a dump restores as a database, not as a file');
+
+      // One file, as the agent downloads it (the index open), and without an index.
+      const found = browser.resolveFriendly(outcome.snapshotId, roots, `/Databases/${shop}.sql`);
+      assert.equal(found.kind, 'real');
+      const realPath = (found as { realPath: string }).realPath;
+      for (const viaIndex of [true, false]) {
+        const got = collect();
+        await downloadFile(restic, repo, outcome.snapshotId, realPath, got.out, {
+          roots,
+          ...(viaIndex ? { browser } : {}),
+        });
+        assert.ok(got.bytes().equals(expected), `exact bytes (${viaIndex ? 'index' : 'no index'})`);
+      }
+
+      // The folder as tar.gz: the dumps named as the customer sees them, checksum records left out.
+      const archive = collect();
+      await downloadDirectory(restic, repo, outcome.snapshotId, staging, archive.out, {
+        roots,
+        browser,
+        archiveName: 'Databases',
+      });
+      const unpacked = join(work, `unpacked-${schedule}`);
+      await mkdir(unpacked);
+      await writeFile(join(unpacked, 'a.tar.gz'), archive.bytes());
+      await promisify(execFile)('tar', ['-xzf', 'a.tar.gz'], { cwd: unpacked });
+      assert.deepEqual((await readdir(join(unpacked, 'Databases'))).sort(), [
+        `${blog}.sql`,
+        `${shop}.sql`,
+      ]);
+      assert.ok((await readFile(join(unpacked, 'Databases', `${shop}.sql`))).equals(expected));
+    } finally {
+      browser.close();
+    }
   });
 });
