@@ -40,10 +40,10 @@ const layers = [
     'agent/local.ts',
     'agent/local-repositories.ts',
   ],
-  // 6: composition: configuration and the app
-  ['config.ts', 'app.ts', 'recovery-safety.ts'],
-  // 7: the ways in: HTTP, CLI (the demo is one of its commands), the service's start
-  ['api', 'cli', 'cli.ts', 'demo', 'serve.ts'],
+  // 6: composition: configuration, the app, the hosting server's half of it
+  ['config.ts', 'app.ts', 'recovery-safety.ts', 'host-side.ts', 'planning.ts'],
+  // 7: the ways in: HTTP, CLI (the demo is one of its commands), the service's start in each role
+  ['api', 'cli', 'cli.ts', 'demo', 'serve.ts', 'controller.ts', 'agent-role.ts'],
 ];
 
 const pattern = (names) =>
@@ -70,8 +70,9 @@ const upward = layers.slice(0, -1).map((lower, i) => ({
  * The host-agent boundary (docs/architecture.md): the control plane decides and records, a
  * hosting server's agent executes. Control and shared folders reach a hosting server only through
  * the agent's interface (src/agent/agent.ts, protocol.ts), never its host code, so a network
- * transport can later take the in-process agent's place. The composition roots (app.ts, serve.ts,
- * cli.ts, config.ts) build both sides and are neither.
+ * transport can take the in-process agent's place (src/fleet/nats-agent.ts does). The composition
+ * roots (app.ts, host-side.ts, serve.ts, controller.ts, agent-role.ts, cli.ts, config.ts) build
+ * both sides and are neither.
  */
 const control = [
   'api',
@@ -90,6 +91,8 @@ const control = [
   'target',
   'scope',
   'agent',
+  // the fleet's transport: names, messages, the controller's NatsAgent (its agent side is host)
+  'fleet',
 ];
 const host = [
   'engine',
@@ -100,6 +103,9 @@ const host = [
   'host',
   'agent/local.ts',
   'agent/local-repositories.ts',
+  // the agent's side of the fleet transport: runs jobs on this server, keeps its job record
+  'fleet/agent-server.ts',
+  'fleet/job-record.ts',
 ];
 const boundary = {
   name: 'control-imports-host',

@@ -4,34 +4,30 @@
  * plane (schedules, jobs, records, notices) reaches the hosting server only through `agent`, here
  * the in-process LocalAgent; a fleet's controller gives it a remote one instead.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config.js';
 import type { HostAgent } from './agent/agent.js';
-import { LocalAgent } from './agent/local.js';
 import { LocalRepositories } from './agent/local-repositories.js';
 import { recoverySafety } from './recovery-safety.js';
 import type { RecoveryOptions } from './restore/recover.js';
 import { backupJobHandler } from './backup/backup-job.js';
-import { BackupService } from './host/backup-service.js';
-import { mariadbDumper } from './host/dumper.js';
-import { restoreDatabase } from './database/index.js';
-import { databaseSettings, drillPause, type DatabaseSettings } from './database/service.js';
-import { Restic } from './engine/index.js';
+import type { BackupService } from './host/backup-service.js';
+import type { DatabaseSettings } from './database/service.js';
+import type { Restic } from './engine/index.js';
+import { openHostSide } from './host-side.js';
 import { InventoryService } from './inventory/inventory-service.js';
 import { channelsFrom, Notifier } from './notify/index.js';
 import { JobStore } from './job/job-store.js';
-import { SnapshotBrowser } from './snapshot/index.js';
+import type { SnapshotBrowser } from './snapshot/index.js';
 import { maintenanceJobHandler } from './maintenance/maintenance.js';
 import { Worker, type WorkerOptions } from './job/worker.js';
 import { Keyring, loadOrCreateMasterKey } from './repository/keyring.js';
 import type { RepositoryService } from './repository/repository-service.js';
 import { restoreJobHandler } from './restore-job/restore-job.js';
-import type { DatabaseRestorer } from './restore/restore-run.js';
 import { RestoreService } from './restore-job/restore-service.js';
 import { ScheduleService } from './schedule/schedule-service.js';
 import { AddressPolicy } from './target/address-policy.js';
-import { openStore, type Store } from './store/index.js';
+import { openStore, type Store, type StoreOptions } from './store/index.js';
 
 export interface App {
   config: Config;
@@ -78,70 +74,43 @@ export async function openApp(
      * or the WireAgent that makes every message cross as plain data (tests). Default: itself.
      */
     agent?: (local: HostAgent) => HostAgent;
+    /** The agent runs on another server (a fleet's controller): the start never waits for it. */
+    remoteAgent?: boolean;
+    /** Default: SQLite in the data directory; a fleet's controllers share PostgreSQL. */
+    store?: StoreOptions;
   } = {},
 ): Promise<App> {
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const restic = await Restic.detect({
-    binary: config.resticBinary,
-    cacheDir: join(config.dataDir, 'cache'),
-  });
-  const masterKey = await loadOrCreateMasterKey(config.keyFile);
-  const keyring = new Keyring(masterKey);
-  const store = await openStore({ file: join(config.dataDir, 'store.db') });
-  const addresses = new AddressPolicy(config.targetAddresses);
-  const certDir = join(config.dataDir, 'certs');
+  const late: { worker?: Worker; withSafety?: RecoveryOptions['withSafety'] } = {};
   const log = opts.log ?? ((line: string) => console.error(`hostvault: ${line}`));
-  const repositories = LocalRepositories.open({
-    store,
-    keyring,
-    restic,
-    certDir,
-    admit: (target) => addresses.admit(target),
-    now: opts.now,
-  });
-  // One mutex per repository on this server: the tools' shortcut and the agent share it.
-  const repositoryRecords = repositories.records;
-  const inventory = new InventoryService({ store, now: opts.now });
-  const database = await databaseSettings(config.dataDir, config.instanceId);
-  const jobs = new JobStore(store, opts.now);
-  const backups = new BackupService({
-    restic,
-    repositories: repositories.host,
-    databases: mariadbDumper(database.connection),
-    dataDir: config.dataDir,
-  });
-  const browser = new SnapshotBrowser({ restic, indexDir: join(config.dataDir, 'browse-index') });
-  const local = new LocalAgent({
-    restic,
-    resticBinary: config.resticBinary,
-    repositories: repositories.host,
-    backups,
-    browser,
-    database,
-    certDir,
-    dataDir: config.dataDir,
+  const hostSide = await openHostSide(config, {
     log,
-    restores: {
-      databases: mariadbRestorer(database),
-      // A failed removal leaves the restore's journal in its cleanup state: the next start of
-      // the service finishes it.
-      background: (work) =>
-        void work().catch((error: unknown) =>
-          (opts.log ?? console.error)(
-            `removing the previous content of a restore failed: ${String(error)}`,
-          ),
-        ),
-    },
     // Built below; recovery runs only once the service starts, after openApp.
     withSafety: (journal, save) => {
       if (!late.withSafety) throw new Error('recovery ran before the service was composed');
       return late.withSafety(journal, save);
     },
   });
+  const { restic, backups, browser, database, agent: local } = hostSide;
+  const masterKey = await loadOrCreateMasterKey(config.keyFile);
+  const keyring = new Keyring(masterKey);
+  const store = await openStore(opts.store ?? { file: join(config.dataDir, 'store.db') });
+  const addresses = new AddressPolicy(config.targetAddresses);
+  const repositories = LocalRepositories.open({
+    store,
+    keyring,
+    restic,
+    certDir: hostSide.certDir,
+    host: hostSide.repositories,
+    admit: (target) => addresses.admit(target),
+    now: opts.now,
+  });
+  // One mutex per repository on this server: the tools' shortcut and the agent share it.
+  const repositoryRecords = repositories.records;
+  const inventory = new InventoryService({ store, now: opts.now });
+  const jobs = new JobStore(store, opts.now);
   const agent = opts.agent ? opts.agent(local) : local;
   // The services tell the worker about new jobs; the worker needs the services. This is the one
   // place that wakes it for a new job.
-  const late: { worker?: Worker; withSafety?: RecoveryOptions['withSafety'] } = {};
   const wakeWorker = () => late.worker?.notify();
   const schedules = new ScheduleService({
     store,
@@ -164,14 +133,19 @@ export async function openApp(
   });
   late.withSafety = recoverySafety({ store, jobs, restores, repositories, restic });
   // Certificates of targets changed or deleted while the service was down, or before files were
-  // removed at all.
-  await schedules.sweepCertificates();
+  // removed at all. An agent on another server may be offline: its sweep waits in its queue, and
+  // the start does not wait for it.
+  if (opts.remoteAgent)
+    void schedules
+      .sweepCertificates()
+      .catch((error: unknown) => log(`sweeping certificates: ${String(error)}`));
+  else await schedules.sweepCertificates();
   const notifier = new Notifier({
     store,
     channels: channelsFrom(config.notify),
     onSuccess: config.notify.onSuccess,
     customers: inventory,
-    log: opts.log ?? ((line) => console.error(`hostvault: ${line}`)),
+    log,
     now: opts.now,
   });
   const handlers: WorkerOptions['handlers'] = {
@@ -233,31 +207,9 @@ export async function openApp(
     close: async () => {
       await app.worker.stop();
       await notifier.close();
-      browser.close();
+      hostSide.close();
       await store.close();
     },
   };
   return app;
-}
-
-function mariadbRestorer(database: DatabaseSettings): DatabaseRestorer {
-  const onStep = drillPause(process.env);
-  return {
-    async restore(opts) {
-      await restoreDatabase({
-        database: opts.database,
-        dumpFile: opts.dumpFile,
-        checksumFile: opts.checksumFile,
-        owner: { customerId: opts.customerId, allowedDatabases: opts.allowedDatabases },
-        connection: database.connection,
-        journalDir: database.journalDir,
-        jobId: opts.jobId,
-        safetyDir: opts.safetyDir,
-        saveSafety: (dump) => opts.saveSafety(dump.file),
-        signal: opts.signal,
-        onLog: opts.onLog,
-        onStep,
-      });
-    },
-  };
 }

@@ -1,22 +1,21 @@
 #!/usr/bin/env node
 /**
- * hostvault's command line: the service itself (`serve`) and the operator's tools over the same
- * services.
+ * hostvault's command line: the service itself (`serve`, and in a fleet `controller` and
+ * `agent`) and the operator's tools over the same services. Each command loads only the modules
+ * it uses: an agent on a hosting server never loads the API, the store or the web UI's server.
  */
 import { loadConfig } from './config.js';
-import { runDemo, runLayoutDemo } from './demo/engine-demo.js';
-import { runInventoryCommand } from './cli/inventory.js';
-import { OPERATOR_USAGE, runOperatorCommand } from './cli/index.js';
-import { openApp } from './app.js';
-import { startService } from './serve.js';
-import { targetSchema } from './target/schema.js';
-import { ownerSchema } from './target/schema.js';
 
-const USAGE = `usage: hostvault <command>
+const usage = async () => `usage: hostvault <command>
 
 commands:
   serve [--demo]              run the service: API, scheduler and worker (HOSTVAULT_PORT, default
                               8420); --demo first imports the demo hosting layout with sign-ins
+  controller                  run the service of a fleet: as serve, with the hosting server
+                              HOSTVAULT_SERVER_ID reached through its agent over NATS
+                              (HOSTVAULT_NATS_URL ...), the store in HOSTVAULT_DATABASE_URL
+  agent                       run the agent of hosting server HOSTVAULT_SERVER_ID: its jobs,
+                              browse, downloads and connection tests, over NATS
   demo [--dir DIR]            build a demo hosting layout (three customers), import it, back up
                               their web roots and restore a file with real restic
   demo layout [--dir DIR]     only build the demo layout and import it into the inventory
@@ -25,7 +24,7 @@ commands:
                               import packages and customers from a YAML or JSON file, all or
                               nothing; --prune deletes those the file does not list
   packages list               list the backup packages
-${OPERATOR_USAGE}  key export <owner> [--target-dir DIR]
+${(await import('./cli/index.js')).OPERATOR_USAGE}${(await import('./cli/fleet.js')).FLEET_USAGE}  key export <owner> [--target-dir DIR]
                               print the key file of <owner>'s repository on the local target
   version                     print the versions of hostvault and restic
 `;
@@ -35,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   switch (command) {
     case 'serve': {
+      const { startService } = await import('./serve.js');
       const service = await startService(config, { demo: rest.includes('--demo') });
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
@@ -44,12 +44,35 @@ async function main(argv: string[]): Promise<number> {
       await service.stop();
       return 0;
     }
-    case 'demo':
+    case 'controller':
+    case 'agent': {
+      const running =
+        command === 'agent'
+          ? await (await import('./agent-role.js')).startAgent(config)
+          : await (await import('./controller.js')).startController(config);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+      await running.stop();
+      return 0;
+    }
+    case 'fleet': {
+      const { runFleetCommand } = await import('./cli/fleet.js');
+      const code = await runFleetCommand(rest);
+      if (code !== undefined) return code;
+      break;
+    }
+    case 'demo': {
+      const { runDemo, runLayoutDemo } = await import('./demo/engine-demo.js');
       if (rest[0] === 'layout') await runLayoutDemo(config, { dir: option(rest, '--dir') });
       else await runDemo(config, { dir: option(rest, '--dir') });
       return 0;
+    }
     case 'customers':
     case 'packages': {
+      const { runInventoryCommand } = await import('./cli/inventory.js');
       const code = await runInventoryCommand(config, command, rest);
       if (code !== undefined) return code;
       break;
@@ -59,12 +82,15 @@ async function main(argv: string[]): Promise<number> {
     case 'jobs':
     case 'snapshots':
     case 'restore': {
+      const { runOperatorCommand } = await import('./cli/index.js');
       const code = await runOperatorCommand(config, command, rest);
       if (code !== undefined) return code;
       break;
     }
     case 'key': {
       if (rest[0] !== 'export' || !rest[1]) break;
+      const { ownerSchema, targetSchema } = await import('./target/schema.js');
+      const { openApp } = await import('./app.js');
       const owner = ownerSchema.safeParse(rest[1]);
       if (!owner.success) {
         console.error(`hostvault: ${owner.error.issues[0]?.message}`);
@@ -85,13 +111,14 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'version': {
+      const { openApp } = await import('./app.js');
       const app = await openApp(config);
       console.log(`hostvault 0.1.0, ${app.restic.version.text}`);
       await app.close();
       return 0;
     }
   }
-  process.stderr.write(USAGE);
+  process.stderr.write(await usage());
   return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
 }
 

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { loadNotifySettings, type NotifySettings } from './notify/settings.js';
 import { loadProxySettings, type ProxySettings } from './api/proxy-settings.js';
 import { parseNetworks, type AddressPolicySettings } from './target/address-policy.js';
+import { DEFAULT_LEASE_TTL_MS } from './schedule/planner-lease.js';
 
 export interface Config {
   /** Store, cache, certificates and local repositories live here. */
@@ -54,6 +55,20 @@ export interface Config {
    * HOSTVAULT_PUBLIC_URL (unset: signed links are relative, cookies Secure over https only).
    */
   proxy: ProxySettings;
+  /**
+   * How long the planner lease lasts from each renewal, in ms (src/schedule/planner-lease.ts):
+   * with several controllers on one PostgreSQL store, a dead planner is replaced about this long
+   * (plus a fifth) after its last renewal. HOSTVAULT_PLANNER_LEASE_MS, default 15000; tests
+   * shorten it.
+   */
+  plannerLeaseMs: number;
+  /**
+   * HOSTVAULT_DATABASE_URL: the PostgreSQL store a fleet's controllers share
+   * (`postgresql://user@host/db`); unset: SQLite in the data directory. `hostvault serve` always
+   * uses SQLite. The fleet's NATS settings are read by the roles that use them
+   * (src/fleet/settings.ts), so `serve` never fails on them.
+   */
+  databaseUrl?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -73,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       deny: parseNetworks(env.HOSTVAULT_TARGET_DENY, 'HOSTVAULT_TARGET_DENY'),
     },
     proxy: loadProxySettings(env),
+    plannerLeaseMs: positiveInteger(env, 'HOSTVAULT_PLANNER_LEASE_MS', DEFAULT_LEASE_TTL_MS),
+    databaseUrl: env.HOSTVAULT_DATABASE_URL?.trim() || undefined,
   };
 }
 

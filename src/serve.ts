@@ -7,13 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { buildAndImport } from './demo/engine-demo.js';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api/index.js';
 import { adminRoutes } from './api/admin/index.js';
 import { packageInfoRoutes } from './api/package-info-routes.js';
 import { DEFAULT_WEB_ROOT } from './api/web.js';
 import { proxyApiOptions } from './api/proxy-options.js';
 import { scheduleRoutes } from './api/schedule-routes.js';
-import { planMaintenance } from './maintenance/maintenance.js';
 import { targetRoutes } from './api/target-routes.js';
 import { targetAdminRoutes } from './api/target-admin-routes.js';
 import { snapshotRoutes } from './api/snapshot-routes.js';
@@ -21,34 +21,45 @@ import { openApp, type App } from './app.js';
 import { AuthService, ensureAdmin } from './auth/index.js';
 import { writeSecretFile } from './auth/secret-file.js';
 import type { Config } from './config.js';
+import type { HostAgent } from './agent/agent.js';
+import type { StoreOptions } from './store/index.js';
 import type { RecoveredRestore } from './restore-job/restore-plan.js';
-import { Scheduler } from './schedule/scheduler.js';
+import { startPlanning } from './planning.js';
 import type { Target } from './target/schema.js';
 
 export interface Service {
   app: App;
+  /** The HTTP server, listening at `url`. */
+  server: FastifyInstance;
   url: string;
   stop(): Promise<void>;
 }
 
 export async function startService(
   config: Config,
-  opts: { log?: (line: string) => void; demo?: boolean } = {},
+  opts: {
+    log?: (line: string) => void;
+    demo?: boolean;
+    /**
+     * A fleet's controller (src/controller.ts): the hosting server's agent behind a transport,
+     * and the store it shares with other controllers. Unset: `hostvault serve`, all in one process.
+     */
+    fleet?: { agent: HostAgent; store?: StoreOptions };
+  } = {},
 ): Promise<Service> {
   const log =
     opts.log ??
     ((line: string) => console.log(JSON.stringify({ time: new Date().toISOString(), msg: line })));
-  const app = await openApp(config, { log });
-  await recover(app, log);
+  const fleet = opts.fleet;
+  const app = await openApp(
+    config,
+    fleet ? { log, agent: () => fleet.agent, remoteAgent: true, store: fleet.store } : { log },
+  );
+  await recover(app, log, { remote: !!fleet });
 
   const auth = new AuthService({ store: app.store, masterKey: app.masterKey });
   await ensureAdmin(auth, { passwordFile: join(config.dataDir, 'initial-admin-password') });
   if (opts.demo) await prepareDemo(app, auth);
-  const scheduler = new Scheduler({
-    store: app.schedules,
-    enqueue: (id) => app.schedules.enqueueScheduled(id),
-    onError: (error) => log(`scheduler: ${error instanceof Error ? error.message : String(error)}`),
-  });
   const server = buildServer({
     auth,
     jobs: app.jobs,
@@ -89,26 +100,25 @@ export async function startService(
     options: { webRoot: DEFAULT_WEB_ROOT, ...proxyApiOptions(config.proxy) },
   });
   app.worker.start();
-  scheduler.start();
-  // Prune and check each repository weekly; looked at hourly, and once now.
-  const planMaintenanceNow = () =>
-    void planMaintenance({ store: app.store, schedules: app.schedules, jobs: app.jobs })
-      .then((ids) => ids.length && app.worker.notify())
-      .catch((error: unknown) =>
-        log(`maintenance: ${error instanceof Error ? error.message : String(error)}`),
-      );
-  const maintenance = setInterval(planMaintenanceNow, 3600_000);
-  maintenance.unref();
-  planMaintenanceNow();
+  // Schedules, and each repository's weekly prune and check (looked at hourly and once now), by
+  // the holder of the planner lease: this process on its own store.
+  const planning = startPlanning({
+    store: app.store,
+    schedules: app.schedules,
+    jobs: app.jobs,
+    log,
+    onQueued: () => app.worker.notify(),
+    lease: { ttlMs: config.plannerLeaseMs },
+  });
   app.notifier.start();
   const url = await server.listen({ host: config.listen.host, port: config.listen.port });
   log(`hostvault listening on ${url}, data in ${config.dataDir}`);
   return {
     app,
+    server,
     url,
     async stop() {
-      scheduler.stop();
-      clearInterval(maintenance);
+      await planning.stop();
       await server.close();
       await app.close();
     },
@@ -120,10 +130,21 @@ export async function startService(
  * in staging; the control plane marks the jobs that were running as interrupted, with the
  * agent's notes on what it put right.
  */
-async function recover(app: App, log: (line: string) => void): Promise<void> {
-  const recovered = await app.agent.recover({
-    customerIds: (await app.inventory.listCustomers()).map((c) => c.id),
-  });
+async function recover(
+  app: App,
+  log: (line: string) => void,
+  opts: { remote: boolean },
+): Promise<void> {
+  const request = { customerIds: (await app.inventory.listCustomers()).map((c) => c.id) };
+  // A remote agent recovered at its own start; when it is not connected now, this controller's
+  // running jobs are still marked interrupted, without its notes (they come with each job's
+  // answer instead).
+  const recovered = opts.remote
+    ? await app.agent.recover(request).catch((error: unknown) => {
+        log(`the agent's recovery notes could not be read: ${(error as Error).message}`);
+        return { notes: [], log: [] };
+      })
+    : await app.agent.recover(request);
   for (const line of recovered.log) log(line);
   const notes = new Map<number, string>();
   const restores = new Map<number, RecoveredRestore[]>();

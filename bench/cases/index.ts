@@ -12,6 +12,7 @@ import { databaseStream } from './database-stream.js';
 import { serviceMemory } from './memory.js';
 import { api } from './api.js';
 import { scheduler } from './scheduler.js';
+import { schedulerFleet } from './scheduler-fleet.js';
 import { browse } from './browse.js';
 
 export const cases: (BenchCase | StandaloneCase)[] = [
@@ -25,5 +26,6 @@ export const cases: (BenchCase | StandaloneCase)[] = [
   serviceMemory,
   api,
   scheduler,
+  schedulerFleet,
   browse,
 ];

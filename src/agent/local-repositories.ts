@@ -25,10 +25,12 @@ export class LocalRepositories {
     keyring: Keyring;
     restic: Restic;
     certDir: string;
+    /** The host's repositories, when the agent of this process has them already (one mutex). */
+    host?: HostRepositories;
     admit?: (target: Target) => Promise<void>;
     now?: () => Date;
   }): LocalRepositories {
-    const host = new HostRepositories({ restic: deps.restic, certDir: deps.certDir });
+    const host = deps.host ?? new HostRepositories({ restic: deps.restic, certDir: deps.certDir });
     const records = new RepositoryService({
       store: deps.store,
       keyring: deps.keyring,

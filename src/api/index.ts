@@ -1,4 +1,4 @@
-export { buildServer, DEFAULT_BODY_LIMIT } from './server.js';
+export { buildServer, DEFAULT_BODY_LIMIT, routesOf, type FastifyRoute } from './server.js';
 export type * from './deps.js';
 export { RouteRegistry, type Access, type RouteDefinition, type ResponseSpec } from './registry.js';
 export { ApiError, ErrorBodySchema, notFound } from './errors.js';

@@ -41,12 +41,14 @@ const JobListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
 });
 
-const JobPageSchema = z.object({
-  jobs: z.array(JobSummarySchema),
-  total: z.number().int().describe('Jobs matching the filters, over all pages.'),
-  offset: z.number().int(),
-  limit: z.number().int(),
-});
+const JobPageSchema = z
+  .object({
+    jobs: z.array(JobSummarySchema),
+    total: z.number().int().describe('Jobs matching the filters, over all pages.'),
+    offset: z.number().int(),
+    limit: z.number().int(),
+  })
+  .meta({ id: 'JobPage' });
 
 const CancelSchema = z.object({
   id: z.number().int(),

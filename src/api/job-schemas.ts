@@ -15,65 +15,71 @@ export const JobTypeSchema = z.enum(['backup', 'restore', 'maintenance']);
 export const JobStatusSchema = z.enum(['pending', 'running', 'successful', 'failed', 'canceled']);
 const Timestamp = z.iso.datetime().describe('ISO 8601, UTC');
 
-export const JobProgressSchema = jobProgressSchema;
+export const JobProgressSchema = jobProgressSchema.meta({ id: 'JobProgress' });
 
 /** What a restore job restores and from which snapshot, for History and the banner to name it. */
-export const RestoreSummarySchema = z.object({
-  what: restoreRequestSchema.shape.what,
-  path: z.string().optional().describe('For "file": the file restored.'),
-  database: z.string().optional(),
-  mailbox: z.string().optional(),
-  repositoryId: z.number().int(),
-  snapshotId: z.string(),
-  snapshotTime: z
-    .string()
-    .nullable()
-    .describe('When the snapshot was taken; null for restores queued before it was recorded.'),
-  undoes: z
-    .number()
-    .int()
-    .nullable()
-    .describe('Restores a safety snapshot: the restore job whose changes it undoes.'),
-});
+export const RestoreSummarySchema = z
+  .object({
+    what: restoreRequestSchema.shape.what,
+    path: z.string().optional().describe('For "file": the file restored.'),
+    database: z.string().optional(),
+    mailbox: z.string().optional(),
+    repositoryId: z.number().int(),
+    snapshotId: z.string(),
+    snapshotTime: z
+      .string()
+      .nullable()
+      .describe('When the snapshot was taken; null for restores queued before it was recorded.'),
+    undoes: z
+      .number()
+      .int()
+      .nullable()
+      .describe('Restores a safety snapshot: the restore job whose changes it undoes.'),
+  })
+  .meta({ id: 'RestoreSummary' });
 
-export const JobSummarySchema = z.object({
-  id: z.number().int(),
-  type: JobTypeSchema,
-  status: JobStatusSchema,
-  scheduleId: z.number().int().nullable(),
-  customerId: z.string().nullable(),
-  scheduleName: z.string().nullable(),
-  scope: z.string().nullable(),
-  trigger: z.string().describe('schedule, manual or system'),
-  createdAt: Timestamp,
-  startedAt: Timestamp.nullable(),
-  finishedAt: Timestamp.nullable(),
-  progress: JobProgressSchema.nullable(),
-  error: z.string().nullable().describe('Why the job failed, in plain words.'),
-  snapshotId: z.string().nullable(),
-  bytesAdded: z.number().nullable(),
-  bytesProcessed: z.number().nullable(),
-  restore: RestoreSummarySchema.nullable().describe('Restore jobs only: what they restore.'),
-});
+export const JobSummarySchema = z
+  .object({
+    id: z.number().int(),
+    type: JobTypeSchema,
+    status: JobStatusSchema,
+    scheduleId: z.number().int().nullable(),
+    customerId: z.string().nullable(),
+    scheduleName: z.string().nullable(),
+    scope: z.string().nullable(),
+    trigger: z.string().describe('schedule, manual or system'),
+    createdAt: Timestamp,
+    startedAt: Timestamp.nullable(),
+    finishedAt: Timestamp.nullable(),
+    progress: JobProgressSchema.nullable(),
+    error: z.string().nullable().describe('Why the job failed, in plain words.'),
+    snapshotId: z.string().nullable(),
+    bytesAdded: z.number().nullable(),
+    bytesProcessed: z.number().nullable(),
+    restore: RestoreSummarySchema.nullable().describe('Restore jobs only: what they restore.'),
+  })
+  .meta({ id: 'Job' });
 
 export const JobDetailSchema = JobSummarySchema.extend({
   log: z.string().describe('The execution log, one line per event.'),
   stats: z.unknown().describe("restic's statistics for the run, when it finished.").nullable(),
-});
+}).meta({ id: 'JobDetail' });
 
-export const ActiveTaskSchema = z.object({
-  id: z.number().int(),
-  type: JobTypeSchema,
-  status: z.enum(['pending', 'running']),
-  scheduleId: z.number().int().nullable(),
-  scheduleName: z.string().nullable(),
-  scope: z.string().nullable(),
-  customerId: z.string().nullable(),
-  createdAt: Timestamp,
-  startedAt: Timestamp.nullable(),
-  progress: JobProgressSchema.nullable(),
-  restore: RestoreSummarySchema.nullable().describe('Restore jobs only: what they restore.'),
-});
+export const ActiveTaskSchema = z
+  .object({
+    id: z.number().int(),
+    type: JobTypeSchema,
+    status: z.enum(['pending', 'running']),
+    scheduleId: z.number().int().nullable(),
+    scheduleName: z.string().nullable(),
+    scope: z.string().nullable(),
+    customerId: z.string().nullable(),
+    createdAt: Timestamp,
+    startedAt: Timestamp.nullable(),
+    progress: JobProgressSchema.nullable(),
+    restore: RestoreSummarySchema.nullable().describe('Restore jobs only: what they restore.'),
+  })
+  .meta({ id: 'ActiveTask' });
 
 export type JobSummaryDto = z.infer<typeof JobSummarySchema>;
 export type JobDetailDto = z.infer<typeof JobDetailSchema>;

@@ -17,19 +17,23 @@ export interface PackageInfoDeps {
   };
 }
 
-const PackageInfoSchema = z.object({
-  packageName: z.string().nullable().describe('Null for administrators, who have no package.'),
-  included: z.boolean().describe('Whether the package includes backups at all.'),
-  frequencies: z.array(z.enum(FREQUENCIES)),
-  maxRetention: z.number().int().describe('Most snapshots one schedule may keep; 0 = unlimited.'),
-  maxSchedules: z.number().int().describe('Most schedules; 0 = unlimited.'),
-  schedules: z.number().int().describe('Schedules the caller has now.'),
-});
+const PackageInfoSchema = z
+  .object({
+    packageName: z.string().nullable().describe('Null for administrators, who have no package.'),
+    included: z.boolean().describe('Whether the package includes backups at all.'),
+    frequencies: z.array(z.enum(FREQUENCIES)),
+    maxRetention: z.number().int().describe('Most snapshots one schedule may keep; 0 = unlimited.'),
+    maxSchedules: z.number().int().describe('Most schedules; 0 = unlimited.'),
+    schedules: z.number().int().describe('Schedules the caller has now.'),
+  })
+  .meta({ id: 'PackageInfo' });
 
-const AreasSchema = z.object({
-  databases: z.array(z.string()).describe("The customer's MariaDB databases."),
-  mailboxes: z.array(z.string()).describe("The addresses of the customer's mailboxes."),
-});
+const AreasSchema = z
+  .object({
+    databases: z.array(z.string()).describe("The customer's MariaDB databases."),
+    mailboxes: z.array(z.string()).describe("The addresses of the customer's mailboxes."),
+  })
+  .meta({ id: 'MyAreas' });
 
 export function packageInfoRoutes(deps: PackageInfoDeps) {
   return (api: RouteRegistry): void => {

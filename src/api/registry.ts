@@ -26,6 +26,34 @@ export interface ResponseSpec {
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 
+/**
+ * A body that the service behind the route validates itself, with `schema`, because its checks
+ * depend on who asks (a customer's local target is always the provider's directory) or word
+ * their own messages field by field. The registry documents `schema` and checks only that the
+ * body is a JSON object; the handler passes it on as it came.
+ */
+export interface ServiceCheckedBody<S extends z.ZodType = z.ZodType> {
+  readonly schema: S;
+  /** Who validates it, for the reader: "ScheduleService.create", … */
+  readonly checkedBy: string;
+}
+
+export function checkedByService<S extends z.ZodType>(
+  schema: S,
+  checkedBy: string,
+): ServiceCheckedBody<S> {
+  return { schema, checkedBy };
+}
+
+type BodySpec = z.ZodType | ServiceCheckedBody;
+type ParsedBody<S> = S extends ServiceCheckedBody
+  ? Record<string, unknown>
+  : S extends z.ZodType
+    ? z.output<S>
+    : undefined;
+
+const JsonObject = z.record(z.string(), z.unknown());
+
 export interface RouteContext<P, Q, B, A extends Access> {
   params: P;
   query: Q;
@@ -40,7 +68,7 @@ export interface RouteContext<P, Q, B, A extends Access> {
 export interface RouteDefinition<
   PS extends z.ZodType | undefined,
   QS extends z.ZodType | undefined,
-  BS extends z.ZodType | undefined,
+  BS extends BodySpec | undefined,
   A extends Access,
 > {
   method: HttpMethod;
@@ -62,13 +90,13 @@ export interface RouteDefinition<
    * Returns the JSON body, or undefined for an empty one. A handler that answers by itself
    * (a redirect, plain text) sends through `reply` and returns it.
    */
-  handler(ctx: RouteContext<Parsed<PS>, Parsed<QS>, Parsed<BS>, A>): Promise<unknown>;
+  handler(ctx: RouteContext<Parsed<PS>, Parsed<QS>, ParsedBody<BS>, A>): Promise<unknown>;
 }
 
 type AnyRoute = RouteDefinition<
   z.ZodType | undefined,
   z.ZodType | undefined,
-  z.ZodType | undefined,
+  BodySpec | undefined,
   Access
 >;
 
@@ -98,13 +126,14 @@ export class RouteRegistry {
   route<
     PS extends z.ZodType | undefined = undefined,
     QS extends z.ZodType | undefined = undefined,
-    BS extends z.ZodType | undefined = undefined,
+    BS extends BodySpec | undefined = undefined,
     A extends Access = Access,
   >(def: RouteDefinition<PS, QS, BS, A>): void {
     const route = def as unknown as AnyRoute;
     if (this.list.some((r) => r.operationId === route.operationId)) {
       throw new Error(`operationId ${route.operationId} is used twice`);
     }
+    checkDocumented(route);
     this.list.push(route);
     const successes = Object.keys(route.responses)
       .map(Number)
@@ -127,7 +156,11 @@ export class RouteRegistry {
           ? parseInput(route.params, request.params, 'params')
           : undefined;
         const query = route.query ? parseInput(route.query, request.query, 'query') : undefined;
-        const body = route.body ? parseInput(route.body, request.body, 'body') : undefined;
+        const body = !route.body
+          ? undefined
+          : route.body instanceof z.ZodType
+            ? parseInput(route.body, request.body, 'body')
+            : parseInput(JsonObject, request.body, 'body');
         let status = defaultStatus;
         const result = await route.handler({
           params,
@@ -153,17 +186,19 @@ export class RouteRegistry {
   /** The OpenAPI 3.1 document of every route declared so far. */
   openApiDocument(info: { title: string; version: string; description?: string }): OpenApiDocument {
     const paths: Record<string, Record<string, unknown>> = {};
+    const components = new SchemaComponents();
+    components.schemas.Error = components.add(ErrorBodySchema, 'output');
     for (const route of this.list) {
       const path = route.path.replace(/:(\w+)/g, '{$1}');
       paths[path] ??= {};
-      paths[path][route.method.toLowerCase()] = operation(route);
+      paths[path][route.method.toLowerCase()] = operation(route, components);
     }
     return {
       openapi: '3.1.0',
       info,
       paths,
       components: {
-        schemas: { Error: jsonSchema(ErrorBodySchema, 'output') },
+        schemas: components.schemas,
         securitySchemes: {
           session: {
             type: 'apiKey',
@@ -186,12 +221,40 @@ export interface OpenApiDocument {
   components: Record<string, unknown>;
 }
 
-function operation(route: AnyRoute): Record<string, unknown> {
+/** The schema a route's body is documented (and validated) with. */
+export function bodySchemaOf(route: Pick<AnyRoute, 'body'>): z.ZodType | undefined {
+  return !route.body || route.body instanceof z.ZodType ? route.body : route.body.schema;
+}
+
+/**
+ * Refuses a route whose answers are not all described: every success and redirect names its
+ * body's schema or content type, or is one that has no body (204, a redirect). So a route cannot
+ * reach the OpenAPI document, and the web client generated from it, with an answer of unknown
+ * shape.
+ */
+function checkDocumented(route: AnyRoute): void {
+  const where = `${route.method} ${route.path}`;
+  const codes = Object.keys(route.responses).map(Number);
+  if (!codes.some((code) => code >= 200 && code < 400))
+    throw new Error(`${where} declares no success answer`);
+  for (const code of codes) {
+    const spec = route.responses[code];
+    const bodiless = code === 204 || (code >= 300 && code < 400);
+    if (spec && !bodiless && !spec.schema && !spec.contentType)
+      throw new Error(`${where} → ${code} declares neither a schema nor a content type`);
+    if (spec && bodiless && (spec.schema || spec.contentType))
+      throw new Error(`${where} → ${code} has no body, yet declares one`);
+  }
+}
+
+function operation(route: AnyRoute, components: SchemaComponents): Record<string, unknown> {
+  const body = bodySchemaOf(route);
   const parameters: unknown[] = [];
-  if (route.params) parameters.push(...parametersOf(route.params, 'path'));
-  if (route.query) parameters.push(...parametersOf(route.query, 'query'));
+  if (route.params) parameters.push(...parametersOf(route.params, 'path', components));
+  if (route.query) parameters.push(...parametersOf(route.query, 'query', components));
   const responses: Record<string, unknown> = {};
-  for (const [code, spec] of Object.entries(route.responses)) responses[code] = responseOf(spec);
+  for (const [code, spec] of Object.entries(route.responses))
+    responses[code] = responseOf(spec, components);
   const error = (description: string) => ({
     description,
     content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
@@ -221,11 +284,11 @@ function operation(route: AnyRoute): Record<string, unknown> {
     tags: route.tags,
     security: route.access === 'public' ? [] : [{ session: [] }, { token: [] }],
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(route.body
+    ...(body
       ? {
           requestBody: {
-            required: !route.body.safeParse(undefined).success,
-            content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
+            required: !body.safeParse(undefined).success,
+            content: { 'application/json': { schema: components.add(body, 'input') } },
           },
         }
       : {}),
@@ -233,8 +296,12 @@ function operation(route: AnyRoute): Record<string, unknown> {
   };
 }
 
-function parametersOf(schema: z.ZodType, where: 'path' | 'query'): unknown[] {
-  const json = jsonSchema(schema, 'input') as {
+function parametersOf(
+  schema: z.ZodType,
+  where: 'path' | 'query',
+  components: SchemaComponents,
+): unknown[] {
+  const json = components.add(schema, 'input') as {
     properties?: Record<string, { description?: string }>;
     required?: string[];
   };
@@ -247,7 +314,7 @@ function parametersOf(schema: z.ZodType, where: 'path' | 'query'): unknown[] {
   }));
 }
 
-function responseOf(spec: ResponseSpec): Record<string, unknown> {
+function responseOf(spec: ResponseSpec, components: SchemaComponents): Record<string, unknown> {
   const contentType = spec.contentType ?? (spec.schema ? 'application/json' : undefined);
   return {
     description: spec.description,
@@ -265,7 +332,13 @@ function responseOf(spec: ResponseSpec): Record<string, unknown> {
       ? {
           content: {
             [contentType]: {
-              schema: spec.schema ? jsonSchema(spec.schema, 'output') : { type: 'string' },
+              // One named schema for every error body, so clients get one type for it.
+              schema:
+                spec.schema === ErrorBodySchema
+                  ? { $ref: '#/components/schemas/Error' }
+                  : spec.schema
+                    ? components.add(spec.schema, 'output')
+                    : { type: 'string' },
             },
           },
         }
@@ -273,10 +346,47 @@ function responseOf(spec: ResponseSpec): Record<string, unknown> {
   };
 }
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
-  delete (json as Record<string, unknown>).$schema;
-  return json as Record<string, unknown>;
+/**
+ * The document's named schemas. A zod schema with `.meta({ id })` (Schedule, PublicTarget…)
+ * becomes one entry of components.schemas that every route refers to, so clients get one named
+ * type for it rather than a copy per route.
+ */
+class SchemaComponents {
+  readonly schemas: Record<string, unknown> = {};
+
+  /** The JSON Schema of `schema`, its named parts moved to components.schemas. */
+  add(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+    const json = z.toJSONSchema(schema, {
+      io,
+      unrepresentable: 'any',
+      target: 'draft-2020-12',
+    }) as Record<string, unknown>;
+    delete json.$schema;
+    const defs = (json.$defs ?? {}) as Record<string, unknown>;
+    delete json.$defs;
+    for (const [id, def] of Object.entries(defs)) {
+      const named = toComponentRefs(def);
+      const known = this.schemas[id];
+      // A schema whose request and answer forms differ (defaults, transforms) needs two names.
+      if (known !== undefined && JSON.stringify(known) !== JSON.stringify(named))
+        throw new Error(`Two different schemas are named ${id} (as ${io} and elsewhere)`);
+      this.schemas[id] = named;
+    }
+    return toComponentRefs(json) as Record<string, unknown>;
+  }
+}
+
+function toComponentRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(toComponentRefs);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => [
+      key,
+      key === '$ref' && typeof v === 'string'
+        ? v.replace(/^#\/\$defs\//, '#/components/schemas/')
+        : toComponentRefs(v),
+    ]),
+  );
 }
 
 function checkResponse(

@@ -10,12 +10,13 @@ import {
   ScheduleInputError,
   type ScheduleService,
 } from '../schedule/schedule-service.js';
+import { scheduleInputSchema } from '../schedule/schedule-schema.js';
 import { snapshotContents } from '../repository/snapshot-records.js';
 import type { SnapshotRow, Store } from '../store/index.js';
 import { safetyLabel } from '../scope/labels.js';
 import { ApiError, notFound } from './errors.js';
 import { viewerOf } from './snapshot-access.js';
-import type { RouteRegistry } from './registry.js';
+import { checkedByService, type RouteRegistry } from './registry.js';
 import { ScheduleSchema } from './schedule-schemas.js';
 
 export interface ScheduleRouteDeps {
@@ -33,28 +34,42 @@ const IdParams = z.strictObject({
     .positive()
     .max(Number.MAX_SAFE_INTEGER),
 });
-const SnapshotSchema = z.object({
-  repositoryId: z.number().int(),
-  id: z.string(),
-  scheduleId: z.number().int().nullable(),
-  time: z.string(),
-  scope: z.string().nullable(),
-  contents: z.array(z.string()),
-  size: z.number().nullable(),
-  kind: z
-    .enum(['backup', 'safety'])
-    .describe('safety: what a restore saved before it overwrote live data; restore it to undo.'),
-  safety: z
-    .object({
-      label: z.string().describe('e.g. "Safety copy before restore #12"'),
-      restoreJobId: z.number().int(),
-      holds: z.string().describe('What it saved, e.g. "web files" or "mailbox info@example.com".'),
-      undo: restoreRequestSchema.describe('The restore request that puts it back.'),
-    })
-    .optional(),
-});
-/** The form's fields; the schedule service validates them and names the field of each problem. */
-const ScheduleBody = z.record(z.string(), z.unknown());
+const SnapshotSchema = z
+  .object({
+    repositoryId: z.number().int(),
+    id: z.string(),
+    scheduleId: z.number().int().nullable(),
+    time: z.string(),
+    scope: z.string().nullable(),
+    contents: z.array(z.string()),
+    size: z.number().nullable(),
+    kind: z
+      .enum(['backup', 'safety'])
+      .describe('safety: what a restore saved before it overwrote live data; restore it to undo.'),
+    safety: z
+      .object({
+        label: z.string().describe('e.g. "Safety copy before restore #12"'),
+        restoreJobId: z.number().int(),
+        holds: z
+          .string()
+          .describe('What it saved, e.g. "web files" or "mailbox info@example.com".'),
+        undo: restoreRequestSchema.describe('The restore request that puts it back.'),
+      })
+      .optional(),
+  })
+  .meta({ id: 'Snapshot' });
+/**
+ * The form's fields. The schedule service validates them with this schema, after it has put the
+ * provider's directory into a customer's local target, and names the field of each problem.
+ */
+export const ScheduleBody = checkedByService(
+  scheduleInputSchema
+    .describe(
+      "A schedule's fields. A customer's local target is always the provider's backup directory: its `path` may be left out and is ignored. Unknown fields are dropped.",
+    )
+    .meta({ id: 'ScheduleRequest' }),
+  'ScheduleService',
+);
 const CreateQuery = z.strictObject({
   customerId: z
     .string()

@@ -1,21 +1,69 @@
 /** A schedule as the API answers it, for customers' and admins' routes alike. */
 import { z } from 'zod';
+import { FREQUENCIES } from '../inventory/schema.js';
+import { SCOPES } from '../scope/scope.js';
+import { MASK } from '../target/masked-secret.js';
 
-export const ScheduleSchema = z.object({
-  id: z.number().int(),
-  ownerKind: z.enum(['customer', 'server']),
-  customerId: z.string().nullable(),
-  name: z.string(),
-  scope: z.string(),
-  frequency: z.string(),
-  hour: z.number().int(),
-  day: z.number().int().nullable(),
-  retention: z.number().int(),
-  target: z.record(z.string(), z.unknown()),
-  enabled: z.boolean(),
-  nextRunAt: z.string().nullable(),
-  lastStatus: z.string().nullable(),
-  lastJobId: z.number().int().nullable(),
-  lastSuccessAt: z.string().nullable(),
-  overdue: z.boolean(),
-});
+const Masked = z.literal(MASK).describe('The stored secret is never shown; send it back as it is.');
+
+/** A target as publicTarget() shows it: every field of the target schema, secrets masked. */
+export const PublicTargetSchema = z
+  .discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('local'),
+      path: z.string().describe('Repositories go to `<path>/<owner>`.'),
+    }),
+    z.object({
+      kind: z.literal('s3'),
+      endpoint: z.string(),
+      region: z.string(),
+      bucket: z.string(),
+      prefix: z.string(),
+      accessKeyId: z.string(),
+      secretAccessKey: Masked,
+      pathStyle: z.boolean(),
+      caCert: z.string().optional(),
+    }),
+    z.object({
+      kind: z.literal('ftp'),
+      host: z.string(),
+      port: z.number().int(),
+      user: z.string(),
+      password: Masked,
+      baseDir: z.string(),
+      explicitTls: z.boolean(),
+      connections: z.number().int(),
+    }),
+  ])
+  .meta({ id: 'PublicTarget' });
+
+export const ScheduleSchema = z
+  .object({
+    id: z.number().int(),
+    ownerKind: z.enum(['customer', 'server']),
+    customerId: z.string().nullable(),
+    name: z.string(),
+    scope: z.enum(SCOPES),
+    frequency: z.enum(FREQUENCIES),
+    hour: z.number().int().describe('UTC, 0–23.'),
+    day: z
+      .number()
+      .int()
+      .nullable()
+      .describe('Weekly: 0 = Sunday … 6; monthly: 1–31; null for hourly and daily.'),
+    startMinute: z
+      .number()
+      .int()
+      .describe(
+        'Minute of the hour its runs start at (0–59), stable per customer so that many schedules at one hour spread over it; nextRunAt is the real start.',
+      ),
+    retention: z.number().int(),
+    target: PublicTargetSchema,
+    enabled: z.boolean(),
+    nextRunAt: z.string().nullable(),
+    lastStatus: z.string().nullable(),
+    lastJobId: z.number().int().nullable(),
+    lastSuccessAt: z.string().nullable(),
+    overdue: z.boolean().describe('No success for twice the interval.'),
+  })
+  .meta({ id: 'Schedule' });

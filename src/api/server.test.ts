@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ApiModule, JobQueries } from './deps.js';
 import { notFound } from './errors.js';
 import { mayReach } from './job-routes.js';
+import { checkedByService } from './registry.js';
 import { buildServer } from './server.js';
 import { addJob, harness, signIn, type Harness } from '../../test/support/api-harness.js';
 
@@ -256,8 +257,14 @@ describe('OpenAPI document', () => {
         'query:limit',
       ],
     );
+    // Named schemas are components, which every route refers to.
     const page = list.responses['200'].content['application/json'].schema;
-    assert.ok(page.properties.jobs.items.properties.scheduleName);
+    assert.equal(page.$ref, '#/components/schemas/JobPage');
+    assert.equal(
+      doc.components.schemas.JobPage.properties.jobs.items.$ref,
+      '#/components/schemas/Job',
+    );
+    assert.ok(doc.components.schemas.Job.properties.scheduleName);
     assert.deepEqual(doc.paths['/api/jobs/{id}'].get.parameters[0].name, 'id');
     assert.equal(
       doc.paths['/api/jobs/{id}'].get.responses['404'].content['application/json'].schema.$ref,
@@ -300,6 +307,70 @@ describe('OpenAPI document', () => {
       assert.equal((await get('x')).statusCode, 400);
       const doc = (await extended.app.inject({ url: '/api/openapi.json' })).json();
       assert.equal(doc.paths['/api/widgets/{id}'].get.operationId, 'getWidget');
+    } finally {
+      await extended.close();
+    }
+  });
+
+  test('a route whose answer has no schema is refused when it is declared', async () => {
+    const vague: ApiModule = (api) =>
+      api.route({
+        method: 'GET',
+        path: '/api/vague',
+        operationId: 'vague',
+        summary: 'Answers something',
+        tags: ['widgets'],
+        access: 'public',
+        responses: { 200: { description: 'Something.' } },
+        async handler() {
+          return { what: 'not said' };
+        },
+      });
+    await assert.rejects(
+      harness({}, { modules: [vague] }),
+      /GET \/api\/vague → 200 declares neither a schema nor a content type/,
+    );
+  });
+
+  test('a body checked by the service is documented with its schema and must be an object', async () => {
+    const seen: unknown[] = [];
+    const notes: ApiModule = (api) =>
+      api.route({
+        method: 'POST',
+        path: '/api/notes',
+        operationId: 'addNote',
+        summary: 'A note',
+        tags: ['widgets'],
+        access: 'signed-in',
+        body: checkedByService(z.strictObject({ text: z.string().min(1) }), 'a note service'),
+        responses: { 200: { description: 'Taken.', schema: z.object({ ok: z.boolean() }) } },
+        async handler({ body }) {
+          seen.push(body);
+          return { ok: true };
+        },
+      });
+    const extended = await harness({}, { modules: [notes] });
+    try {
+      const alice = await signIn(extended, 'alice');
+      const post = (payload: unknown) =>
+        extended.app.inject({
+          method: 'POST',
+          url: '/api/notes',
+          headers: { cookie: alice.cookie, 'x-csrf-token': alice.csrf },
+          payload: payload as object,
+        });
+      const list = await post([1]);
+      assert.equal(list.statusCode, 400);
+      assert.deepEqual(list.json().error.fields, [
+        { field: 'body', message: 'The request body must be a JSON object' },
+      ]);
+      // The handler gets the body as it came: its service validates it, naming its own fields.
+      assert.equal((await post({ text: '', extra: 1 })).statusCode, 200);
+      assert.deepEqual(seen, [{ text: '', extra: 1 }]);
+      const doc = (await extended.app.inject({ url: '/api/openapi.json' })).json();
+      const schema = doc.paths['/api/notes'].post.requestBody.content['application/json'].schema;
+      assert.deepEqual(Object.keys(schema.properties), ['text']);
+      assert.equal(schema.additionalProperties, false);
     } finally {
       await extended.close();
     }

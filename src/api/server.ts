@@ -16,6 +16,20 @@ import { serveWebUi } from './web.js';
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
+export interface FastifyRoute {
+  method: string;
+  url: string;
+}
+const serverRoutes = new WeakMap<FastifyInstance, FastifyRoute[]>();
+
+/**
+ * Every route Fastify registered on a server of buildServer, API routes and the web UI's files
+ * alike, as Fastify saw them: a test holds each against the OpenAPI document.
+ */
+export function routesOf(app: FastifyInstance): readonly FastifyRoute[] {
+  return serverRoutes.get(app) ?? [];
+}
+
 export function buildServer(deps: ApiDeps): FastifyInstance {
   const options = deps.options ?? {};
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
@@ -36,7 +50,10 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
 
   // Every API route must come through the registry, so it is validated, access-checked and in
   // the OpenAPI document. Static files for the web UI may live elsewhere.
+  const routes: FastifyRoute[] = [];
+  serverRoutes.set(app, routes);
   app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
     const registered = (route.config as Record<symbol, unknown> | undefined)?.[REGISTERED] === true;
     if (!registered && (route.url.startsWith('/api/') || route.url === '/metrics')) {
       throw new Error(`${route.method} ${route.url} was not declared through the route registry`);

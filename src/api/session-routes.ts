@@ -19,19 +19,21 @@ const SignInSchema = z.strictObject({
     .max(1024, 'Password must be at most 1024 characters'),
 });
 
-export const SessionSchema = z.object({
-  user: z.object({
-    username: z.string().nullable().describe('Null for signed-link sessions and API tokens.'),
-    role: z.enum(['admin', 'customer']),
-    customerId: z.string().nullable(),
-  }),
-  via: z.enum(['session', 'token']),
-  csrfToken: z
-    .string()
-    .nullable()
-    .describe('Send it as X-CSRF-Token with every request that changes something.'),
-  expiresAt: z.iso.datetime().nullable(),
-});
+export const SessionSchema = z
+  .object({
+    user: z.object({
+      username: z.string().nullable().describe('Null for signed-link sessions and API tokens.'),
+      role: z.enum(['admin', 'customer']),
+      customerId: z.string().nullable(),
+    }),
+    via: z.enum(['session', 'token']),
+    csrfToken: z
+      .string()
+      .nullable()
+      .describe('Send it as X-CSRF-Token with every request that changes something.'),
+    expiresAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'Session' });
 
 const LinkQuerySchema = z.strictObject({
   token: z.string().min(1, 'Token is required').max(2000, 'Token is too long'),

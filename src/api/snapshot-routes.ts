@@ -43,26 +43,32 @@ const PathQuery = z.strictObject({
   offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
   limit: z.coerce.number().int().min(1).max(5000).default(200),
 });
-const EntrySchema = z.object({
-  name: z.string(),
-  type: z.string(),
-  path: z.string().describe('The path to browse or download, under the friendly roots.'),
-  realPath: z
-    .string()
-    .optional()
-    .describe(
-      'The file in your areas, for "Restore" of a single file; absent where there is none (Databases restore as a whole).',
-    ),
-  size: z.number().nullable().optional(),
-  mtime: z.string().nullable().optional(),
-});
-const ListingSchema = z.object({
-  path: z.string(),
-  entries: z.array(EntrySchema),
-  total: z.number().int(),
-  offset: z.number().int(),
-  limit: z.number().int(),
-});
+const EntrySchema = z
+  .object({
+    name: z.string(),
+    type: z.string(),
+    path: z.string().describe('The path to browse or download, under the friendly roots.'),
+    realPath: z
+      .string()
+      .optional()
+      .describe(
+        'The file in your areas, for "Restore" of a single file; absent where there is none (Databases restore as a whole).',
+      ),
+    size: z.number().nullable().optional(),
+    mtime: z.string().nullable().optional(),
+  })
+  .meta({ id: 'BrowseEntry' });
+const ListingSchema = z
+  .object({
+    path: z.string(),
+    entries: z.array(EntrySchema),
+    total: z.number().int(),
+    offset: z.number().int(),
+    limit: z.number().int(),
+  })
+  .meta({ id: 'BrowseListing' });
+/** The restore request as the route takes it (its answer forms, such as a safety snapshot's undo, fill in defaults). */
+const RestoreRequestBody = restoreRequestSchema.meta({ id: 'RestoreRequest' });
 
 export function snapshotRoutes(deps: SnapshotRouteDeps) {
   /**
@@ -213,7 +219,7 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
       tags: ['snapshots'],
       access: 'signed-in',
       params: SnapshotParams,
-      body: restoreRequestSchema,
+      body: RestoreRequestBody,
       responses: {
         202: { description: 'Queued.', schema: z.object({ jobId: z.number().int() }) },
         409: {

@@ -20,6 +20,7 @@ function view(
     frequency: 'daily',
     hour: 2,
     day: null,
+    startMinute: 0,
     retention: 7,
     target,
     enabled: true,

@@ -9,6 +9,7 @@ import type { ScheduleService } from '../schedule/schedule-service.js';
 import { repositoryUrl } from '../target/location.js';
 import type { Target } from '../target/schema.js';
 import type { RouteRegistry } from './registry.js';
+import { PublicTargetSchema } from './schedule-schemas.js';
 
 export interface TargetAdminRouteDeps {
   schedules: Pick<ScheduleService, 'list'>;
@@ -21,24 +22,27 @@ const TargetUseSchema = z.object({
   repository: z.string().describe('The repository URL of this schedule on the target.'),
 });
 
-const TargetSummarySchema = z.object({
-  key: z.string().describe('Identifies the target by its public fields.'),
-  kind: z.enum(['local', 's3', 'ftp']),
-  location: z
-    .string()
-    .describe('The directory of a local target, the endpoint of S3, host and port of FTP.'),
-  container: z.string().describe('The bucket and prefix of S3, the base directory of FTP.'),
-  target: z
-    .record(z.string(), z.unknown())
-    .describe('The target as a schedule shows it: secrets masked.'),
-  testScheduleId: z
-    .number()
-    .int()
-    .describe('A schedule on this target: pass it to POST /api/targets/test with `target`.'),
-  uses: z.array(TargetUseSchema),
-});
+const TargetSummarySchema = z
+  .object({
+    key: z.string().describe('Identifies the target by its public fields.'),
+    kind: z.enum(['local', 's3', 'ftp']),
+    location: z
+      .string()
+      .describe('The directory of a local target, the endpoint of S3, host and port of FTP.'),
+    container: z.string().describe('The bucket and prefix of S3, the base directory of FTP.'),
+    target: PublicTargetSchema.describe('The target as a schedule shows it: secrets masked.'),
+    testScheduleId: z
+      .number()
+      .int()
+      .describe('A schedule on this target: pass it to POST /api/targets/test with `target`.'),
+    uses: z.array(TargetUseSchema),
+  })
+  .meta({ id: 'AdminTarget' });
 
-export type TargetSummary = z.infer<typeof TargetSummarySchema>;
+/** The target as the schedule service shows it (publicTarget); the schema states its shape. */
+export type TargetSummary = Omit<z.infer<typeof TargetSummarySchema>, 'target'> & {
+  target: Record<string, unknown>;
+};
 
 function describe(target: Record<string, unknown>): {
   key: string;

@@ -63,15 +63,17 @@ const TestBody = z.strictObject({
 });
 
 const StepSchema = z.object({ step: z.enum(PROBE_STEPS), message: z.string() });
-const TestResult = z.union([
-  z.object({ ok: z.literal(true), steps: z.array(StepSchema) }),
-  z.object({
-    ok: z.literal(false),
-    step: z.enum(PROBE_STEPS).describe('The step that failed.'),
-    message: z.string().describe('What went wrong, in words for the person at the form.'),
-    steps: z.array(StepSchema).describe('The steps that passed before it.'),
-  }),
-]);
+const TestResult = z
+  .union([
+    z.object({ ok: z.literal(true), steps: z.array(StepSchema) }),
+    z.object({
+      ok: z.literal(false),
+      step: z.enum(PROBE_STEPS).describe('The step that failed.'),
+      message: z.string().describe('What went wrong, in words for the person at the form.'),
+      steps: z.array(StepSchema).describe('The steps that passed before it.'),
+    }),
+  ])
+  .meta({ id: 'TargetTest' });
 
 export function targetRoutes(deps: TargetRouteDeps) {
   const limit = deps.maxConcurrent ?? 2;

@@ -9,12 +9,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import {
-  EVENTS_CONSUMER,
-  EVENTS_STREAM,
-  EVENTS_STREAM_SUBJECTS,
-  serverSubjects,
-} from './subjects.js';
+import { EVENTS_STREAM, EVENTS_STREAM_SUBJECTS, serverSubjects } from './subjects.js';
 
 /**
  * A server's jobs: a work queue on disk, so a job waits while the agent is offline and survives a
@@ -53,22 +48,39 @@ export function jobsConsumerConfig(
   };
 }
 
-/** Every server's progress, log and results, kept until a controller has stored and acked them. */
+/**
+ * Every server's progress, log and results, kept until the controller waiting for that job has
+ * read and acked them. A job's messages whose controller went away (it stopped mid-job, and marks
+ * the job interrupted at its next start) expire after a week instead of staying for ever.
+ */
 export function eventsStreamConfig(): Partial<StreamConfig> & { name: string } {
   return {
     name: EVENTS_STREAM,
     subjects: EVENTS_STREAM_SUBJECTS,
     retention: RetentionPolicy.Workqueue,
     storage: StorageType.File,
+    max_age: nanos(7 * 24 * 3600_000),
   };
 }
 
-/** The controllers' shared durable consumer of the events stream: one controller stores each. */
-export function eventsConsumerConfig(): Partial<ConsumerConfig> & { durable_name: string } {
+/**
+ * The consumer of one job's events, made by the controller that dispatched the job before it
+ * publishes it. Durable, so events published while the controller reconnects wait for it;
+ * filtered to the job's subject, so it never overlaps another (a work-queue stream allows
+ * several consumers only when their subjects do not overlap). Removed when the job has ended; one
+ * left by a controller that died goes after an hour without a reader.
+ */
+export function jobEventsConsumerConfig(
+  serverId: string,
+  dispatchId: string,
+): Partial<ConsumerConfig> & { durable_name: string } {
+  const s = serverSubjects(serverId);
   return {
-    durable_name: EVENTS_CONSUMER,
+    durable_name: s.eventsConsumer(dispatchId),
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(30_000),
+    filter_subject: s.events(dispatchId),
+    inactive_threshold: nanos(3600_000),
   };
 }

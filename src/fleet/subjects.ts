@@ -16,14 +16,22 @@ export const FLEET_ROOT = 'hv';
 export const EVENTS_STREAM = 'HV_EVENTS';
 /** Subjects the events stream captures: `hv.<any server>.events.<job>`. */
 export const EVENTS_STREAM_SUBJECTS = [`${FLEET_ROOT}.*.events.*`];
-/** Durable consumer through which the controllers (any of them) read the events. */
-export const EVENTS_CONSUMER = 'controller';
 
 /** Durable pull consumer of a server's jobs stream; the stream name already says which server. */
 export const JOBS_CONSUMER = 'agent';
 
-/** RPC methods an agent answers by request–reply. */
-export const RPC_METHODS = ['browse', 'download', 'test-connection'] as const;
+/**
+ * RPC methods an agent answers by request–reply: what needs an answer now or not at all (a
+ * customer waiting on a page), and the cancel of a job by its dispatch id.
+ */
+export const RPC_METHODS = [
+  'browse',
+  'download',
+  'test-connection',
+  'facts',
+  'recover',
+  'cancel',
+] as const;
 export type RpcMethod = (typeof RPC_METHODS)[number];
 
 const SERVER_ID = /^[a-z0-9][a-z0-9_-]*$/;
@@ -91,6 +99,11 @@ export interface ServerSubjects {
   jobsConsumer: string;
   /** Progress, log and result of one job. */
   events(jobId: string): string;
+  /**
+   * The controller's durable consumer of one job's events (filtered to its subject, so consumers
+   * of the work-queue events stream never overlap).
+   */
+  eventsConsumer(jobId: string): string;
   /** All of this server's events (permission pattern, subscription). */
   eventsAll: string;
   /** Request–reply subject of one method the agent answers. */
@@ -117,6 +130,7 @@ export function serverSubjects(serverId: string): ServerSubjects {
     jobsStream: `HV_JOBS_${server}`,
     jobsConsumer: JOBS_CONSUMER,
     events: (jobId) => `${base}.events.${validateToken('Job id', jobId)}`,
+    eventsConsumer: (jobId) => `ev_${server}_${validateToken('Job id', jobId)}`,
     eventsAll: `${base}.events.*`,
     rpc: (method) => `${base}.rpc.${validateToken('Method', method)}`,
     rpcAll: `${base}.rpc.*`,

@@ -47,7 +47,7 @@ import {
  * What an imported document may hold. Stricter than `inventorySchema`: a field the schema does
  * not know is an error, since a misspelt `sslfiles` would otherwise silently back up nothing.
  */
-const importSchema = z.strictObject({
+export const importSchema = z.strictObject({
   packages: z.array(packageSchema.strict()).default([]),
   customers: z
     .array(

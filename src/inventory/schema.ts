@@ -15,7 +15,8 @@ export const serverPath = singleLine('The path')
   .max(4096, 'The path is too long.')
   .refine((p) => isAbsolute(p), 'The path must be absolute (start with /).')
   .refine((p) => !p.split('/').includes('..'), 'The path must not contain "..".')
-  .transform((p) => normalize(p).replace(/(.)\/+$/, '$1'));
+  // overwrite, not transform: still a string, so the API's documents can say so.
+  .overwrite((p) => normalize(p).replace(/(.)\/+$/, '$1'));
 
 export const customerId = z
   .string()

@@ -24,7 +24,18 @@ export interface NewJob {
    * together, from the API and the CLI alike, cannot all slip under the limit.
    */
   maxActivePerCustomer?: number;
+  /**
+   * A scheduled backup's slot (the schedule's next run it was due for, ISO 8601): refused as
+   * started before when a job of this schedule has that slot, however long ago it finished. The
+   * store's unique index on (schedule, slot) decides (migration 0011), so a slot starts once even
+   * when two planners overlap or one took over from another that died between the job and the
+   * record of its start.
+   */
+  slot?: string;
 }
+
+/** Why create made no job: one pending or running already, or one for the slot before. */
+export type NotCreated = { created: false; existingId: number; reason: 'active' | 'slot' };
 
 export class ActiveJobLimitError extends Error {
   constructor(
@@ -85,9 +96,7 @@ export class JobStore {
    * Creates a job unless its schedule already has one pending or running; the check and the insert
    * are one transaction, so a hundred "Run now" clicks make exactly one job.
    */
-  async create(
-    job: NewJob,
-  ): Promise<{ created: true; id: number } | { created: false; existingId: number }> {
+  async create(job: NewJob): Promise<{ created: true; id: number } | NotCreated> {
     return this.db.transaction().execute(async (trx) => {
       if (job.scheduleId != null) {
         const existing = await trx
@@ -96,7 +105,8 @@ export class JobStore {
           .where('schedule_id', '=', job.scheduleId)
           .where('status', 'in', ACTIVE)
           .executeTakeFirst();
-        if (existing) return { created: false as const, existingId: existing.id };
+        if (existing)
+          return { created: false as const, existingId: existing.id, reason: 'active' as const };
       }
       if (job.maxActivePerCustomer !== undefined && job.customerId != null) {
         // SQLite's BEGIN IMMEDIATE already serialises this count and insert; PostgreSQL's
@@ -115,8 +125,9 @@ export class JobStore {
         if (Number(active) >= job.maxActivePerCustomer)
           throw new ActiveJobLimitError(job.maxActivePerCustomer, Number(active));
       }
-      // The database's own rule (one active job per schedule, migration 0008) settles a race
-      // the check above cannot see: another controller's transaction inserting at the same time.
+      // The database's own rules (one active job per schedule, migration 0008; one job per
+      // schedule slot, 0011) settle a race the check above cannot see: another controller's
+      // transaction inserting at the same time, and a slot whose job has finished already.
       const row = await trx
         .insertInto('jobs')
         .values({
@@ -129,6 +140,7 @@ export class JobStore {
           scope: job.scope ?? null,
           params: job.params === undefined ? null : JSON.stringify(job.params),
           created_at: this.now().toISOString(),
+          slot: job.slot ?? null,
         })
         .onConflict((oc) => oc.doNothing())
         .returning('id')
@@ -136,11 +148,22 @@ export class JobStore {
       if (row) return { created: true as const, id: row.id };
       const winner = await trx
         .selectFrom('jobs')
-        .select('id')
+        .select(['id', 'status'])
         .where('schedule_id', '=', job.scheduleId ?? null)
-        .where('status', 'in', ACTIVE)
+        .where((eb) =>
+          eb.or([
+            eb('status', 'in', ACTIVE),
+            ...(job.slot === undefined ? [] : [eb('slot', '=', job.slot)]),
+          ]),
+        )
+        // The active job first: while it runs, the schedule reads as running.
+        .orderBy(sql`case when status in ('pending', 'running') then 0 else 1 end`)
         .executeTakeFirstOrThrow();
-      return { created: false as const, existingId: winner.id };
+      return {
+        created: false as const,
+        existingId: winner.id,
+        reason: ACTIVE.includes(winner.status) ? ('active' as const) : ('slot' as const),
+      };
     });
   }
 

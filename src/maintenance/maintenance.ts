@@ -42,13 +42,22 @@ interface Deps {
   jobs: JobStore;
   now?: () => Date;
   policy?: MaintenancePolicy;
+  /**
+   * Whether this process may plan (src/schedule/planner-lease.ts): of several controllers only
+   * the lease's holder queues maintenance, so two never queue the same prune side by side.
+   * Default: always (one process).
+   */
+  lease?: { held(): boolean };
 }
 
 /**
  * Queues the maintenance that is due: per repository in use by an enabled schedule, a prune and a
- * check when their last run is older than the policy says. Returns the jobs it queued.
+ * check when their last run is older than the policy says. Returns the jobs it queued; none
+ * without the planner lease.
  */
 export async function planMaintenance(deps: Deps): Promise<number[]> {
+  const mayPlan = () => deps.lease?.held() ?? true;
+  if (!mayPlan()) return [];
   const now = deps.now?.() ?? new Date();
   const policy = deps.policy ?? DEFAULT_POLICY;
   const schedules = await deps.store.db
@@ -80,6 +89,8 @@ export async function planMaintenance(deps: Deps): Promise<number[]> {
     if (due(repo.last_prune_at, policy.pruneEveryDays)) tasks.push('prune');
     if (due(repo.last_check_at, policy.checkEveryDays)) tasks.push('check');
     for (const task of tasks) {
+      // A planner that lost the lease midway leaves the rest to the one that took it.
+      if (!mayPlan()) return queued;
       if (await activeFor(deps.store, url, task)) continue;
       const params: MaintenanceParams = { task, scheduleId: row.id, owner, url };
       const created = await deps.jobs.create({

@@ -5,7 +5,7 @@
  */
 import { oneLine } from '../control-characters.js';
 import type { Frequency } from '../inventory/schema.js';
-import { INTERVAL_MS } from '../schedule/next-run.js';
+import { INTERVAL_MS, scheduleStartMinute } from '../schedule/next-run.js';
 import { WEEKDAY_NAMES } from '../schedule/schedule-schema.js';
 import { SCOPE_LABELS, type Scope } from '../scope/scope.js';
 import type { JobRow, ScheduleRow } from '../store/index.js';
@@ -39,6 +39,8 @@ export interface ScheduleInfo {
   frequency: string;
   hour: number;
   day: number | null;
+  /** Minute of the hour its runs start at (src/schedule/next-run.ts, startMinute). */
+  startMinute: number;
   enabled: boolean;
   targetKind: string;
   createdAt: string;
@@ -90,6 +92,7 @@ export function scheduleInfo(row: ScheduleRow): ScheduleInfo {
     frequency: row.frequency,
     hour: row.hour,
     day: row.day,
+    startMinute: scheduleStartMinute({ id: row.id, customerId: row.customer_id }),
     enabled: row.enabled === 1,
     targetKind: row.target_kind,
     createdAt: row.created_at,
@@ -240,14 +243,15 @@ export function describeSchedule(s: ScheduleInfo): string {
   return `${describeTiming(s)}, ${s.targetKind} target`;
 }
 
-/** "daily at 02:00 UTC, Web". */
+/** "daily at 02:17 UTC, Web". */
 export function describeTiming(
-  s: Pick<ScheduleInfo, 'frequency' | 'hour' | 'day' | 'scope'>,
+  s: Pick<ScheduleInfo, 'frequency' | 'hour' | 'day' | 'scope' | 'startMinute'>,
 ): string {
-  const at = `${String(s.hour).padStart(2, '0')}:00 UTC`;
+  const minute = String(s.startMinute).padStart(2, '0');
+  const at = `${String(s.hour).padStart(2, '0')}:${minute} UTC`;
   const when =
     s.frequency === 'hourly'
-      ? 'every hour'
+      ? `every hour at minute ${minute}`
       : s.frequency === 'daily'
         ? `daily at ${at}`
         : s.frequency === 'weekly'

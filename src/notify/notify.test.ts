@@ -310,7 +310,8 @@ describe('e-mail', () => {
         text,
         /What went wrong: Not enough disk space: needs about 3.0 GiB, 1.2 GiB free/,
       );
-      assert.match(text, /Schedule: +Nightly web \(daily at 02:00 UTC, Web, local target\)/);
+      // At alice's start minute (next-run.test.ts pins it: 18).
+      assert.match(text, /Schedule: +Nightly web \(daily at 02:18 UTC, Web, local target\)/);
       assert.match(text, /Customer: +Alice Example \(alice\)/);
       assert.match(text, /Started: +2025-03-10 12:00:00 UTC/);
       assert.match(text, new RegExp(`hostvault jobs show ${job.id}`));

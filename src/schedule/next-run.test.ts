@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { INTERVAL_MS, isOverdue, nextRun, type Timing } from './next-run.js';
+import {
+  INTERVAL_MS,
+  isOverdue,
+  nextRun,
+  scheduleStartMinute,
+  START_MINUTES,
+  startMinute,
+  type Timing,
+} from './next-run.js';
 
 const at = (iso: string): Date => new Date(iso);
 const next = (timing: Timing, after: string): string => nextRun(timing, at(after)).toISOString();
@@ -323,6 +331,70 @@ describe('isOverdue: no success for more than twice the interval', () => {
       const afterOneMiss = nextRun({ frequency: 'monthly', hour: 2, day: 31 }, n);
       assert.equal(isOverdue(t, 'monthly', afterOneMiss), false, t.toISOString());
       t = n;
+    }
+  });
+});
+
+describe('start minute', () => {
+  test('shifts every slot by the minute, strictly after, across days and months', () => {
+    assert.equal(
+      next({ frequency: 'hourly', hour: 0, minute: 17 }, '2025-03-10T10:16:59Z'),
+      '2025-03-10T10:17:00.000Z',
+    );
+    assert.equal(
+      next({ frequency: 'hourly', hour: 0, minute: 17 }, '2025-03-10T10:17:00Z'),
+      '2025-03-10T11:17:00.000Z',
+    );
+    assert.equal(
+      next({ frequency: 'daily', hour: 2, minute: 59 }, '2025-03-10T02:30:00Z'),
+      '2025-03-10T02:59:00.000Z',
+    );
+    assert.equal(
+      next({ frequency: 'daily', hour: 23, minute: 45 }, '2025-12-31T23:45:00Z'),
+      '2026-01-01T23:45:00.000Z',
+    );
+    // Monday 10 March; weekly on Monday at 02:30 was due at 02:30 today.
+    assert.equal(
+      next({ frequency: 'weekly', hour: 2, day: 1, minute: 30 }, '2025-03-10T02:10:00Z'),
+      '2025-03-10T02:30:00.000Z',
+    );
+    assert.equal(
+      next({ frequency: 'monthly', hour: 2, day: 31, minute: 5 }, '2025-04-01T00:00:00Z'),
+      '2025-04-30T02:05:00.000Z',
+    );
+  });
+
+  test('refuses a minute outside 0–59', () => {
+    assert.throws(() => nextRun({ frequency: 'daily', hour: 2, minute: 60 }, at('2025-03-10')), {
+      message: /minute must be an integer from 0 to 59/,
+    });
+  });
+
+  test('is stable: the same minute for an id on every server and after every restart', () => {
+    // Pinned: a change here moves every customer's backups to another minute.
+    assert.deepEqual(
+      ['c1', 'c2', 'alice', 'bob'].map((id) => startMinute(id)),
+      [10, 14, 18, 10],
+    );
+    assert.equal(scheduleStartMinute({ id: 5, customerId: 'alice' }), startMinute('alice'));
+    // A server-wide schedule of every customer has a minute of its own, from its id.
+    assert.equal(
+      scheduleStartMinute({ id: 5, customerId: null }),
+      startMinute('server-schedule:5'),
+    );
+  });
+
+  test("100,000 customers' minutes spread near uniformly over the hour", () => {
+    const expected = 100_000 / START_MINUTES;
+    for (const idOf of [(i: number) => `c${i}`, (i: number) => `customer-${i * 7919}.example`]) {
+      const counts = new Array<number>(START_MINUTES).fill(0);
+      for (let i = 0; i < 100_000; i++) counts[startMinute(idOf(i))]! += 1;
+      // Chi-square with 59 degrees of freedom: 99.6 is its 0.1% tail, so a uniform spread passes.
+      const chi2 = counts.reduce((sum, n) => sum + (n - expected) ** 2 / expected, 0);
+      assert.ok(chi2 < 99.6, `chi-square ${chi2.toFixed(1)}`);
+      // No minute takes more than 10% above its share (1,667): the busiest minute starts ≤ 1,834.
+      assert.ok(Math.max(...counts) <= expected * 1.1, `busiest minute ${Math.max(...counts)}`);
+      assert.ok(Math.min(...counts) >= expected * 0.9, `quietest minute ${Math.min(...counts)}`);
     }
   });
 });

@@ -126,10 +126,15 @@ export const scheduleInputSchema = z
     name: nameSchema,
     scope: scopeSchema,
     frequency: frequencySchema,
-    hour: hourSchema,
+    hour: hourSchema.describe('The hour the backup starts, in UTC (0–23); default 2.'),
     /** Checked against the frequency below. */
-    day: z.unknown().optional(),
-    retention: retentionSchema,
+    day: z
+      .unknown()
+      .optional()
+      .describe(
+        'weekly: the weekday, 0 = Sunday … 6 = Saturday (default 0); monthly: the day of the month, 1–31 (default 1; a shorter month runs on its last day); ignored for hourly and daily.',
+      ),
+    retention: retentionSchema.describe('How many snapshots to keep.'),
     enabled: enabledSchema,
     target: targetSchema,
   })

@@ -11,10 +11,10 @@ import { AddressPolicy } from '../target/address-policy.js';
 import { unmask } from '../target/masked-secret.js';
 import { markOrigin, originAfterEdit, type TargetOrigin } from '../target/origin.js';
 import { publicTarget, type Target } from '../target/schema.js';
-import { nextRun, isOverdue } from './next-run.js';
+import { nextRun, isOverdue, scheduleStartMinute, type Timing } from './next-run.js';
 import { checkPackageLimits } from './package-limits.js';
 import { validateScheduleInput, type FieldError, type ScheduleInput } from './schedule-schema.js';
-import type { DueSchedule, ScheduleStore, Start } from './scheduler.js';
+import type { DueSchedule, EnqueueResult, ScheduleStore, Start } from './scheduler.js';
 import type { Frequency } from '../inventory/schema.js';
 
 /** What the schedule service needs to know about customers and their packages. */
@@ -49,6 +49,11 @@ export interface ScheduleView {
   frequency: string;
   hour: number;
   day: number | null;
+  /**
+   * Minute of the hour its runs start at: the owner's stable spread (next-run.ts, startMinute),
+   * so a daily schedule at hour 3 reads "Daily at 03:17 UTC" and runs then.
+   */
+  startMinute: number;
   retention: number;
   target: Record<string, unknown>;
   enabled: boolean;
@@ -195,7 +200,7 @@ export class ScheduleService implements ScheduleStore {
         target_kind: input.target.kind,
         target_sealed: this.deps.keyring.seal(JSON.stringify(input.target), sealContext(id)),
         target_origin: origin,
-        next_run_at: input.enabled ? nextRun(input, stamp).toISOString() : null,
+        next_run_at: input.enabled ? nextRun(timing(row, input), stamp).toISOString() : null,
         updated_at: stamp.toISOString(),
       })
       .where('id', '=', id)
@@ -264,7 +269,7 @@ export class ScheduleService implements ScheduleStore {
       : { jobId: result.existingId, alreadyRunning: true };
   }
 
-  private async enqueue(row: ScheduleRow, trigger: 'manual' | 'schedule') {
+  private async enqueue(row: ScheduleRow, trigger: 'manual' | 'schedule', slot?: Date) {
     const result = await this.deps.jobs.create({
       type: 'backup',
       trigger,
@@ -273,20 +278,23 @@ export class ScheduleService implements ScheduleStore {
       customerId: row.owner_kind === 'server' ? null : row.customer_id,
       scheduleName: row.name,
       scope: row.scope,
+      ...(slot ? { slot: slot.toISOString() } : {}),
     });
     if (result.created) this.deps.onQueued?.();
     return result;
   }
 
-  /** The scheduler's enqueue callback. */
-  async enqueueScheduled(id: number): Promise<'queued' | 'already-running'> {
+  /** The scheduler's enqueue callback: a job for the schedule's `slot`, once per slot. */
+  async enqueueScheduled(id: number, slot: Date): Promise<EnqueueResult> {
     const row = await this.db
       .selectFrom('schedules')
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst();
     if (!row) return 'already-running';
-    return (await this.enqueue(row, 'schedule')).created ? 'queued' : 'already-running';
+    const result = await this.enqueue(row, 'schedule', slot);
+    if (result.created) return 'queued';
+    return result.reason === 'slot' ? 'already-started' : 'already-running';
   }
 
   async recordOutcome(id: number, jobId: number, status: string): Promise<void> {
@@ -306,7 +314,7 @@ export class ScheduleService implements ScheduleStore {
   async findDue(now: Date, limit: number): Promise<DueSchedule[]> {
     const rows = await this.db
       .selectFrom('schedules')
-      .select(['id', 'next_run_at', 'frequency', 'hour', 'day'])
+      .select(['id', 'customer_id', 'next_run_at', 'frequency', 'hour', 'day'])
       .where('enabled', '=', 1)
       .where('next_run_at', '<=', now.toISOString())
       .orderBy('next_run_at', 'asc')
@@ -321,6 +329,7 @@ export class ScheduleService implements ScheduleStore {
       frequency: r.frequency as Frequency,
       hour: r.hour,
       day: r.day,
+      minute: scheduleStartMinute({ id: r.id, customerId: r.customer_id }),
     }));
   }
 
@@ -408,7 +417,8 @@ export class ScheduleService implements ScheduleStore {
           target_sealed: '',
           target_origin: origin,
           enabled: input.enabled ? 1 : 0,
-          next_run_at: input.enabled ? nextRun(input, stamp).toISOString() : null,
+          // Set below with the target: a server-wide schedule's start minute needs its id.
+          next_run_at: null,
           created_at: stamp.toISOString(),
           updated_at: stamp.toISOString(),
         })
@@ -418,6 +428,9 @@ export class ScheduleService implements ScheduleStore {
         .updateTable('schedules')
         .set({
           target_sealed: this.deps.keyring.seal(JSON.stringify(input.target), sealContext(row.id)),
+          next_run_at: input.enabled
+            ? nextRun(timing({ id: row.id, customer_id: customerId }, input), stamp).toISOString()
+            : null,
         })
         .where('id', '=', row.id)
         .execute();
@@ -437,6 +450,7 @@ export class ScheduleService implements ScheduleStore {
       frequency: row.frequency,
       hour: row.hour,
       day: row.day,
+      startMinute: scheduleStartMinute({ id: row.id, customerId: row.customer_id }),
       retention: row.retention,
       target: publicTarget(this.target(row)),
       enabled: row.enabled === 1,
@@ -455,6 +469,19 @@ function visible(viewer: Viewer, row: ScheduleRow): boolean {
     viewer.role === 'admin' ||
     (row.owner_kind === 'customer' && row.customer_id === viewer.customerId)
   );
+}
+
+/** A schedule's timing as `input` sets it, at its owner's start minute. */
+function timing(
+  row: Pick<ScheduleRow, 'id' | 'customer_id'>,
+  input: Pick<ScheduleInput, 'frequency' | 'hour' | 'day'>,
+): Timing {
+  return {
+    frequency: input.frequency,
+    hour: input.hour,
+    day: input.day,
+    minute: scheduleStartMinute({ id: row.id, customerId: row.customer_id }),
+  };
 }
 
 function sealContext(id: number): string {

@@ -6,7 +6,7 @@ import { JobStore } from '../job/job-store.js';
 import { Keyring } from '../repository/keyring.js';
 import { openStore, type Store } from '../store/index.js';
 import { openTestStore } from '../../test/support/store.js';
-import { nextRun } from './next-run.js';
+import { nextRun, startMinute } from './next-run.js';
 import { ScheduleService } from './schedule-service.js';
 import {
   Scheduler,
@@ -61,7 +61,16 @@ interface NewSchedule {
   day?: number | null;
   enabled?: boolean;
   nextRunAt: Date;
+  /** Default ON_THE_HOUR. */
+  customerId?: string;
 }
+
+/**
+ * The customer of these tests' schedules: one whose start minute (next-run.ts, startMinute) is 0,
+ * so their slots fall on whole hours and the tests read as the policy they check.
+ */
+const ON_THE_HOUR = 'c24';
+assert.equal(startMinute(ON_THE_HOUR), 0);
 
 const opened: Store[] = [];
 after(() => Promise.all(opened.map((store) => store.close())));
@@ -92,7 +101,7 @@ async function openSchedules(capture?: KyselyPlugin, sqlite = false) {
         schedules.map((s) => ({
           id: s.id,
           owner_kind: 'customer' as const,
-          customer_id: 'c1',
+          customer_id: s.customerId ?? ON_THE_HOUR,
           name: `schedule ${s.id}`,
           scope: 'full',
           frequency: s.frequency,
@@ -539,6 +548,7 @@ describe("the service's store (ScheduleService)", () => {
       frequency: 'monthly',
       hour: 2,
       day: 31,
+      minute: 0,
     });
     assert.deepEqual(
       (await service.findDue(clock.now(), 1)).map((d) => d.id),
@@ -564,6 +574,41 @@ describe("the service's store (ScheduleService)", () => {
       due.map((d) => d.id),
       [1, 2, 3, 4, 5],
     );
+  });
+
+  test("slots start at the minute of the schedule's customer", async () => {
+    const { clock, add, nextRunOf, queue, service, scheduler } =
+      await setup('2025-03-10T09:10:20Z');
+    // Customer c1's backups start at minute 10 of the hour (next-run.test.ts pins it).
+    assert.equal(startMinute('c1'), 10);
+    await add(
+      {
+        id: 1,
+        customerId: 'c1',
+        frequency: 'hourly',
+        hour: 0,
+        nextRunAt: new Date('2025-03-10T09:10Z'),
+      },
+      {
+        id: 2,
+        customerId: 'c1',
+        frequency: 'daily',
+        hour: 3,
+        nextRunAt: new Date('2025-03-10T03:10Z'),
+      },
+    );
+    assert.deepEqual(
+      (await service.findDue(clock.now(), 10)).map((d) => d.minute),
+      [10, 10],
+    );
+    assert.deepEqual((await scheduler.tick()).queued, [2, 1]);
+    assert.equal(await nextRunOf(1), '2025-03-10T10:10:00.000Z');
+    assert.equal(await nextRunOf(2), '2025-03-11T03:10:00.000Z');
+    queue.finishAll();
+    clock.set('2025-03-10T10:09:59Z');
+    assert.deepEqual((await scheduler.tick()).queued, []);
+    clock.set('2025-03-10T10:10:00Z');
+    assert.deepEqual((await scheduler.tick()).queued, [1]);
   });
 
   test('a tick records every start of a batch in one statement, and touches nothing else', async () => {

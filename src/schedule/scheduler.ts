@@ -5,13 +5,17 @@
  * missed slot.
  *
  * The scheduler keeps no state of its own between ticks: the store's `next_run_at` is the only
- * record, so several processes may tick against one store as long as `enqueue` refuses a schedule
- * that already has a pending or running job (it answers 'already-running').
+ * record. Only the holder of the planner lease ticks (planner-lease.ts; a tick without it starts
+ * nothing), and should two ever tick at once, `enqueue` still refuses a schedule that already has
+ * a pending or running job ('already-running') and a slot that was started before
+ * ('already-started': each job records its slot, unique per schedule).
  *
  * Order within a tick: per schedule, compute the next run and enqueue; then record the batch's starts
  * (markStartedMany in one transaction where the store has it, else markStarted one by one). A
- * crash after enqueue and before the record leaves the schedule due; the next tick's enqueue finds
- * the job and answers 'already-running', so nothing runs twice. The other order could lose a run.
+ * crash after enqueue and before the record leaves the schedule due; the next tick's enqueue (of
+ * this planner or, after a handover, the next) finds the slot's job and answers 'already-running'
+ * or, when that job has finished meanwhile, 'already-started', so nothing runs twice. The other
+ * order could lose a run.
  *
  * A schedule that is still running when its next slot comes skips that slot (its next run moves
  * on as usual): one schedule never runs twice at once, and a backup that takes longer than its
@@ -39,6 +43,8 @@ export interface DueSchedule {
   frequency: Frequency;
   hour: number;
   day: number | null;
+  /** Minute of the hour its slots start at (next-run.ts, startMinute). */
+  minute: number;
 }
 
 export interface ScheduleStore {
@@ -62,15 +68,17 @@ export interface Start {
   nextRunAt: Date;
 }
 
-export type EnqueueResult = 'queued' | 'already-running';
+export type EnqueueResult = 'queued' | 'already-running' | 'already-started';
 
 /**
- * Creates a pending backup job for the schedule, or answers 'already-running' when the schedule
- * has a pending or running job (the same answer Run now gives).
+ * Creates a pending backup job for the schedule's `slot` (the next run it was due for), or
+ * answers 'already-running' when the schedule has a pending or running job (the same answer Run
+ * now gives), or 'already-started' when a job was made for that slot before.
  */
 export type Enqueue = (
   scheduleId: ScheduleId,
   reason: 'schedule',
+  slot: Date,
 ) => EnqueueResult | Promise<EnqueueResult>;
 
 export interface SchedulerOptions {
@@ -87,6 +95,11 @@ export interface SchedulerOptions {
    */
   maxStartsPerTick?: number;
   /**
+   * Whether this process may plan (planner-lease.ts): a tick without the lease starts nothing, and
+   * a tick that loses it stops before its next batch. Default: always (one process).
+   */
+  lease?: { held(): boolean };
+  /**
    * Called for each schedule that could not be started (it stays due and is retried next tick),
    * and without an id when a tick started by start() failed as a whole (the store is down).
    */
@@ -96,8 +109,12 @@ export interface SchedulerOptions {
 export interface TickReport {
   /** The clock's time for this tick; every next run was computed from it. */
   at: Date;
+  /** False when the tick did nothing because this process does not hold the planner lease. */
+  planned: boolean;
   queued: ScheduleId[];
   alreadyRunning: ScheduleId[];
+  /** Due again only because a planner stopped between starting them and recording it. */
+  alreadyStarted: ScheduleId[];
   failed: { id: ScheduleId; error: unknown }[];
   /** How late the latest start of this tick was, in ms (0 when nothing was due). */
   maxLatenessMs: number;
@@ -120,6 +137,7 @@ export class Scheduler {
   readonly #batchSize: number;
   readonly #maxStarts: number;
   readonly #onError: SchedulerOptions['onError'];
+  readonly #lease: SchedulerOptions['lease'];
   #inFlight: Promise<TickReport> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running = false;
@@ -137,6 +155,7 @@ export class Scheduler {
       throw new RangeError('maxStartsPerTick must be a positive integer');
     }
     this.#onError = options.onError;
+    this.#lease = options.lease;
   }
 
   /**
@@ -156,14 +175,19 @@ export class Scheduler {
     const now = this.#clock.now();
     const report: TickReport = {
       at: now,
+      planned: this.#lease?.held() ?? true,
       queued: [],
       alreadyRunning: [],
+      alreadyStarted: [],
       failed: [],
       maxLatenessMs: 0,
     };
     const seen = new Set<ScheduleId>();
+    if (!report.planned) return report;
 
     for (;;) {
+      // Checked per batch: a planner that lost the lease in a long tick leaves the rest to the next.
+      if (this.#lease && !this.#lease.held()) break;
       const room = this.#maxStarts - seen.size;
       if (room <= 0) break;
       const limit = Math.min(this.#batchSize, room);
@@ -175,7 +199,7 @@ export class Scheduler {
         try {
           // First, so a schedule whose timing cannot be computed is never enqueued.
           const nextRunAt = nextRun(schedule, now);
-          const result = await this.#enqueue(schedule.id, 'schedule');
+          const result = await this.#enqueue(schedule.id, 'schedule', schedule.nextRunAt);
           const lateness = now.getTime() - schedule.nextRunAt.getTime();
           enqueued.push({ id: schedule.id, nextRunAt, result, lateness });
         } catch (error) {
@@ -185,7 +209,12 @@ export class Scheduler {
 
       const recorded = await this.#record(enqueued, now, report);
       for (const start of recorded) {
-        (start.result === 'queued' ? report.queued : report.alreadyRunning).push(start.id);
+        const list = {
+          queued: report.queued,
+          'already-running': report.alreadyRunning,
+          'already-started': report.alreadyStarted,
+        }[start.result];
+        list.push(start.id);
         report.maxLatenessMs = Math.max(report.maxLatenessMs, start.lateness);
       }
       // A full batch may hide more due schedules; one that moved nothing on means the rest of

@@ -47,6 +47,19 @@ export interface JobsTable {
   bytes_added: number | null;
   bytes_processed: number | null;
   stats: string | null;
+  /** The schedule slot a scheduled backup was started for (migration 0011); unique per schedule. */
+  slot: string | null;
+}
+
+/** Who plans schedules and maintenance, and until when (migration 0011; planner-lease.ts). */
+export interface PlannerLeasesTable {
+  name: string;
+  holder: string;
+  /** ISO 8601 UTC; after it, anyone may take the lease. */
+  expires_at: string;
+  /** Counted up at every change of holder. */
+  term: number;
+  acquired_at: string;
 }
 
 export interface SnapshotsTable {

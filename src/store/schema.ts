@@ -5,7 +5,12 @@ import type {
   SignedLinkUsesTable,
   UsersTable,
 } from './schema-auth.js';
-import type { JobsTable, SchedulesTable, SnapshotsTable } from './schema-control.js';
+import type {
+  JobsTable,
+  PlannerLeasesTable,
+  SchedulesTable,
+  SnapshotsTable,
+} from './schema-control.js';
 import type { CustomersTable, PackagesTable } from './schema-inventory.js';
 import type { OverdueWarningsTable } from './schema-notify.js';
 
@@ -30,6 +35,7 @@ export interface Database {
   api_tokens: ApiTokensTable;
   signed_link_uses: SignedLinkUsesTable;
   overdue_warnings: OverdueWarningsTable;
+  planner_leases: PlannerLeasesTable;
 }
 
 export type TargetKind = 'local' | 's3' | 'ftp';

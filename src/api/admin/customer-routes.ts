@@ -22,6 +22,7 @@ const CustomerIdParams = z.strictObject({
       'Customer ID may contain only lower-case letters, digits, dashes and underscores (up to 63)',
     ),
 });
+const CustomerSchema = customerSchema.meta({ id: 'Customer' });
 const CustomerBody = customerSchema
   .extend({
     id: z.string().optional().describe('May be left out; must equal the id in the path if given.'),
@@ -41,7 +42,7 @@ export function customerRoutes(deps: CustomerRouteDeps): ApiModule {
       responses: {
         200: {
           description: 'The customers, by id.',
-          schema: z.object({ customers: z.array(customerSchema) }),
+          schema: z.object({ customers: z.array(CustomerSchema) }),
         },
       },
       async handler() {
@@ -60,8 +61,8 @@ export function customerRoutes(deps: CustomerRouteDeps): ApiModule {
       params: CustomerIdParams,
       body: CustomerBody,
       responses: {
-        200: { description: 'Replaced.', schema: customerSchema },
-        201: { description: 'Created.', schema: customerSchema },
+        200: { description: 'Replaced.', schema: CustomerSchema },
+        201: { description: 'Created.', schema: CustomerSchema },
       },
       async handler({ params, body, status }) {
         checkIdMatches(params.id, body.id);

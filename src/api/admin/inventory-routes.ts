@@ -1,9 +1,9 @@
 /** The admin area's inventory import: a hosting panel's whole document, all or nothing. */
 import { z } from 'zod';
 import { InventoryValidationError } from '../../inventory/index.js';
-import type { InventoryService } from '../../inventory/inventory-service.js';
+import { importSchema, type InventoryService } from '../../inventory/inventory-service.js';
 import type { ApiModule } from '../deps.js';
-import type { RouteRegistry } from '../registry.js';
+import { checkedByService, type RouteRegistry } from '../registry.js';
 import { invalid } from './shared.js';
 
 export interface InventoryRouteDeps {
@@ -21,20 +21,8 @@ const ImportResultSchema = z.object({
   packages: ChangeSummarySchema,
   customers: ChangeSummarySchema,
 });
-const ImportBody = z
-  .object({
-    packages: z
-      .array(z.unknown())
-      .optional()
-      .describe('Packages: id, name, frequencies, maxRetention, maxSchedules, storageQuotaBytes.'),
-    customers: z
-      .array(z.unknown())
-      .optional()
-      .describe(
-        'Customers: id, name, linuxUser, uid, gid, packageId, webRoot, databases, databaseUser, mailboxes, sslFiles, configFiles.',
-      ),
-  })
-  .loose();
+/** The hosting panel's document; the inventory service validates it, every record at once. */
+const ImportBody = checkedByService(importSchema, 'InventoryService.importInventory');
 const ImportQuery = z.strictObject({
   prune: z
     .enum(['true', 'false'], { error: 'Prune must be true or false' })

@@ -26,6 +26,7 @@ const PackageIdParams = z.strictObject({
       'Package ID may contain only lower-case letters, digits, dashes and underscores (up to 63)',
     ),
 });
+const PackageSchema = packageSchema.meta({ id: 'Package' });
 const PackageBody = packageSchema
   .extend({
     id: z.string().optional().describe('May be left out; must equal the id in the path if given.'),
@@ -44,7 +45,7 @@ export function packageRoutes(deps: PackageRouteDeps): ApiModule {
       responses: {
         200: {
           description: 'The packages, by id.',
-          schema: z.object({ packages: z.array(packageSchema) }),
+          schema: z.object({ packages: z.array(PackageSchema) }),
         },
       },
       async handler() {
@@ -63,8 +64,8 @@ export function packageRoutes(deps: PackageRouteDeps): ApiModule {
       params: PackageIdParams,
       body: PackageBody,
       responses: {
-        200: { description: 'Replaced.', schema: packageSchema },
-        201: { description: 'Created.', schema: packageSchema },
+        200: { description: 'Replaced.', schema: PackageSchema },
+        201: { description: 'Created.', schema: PackageSchema },
       },
       async handler({ params, body, status }) {
         checkIdMatches(params.id, body.id);

@@ -21,14 +21,16 @@ const RepositoryIdParams = z.strictObject({
     .positive()
     .max(Number.MAX_SAFE_INTEGER),
 });
-const RepositorySchema = z.object({
-  id: z.number().int(),
-  url: z.string(),
-  owner: z.string().describe('A customer id, or "server" for server-wide backups.'),
-  targetKind: z.enum(['local', 's3', 'ftp']),
-  createdAt: z.string(),
-  initializedAt: z.string().nullable(),
-});
+const RepositorySchema = z
+  .object({
+    id: z.number().int(),
+    url: z.string(),
+    owner: z.string().describe('A customer id, or "server" for server-wide backups.'),
+    targetKind: z.enum(['local', 's3', 'ftp']),
+    createdAt: z.string(),
+    initializedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Repository' });
 
 export function repositoryRoutes(deps: RepositoryRouteDeps): ApiModule {
   return (api: RouteRegistry): void => {

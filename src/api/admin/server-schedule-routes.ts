@@ -5,8 +5,10 @@ import {
   ScheduleInputError,
   type ScheduleService,
 } from '../../schedule/schedule-service.js';
+import { scheduleInputSchema } from '../../schedule/schedule-schema.js';
 import type { ApiModule } from '../deps.js';
-import type { RouteRegistry } from '../registry.js';
+import { checkedByService, type RouteRegistry } from '../registry.js';
+import { parseInput } from '../validation.js';
 import { ApiError } from '../errors.js';
 import { ScheduleSchema } from '../schedule-schemas.js';
 
@@ -28,6 +30,11 @@ const ServerScheduleBody = z
       .describe('The customer of a "single" schedule; absent for "entire".'),
   })
   .loose();
+/** Checked in two parts: the handler reads mode and customerId, the service the rest. */
+const ServerScheduleRequest = checkedByService(
+  ServerScheduleBody.and(scheduleInputSchema),
+  'the route (mode, customerId) and ScheduleService (the schedule fields)',
+);
 const ScheduleListQuery = z.strictObject({
   customerId: z.string().max(63).optional().describe("Only this customer's schedules."),
   ownerKind: z
@@ -66,13 +73,13 @@ export function serverScheduleRoutes(deps: ServerScheduleRouteDeps): ApiModule {
       operationId: 'adminCreateServerSchedule',
       summary: 'Create a server-wide schedule: entire server, or one customer',
       description:
-        'Besides mode and customerId, the body holds the schedule fields of POST /api/schedules (name, scope, frequency, hour, day, retention, target, enabled). Package limits do not apply; customers never see these schedules or their jobs.',
+        'Besides mode and customerId, the body holds the schedule fields of POST /api/schedules. Package limits do not apply; customers never see these schedules or their jobs.',
       tags: ['admin'],
       access: 'admin',
-      body: ServerScheduleBody,
+      body: ServerScheduleRequest,
       responses: { 201: { description: 'Created.', schema: ScheduleSchema } },
       async handler({ body }) {
-        const { mode, customerId, ...fields } = body;
+        const { mode, customerId, ...fields } = parseInput(ServerScheduleBody, body, 'body');
         if (mode === 'single' && !customerId)
           throw new ApiError(400, 'Choose the customer', [
             { field: 'customerId', message: 'Choose the customer of a single-customer schedule' },

@@ -1,10 +1,12 @@
 /**
- * The one way the page talks to the service: JSON over fetch with the session cookie, the CSRF
- * token on every request that changes something, and every failure turned into an ApiError
- * whose message can be shown as it is.
+ * The one way the page talks to the service: openapi-fetch typed by the OpenAPI document
+ * (schema.gen.ts), with the session cookie, the CSRF token on every request that changes
+ * something, and every failure turned into an ApiError whose message can be shown as it is.
  */
+import createClient from 'openapi-fetch';
 import { m } from '../messages';
-import type { FieldError } from './types';
+import type { paths } from './schema.gen';
+import type { ErrorBody, FieldError } from './types';
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -29,50 +31,54 @@ export function setUnauthorizedHandler(handler: () => void): void {
   onUnauthorized = handler;
 }
 
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  let response: Response;
+/** A query string from the defined values only; an empty field is no filter. */
+function definedOnly(params: Record<string, unknown>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  }
+  return search.toString();
+}
+
+/** Every route of the service, typed: its path, parameters, body and answers. */
+export const http = createClient<paths>({
+  credentials: 'same-origin',
+  headers: { accept: 'application/json' },
+  querySerializer: definedOnly,
+});
+
+http.use({
+  onRequest({ request }) {
+    if (request.method !== 'GET' && csrfToken) request.headers.set('x-csrf-token', csrfToken);
+  },
+  onResponse({ response, schemaPath }) {
+    // A failed sign-in answers 401 too; that is no ended session.
+    if (response.status === 401 && csrfToken && schemaPath !== '/api/session') onUnauthorized?.();
+  },
+});
+
+/** The answer of a call through `http`, or an ApiError: what went wrong, in the user's words. */
+export async function call<T>(
+  pending: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
+  let result: Awaited<typeof pending>;
   try {
-    response = await fetch(path, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    result = await pending;
   } catch {
     throw new ApiError(0, m.errors.network);
   }
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  if (response.ok) return json as T;
-  const error = (json as { error?: { message?: string; fields?: FieldError[] } } | undefined)
-    ?.error;
-  if (response.status === 401 && csrfToken && path !== '/api/session') onUnauthorized?.();
-  throw new ApiError(
-    response.status,
-    error?.message ?? m.errors.unexpected(response.status),
-    error?.fields ?? [],
-  );
+  if (result.response.ok) return result.data as T;
+  throw failure(result.response.status, result.error);
 }
 
-export const get = <T>(path: string) => request<T>('GET', path);
-export const post = <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {});
-export const put = <T>(path: string, body: unknown) => request<T>('PUT', path, body);
-export const del = <T>(path: string) => request<T>('DELETE', path);
+/** The error body of a refused request, as the service words it. */
+function failure(status: number, body: unknown): ApiError {
+  const error = (body as Partial<ErrorBody> | undefined)?.error;
+  return new ApiError(status, error?.message ?? m.errors.unexpected(status), error?.fields ?? []);
+}
 
-/** A query string from the defined values only. */
+/** A query string from the defined values only, for links the browser follows (downloads). */
 export function query(params: Record<string, string | number | boolean | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    if (value !== undefined && value !== '') search.set(key, String(value));
-  }
-  const text = search.toString();
+  const text = definedOnly(params);
   return text ? `?${text}` : '';
 }

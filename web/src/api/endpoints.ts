@@ -1,62 +1,66 @@
 /** Every API call of the page, named after what it does; see docs/api.md for each route. */
-import { del, get, post, put, query } from './client';
-import type {
-  ActiveTask,
-  AdminTarget,
-  BrowseListing,
-  Customer,
-  JobDetail,
-  JobPage,
-  MyAreas,
-  Package,
-  PackageInfo,
-  Repository,
-  RestoreRequest,
-  RestoreWhat,
-  Schedule,
-  Session,
-  Snapshot,
-  TargetTest,
-} from './types';
+import { call, http, query } from './client';
+import type { RestoreRequest, RestoreWhat, ScheduleRequest, Snapshot } from './types';
+
+/**
+ * A form's fields as the person entered them, complete or not: the service checks them and names
+ * each field that is missing or wrong, which the form shows beside it.
+ */
+type FormBody = Record<string, unknown>;
+
+const snapshotPath = (snapshot: Snapshot) => ({
+  repositoryId: snapshot.repositoryId,
+  snapshotId: snapshot.id,
+});
 
 export const api = {
-  session: () => get<Session>('/api/session'),
+  session: () => call(http.GET('/api/session')),
   signIn: (username: string, password: string) =>
-    post<Session>('/api/session', { username, password }),
-  signOut: () => del<undefined>('/api/session'),
+    call(http.POST('/api/session', { body: { username, password } })),
+  signOut: () => call(http.DELETE('/api/session')),
 
-  myPackage: () => get<PackageInfo>('/api/me/package'),
-  schedules: () => get<{ schedules: Schedule[] }>('/api/schedules').then((r) => r.schedules),
-  createSchedule: (body: unknown, customerId?: string) =>
-    post<Schedule>(`/api/schedules${query({ customerId })}`, body),
-  updateSchedule: (id: number, body: unknown) => put<Schedule>(`/api/schedules/${id}`, body),
-  deleteSchedule: (id: number, snapshots: 'keep' | 'forget') =>
-    del<{ deleted: true }>(`/api/schedules/${id}${query({ snapshots })}`),
-  testTarget: (target: unknown, scheduleId?: number) =>
-    post<TargetTest>(
-      '/api/targets/test',
-      scheduleId === undefined ? { target } : { target, scheduleId },
+  myPackage: () => call(http.GET('/api/me/package')),
+  schedules: () => call(http.GET('/api/schedules')).then((r) => r.schedules),
+  createSchedule: (body: FormBody, customerId?: string) =>
+    call(
+      http.POST('/api/schedules', {
+        params: { query: { customerId } },
+        body: body as ScheduleRequest,
+      }),
     ),
-  runNow: (id: number) =>
-    post<{ jobId: number; alreadyRunning: boolean; message: string }>(`/api/schedules/${id}/run`),
+  updateSchedule: (id: number, body: FormBody) =>
+    call(
+      http.PUT('/api/schedules/{id}', {
+        params: { path: { id } },
+        body: body as ScheduleRequest,
+      }),
+    ),
+  deleteSchedule: (id: number, snapshots: 'keep' | 'forget') =>
+    call(http.DELETE('/api/schedules/{id}', { params: { path: { id }, query: { snapshots } } })),
+  testTarget: (target: unknown, scheduleId?: number) =>
+    call(
+      http.POST('/api/targets/test', {
+        body: { target, scheduleId } as { target: ScheduleRequest['target']; scheduleId?: number },
+      }),
+    ),
+  runNow: (id: number) => call(http.POST('/api/schedules/{id}/run', { params: { path: { id } } })),
 
-  activeTasks: () => get<{ tasks: ActiveTask[] }>('/api/tasks/active').then((r) => r.tasks),
-  jobs: (params: { offset?: number; limit?: number; customerId?: string; type?: string }) =>
-    get<JobPage>(`/api/jobs${query(params)}`),
-  job: (id: number) => get<JobDetail>(`/api/jobs/${id}`),
-  cancelJob: (id: number) => post<{ id: number; status: string }>(`/api/jobs/${id}/cancel`),
-  deleteOldJobs: (dryRun: boolean) =>
-    post<{ count: number; dryRun: boolean }>('/api/jobs/delete-old', { dryRun }),
+  activeTasks: () => call(http.GET('/api/tasks/active')).then((r) => r.tasks),
+  jobs: (params: { offset?: number; limit?: number; customerId?: string }) =>
+    call(http.GET('/api/jobs', { params: { query: params } })),
+  job: (id: number) => call(http.GET('/api/jobs/{id}', { params: { path: { id } } })),
+  cancelJob: (id: number) => call(http.POST('/api/jobs/{id}/cancel', { params: { path: { id } } })),
+  deleteOldJobs: (dryRun: boolean) => call(http.POST('/api/jobs/delete-old', { body: { dryRun } })),
 
   snapshots: (scheduleId: number) =>
-    get<{ snapshots: Snapshot[] }>(`/api/schedules/${scheduleId}/snapshots`).then(
+    call(http.GET('/api/schedules/{id}/snapshots', { params: { path: { id: scheduleId } } })).then(
       (r) => r.snapshots,
     ),
-  myAreas: () => get<MyAreas>('/api/me/areas'),
+  myAreas: () => call(http.GET('/api/me/areas')),
   /** `one` names the database or mailbox of "database" and "mailbox". */
   restore: (snapshot: Snapshot, what: RestoreWhat, path?: string, one?: string) =>
-    post<{ jobId: number }>(
-      `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/restore`,
+    api.undo(
+      snapshot,
       path !== undefined
         ? { what, path }
         : what === 'database'
@@ -67,27 +71,36 @@ export const api = {
     ),
   /** Restores what a safety snapshot saved, with exactly the request it names. */
   undo: (snapshot: Snapshot, request: RestoreRequest) =>
-    post<{ jobId: number }>(
-      `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/restore`,
-      request,
+    call(
+      http.POST('/api/snapshots/{repositoryId}/{snapshotId}/restore', {
+        params: { path: snapshotPath(snapshot) },
+        body: request,
+      }),
     ),
   browse: (snapshot: Snapshot, path: string, offset = 0) =>
-    get<BrowseListing>(
-      `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/browse${query({ path, offset })}`,
+    call(
+      http.GET('/api/snapshots/{repositoryId}/{snapshotId}/browse', {
+        params: { path: snapshotPath(snapshot), query: { path, offset } },
+      }),
     ),
   downloadUrl: (snapshot: Snapshot, path: string) =>
     `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/download${query({ path })}`,
 
-  customers: () => get<{ customers: Customer[] }>('/api/admin/customers').then((r) => r.customers),
-  packages: () => get<{ packages: Package[] }>('/api/admin/packages').then((r) => r.packages),
+  customers: () => call(http.GET('/api/admin/customers')).then((r) => r.customers),
+  packages: () => call(http.GET('/api/admin/packages')).then((r) => r.packages),
   /** entire: every customer into the server repository; single: one customer on its own. */
-  createServerSchedule: (body: Record<string, unknown>, customerId: string | null) =>
-    post<Schedule>(
-      '/api/admin/schedules',
-      customerId === null ? { ...body, mode: 'entire' } : { ...body, mode: 'single', customerId },
+  createServerSchedule: (body: FormBody, customerId: string | null) =>
+    call(
+      http.POST('/api/admin/schedules', {
+        body: (customerId === null
+          ? { ...body, mode: 'entire' }
+          : { ...body, mode: 'single', customerId }) as ScheduleRequest & {
+          mode: 'entire' | 'single';
+          customerId?: string;
+        },
+      }),
     ),
-  repositories: () =>
-    get<{ repositories: Repository[] }>('/api/admin/repositories').then((r) => r.repositories),
-  targets: () => get<{ targets: AdminTarget[] }>('/api/admin/targets').then((r) => r.targets),
+  repositories: () => call(http.GET('/api/admin/repositories')).then((r) => r.repositories),
+  targets: () => call(http.GET('/api/admin/targets')).then((r) => r.targets),
   repositoryKeyUrl: (id: number) => `/api/admin/repositories/${id}/key`,
 };

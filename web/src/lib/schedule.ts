@@ -1,13 +1,19 @@
-/** How a schedule reads in a table: "Weekly on Sunday at 02:00 UTC", "S3: my-bucket". */
+/** How a schedule reads in a table: "Weekly on Sunday at 02:17 UTC", "S3: my-bucket". */
 import type { Schedule } from '../api/types';
 import { m } from '../messages';
-import { formatHour } from './format';
 
-export function describeWhen(s: Pick<Schedule, 'frequency' | 'hour' | 'day'>): string {
-  const hour = formatHour(s.hour);
+/**
+ * At the real start: the hour the schedule names and the minute its customer's backups start at
+ * (the server spreads starts over the hour), so "Daily at 03:17 UTC" and Next run agree.
+ */
+export function describeWhen(
+  s: Pick<Schedule, 'frequency' | 'hour' | 'day' | 'startMinute'>,
+): string {
+  const minute = String(s.startMinute).padStart(2, '0');
+  const hour = `${String(s.hour).padStart(2, '0')}:${minute}`;
   switch (s.frequency) {
     case 'hourly':
-      return m.when.hourly;
+      return m.when.hourly(minute);
     case 'daily':
       return m.when.daily(hour);
     case 'weekly':

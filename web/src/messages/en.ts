@@ -118,7 +118,7 @@ export const en = {
   weekdays: ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'],
 
   when: {
-    hourly: 'Every hour',
+    hourly: (minute: string) => `Every hour at minute ${minute}`,
     daily: (hour: string) => `Daily at ${hour} UTC`,
     weekly: (day: string, hour: string) => `Weekly on ${day} at ${hour} UTC`,
     monthly: (day: number, hour: string) => `Monthly on day ${day} at ${hour} UTC`,
@@ -193,7 +193,7 @@ export const en = {
     notInPackage: (label: string) => `${label} (not in your package)`,
     hour: 'Hour (UTC)',
     hourDescription: (local: string) =>
-      `Backups start at this hour in UTC; that is ${local} your time.`,
+      `Backups start within this hour in UTC (${local} your time), at a minute set for your account so that not every backup starts at once; "Next run" shows it.`,
     weekday: 'Day of the week',
     monthDay: 'Day of the month',
     monthDayDescription: 'In shorter months the backup runs on the last day.',

@@ -45,7 +45,7 @@ export function initialValues(
   schedule: Schedule | undefined,
   limits: PackageInfo | undefined,
 ): Values {
-  const t = schedule?.target ?? { kind: 'local' as const };
+  const t = schedule?.target ?? { kind: 'local' as const, path: '' };
   const firstAllowed =
     FREQUENCIES.find((f) => f === 'daily' && (limits?.frequencies ?? []).includes(f)) ??
     limits?.frequencies[0] ??

@@ -1,0 +1,61 @@
+/**
+ * `hostvault agent`: the hosting server's side of a fleet. It builds this server's host side (the
+ * LocalAgent over restic, MariaDB and the customers' files; no store, no master key: passwords
+ * come in each request), connects to the fleet's NATS with this server's own identity and serves
+ * its jobs and requests (src/fleet/agent-server.ts).
+ */
+import type { Config } from './config.js';
+import { AgentServer } from './fleet/agent-server.js';
+import { connectFleet } from './fleet/connect.js';
+import { loadFleetSettings } from './fleet/settings.js';
+import { openHostSide } from './host-side.js';
+
+export interface AgentRole {
+  serverId: string;
+  stop(): Promise<void>;
+}
+
+export async function startAgent(
+  config: Config,
+  opts: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {},
+): Promise<AgentRole> {
+  const log =
+    opts.log ??
+    ((line: string) => console.log(JSON.stringify({ time: new Date().toISOString(), msg: line })));
+  const settings = loadFleetSettings(opts.env ?? process.env);
+  if (!settings)
+    throw new Error(
+      'hostvault agent needs the fleet: set HOSTVAULT_NATS_URL and HOSTVAULT_SERVER_ID (see docs/operator-guide.md)',
+    );
+  const host = await openHostSide(config, { log });
+  const nc = await connectFleet(settings, 'agent').catch((error: unknown) => {
+    host.close();
+    throw new Error(`cannot reach the fleet at ${settings.url}: ${(error as Error).message}`);
+  });
+  let server: AgentServer;
+  try {
+    server = await AgentServer.start({
+      nc,
+      serverId: settings.serverId,
+      agent: host.agent,
+      dataDir: config.dataDir,
+      concurrency: config.concurrency,
+      log,
+    });
+  } catch (error) {
+    await nc.close();
+    host.close();
+    throw error;
+  }
+  log(
+    `hostvault agent of server ${settings.serverId} connected to ${settings.url}, data in ${config.dataDir}`,
+  );
+  return {
+    serverId: settings.serverId,
+    async stop() {
+      await server.stop();
+      await nc.drain().catch(() => undefined);
+      host.close();
+    },
+  };
+}

@@ -1,0 +1,420 @@
+/**
+ * The controller's side of the fleet transport: a HostAgent whose hosting server is reached over
+ * NATS (issue 12). The control plane uses it exactly as it uses the in-process LocalAgent.
+ *
+ * - Jobs (backup, restore, maintain, forget, sweep of certificates) go durably through the
+ *   server's JetStream work queue (`hv.<server>.jobs`), so one queued while the agent is offline
+ *   runs when it returns. Before publishing, the controller makes a durable consumer of the job's
+ *   events subject and reads the job's log, progress and final answer (or failure) from it; each
+ *   message is checked against the protocol's schemas here.
+ * - A job's id on the wire is derived from the store's job (`backup-<job>-<customer>`), and is
+ *   also its `Nats-Msg-Id`: a publish repeated within JetStream's duplicate window is dropped, and
+ *   the agent refuses an id it has run or is running (its durable record, src/fleet/job-record.ts).
+ * - Cancel is a message by that id to the agent; when no agent answers, the queued job is taken
+ *   out of the stream instead, so it never runs.
+ * - Browse, downloads, Test connection, facts and the start's recovery notes are request–reply:
+ *   the customer waits for them, so an absent agent is an immediate, clear failure
+ *   (`unreachable`), not a queue. A download is pulled one chunk per request: neither side holds
+ *   more than a chunk, and a reader that stops early closes it on the agent.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import {
+  NoRespondersError,
+  RequestError,
+  TimeoutError,
+  type NatsConnection,
+} from '@nats-io/transport-node';
+import type { z } from 'zod';
+import type { Download, HostAgent, RunContext } from '../agent/agent.js';
+import { AgentError } from '../agent/errors.js';
+import * as p from '../agent/protocol.js';
+import {
+  cancelAnswerSchema,
+  CHUNK_HEADER,
+  downloadStartedSchema,
+  JOB_KINDS,
+  jobMessageSchema,
+  jsonOf,
+  rpcReplySchema,
+  type JobKind,
+} from './messages.js';
+import {
+  eventsStreamConfig,
+  jobEventsConsumerConfig,
+  jobsConsumerConfig,
+  jobsStreamConfig,
+} from './streams.js';
+import { EVENTS_STREAM, serverSubjects, type RpcMethod, type ServerSubjects } from './subjects.js';
+
+export interface NatsAgentOptions {
+  /** The hosting server this agent stands for. */
+  serverId: string;
+  /**
+   * How long a request–reply call (browse, Test connection, facts, one chunk of a download) may
+   * take. Keep it within nats-server's reply window for agents (`rpcReplyWindow`, 2 minutes).
+   */
+  rpcTimeoutMs?: number;
+  /** How long the agent has to confirm a cancel before the controller treats it as absent. */
+  cancelTimeoutMs?: number;
+  /** Passed to the server's jobs consumer: how long a job taken by a dead agent waits. */
+  ackWaitMs?: number;
+  log?: (line: string) => void;
+}
+
+type Answer<K extends JobKind> = z.infer<(typeof JOB_KINDS)[K]['answer']>;
+type Request<K extends JobKind> = z.infer<(typeof JOB_KINDS)[K]['request']>;
+
+export class NatsAgent implements HostAgent {
+  private readonly s: ServerSubjects;
+  private readonly js: JetStreamClient;
+  private manager?: Promise<JetStreamManager>;
+  private streams?: Promise<void>;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly opts: NatsAgentOptions,
+  ) {
+    this.s = serverSubjects(opts.serverId);
+    this.js = jetstream(nc);
+  }
+
+  /**
+   * Makes (or brings up to date) the server's jobs stream and the agent's consumer, and the
+   * events stream: the controller owns JetStream's configuration, the agent may only read its own
+   * consumer. Called before the first job; safe to call again.
+   */
+  ensureStreams(): Promise<void> {
+    this.streams ??= (async () => {
+      const jsm = await this.jsm();
+      for (const [stream, config] of [
+        [this.s.jobsStream, jobsStreamConfig(this.s.server)],
+        [EVENTS_STREAM, eventsStreamConfig()],
+      ] as const) {
+        const exists = await jsm.streams.info(stream).then(
+          () => true,
+          () => false,
+        );
+        if (exists) await jsm.streams.update(stream, config);
+        else await jsm.streams.add(config);
+      }
+      await jsm.consumers.add(
+        this.s.jobsStream,
+        jobsConsumerConfig(this.s.server, { ackWaitMs: this.opts.ackWaitMs }),
+      );
+    })().catch((error: unknown) => {
+      this.streams = undefined;
+      throw this.transportFailure(error);
+    });
+    return this.streams;
+  }
+
+  backup(request: p.BackupRequest, ctx?: RunContext) {
+    return this.job('backup', `backup-${request.jobId}-${request.customer.id}`, request, ctx);
+  }
+
+  maintain(request: p.MaintainRequest, ctx?: RunContext) {
+    return this.job('maintain', `maintain-${request.jobId}-${request.task}`, request, ctx);
+  }
+
+  restore(request: p.RestoreRequest, ctx?: RunContext) {
+    return this.job('restore', `restore-${request.jobId}`, request, ctx);
+  }
+
+  // Not a job of the store: a fresh id, run once all the same.
+  forget(request: p.ForgetRequest, ctx?: RunContext) {
+    return this.job('forget', `forget-${randomUUID()}`, request, ctx);
+  }
+
+  sweepCertificates(request: p.SweepCertificatesRequest) {
+    return this.job('sweepCertificates', `sweep-${randomUUID()}`, request, undefined);
+  }
+
+  testConnection(request: p.TestConnectionRequest) {
+    return this.rpc(
+      'test-connection',
+      plain('testConnection', p.testConnectionRequestSchema, request),
+      p.testConnectionAnswerSchema,
+    );
+  }
+
+  readonly browse = {
+    open: (request: p.BrowseOpenRequest) =>
+      this.rpc(
+        'browse',
+        { op: 'open', request: plain('browse.open', p.browseOpenRequestSchema, request) },
+        p.browseOpenAnswerSchema,
+      ),
+    list: (request: p.BrowseListRequest) =>
+      this.rpc(
+        'browse',
+        { op: 'list', request: plain('browse.list', p.browseListRequestSchema, request) },
+        p.browseListAnswerSchema,
+      ),
+    stat: (request: p.BrowseStatRequest) =>
+      this.rpc(
+        'browse',
+        { op: 'stat', request: plain('browse.stat', p.browseStatRequestSchema, request) },
+        p.browseStatAnswerSchema,
+      ),
+  };
+
+  /**
+   * The agent recovers at its own start, before it takes any job (recovering on a controller's
+   * request while restores run would undo them): this asks what it found then.
+   */
+  recover(request: p.RecoverRequest) {
+    return this.rpc(
+      'recover',
+      plain('recover', p.recoverRequestSchema, request),
+      p.recoverAnswerSchema,
+    );
+  }
+
+  facts() {
+    return this.rpc('facts', {}, p.factsSchema);
+  }
+
+  async download(request: p.DownloadRequest, ctx: RunContext = {}): Promise<Download> {
+    const crossed = plain('download', p.downloadRequestSchema, request);
+    const started = await this.rpc(
+      'download',
+      { op: 'start', request: crossed },
+      downloadStartedSchema,
+    );
+    const { streamId } = started;
+    const subject = this.s.rpc('download');
+    const next = () =>
+      this.nc.request(subject, JSON.stringify({ op: 'next', streamId }), {
+        timeout: this.rpcTimeout(),
+      });
+    const close = () => {
+      // Not awaited: a reader that stops early must not wait for the agent.
+      try {
+        this.nc.publish(subject, JSON.stringify({ op: 'close', streamId }));
+      } catch {
+        // The connection is gone: the agent ends the stream itself after its idle time.
+      }
+    };
+    const failure = (error: unknown) => this.transportFailure(error);
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      let ended = false;
+      try {
+        for (;;) {
+          if (ctx.signal?.aborted)
+            throw new AgentError({ code: 'canceled', message: 'The download was canceled.' });
+          const reply = await next().catch((error: unknown) => {
+            throw failure(error);
+          });
+          const kind = reply.headers?.get(CHUNK_HEADER);
+          if (kind === 'data') {
+            // A copy: the client may reuse the buffer the message arrived in.
+            yield new Uint8Array(reply.data);
+          } else if (kind === 'end') {
+            ended = true;
+            return;
+          } else if (kind === 'failure') {
+            ended = true;
+            throw new AgentError(received('download failure', p.agentFailureSchema, jsonOf(reply)));
+          } else {
+            throw new AgentError({
+              code: 'failed',
+              message: 'The agent sent a download chunk this controller does not understand.',
+            });
+          }
+        }
+      } finally {
+        if (!ended) close();
+      }
+    }
+    return { meta: started.meta, chunks: chunks() };
+  }
+
+  /** Dispatches one job and waits for its outcome, passing its events on as they arrive. */
+  private async job<K extends JobKind>(
+    kind: K,
+    id: string,
+    request: Request<K>,
+    ctx: RunContext | undefined,
+  ): Promise<Answer<K>> {
+    const schemas = JOB_KINDS[kind];
+    const crossed = plain(kind, schemas.request as unknown as z.ZodType<Request<K>>, request);
+    if (ctx?.signal?.aborted)
+      throw new AgentError({ code: 'canceled', message: 'The job was canceled.' });
+    await this.ensureStreams();
+    const jsm = await this.jsm();
+    const consumerConfig = jobEventsConsumerConfig(this.s.server, id);
+    let messages: ConsumerMessages;
+    try {
+      await jsm.consumers.add(EVENTS_STREAM, consumerConfig);
+      const consumer = await this.js.consumers.get(EVENTS_STREAM, consumerConfig.durable_name);
+      messages = await consumer.consume({ max_messages: 64 });
+    } catch (error) {
+      throw this.transportFailure(error);
+    }
+    let onAbort: (() => void) | undefined;
+    try {
+      const outcome = new Promise<Answer<K>>((resolve, reject) => {
+        void (async () => {
+          for await (const m of messages) {
+            const message = received(`${kind} message`, jobMessageSchema, jsonOf(m));
+            m.ack();
+            if (message.type === 'event') ctx?.onEvent?.(message.event);
+            else if (message.type === 'failure') return reject(new AgentError(message.failure));
+            else
+              return resolve(
+                received(
+                  `${kind} answer`,
+                  schemas.answer as unknown as z.ZodType<Answer<K>>,
+                  message.answer,
+                ),
+              );
+          }
+          reject(
+            new AgentError({
+              code: 'unreachable',
+              message: `The connection to the fleet closed before the agent of server "${this.s.server}" answered.`,
+            }),
+          );
+        })().catch(reject);
+      });
+      let seq: number;
+      try {
+        const ack = await this.js.publish(
+          this.s.jobs,
+          JSON.stringify({ id, kind, request: crossed }),
+          { msgID: id },
+        );
+        seq = ack.seq;
+      } catch (error) {
+        throw this.transportFailure(error);
+      }
+      const canceled = new Promise<never>((_resolve, reject) => {
+        onAbort = () =>
+          void this.cancel(id, seq).then(
+            (gone) =>
+              gone &&
+              reject(
+                new AgentError({
+                  code: 'canceled',
+                  message: 'The job was canceled before the agent took it.',
+                }),
+              ),
+            (error: unknown) => this.opts.log?.(`cancel of ${id}: ${String(error)}`),
+          );
+        ctx?.signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      if (ctx?.signal?.aborted) onAbort?.();
+      return await Promise.race([outcome, canceled]);
+    } finally {
+      if (onAbort) ctx?.signal?.removeEventListener('abort', onAbort);
+      messages.stop();
+      await jsm.consumers.delete(EVENTS_STREAM, consumerConfig.durable_name).catch(() => false);
+    }
+  }
+
+  /**
+   * Asks the agent to cancel the job. True when the job will never run because it was taken out
+   * of the queue here (no agent answered); otherwise the agent's failure `canceled` (or the
+   * answer, if it had finished) ends the wait.
+   */
+  private async cancel(id: string, seq: number): Promise<boolean> {
+    try {
+      const reply = await this.nc.request(this.s.rpc('cancel'), JSON.stringify({ id }), {
+        timeout: this.opts.cancelTimeoutMs ?? 5000,
+      });
+      const answer = received('cancel', rpcReplySchema, jsonOf(reply));
+      if (answer.ok) received('cancel answer', cancelAnswerSchema, answer.answer);
+      return false;
+    } catch (error) {
+      if (!(error instanceof AgentError)) {
+        // No agent answered: the job may still be queued, or held by an agent that died.
+        const jsm = await this.jsm();
+        return await jsm.streams.deleteMessage(this.s.jobsStream, seq).catch(() => false);
+      }
+      throw error;
+    }
+  }
+
+  private async rpc<T>(method: RpcMethod, body: unknown, schema: z.ZodType<T>): Promise<T> {
+    let reply;
+    try {
+      reply = await this.nc.request(this.s.rpc(method), JSON.stringify(body), {
+        timeout: this.rpcTimeout(),
+      });
+    } catch (error) {
+      throw this.transportFailure(error);
+    }
+    const answer = received(`${method} reply`, rpcReplySchema, jsonOf(reply));
+    if (!answer.ok) throw new AgentError(answer.failure);
+    return received(`${method} answer`, schema, answer.answer);
+  }
+
+  private rpcTimeout(): number {
+    return this.opts.rpcTimeoutMs ?? 110_000;
+  }
+
+  private jsm(): Promise<JetStreamManager> {
+    this.manager ??= jetstreamManager(this.nc).catch((error: unknown) => {
+      this.manager = undefined;
+      throw error;
+    });
+    return this.manager;
+  }
+
+  /** NATS's own errors in the words of the control plane. */
+  private transportFailure(error: unknown): AgentError {
+    if (error instanceof AgentError) return error;
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
+    const server = this.s.server;
+    if (
+      error instanceof NoRespondersError ||
+      cause instanceof NoRespondersError ||
+      (error instanceof RequestError && error.isNoResponders())
+    )
+      return new AgentError({
+        code: 'unreachable',
+        message: `The agent of server "${server}" is not connected.`,
+      });
+    if (error instanceof TimeoutError || cause instanceof TimeoutError)
+      return new AgentError({
+        code: 'timeout',
+        message: `The agent of server "${server}" did not answer in time.`,
+      });
+    return new AgentError({
+      code: 'unreachable',
+      message: `The fleet's message server could not be used to reach server "${server}".`,
+      detail: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+/** A request as it will arrive: through JSON and its schema, so what is not plain data fails here. */
+function plain<T>(what: string, schema: z.ZodType<T>, value: T): T {
+  const parsed = schema.safeParse(JSON.parse(JSON.stringify(value)));
+  if (!parsed.success)
+    throw new AgentError({
+      code: 'failed',
+      message: `The ${what} request is not plain protocol data.`,
+      detail: parsed.error.message,
+    });
+  return parsed.data;
+}
+
+/** A message from the agent, checked against its schema. */
+function received<T>(what: string, schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success)
+    throw new AgentError({
+      code: 'failed',
+      message: `The agent sent a ${what} this controller does not understand.`,
+      detail: parsed.error.message,
+    });
+  return parsed.data;
+}
