@@ -197,6 +197,10 @@ for (const row of rows) {
     .join(', ');
   console.log(`  ${row.case}: ${each} ${row.unit}${row.notes ? `  (${row.notes})` : ''}`);
 }
+for (const c of web) {
+  const lines = c.summary?.(samples) ?? [];
+  if (lines.length) console.log(`\n${lines.join('\n')}`);
+}
 const missed = rows.filter((r) => r.met === false);
 console.log(
   `\n${rows.filter((r) => r.met).length} of ${rows.filter((r) => r.met !== null).length} targets met` +

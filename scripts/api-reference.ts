@@ -22,8 +22,9 @@ export async function renderApiReference(document?: ServedOpenApiDocument): Prom
     '',
     `Generated from the OpenAPI document (\`GET /api/openapi.json\`) of ${doc.info.title} ${doc.info.version} by`,
     '`npm run docs:api`; do not edit by hand. Every input is validated: a rejected request answers 400',
-    'with `{ "error": { "message", "fields": [{ "field", "message" }] } }` and changes nothing. Another',
-    "customer's id answers 404 exactly like an id that does not exist.",
+    'with `{ "error": { "code", "message", "params"?, "fields": [{ "field", "code", "message", "params"? }] } }`',
+    'and changes nothing. `code` is stable (src/errors/codes.ts): decide by it; `message` says the same in',
+    "English. Another customer's id answers 404 exactly like an id that does not exist.",
     '',
   ];
   for (const [path, methods] of Object.entries(doc.paths).sort(([a], [b]) => a.localeCompare(b))) {

@@ -23,8 +23,10 @@ import { maintenanceJobHandler } from './maintenance/maintenance.js';
 import { Worker, type WorkerOptions } from './job/worker.js';
 import { Keyring, loadOrCreateMasterKey } from './repository/keyring.js';
 import type { RepositoryService } from './repository/repository-service.js';
+import { TargetRecords } from './repository/target-records.js';
 import { restoreJobHandler } from './restore-job/restore-job.js';
 import { RestoreService } from './restore-job/restore-service.js';
+import { ScheduleDeletion } from './schedule/schedule-deletion.js';
 import { ScheduleService } from './schedule/schedule-service.js';
 import { AddressPolicy } from './target/address-policy.js';
 import { openStore, type Store, type StoreOptions } from './store/index.js';
@@ -42,6 +44,8 @@ export interface App {
   repositories: LocalRepositories;
   /** The control plane's repositories: sealed passwords, resolved into requests for the agent. */
   repositoryRecords: RepositoryService;
+  /** Targets with their sealed credentials, which schedules and repositories point at. */
+  targets: TargetRecords;
   /** The hosting server, as the control plane reaches it. */
   agent: HostAgent;
   /** Where customers' targets may point (HOSTVAULT_TARGET_ALLOW, HOSTVAULT_TARGET_DENY). */
@@ -49,6 +53,8 @@ export interface App {
   inventory: InventoryService;
   jobs: JobStore;
   schedules: ScheduleService;
+  /** "Delete a schedule", keeping or forgetting its snapshots, for the API and the CLI alike. */
+  scheduleDeletion: ScheduleDeletion;
   /** "Request a restore" for the API, the CLI and the restore job alike. */
   restores: RestoreService;
   backups: BackupService;
@@ -95,9 +101,11 @@ export async function openApp(
   const keyring = new Keyring(masterKey);
   const store = await openStore(opts.store ?? { file: join(config.dataDir, 'store.db') });
   const addresses = new AddressPolicy(config.targetAddresses);
+  const targets = new TargetRecords({ store, keyring, now: opts.now });
   const repositories = LocalRepositories.open({
     store,
     keyring,
+    targets,
     restic,
     certDir: hostSide.certDir,
     host: hostSide.repositories,
@@ -106,6 +114,8 @@ export async function openApp(
   });
   // One mutex per repository on this server: the tools' shortcut and the agent share it.
   const repositoryRecords = repositories.records;
+  // Repositories from before targets were records learn theirs (migration 0010's keyed step).
+  await repositoryRecords.linkTargets();
   const inventory = new InventoryService({ store, now: opts.now });
   const jobs = new JobStore(store, opts.now);
   const agent = opts.agent ? opts.agent(local) : local;
@@ -119,17 +129,25 @@ export async function openApp(
     jobs,
     localRepositoryDir: config.localRepositoryDir,
     addresses,
+    targets,
     sweepCertificates: async (inUse) => (await agent.sweepCertificates({ inUse })).removed,
     onQueued: wakeWorker,
     now: opts.now,
   });
   const restores = new RestoreService({
     store,
-    schedules,
+    repositories: repositoryRecords,
     customers: inventory,
     jobs,
     maxActivePerCustomer: config.restoresPerCustomer,
     onQueued: wakeWorker,
+  });
+  const scheduleDeletion = new ScheduleDeletion({
+    store,
+    schedules,
+    jobs,
+    repositories: repositoryRecords,
+    agent,
   });
   late.withSafety = recoverySafety({ store, jobs, restores, repositories, restic });
   // Certificates of targets changed or deleted while the service was down, or before files were
@@ -145,6 +163,7 @@ export async function openApp(
     channels: channelsFrom(config.notify),
     onSuccess: config.notify.onSuccess,
     customers: inventory,
+    targets,
     log,
     now: opts.now,
   });
@@ -192,11 +211,13 @@ export async function openApp(
     keyring,
     repositories,
     repositoryRecords,
+    targets,
     agent,
     addresses,
     inventory,
     jobs,
     schedules,
+    scheduleDeletion,
     restores,
     backups,
     worker,

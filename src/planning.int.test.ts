@@ -106,8 +106,6 @@ test(
         hour: 2,
         day: null,
         retention: 7,
-        target_kind: 'local',
-        target_sealed: 'sealed',
         enabled: 1,
         next_run_at: nextRun({ frequency, hour: 2, minute }, new Date(SIM_START)).toISOString(),
         created_at: stamp,

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { buildAndImport } from './demo/engine-demo.js';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildServer, storeCustomers, storeHealth, storeJobMetrics } from './api/index.js';
+import { buildServer, storeHealth, storeJobMetrics } from './api/index.js';
 import { adminRoutes } from './api/admin/index.js';
 import { packageInfoRoutes } from './api/package-info-routes.js';
 import { DEFAULT_WEB_ROOT } from './api/web.js';
@@ -25,7 +25,6 @@ import type { HostAgent } from './agent/agent.js';
 import type { StoreOptions } from './store/index.js';
 import type { RecoveredRestore } from './restore-job/restore-plan.js';
 import { startPlanning } from './planning.js';
-import type { Target } from './target/schema.js';
 
 export interface Service {
   app: App;
@@ -66,11 +65,10 @@ export async function startService(
     worker: app.worker,
     health: storeHealth(app.store),
     metrics: storeJobMetrics(app.store),
-    customers: storeCustomers(app.store),
+    customers: app.inventory,
     modules: [
       snapshotRoutes({
         store: app.store,
-        schedules: app.schedules,
         repositories: app.repositoryRecords,
         agent: app.agent,
         restores: app.restores,
@@ -78,10 +76,8 @@ export async function startService(
       }),
       scheduleRoutes({
         schedules: app.schedules,
-        jobs: app.jobs,
         store: app.store,
-        forgetSnapshots: (scheduleId, customerId, target) =>
-          forgetScheduleSnapshots(app, scheduleId, customerId, target as Target),
+        deletion: app.scheduleDeletion,
       }),
       ...adminRoutes({
         inventory: app.inventory,
@@ -166,47 +162,6 @@ async function recover(
         ? `job ${job.id} (${job.type}) was completed by recovery after a stop of the service`
         : `job ${job.id} (${job.type}) was interrupted by a stop of the service`,
     );
-}
-
-/**
- * A schedule deleted with its snapshots: the agent forgets them in each owner's repository
- * (prune frees their data later), then the store's records of them go.
- */
-async function forgetScheduleSnapshots(
-  app: App,
-  scheduleId: number,
-  customerId: string | null,
-  target: Target,
-): Promise<void> {
-  const rows = await app.store.db
-    .selectFrom('snapshots')
-    .selectAll()
-    .where('schedule_id', '=', scheduleId)
-    .execute();
-  const owners = new Set(rows.map((r) => r.customer_id));
-  for (const owner of owners) {
-    // SECRET: the request holds the repository's password; it is never logged.
-    const repository = await app.repositoryRecords.access(
-      target,
-      customerId === null ? 'server' : owner,
-    );
-    await app.agent.forget(
-      {
-        repository,
-        scheduleId,
-        customerId: owner,
-        // The safety snapshots of restores from this schedule go with it.
-        also: rows.filter((r) => r.customer_id === owner && r.kind === 'safety').map((r) => r.id),
-      },
-      {
-        onEvent: (event) => {
-          if (event.kind === 'repository-initialized')
-            void app.repositoryRecords.markInitialized(event.repositoryId);
-        },
-      },
-    );
-  }
-  await app.store.db.deleteFrom('snapshots').where('schedule_id', '=', scheduleId).execute();
 }
 
 /**

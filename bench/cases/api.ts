@@ -15,9 +15,10 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { storeCustomers, storeHealth, storeJobMetrics } from '../../src/api/store-adapters.js';
+import { storeHealth, storeJobMetrics } from '../../src/api/store-adapters.js';
 import { buildServer } from '../../src/api/server.js';
 import { AuthService } from '../../src/auth/index.js';
+import { InventoryService } from '../../src/inventory/inventory-service.js';
 import { JobStore } from '../../src/job/job-store.js';
 import { openStore, type JobStatus } from '../../src/store/index.js';
 import {
@@ -288,7 +289,7 @@ async function serve(file: string): Promise<void> {
     worker: { cancel: async () => 'not-active' },
     health: storeHealth(store),
     metrics: storeJobMetrics(store),
-    customers: storeCustomers(store),
+    customers: new InventoryService({ store }),
   });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   process.stdout.write(`${address}\n`);

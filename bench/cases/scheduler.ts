@@ -185,7 +185,7 @@ async function build(ctx: StandaloneContext): Promise<World> {
     localRepositoryDir: dir,
   });
   // The spread the old standalone benchmark used: every frequency, half of them at the default
-  // hour 2, 5% disabled. Targets are sealed like real ones, so rows have their real size.
+  // hour 2, 5% disabled. Targets are records of their own (the scheduler never reads them).
   const random = mulberry32(42);
   const stamp = new Date(START).toISOString();
   const rows = Array.from({ length: COUNT }, (_, i) => {
@@ -198,12 +198,6 @@ async function build(ctx: StandaloneContext): Promise<World> {
           ? 1 + Math.floor(random() * 31)
           : null;
     const enabled = random() < 0.95 ? 1 : 0;
-    const target = {
-      kind: 'sftp',
-      host: `backup${i % 7}.example.net`,
-      user: `u${i}`,
-      password: 'x'.repeat(24),
-    };
     return {
       owner_kind: 'customer' as const,
       customer_id: `c${i % 2000}`,
@@ -213,8 +207,6 @@ async function build(ctx: StandaloneContext): Promise<World> {
       hour,
       day,
       retention: 14,
-      target_kind: target.kind,
-      target_sealed: keyring.seal(JSON.stringify(target), `schedule:${i}`),
       enabled,
       next_run_at: enabled
         ? nextRun({ frequency, hour, day }, new Date(START)).toISOString()

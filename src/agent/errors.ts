@@ -3,7 +3,13 @@
  * restic's own detail for the log. It is plain data on the wire (`agentFailureSchema`); this
  * class is only its in-process form, so callers can `catch` it.
  */
-import { AGENT_ERROR_CODES, type AgentErrorCode, type AgentFailure } from './protocol.js';
+import { HostvaultError, NotFoundError, type ErrorCode } from '../errors/index.js';
+import {
+  AGENT_ERROR_CODES,
+  BROWSE_ERROR_CODES,
+  type AgentErrorCode,
+  type AgentFailure,
+} from './protocol.js';
 
 export class AgentError extends Error {
   readonly code: AgentErrorCode;
@@ -55,4 +61,35 @@ export function failureOf(error: unknown): AgentFailure {
 /** The error as the control plane receives it: always an AgentError. */
 export function asAgentError(error: unknown): AgentError {
   return error instanceof AgentError ? error : new AgentError(failureOf(error));
+}
+
+/**
+ * The agent's refusals of the request itself (a browse or download path it will not serve, a
+ * target it may not reach) in the service's codes; undefined for a failure (restic's, or any
+ * other), which the caller reports as its own. `not-found` is the one "not found" of the API.
+ */
+const REFUSALS: Partial<Record<AgentErrorCode, ErrorCode>> = {
+  'invalid-path': 'browse.invalid_path',
+  'invalid-snapshot-id': 'browse.invalid_snapshot_id',
+  'invalid-page': 'browse.invalid_page',
+  'outside-roots': 'browse.outside_roots',
+  'not-found': 'not_found',
+  'not-a-directory': 'browse.not_a_directory',
+  'not-a-file': 'browse.not_a_file',
+  'no-content': 'browse.no_content',
+  'not-open': 'browse.not_open',
+  'target-refused': 'target.address_refused',
+};
+
+/** Browse refusals name the request's `path`; the others the request as a whole. */
+const PATH_REFUSALS: ReadonlySet<AgentErrorCode> = new Set<AgentErrorCode>(BROWSE_ERROR_CODES);
+
+export function refusalOf(error: AgentError): HostvaultError | undefined {
+  const code = error.from ? undefined : REFUSALS[error.code];
+  if (!code) return undefined;
+  if (code === 'not_found') return new NotFoundError(error.message);
+  const fields = PATH_REFUSALS.has(error.code)
+    ? [{ field: 'path', code, message: error.message }]
+    : undefined;
+  return new HostvaultError(code, error.message, { fields, cause: error });
 }

@@ -8,6 +8,7 @@ import type { Restic } from '../engine/index.js';
 import { HostRepositories, type OpenRepository } from '../host/repositories.js';
 import type { Keyring } from '../repository/keyring.js';
 import { RepositoryService } from '../repository/repository-service.js';
+import type { TargetRecords } from '../repository/target-records.js';
 import type { Store } from '../store/index.js';
 import type { Owner, Target } from '../target/schema.js';
 
@@ -23,6 +24,8 @@ export class LocalRepositories {
   static open(deps: {
     store: Store;
     keyring: Keyring;
+    /** The target records; by default over the same store and keyring. */
+    targets?: TargetRecords;
     restic: Restic;
     certDir: string;
     /** The host's repositories, when the agent of this process has them already (one mutex). */
@@ -34,6 +37,7 @@ export class LocalRepositories {
     const records = new RepositoryService({
       store: deps.store,
       keyring: deps.keyring,
+      targets: deps.targets,
       admit: deps.admit,
       now: deps.now,
       verifyKey: (access) => host.verifyKey(access),

@@ -184,7 +184,12 @@ describe('customers', () => {
     });
     assert.equal(unknown.statusCode, 400);
     assert.deepEqual(unknown.json().error.fields, [
-      { field: 'sslfiles', message: 'Sslfiles is not a known field' },
+      {
+        field: 'sslfiles',
+        code: 'field.unknown',
+        message: 'Sslfiles is not a known field',
+        params: { label: 'Sslfiles' },
+      },
     ]);
 
     const missing = await call(

@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticated } from '../auth/index.js';
 import { safeEqual } from '../auth/secrets.js';
 import type { AuthApi } from './deps.js';
-import { ApiError } from './errors.js';
+import { HostvaultError } from '../errors/index.js';
 import type { Access } from './registry.js';
 
 export const SESSION_COOKIE = 'hostvault_session';
@@ -79,7 +79,7 @@ export async function authenticate(
 ): Promise<Authenticated> {
   const principal = await resolve(auth, request, cached);
   if (access === 'admin' && principal.role !== 'admin') {
-    throw new ApiError(403, 'Only an administrator may do this.');
+    throw new HostvaultError('auth.admin_only', 'Only an administrator may do this.');
   }
   return principal;
 }
@@ -104,19 +104,19 @@ async function resolve(
     const principal = token
       ? await lookup(`token ${token}`, () => auth.resolveApiToken(token))
       : undefined;
-    if (!principal) throw new ApiError(401, 'The API token is not valid.');
+    if (!principal) throw new HostvaultError('auth.token_invalid', 'The API token is not valid.');
     return principal;
   }
   const token = request.cookies[SESSION_COOKIE];
   const principal = token
     ? await lookup(`session ${token}`, () => auth.resolveSession(token))
     : undefined;
-  if (!principal) throw new ApiError(401, 'Please sign in.');
+  if (!principal) throw new HostvaultError('auth.sign_in_required', 'Please sign in.');
   if (!SAFE_METHODS.has(request.method)) {
     const given = request.headers[CSRF_HEADER];
     if (typeof given !== 'string' || !safeEqual(given, principal.csrfToken)) {
-      throw new ApiError(
-        403,
+      throw new HostvaultError(
+        'auth.csrf_invalid',
         'The request lacks a valid CSRF token: send the X-CSRF-Token header from GET /api/session.',
       );
     }

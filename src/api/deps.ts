@@ -10,6 +10,7 @@ import type {
   TokenPrincipal,
 } from '../auth/index.js';
 import type { JobFilter, JobSummary } from '../job/job-store.js';
+import type { CustomerDirectory } from '../inventory/directory.js';
 import type { JobRow } from '../store/index.js';
 import type { JobMetrics } from './metrics.js';
 import type { RouteRegistry } from './registry.js';
@@ -55,10 +56,6 @@ export interface JobMetricsSource {
   collect(): Promise<JobMetrics>;
 }
 
-export interface CustomerDirectory {
-  exists(customerId: string): Promise<boolean>;
-}
-
 /**
  * A group of routes, as every route file exports it (`xRoutes(deps)` returns one): it declares
  * its routes on the registry and gets validation, access control and OpenAPI entries for free.
@@ -97,7 +94,7 @@ export interface ApiDeps {
   health: HealthCheck;
   metrics: JobMetricsSource;
   /** When given, signed links are refused for customers it does not know. */
-  customers?: CustomerDirectory;
+  customers?: Pick<CustomerDirectory, 'getCustomer'>;
   /** Routes of later features: schedules, snapshots, restore. */
   modules?: readonly ApiModule[];
   options?: ApiOptions;

@@ -1,50 +1,50 @@
 /**
  * One error shape for every answer that is not a success:
  *
- *   { "error": { "message": "…", "fields": [{ "field": "name", "message": "Name is required" }] } }
+ *   { "error": { "code": "validation.failed", "message": "…",
+ *                "fields": [{ "field": "name", "code": "field.required", "message": "Name is required",
+ *                             "params": { "label": "Name" } }] } }
  *
- * `fields` is present only on validation errors. Messages are meant for the person at the screen;
- * details of unexpected failures go to the server log only.
+ * `code` is stable (src/errors/codes.ts): clients decide by it and the web UI shows its own text
+ * for it; `message` says the same in English, for clients without a text of their own. `params`
+ * holds the plain values the message names; `fields` is present only on validation errors.
+ * Details of unexpected failures go to the server log only.
  */
 import { z } from 'zod';
+import { ERROR_CODES, NotFoundError } from '../errors/index.js';
+
+const CodeSchema = z
+  .enum(ERROR_CODES)
+  .describe('Stable machine code of the condition; see the list in the OpenAPI document.');
+
+const ParamsSchema = z
+  .record(z.string(), z.union([z.string(), z.number()]))
+  .describe('The plain values the message names, for a client that words it itself.');
 
 export const FieldErrorSchema = z.object({
   field: z.string().describe('The field, as named in the request (dotted for nested fields).'),
+  code: CodeSchema,
   message: z.string(),
+  params: ParamsSchema.optional(),
 });
 
 export const ErrorBodySchema = z.object({
   error: z.object({
-    message: z.string(),
+    code: CodeSchema,
+    message: z.string().describe('The same in English: a fallback for clients without a text.'),
+    params: ParamsSchema.optional(),
     fields: z.array(FieldErrorSchema).optional(),
   }),
 });
 
-export type FieldError = z.infer<typeof FieldErrorSchema>;
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
-
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly statusCode: number,
-    message: string,
-    readonly fields?: FieldError[],
-    readonly headers?: Readonly<Record<string, string>>,
-  ) {
-    super(message);
-  }
-
-  toBody(): ErrorBody {
-    return { error: { message: this.message, ...(this.fields ? { fields: this.fields } : {}) } };
-  }
-}
 
 /**
  * The one answer for "no such object" and "not yours": identical bodies, so a customer probing
  * ids cannot tell another customer's object from one that does not exist.
  */
-export function notFound(): ApiError {
-  return new ApiError(404, 'Not found.');
+export function notFound(): NotFoundError {
+  return new NotFoundError();
 }
 
 export const GENERIC_FAILURE = 'Something went wrong on our side. Please try again later.';

@@ -4,7 +4,8 @@ import type { Authenticated } from '../auth/index.js';
 import type { JobRow } from '../store/index.js';
 import { AnswerCache } from './answer-cache.js';
 import type { ApiDeps, ApiModule } from './deps.js';
-import { ApiError, ErrorBodySchema, notFound } from './errors.js';
+import { HostvaultError } from '../errors/index.js';
+import { ErrorBodySchema, notFound } from './errors.js';
 import {
   ActiveTaskSchema,
   JobDetailSchema,
@@ -158,7 +159,7 @@ export function jobRoutes(
       async handler({ principal, params, status }) {
         const job = await visibleJob(principal, params.id);
         if (job.status !== 'pending' && job.status !== 'running') {
-          throw new ApiError(409, 'This job has already finished.');
+          throw new HostvaultError('job.finished', 'This job has already finished.');
         }
         const outcome = await deps.worker.cancel(job.id);
         if (outcome === 'canceled') return { id: job.id, status: 'canceled' as const };
@@ -167,12 +168,12 @@ export function jobRoutes(
           return { id: job.id, status: 'canceling' as const };
         }
         const now = await deps.jobs.get(job.id);
-        throw new ApiError(
-          409,
-          now && (now.status === 'pending' || now.status === 'running')
-            ? 'This job runs on another worker and cannot be canceled from here.'
-            : 'This job has already finished.',
-        );
+        throw now && (now.status === 'pending' || now.status === 'running')
+          ? new HostvaultError(
+              'job.on_other_worker',
+              'This job runs on another worker and cannot be canceled from here.',
+            )
+          : new HostvaultError('job.finished', 'This job has already finished.');
       },
     });
 

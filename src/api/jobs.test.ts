@@ -160,21 +160,40 @@ describe('history', () => {
     assert.deepEqual(response.json().error.fields, [
       {
         field: 'status',
+        code: 'field.not_allowed',
         message: 'Status must be one of: pending, running, successful, failed, canceled',
+        params: { label: 'Status', values: 'pending, running, successful, failed, canceled' },
       },
-      { field: 'scheduleId', message: 'Schedule ID must be a number' },
-      { field: 'limit', message: 'Limit must be at most 200' },
+      {
+        field: 'scheduleId',
+        code: 'field.wrong_type',
+        message: 'Schedule ID must be a number',
+        params: { label: 'Schedule ID', expected: 'number' },
+      },
+      {
+        field: 'limit',
+        code: 'field.too_big',
+        message: 'Limit must be at most 200',
+        params: { label: 'Limit', maximum: 200 },
+      },
     ]);
     const id = await h.app.inject({ url: '/api/jobs/1.5', headers: admin() });
     assert.deepEqual(id.json().error.fields, [
-      { field: 'id', message: 'Job ID must be a whole number' },
+      {
+        field: 'id',
+        code: 'field.wrong_type',
+        message: 'Job ID must be a whole number',
+        params: { label: 'ID', expected: 'int' },
+      },
     ]);
   });
 
   test('without credentials: 401, before any validation', async () => {
     const response = await h.app.inject({ url: '/api/jobs?limit=0' });
     assert.equal(response.statusCode, 401);
-    assert.deepEqual(response.json(), { error: { message: 'Please sign in.' } });
+    assert.deepEqual(response.json(), {
+      error: { code: 'auth.sign_in_required', message: 'Please sign in.' },
+    });
   });
 });
 
@@ -194,7 +213,9 @@ describe('cancel', () => {
     assert.deepEqual(b.json(), { id: running, status: 'canceling' });
     const c = await cancel(done);
     assert.equal(c.statusCode, 409);
-    assert.deepEqual(c.json(), { error: { message: 'This job has already finished.' } });
+    assert.deepEqual(c.json(), {
+      error: { code: 'job.finished', message: 'This job has already finished.' },
+    });
     assert.deepEqual(h.canceled, [pending, running]);
   });
 });
@@ -252,8 +273,18 @@ describe('delete old entries', () => {
     });
     assert.equal(response.statusCode, 400);
     assert.deepEqual(response.json().error.fields, [
-      { field: 'dryRun', message: 'Dry run must be true or false' },
-      { field: 'olderThan', message: 'Older than is not a known field' },
+      {
+        field: 'dryRun',
+        code: 'field.wrong_type',
+        message: 'Dry run must be true or false',
+        params: { label: 'Dry run', expected: 'boolean' },
+      },
+      {
+        field: 'olderThan',
+        code: 'field.unknown',
+        message: 'Older than is not a known field',
+        params: { label: 'Older than' },
+      },
     ]);
     assert.equal(await h.jobs.count(), 1);
   });

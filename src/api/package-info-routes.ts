@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { FREQUENCIES, type Customer, type Package } from '../inventory/schema.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
-import { ApiError } from './errors.js';
+import { HostvaultError } from '../errors/index.js';
 import type { RouteRegistry } from './registry.js';
 
 export interface PackageInfoDeps {
@@ -85,7 +85,10 @@ export function packageInfoRoutes(deps: PackageInfoDeps) {
       responses: { 200: { description: 'The names.', schema: AreasSchema } },
       async handler({ principal }) {
         if (principal.role !== 'customer' || !principal.customerId)
-          throw new ApiError(403, 'Only customers have databases and mailboxes of their own.');
+          throw new HostvaultError(
+            'auth.customer_only',
+            'Only customers have databases and mailboxes of their own.',
+          );
         const customer = await deps.inventory.getCustomer(principal.customerId);
         return {
           databases: customer?.databases ?? [],

@@ -3,28 +3,23 @@
  * customer for admins), Run now, and snapshots per schedule. Restoring one is a snapshot route.
  */
 import { z } from 'zod';
-import type { JobStore } from '../job/job-store.js';
 import { describeUndo, restoreRequestSchema, undoOf } from '../restore-job/restore-request.js';
-import {
-  NotFoundError,
-  ScheduleInputError,
-  type ScheduleService,
-} from '../schedule/schedule-service.js';
+import { ValidationError } from '../errors/index.js';
+import type { ScheduleService } from '../schedule/schedule-service.js';
+import type { ScheduleDeletion } from '../schedule/schedule-deletion.js';
 import { scheduleInputSchema } from '../schedule/schedule-schema.js';
-import { snapshotContents } from '../repository/snapshot-records.js';
+import { snapshotContents, snapshotsOfSchedule } from '../repository/snapshot-records.js';
 import type { SnapshotRow, Store } from '../store/index.js';
 import { safetyLabel } from '../scope/labels.js';
-import { ApiError, notFound } from './errors.js';
 import { viewerOf } from './snapshot-access.js';
 import { checkedByService, type RouteRegistry } from './registry.js';
 import { ScheduleSchema } from './schedule-schemas.js';
 
 export interface ScheduleRouteDeps {
   schedules: ScheduleService;
-  jobs: JobStore;
   store: Store;
-  /** Forgets a deleted schedule's snapshots when the customer asks for it. */
-  forgetSnapshots(scheduleId: number, customerId: string | null, target: unknown): Promise<void>;
+  /** "Delete a schedule", keeping or forgetting its snapshots. */
+  deletion: Pick<ScheduleDeletion, 'delete'>;
 }
 
 const IdParams = z.strictObject({
@@ -88,18 +83,6 @@ const RunResult = z.object({
   message: z.string(),
 });
 
-/** Service errors in the API's words: field errors → 400, missing or not yours → the one 404. */
-async function translate<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ScheduleInputError)
-      throw new ApiError(400, 'Please check the highlighted fields.', error.fields);
-    if (error instanceof NotFoundError) throw notFound();
-    throw error;
-  }
-}
-
 export function scheduleRoutes(deps: ScheduleRouteDeps) {
   return (api: RouteRegistry): void => {
     api.route({
@@ -136,10 +119,17 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
         const viewer = viewerOf(principal);
         const customerId = viewer.role === 'customer' ? viewer.customerId : query.customerId;
         if (!customerId)
-          throw new ApiError(400, 'Choose a customer.', [
-            { field: 'customerId', message: 'Choose a customer' },
-          ]);
-        return translate(() => deps.schedules.create(viewer, customerId, body));
+          throw new ValidationError(
+            [
+              {
+                field: 'customerId',
+                code: 'schedule.customer_required',
+                message: 'Choose a customer',
+              },
+            ],
+            'Choose a customer.',
+          );
+        return deps.schedules.create(viewer, customerId, body);
       },
     });
 
@@ -153,7 +143,7 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
       params: IdParams,
       responses: { 200: { description: 'The schedule.', schema: ScheduleSchema } },
       async handler({ principal, params }) {
-        return translate(() => deps.schedules.get(viewerOf(principal), params.id));
+        return deps.schedules.get(viewerOf(principal), params.id);
       },
     });
 
@@ -169,7 +159,7 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
       body: ScheduleBody,
       responses: { 200: { description: 'Saved.', schema: ScheduleSchema } },
       async handler({ principal, params, body }) {
-        return translate(() => deps.schedules.update(viewerOf(principal), params.id, body));
+        return deps.schedules.update(viewerOf(principal), params.id, body);
       },
     });
 
@@ -189,17 +179,7 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
         },
       },
       async handler({ principal, params, query }) {
-        const viewer = viewerOf(principal);
-        const row = await translate(() => deps.schedules.getRow(viewer, params.id));
-        const running = await deps.jobs.list({ scheduleId: row.id, status: 'running', limit: 1 });
-        if (running.length)
-          throw new ApiError(
-            409,
-            'This schedule is running a backup. Cancel it or wait until it has finished.',
-          );
-        const { target } = await translate(() => deps.schedules.delete(viewer, params.id));
-        if (query.snapshots === 'forget')
-          await deps.forgetSnapshots(row.id, row.customer_id, target);
+        await deps.deletion.delete(viewerOf(principal), params.id, query.snapshots);
         return { deleted: true as const, snapshots: query.snapshots };
       },
     });
@@ -217,7 +197,7 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
         200: { description: 'Already running: no second job was made.', schema: RunResult },
       },
       async handler({ principal, params, status }) {
-        const result = await translate(() => deps.schedules.runNow(viewerOf(principal), params.id));
+        const result = await deps.schedules.runNow(viewerOf(principal), params.id);
         if (result.alreadyRunning) {
           return { ...result, message: 'This schedule is already running.' };
         }
@@ -241,13 +221,8 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
         },
       },
       async handler({ principal, params }) {
-        const row = await translate(() => deps.schedules.getRow(viewerOf(principal), params.id));
-        const rows = await deps.store.db
-          .selectFrom('snapshots')
-          .selectAll()
-          .where('schedule_id', '=', row.id)
-          .orderBy('time', 'desc')
-          .execute();
+        const row = await deps.schedules.getRow(viewerOf(principal), params.id);
+        const rows = await snapshotsOfSchedule(deps.store, row.id);
         return {
           snapshots: rows.map((s) => ({
             repositoryId: s.repository_id,

@@ -106,7 +106,7 @@ describe('bad input never answers 500', () => {
     const response = await post('{"username": "alice",');
     assert.equal(response.statusCode, 400);
     assert.deepEqual(response.json(), {
-      error: { message: 'The request body is not valid JSON.' },
+      error: { code: 'request.invalid_json', message: 'The request body is not valid JSON.' },
     });
   });
 
@@ -150,7 +150,7 @@ describe('bad input never answers 500', () => {
     ] as const) {
       const response = await h.app.inject({ method, url });
       assert.equal(response.statusCode, 404, url);
-      assert.deepEqual(response.json(), { error: { message: 'Not found.' } });
+      assert.deepEqual(response.json(), { error: { code: 'not_found', message: 'Not found.' } });
     }
   });
 
@@ -179,7 +179,10 @@ describe('bad input never answers 500', () => {
       });
       assert.equal(response.statusCode, 500);
       assert.deepEqual(response.json(), {
-        error: { message: 'Something went wrong on our side. Please try again later.' },
+        error: {
+          code: 'internal',
+          message: 'Something went wrong on our side. Please try again later.',
+        },
       });
       assert.ok(!response.body.includes('SQLITE'));
       assert.match(lines.join(''), /SQLITE_CORRUPT/);

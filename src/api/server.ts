@@ -7,7 +7,8 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { requestStamps, serializeReply } from './answer-cache.js';
 import { authenticate, PrincipalCache } from './authenticate.js';
 import type { ApiDeps, ApiModule } from './deps.js';
-import { ApiError, GENERIC_FAILURE, notFound } from './errors.js';
+import { answerOf } from './error-status.js';
+import { notFound } from './errors.js';
 import { jobRoutes } from './job-routes.js';
 import { REGISTERED, RouteRegistry } from './registry.js';
 import { sessionRoutes } from './session-routes.js';
@@ -68,23 +69,19 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
     return payload;
   });
 
+  // Every error's status and body come from error-status.ts: routes throw codes, not statuses.
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof ApiError) {
-      if (error.headers) reply.headers(error.headers);
-      return reply.code(error.statusCode).send(error.toBody());
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      request.log.info({ code: error.code, message: error.message }, 'request refused');
-      return reply.code(status).send({ error: { message: clientErrorMessage(error, bodyLimit) } });
-    }
-    request.log.error({ err: error }, 'request failed');
-    return reply.code(500).send({ error: { message: GENERIC_FAILURE } });
+    const answer = answerOf(error, bodyLimit);
+    if (answer.log === 'failed') request.log.error({ err: error }, 'request failed');
+    else
+      request.log.info({ code: answer.body.error.code, message: error.message }, 'request refused');
+    return reply.code(answer.status).headers(answer.headers).send(answer.body);
   });
 
   const webUi = options.webRoot ? serveWebUi(app, options.webRoot) : undefined;
   app.setNotFoundHandler(
-    (request, reply) => webUi?.(request, reply) ?? reply.code(404).send(notFound().toBody()),
+    (request, reply) =>
+      webUi?.(request, reply) ?? reply.code(404).send(answerOf(notFound(), bodyLimit).body),
   );
 
   // One read of the store's change stamp per request serves both its principal and its answer.
@@ -106,19 +103,4 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
   ];
   for (const module of modules) module(api);
   return app;
-}
-
-function clientErrorMessage(error: FastifyError, bodyLimit: number): string {
-  switch (error.code) {
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return 'The request body is not valid JSON.';
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'The request body is empty; send a JSON object.';
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return `The request body is too large: at most ${bodyLimit} bytes.`;
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'Send the request body as JSON (Content-Type: application/json).';
-    default:
-      return 'The request could not be read.';
-  }
 }

@@ -4,7 +4,8 @@ import type { Authenticated } from '../auth/index.js';
 import { MAX_LINK_TTL_SECONDS } from '../auth/index.js';
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from './authenticate.js';
 import type { ApiDeps, ApiModule } from './deps.js';
-import { ApiError, ErrorBodySchema } from './errors.js';
+import { HostvaultError, ValidationError } from '../errors/index.js';
+import { ErrorBodySchema } from './errors.js';
 import type { RouteRegistry } from './registry.js';
 
 const SignInSchema = z.strictObject({
@@ -93,14 +94,14 @@ export function sessionRoutes(deps: ApiDeps): ApiModule {
         const result = await deps.auth.signIn(body.username, body.password, request.ip);
         if (!result.ok && result.reason === 'rate-limited') {
           const minutes = Math.ceil(result.retryAfterSeconds / 60);
-          throw new ApiError(
-            429,
+          throw new HostvaultError(
+            'auth.rate_limited',
             `Too many failed sign-ins. Please try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-            undefined,
-            { 'retry-after': String(result.retryAfterSeconds) },
+            { params: { retryAfterSeconds: result.retryAfterSeconds, minutes } },
           );
         }
-        if (!result.ok) throw new ApiError(401, 'Wrong username or password.');
+        if (!result.ok)
+          throw new HostvaultError('auth.wrong_credentials', 'Wrong username or password.');
         await endPreviousSession(request.cookies[SESSION_COOKIE]);
         setSessionCookie(reply, request, result.session.token, secure);
         return sessionBody(result.session.principal);
@@ -164,7 +165,7 @@ export function sessionRoutes(deps: ApiDeps): ApiModule {
         reply.header('referrer-policy', 'no-referrer');
         if (!result.ok) {
           request.log.info({ reason: result.reason }, 'signed link refused');
-          throw new ApiError(401, WRONG_LINK);
+          throw new HostvaultError('auth.link_invalid', WRONG_LINK);
         }
         await endPreviousSession(request.cookies[SESSION_COOKIE]);
         setSessionCookie(reply, request, result.session.token, secure);
@@ -186,10 +187,19 @@ export function sessionRoutes(deps: ApiDeps): ApiModule {
       body: NewLinkSchema,
       responses: { 201: { description: 'The link.', schema: LinkSchema } },
       async handler({ body }) {
-        if (deps.customers && !(await deps.customers.exists(body.customerId))) {
-          throw new ApiError(400, 'No customer has this ID', [
-            { field: 'customerId', message: 'No customer has this ID' },
-          ]);
+        if (deps.customers && !(await deps.customers.getCustomer(body.customerId))) {
+          const params = { customerId: body.customerId };
+          throw new ValidationError(
+            [
+              {
+                field: 'customerId',
+                code: 'customer.unknown',
+                message: 'No customer has this ID',
+                params,
+              },
+            ],
+            'No customer has this ID',
+          );
         }
         const { token, expiresAt } = deps.auth.signLink(body.customerId, body.ttlSeconds ?? 120);
         const base = (deps.options?.publicUrl ?? '').replace(/\/+$/, '');

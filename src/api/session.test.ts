@@ -38,7 +38,7 @@ describe('sign-in', () => {
     }
     assert.equal(answers[0], answers[1]);
     assert.deepEqual(JSON.parse(answers[0] ?? ''), {
-      error: { message: 'Wrong username or password.' },
+      error: { code: 'auth.wrong_credentials', message: 'Wrong username or password.' },
     });
   });
 
@@ -67,8 +67,18 @@ describe('sign-in', () => {
     });
     assert.equal(response.statusCode, 400);
     assert.deepEqual(response.json().error.fields, [
-      { field: 'username', message: 'Username is required' },
-      { field: 'password', message: 'Password is required' },
+      {
+        field: 'username',
+        code: 'field.required',
+        message: 'Username is required',
+        params: { label: 'Username' },
+      },
+      {
+        field: 'password',
+        code: 'field.required',
+        message: 'Password is required',
+        params: { label: 'Password' },
+      },
     ]);
     assert.equal(response.headers['set-cookie'], undefined);
   });
@@ -234,7 +244,9 @@ describe('CSRF', () => {
       headers: { cookie, authorization: 'Bearer hv_nope' },
     });
     assert.equal(bad.statusCode, 401);
-    assert.deepEqual(bad.json(), { error: { message: 'The API token is not valid.' } });
+    assert.deepEqual(bad.json(), {
+      error: { code: 'auth.token_invalid', message: 'The API token is not valid.' },
+    });
   });
 
   test('GET /api/session with a token has no CSRF token to give', async () => {
@@ -354,19 +366,34 @@ describe('signed links', () => {
     const unknown = await createLink({ customerId: 'c-nobody' });
     assert.equal(unknown.statusCode, 400);
     assert.deepEqual(unknown.json().error.fields, [
-      { field: 'customerId', message: 'No customer has this ID' },
+      {
+        field: 'customerId',
+        code: 'customer.unknown',
+        message: 'No customer has this ID',
+        params: { customerId: 'c-nobody' },
+      },
     ]);
 
     const long = await createLink({ customerId: 'c-alice', ttlSeconds: 3600 });
     assert.equal(long.statusCode, 400);
     assert.deepEqual(long.json().error.fields, [
-      { field: 'ttlSeconds', message: 'Lifetime must be at most 300 seconds' },
+      {
+        field: 'ttlSeconds',
+        code: 'field.too_big',
+        message: 'Lifetime must be at most 300 seconds',
+        params: { label: 'Ttl seconds', maximum: 300 },
+      },
     ]);
 
     const missing = await h.app.inject({ url: '/api/auth/link' });
     assert.equal(missing.statusCode, 400);
     assert.deepEqual(missing.json().error.fields, [
-      { field: 'token', message: 'Token is required' },
+      {
+        field: 'token',
+        code: 'field.required',
+        message: 'Token is required',
+        params: { label: 'Token' },
+      },
     ]);
   });
 

@@ -212,7 +212,7 @@ describe('downloads of every kind of entry', () => {
   test("without a browse index, restic's listing tells which entries are pipes", async () => {
     const { app } = service;
     const schedule = await app.schedules.getRow({ role: 'admin' }, scheduleId);
-    const repo = await app.repositories.locationFor(app.schedules.target(schedule), 'alice');
+    const repo = await app.repositories.locationFor(await app.schedules.target(schedule), 'alice');
     const archive = join(work, 'unindexed.tar.gz');
     await downloadDirectory(
       app.restic,

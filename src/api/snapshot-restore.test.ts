@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { InventoryService } from '../inventory/inventory-service.js';
 import { Keyring } from '../repository/keyring.js';
+import { RepositoryService } from '../repository/repository-service.js';
 import { RestoreService } from '../restore-job/restore-service.js';
 import { ScheduleService } from '../schedule/schedule-service.js';
 import { snapshotRoutes } from './snapshot-routes.js';
@@ -27,6 +28,8 @@ const BOB_SNAPSHOT = `feed0000${'3'.repeat(56)}`;
 
 let h: Harness;
 let woken: number;
+/** Each customer's repository: alice's is 1, bob's 2. */
+const REPOSITORY: Record<string, number> = {};
 let alice: { cookie: string; csrf: string };
 let bob: { cookie: string; csrf: string };
 
@@ -43,7 +46,6 @@ async function makeHarness(limit: number): Promise<void> {
       modules: [
         snapshotRoutes({
           store: undefined as never,
-          schedules: undefined as never,
           // Browse and download only: the restore route reaches nothing but the service.
           repositories: undefined as never,
           agent: undefined as never,
@@ -68,16 +70,18 @@ async function makeHarness(limit: number): Promise<void> {
       databases: [`${name}_shop`],
     })),
   });
+  const keyring = new Keyring(randomBytes(32));
   const schedules = new ScheduleService({
     store: h.store,
-    keyring: new Keyring(randomBytes(32)),
+    keyring,
     customers: inventory,
     jobs: h.jobs,
     localRepositoryDir: '/var/lib/hostvault/repositories',
   });
+  const repositories = new RepositoryService({ store: h.store, keyring });
   late.restores = new RestoreService({
     store: h.store,
-    schedules,
+    repositories,
     customers: inventory,
     jobs: h.jobs,
     maxActivePerCustomer: limit,
@@ -94,12 +98,19 @@ async function makeHarness(limit: number): Promise<void> {
       retention: 3,
       target: { kind: 'local', path: join(home, 'repos') },
     });
+    // The customer's repository, reached through the schedule's target, as a backup makes it.
+    const target = await schedules.targetRecord(
+      await schedules.getRow({ role: 'admin' }, schedule.id),
+    );
+    REPOSITORY[customer] = (
+      await repositories.access(target.target, customer, { targetId: target.id })
+    ).repositoryId;
     for (const id of ids)
       await h.store.db
         .insertInto('snapshots')
         .values({
           id,
-          repository_id: 1,
+          repository_id: REPOSITORY[customer]!,
           schedule_id: schedule.id,
           customer_id: customer,
           time: '2026-11-27T02:00:00Z',
@@ -120,10 +131,15 @@ async function done(): Promise<void> {
   await rm(home, { recursive: true, force: true });
 }
 
-function restore(who: { cookie: string; csrf: string }, snapshot: string, body: unknown) {
+function restore(
+  who: { cookie: string; csrf: string },
+  snapshot: string,
+  body: unknown,
+  repositoryId = REPOSITORY[who === bob ? 'c-bob' : 'c-alice'],
+) {
   return h.app.inject({
     method: 'POST',
-    url: `/api/snapshots/1/${snapshot}/restore`,
+    url: `/api/snapshots/${repositoryId}/${snapshot}/restore`,
     headers: { cookie: who.cookie, 'x-csrf-token': who.csrf },
     payload: body as object,
   });
@@ -174,11 +190,13 @@ describe('restore requests', () => {
       twice.json().error.message,
       'Snapshot ID abcd1234 names more than one snapshot; give more of it.',
     );
-    // Another customer's snapshot, by full id or prefix: the one 404, as for a missing id.
-    const missing = await restore(bob, 'abcd1234', { what: 'web' });
-    const foreign = await restore(bob, ALICE_SNAPSHOT, { what: 'web' });
+    // Another customer's snapshot, by full id or prefix, in their repository or one's own: the
+    // one 404, as for a missing id.
+    const missing = await restore(bob, 'abcd1234', { what: 'web' }, REPOSITORY['c-alice']);
+    const foreign = await restore(bob, ALICE_SNAPSHOT, { what: 'web' }, REPOSITORY['c-alice']);
+    const elsewhere = await restore(bob, ALICE_SNAPSHOT, { what: 'web' });
     const nothing = await restore(bob, 'deadbeef', { what: 'web' });
-    for (const answer of [missing, foreign, nothing]) {
+    for (const answer of [missing, foreign, elsewhere, nothing]) {
       assert.equal(answer.statusCode, 404);
       assert.equal(answer.body, nothing.body);
     }
@@ -306,8 +324,10 @@ describe('restore requests', () => {
     const refused = answers.find((a) => a.statusCode === 409)!;
     assert.deepEqual(refused.json(), {
       error: {
+        code: 'restore.limit_reached',
         message:
           'You already have 2 restores waiting or running. Please wait until one has finished, then start this one.',
+        params: { limit: 2 },
       },
     });
     assert.equal((await restoreJobs()).length, 2);

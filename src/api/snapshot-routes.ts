@@ -6,23 +6,22 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { HostAgent } from '../agent/agent.js';
-import { AgentError, asAgentError } from '../agent/errors.js';
-import { BROWSE_ERROR_CODES, type AgentErrorCode } from '../agent/protocol.js';
+import { asAgentError, refusalOf } from '../agent/errors.js';
 import type { Authenticated } from '../auth/index.js';
 import type { RepositoryService } from '../repository/repository-service.js';
-import { RestoreRequestError, restoreRequestSchema } from '../restore-job/restore-request.js';
-import { RestoreLimitError, type RestoreService } from '../restore-job/restore-service.js';
-import { AmbiguousSnapshotError, snapshotRoots } from '../repository/snapshot-records.js';
-import { NotFoundError, type ScheduleService } from '../schedule/schedule-service.js';
+import { restoreRequestSchema } from '../restore-job/restore-request.js';
+import type { RestoreService } from '../restore-job/restore-service.js';
+import { snapshotRoots } from '../repository/snapshot-records.js';
+import { HostvaultError, ValidationError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
-import { ApiError, ErrorBodySchema, GENERIC_FAILURE, notFound } from './errors.js';
+import { ErrorBodySchema, notFound } from './errors.js';
 import { reachSnapshot, viewerOf } from './snapshot-access.js';
 import type { RouteRegistry } from './registry.js';
 
 export interface SnapshotRouteDeps {
   store: Store;
-  schedules: ScheduleService;
-  repositories: Pick<RepositoryService, 'access'>;
+  /** The snapshot's repository, found by its id, and the target it is reached through. */
+  repositories: Pick<RepositoryService, 'place' | 'access'>;
   /** The hosting server: browse indexes and downloads are built and read there. */
   agent: Pick<HostAgent, 'browse' | 'download'>;
   restores: Pick<RestoreService, 'request'>;
@@ -76,9 +75,8 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
    * repository's password; never logged); else the one 404.
    */
   async function reach(principal: Authenticated, repositoryId: number, snapshotId: string) {
-    const { snapshot, schedule } = await reachSnapshot(deps, principal, repositoryId, snapshotId);
-    const owner = schedule.owner_kind === 'server' ? 'server' : snapshot.customer_id;
-    const repository = await deps.repositories.access(deps.schedules.target(schedule), owner);
+    const { snapshot, place } = await reachSnapshot(deps, principal, repositoryId, snapshotId);
+    const repository = await deps.repositories.access(place.target.target, place.owner);
     // The first request on a snapshot builds its index with one listing of the whole snapshot.
     const request = {
       repository,
@@ -105,25 +103,23 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
       responses: { 200: { description: 'One page of the directory.', schema: ListingSchema } },
       async handler({ principal, params, query }) {
         const { request } = await reach(principal, params.repositoryId, params.snapshotId);
-        return translate(async () => {
-          const listing = await deps.agent.browse.list({
-            ...request,
-            path: query.path,
-            offset: query.offset,
-            limit: query.limit,
-          });
-          return {
-            ...listing,
-            entries: listing.entries.map((e) => ({
-              name: e.name,
-              type: e.type,
-              path: e.path,
-              realPath: e.realPath,
-              size: e.size ?? null,
-              mtime: e.mtime ?? null,
-            })),
-          };
+        const listing = await deps.agent.browse.list({
+          ...request,
+          path: query.path,
+          offset: query.offset,
+          limit: query.limit,
         });
+        return {
+          ...listing,
+          entries: listing.entries.map((e) => ({
+            name: e.name,
+            type: e.type,
+            path: e.path,
+            realPath: e.realPath,
+            size: e.size ?? null,
+            mtime: e.mtime ?? null,
+          })),
+        };
       },
     });
 
@@ -154,13 +150,18 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
           params.repositoryId,
           params.snapshotId,
         );
-        const found = await translate(() =>
-          deps.agent.browse.stat({ ...request, path: query.path }),
-        );
+        const found = await deps.agent.browse.stat({ ...request, path: query.path });
         if (found.kind !== 'real')
-          throw new ApiError(400, 'Choose a file or a folder to download.', [
-            { field: 'path', message: 'Choose a file or a folder' },
-          ]);
+          throw new ValidationError(
+            [
+              {
+                field: 'path',
+                code: 'download.choose_entry',
+                message: 'Choose a file or a folder',
+              },
+            ],
+            'Choose a file or a folder to download.',
+          );
         if (!found.entry) throw notFound();
         const report = (error: unknown): void =>
           deps.log?.(
@@ -177,14 +178,14 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
           const error = asAgentError(caught);
           // A refusal (a link, a device file, a path outside the areas) is the request's, not a
           // failure of the service.
-          if (!error.from && BROWSE_CODES.has(error.code))
-            await translate(() => Promise.reject(error));
+          const refusal = refusalOf(error);
+          if (refusal) throw refusal;
           report(error);
-          throw new ApiError(
-            500,
-            error.from === 'restic'
-              ? `The download could not be read from the backup. ${error.message}`
-              : GENERIC_FAILURE,
+          if (error.from !== 'restic') throw error;
+          throw new HostvaultError(
+            'download.failed',
+            `The download could not be read from the backup. ${error.message}`,
+            { params: { reason: error.message }, cause: error },
           );
         }
         const { meta, chunks } = download;
@@ -228,45 +229,11 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
         },
       },
       async handler({ principal, params, body }) {
-        const { jobId } = await translateRestore(() =>
-          deps.restores.request(viewerOf(principal), params, body),
-        );
+        const { jobId } = await deps.restores.request(viewerOf(principal), params, body);
         return { jobId };
       },
     });
   };
-}
-
-/** The restore service's refusals in the API's words; every "cannot reach it" is the one 404. */
-async function translateRestore<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof RestoreRequestError)
-      throw new ApiError(400, error.message, [{ field: error.field, message: error.message }]);
-    if (error instanceof AmbiguousSnapshotError)
-      throw new ApiError(400, error.message, [{ field: 'snapshotId', message: error.message }]);
-    if (error instanceof RestoreLimitError) throw new ApiError(409, error.message);
-    if (error instanceof NotFoundError) throw notFound();
-    throw error;
-  }
-}
-
-/** The agent's refusals of a browse or download request. */
-const BROWSE_CODES: ReadonlySet<AgentErrorCode> = new Set<AgentErrorCode>(BROWSE_ERROR_CODES);
-
-async function translate<T>(work: () => T | Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof AgentError && !error.from && BROWSE_CODES.has(error.code)) {
-      if (error.code === 'not-found') throw notFound();
-      if (error.code === 'no-content')
-        throw new ApiError(422, error.message, [{ field: 'path', message: error.message }]);
-      throw new ApiError(400, error.message, [{ field: 'path', message: error.message }]);
-    }
-    throw error;
-  }
 }
 
 /** An error for the service log: its message, and restic's own words when it has them. */

@@ -1,29 +1,16 @@
 /**
  * The store-backed implementations of the API's small interfaces that no service owns yet:
- * health, job metrics and the customer directory.
+ * health and job metrics.
  */
 import { sql, SqliteAdapter } from 'kysely';
 import type { Store } from '../store/index.js';
-import type { CustomerDirectory, HealthCheck, JobMetricsSource } from './deps.js';
+import type { HealthCheck, JobMetricsSource } from './deps.js';
 import { DURATION_BUCKETS, type JobMetrics } from './metrics.js';
 
 export function storeHealth(store: Store): HealthCheck {
   return {
     async check() {
       await sql`select 1`.execute(store.db);
-    },
-  };
-}
-
-export function storeCustomers(store: Store): CustomerDirectory {
-  return {
-    async exists(customerId) {
-      const row = await store.db
-        .selectFrom('customers')
-        .select('id')
-        .where('id', '=', customerId)
-        .executeTakeFirst();
-      return row !== undefined;
     },
   };
 }

@@ -283,9 +283,15 @@ describe('a masked secret never follows a changed server', () => {
       });
       assert.equal(response.statusCode, 400, JSON.stringify(change));
       assert.deepEqual(response.json().error, {
+        code: 'validation.failed',
         message: 'Enter the password again for the new server.',
         fields: [
-          { field: 'target.password', message: 'Enter the password again for the new server.' },
+          {
+            field: 'target.password',
+            code: 'target.secret_required',
+            message: 'Enter the password again for the new server.',
+            params: { secret: 'password' },
+          },
         ],
       });
     }

@@ -19,8 +19,9 @@ import type { AddressPolicy } from '../target/address-policy.js';
 import { MASK, unmask } from '../target/masked-secret.js';
 import { chosenByProvider, originAfterEdit } from '../target/origin.js';
 import { targetSchema, type Target } from '../target/schema.js';
-import { NotFoundError, type Viewer } from '../schedule/schedule-service.js';
-import { ApiError, ErrorBodySchema, notFound } from './errors.js';
+import type { Viewer } from '../auth/viewer.js';
+import { HostvaultError, ValidationError } from '../errors/index.js';
+import { ErrorBodySchema } from './errors.js';
 import type { RouteRegistry } from './registry.js';
 
 export interface TargetRouteDeps {
@@ -29,7 +30,7 @@ export interface TargetRouteDeps {
   /** For masked secrets of a saved schedule's target: ScheduleService provides both. */
   schedules: {
     getRow(viewer: Viewer, id: number): Promise<ScheduleRow>;
-    target(row: ScheduleRow): Target;
+    target(row: ScheduleRow): Promise<Target>;
   };
   /** Where a customer's target may point. */
   addresses: Pick<AddressPolicy, 'check'>;
@@ -105,11 +106,8 @@ export function targetRoutes(deps: TargetRouteDeps) {
             : { role: 'admin' };
         let stored: Target | undefined;
         if (body.scheduleId !== undefined) {
-          const row = await deps.schedules.getRow(viewer, body.scheduleId).catch((error) => {
-            if (error instanceof NotFoundError) throw notFound();
-            throw error;
-          });
-          stored = deps.schedules.target(row);
+          const row = await deps.schedules.getRow(viewer, body.scheduleId);
+          stored = await deps.schedules.target(row);
         }
         if (body.target.kind === 'local' && viewer.role === 'customer') {
           return {
@@ -125,8 +123,13 @@ export function targetRoutes(deps: TargetRouteDeps) {
         }
         const unmasked = unmask(body.target, stored);
         if (!unmasked.ok)
-          throw new ApiError(400, unmasked.message, [
-            { field: `target.${unmasked.field}`, message: unmasked.message },
+          throw new ValidationError([
+            {
+              field: `target.${unmasked.field}`,
+              code: 'target.secret_required',
+              message: unmasked.message,
+              params: { secret: unmasked.field },
+            },
           ]);
         const target = unmasked.target;
 
@@ -136,11 +139,10 @@ export function targetRoutes(deps: TargetRouteDeps) {
             ? limiter.attempt(viewer.customerId)
             : { allowed: true as const };
         if (!attempt.allowed)
-          throw new ApiError(
-            429,
+          throw new HostvaultError(
+            'target.test_rate_limited',
             `You have started ${perMinute} connection tests within a minute. Try again in ${attempt.retryAfterSeconds} s.`,
-            undefined,
-            { 'retry-after': String(attempt.retryAfterSeconds) },
+            { params: { limit: perMinute, retryAfterSeconds: attempt.retryAfterSeconds } },
           );
 
         const origin = originAfterEdit(
@@ -159,18 +161,21 @@ export function targetRoutes(deps: TargetRouteDeps) {
               steps: [],
             };
           if (!verdict.ok)
-            throw new ApiError(400, verdict.message, [
-              { field: `target.${verdict.field}`, message: verdict.message },
+            throw new ValidationError([
+              {
+                field: `target.${verdict.field}`,
+                code: 'target.address_refused',
+                message: verdict.message,
+              },
             ]);
           reachAddress = verdict.addresses[0];
         }
 
         if (running >= limit)
-          throw new ApiError(
-            429,
+          throw new HostvaultError(
+            'target.tests_busy',
             'Other connection tests are running. Try again in a moment.',
-            undefined,
-            { 'retry-after': '5' },
+            { params: { retryAfterSeconds: 5 } },
           );
         running++;
         try {

@@ -4,38 +4,45 @@
  * schema itself (`z.string().min(1, 'Name is required')`) wins over the generated one.
  */
 import { z } from 'zod';
-import { ApiError, type FieldError } from './errors.js';
+import { fieldErrorOf, ValidationError, type FieldError } from '../errors/index.js';
 
 export type InputPart = 'params' | 'query' | 'body';
 
-/** Parses one part of a request; throws a 400 ApiError that names every bad field. */
+/** Parses one part of a request; throws a ValidationError that names every bad field. */
 export function parseInput<S extends z.ZodType>(
   schema: S,
   data: unknown,
   part: InputPart,
 ): z.output<S> {
-  const result = schema.safeParse(data, { error: plainMessage });
+  // reportInput: a field error's code tells a missing value (required) from a wrong one.
+  const result = schema.safeParse(data, { error: plainMessage, reportInput: true });
   if (result.success) return result.data;
   throw validationError(result.error.issues, part);
 }
 
-export function validationError(issues: readonly z.core.$ZodIssue[], part: InputPart): ApiError {
+export function validationError(
+  issues: readonly z.core.$ZodIssue[],
+  part: InputPart,
+): ValidationError {
   const fields: FieldError[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        fields.push({
-          field: fieldName([...issue.path, key], part),
-          message: `${labelOf([key])} is not a known field`,
-        });
+        const path = [...issue.path, key];
+        fields.push(
+          fieldErrorOf(
+            issue,
+            fieldName(path, part),
+            labelOf(path),
+            `${labelOf([key])} is not a known field`,
+          ),
+        );
       }
     } else {
-      fields.push({ field: fieldName(issue.path, part), message: issue.message });
+      fields.push(fieldErrorOf(issue, fieldName(issue.path, part), labelOf(issue.path)));
     }
   }
-  const message =
-    fields.length === 1 && fields[0] ? fields[0].message : `${fields.length} fields are not valid`;
-  return new ApiError(400, message, fields);
+  return new ValidationError(fields);
 }
 
 function fieldName(path: readonly PropertyKey[], part: InputPart): string {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { harness, type Harness } from '../../test/support/api-harness.js';
@@ -11,6 +12,11 @@ before(async () => {
   await mkdir(join(dir, 'built', 'assets'), { recursive: true });
   await writeFile(join(dir, 'built', 'index.html'), '<!doctype html><title>Backups</title>');
   await writeFile(join(dir, 'built', 'assets', 'index-abc123.js'), 'console.log(1)');
+  // As web/precompress.ts leaves them: a copy per encoding beside the asset.
+  const script = 'console.log("compressed");'.repeat(100);
+  await writeFile(join(dir, 'built', 'assets', 'big-def456.js'), script);
+  await writeFile(join(dir, 'built', 'assets', 'big-def456.js.br'), brotliCompressSync(script));
+  await writeFile(join(dir, 'built', 'assets', 'big-def456.js.gz'), gzipSync(script));
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -42,11 +48,42 @@ describe('the web UI served by the API server', () => {
     assert.equal(missing.statusCode, 404);
   });
 
+  test('precompressed assets go to browsers that accept them, preferring brotli, with Vary', async () => {
+    const url = '/assets/big-def456.js';
+    const expected = 'console.log("compressed");'.repeat(100);
+    const br = await h.app.inject({ url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    assert.equal(br.statusCode, 200);
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.match(String(br.headers['content-type']), /javascript/);
+    assert.match(String(br.headers.vary), /accept-encoding/i);
+    assert.equal(br.headers['cache-control'], 'public, max-age=31536000, immutable');
+    assert.equal(brotliDecompressSync(br.rawPayload).toString(), expected);
+
+    const gz = await h.app.inject({ url, headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(gz.headers['content-encoding'], 'gzip');
+    assert.match(String(gz.headers.vary), /accept-encoding/i);
+    assert.equal(gunzipSync(gz.rawPayload).toString(), expected);
+
+    // A client that asks for nothing gets the file itself, still marked as chosen by the header.
+    const plain = await h.app.inject({ url });
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.match(String(plain.headers.vary), /accept-encoding/i);
+    assert.equal(plain.body, expected);
+
+    // An asset without compressed copies falls back to itself, whatever the browser accepts.
+    const small = await h.app.inject({
+      url: '/assets/index-abc123.js',
+      headers: { 'accept-encoding': 'br, gzip' },
+    });
+    assert.equal(small.headers['content-encoding'], undefined);
+    assert.equal(small.body, 'console.log(1)');
+  });
+
   test('unknown API paths keep the JSON 404; API answers stay uncached', async () => {
     for (const url of ['/api/nope', '/api/snapshots/x']) {
       const response = await h.app.inject({ url, headers: { accept: 'text/html' } });
       assert.equal(response.statusCode, 404, url);
-      assert.deepEqual(response.json(), { error: { message: 'Not found.' } });
+      assert.deepEqual(response.json(), { error: { code: 'not_found', message: 'Not found.' } });
     }
     const put = await h.app.inject({ method: 'PUT', url: '/history' });
     assert.equal(put.statusCode, 404);
@@ -64,7 +101,7 @@ describe('without a built web UI', () => {
       assert.match(page.body, /npm run build:web/);
       const api = await h.app.inject({ url: '/api/nope' });
       assert.equal(api.statusCode, 404);
-      assert.deepEqual(api.json(), { error: { message: 'Not found.' } });
+      assert.deepEqual(api.json(), { error: { code: 'not_found', message: 'Not found.' } });
     } finally {
       await h.close();
     }

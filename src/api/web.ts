@@ -1,7 +1,9 @@
 /**
  * The web UI: the SPA built by Vite (dist/web) served at `/`, with index.html for every page path
  * that is not a file, so reloading a deep link works. `/api/*` and `/metrics` never get the page:
- * an unknown API path still answers the JSON 404.
+ * an unknown API path still answers the JSON 404. The build writes `.br` and `.gz` beside each
+ * text asset (web/precompress.ts); they are sent as they are to a browser that accepts them, with
+ * `Vary: Accept-Encoding`, so no request pays for compressing.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
@@ -40,11 +42,13 @@ export function serveWebUi(
       wildcard: true,
       index: ['index.html'],
       cacheControl: false,
+      preCompressed: true,
       setHeaders(reply, path) {
         // Vite names assets by content hash: cache them for good; the page itself never.
         const asset = path.startsWith(assets);
         reply.header('cache-control', asset ? 'public, max-age=31536000, immutable' : 'no-cache');
-        if (path.endsWith('.html')) reply.headers(PAGE_HEADERS);
+        // `path` is the file sent: index.html.br when the browser took brotli.
+        if (/\.html(\.br|\.gz)?$/.test(path)) reply.headers(PAGE_HEADERS);
       },
     });
   }

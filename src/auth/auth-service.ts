@@ -3,6 +3,7 @@
  * signed links that open one customer's Backups page. The HTTP layer (src/api) turns requests
  * into calls here; nothing here knows about HTTP.
  */
+import { ValidationError, type ErrorCode, type ErrorParams } from '../errors/index.js';
 import type { Role, Store, UserRow } from '../store/index.js';
 import {
   DEFAULT_COST,
@@ -55,13 +56,15 @@ export type LinkRedemption =
   | { ok: false; reason: Exclude<LinkCheck, { ok: true }>['reason'] | 'used' };
 
 /** A value a caller gave that cannot be used; names the field. */
-export class AuthInputError extends Error {
+export class AuthInputError extends ValidationError {
   override readonly name = 'AuthInputError';
   constructor(
     readonly field: string,
+    code: ErrorCode,
     message: string,
+    params?: ErrorParams,
   ) {
-    super(message);
+    super([{ field, code, message, ...(params ? { params } : {}) }]);
   }
 }
 
@@ -156,6 +159,7 @@ export class AuthService {
     if (!USERNAME.test(username)) {
       throw new AuthInputError(
         'username',
+        'user.username_invalid',
         'Username must be 1 to 100 letters, digits, dots, dashes, underscores or @, starting with a letter or digit',
       );
     }
@@ -165,15 +169,25 @@ export class AuthService {
     ) {
       throw new AuthInputError(
         'password',
+        'user.password_too_short',
         `Password must be at least ${MIN_PASSWORD_LENGTH} characters long`,
+        { minLength: MIN_PASSWORD_LENGTH },
       );
     }
     const customerId = input.role === 'customer' ? (input.customerId ?? '') : null;
     if (customerId === '') {
-      throw new AuthInputError('customerId', 'Customer ID is required for a customer user');
+      throw new AuthInputError(
+        'customerId',
+        'user.customer_required',
+        'Customer ID is required for a customer user',
+      );
     }
     if (input.role === 'admin' && input.customerId != null) {
-      throw new AuthInputError('customerId', 'An administrator belongs to no customer');
+      throw new AuthInputError(
+        'customerId',
+        'user.admin_has_no_customer',
+        'An administrator belongs to no customer',
+      );
     }
     const passwordHash = await hashPassword(input.password, this.cost);
     const stamp = this.now().toISOString();
@@ -182,7 +196,12 @@ export class AuthService {
       .select('id')
       .where('username', '=', username)
       .executeTakeFirst();
-    if (existing) throw new AuthInputError('username', 'A user with this name exists already');
+    if (existing)
+      throw new AuthInputError(
+        'username',
+        'user.username_taken',
+        'A user with this name exists already',
+      );
     try {
       const row = await this.db
         .insertInto('users')
@@ -200,7 +219,11 @@ export class AuthService {
     } catch (error) {
       // Lost a race with another process creating the same name.
       if (error instanceof Error && /unique/i.test(error.message)) {
-        throw new AuthInputError('username', 'A user with this name exists already');
+        throw new AuthInputError(
+          'username',
+          'user.username_taken',
+          'A user with this name exists already',
+        );
       }
       throw error;
     }
@@ -357,12 +380,13 @@ export class AuthService {
   }): Promise<{ id: number; token: string }> {
     const name = input.name.trim();
     if (name.length < 1 || name.length > 100) {
-      throw new AuthInputError('name', 'Name must be 1 to 100 characters');
+      throw new AuthInputError('name', 'token.name_invalid', 'Name must be 1 to 100 characters');
     }
     const identity = toIdentity(input.role, input.customerId ?? null);
     if (!identity) {
       throw new AuthInputError(
         'customerId',
+        'token.customer_mismatch',
         'Customer ID is required for a customer token, and only for one',
       );
     }

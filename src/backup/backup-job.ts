@@ -40,7 +40,8 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
       .getRow({ role: 'admin' }, job.schedule_id)
       .catch(() => undefined);
     if (!row) throw new Error('The schedule of this job was deleted.');
-    const target = deps.schedules.target(row);
+    const record = await deps.schedules.targetRecord(row);
+    const target = record.target;
     const owner = row.owner_kind === 'server' ? 'server' : 'customer';
     const customers = row.customer_id
       ? [await deps.customers.getCustomer(row.customer_id)].filter((c): c is Customer => !!c)
@@ -59,9 +60,11 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
         const previousAdded = await lastAdded(deps.store, row.id);
         const quota = owner === 'customer' ? await quotaOf(deps, customer, target) : undefined;
         // SECRET from here: the request holds the repository's password; it is never logged.
+        // The repository is reached through the schedule's target record from now on.
         const repository = await deps.repositories.access(
           target,
           owner === 'server' ? 'server' : customer.id,
+          { targetId: record.id },
         );
         const outcome = await deps.agent.backup(
           {

@@ -281,4 +281,28 @@ describe('hostvault command line', () => {
       ],
     );
   });
+
+  test("schedules delete keeps the snapshots, still listed by the schedule's id for a restore", async () => {
+    const listed = table((await hv(cli`snapshots 1`)).stdout).map((row) => row.SNAPSHOT);
+    assert.ok(listed.length > 0);
+    const deleted = await hv(cli`schedules delete 1`);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.match(deleted.stdout, /^deleted schedule 1; its snapshots stay/);
+    const [left, again, kept] = await Promise.all([
+      hv(cli`schedules list`),
+      hv(cli`schedules delete 1`),
+      hv(cli`snapshots 1`),
+    ]);
+    assert.deepEqual(
+      table(left.stdout).map((row) => row.NAME),
+      ['Broken target'],
+    );
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /no schedule 1/);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.deepEqual(
+      table(kept.stdout).map((row) => row.SNAPSHOT),
+      listed,
+    );
+  });
 });

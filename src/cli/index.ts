@@ -9,7 +9,7 @@ import { processIo, type Io } from './context.js';
 import { jobsList, jobsShow } from './jobs.js';
 import { restoreCommand } from './restore.js';
 import { runCommand } from './run.js';
-import { schedulesCreate, schedulesList } from './schedules.js';
+import { schedulesCreate, schedulesDelete, schedulesList } from './schedules.js';
 import { snapshotsList } from './snapshots.js';
 
 type Command = (config: Config, args: string[], io: Io) => Promise<number>;
@@ -22,6 +22,9 @@ export const OPERATOR_USAGE = `  schedules list [--customer ID]
                               limits); scope full|web|databases|email|ssl|config, frequency
                               hourly|daily|weekly|monthly, hour 0-23 UTC, day 0-6 (weekly, 0 =
                               Sunday) or 1-31 (monthly)
+  schedules delete <schedule-id> [--forget-snapshots]
+                              delete a schedule; its snapshots stay (browse and restore them as
+                              before) unless --forget-snapshots, which forgets them first
   run <schedule-id> [--wait]  queue a backup now; --wait runs it here and prints its log
   jobs list [--customer ID] [--status S] [--type T] [--limit N]
                               job history, newest first
@@ -39,6 +42,7 @@ function resolveCommand(command: string, args: string[]): [Command, string[]] | 
     case 'schedules':
       if (sub === 'list') return [schedulesList, rest];
       if (sub === 'create') return [schedulesCreate, rest];
+      if (sub === 'delete') return [schedulesDelete, rest];
       return undefined;
     case 'jobs':
       if (sub === 'list') return [jobsList, rest];

@@ -1,6 +1,6 @@
 /** `run <schedule-id> [--wait]`: Run now, as the admin; `--wait` runs the backup here. */
 import type { Config } from '../config.js';
-import { NotFoundError } from '../schedule/schedule-service.js';
+import { NotFoundError } from '../errors/index.js';
 import { CliError, flag, id, parse } from './args.js';
 import { withApp, type Io } from './context.js';
 import { runAndFollow } from './wait.js';

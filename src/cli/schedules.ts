@@ -1,15 +1,14 @@
 /**
- * `schedules list [--customer ID]` and `schedules create …`: the admin's view of schedules, and a
- * customer's schedule created with admin rights (no package limits) on a local target.
+ * `schedules list [--customer ID]`, `schedules create …` and `schedules delete ID`: the admin's
+ * view of schedules, a customer's schedule created with admin rights (no package limits) on a
+ * local target, and "delete a schedule" through the service the API's route uses.
  */
 import type { Config } from '../config.js';
 import { describeTiming as describe } from '../notify/message.js';
-import {
-  NotFoundError,
-  ScheduleInputError,
-  type ScheduleView,
-} from '../schedule/schedule-service.js';
-import { CliError, numberOrText, parse, text } from './args.js';
+import { NotFoundError } from '../errors/index.js';
+import { ScheduleBusyError } from '../schedule/schedule-deletion.js';
+import { ScheduleInputError, type ScheduleView } from '../schedule/schedule-service.js';
+import { CliError, flag, id, numberOrText, parse, text } from './args.js';
 import { withApp, type Io } from './context.js';
 import { clip, formatTable, time } from './format.js';
 
@@ -82,6 +81,31 @@ export async function schedulesCreate(config: Config, args: string[], io: Io): P
       `created schedule ${created.id} "${created.name}" for ${created.customerId}: ` +
         `${describe(created)}, keeping ${created.retention} snapshot(s) in ${targetText(created.target)}\n` +
         `next run: ${created.nextRunAt ? `${time(created.nextRunAt)} UTC` : 'never (disabled)'}\n`,
+    );
+    return 0;
+  });
+}
+
+export async function schedulesDelete(config: Config, args: string[], io: Io): Promise<number> {
+  const parsed = parse(args, { 'forget-snapshots': { type: 'boolean' } }, ['schedule id']);
+  const scheduleId = id(parsed.positionals[0]!, 'schedule id');
+  const snapshots = flag(parsed, 'forget-snapshots') ? 'forget' : 'keep';
+  return withApp(config, async (app) => {
+    let forgotten: number;
+    try {
+      ({ forgotten } = await app.scheduleDeletion.delete({ role: 'admin' }, scheduleId, snapshots));
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new CliError(`no schedule ${scheduleId}`);
+      if (error instanceof ScheduleBusyError) {
+        io.err(`hostvault: ${error.message}\n`);
+        return 1;
+      }
+      throw error;
+    }
+    io.out(
+      snapshots === 'forget'
+        ? `deleted schedule ${scheduleId} and forgot its ${forgotten} snapshot(s); the weekly prune frees their space\n`
+        : `deleted schedule ${scheduleId}; its snapshots stay and can still be browsed and restored\n`,
     );
     return 0;
   });

@@ -1,7 +1,10 @@
-/** `snapshots <schedule-id>`: a schedule's snapshots, newest first, with what a restore needs. */
+/**
+ * `snapshots <schedule-id>`: a schedule's snapshots (also a deleted one's that were kept), newest
+ * first, with what a restore needs.
+ */
 import type { Config } from '../config.js';
 import { safetyLabel } from '../scope/labels.js';
-import { snapshotContents } from '../repository/snapshot-records.js';
+import { snapshotContents, snapshotsOfSchedule } from '../repository/snapshot-records.js';
 import type { SnapshotRow } from '../store/index.js';
 import { CliError, id, parse } from './args.js';
 import { withStore, type Io } from './context.js';
@@ -24,13 +27,9 @@ export async function snapshotsList(config: Config, args: string[], io: Io): Pro
       .select(['id', 'name'])
       .where('id', '=', scheduleId)
       .executeTakeFirst();
-    if (!schedule) throw new CliError(`no schedule ${scheduleId}`);
-    const rows = await store.db
-      .selectFrom('snapshots')
-      .selectAll()
-      .where('schedule_id', '=', scheduleId)
-      .orderBy('time', 'desc')
-      .execute();
+    const rows = await snapshotsOfSchedule(store, scheduleId);
+    // A schedule deleted with "keep snapshots" still names them: they restore as before.
+    if (!schedule && rows.length === 0) throw new CliError(`no schedule ${scheduleId}`);
     if (rows.length === 0) {
       io.out(
         `no snapshots of schedule ${scheduleId} yet; run it with: hostvault run ${scheduleId} --wait\n`,

@@ -26,6 +26,17 @@ export interface SpawnSpec {
   stallMs?: number;
   onJson?: (message: unknown) => void;
   onText?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * restic's own reads and writes so far (rchar and wchar of /proc/<pid>/io, every byte of its
+   * read and write calls, pipes included), read once a second by the same tick as the stall
+   * watch: one small file, where counting what restic produced would walk what it wrote.
+   */
+  onIo?: (io: IoCounters) => void;
+}
+
+export interface IoCounters {
+  read: number;
+  written: number;
 }
 
 export interface SpawnResult {
@@ -130,8 +141,11 @@ export function runProcess(spec: SpawnSpec): Promise<SpawnResult> {
       void (async () => {
         const now = Date.now();
         if (spec.timeoutMs && now - started > spec.timeoutMs) return stop('timeout');
-        if (!spec.stallMs || child.pid === undefined) return;
-        const io = await readIoCounter(child.pid);
+        if ((!spec.stallMs && !spec.onIo) || child.pid === undefined) return;
+        const counters = await readIoCounters(child.pid);
+        if (counters) spec.onIo?.(counters);
+        if (!spec.stallMs) return;
+        const io = counters && counters.read + counters.written;
         // Output lines alone do not count: restic prints status lines on a timer even while it
         // waits forever for a dead server. Its reads and writes beyond our pipes do; a few KiB of
         // tolerance absorbs output written but not yet read when the counter is sampled.
@@ -199,13 +213,13 @@ function signalGroup(pid: number | undefined, sig: NodeJS.Signals): void {
 }
 
 /** Bytes the process read and wrote through any file or socket, from /proc/<pid>/io. */
-async function readIoCounter(pid: number): Promise<number | undefined> {
+async function readIoCounters(pid: number): Promise<IoCounters | undefined> {
   try {
     const text = await readFile(`/proc/${pid}/io`, 'utf8');
     const rchar = /rchar:\s*(\d+)/.exec(text)?.[1];
     const wchar = /wchar:\s*(\d+)/.exec(text)?.[1];
     if (rchar === undefined || wchar === undefined) return undefined;
-    return Number(rchar) + Number(wchar);
+    return { read: Number(rchar), written: Number(wchar) };
   } catch {
     return undefined;
   }

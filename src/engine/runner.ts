@@ -6,7 +6,7 @@
 import type { Writable } from 'node:stream';
 import { EngineError, classify, cleanDetail, plainLines, redact } from './errors.js';
 import { parseJsonLine } from './lines.js';
-import { runProcess, type SpawnResult } from './process.js';
+import { runProcess, type IoCounters, type SpawnResult } from './process.js';
 import { RetryWatch, retryCause } from './retries.js';
 import type { OperationOptions, RepositoryLocation } from './types.js';
 import type { ResticFeatures, ResticVersion } from './version.js';
@@ -35,6 +35,8 @@ export interface Invocation extends OperationOptions {
   locks?: boolean;
   /** restic sees `source` at `target`, in a mount namespace of its own (see backup's bindAt). */
   bindMount?: { source: string; target: string };
+  /** restic's read and written bytes so far, about once a second (see SpawnSpec.onIo). */
+  onIo?: (io: IoCounters) => void;
 }
 
 // A private mount namespace: the bind mount exists for this one restic process and vanishes
@@ -132,6 +134,7 @@ export class Runner {
       timeoutMs: call.timeoutMs ?? this.config.timeoutMs,
       stallMs: call.stallMs ?? this.config.stallMs,
       onJson: call.onJson,
+      onIo: call.onIo,
       onText: (line, stream) => {
         // restic 0.14 announces the password source on stdout, in the middle of its output.
         if (PASSWORD_NOTICE.test(line)) return;

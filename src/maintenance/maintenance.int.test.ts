@@ -121,7 +121,7 @@ test('the prune forgets safety snapshots beyond the last 10 and older than 7 day
   assert.equal(ran.status, 'successful', `${ran.error}\n${ran.log}`);
   const row = await app.schedules.getRow(admin, schedule.id);
   const saved: string[] = [];
-  await app.repositories.withRepository(app.schedules.target(row), 'erin', async (repo) => {
+  await app.repositories.withRepository(await app.schedules.target(row), 'erin', async (repo) => {
     for (let job = 1; job <= 12; job++) {
       const tags = safetyTags({ restoreJob: 100 + job, customer: 'erin', content: 'web' });
       const made = await app.restic.backup(repo.location, { paths: [join(work, 'www')], tags });
@@ -186,7 +186,7 @@ test('the prune forgets safety snapshots beyond the last 10 and older than 7 day
       .sort(),
     saved.slice(2).sort(),
   );
-  await app.repositories.withRepository(app.schedules.target(row), 'erin', async (repo) => {
+  await app.repositories.withRepository(await app.schedules.target(row), 'erin', async (repo) => {
     const inRestic = await app.restic.snapshots(repo.location, { tags: ['safety'] });
     assert.deepEqual(
       inRestic.map((s) => s.shortId).sort(),

@@ -69,7 +69,7 @@ export async function planMaintenance(deps: Deps): Promise<number[]> {
   const seen = new Set<string>();
   const queued: number[] = [];
   for (const row of schedules) {
-    const target = deps.schedules.target(row);
+    const target = await deps.schedules.target(row);
     const owner = row.owner_kind === 'server' ? 'server' : row.customer_id;
     if (!owner) continue;
     const url = repositoryUrl(target, owner);
@@ -138,9 +138,11 @@ export function maintenanceJobHandler(deps: {
       .catch(() => undefined);
     if (!schedule)
       throw new Error('No schedule uses this repository any more; nothing to maintain.');
-    const target = deps.schedules.target(schedule);
+    const record = await deps.schedules.targetRecord(schedule);
     // SECRET: the request holds the repository's password; it is never logged.
-    const repository = await deps.repositories.access(target, params.owner);
+    const repository = await deps.repositories.access(record.target, params.owner, {
+      targetId: record.id,
+    });
     const events = runEvents(ctx, deps.repositories, { log: deps.log });
     // The rows of safety snapshots the agent forgot go as it reports them, also when the prune
     // after them fails; the job ends only after they are gone.

@@ -82,7 +82,8 @@ export function jobInfo(row: JobRow): JobInfo {
   };
 }
 
-export function scheduleInfo(row: ScheduleRow): ScheduleInfo {
+/** `targetKind`: the kind of the schedule's target record (the record itself holds credentials). */
+export function scheduleInfo(row: ScheduleRow, targetKind: string): ScheduleInfo {
   return {
     id: row.id,
     name: row.name,
@@ -94,7 +95,7 @@ export function scheduleInfo(row: ScheduleRow): ScheduleInfo {
     day: row.day,
     startMinute: scheduleStartMinute({ id: row.id, customerId: row.customer_id }),
     enabled: row.enabled === 1,
-    targetKind: row.target_kind,
+    targetKind,
     createdAt: row.created_at,
     nextRunAt: row.next_run_at,
     lastStatus: row.last_status,

@@ -11,6 +11,7 @@
 import type { Customer } from '../inventory/schema.js';
 import type { Frequency } from '../inventory/schema.js';
 import { isOverdue } from '../schedule/next-run.js';
+import type { TargetRecords } from '../repository/target-records.js';
 import type { JobRow, ScheduleRow, Store } from '../store/index.js';
 import { EmailChannel, redact, WebhookChannel, type Channel } from './channels.js';
 import {
@@ -30,6 +31,8 @@ export interface NotifierOptions {
   /** Also notify successful backups (HOSTVAULT_NOTIFY_ON_SUCCESS). */
   onSuccess?: boolean;
   customers: { getCustomer(id: string): Promise<Customer | undefined> };
+  /** The kinds of schedules' targets, which notices name. */
+  targets: Pick<TargetRecords, 'kinds'>;
   log: (line: string) => void;
   now?: () => Date;
   overdueCheckIntervalMs?: number;
@@ -92,7 +95,7 @@ export class Notifier {
       event,
       now: this.now(),
       job: jobInfo(row),
-      schedule: schedule ? scheduleInfo(schedule) : null,
+      schedule: schedule ? await this.scheduleInfo(schedule) : null,
       customerId,
       customerName: await this.customerName(customerId),
     });
@@ -159,7 +162,7 @@ export class Notifier {
         event: 'backup.overdue',
         now,
         job: latest ? jobInfo(latest) : null,
-        schedule: scheduleInfo(row),
+        schedule: await this.scheduleInfo(row),
         customerId: row.customer_id,
         customerName: await this.customerName(row.customer_id),
       });
@@ -226,6 +229,11 @@ export class Notifier {
   private log(line: string): void {
     const secrets = this.opts.channels.flatMap((c) => c.secrets);
     this.opts.log(`notify: ${redact(line, secrets)}`);
+  }
+
+  private async scheduleInfo(row: ScheduleRow) {
+    const kinds = await this.opts.targets.kinds(row.target_id === null ? [] : [row.target_id]);
+    return scheduleInfo(row, (row.target_id !== null && kinds.get(row.target_id)) || 'unknown');
   }
 
   private scheduleRow(id: number): Promise<ScheduleRow | undefined> {

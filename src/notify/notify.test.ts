@@ -216,6 +216,7 @@ function notifier(channels: Channel[], log: string[], onSuccess = false) {
     channels,
     onSuccess,
     customers: inventory,
+    targets: schedules.targets,
     log: (line) => log.push(line),
     now: clock.now,
   });

@@ -38,7 +38,7 @@ describe('key export', () => {
 
   test('no repository: a RepositoryError, nothing made', async () => {
     await assert.rejects(service.exportKeyById(999), (error: unknown) => {
-      return error instanceof RepositoryError && error.code === 'unknown-repository';
+      return error instanceof RepositoryError && error.code === 'not_found';
     });
     await assert.rejects(service.exportKey(target, 'c-nobody'), {
       message: 'There is no repository for c-nobody at this target yet.',

@@ -3,12 +3,18 @@
  * password sealed under the master key, stored before `restic init` ever runs. The control plane
  * unseals a password only into a request for the agent (RepositoryAccess); opening, `init`,
  * locks and the mutex are the agent's (src/host/repositories.ts).
+ *
+ * Each repository points at the target record it is reached through (target-records.ts), so a
+ * snapshot reaches its repository, and through it the target, by `snapshots.repository_id` alone,
+ * whether or not the schedule that made it still exists.
  */
 import type { RepositoryAccess } from '../agent/protocol.js';
+import { NotFoundError } from '../errors/index.js';
 import type { Repository, Store } from '../store/index.js';
 import { repositoryUrl } from '../target/location.js';
 import type { Owner, Target, TargetKind } from '../target/schema.js';
 import { generateRepositoryPassword, type Keyring } from './keyring.js';
+import { TargetRecords, type TargetRecord } from './target-records.js';
 
 export interface RepositoryServiceDeps {
   store: Store;
@@ -23,15 +29,18 @@ export interface RepositoryServiceDeps {
    * open it.
    */
   verifyKey?: (access: RepositoryAccess) => Promise<void>;
+  /** The target records; by default over the same store and keyring. */
+  targets?: TargetRecords;
   /** Injected for tests. */
   now?: () => Date;
 }
 
 /** Raised when there is no repository to act on. */
-export class RepositoryError extends Error {
+export class RepositoryError extends NotFoundError {
   constructor(
     message: string,
-    readonly code: 'unknown-repository',
+    /** Which of the two: for the log and the CLI; the API answers its one 404 for both. */
+    readonly reason: 'unknown-repository' | 'unknown-target' = 'unknown-repository',
   ) {
     super(message);
     this.name = 'RepositoryError';
@@ -59,19 +68,38 @@ export interface ExportedKey {
   keyFile: string;
 }
 
+/** A repository found by its id, with the target it is reached through. */
+export interface RepositoryPlace {
+  repositoryId: number;
+  url: string;
+  owner: Owner;
+  /** SECRET: the target's credentials. */
+  target: TargetRecord;
+}
+
 export class RepositoryService {
   private readonly now: () => Date;
+  readonly targets: TargetRecords;
 
   constructor(private readonly deps: RepositoryServiceDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.targets =
+      deps.targets ??
+      new TargetRecords({ store: deps.store, keyring: deps.keyring, now: deps.now });
   }
 
   /**
    * What the agent needs to open the owner's repository on the target, creating its record (and
-   * password) on first use. SECRET: the answer holds the password; it goes into a request for
-   * the agent and nowhere else.
+   * password) on first use. `targetId`: the target record the caller reached it through (a
+   * schedule's); the repository points at it from now on, as the target whose credentials are in
+   * use. SECRET: the answer holds the password; it goes into a request for the agent and nowhere
+   * else.
    */
-  async access(target: Target, owner: Owner): Promise<RepositoryAccess> {
+  async access(
+    target: Target,
+    owner: Owner,
+    opts: { targetId?: number } = {},
+  ): Promise<RepositoryAccess> {
     // Before each run, not only at save: the name may lead somewhere else by now.
     await this.deps.admit?.(target);
     const url = repositoryUrl(target, owner);
@@ -79,10 +107,12 @@ export class RepositoryService {
     if (!row) {
       // The password is stored before `restic init` runs: a repository must never exist whose
       // password was not saved first.
-      await this.save(target, owner, generateRepositoryPassword(), null, false);
+      await this.save(target, owner, generateRepositoryPassword(), null, false, opts.targetId);
       row = await this.row(url);
     }
     if (!row) throw new Error(`repository ${url} vanished from the store`);
+    if (opts.targetId !== undefined && row.target_id !== opts.targetId)
+      await this.pointAt(row.id, row.target_id, opts.targetId);
     return {
       repositoryId: row.id,
       url,
@@ -91,6 +121,83 @@ export class RepositoryService {
       password: this.deps.keyring.open(row.password_sealed, url),
       initialized: row.initialized_at !== null,
     };
+  }
+
+  /**
+   * The repository with this id and the target it is reached through, for work on what is in it
+   * (a snapshot's browse, download, restore, forget) without the schedule that made it.
+   * RepositoryError when there is no such repository, or no target record is known for it.
+   */
+  async place(repositoryId: number): Promise<RepositoryPlace> {
+    const row = await this.deps.store.db
+      .selectFrom('repositories')
+      .selectAll()
+      .where('id', '=', repositoryId)
+      .executeTakeFirst();
+    if (!row)
+      throw new RepositoryError(`There is no repository ${repositoryId}.`, 'unknown-repository');
+    if (row.target_id === null)
+      throw new RepositoryError(
+        `The target of repository ${repositoryId} (${row.url}) is unknown: no schedule on it has run since targets became records. Import its key with the target to reach it again.`,
+        'unknown-target',
+      );
+    const target = await this.targets.get(row.target_id);
+    return { repositoryId: row.id, url: row.url, owner: row.owner, target };
+  }
+
+  /** What the agent needs to open the repository with this id (see place). SECRET, as access. */
+  async accessById(repositoryId: number): Promise<RepositoryAccess> {
+    const place = await this.place(repositoryId);
+    const access = await this.access(place.target.target, place.owner);
+    if (access.repositoryId !== repositoryId)
+      throw new Error(`target ${place.target.id} no longer leads to repository ${place.url}`);
+    return access;
+  }
+
+  /**
+   * Points the repositories no target record is known for at the record of their place, where
+   * one is: the step of migration 0010 that needs the keyring, run at each start (cheap when
+   * every repository is linked). Of several records on one place (schedules of one owner on one
+   * target), the one changed last, whose credentials are the newest. Answers how many it linked.
+   */
+  async linkTargets(): Promise<number> {
+    const unlinked = await this.deps.store.db
+      .selectFrom('repositories')
+      .select(['id', 'url', 'owner'])
+      .where('target_id', 'is', null)
+      .execute();
+    if (unlinked.length === 0) return 0;
+    const records = await this.targets.list();
+    let linked = 0;
+    for (const repository of unlinked) {
+      // Records come in id order: the last match is the newest.
+      const match = records
+        .filter(
+          (record) =>
+            record.owner === repository.owner &&
+            repositoryUrl(record.target, repository.owner) === repository.url,
+        )
+        .at(-1);
+      if (!match) continue;
+      await this.deps.store.db
+        .updateTable('repositories')
+        .set({ target_id: match.id })
+        .where('id', '=', repository.id)
+        .where('target_id', 'is', null)
+        .execute();
+      linked++;
+    }
+    return linked;
+  }
+
+  /** The repository is reached through another target record now; the old one may go. */
+  private async pointAt(repositoryId: number, before: number | null, targetId: number) {
+    await this.deps.store.db
+      .updateTable('repositories')
+      .set({ target_id: targetId })
+      .where('id', '=', repositoryId)
+      .execute();
+    if (before !== null) await this.targets.dropUnused([before]);
   }
 
   /** The agent ran `restic init` on the repository successfully. */
@@ -126,11 +233,7 @@ export class RepositoryService {
    */
   async exportKey(target: Target, owner: Owner): Promise<ExportedKey> {
     const row = await this.row(repositoryUrl(target, owner));
-    if (!row)
-      throw new RepositoryError(
-        `There is no repository for ${owner} at this target yet.`,
-        'unknown-repository',
-      );
+    if (!row) throw new RepositoryError(`There is no repository for ${owner} at this target yet.`);
     return this.keyFileOf(row);
   }
 
@@ -141,7 +244,7 @@ export class RepositoryService {
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst();
-    if (!row) throw new RepositoryError(`There is no repository ${id}.`, 'unknown-repository');
+    if (!row) throw new RepositoryError(`There is no repository ${id}.`);
     return this.keyFileOf(row);
   }
 
@@ -187,6 +290,7 @@ export class RepositoryService {
     password: string,
     initializedAt: string | null,
     replace: boolean,
+    targetId?: number,
   ): Promise<void> {
     const url = repositoryUrl(target, owner);
     const sealed = this.deps.keyring.seal(password, url);
@@ -199,6 +303,7 @@ export class RepositoryService {
         password_sealed: sealed,
         created_at: this.now().toISOString(),
         initialized_at: initializedAt,
+        target_id: targetId ?? null,
       })
       .onConflict((oc) =>
         replace

@@ -5,6 +5,7 @@
  */
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { ValidationError } from '../errors/index.js';
 import { CONTENTS, type Content } from '../scope/scope.js';
 import { decodeStored, type SnapshotRow, type Store } from '../store/index.js';
 
@@ -37,12 +38,14 @@ export function snapshotRoots(
 }
 
 /** Two or more snapshots start with the id given: restic would refuse it too. */
-export class AmbiguousSnapshotError extends Error {
+export class AmbiguousSnapshotError extends ValidationError {
   constructor(
     readonly repositoryId: number,
     readonly ref: string,
   ) {
-    super(`Snapshot ID ${ref} names more than one snapshot; give more of it.`);
+    const message = `Snapshot ID ${ref} names more than one snapshot; give more of it.`;
+    const params = { ref };
+    super([{ field: 'snapshotId', code: 'snapshot.ambiguous_id', message, params }]);
     this.name = 'AmbiguousSnapshotError';
   }
 }
@@ -175,4 +178,30 @@ export async function dropSnapshotRows(
       .where(sql<boolean>`${full} like ${sql.ref('id')} || '%'`)
       .execute();
   }
+}
+
+/** Every snapshot row a schedule made (its backups and the safety snapshots of its restores). */
+export async function snapshotsOfSchedule(
+  store: Store,
+  scheduleId: number,
+): Promise<SnapshotRow[]> {
+  return store.db
+    .selectFrom('snapshots')
+    .selectAll()
+    .where('schedule_id', '=', scheduleId)
+    .orderBy('time', 'desc')
+    .execute();
+}
+
+/** Drops the rows of a schedule's snapshots in one repository, once the agent forgot them. */
+export async function dropScheduleSnapshotRows(
+  store: Store,
+  scheduleId: number,
+  repositoryId: number,
+): Promise<void> {
+  await store.db
+    .deleteFrom('snapshots')
+    .where('schedule_id', '=', scheduleId)
+    .where('repository_id', '=', repositoryId)
+    .execute();
 }

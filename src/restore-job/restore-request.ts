@@ -3,6 +3,7 @@
  * checks it must pass before a job exists: nothing is queued that cannot work.
  */
 import { z } from 'zod';
+import { ValidationError, type ErrorCode, type ErrorParams } from '../errors/index.js';
 import type { Customer } from '../inventory/schema.js';
 import type { Content } from '../scope/scope.js';
 import { SERVICE_GROUPS, type RootGroup } from '../scope/labels.js';
@@ -40,12 +41,14 @@ export const restoreRequestSchema = z
 export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
 
 /** A request the snapshot or the customer cannot satisfy; `field` names the request's field. */
-export class RestoreRequestError extends Error {
+export class RestoreRequestError extends ValidationError {
   constructor(
     readonly field: string,
+    code: ErrorCode,
     message: string,
+    params?: ErrorParams,
   ) {
-    super(message);
+    super([{ field, code, message, ...(params ? { params } : {}) }]);
     this.name = 'RestoreRequestError';
   }
 }
@@ -86,7 +89,12 @@ export function checkRestoreRequest(
   if (snapshot.kind === 'safety') checkUndoRequest(snapshot, request);
   const need = (content: Content, label: string) => {
     if (!contents.includes(content))
-      throw new RestoreRequestError('what', `This snapshot contains no ${label}.`);
+      throw new RestoreRequestError(
+        'what',
+        'restore.content_missing',
+        `This snapshot contains no ${label}.`,
+        { content },
+      );
   };
   switch (request.what) {
     case 'web':
@@ -99,30 +107,44 @@ export function checkRestoreRequest(
       if (snapshot.scope !== 'full')
         throw new RestoreRequestError(
           'what',
+          'restore.everything_needs_full',
           '"Restore everything" is only possible from a Full backup.',
         );
       return;
     case 'database':
       need('db', 'databases');
       if (!request.database || !customer.databases.includes(request.database))
-        throw new RestoreRequestError('database', 'Choose one of your databases.');
+        throw new RestoreRequestError(
+          'database',
+          'restore.database_unknown',
+          'Choose one of your databases.',
+        );
       return;
     case 'mailbox':
       need('mail', 'email');
       if (!request.mailbox || !customer.mailboxes.some((m) => m.address === request.mailbox))
-        throw new RestoreRequestError('mailbox', 'Choose one of your mailboxes.');
+        throw new RestoreRequestError(
+          'mailbox',
+          'restore.mailbox_unknown',
+          'Choose one of your mailboxes.',
+        );
       return;
     case 'file': {
       const path = request.path ?? '';
       const problem = pathProblem(path);
-      if (problem) throw new RestoreRequestError('path', problem);
+      if (problem) throw new RestoreRequestError('path', 'restore.path_invalid', problem);
       // Only the customer's own places: a database dump restores as a database, and its place
       // in the snapshot is the service's staging directory.
       const inside = Object.entries(roots)
         .filter(([content]) => !SERVICE_GROUPS.has(content as RootGroup))
         .flatMap(([, paths]) => paths ?? [])
         .some((root) => path === root || path.startsWith(`${root}/`));
-      if (!inside) throw new RestoreRequestError('path', 'Choose a file from this snapshot.');
+      if (!inside)
+        throw new RestoreRequestError(
+          'path',
+          'restore.path_invalid',
+          'Choose a file from this snapshot.',
+        );
     }
   }
 }
@@ -146,7 +168,9 @@ function checkUndoRequest(
   if (!same)
     throw new RestoreRequestError(
       'what',
+      'restore.safety_mismatch',
       `This safety copy can only restore what it saved: ${undo ? describeUndo(undo) : 'nothing'}.`,
+      { saved: undo ? describeUndo(undo) : 'nothing' },
     );
 }
 

@@ -6,9 +6,16 @@
 import type { Customer } from '../inventory/schema.js';
 import { restoreJobParams, type RestoreJobParams } from '../job/job-params.js';
 import { ActiveJobLimitError, type JobStore } from '../job/job-store.js';
-import { NotFoundError, type ScheduleService, type Viewer } from '../schedule/schedule-service.js';
+import type { Viewer } from '../auth/viewer.js';
+import { HostvaultError, NotFoundError } from '../errors/index.js';
+import type { CustomerDirectory } from '../inventory/directory.js';
+import {
+  RepositoryError,
+  type RepositoryPlace,
+  type RepositoryService,
+} from '../repository/repository-service.js';
 import { findSnapshotByRef } from '../repository/snapshot-records.js';
-import type { JobRow, ScheduleRow, SnapshotRow, Store } from '../store/index.js';
+import type { JobRow, SnapshotRow, Store } from '../store/index.js';
 import type { Target } from '../target/schema.js';
 import {
   completedByRecovery,
@@ -30,7 +37,7 @@ export type { RestoreJobParams };
 export interface ResolvedRestore {
   snapshot: SnapshotRow;
   customer: Customer;
-  schedule: ScheduleRow;
+  /** The target the snapshot's repository is reached through (SECRET: its credentials). */
   target: Target;
   /** Whose repository on the target: the customer's own, or the provider's server-wide one. */
   owner: string;
@@ -49,15 +56,17 @@ export class SnapshotUnavailableError extends NotFoundError {
 }
 
 /** The customer has as many restores waiting or running as the provider allows. */
-export class RestoreLimitError extends Error {
+export class RestoreLimitError extends HostvaultError {
   constructor(
     readonly customerId: string,
     readonly limit: number,
   ) {
     super(
+      'restore.limit_reached',
       limit === 1
         ? 'You already have a restore waiting or running. Please wait until it has finished, then start this one.'
         : `You already have ${limit} restores waiting or running. Please wait until one has finished, then start this one.`,
+      { params: { limit } },
     );
     this.name = 'RestoreLimitError';
   }
@@ -65,8 +74,9 @@ export class RestoreLimitError extends Error {
 
 export interface RestoreServiceDeps {
   store: Store;
-  schedules: Pick<ScheduleService, 'getRow' | 'target'>;
-  customers: { getCustomer(id: string): Promise<Customer | undefined> };
+  /** The snapshot's repository and its target, found by the repository's id alone. */
+  repositories: Pick<RepositoryService, 'place'>;
+  customers: Pick<CustomerDirectory, 'getCustomer'>;
   jobs: Pick<JobStore, 'create'>;
   /** Restores one customer may have waiting or running at once (Config.restoresPerCustomer). */
   maxActivePerCustomer: number;
@@ -121,9 +131,10 @@ export class RestoreService {
   }
 
   /**
-   * The snapshot, its customer, schedule and target, if `viewer` may reach them and the request
-   * fits them. The restore job calls it again when it starts: the customer or the snapshot may
-   * have changed while the job waited.
+   * The snapshot, its customer and its repository's target, if `viewer` may reach them and the
+   * request fits them. The snapshot's schedule plays no part: the snapshots of a schedule deleted
+   * with "keep snapshots" restore like any. The restore job calls it again when it starts: the
+   * customer or the snapshot may have changed while the job waited.
    */
   async resolve(
     viewer: Viewer,
@@ -137,15 +148,11 @@ export class RestoreService {
       throw new SnapshotUnavailableError(
         `There is no snapshot ${ref.snapshotId} in repository ${ref.repositoryId}.`,
       );
-    if (snapshot.schedule_id == null)
-      throw new SnapshotUnavailableError('This snapshot has no schedule to find its target.');
-    // Server-wide schedules' snapshots are the provider's: a customer cannot see the schedule.
-    const schedule = await this.deps.schedules
-      .getRow(viewer, snapshot.schedule_id)
-      .catch(() => undefined);
-    if (!schedule)
+    const place = await this.place(snapshot);
+    // Server-wide snapshots are the provider's: a customer reaches only their own repository.
+    if (viewer.role === 'customer' && place.owner !== viewer.customerId)
       throw new SnapshotUnavailableError(
-        'The schedule of this snapshot was deleted, so its target is unknown.',
+        `There is no snapshot ${ref.snapshotId} in repository ${ref.repositoryId}.`,
       );
     const customer = await this.deps.customers.getCustomer(snapshot.customer_id);
     if (!customer)
@@ -153,13 +160,16 @@ export class RestoreService {
         `The customer of this snapshot (${snapshot.customer_id}) no longer exists.`,
       );
     checkRestoreRequest(snapshot, plannedSnapshot(snapshot), customer, request);
-    return {
-      snapshot,
-      customer,
-      schedule,
-      target: this.deps.schedules.target(schedule),
-      owner: schedule.owner_kind === 'server' ? 'server' : customer.id,
-    };
+    return { snapshot, customer, target: place.target.target, owner: place.owner };
+  }
+
+  private async place(snapshot: SnapshotRow): Promise<RepositoryPlace> {
+    try {
+      return await this.deps.repositories.place(snapshot.repository_id);
+    } catch (error) {
+      if (error instanceof RepositoryError) throw new SnapshotUnavailableError(error.message);
+      throw error;
+    }
   }
 
   /**

@@ -42,7 +42,7 @@ import {
   takeSafetySnapshot,
   throwIfCanceled,
   undoHint,
-  watchStaging,
+  StagingProgress,
   type CommonRestoreOptions,
   type SafetySnapshotOptions,
 } from './common.js';
@@ -122,7 +122,8 @@ export interface RestoreAreaResult {
 
 /**
  * restic restores the snapshot's area into the staging directory, fsynced, while progress
- * comes from what has arrived there (the totals are listed beside the restore, not before it).
+ * comes from restic (0.16+) or from the bytes it has written (0.14; the totals are listed beside
+ * the restore, not before it, when the browse index does not know them).
  */
 async function stageTree(
   opts: RestoreAreaOptions,
@@ -131,20 +132,19 @@ async function stageTree(
 ): Promise<void> {
   const { restic, repo, snapshotId, signal } = opts;
   const listing = stoppable(signal);
-  let stopWatch: (() => Promise<void>) | undefined;
-  let done = false;
-  // restic 0.16+ reports progress itself; 0.14's is measured from the staging directory.
+  // restic 0.16+ reports progress itself; 0.14's is measured beside it.
   const fromRestic = resticRestoreProgress(restic, opts.onProgress);
   const polled = fromRestic ? undefined : opts.onProgress;
+  const measured = polled && new StagingProgress(stagedPath(journal), polled);
   let listed: { files: number; bytes: number } | undefined;
-  const totals = polled
+  const totals = measured
     ? (opts.known
         ? Promise.resolve(opts.known)
         : snapshotTotals({ ...opts, signal: listing.signal }, area)
       )
         .then((t) => {
           listed = t;
-          if (!done) stopWatch = watchStaging(stagedPath(journal), t, polled);
+          measured.setTotals(t);
         })
         .catch(() => undefined) // progress is a nicety; the restore goes on without it
     : undefined;
@@ -157,13 +157,14 @@ async function stageTree(
       signal,
       onLog: opts.onLog,
       onProgress: fromRestic,
+      onWritten: measured?.written,
     });
   } finally {
-    done = true;
     listing.stop();
     await totals;
-    await stopWatch?.();
+    await measured?.stop();
   }
+  const fetched = performance.now();
   if (result.errors.length)
     throw new RestoreError(
       'failed',
@@ -190,7 +191,7 @@ async function stageTree(
   const restored = performance.now();
   await syncFilesystem(journal.staging);
   opts.onLog?.(
-    `staged in ${seconds(started, restored)} s, written to disk in ${seconds(restored)} s more`,
+    `staged in ${seconds(started, restored)} s (restic ${seconds(started, fetched)} s), written to disk in ${seconds(restored)} s more`,
   );
 }
 

@@ -238,7 +238,7 @@ before(async () => {
   atimes = new Map();
   // restic's own listing: the engine's nodes leave atime out (the browse index has no use for it).
   await app.repositories.withRepository(
-    app.schedules.target(await app.schedules.getRow(admin, schedule.id)),
+    await app.schedules.target(await app.schedules.getRow(admin, schedule.id)),
     'bob',
     async (repo) => {
       const { stdout } = await run(

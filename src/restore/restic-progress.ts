@@ -1,7 +1,7 @@
 /**
  * restic 0.16+ reports a restore's progress itself: exact bytes and files, and a pace to estimate
  * the time left. Where it does, a restore uses that instead of listing the snapshot's totals and
- * polling the staging directory (watchStaging in common.ts, the 0.14 path).
+ * following restic's written bytes (StagingProgress in common.ts, the 0.14 path).
  */
 import type { Restic, ResticRestoreProgress } from '../engine/index.js';
 import { PHASE_START, type RestoreProgress } from './common.js';

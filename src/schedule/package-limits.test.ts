@@ -28,6 +28,8 @@ test('a frequency the package lacks names the ones it has, in their usual order'
     {
       field: 'frequency',
       limit: 'frequencies',
+      code: 'package.frequency_not_included',
+      params: { frequency: 'hourly', available: 'daily, weekly' },
       message: 'Your package does not include hourly backups; available: daily, weekly',
     },
   ]);
@@ -38,6 +40,8 @@ test('retention beyond the package names the maximum', () => {
     {
       field: 'retention',
       limit: 'maxRetention',
+      code: 'package.retention_limit',
+      params: { max: 7 },
       message: 'Your package allows at most 7 snapshots per schedule',
     },
   ]);
@@ -53,6 +57,8 @@ test('one schedule too many names the maximum, on create only', () => {
     {
       field: 'schedules',
       limit: 'maxSchedules',
+      code: 'package.schedule_limit',
+      params: { max: 2 },
       message: 'Your package allows at most 2 schedules',
     },
   ];

@@ -36,6 +36,8 @@ export function checkPackageLimits(
     errors.push({
       field: 'frequency',
       limit: 'frequencies',
+      code: 'package.frequency_not_included',
+      params: { frequency: input.frequency, available: available.join(', ') },
       message: `Your package does not include ${input.frequency} backups; available: ${available.join(', ')}`,
     });
   }
@@ -44,6 +46,8 @@ export function checkPackageLimits(
     errors.push({
       field: 'retention',
       limit: 'maxRetention',
+      code: 'package.retention_limit',
+      params: { max: pkg.maxRetention },
       message: `Your package allows at most ${plural(pkg.maxRetention, 'snapshot', 'snapshots')} per schedule`,
     });
   }
@@ -52,6 +56,8 @@ export function checkPackageLimits(
     errors.push({
       field: 'schedules',
       limit: 'maxSchedules',
+      code: 'package.schedule_limit',
+      params: { max: pkg.maxSchedules },
       message: `Your package allows at most ${plural(pkg.maxSchedules, 'schedule', 'schedules')}`,
     });
   }

@@ -222,8 +222,6 @@ describe('two schedulers on one store, a handover in the middle of a day', () =>
         hour: 2,
         day: null,
         retention: 7,
-        target_kind: 'local',
-        target_sealed: 'sealed',
         enabled: 1,
         next_run_at: nextRun({ frequency, hour: 2, minute }, clock.now()).toISOString(),
         created_at: stamp,

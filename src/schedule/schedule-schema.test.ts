@@ -10,10 +10,17 @@ const valid = {
   target: { kind: 'local', path: '/var/backups' },
 };
 
-function errorsOf(input: unknown): FieldError[] {
+/** A field and its words; the codes have tests of their own below. */
+type Worded = Pick<FieldError, 'field' | 'message'>;
+
+function codedErrorsOf(input: unknown): FieldError[] {
   const result = validateScheduleInput(input);
   assert.equal(result.ok, false, 'expected the input to be rejected');
   return result.ok ? [] : result.errors;
+}
+
+function errorsOf(input: unknown): Worded[] {
+  return codedErrorsOf(input).map(({ field, message }) => ({ field, message }));
 }
 
 function valueOf(input: unknown) {
@@ -95,7 +102,7 @@ describe('defaults', () => {
 });
 
 describe('messages name the field', () => {
-  const cases: [string, Record<string, unknown>, FieldError][] = [
+  const cases: [string, Record<string, unknown>, Worded][] = [
     ['missing name', { name: undefined }, { field: 'name', message: 'Name is required' }],
     ['blank name', { name: '   ' }, { field: 'name', message: 'Name is required' }],
     ['name not text', { name: 42 }, { field: 'name', message: 'Name must be text' }],
@@ -120,12 +127,12 @@ describe('messages name the field', () => {
       { frequency: 'yearly' },
       { field: 'frequency', message: 'Frequency must be one of: hourly, daily, weekly, monthly' },
     ],
-    ...[24, -1, 1.5, '3'].map((hour): [string, Record<string, unknown>, FieldError] => [
+    ...[24, -1, 1.5, '3'].map((hour): [string, Record<string, unknown>, Worded] => [
       `hour ${JSON.stringify(hour)}`,
       { hour },
       { field: 'hour', message: 'Hour must be a whole number from 0 to 23 (UTC)' },
     ]),
-    ...[7, -1, 2.5, 'monday'].map((day): [string, Record<string, unknown>, FieldError] => [
+    ...[7, -1, 2.5, 'monday'].map((day): [string, Record<string, unknown>, Worded] => [
       `weekly day ${JSON.stringify(day)}`,
       { frequency: 'weekly', day },
       {
@@ -133,7 +140,7 @@ describe('messages name the field', () => {
         message: 'Day must be a weekday from 0 (Sunday) to 6 (Saturday) for weekly backups',
       },
     ]),
-    ...[0, 32, 15.5, '1'].map((day): [string, Record<string, unknown>, FieldError] => [
+    ...[0, 32, 15.5, '1'].map((day): [string, Record<string, unknown>, Worded] => [
       `monthly day ${JSON.stringify(day)}`,
       { frequency: 'monthly', day },
       { field: 'day', message: 'Day must be a day of the month from 1 to 31 for monthly backups' },
@@ -143,7 +150,7 @@ describe('messages name the field', () => {
       { retention: undefined },
       { field: 'retention', message: 'Retention is required (the number of snapshots to keep)' },
     ],
-    ...[0, -3, 2.5, '7'].map((retention): [string, Record<string, unknown>, FieldError] => [
+    ...[0, -3, 2.5, '7'].map((retention): [string, Record<string, unknown>, Worded] => [
       `retention ${JSON.stringify(retention)}`,
       { retention },
       {
@@ -230,6 +237,28 @@ describe('messages name the field', () => {
   test('a body that is not an object', () => {
     assert.deepEqual(errorsOf(null), [{ field: '', message: 'The request must be an object' }]);
     assert.deepEqual(errorsOf([]), [{ field: '', message: 'The request must be an object' }]);
+  });
+
+  test('each field error carries the code of its condition and the values it names', () => {
+    const errors = codedErrorsOf({
+      ...valid,
+      name: undefined,
+      scope: 'everything',
+      retention: 10_001,
+      target: { kind: 's3', endpoint: 'https://s3.example.com', bucket: 'b'.repeat(64) },
+    });
+    const byField = Object.fromEntries(errors.map((e) => [e.field, [e.code, e.params]]));
+    assert.deepEqual(byField, {
+      name: ['field.required', { label: 'Name' }],
+      scope: [
+        'field.not_allowed',
+        { label: 'Scope', values: 'full, web, databases, email, ssl, config' },
+      ],
+      retention: ['field.too_big', { label: 'Retention', maximum: 10_000 }],
+      'target.bucket': ['field.too_long', { label: 'S3 bucket', maximum: 63 }],
+      'target.accessKeyId': ['field.required', { label: 'S3 access key' }],
+      'target.secretAccessKey': ['field.required', { label: 'S3 secret key' }],
+    });
   });
 
   test('the bare schema carries the same messages for its own fields', () => {

@@ -20,6 +20,7 @@
  */
 import { z } from 'zod';
 import { noControlCharacters } from '../control-characters.js';
+import { fieldErrorOf, type FieldError } from '../errors/index.js';
 import { FREQUENCIES, type Frequency } from '../inventory/schema.js';
 import { SCOPES } from '../scope/scope.js';
 import { targetSchema } from '../target/schema.js';
@@ -40,11 +41,7 @@ export const WEEKDAY_NAMES = [
   'Saturday',
 ] as const;
 
-/** One problem with a request, naming the field (a dotted path such as `target.bucket`). */
-export interface FieldError {
-  field: string;
-  message: string;
-}
+export type { FieldError };
 
 const given = (input: unknown): boolean => input !== undefined;
 const nullIsAbsent = (value: unknown): unknown => (value === null ? undefined : value);
@@ -217,13 +214,16 @@ const fallbackMessage: z.core.$ZodErrorMap = (iss) => {
 export function validateScheduleInput(
   input: unknown,
 ): { ok: true; value: ScheduleInput } | { ok: false; errors: FieldError[] } {
-  const result = scheduleInputSchema.safeParse(input, { error: fallbackMessage });
+  // reportInput: a field error's code tells a missing value (required) from a wrong one.
+  const result = scheduleInputSchema.safeParse(input, {
+    error: fallbackMessage,
+    reportInput: true,
+  });
   if (result.success) return { ok: true, value: result.data };
   return {
     ok: false,
-    errors: result.error.issues.map((issue) => ({
-      field: issue.path.map(String).join('.'),
-      message: issue.message,
-    })),
+    errors: result.error.issues.map((issue) =>
+      fieldErrorOf(issue, issue.path.map(String).join('.'), labelOf(issue.path)),
+    ),
   };
 }

@@ -1,15 +1,27 @@
 /**
  * Schedules as customers and admins manage them: validated input, package limits enforced on the
  * server with a message that names the limit, targets sealed at rest and shown without secrets.
+ * The schedule form edits "its" target: each schedule has a target record of its own
+ * (src/repository/target-records.ts), made with the schedule and changed with it.
  */
 import { sql } from 'kysely';
-import type { Customer, Package } from '../inventory/schema.js';
+import type { Viewer } from '../auth/viewer.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
+import type { CustomerDirectory } from '../inventory/directory.js';
+import type { Customer } from '../inventory/schema.js';
 import type { JobStore } from '../job/job-store.js';
 import type { Keyring } from '../repository/keyring.js';
+import {
+  isDamaged,
+  TargetRecords,
+  type DamagedTargetRecord,
+  type TargetRecord,
+} from '../repository/target-records.js';
 import type { ScheduleRow, Store } from '../store/index.js';
 import { AddressPolicy } from '../target/address-policy.js';
 import { unmask } from '../target/masked-secret.js';
-import { markOrigin, originAfterEdit, type TargetOrigin } from '../target/origin.js';
+import { sameLocation } from '../target/location.js';
+import { originAfterEdit, type TargetOrigin } from '../target/origin.js';
 import { publicTarget, type Target } from '../target/schema.js';
 import { nextRun, isOverdue, scheduleStartMinute, type Timing } from './next-run.js';
 import { checkPackageLimits } from './package-limits.js';
@@ -17,28 +29,12 @@ import { validateScheduleInput, type FieldError, type ScheduleInput } from './sc
 import type { DueSchedule, EnqueueResult, ScheduleStore, Start } from './scheduler.js';
 import type { Frequency } from '../inventory/schema.js';
 
-/** What the schedule service needs to know about customers and their packages. */
-export interface CustomerDirectory {
-  getCustomer(id: string): Promise<Customer | undefined>;
-  getPackage(id: string): Promise<Package | undefined>;
-}
-
-export class ScheduleInputError extends Error {
-  constructor(readonly fields: FieldError[]) {
-    super(fields.map((f) => f.message).join('; '));
+export class ScheduleInputError extends ValidationError {
+  constructor(fields: readonly FieldError[]) {
+    super(fields, 'Please check the highlighted fields.');
     this.name = 'ScheduleInputError';
   }
 }
-
-export class NotFoundError extends Error {
-  constructor(what = 'Not found') {
-    super(what);
-    this.name = 'NotFoundError';
-  }
-}
-
-/** Who is asking: a customer sees only their own schedules; an admin sees everything. */
-export type Viewer = { role: 'customer'; customerId: string } | { role: 'admin' };
 
 export interface ScheduleView {
   id: number;
@@ -89,13 +85,19 @@ export class ScheduleService implements ScheduleStore {
       sweepCertificates?: (inUse: string[]) => Promise<string[]>;
       /** Told when a job was queued, so it starts at once. */
       onQueued?: () => void;
+      /** The target records; by default over the same store and keyring. */
+      targets?: TargetRecords;
       now?: () => Date;
     },
   ) {
     this.addresses = deps.addresses ?? new AddressPolicy({ allow: [], deny: [] });
+    this.targets =
+      deps.targets ??
+      new TargetRecords({ store: deps.store, keyring: deps.keyring, now: deps.now });
   }
 
   private readonly addresses: Pick<AddressPolicy, 'check'>;
+  readonly targets: TargetRecords;
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
@@ -120,7 +122,8 @@ export class ScheduleService implements ScheduleStore {
       if (filter.ownerKind !== undefined) query = query.where('owner_kind', '=', filter.ownerKind);
     }
     const rows = await query.orderBy('id', 'asc').execute();
-    return rows.map((row) => this.view(row));
+    const targets = await this.targets.getMany(rows.flatMap((row) => row.target_id ?? []));
+    return rows.map((row) => this.view(row, this.recordOf(row, targets)));
   }
 
   /** One schedule, or NotFoundError; another customer's id reads exactly like a missing one. */
@@ -135,15 +138,38 @@ export class ScheduleService implements ScheduleStore {
   }
 
   async get(viewer: Viewer, id: number): Promise<ScheduleView> {
-    return this.view(await this.getRow(viewer, id));
+    const row = await this.getRow(viewer, id);
+    return this.view(row, await this.targetRecord(row));
   }
 
   /** The schedule's target, secrets included, marked with who chose its server. */
-  target(row: ScheduleRow): Target {
-    const target = JSON.parse(
-      this.deps.keyring.open(row.target_sealed, sealContext(row.id)),
-    ) as Target;
-    return markOrigin(target, row.target_origin);
+  async target(row: ScheduleRow): Promise<Target> {
+    return (await this.targetRecord(row)).target;
+  }
+
+  /**
+   * The schedule's target record: the target (as `target`), its id, owner and origin.
+   * TargetRecordError when its settings cannot be used.
+   */
+  async targetRecord(row: ScheduleRow): Promise<TargetRecord> {
+    const record = await this.readTarget(row);
+    if (isDamaged(record)) throw record.damage;
+    return record;
+  }
+
+  /** The schedule's target record, or what is known of it when its settings cannot be used. */
+  private async readTarget(row: ScheduleRow): Promise<TargetRecord | DamagedTargetRecord> {
+    const ids = row.target_id === null ? [] : [row.target_id];
+    return this.recordOf(row, await this.targets.getMany(ids));
+  }
+
+  private recordOf(
+    row: ScheduleRow,
+    records: Map<number, TargetRecord | DamagedTargetRecord>,
+  ): TargetRecord | DamagedTargetRecord {
+    const record = row.target_id === null ? undefined : records.get(row.target_id);
+    if (!record) throw new Error(`schedule ${row.id} has no target record`);
+    return record;
   }
 
   /** A customer's own schedule, within the package's limits. */
@@ -168,17 +194,24 @@ export class ScheduleService implements ScheduleStore {
 
   async update(viewer: Viewer, id: number, raw: unknown): Promise<ScheduleView> {
     const row = await this.getRow(viewer, id);
-    const stored = this.target(row);
+    // A target whose stored settings cannot be used takes new ones: its secrets are entered again.
+    const record = await this.readTarget(row);
+    const stored = isDamaged(record) ? undefined : record.target;
     const validated = this.validate(viewer.role === 'customer' ? this.localForCustomer(raw) : raw);
     const unmasked = unmask(validated.target, stored);
     if (!unmasked.ok)
       throw new ScheduleInputError([
-        { field: `target.${unmasked.field}`, message: unmasked.message },
+        {
+          field: `target.${unmasked.field}`,
+          code: 'target.secret_required',
+          message: unmasked.message,
+          params: { secret: unmasked.field },
+        },
       ]);
     const input = { ...validated, target: unmasked.target };
     const origin = originAfterEdit(
       input.target,
-      { target: stored, origin: row.target_origin },
+      stored && { target: stored, origin: record.origin },
       editorOf(viewer),
     );
     await this.checkAddress(input.target, origin);
@@ -186,6 +219,15 @@ export class ScheduleService implements ScheduleStore {
       const customer = await this.deps.customers.getCustomer(row.customer_id);
       if (customer) await this.enforcePackage(customer, input, 'update');
     }
+    // Within its place the schedule's record changes, and the repositories reached through it
+    // follow; moved elsewhere, the schedule gets a new record and the old one stays with the
+    // repositories (and their snapshots) at the old place, if any.
+    const moved = !stored || !sameLocation(stored, input.target);
+    const owner = row.owner_kind === 'server' ? 'server' : (row.customer_id ?? 'server');
+    if (!moved) await this.targets.update(record.id, input.target, origin);
+    const targetId = moved
+      ? await this.targets.create({ owner, origin, target: input.target })
+      : record.id;
     const stamp = this.now();
     await this.db
       .updateTable('schedules')
@@ -197,48 +239,46 @@ export class ScheduleService implements ScheduleStore {
         day: input.day,
         retention: input.retention,
         enabled: input.enabled ? 1 : 0,
-        target_kind: input.target.kind,
-        target_sealed: this.deps.keyring.seal(JSON.stringify(input.target), sealContext(id)),
-        target_origin: origin,
+        target_id: targetId,
         next_run_at: input.enabled ? nextRun(timing(row, input), stamp).toISOString() : null,
         updated_at: stamp.toISOString(),
       })
       .where('id', '=', id)
       .execute();
-    await this.sweepAfterChange(stored, input.target);
+    if (moved) await this.targets.dropUnused([record.id]);
+    if (stored) await this.sweepAfterChange(stored, input.target);
     return this.get(viewer, id);
   }
 
-  /** Removes the schedule; its history stays. Returns the target, so the caller can forget snapshots. */
-  async delete(viewer: Viewer, id: number): Promise<{ row: ScheduleRow; target: Target }> {
-    const row = await this.getRow(viewer, id);
-    const target = this.target(row);
-    await this.db.deleteFrom('schedules').where('id', '=', id).execute();
-    await this.sweepAfterChange(target);
-    return { row, target };
+  /**
+   * Removes the schedule row, and its target record unless a repository is reached through it
+   * (the snapshots kept stay reachable). Its history stays. The rule of deleting a schedule, with
+   * or without its snapshots, is ScheduleDeletion's (schedule-deletion.ts), which calls this.
+   */
+  async remove(row: ScheduleRow): Promise<void> {
+    const record = await this.readTarget(row).catch(() => undefined);
+    await this.db.deleteFrom('schedules').where('id', '=', row.id).execute();
+    if (row.target_id !== null) await this.targets.dropUnused([row.target_id]);
+    if (record && !isDamaged(record)) await this.sweepAfterChange(record.target);
   }
 
   /**
-   * Removes the CA certificate files no schedule's target uses any more: at start, and after an
-   * edit or a delete that dropped a certificate (a new schedule only adds a use).
+   * Removes the CA certificate files no target record uses any more: at start, and after an edit
+   * or a delete that dropped a certificate (a new schedule only adds a use). A target kept for
+   * the repositories of a deleted schedule keeps its certificate: its snapshots still open.
    */
   async sweepCertificates(): Promise<string[]> {
     if (!this.deps.sweepCertificates) return [];
-    const rows = await this.db
-      .selectFrom('schedules')
-      .selectAll()
-      .where('target_kind', '=', 's3')
-      .execute();
-    const inUse = rows
-      .map((row) => this.target(row))
+    const inUse = (await this.targets.list({ kind: 's3' }))
+      .map((record) => record.target)
       .flatMap((target) => (target.kind === 's3' && target.caCert ? [target.caCert] : []));
     return this.deps.sweepCertificates(inUse);
   }
 
   /**
    * After an edit or a delete that may have taken a certificate's last use away. Only then: the
-   * sweep opens every S3 schedule's target. A failure leaves a file, which the next start
-   * removes; the edit itself is done.
+   * sweep opens every S3 target. A failure leaves a file, which the next start removes; the edit
+   * itself is done.
    */
   private async sweepAfterChange(before: Target, after?: Target): Promise<void> {
     const pem = (t: Target | undefined) => (t?.kind === 's3' ? t.caCert : undefined);
@@ -256,7 +296,11 @@ export class ScheduleService implements ScheduleStore {
     const verdict = await this.addresses.check(target);
     if (!verdict.ok && verdict.reason === 'refused')
       throw new ScheduleInputError([
-        { field: `target.${verdict.field}`, message: verdict.message },
+        {
+          field: `target.${verdict.field}`,
+          code: 'target.address_refused',
+          message: verdict.message,
+        },
       ]);
   }
 
@@ -380,7 +424,11 @@ export class ScheduleService implements ScheduleStore {
     const pkg = await this.deps.customers.getPackage(customer.packageId);
     if (!pkg)
       throw new ScheduleInputError([
-        { field: 'frequency', message: 'Your hosting package does not include backups.' },
+        {
+          field: 'frequency',
+          code: 'package.no_backups',
+          message: 'Your hosting package does not include backups.',
+        },
       ]);
     const count = await this.db
       .selectFrom('schedules')
@@ -390,7 +438,9 @@ export class ScheduleService implements ScheduleStore {
       .executeTakeFirstOrThrow();
     const errors = checkPackageLimits(input, pkg, Number(count.n), mode);
     if (errors.length)
-      throw new ScheduleInputError(errors.map(({ field, message }) => ({ field, message })));
+      throw new ScheduleInputError(
+        errors.map(({ field, code, message, params }) => ({ field, code, message, params })),
+      );
   }
 
   private async insert(
@@ -401,6 +451,14 @@ export class ScheduleService implements ScheduleStore {
   ): Promise<ScheduleView> {
     const stamp = this.now();
     const id = await this.db.transaction().execute(async (trx) => {
+      const targetId = await this.targets.create(
+        {
+          owner: ownerKind === 'server' ? 'server' : (customerId ?? 'server'),
+          origin,
+          target: input.target,
+        },
+        trx,
+      );
       const row = await trx
         .insertInto('schedules')
         .values({
@@ -412,34 +470,32 @@ export class ScheduleService implements ScheduleStore {
           hour: input.hour,
           day: input.day,
           retention: input.retention,
-          target_kind: input.target.kind,
-          // Sealed for real once the id (its context) is known, in the same transaction.
-          target_sealed: '',
-          target_origin: origin,
+          target_id: targetId,
           enabled: input.enabled ? 1 : 0,
-          // Set below with the target: a server-wide schedule's start minute needs its id.
+          // Set below: a server-wide schedule's start minute needs its id.
           next_run_at: null,
           created_at: stamp.toISOString(),
           updated_at: stamp.toISOString(),
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      await trx
-        .updateTable('schedules')
-        .set({
-          target_sealed: this.deps.keyring.seal(JSON.stringify(input.target), sealContext(row.id)),
-          next_run_at: input.enabled
-            ? nextRun(timing({ id: row.id, customer_id: customerId }, input), stamp).toISOString()
-            : null,
-        })
-        .where('id', '=', row.id)
-        .execute();
+      if (input.enabled)
+        await trx
+          .updateTable('schedules')
+          .set({
+            next_run_at: nextRun(
+              timing({ id: row.id, customer_id: customerId }, input),
+              stamp,
+            ).toISOString(),
+          })
+          .where('id', '=', row.id)
+          .execute();
       return row.id;
     });
     return this.get({ role: 'admin' }, id);
   }
 
-  private view(row: ScheduleRow): ScheduleView {
+  private view(row: ScheduleRow, record: TargetRecord | DamagedTargetRecord): ScheduleView {
     const lastGood = row.last_success_at ?? row.created_at;
     return {
       id: row.id,
@@ -452,7 +508,8 @@ export class ScheduleService implements ScheduleStore {
       day: row.day,
       startMinute: scheduleStartMinute({ id: row.id, customerId: row.customer_id }),
       retention: row.retention,
-      target: publicTarget(this.target(row)),
+      // Damaged settings show as their kind alone, for the form to take new ones.
+      target: isDamaged(record) ? { kind: record.kind } : publicTarget(record.target),
       enabled: row.enabled === 1,
       nextRunAt: row.next_run_at,
       lastStatus: row.last_status,
@@ -482,10 +539,6 @@ function timing(
     day: input.day,
     minute: scheduleStartMinute({ id: row.id, customerId: row.customer_id }),
   };
-}
-
-function sealContext(id: number): string {
-  return `schedule-target:${id}`;
 }
 
 /** Who chose a target entered by this viewer. */

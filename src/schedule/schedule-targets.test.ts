@@ -12,16 +12,20 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { InventoryService } from '../inventory/inventory-service.js';
 import { JobStore } from '../job/job-store.js';
 import { Keyring } from '../repository/keyring.js';
+import { RepositoryService } from '../repository/repository-service.js';
 import type { Store } from '../store/index.js';
 import { openTestStore } from '../../test/support/store.js';
 import { AddressPolicy } from '../target/address-policy.js';
 import { caCertFileName, sweepCaCerts, writeCaCert } from '../host/ca-certs.js';
 import { chosenByProvider } from '../target/origin.js';
-import { ScheduleInputError, ScheduleService, type Viewer } from './schedule-service.js';
+import type { Viewer } from '../auth/viewer.js';
+import { ScheduleDeletion } from './schedule-deletion.js';
+import { ScheduleInputError, ScheduleService } from './schedule-service.js';
 
 let dir: string;
 let store: Store;
 let schedules: ScheduleService;
+let deletion: ScheduleDeletion;
 const alice: Viewer = { role: 'customer', customerId: 'alice' };
 const admin: Viewer = { role: 'admin' };
 
@@ -47,14 +51,24 @@ beforeEach(async () => {
   await mkdir(join(dir, 'alice'));
   store = await openTestStore();
   const inventory = new InventoryService({ store });
+  const keyring = new Keyring(randomBytes(32));
+  const jobs = new JobStore(store);
   schedules = new ScheduleService({
     store,
-    keyring: new Keyring(randomBytes(32)),
+    keyring,
     customers: inventory,
-    jobs: new JobStore(store),
+    jobs,
     localRepositoryDir: join(dir, 'repos'),
     addresses,
     sweepCertificates: (inUse) => sweepCaCerts(join(dir, 'certs'), inUse),
+  });
+  deletion = new ScheduleDeletion({
+    store,
+    schedules,
+    jobs,
+    repositories: new RepositoryService({ store, keyring, targets: schedules.targets }),
+    // Schedules are deleted keeping their snapshots here: nothing to forget on a server.
+    agent: { forget: () => Promise.reject(new Error('no hosting server in this test')) },
   });
   await inventory.importInventory({
     packages: [
@@ -97,7 +111,8 @@ async function refused(work: Promise<unknown>): Promise<{ field: string; message
   try {
     await work;
   } catch (error) {
-    if (error instanceof ScheduleInputError) return error.fields;
+    if (error instanceof ScheduleInputError)
+      return error.fields.map(({ field, message }) => ({ field, message }));
     throw error;
   }
   assert.fail('the save was accepted');
@@ -174,15 +189,18 @@ describe('where a target may point', () => {
 
     const provider = await schedules.create(admin, 'alice', form({ ...ftp, host: '10.0.0.5' }));
     const row = await schedules.getRow(admin, provider.id);
-    assert.equal(row.target_origin, 'provider');
-    assert.equal(chosenByProvider(schedules.target(row)), true);
+    assert.equal((await schedules.targetRecord(row)).origin, 'provider');
+    assert.equal(chosenByProvider(await schedules.target(row)), true);
     const server = await schedules.createServerWide(null, form({ ...ftp, host: '127.0.0.1' }));
-    assert.equal((await schedules.getRow(admin, server.id)).target_origin, 'provider');
+    assert.equal(
+      (await schedules.targetRecord(await schedules.getRow(admin, server.id))).origin,
+      'provider',
+    );
 
     const own = await schedules.create(alice, 'alice', form({ ...ftp, host: 'alice.example.net' }));
     const ownRow = await schedules.getRow(admin, own.id);
-    assert.equal(ownRow.target_origin, 'customer');
-    assert.equal(chosenByProvider(schedules.target(ownRow)), false);
+    assert.equal((await schedules.targetRecord(ownRow)).origin, 'customer');
+    assert.equal(chosenByProvider(await schedules.target(ownRow)), false);
   });
 
   test('a name that does not resolve is saved: every test and run checks it again', async () => {
@@ -201,8 +219,11 @@ describe('where a target may point', () => {
     const hour = await schedules.update(alice, saved.id, form(shown, { hour: 5 }));
     assert.equal(hour.hour, 5);
     let row = await schedules.getRow(admin, saved.id);
-    assert.equal(row.target_origin, 'provider');
-    assert.equal((schedules.target(row) as { password: string }).password, 'provider-password');
+    assert.equal((await schedules.targetRecord(row)).origin, 'provider');
+    assert.equal(
+      ((await schedules.target(row)) as { password: string }).password,
+      'provider-password',
+    );
 
     const moved = await refused(
       schedules.update(alice, saved.id, form({ ...shown, host: '10.0.0.6', password: 'typed' })),
@@ -215,7 +236,7 @@ describe('where a target may point', () => {
       form({ ...shown, host: 'alice.example.net', password: 'alice-password' }),
     );
     row = await schedules.getRow(admin, saved.id);
-    assert.equal(row.target_origin, 'customer');
+    assert.equal((await schedules.targetRecord(row)).origin, 'customer');
 
     // An administrator who edits the schedule without choosing a new server does not vouch for it.
     await schedules.update(
@@ -224,8 +245,11 @@ describe('where a target may point', () => {
       form({ ...shown, host: 'alice.example.net' }, { hour: 7 }),
     );
     row = await schedules.getRow(admin, saved.id);
-    assert.equal(row.target_origin, 'customer');
-    assert.equal((schedules.target(row) as { password: string }).password, 'alice-password');
+    assert.equal((await schedules.targetRecord(row)).origin, 'customer');
+    assert.equal(
+      ((await schedules.target(row)) as { password: string }).password,
+      'alice-password',
+    );
   });
 });
 
@@ -270,7 +294,7 @@ describe('a masked secret on edit', () => {
 
     await schedules.update(alice, saved.id, form({ ...shown, baseDir: 'alice' }));
     const row = await schedules.getRow(admin, saved.id);
-    assert.deepEqual(schedules.target(row), {
+    assert.deepEqual(await schedules.target(row), {
       ...ftp,
       port: 21,
       baseDir: 'alice',
@@ -304,9 +328,9 @@ describe('CA certificate files', () => {
     await schedules.update(admin, first.id, form(s3(pem(2))));
     await writeCaCert(pem(2), certs);
     assert.equal((await readdir(certs)).length, 2, 'the second schedule still uses the first one');
-    await schedules.delete(admin, second.id);
+    await deletion.delete(admin, second.id, 'keep');
     assert.deepEqual(await readdir(certs), [caCertFileName(pem(2))]);
-    await schedules.delete(admin, first.id);
+    await deletion.delete(admin, first.id, 'keep');
     assert.deepEqual(await readdir(certs), []);
   });
 });

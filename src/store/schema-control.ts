@@ -11,10 +11,12 @@ export interface SchedulesTable {
   hour: number;
   day: number | null;
   retention: number;
-  target_kind: string;
-  target_sealed: string;
-  /** Who chose the target's server (migration 0007); see src/target/origin.ts. */
-  target_origin: Generated<'provider' | 'customer'>;
+  /**
+   * The target it backs up to (migration 0010; src/repository/target-records.ts). Null only in
+   * rows written past the schedule service: the column is nullable because SQLite adds no NOT NULL
+   * column without a default.
+   */
+  target_id: number | null;
   enabled: number;
   next_run_at: string | null;
   last_job_id: number | null;
@@ -83,6 +85,29 @@ export interface SnapshotsTable {
 
 export type SnapshotKind = 'backup' | 'safety';
 
+/**
+ * Where repositories live, with the credentials that open them (migration 0010). Owned by
+ * src/repository/target-records.ts, its one reader and writer.
+ */
+export interface TargetsTable {
+  id: Generated<number>;
+  /** A customer id, or the literal 'server': as `repositories.owner`. */
+  owner: string;
+  kind: 'local' | 's3' | 'ftp';
+  /** The whole target as JSON, secrets included, sealed by the Keyring. */
+  sealed: string;
+  /**
+   * The context `sealed` was sealed under: 'target' (`target:<id>`), or 'schedule'
+   * (`schedule-target:<id>`) for a target migration 0010 moved from the schedule of the same id.
+   */
+  sealed_as: Generated<'target' | 'schedule'>;
+  /** Who chose the target's server; see src/target/origin.ts. */
+  origin: 'provider' | 'customer';
+  created_at: string;
+  updated_at: string;
+}
+
 export type ScheduleRow = Selectable<SchedulesTable>;
 export type JobRow = Selectable<JobsTable>;
 export type SnapshotRow = Selectable<SnapshotsTable>;
+export type TargetRow = Selectable<TargetsTable>;

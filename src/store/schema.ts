@@ -10,6 +10,7 @@ import type {
   PlannerLeasesTable,
   SchedulesTable,
   SnapshotsTable,
+  TargetsTable,
 } from './schema-control.js';
 import type { CustomersTable, PackagesTable } from './schema-inventory.js';
 import type { OverdueWarningsTable } from './schema-notify.js';
@@ -28,6 +29,7 @@ export interface Database {
   packages: PackagesTable;
   customers: CustomersTable;
   schedules: SchedulesTable;
+  targets: TargetsTable;
   jobs: JobsTable;
   snapshots: SnapshotsTable;
   users: UsersTable;
@@ -57,6 +59,11 @@ export interface RepositoriesTable {
   /** Last maintenance (migration 0006). */
   last_prune_at: string | null;
   last_check_at: string | null;
+  /**
+   * The target it is reached through (migration 0010): that of the schedule that used it last.
+   * Null for repositories no target record knows (see the migration).
+   */
+  target_id: number | null;
 }
 
 export type Repository = Selectable<RepositoriesTable>;

@@ -92,6 +92,7 @@ describe('openStore in memory', () => {
       initialized_at: null,
       last_prune_at: null,
       last_check_at: null,
+      target_id: null,
     });
 
     await store.db

@@ -12,6 +12,8 @@ export class StoredValueError extends Error {
     readonly row: string,
     readonly column: string,
     readonly problem: string,
+    /** The schema's own words for what is wrong, without where: for a message to its user. */
+    readonly reason: string = problem,
   ) {
     super(`The stored ${column} of ${row} is damaged (${problem}).`);
     this.name = 'StoredValueError';
@@ -34,7 +36,8 @@ export function decodeStored<S extends z.ZodType>(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-    throw new StoredValueError(where.row, where.column, `${issue?.message ?? 'wrong shape'}${at}`);
+    const reason = issue?.message ?? 'wrong shape';
+    throw new StoredValueError(where.row, where.column, `${reason}${at}`, reason);
   }
   return parsed.data;
 }

@@ -198,13 +198,21 @@ async function waitForJob(client: Client, id: number) {
   throw new Error(`job ${id} did not finish`);
 }
 
-/** Writes a target into a schedule row as an older version may have stored it. */
+/** Writes a target into a schedule's target record as an older version may have stored it. */
 async function storeTarget(world: World, id: number, target: object): Promise<void> {
   const { store, keyring } = world.service.app;
-  await store.db
-    .updateTable('schedules')
-    .set({ target_sealed: keyring.seal(JSON.stringify(target), `schedule-target:${id}`) })
+  const { target_id: targetId } = await store.db
+    .selectFrom('schedules')
+    .select('target_id')
     .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  await store.db
+    .updateTable('targets')
+    .set({
+      sealed: keyring.seal(JSON.stringify(target), `target:${targetId}`),
+      sealed_as: 'target',
+    })
+    .where('id', '=', targetId!)
     .execute();
 }
 

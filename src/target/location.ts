@@ -4,6 +4,7 @@
  * (src/host/locate.ts).
  */
 import { join } from 'node:path';
+import { sameServer } from './origin.js';
 import type { Owner, Target } from './schema.js';
 
 /** The rclone remote name; only ever defined through environment variables of one process. */
@@ -19,4 +20,13 @@ export function repositoryUrl(target: Target, owner: Owner): string {
     case 'ftp':
       return `rclone:${FTP_REMOTE.toLowerCase()}:${[target.baseDir, owner].filter(Boolean).join('/')}`;
   }
+}
+
+/**
+ * Whether two targets hold the same repositories: the same place on the same server. A target
+ * record changed within its place keeps its id (the repositories there stay reachable through
+ * it); one moved elsewhere is a new record.
+ */
+export function sameLocation(a: Target, b: Target): boolean {
+  return repositoryUrl(a, 'server') === repositoryUrl(b, 'server') && sameServer(a, b);
 }

@@ -10,7 +10,8 @@ import type { Store } from '../../src/store/index.js';
 import { openTestStore } from './store.js';
 import type { ApiDeps, ApiOptions, JobControl } from '../../src/api/deps.js';
 import { buildServer } from '../../src/api/server.js';
-import { storeCustomers, storeHealth, storeJobMetrics } from '../../src/api/store-adapters.js';
+import { storeHealth, storeJobMetrics } from '../../src/api/store-adapters.js';
+import { InventoryService } from '../../src/inventory/inventory-service.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -76,7 +77,7 @@ export async function harness(
     worker,
     health: storeHealth(store),
     metrics: storeJobMetrics(store),
-    customers: storeCustomers(store),
+    customers: new InventoryService({ store }),
     options: { validateResponses: true, now, ...options },
     ...overrides,
   };

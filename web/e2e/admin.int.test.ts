@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
   ensureBuilt,
+  expectAccessible,
   openBrowser,
   signIn,
   startWorld,
@@ -62,6 +63,9 @@ describe('an administrator in the admin area', { timeout: 180_000 }, () => {
     assert.equal(await rows.count(), 1);
     assert.match((await rows.first().textContent()) ?? '', /Alice nightly/);
     await browser.shot('01-schedules-filtered');
+    await expectAccessible(page, 'All schedules');
+    await page.getByRole('tab', { name: 'Packages' }).click();
+    await expectAccessible(page, 'Packages');
   });
 
   test('creates a server-wide schedule for the entire server, tests its target and runs it', async () => {
@@ -87,6 +91,7 @@ describe('an administrator in the admin area', { timeout: 180_000 }, () => {
     assert.match(proved, /A test repository was written and read back\./);
     assert.doesNotMatch(proved, /signed in|accepted the login/);
     await browser.shot('02-server-schedule-form');
+    await expectAccessible(page, 'the server-wide schedule form');
     await dialog.getByRole('button', { name: 'Create' }).click();
     await dialog.waitFor({ state: 'detached' });
     const row = page.getByTestId('schedule-row').filter({ hasText: 'Whole server' });
@@ -95,6 +100,7 @@ describe('an administrator in the admin area', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: 'Run now: Whole server' }).click();
     await page.getByTestId('active-tasks').getByText('Whole server').waitFor();
     await browser.shot('03-server-backup-running');
+    await expectAccessible(page, 'Server-wide backups with the banner');
     await page.getByTestId('active-tasks').waitFor({ state: 'detached', timeout: 60_000 });
     await page.getByRole('tab', { name: 'All jobs' }).click();
     const job = page
@@ -103,6 +109,7 @@ describe('an administrator in the admin area', { timeout: 180_000 }, () => {
     await job.waitFor();
     assert.match((await job.textContent()) ?? '', /Server/);
     await browser.shot('04-all-jobs');
+    await expectAccessible(page, 'All jobs');
   });
 
   test('downloads the repository key as a file that opens the repository with plain restic', async () => {
@@ -111,6 +118,7 @@ describe('an administrator in the admin area', { timeout: 180_000 }, () => {
     const row = page.getByTestId('repository-row').filter({ hasText: 'Entire server' });
     await row.waitFor();
     await browser.shot('05-keys');
+    await expectAccessible(page, 'Repository keys');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       row.getByRole('link', { name: /Download as file/ }).click(),
@@ -143,5 +151,6 @@ describe('an administrator in the admin area', { timeout: 180_000 }, () => {
     await server.getByRole('button', { name: /Test connection/ }).click();
     await server.getByText(/The connection works/).waitFor({ timeout: 30_000 });
     await browser.shot('06-targets');
+    await expectAccessible(page, 'Targets');
   });
 });

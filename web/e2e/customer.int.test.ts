@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import {
   ensureBuilt,
+  expectAccessible,
   openBrowser,
   ownerAndMode,
   signIn,
@@ -82,6 +83,7 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await signIn(page, world.url, world.alice.username, 'not-the-password');
     await page.getByRole('alert').filter({ hasText: 'Wrong username or password' }).waitFor();
     await browser.shot('01-sign-in-refused');
+    await expectAccessible(page, 'the sign-in page with its error');
     // Keyboard only: the user name field has the focus, Tab reaches the password, Enter sends.
     await page.goto(world.url);
     await page.getByRole('textbox', { name: 'User name' }).waitFor();
@@ -93,6 +95,7 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await page.getByText('No backup schedules yet', { exact: true }).waitFor();
     await page.getByText(/Your package allows daily, weekly backups/).waitFor();
     await browser.shot('02-empty-schedules');
+    await expectAccessible(page, 'Schedules, empty');
   });
 
   test('is offered only the package’s frequencies, and refused one the package no longer has', async () => {
@@ -132,6 +135,7 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
       'the error sits at Frequency',
     );
     await browser.shot('03-frequency-refused');
+    await expectAccessible(page, 'the schedule form with an error');
 
     await frequency.selectOption('daily');
     await dialog.getByRole('spinbutton', { name: 'Retention' }).fill('5');
@@ -161,11 +165,16 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     assert.match(await text(banner.getByTestId('task-percent')), /\d+(\.\d)? %/);
     assert.match(await text(task), /Started Today, \d{1,2}:\d\d [AP]M/);
     await browser.shot('04-banner-running');
+    await expectAccessible(page, 'Schedules with the banner');
+    // Screen readers hear that it runs, through the live region; not each percent.
+    assert.match(await text(page.getByTestId('tasks-announcer')), /Backup Nightly full: Running/);
+    assert.equal(await page.getByTestId('tasks-announcer').getAttribute('aria-live'), 'polite');
     // The banner stays while switching tabs.
     await page.getByRole('tab', { name: 'History' }).click();
     await banner.waitFor();
     await page.getByTestId('job-row').first().waitFor();
     await browser.shot('05-history-while-running');
+    await expectAccessible(page, 'History');
   });
 
   test('sees the job succeed in History, without a reload, with its log', async () => {
@@ -188,13 +197,14 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     const log = await text(detail.getByTestId('job-log'));
     assert.match(log, /Files:\s+\d+ new/);
     await browser.shot('06-job-detail');
+    await expectAccessible(page, 'the job detail');
     await page.keyboard.press('Escape');
     await detail.waitFor({ state: 'detached' });
     // Nothing is 30 days old yet: the dry run says so and nothing is deleted.
     await page.getByRole('button', { name: 'Delete old entries' }).click();
     const confirm = page.getByRole('dialog', { name: 'Delete old entries' });
     await confirm.getByText('There are no finished entries older than 30 days.').waitFor();
-    await confirm.getByRole('button', { name: 'Close' }).click();
+    await confirm.getByRole('button', { name: 'Close', exact: true }).click();
     await confirm.waitFor({ state: 'detached' });
     await page.getByRole('tab', { name: 'Schedules' }).click();
     const schedule = page.getByTestId('schedule-row').filter({ hasText: 'Nightly full' });
@@ -207,6 +217,7 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await writeFile(join(root, 'added-later.txt'), 'not in the snapshot');
     await openRestoreOf('Nightly full');
     await browser.shot('07-snapshots');
+    await expectAccessible(page, 'Restore with its snapshots');
     await page
       .getByRole('button', { name: /^Restore from the snapshot from Today/ })
       .first()
@@ -214,6 +225,7 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     const dialog = page.getByRole('dialog');
     await dialog.getByText('What do you want to restore?').waitFor();
     await browser.shot('08-restore-cards');
+    await expectAccessible(page, 'the restore dialog');
     await dialog.getByRole('radio', { name: /Web files/ }).check();
     await dialog.getByRole('button', { name: 'Next' }).click();
     await dialog.getByText(/Any changes made after this snapshot will be lost/).waitFor();
@@ -250,6 +262,7 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
       `Undo restore #${restoreJob}`,
     ]);
     await browser.shot('10c-safety-copy-listed');
+    await expectAccessible(page, 'Restore with a safety copy');
 
     // Browsing it shows what it saved, to download only.
     await safety
@@ -367,12 +380,21 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     assert.doesNotMatch(await text(dialog), /staging|\/data\//);
     await dialog.getByRole('navigation', { name: 'Folder path' }).getByText('Snapshot').click();
     await dialog.getByRole('button', { name: 'Open folder Web files' }).click();
-    await dialog.getByRole('button', { name: 'Open folder sub' }).click();
+    // By keyboard: the focus stays in the dialog, on the opened folder's name in the path.
+    await dialog.getByRole('button', { name: 'Open folder sub' }).press('Enter');
+    const here = dialog.locator('[aria-current="location"]');
+    await here.filter({ hasText: 'sub' }).waitFor();
+    assert.equal(
+      await here.evaluate((el) => el === document.activeElement),
+      true,
+      'the focus is on the folder just opened',
+    );
     const entry = dialog.getByTestId('browse-row').filter({ hasText: 'page.html' });
     await entry.waitFor();
     assert.match(await text(entry), /\d+ B/);
     await dialog.getByRole('navigation', { name: 'Folder path' }).getByText('Web files').waitFor();
     await browser.shot('11-browse');
+    await expectAccessible(page, 'the file browser');
     await entry.getByRole('button', { name: 'Restore page.html' }).click();
     await dialog.getByText(/to its original location/).waitFor();
     await dialog.getByRole('button', { name: 'Restore now' }).click();
@@ -458,7 +480,7 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
       await form.getByRole('button', { name: 'Cancel' }).click();
       await form.waitFor({ state: 'detached' });
     } finally {
-      await world.service.app.schedules.delete({ role: 'admin' }, saved.id);
+      await world.service.app.scheduleDeletion.delete({ role: 'admin' }, saved.id, 'keep');
     }
   });
 });

@@ -1,6 +1,10 @@
 /**
  * Who is signed in decides the page: the sign-in, a customer's Backups page, or the admin area.
  * The tab lives in the URL hash (#history), so reloads and the back button keep it.
+ *
+ * The first download holds the sign-in page alone: the Backups page and the admin area are
+ * chunks of their own, fetched once the session says which one is needed (the sign-in page
+ * fetches the Backups page while the user types). Customers never load the admin area's code.
  */
 import { Button, Container, Group, Stack, Text, Title } from '@mantine/core';
 import { useHash } from '@mantine/hooks';
@@ -9,16 +13,13 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { setCsrfToken, setUnauthorizedHandler } from './api/client';
 import { api } from './api/endpoints';
 import { keys, useSession } from './api/queries';
-import { ActiveTasksBanner } from './components/ActiveTasksBanner';
 import { ErrorMessage, Loading, messageOf } from './components/states';
-import { BACKUPS_TABS, BackupsPage, type BackupsTab } from './features/BackupsPage';
+import { loadBackupsPage } from './features/load';
 import { SignInPage } from './features/SignInPage';
 import { m } from './messages';
 
-// Customers never load the admin area's code.
+const BackupsPage = lazy(loadBackupsPage);
 const AdminPage = lazy(() => import('./features/admin/AdminPage'));
-const ADMIN_TABS = ['jobs', 'schedules', 'server', 'packages', 'targets', 'keys'] as const;
-type AdminTab = (typeof ADMIN_TABS)[number];
 
 export function App() {
   const client = useQueryClient();
@@ -86,22 +87,13 @@ export function App() {
         {signOut.error && (
           <ErrorMessage message={`${m.app.signOutFailed} ${messageOf(signOut.error)}`} />
         )}
-        {admin ? (
-          <Stack gap="md">
-            <ActiveTasksBanner showCustomer />
-            <Suspense fallback={<Loading />}>
-              <AdminPage
-                tab={ADMIN_TABS.find((t) => t === current) ?? 'jobs'}
-                onTab={(t: AdminTab) => setHash(t)}
-              />
-            </Suspense>
-          </Stack>
-        ) : (
-          <BackupsPage
-            tab={BACKUPS_TABS.find((t) => t === current) ?? 'schedules'}
-            onTab={(t: BackupsTab) => setHash(t)}
-          />
-        )}
+        <Suspense fallback={<Loading />}>
+          {admin ? (
+            <AdminPage current={current} onTab={setHash} />
+          ) : (
+            <BackupsPage current={current} onTab={setHash} />
+          )}
+        </Suspense>
       </Stack>
     </Container>
   );

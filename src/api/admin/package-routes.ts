@@ -8,7 +8,8 @@ import {
 import type { InventoryService } from '../../inventory/inventory-service.js';
 import type { ApiModule } from '../deps.js';
 import type { RouteRegistry } from '../registry.js';
-import { ApiError, ErrorBodySchema, notFound } from '../errors.js';
+import { HostvaultError } from '../../errors/index.js';
+import { ErrorBodySchema, notFound } from '../errors.js';
 import { checkIdMatches, Deleted, invalid } from './shared.js';
 
 export interface PackageRouteDeps {
@@ -99,9 +100,10 @@ export function packageRoutes(deps: PackageRouteDeps): ApiModule {
           if (error instanceof PackageInUseError) {
             const n = error.customerIds.length;
             const shown = error.customerIds.slice(0, 5).join(', ');
-            throw new ApiError(
-              409,
+            throw new HostvaultError(
+              'package.in_use',
               `The package "${params.id}" is used by ${n} customer${n === 1 ? '' : 's'} (${shown}${n > 5 ? ', \u2026' : ''}). Move them to another package first.`,
+              { params: { packageId: params.id, count: n, customerIds: shown } },
             );
           }
           throw error;

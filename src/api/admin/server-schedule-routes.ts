@@ -1,15 +1,11 @@
 /** The admin area's schedules: every schedule with filters, and server-wide schedules created. */
 import { z } from 'zod';
-import {
-  NotFoundError,
-  ScheduleInputError,
-  type ScheduleService,
-} from '../../schedule/schedule-service.js';
+import { HostvaultError, NotFoundError, ValidationError } from '../../errors/index.js';
+import type { ScheduleService } from '../../schedule/schedule-service.js';
 import { scheduleInputSchema } from '../../schedule/schedule-schema.js';
 import type { ApiModule } from '../deps.js';
 import { checkedByService, type RouteRegistry } from '../registry.js';
 import { parseInput } from '../validation.js';
-import { ApiError } from '../errors.js';
 import { ScheduleSchema } from '../schedule-schemas.js';
 
 export interface ServerScheduleRouteDeps {
@@ -81,25 +77,50 @@ export function serverScheduleRoutes(deps: ServerScheduleRouteDeps): ApiModule {
       async handler({ body }) {
         const { mode, customerId, ...fields } = parseInput(ServerScheduleBody, body, 'body');
         if (mode === 'single' && !customerId)
-          throw new ApiError(400, 'Choose the customer', [
-            { field: 'customerId', message: 'Choose the customer of a single-customer schedule' },
-          ]);
+          throw new ValidationError(
+            [
+              {
+                field: 'customerId',
+                code: 'schedule.customer_required',
+                message: 'Choose the customer of a single-customer schedule',
+              },
+            ],
+            'Choose the customer',
+          );
         if (mode === 'entire' && customerId)
-          throw new ApiError(400, 'An entire-server schedule belongs to no customer', [
-            { field: 'customerId', message: 'Leave the customer out of an entire-server schedule' },
-          ]);
+          throw new ValidationError(
+            [
+              {
+                field: 'customerId',
+                code: 'schedule.server_wide_has_no_customer',
+                message: 'Leave the customer out of an entire-server schedule',
+              },
+            ],
+            'An entire-server schedule belongs to no customer',
+          );
         try {
           return await deps.schedules.createServerWide(
             mode === 'single' ? (customerId ?? null) : null,
             fields,
           );
         } catch (error) {
-          if (error instanceof ScheduleInputError)
-            throw new ApiError(400, 'Please check the highlighted fields.', error.fields);
+          // The only thing this route can miss is the customer it names: a field of the request.
           if (error instanceof NotFoundError)
-            throw new ApiError(400, `There is no customer "${customerId}"`, [
-              { field: 'customerId', message: `There is no customer "${customerId}"` },
-            ]);
+            throw new HostvaultError(
+              'customer.unknown',
+              `There is no customer "${customerId ?? ''}"`,
+              {
+                params: { customerId: customerId ?? '' },
+                fields: [
+                  {
+                    field: 'customerId',
+                    code: 'customer.unknown',
+                    message: `There is no customer "${customerId ?? ''}"`,
+                    params: { customerId: customerId ?? '' },
+                  },
+                ],
+              },
+            );
           throw error;
         }
       },

@@ -1,10 +1,10 @@
 /** The admin area's sign-ins: create one for a customer or an administrator. */
 import { z } from 'zod';
-import { AuthInputError, type AuthService } from '../../auth/index.js';
+import type { AuthService } from '../../auth/index.js';
 import type { InventoryService } from '../../inventory/inventory-service.js';
 import type { ApiModule } from '../deps.js';
 import type { RouteRegistry } from '../registry.js';
-import { ApiError } from '../errors.js';
+import { HostvaultError } from '../../errors/index.js';
 
 export interface UserRouteDeps {
   inventory: Pick<InventoryService, 'getCustomer'>;
@@ -44,26 +44,30 @@ export function userRoutes(deps: UserRouteDeps): ApiModule {
       async handler({ body }) {
         if (body.role === 'customer' && body.customerId) {
           if (!(await deps.inventory.getCustomer(body.customerId))) {
-            throw new ApiError(400, `There is no customer "${body.customerId}"`, [
-              { field: 'customerId', message: `There is no customer "${body.customerId}"` },
-            ]);
+            throw new HostvaultError(
+              'customer.unknown',
+              `There is no customer "${body.customerId}"`,
+              {
+                params: { customerId: body.customerId },
+                fields: [
+                  {
+                    field: 'customerId',
+                    code: 'customer.unknown',
+                    message: `There is no customer "${body.customerId}"`,
+                    params: { customerId: body.customerId },
+                  },
+                ],
+              },
+            );
           }
         }
-        try {
-          const user = await deps.users.createUser(body);
-          return {
-            id: user.id,
-            username: user.username,
-            role: user.role,
-            customerId: user.customerId,
-          };
-        } catch (error) {
-          if (error instanceof AuthInputError)
-            throw new ApiError(400, error.message, [
-              { field: error.field, message: error.message },
-            ]);
-          throw error;
-        }
+        const user = await deps.users.createUser(body);
+        return {
+          id: user.id,
+          username: user.username,
+          role: user.role,
+          customerId: user.customerId,
+        };
       },
     });
   };

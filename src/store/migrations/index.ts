@@ -8,6 +8,7 @@ import * as m0006 from './0006-maintenance.js';
 import * as m0007 from './0007-target-origin.js';
 import * as m0008 from './0008-fleet-store.js';
 import * as m0009 from './0009-safety-snapshots.js';
+import * as m0010 from './0010-targets.js';
 import * as m0011 from './0011-planner.js';
 
 /**
@@ -24,6 +25,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0007-target-origin': m0007,
   '0008-fleet-store': m0008,
   '0009-safety-snapshots': m0009,
-  // 0010 is taken by a change made beside this one (targets as records).
+  '0010-targets': m0010,
   '0011-planner': m0011,
 };

@@ -1,12 +1,21 @@
 /**
  * The one way the page talks to the service: openapi-fetch typed by the OpenAPI document
  * (schema.gen.ts), with the session cookie, the CSRF token on every request that changes
- * something, and every failure turned into an ApiError whose message can be shown as it is.
+ * something, and every failure turned into an ApiError whose message can be shown as it is: the
+ * catalog's text for the API's error code (so the page speaks its own language), the API's
+ * English message only for a code the catalog lacks.
  */
 import createClient from 'openapi-fetch';
-import { m } from '../messages';
+import { errorText, m, type ErrorParams } from '../messages';
 import type { paths } from './schema.gen';
-import type { ErrorBody, FieldError } from './types';
+
+/** One field's problem as the page shows it, next to that field. */
+export interface FieldError {
+  field: string;
+  /** The API's stable code; absent for problems the page found itself. */
+  code?: string;
+  message: string;
+}
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -14,9 +23,20 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly fields: FieldError[] = [],
+    /** The API's code for the condition; absent when the service was not reached. */
+    readonly code?: string,
+    readonly params: ErrorParams = {},
   ) {
     super(message);
   }
+}
+
+/** The error part of the API's answer (src/api/errors.ts, ErrorBodySchema). */
+interface ErrorBody {
+  code?: string;
+  message?: string;
+  params?: ErrorParams;
+  fields?: { field: string; code?: string; message: string; params?: ErrorParams }[];
 }
 
 let csrfToken: string | null = null;
@@ -73,8 +93,21 @@ export async function call<T>(
 
 /** The error body of a refused request, as the service words it. */
 function failure(status: number, body: unknown): ApiError {
-  const error = (body as Partial<ErrorBody> | undefined)?.error;
-  return new ApiError(status, error?.message ?? m.errors.unexpected(status), error?.fields ?? []);
+  const error = (body as { error?: ErrorBody } | undefined)?.error;
+  return new ApiError(
+    status,
+    errorText(error?.code, error?.params, error?.message ?? m.errors.unexpected(status)),
+    (error?.fields ?? []).map((f) => ({
+      field: f.field,
+      code: f.code,
+      // A generic field check (`field.*`) comes with the schema's own words for that field
+      // ("Enter the FTP password."), which the catalog's generic text would only make vaguer:
+      // those stay the API's until the catalog has per-field texts (needed for German).
+      message: f.code?.startsWith('field.') ? f.message : errorText(f.code, f.params, f.message),
+    })),
+    error?.code,
+    error?.params,
+  );
 }
 
 /** A query string from the defined values only, for links the browser follows (downloads). */

@@ -615,11 +615,30 @@ export interface components {
     schemas: {
         Error: {
             error: {
+                /**
+                 * @description Stable machine code of the condition; see the list in the OpenAPI document.
+                 * @enum {string}
+                 */
+                code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "snapshot.ambiguous_id" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
+                /** @description The same in English: a fallback for clients without a text. */
                 message: string;
+                /** @description The plain values the message names, for a client that words it itself. */
+                params?: {
+                    [key: string]: string | number;
+                };
                 fields?: {
                     /** @description The field, as named in the request (dotted for nested fields). */
                     field: string;
+                    /**
+                     * @description Stable machine code of the condition; see the list in the OpenAPI document.
+                     * @enum {string}
+                     */
+                    code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "snapshot.ambiguous_id" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
                     message: string;
+                    /** @description The plain values the message names, for a client that words it itself. */
+                    params?: {
+                        [key: string]: string | number;
+                    };
                 }[];
             };
         };

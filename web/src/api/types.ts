@@ -48,5 +48,3 @@ export type TargetTest = Schemas['TargetTest'];
 export type AdminTarget = Schemas['AdminTarget'];
 export type Repository = Schemas['Repository'];
 
-export type ErrorBody = Schemas['Error'];
-export type FieldError = NonNullable<ErrorBody['error']['fields']>[number];

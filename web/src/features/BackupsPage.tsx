@@ -1,4 +1,7 @@
-/** The customer's Backups page: the banner above three tabs, as the documentation describes. */
+/**
+ * The customer's Backups page: the banner above three tabs, as the documentation describes.
+ * Loaded lazily (App.tsx), so its default export is the page.
+ */
 import { Stack, Tabs, Text } from '@mantine/core';
 import { ActiveTasksBanner } from '../components/ActiveTasksBanner';
 import { m } from '../messages';
@@ -6,10 +9,18 @@ import { HistoryTab } from './history/HistoryTab';
 import { RestoreTab } from './restore/RestoreTab';
 import { SchedulesTab } from './schedules/SchedulesTab';
 
-export type BackupsTab = 'schedules' | 'history' | 'restore';
-export const BACKUPS_TABS: BackupsTab[] = ['schedules', 'history', 'restore'];
+type BackupsTab = 'schedules' | 'history' | 'restore';
+const BACKUPS_TABS: BackupsTab[] = ['schedules', 'history', 'restore'];
 
-export function BackupsPage({ tab, onTab }: { tab: BackupsTab; onTab: (t: BackupsTab) => void }) {
+/** `current` is the URL hash without its `#`; anything else shows Schedules. */
+export default function BackupsPage({
+  current,
+  onTab,
+}: {
+  current: string;
+  onTab: (t: BackupsTab) => void;
+}) {
+  const tab = BACKUPS_TABS.find((t) => t === current) ?? 'schedules';
   return (
     <Stack gap="md">
       <Text c="dimmed" maw={820}>

@@ -17,6 +17,7 @@ import { api } from '../api/endpoints';
 import { keys } from '../api/queries';
 import { messageOf } from '../components/states';
 import { m } from '../messages';
+import { loadBackupsPage } from './load';
 
 export function SignInPage({ notice }: { notice?: string }) {
   const client = useQueryClient();
@@ -32,6 +33,9 @@ export function SignInPage({ notice }: { notice?: string }) {
   useEffect(() => {
     // Marks when the form is usable, for the browser test's speed check.
     performance.mark('sign-in-form');
+    // While the user types: the page after signing in, so it shows without a wait. A failed
+    // fetch here is retried by App when the page is needed, where it is reported.
+    loadBackupsPage().catch(() => undefined);
   }, []);
   const fields = signIn.error instanceof ApiError ? signIn.error.fields : [];
   const fieldError = (name: string) => fields.find((f) => f.field === name)?.message;
@@ -41,7 +45,7 @@ export function SignInPage({ notice }: { notice?: string }) {
   };
   return (
     <Center mih="100vh" p="md" bg="gray.0">
-      <Paper component="main" withBorder shadow="sm" p="xl" radius="md" w={420}>
+      <Paper component="main" withBorder shadow="sm" p="xl" radius="md" w="100%" maw={420}>
         <form onSubmit={submit} aria-label={m.signIn.title}>
           <Stack gap="md">
             <Title order={1} size="h2">

@@ -3,6 +3,8 @@
  * (web/src/messages/index.ts picks one), so no component holds a string of its own. Words follow
  * the customer documentation: schedule, scope, snapshot, restore, History.
  */
+import { enErrors, type ErrorTexts } from './en-errors';
+
 export const en = {
   /** BCP 47 tag for dates, times and numbers; the viewer's own time zone is always used. */
   locale: 'en-US',
@@ -30,6 +32,8 @@ export const en = {
   common: {
     cancel: 'Cancel',
     close: 'Close',
+    /** The × of a dialog; not "Close", which some dialogs have as their own button. */
+    closeDialog: 'Close dialog',
     save: 'Save',
     create: 'Create',
     delete: 'Delete',
@@ -40,6 +44,11 @@ export const en = {
     tryAgain: 'Try again',
     required: 'Required',
     togglePassword: 'Show or hide the password',
+    firstPage: 'First page',
+    previousPage: 'Previous page',
+    nextPage: 'Next page',
+    lastPage: 'Last page',
+    pageNumber: (n: number) => `Page ${n}`,
   },
 
   errors: {
@@ -47,6 +56,8 @@ export const en = {
     unexpected: (status: number) => `The backup service answered unexpectedly (HTTP ${status}).`,
     checkFields: 'Please check the highlighted fields.',
     signInAgain: 'Your session has ended. Please sign in again.',
+    /** The API's refusals by their code (en-errors.ts); typed so every catalog has each code. */
+    byCode: enErrors as ErrorTexts,
   },
 
   page: {
@@ -73,6 +84,9 @@ export const en = {
     cancelLabel: (name: string) => `Cancel ${name}`,
     cancelFailed: (message: string) => `Could not cancel: ${message}`,
     unnamed: 'Job',
+    /** Read out by screen readers when a task starts, changes state or ends (not on each percent). */
+    announce: (type: string, name: string, status: string) => `${type} ${name}: ${status}`,
+    allDone: 'No tasks are running now.',
   },
 
   scope: {

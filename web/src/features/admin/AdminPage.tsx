@@ -2,7 +2,8 @@
  * The admin area: every customer's jobs and schedules with a customer filter, server-wide
  * schedules, packages, the targets in use with a connection test, and repository keys to download.
  */
-import { Tabs } from '@mantine/core';
+import { Stack, Tabs } from '@mantine/core';
+import { ActiveTasksBanner } from '../../components/ActiveTasksBanner';
 import { m } from '../../messages';
 import { JobsPanel } from './JobsPanel';
 import { KeysPanel } from './KeysPanel';
@@ -11,35 +12,47 @@ import { SchedulesPanel } from './SchedulesPanel';
 import { TargetsPanel } from './TargetsPanel';
 
 type AdminTab = 'jobs' | 'schedules' | 'server' | 'packages' | 'targets' | 'keys';
+const ADMIN_TABS = Object.keys(m.admin.tabs) as AdminTab[];
 
-export default function AdminPage({ tab, onTab }: { tab: AdminTab; onTab: (t: AdminTab) => void }) {
+/** `current` is the URL hash without its `#`; anything else shows the jobs. */
+export default function AdminPage({
+  current,
+  onTab,
+}: {
+  current: string;
+  onTab: (t: AdminTab) => void;
+}) {
+  const tab = ADMIN_TABS.find((t) => t === current) ?? 'jobs';
   return (
-    <Tabs value={tab} onChange={(v) => v && onTab(v as AdminTab)} keepMounted={false}>
-      <Tabs.List mb="md">
-        {(Object.keys(m.admin.tabs) as AdminTab[]).map((t) => (
-          <Tabs.Tab key={t} value={t}>
-            {m.admin.tabs[t]}
-          </Tabs.Tab>
-        ))}
-      </Tabs.List>
-      <Tabs.Panel value="jobs">
-        <JobsPanel />
-      </Tabs.Panel>
-      <Tabs.Panel value="schedules">
-        <SchedulesPanel server={false} />
-      </Tabs.Panel>
-      <Tabs.Panel value="server">
-        <SchedulesPanel server />
-      </Tabs.Panel>
-      <Tabs.Panel value="packages">
-        <PackagesPanel />
-      </Tabs.Panel>
-      <Tabs.Panel value="targets">
-        <TargetsPanel />
-      </Tabs.Panel>
-      <Tabs.Panel value="keys">
-        <KeysPanel />
-      </Tabs.Panel>
-    </Tabs>
+    <Stack gap="md">
+      <ActiveTasksBanner showCustomer />
+      <Tabs value={tab} onChange={(v) => v && onTab(v as AdminTab)} keepMounted={false}>
+        <Tabs.List mb="md">
+          {ADMIN_TABS.map((t) => (
+            <Tabs.Tab key={t} value={t}>
+              {m.admin.tabs[t]}
+            </Tabs.Tab>
+          ))}
+        </Tabs.List>
+        <Tabs.Panel value="jobs">
+          <JobsPanel />
+        </Tabs.Panel>
+        <Tabs.Panel value="schedules">
+          <SchedulesPanel server={false} />
+        </Tabs.Panel>
+        <Tabs.Panel value="server">
+          <SchedulesPanel server />
+        </Tabs.Panel>
+        <Tabs.Panel value="packages">
+          <PackagesPanel />
+        </Tabs.Panel>
+        <Tabs.Panel value="targets">
+          <TargetsPanel />
+        </Tabs.Panel>
+        <Tabs.Panel value="keys">
+          <KeysPanel />
+        </Tabs.Panel>
+      </Tabs>
+    </Stack>
   );
 }

@@ -33,7 +33,7 @@ export function CustomerFilter({
         data={[{ value: '', label: m.admin.allCustomers }, ...options]}
         value={value ?? ''}
         onChange={(e) => onChange(e.currentTarget.value || null)}
-        w={320}
+        w={{ base: '100%', xs: 320 }}
       />
       {error && (
         <Text size="xs" c="red">

@@ -27,33 +27,35 @@ export function PackagesPanel() {
       <Text size="sm" c="dimmed">
         {m.admin.packagesIntro}
       </Text>
-      <Table striped verticalSpacing="sm" aria-label={m.admin.tabs.packages}>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{c.name}</Table.Th>
-            <Table.Th>{c.frequencies}</Table.Th>
-            <Table.Th>{c.retention}</Table.Th>
-            <Table.Th>{c.schedules}</Table.Th>
-            <Table.Th>{c.customers}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {packages.data.map((p) => (
-            <Table.Tr key={p.id}>
-              <Table.Td>
-                <Text fw={600}>{p.name}</Text>
-                <Text size="xs" c="dimmed">
-                  {p.id}
-                </Text>
-              </Table.Td>
-              <Table.Td>{p.frequencies.map((f) => m.frequency[f] ?? f).join(', ')}</Table.Td>
-              <Table.Td>{p.maxRetention || m.admin.unlimited}</Table.Td>
-              <Table.Td>{p.maxSchedules || m.admin.unlimited}</Table.Td>
-              <Table.Td>{usedBy(p.id) ?? m.common.none}</Table.Td>
+      <Table.ScrollContainer minWidth={600}>
+        <Table striped verticalSpacing="sm" aria-label={m.admin.tabs.packages}>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{c.name}</Table.Th>
+              <Table.Th>{c.frequencies}</Table.Th>
+              <Table.Th>{c.retention}</Table.Th>
+              <Table.Th>{c.schedules}</Table.Th>
+              <Table.Th>{c.customers}</Table.Th>
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {packages.data.map((p) => (
+              <Table.Tr key={p.id}>
+                <Table.Td>
+                  <Text fw={600}>{p.name}</Text>
+                  <Text size="xs" c="dimmed">
+                    {p.id}
+                  </Text>
+                </Table.Td>
+                <Table.Td>{p.frequencies.map((f) => m.frequency[f] ?? f).join(', ')}</Table.Td>
+                <Table.Td>{p.maxRetention || m.admin.unlimited}</Table.Td>
+                <Table.Td>{p.maxSchedules || m.admin.unlimited}</Table.Td>
+                <Table.Td>{usedBy(p.id) ?? m.common.none}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
     </Stack>
   );
 }

@@ -11,9 +11,7 @@ import {
   Modal,
   Pagination,
   Stack,
-  Table,
   Text,
-  VisuallyHidden,
 } from '@mantine/core';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -21,6 +19,7 @@ import { api } from '../../api/endpoints';
 import { keys } from '../../api/queries';
 import type { Job } from '../../api/types';
 import { InfoIcon } from '../../components/icons';
+import { ResponsiveTable, usePhone, type Column } from '../../components/ResponsiveTable';
 import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states';
 import { ScopeTag, StatusBadge } from '../../components/tags';
 import { durationBetween, formatBytes, formatDuration, formatWhen } from '../../lib/format';
@@ -40,6 +39,7 @@ export function HistoryTab({
   customerColumn?: boolean;
   allowDeleteOld?: boolean;
 }) {
+  const phone = usePhone();
   const [page, setPage] = useState(1);
   const [open, setOpen] = useState<number | null>(null);
   const jobs = useQuery({
@@ -90,6 +90,7 @@ export function HistoryTab({
               </Text>
               <Pagination
                 total={pages}
+                siblings={phone ? 0 : 1}
                 value={page}
                 onChange={setPage}
                 aria-label={m.history.pages}
@@ -113,79 +114,86 @@ function JobTable({
   customerColumn: boolean;
 }) {
   const c = m.history.columns;
+  const columns: Column<Job>[] = [
+    {
+      label: c.started,
+      render: (job) => {
+        const duration = durationBetween(job.startedAt, job.finishedAt);
+        const size = job.type === 'backup' ? job.bytesProcessed : null;
+        return (
+          <>
+            <Text>{job.startedAt ? formatWhen(job.startedAt) : m.history.notStarted}</Text>
+            <Text size="xs" c="dimmed">
+              {[
+                duration !== null ? formatDuration(duration) : null,
+                size !== null ? formatBytes(size) : null,
+              ]
+                .filter(Boolean)
+                .join(' · ') || m.common.none}
+            </Text>
+          </>
+        );
+      },
+    },
+    ...(customerColumn
+      ? [
+          {
+            label: m.admin.customerColumn,
+            render: (job: Job) => job.customerId ?? m.admin.serverWide,
+          },
+        ]
+      : []),
+    {
+      label: c.schedule,
+      card: 'title',
+      render: (job) => (
+        <Group gap="xs">
+          {job.type !== 'backup' && (
+            <Badge variant="dot" color="violet">
+              {m.banner.type[job.type]}
+            </Badge>
+          )}
+          <Text>{jobName(job)}</Text>
+          {/* A restore's name says what it restores; its snapshot's scope would not. */}
+          {job.type !== 'restore' && <ScopeTag scope={job.scope} />}
+        </Group>
+      ),
+    },
+    { label: c.status, render: (job) => <StatusBadge status={job.status} /> },
+    {
+      label: c.details,
+      hideLabel: true,
+      card: 'actions',
+      width: 60,
+      render: (job) => (
+        <ActionIcon
+          variant="subtle"
+          color="gray"
+          aria-label={m.history.details(jobName(job))}
+          onClick={(e) => {
+            e.stopPropagation();
+            onOpen(job.id);
+          }}
+        >
+          <InfoIcon />
+        </ActionIcon>
+      ),
+    },
+  ];
   return (
-    <Table.ScrollContainer minWidth={700}>
-      <Table highlightOnHover verticalSpacing="sm" aria-label={m.page.tabs.history}>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{c.started}</Table.Th>
-            {customerColumn && <Table.Th>{m.admin.customerColumn}</Table.Th>}
-            <Table.Th>{c.schedule}</Table.Th>
-            <Table.Th>{c.status}</Table.Th>
-            <Table.Th w={60}>
-              <VisuallyHidden>{c.details}</VisuallyHidden>
-            </Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {jobs.map((job) => {
-            const name = jobName(job);
-            const duration = durationBetween(job.startedAt, job.finishedAt);
-            const size = job.type === 'backup' ? job.bytesProcessed : null;
-            return (
-              <Table.Tr
-                key={job.id}
-                onClick={() => onOpen(job.id)}
-                style={{ cursor: 'pointer' }}
-                data-testid="job-row"
-                data-status={job.status}
-              >
-                <Table.Td>
-                  <Text>{job.startedAt ? formatWhen(job.startedAt) : m.history.notStarted}</Text>
-                  <Text size="xs" c="dimmed">
-                    {[
-                      duration !== null ? formatDuration(duration) : null,
-                      size !== null ? formatBytes(size) : null,
-                    ]
-                      .filter(Boolean)
-                      .join(' · ') || m.common.none}
-                  </Text>
-                </Table.Td>
-                {customerColumn && <Table.Td>{job.customerId ?? m.admin.serverWide}</Table.Td>}
-                <Table.Td>
-                  <Group gap="xs">
-                    {job.type !== 'backup' && (
-                      <Badge variant="dot" color="violet">
-                        {m.banner.type[job.type]}
-                      </Badge>
-                    )}
-                    <Text>{name}</Text>
-                    {/* A restore's name says what it restores; its snapshot's scope would not. */}
-                    {job.type !== 'restore' && <ScopeTag scope={job.scope} />}
-                  </Group>
-                </Table.Td>
-                <Table.Td>
-                  <StatusBadge status={job.status} />
-                </Table.Td>
-                <Table.Td>
-                  <ActionIcon
-                    variant="subtle"
-                    color="gray"
-                    aria-label={m.history.details(name)}
-                    onClick={(e) => {
-                      e.stopPropagation();
-                      onOpen(job.id);
-                    }}
-                  >
-                    <InfoIcon />
-                  </ActionIcon>
-                </Table.Td>
-              </Table.Tr>
-            );
-          })}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <ResponsiveTable
+      rows={jobs}
+      rowKey={(job) => job.id}
+      columns={columns}
+      label={m.page.tabs.history}
+      minWidth={700}
+      rowProps={(job) => ({
+        onClick: () => onOpen(job.id),
+        style: { cursor: 'pointer' },
+        'data-testid': 'job-row',
+        'data-status': job.status,
+      })}
+    />
   );
 }
 

@@ -10,17 +10,16 @@ import {
   Group,
   Modal,
   Stack,
-  Table,
   Text,
   UnstyledButton,
-  VisuallyHidden,
 } from '@mantine/core';
 import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api } from '../../api/endpoints';
 import { useRefreshJobs } from '../../api/queries';
 import type { Snapshot } from '../../api/types';
 import { AlertIcon, DownloadIcon, FileIcon, FolderIcon } from '../../components/icons';
+import { ResponsiveTable, usePhone, type Column } from '../../components/ResponsiveTable';
 import { ErrorMessage, Loading, messageOf } from '../../components/states';
 import { formatBytes, formatWhen } from '../../lib/format';
 import { m } from '../../messages';
@@ -34,11 +33,13 @@ export function BrowseModal({
   onClose: () => void;
   onStarted: (text: string) => void;
 }) {
+  const phone = usePhone();
   return (
     <Modal
       opened={snapshot !== null}
       onClose={onClose}
       size="80rem"
+      fullScreen={phone}
       title={
         snapshot?.safety
           ? m.browse.safetyTitle(snapshot.safety.restoreJobId)
@@ -63,6 +64,17 @@ function Browser({
 }) {
   const refresh = useRefreshJobs();
   const [path, setPath] = useState('/');
+  // The button that opened a folder is gone with the old listing: the focus moves to the folder's
+  // name in the path, so keyboard and screen reader users stay in the dialog, told where they are.
+  const here = useRef<HTMLParagraphElement>(null);
+  const moved = useRef(false);
+  const open = (next: string) => {
+    moved.current = true;
+    setPath(next);
+  };
+  useEffect(() => {
+    if (moved.current) here.current?.focus();
+  }, [path]);
   const [confirming, setConfirming] = useState<{ name: string; path: string } | null>(null);
   const listing = useInfiniteQuery({
     queryKey: ['browse', snapshot.repositoryId, snapshot.id, path],
@@ -89,6 +101,77 @@ function Browser({
   ];
   const entries = listing.data?.pages.flatMap((p) => p.entries) ?? [];
   const total = listing.data?.pages[0]?.total ?? 0;
+
+  type Entry = (typeof entries)[number];
+  const columns: Column<Entry>[] = [
+    {
+      label: m.browse.columns.name,
+      card: 'title',
+      render: (e) =>
+        e.type === 'dir' ? (
+          <UnstyledButton
+            onClick={() => open(e.path || joinPath(path, e.name))}
+            aria-label={m.browse.open(e.name)}
+          >
+            <Group gap="xs" wrap="nowrap">
+              <FolderIcon />
+              <Text c="blue.8" fw={500}>
+                {e.name}
+              </Text>
+            </Group>
+          </UnstyledButton>
+        ) : (
+          <Group gap="xs" wrap="nowrap">
+            <FileIcon />
+            <Text style={{ overflowWrap: 'anywhere' }}>{e.name}</Text>
+          </Group>
+        ),
+    },
+    {
+      label: m.browse.columns.size,
+      width: 110,
+      render: (e) => (e.type === 'dir' ? '' : formatBytes(e.size ?? null)),
+    },
+    { label: m.browse.columns.modified, width: 200, render: (e) => formatWhen(e.mtime) },
+    {
+      label: m.browse.columns.actions,
+      hideLabel: true,
+      card: 'actions',
+      width: 200,
+      render: (e) => {
+        const real = e.realPath;
+        return (
+          e.type === 'file' && (
+            <Group gap="xs" justify="flex-end" wrap="nowrap">
+              {/* Database dumps have no place of their own: they restore as a database.
+                  A safety copy restores only as a whole, by its Undo. */}
+              {real && snapshot.kind !== 'safety' && (
+                <Button
+                  size="compact-sm"
+                  variant="light"
+                  onClick={() => setConfirming({ name: e.name, path: real })}
+                  aria-label={m.browse.restoreLabel(e.name)}
+                >
+                  {m.browse.restore}
+                </Button>
+              )}
+              <Button
+                component="a"
+                size="compact-sm"
+                variant="default"
+                href={api.downloadUrl(snapshot, e.path || joinPath(path, e.name))}
+                download={e.name}
+                leftSection={<DownloadIcon size={14} />}
+                aria-label={m.browse.downloadLabel(e.name)}
+              >
+                {m.browse.download}
+              </Button>
+            </Group>
+          )
+        );
+      },
+    },
+  ];
 
   if (confirming) {
     return (
@@ -135,11 +218,11 @@ function Browser({
         <Breadcrumbs separatorMargin={6}>
           {crumbs.map((c, i) =>
             i === crumbs.length - 1 ? (
-              <Text key={c.path} fw={600} aria-current="location">
+              <Text key={c.path} fw={600} aria-current="location" ref={here} tabIndex={-1}>
                 {c.label}
               </Text>
             ) : (
-              <Anchor key={c.path} component="button" type="button" onClick={() => setPath(c.path)}>
+              <Anchor key={c.path} component="button" type="button" onClick={() => open(c.path)}>
                 {c.label}
               </Anchor>
             ),
@@ -156,82 +239,15 @@ function Browser({
       ) : entries.length === 0 ? (
         <Text c="dimmed">{m.browse.empty}</Text>
       ) : (
-        <Table.ScrollContainer minWidth={640}>
-          <Table verticalSpacing={6} highlightOnHover aria-label={m.browse.breadcrumbs}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{m.browse.columns.name}</Table.Th>
-                <Table.Th w={110}>{m.browse.columns.size}</Table.Th>
-                <Table.Th w={200}>{m.browse.columns.modified}</Table.Th>
-                <Table.Th w={200}>
-                  <VisuallyHidden>{m.browse.columns.actions}</VisuallyHidden>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {entries.map((e) => {
-                const dir = e.type === 'dir';
-                const navigate = e.path || joinPath(path, e.name);
-                const real = e.realPath;
-                return (
-                  <Table.Tr key={e.name} data-testid="browse-row">
-                    <Table.Td>
-                      {dir ? (
-                        <UnstyledButton
-                          onClick={() => setPath(navigate)}
-                          aria-label={m.browse.open(e.name)}
-                        >
-                          <Group gap="xs" wrap="nowrap">
-                            <FolderIcon />
-                            <Text c="blue.8" fw={500}>
-                              {e.name}
-                            </Text>
-                          </Group>
-                        </UnstyledButton>
-                      ) : (
-                        <Group gap="xs" wrap="nowrap">
-                          <FileIcon />
-                          <Text>{e.name}</Text>
-                        </Group>
-                      )}
-                    </Table.Td>
-                    <Table.Td>{dir ? '' : formatBytes(e.size ?? null)}</Table.Td>
-                    <Table.Td>{formatWhen(e.mtime)}</Table.Td>
-                    <Table.Td>
-                      {e.type === 'file' && (
-                        <Group gap="xs" justify="flex-end" wrap="nowrap">
-                          {/* Database dumps have no place of their own: they restore as a database.
-                              A safety copy restores only as a whole, by its Undo. */}
-                          {real && snapshot.kind !== 'safety' && (
-                            <Button
-                              size="compact-sm"
-                              variant="light"
-                              onClick={() => setConfirming({ name: e.name, path: real })}
-                              aria-label={m.browse.restoreLabel(e.name)}
-                            >
-                              {m.browse.restore}
-                            </Button>
-                          )}
-                          <Button
-                            component="a"
-                            size="compact-sm"
-                            variant="default"
-                            href={api.downloadUrl(snapshot, navigate)}
-                            download={e.name}
-                            leftSection={<DownloadIcon size={14} />}
-                            aria-label={m.browse.downloadLabel(e.name)}
-                          >
-                            {m.browse.download}
-                          </Button>
-                        </Group>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <ResponsiveTable
+          rows={entries}
+          rowKey={(e) => e.name}
+          columns={columns}
+          label={m.browse.breadcrumbs}
+          minWidth={640}
+          verticalSpacing={6}
+          rowProps={() => ({ 'data-testid': 'browse-row' })}
+        />
       )}
       {listing.hasNextPage && (
         <Group justify="space-between">

@@ -6,9 +6,9 @@
 import { Alert, Button, Checkbox, Group, Modal, Stack, Text } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { ApiError } from '../../api/client';
+import { ApiError, type FieldError } from '../../api/client';
 import { api } from '../../api/endpoints';
-import type { FieldError, PackageInfo, Schedule } from '../../api/types';
+import type { PackageInfo, Schedule } from '../../api/types';
 import { messageOf } from '../../components/states';
 import { m } from '../../messages';
 import { ScheduleFields } from './form/ScheduleFields';

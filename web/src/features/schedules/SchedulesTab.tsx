@@ -2,23 +2,14 @@
  * The Schedules tab: the customer's schedules with Run now, Edit and Delete, and the New
  * Schedule form limited to what the package allows.
  */
-import {
-  ActionIcon,
-  Alert,
-  Badge,
-  Button,
-  Group,
-  Stack,
-  Table,
-  Text,
-  VisuallyHidden,
-} from '@mantine/core';
+import { ActionIcon, Alert, Badge, Button, Group, Stack, Text } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/endpoints';
 import { keys, refreshJobs, useMyPackage, useSchedules } from '../../api/queries';
 import type { PackageInfo, Schedule } from '../../api/types';
 import { EditIcon, PlayIcon, TrashIcon } from '../../components/icons';
+import { ResponsiveTable, type Column } from '../../components/ResponsiveTable';
 import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states';
 import { ScopeTag, StatusBadge } from '../../components/tags';
 import { formatWhen } from '../../lib/format';
@@ -66,7 +57,12 @@ export function SchedulesTab() {
     <Stack gap="md">
       <Group justify="space-between" align="flex-start" wrap="nowrap">
         <PackageLimits info={limits.data} error={limits.error} />
-        <Button onClick={() => setEditing('new')} disabled={limits.data?.included === false}>
+        {/* Its label stays whole on a phone; the limits beside it wrap instead. */}
+        <Button
+          onClick={() => setEditing('new')}
+          disabled={limits.data?.included === false}
+          style={{ flexShrink: 0 }}
+        >
           {m.schedules.new}
         </Button>
       </Group>
@@ -180,103 +176,104 @@ export function ScheduleTable({
   customerColumn?: boolean;
 }) {
   const c = m.schedules.columns;
+  const columns: Column<Schedule>[] = [
+    {
+      label: c.name,
+      card: 'title',
+      render: (s) => (
+        <Stack gap={2} align="flex-start">
+          <Text fw={600}>{s.name}</Text>
+          <ScopeTag scope={s.scope} />
+        </Stack>
+      ),
+    },
+    ...(customerColumn
+      ? [
+          {
+            label: m.admin.customerColumn,
+            render: (s: Schedule) =>
+              s.ownerKind === 'server' ? (s.customerId ?? m.admin.allOfServer) : s.customerId,
+          },
+        ]
+      : []),
+    { label: c.when, render: (s) => describeWhen(s) },
+    { label: c.retention, render: (s) => m.schedules.retention(s.retention) },
+    { label: c.target, render: (s) => describeTarget(s.target) },
+    {
+      label: c.nextRun,
+      render: (s) =>
+        s.enabled ? formatWhen(s.nextRunAt) : <Badge color="gray">{m.schedules.paused}</Badge>,
+    },
+    {
+      label: c.lastResult,
+      render: (s) => (
+        <Group gap={4}>
+          {s.lastStatus ? (
+            <StatusBadge status={s.lastStatus} />
+          ) : (
+            <Text size="sm" c="dimmed">
+              {m.schedules.neverRun}
+            </Text>
+          )}
+          {s.overdue && (
+            <Badge color="orange" variant="outline">
+              {m.schedules.overdue}
+            </Badge>
+          )}
+        </Group>
+      ),
+    },
+    {
+      label: c.actions,
+      hideLabel: true,
+      card: 'actions',
+      render: (s) => (
+        <Group gap="xs" wrap="nowrap" justify="flex-end">
+          <Button
+            color="green"
+            size="xs"
+            leftSection={<PlayIcon size={14} />}
+            onClick={() => onRun(s)}
+            loading={running === s.id}
+            aria-label={m.schedules.runNowLabel(s.name)}
+          >
+            {m.schedules.runNow}
+          </Button>
+          {onEdit && (
+            <ActionIcon
+              variant="subtle"
+              color="gray"
+              onClick={() => onEdit(s)}
+              aria-label={m.schedules.edit(s.name)}
+              title={m.schedules.edit(s.name)}
+            >
+              <EditIcon />
+            </ActionIcon>
+          )}
+          {onDelete && (
+            <ActionIcon
+              variant="subtle"
+              color="red"
+              onClick={() => onDelete(s)}
+              aria-label={m.schedules.remove(s.name)}
+              title={m.schedules.remove(s.name)}
+            >
+              <TrashIcon />
+            </ActionIcon>
+          )}
+        </Group>
+      ),
+    },
+  ];
   return (
-    <Table.ScrollContainer minWidth={900}>
-      <Table striped highlightOnHover verticalSpacing="sm" aria-label={m.page.tabs.schedules}>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{c.name}</Table.Th>
-            {customerColumn && <Table.Th>{m.admin.customerColumn}</Table.Th>}
-            <Table.Th>{c.when}</Table.Th>
-            <Table.Th>{c.retention}</Table.Th>
-            <Table.Th>{c.target}</Table.Th>
-            <Table.Th>{c.nextRun}</Table.Th>
-            <Table.Th>{c.lastResult}</Table.Th>
-            <Table.Th>
-              <VisuallyHidden>{c.actions}</VisuallyHidden>
-            </Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {schedules.map((s) => (
-            <Table.Tr key={s.id} data-testid="schedule-row">
-              <Table.Td>
-                <Stack gap={2} align="flex-start">
-                  <Text fw={600}>{s.name}</Text>
-                  <ScopeTag scope={s.scope} />
-                </Stack>
-              </Table.Td>
-              {customerColumn && (
-                <Table.Td>
-                  {s.ownerKind === 'server' ? (s.customerId ?? m.admin.allOfServer) : s.customerId}
-                </Table.Td>
-              )}
-              <Table.Td>{describeWhen(s)}</Table.Td>
-              <Table.Td>{m.schedules.retention(s.retention)}</Table.Td>
-              <Table.Td>{describeTarget(s.target)}</Table.Td>
-              <Table.Td>
-                {s.enabled ? (
-                  formatWhen(s.nextRunAt)
-                ) : (
-                  <Badge color="gray">{m.schedules.paused}</Badge>
-                )}
-              </Table.Td>
-              <Table.Td>
-                <Group gap={4}>
-                  {s.lastStatus ? (
-                    <StatusBadge status={s.lastStatus} />
-                  ) : (
-                    <Text size="sm" c="dimmed">
-                      {m.schedules.neverRun}
-                    </Text>
-                  )}
-                  {s.overdue && (
-                    <Badge color="orange" variant="outline">
-                      {m.schedules.overdue}
-                    </Badge>
-                  )}
-                </Group>
-              </Table.Td>
-              <Table.Td>
-                <Group gap="xs" wrap="nowrap" justify="flex-end">
-                  <Button
-                    color="green"
-                    size="xs"
-                    leftSection={<PlayIcon size={14} />}
-                    onClick={() => onRun(s)}
-                    loading={running === s.id}
-                    aria-label={m.schedules.runNowLabel(s.name)}
-                  >
-                    {m.schedules.runNow}
-                  </Button>
-                  {onEdit && (
-                    <ActionIcon
-                      variant="subtle"
-                      color="gray"
-                      onClick={() => onEdit(s)}
-                      aria-label={m.schedules.edit(s.name)}
-                      title={m.schedules.edit(s.name)}
-                    >
-                      <EditIcon />
-                    </ActionIcon>
-                  )}
-                  {onDelete && (
-                    <ActionIcon
-                      variant="subtle"
-                      color="red"
-                      onClick={() => onDelete(s)}
-                      aria-label={m.schedules.remove(s.name)}
-                      title={m.schedules.remove(s.name)}
-                    >
-                      <TrashIcon />
-                    </ActionIcon>
-                  )}
-                </Group>
-              </Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Table.ScrollContainer>
+    <ResponsiveTable
+      rows={schedules}
+      rowKey={(s) => s.id}
+      columns={columns}
+      label={m.page.tabs.schedules}
+      rowProps={() => ({ 'data-testid': 'schedule-row' })}
+      minWidth={900}
+      striped
+    />
   );
 }

@@ -1,0 +1,109 @@
+/**
+ * "Delete a schedule", keeping or forgetting its snapshots: the one place for its rules, which the
+ * API's route and the CLI's `schedules delete` both call.
+ *
+ * - A schedule that is running a backup is not deleted: the backup would record a snapshot of a
+ *   schedule that is gone, and "forget" would miss it.
+ * - "Forget": the agent forgets the schedule's snapshots (and the safety snapshots of restores
+ *   from them) in each repository they are in, reached through the repository's own target, then
+ *   their rows go. Only then is the schedule deleted: a forget that fails leaves the schedule and
+ *   its remaining snapshots as they were, to try again. Prune frees their data later.
+ * - "Keep": the snapshots stay, reachable through their repository and its target record, which
+ *   stays while a repository points at it.
+ */
+import { HostvaultError } from '../errors/index.js';
+import type { HostAgent } from '../agent/agent.js';
+import type { JobStore } from '../job/job-store.js';
+import type { RepositoryService } from '../repository/repository-service.js';
+import { dropScheduleSnapshotRows, snapshotsOfSchedule } from '../repository/snapshot-records.js';
+import type { Store } from '../store/index.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { ScheduleService } from './schedule-service.js';
+
+/** The schedule is running a backup; nothing was deleted. */
+export class ScheduleBusyError extends HostvaultError {
+  constructor(readonly scheduleId: number) {
+    super(
+      'schedule.running',
+      'This schedule is running a backup. Cancel it or wait until it has finished.',
+    );
+    this.name = 'ScheduleBusyError';
+  }
+}
+
+export type SnapshotsChoice = 'keep' | 'forget';
+
+export class ScheduleDeletion {
+  constructor(
+    private readonly deps: {
+      /** The snapshot rows (src/repository/snapshot-records.ts writes them). */
+      store: Store;
+      schedules: Pick<ScheduleService, 'getRow' | 'remove'>;
+      jobs: Pick<JobStore, 'list'>;
+      repositories: Pick<RepositoryService, 'accessById' | 'markInitialized'>;
+      /** The hosting server, which forgets the snapshots. */
+      agent: Pick<HostAgent, 'forget'>;
+    },
+  ) {}
+
+  /**
+   * Deletes schedule `id` as `viewer` may (NotFoundError otherwise), keeping or forgetting its
+   * snapshots. ScheduleBusyError while it runs a backup. Answers how many snapshots were
+   * forgotten (0 when kept).
+   */
+  async delete(
+    viewer: Viewer,
+    id: number,
+    snapshots: SnapshotsChoice,
+  ): Promise<{ forgotten: number }> {
+    const row = await this.deps.schedules.getRow(viewer, id);
+    const running = await this.deps.jobs.list({ scheduleId: row.id, status: 'running', limit: 1 });
+    if (running.length > 0) throw new ScheduleBusyError(row.id);
+    const forgotten = snapshots === 'forget' ? await this.forgetSnapshots(row.id) : 0;
+    await this.deps.schedules.remove(row);
+    return { forgotten };
+  }
+
+  /**
+   * The agent forgets the schedule's snapshots per repository and customer (a server-wide
+   * repository holds several customers' snapshots, each tagged with its customer), then their
+   * rows go.
+   */
+  private async forgetSnapshots(scheduleId: number): Promise<number> {
+    const rows = await snapshotsOfSchedule(this.deps.store, scheduleId);
+    const byRepository = groupBy(rows, (row) => row.repository_id);
+    for (const [repositoryId, inRepository] of byRepository) {
+      // SECRET: the request holds the repository's password; it is never logged.
+      const repository = await this.deps.repositories.accessById(repositoryId);
+      for (const [customerId, own] of groupBy(inRepository, (row) => row.customer_id)) {
+        await this.deps.agent.forget(
+          {
+            repository,
+            scheduleId,
+            customerId,
+            // The safety snapshots of restores from this schedule go with it.
+            also: own.filter((row) => row.kind === 'safety').map((row) => row.id),
+          },
+          {
+            onEvent: (event) => {
+              if (event.kind === 'repository-initialized')
+                void this.deps.repositories.markInitialized(event.repositoryId);
+            },
+          },
+        );
+      }
+      await dropScheduleSnapshotRows(this.deps.store, scheduleId, repositoryId);
+    }
+    return rows.length;
+  }
+}
+
+/** Map.groupBy, which Node 20 lacks. */
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    groups.set(k, [...(groups.get(k) ?? []), item]);
+  }
+  return groups;
+}

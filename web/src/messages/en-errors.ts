@@ -1,0 +1,115 @@
+/**
+ * The API's error codes in English (src/errors/codes.ts lists them; src/api/error-catalog.test.ts
+ * checks that every one has a text here). A text is a string, or a function of the params the
+ * API sends with the code. A German catalog gives the same keys (`ErrorTexts`).
+ */
+export type ErrorParams = Readonly<Record<string, string | number>>;
+export type ErrorText = string | ((params: ErrorParams) => string);
+
+const p = (params: ErrorParams, key: string): string => String(params[key] ?? '');
+const label = (params: ErrorParams): string => p(params, 'label') || 'This field';
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+export const enErrors = {
+  not_found: 'Not found.',
+  'validation.failed': 'Please check the highlighted fields.',
+  'request.invalid_json': 'The request body is not valid JSON.',
+  'request.empty_body': 'The request body is empty; send a JSON object.',
+  'request.too_large': (x) => `The request body is too large: at most ${p(x, 'maxBytes')} bytes.`,
+  'request.unsupported_media_type':
+    'Send the request body as JSON (Content-Type: application/json).',
+  'request.unreadable': 'The request could not be read.',
+  'request.id_mismatch': (x) => `The ID must be "${p(x, 'id')}", as in the address, or left out.`,
+  internal: 'Something went wrong on our side. Please try again later.',
+
+  'auth.sign_in_required': 'Please sign in.',
+  'auth.token_invalid': 'The API token is not valid.',
+  'auth.csrf_invalid': 'Your session could not confirm this request. Please reload the page.',
+  'auth.admin_only': 'Only an administrator may do this.',
+  'auth.customer_only': 'Only customers have databases and mailboxes of their own.',
+  'auth.wrong_credentials': 'Wrong username or password.',
+  'auth.rate_limited': (x) =>
+    `Too many failed sign-ins. Please try again in ${plural(Number(x.minutes ?? 1), 'minute', 'minutes')}.`,
+  'auth.link_invalid': 'This sign-in link is not valid, was used already or has expired.',
+
+  'user.username_invalid':
+    'The user name may hold letters, digits, dots, dashes, underscores and @, up to 100, starting with a letter or digit.',
+  'user.password_too_short': (x) =>
+    `The password must be at least ${p(x, 'minLength')} characters long.`,
+  'user.customer_required': 'Choose the customer this user belongs to.',
+  'user.admin_has_no_customer': 'An administrator belongs to no customer.',
+  'user.username_taken': 'A user with this name exists already.',
+  'token.name_invalid': 'The name must be 1 to 100 characters.',
+  'token.customer_mismatch': 'A customer token needs the customer; an admin token has none.',
+
+  'customer.unknown': (x) => `There is no customer "${p(x, 'customerId')}".`,
+  'package.in_use': (x) =>
+    `The package "${p(x, 'packageId')}" is used by ${plural(Number(x.count ?? 0), 'customer', 'customers')} (${p(x, 'customerIds')}). Move them to another package first.`,
+  'package.no_backups': 'Your hosting package does not include backups.',
+  'package.frequency_not_included': (x) =>
+    `Your package does not include ${p(x, 'frequency')} backups; available: ${p(x, 'available')}.`,
+  'package.retention_limit': (x) =>
+    `Your package allows at most ${plural(Number(x.max ?? 0), 'snapshot', 'snapshots')} per schedule.`,
+  'package.schedule_limit': (x) =>
+    `Your package allows at most ${plural(Number(x.max ?? 0), 'schedule', 'schedules')}.`,
+  'inventory.invalid': 'This value is not valid for the inventory.',
+
+  'schedule.customer_required': 'Choose a customer.',
+  'schedule.server_wide_has_no_customer': 'An entire-server schedule belongs to no customer.',
+  'schedule.running': 'This schedule is running a backup. Cancel it or wait until it has finished.',
+
+  'target.address_refused':
+    'Backups cannot go to this server: it leads to this server or to a private network. Enter the address of a server on the internet.',
+  'target.host_not_found': 'The server name could not be found. Check the spelling of the address.',
+  'target.secret_required': (x) =>
+    `Enter the ${x.secret === 'secretAccessKey' ? 'secret key' : 'password'} again.`,
+  'target.test_rate_limited': (x) =>
+    `You have started ${p(x, 'limit')} connection tests within a minute. Try again in ${p(x, 'retryAfterSeconds')} s.`,
+  'target.tests_busy': 'Other connection tests are running. Try again in a moment.',
+
+  'job.finished': 'This job has already finished.',
+  'job.on_other_worker': 'This job runs on another worker and cannot be canceled from here.',
+
+  'snapshot.ambiguous_id': (x) =>
+    `Snapshot ID ${p(x, 'ref')} names more than one snapshot; give more of it.`,
+  'browse.invalid_path': 'This path is not valid. Choose a file or folder as browsing shows it.',
+  'browse.invalid_snapshot_id': 'This snapshot ID is not valid.',
+  'browse.invalid_page': 'This page of the folder does not exist.',
+  'browse.outside_roots': 'This path is outside the areas of this snapshot.',
+  'browse.not_a_directory': 'This is a file, not a folder.',
+  'browse.not_a_file': 'This is not a file.',
+  'browse.no_content':
+    'This is a link, pipe, socket or device file: it has no content of its own to download.',
+  'browse.not_open': 'This snapshot cannot be browsed at the moment. Please try again.',
+  'download.choose_entry': 'Choose a file or a folder to download.',
+  'download.failed': (x) => `The download could not be read from the backup. ${p(x, 'reason')}`,
+
+  'restore.limit_reached': (x) =>
+    Number(x.limit) === 1
+      ? 'You already have a restore waiting or running. Please wait until it has finished, then start this one.'
+      : `You already have ${p(x, 'limit')} restores waiting or running. Please wait until one has finished, then start this one.`,
+  'restore.content_missing': (x) =>
+    `This snapshot contains no ${{ web: 'web files', db: 'databases', mail: 'email' }[p(x, 'content')] ?? p(x, 'content')}.`,
+  'restore.everything_needs_full': '"Restore everything" is only possible from a Full backup.',
+  'restore.database_unknown': 'Choose one of your databases.',
+  'restore.mailbox_unknown': 'Choose one of your mailboxes.',
+  'restore.path_invalid': 'Choose a file from this snapshot, by its path as browsing shows it.',
+  'restore.safety_mismatch': (x) =>
+    `This safety copy can only restore what it saved: ${p(x, 'saved')}.`,
+
+  'field.required': (x) => `${label(x)} is required.`,
+  'field.wrong_type': (x) => `${label(x)} has the wrong type of value.`,
+  'field.too_short': (x) => `${label(x)} must be at least ${p(x, 'minimum')} characters.`,
+  'field.too_long': (x) => `${label(x)} must be at most ${p(x, 'maximum')} characters.`,
+  'field.too_small': (x) => `${label(x)} must be at least ${p(x, 'minimum')}.`,
+  'field.too_big': (x) => `${label(x)} must be at most ${p(x, 'maximum')}.`,
+  'field.too_few': (x) => `${label(x)} needs at least ${p(x, 'minimum')} entries.`,
+  'field.too_many': (x) => `${label(x)} takes at most ${p(x, 'maximum')} entries.`,
+  'field.not_allowed': (x) => `${label(x)} must be one of: ${p(x, 'values')}.`,
+  'field.bad_format': (x) => `${label(x)} is not in the right format.`,
+  'field.unknown': (x) => `${label(x)} is not a known field.`,
+  'field.invalid': (x) => `${label(x)} is not valid.`,
+} satisfies Record<string, ErrorText>;
+
+/** The keys a catalog of another language must give, each as a string or a function of params. */
+export type ErrorTexts = Record<keyof typeof enErrors, ErrorText>;
