@@ -64,6 +64,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'max-busy': { type: 'string', default: '0.3' },
+    /** Row data of the database cases in MB, instead of the size's default. */
+    'db-mb': { type: 'string' },
   },
 });
 
@@ -114,7 +116,7 @@ const ctx: BenchContext = {
   rounds,
   maxBusy: Number(args['max-busy']),
   quietWaitMs: size.quietWaitMs,
-  databaseBytes: DATABASE_BYTES[sizeName],
+  databaseBytes: args['db-mb'] ? Number(args['db-mb']) * 1e6 : DATABASE_BYTES[sizeName],
   memoryEntries: MEMORY_ENTRIES[sizeName],
   apiSeconds: API_SECONDS[sizeName],
   browseEntries: BROWSE_ENTRIES[sizeName],

@@ -9,9 +9,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from './config.js';
 import { LocalAgent } from './agent/local.js';
-import { BackupService, type DatabaseDumper } from './host/backup-service.js';
+import { BackupService } from './host/backup-service.js';
+import { mariadbDumper } from './host/dumper.js';
 import { HostRepositories } from './host/repositories.js';
-import { dumpDatabases, restoreDatabase } from './database/index.js';
+import { restoreDatabase } from './database/index.js';
 import { databaseSettings, drillPause, type DatabaseSettings } from './database/service.js';
 import { Restic } from './engine/index.js';
 import type { RecoveryOptions } from './restore/recover.js';
@@ -49,7 +50,7 @@ export async function openHostSide(
   const backups = new BackupService({
     restic,
     repositories,
-    databases: mariadbDumper(database),
+    databases: mariadbDumper(database.connection),
     dataDir: config.dataDir,
   });
   const browser = new SnapshotBrowser({ restic, indexDir: join(config.dataDir, 'browse-index') });
@@ -83,15 +84,6 @@ export async function openHostSide(
     certDir,
     agent,
     close: () => browser.close(),
-  };
-}
-
-/** mariadb-dump as root over the local socket, as the hosting server's own MariaDB. */
-function mariadbDumper(database: DatabaseSettings): DatabaseDumper {
-  return {
-    async dump(opts) {
-      await dumpDatabases({ ...opts, connection: database.connection });
-    },
   };
 }
 

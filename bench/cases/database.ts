@@ -1,7 +1,8 @@
 /**
  * Database backup: a customer's MariaDB databases backed up as the service does it for a
  * databases-scope schedule (BackupService.run: `mariadb-dump` of each database into the root-only
- * staging directory, then `restic backup` of that directory, staging removed), against what an
+ * staging directory, then `restic backup` of that directory, staging removed; with restic 0.17+
+ * each dump streamed by restic into a snapshot of its own instead), against what an
  * administrator would type: one `mariadb-dump --databases ...` with the same options piped into
  * `restic backup --stdin`. Both are first backups into fresh repositories whose keys cost the
  * same; afterwards both snapshots are checked to hold about the same dump bytes, and every
@@ -16,6 +17,7 @@ import { loadConfig } from '../../src/config.js';
 import { DUMP_ARGS } from '../../src/database/dump.js';
 import type { BackupOutcome } from '../../src/host/backup-service.js';
 import type { RepositoryLocation } from '../../src/engine/index.js';
+import { streamedDumps } from '../../src/scope/scope.js';
 import { targetSchema } from '../../src/target/schema.js';
 import { ensureDatabases, type DatabaseSet } from '../database-data.js';
 import {
@@ -193,10 +195,11 @@ async function measureRound(ctx: RoundContext, set: DatabaseSet): Promise<Sample
 }
 
 /**
- * Every bench database has its `<db>.sql` and `<db>.checksums.json` in the engine's snapshot,
- * and each dump holds a CREATE TABLE for each of its tables and ends with mariadb-dump's "-- Dump
- * completed" line, which it writes only after the last table. Reads the dumps back with `restic
- * dump`.
+ * Every bench database has its `<db>.checksums.json` in the engine's snapshot and its `<db>.sql`
+ * there too, or, streamed by restic 0.17+, in the snapshot of its own that the engine's snapshot
+ * names in a `dump=` tag; each dump holds a CREATE TABLE for each of its tables and ends with
+ * mariadb-dump's "-- Dump completed" line, which it writes only after the last table. Reads the
+ * dumps back with `restic dump`.
  */
 async function verify(
   ctx: RoundContext,
@@ -209,12 +212,18 @@ async function verify(
   if (!stagingDir) throw new Error('the engine snapshot has no database root');
   const snapshot = outcome.summary.snapshotId;
   const nodes = await restic.list(location, snapshot, stagingDir);
+  const [summary] = await restic.snapshots(location, { ids: [snapshot] });
+  const streamed = streamedDumps(summary?.tags ?? []);
   let bytes = 0;
   for (const db of set.databases) {
-    const node = nodes.find((n) => n.name === `${db.name}.sql`);
+    const part = streamed.get(db.name);
+    const from = part ?? snapshot;
+    const node = (part ? await restic.list(location, part, '/') : nodes).find(
+      (n) => n.name === `${db.name}.sql`,
+    );
     if (!node?.size) throw new Error(`the engine snapshot has no dump of ${db.name}`);
     const scan = new DumpScan();
-    await restic.dump(location, snapshot, node.path, scan);
+    await restic.dump(location, from, node.path, scan);
     if (scan.bytes !== node.size)
       throw new Error(`${db.name}.sql: read ${scan.bytes} bytes, listed ${node.size}`);
     if (!scan.tail.endsWith('-- Dump completed\n'))
@@ -225,11 +234,16 @@ async function verify(
       throw new Error(`the engine snapshot has no table checksums of ${db.name}`);
     bytes += node.size;
   }
-  if (nodes.length !== 2 * set.databases.length)
+  // Staged: a dump and its checksums per database; streamed: the checksums alone.
+  const expected = (streamed.size > 0 ? 1 : 2) * set.databases.length;
+  if (nodes.length !== expected)
     throw new Error(
-      `the staging directory held ${nodes.length} entries, not a dump and its checksums per database`,
+      `the staging directory held ${nodes.length} entries, not ${expected} (${streamed.size > 0 ? 'checksums' : 'a dump and its checksums'} per database)`,
     );
-  if (ctx.round === 0) ctx.log(`engine snapshot verified: ${set.databases.length} complete dumps`);
+  if (ctx.round === 0)
+    ctx.log(
+      `engine snapshot verified: ${set.databases.length} complete dumps${streamed.size > 0 ? ', streamed into snapshots of their own' : ''}`,
+    );
   return { bytes };
 }
 

@@ -8,6 +8,7 @@ import { openCost } from './open-cost.js';
 import { fullRestore } from './restore.js';
 import { changedRerun, unchangedRerun } from './reruns.js';
 import { databaseBackup } from './database.js';
+import { databaseStream } from './database-stream.js';
 import { serviceMemory } from './memory.js';
 import { api } from './api.js';
 import { scheduler } from './scheduler.js';
@@ -21,6 +22,7 @@ export const cases: (BenchCase | StandaloneCase)[] = [
   fullRestore,
   openCost,
   databaseBackup,
+  databaseStream,
   serviceMemory,
   api,
   scheduler,

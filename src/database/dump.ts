@@ -3,6 +3,10 @@
  * path, so that restic finds its parent snapshot and deduplicates unchanged dumps. Beside each
  * dump go the checksums of its tables (`<db>.checksums.json`, see checksum.ts), which a restore
  * compares before it replaces the live database.
+ *
+ * With `stream` (restic 0.17+), no dump touches the disk: the caller's restic runs the
+ * `mariadb-dump` command line given to it and saves its output straight into the repository;
+ * only the checksum records (a few KB) are written to the staging directory.
  */
 import { formatBytes } from '../format.js';
 import { constants } from 'node:fs';
@@ -10,7 +14,15 @@ import { chmod, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { DumpChecksumRecorder, checksumFileFor } from './checksum.js';
-import { openSession, quoteString, runProgram, runSql, serverMessage } from './client.js';
+import { existsSync } from 'node:fs';
+import {
+  openSession,
+  quoteString,
+  runProgram,
+  runSql,
+  serverMessage,
+  type RunResult,
+} from './client.js';
 import { assertDatabaseName, DatabaseError, type LogFn, type MariaDbConnection } from './types.js';
 
 export interface DumpOptions {
@@ -27,15 +39,46 @@ export interface DumpOptions {
    * a restore, which writes the objects itself. Default false.
    */
   tablesOnly?: boolean;
+  /**
+   * Hands each database's dump command to the caller, who runs it and saves its output (restic
+   * `--stdin-from-command`) instead of a file in `stagingDir`. Resolves when the command has
+   * ended, with how it ended; rejects only for a failure of the caller's own (its repository).
+   */
+  stream?: (dump: StreamedDump) => Promise<StreamOutcome>;
+}
+
+/** One database's dump, to be run and saved by the `stream` caller. */
+export interface StreamedDump {
+  database: string;
+  /**
+   * The full command line: `env -i` with a clean environment (nothing of the caller's, such as
+   * a storage key, reaches the dump), then `mariadb-dump` with its option file. The password is
+   * only in that 0600 file, which exists until the returned promise settles.
+   */
+  command: string[];
+  signal: AbortSignal;
+}
+
+/** How a streamed dump ended, as `runProgram` says it for a dump into a file. */
+export interface StreamOutcome {
+  exitCode: number | null;
+  stderr: string;
+  canceled: boolean;
+  /** Bytes the dump wrote (what restic read). */
+  bytes: number;
+  /** Where the caller saved it (a snapshot id). */
+  savedAs: string;
 }
 
 export interface DumpedDatabase {
   database: string;
-  /** `<stagingDir>/<database>.sql` */
+  /** `<stagingDir>/<database>.sql`; with `stream`, where it would be (nothing is written there). */
   file: string;
   bytes: number;
   /** `<stagingDir>/<database>.checksums.json` (absent with `tablesOnly`). */
   checksumFile?: string;
+  /** With `stream`: where the caller saved the dump. */
+  savedAs?: string;
 }
 
 /** Options that dump tables and rows so that unchanged data gives a byte-identical file. */
@@ -141,7 +184,10 @@ async function dumpAll(
   return { files };
 }
 
-/** One database into `<stagingDir>/<database>.sql`, through a `.partial` file. */
+/**
+ * One database into `<stagingDir>/<database>.sql`, through a `.partial` file; or, with
+ * `stream`, into the caller's repository without a file.
+ */
 async function dumpOne(
   database: string,
   info: DatabaseTables | undefined,
@@ -169,38 +215,43 @@ async function dumpOne(
   const starting = options.tablesOnly
     ? undefined
     : sessions.beforeDump(database, info?.tables ?? [], others.length === 0);
-  await rm(partial, { force: true });
+  if (!options.stream) await rm(partial, { force: true });
   const checksums = await starting;
   let checksumFile: string | undefined;
+  let bytes: number | undefined;
+  let savedAs: string | undefined;
   try {
-    const handle = await open(
-      partial,
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o600,
-    );
-    let result;
+    const handle = options.stream
+      ? undefined
+      : await open(
+          partial,
+          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+          0o600,
+        );
+    let result: RunResult | StreamOutcome;
     try {
       const session = await openSession(connection);
       try {
-        const dump = runProgram({
-          binary: connection.dumpBinary ?? 'mariadb-dump',
-          args: [
-            ...session.args,
-            ...consistency,
-            ...(options.tablesOnly ? TABLES_ONLY_ARGS : DUMP_ARGS),
-            database,
-          ],
-          env: session.env,
-          stdoutFd: handle.fd,
-          signal,
-        });
+        const binary = connection.dumpBinary ?? 'mariadb-dump';
+        const args = [
+          ...session.args,
+          ...consistency,
+          ...(options.tablesOnly ? TABLES_ONLY_ARGS : DUMP_ARGS),
+          database,
+        ];
+        const dump = options.stream
+          ? options.stream({ database, command: streamCommand(binary, args, session.env), signal })
+          : runProgram({ binary, args, env: session.env, stdoutFd: handle!.fd, signal });
+        // The checksums wait for the dump's transaction; a streamed dump's starts once restic
+        // has opened the repository, which the lock on writers then also waits for (bounded
+        // by the recorder's wait, past which it takes the checksums before and after instead).
         checksums?.dumpStarted(dump);
         result = await dump;
       } finally {
         await session.dispose();
       }
     } finally {
-      await handle.close();
+      await handle?.close();
     }
     if (result.canceled || result.exitCode !== 0) {
       if (result.canceled) {
@@ -214,20 +265,56 @@ async function dumpOne(
         result.stderr.trim(),
       );
     }
+    if ('savedAs' in result) ({ bytes, savedAs } = result);
     if (checksums) {
       checksumFile = checksumFileFor(file);
       await checksums.finish(checksumFile);
     }
   } catch (error) {
-    await rm(partial, { force: true });
+    if (!options.stream) await rm(partial, { force: true });
     throw error;
   } finally {
     checksums?.close();
   }
-  await rename(partial, file);
-  const { size } = await stat(file);
-  onLog?.(`${database}: dumped ${formatBytes(size)} in ${Date.now() - started} ms`);
-  return { database, file, bytes: size, checksumFile };
+  if (!options.stream) {
+    await rename(partial, file);
+    bytes = (await stat(file)).size;
+  }
+  const size = bytes ?? 0;
+  onLog?.(
+    `${database}: dumped ${formatBytes(size)} in ${Date.now() - started} ms${savedAs ? `, streamed into snapshot ${savedAs.slice(0, 8)}` : ''}`,
+  );
+  return { database, file, bytes: size, checksumFile, ...(savedAs ? { savedAs } : {}) };
+}
+
+// The kernel ends the dump if restic dies, so no dump keeps a transaction open for ever.
+const SETPRIV = existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : undefined;
+
+/**
+ * The command line restic runs for a streamed dump. restic hands the command its own
+ * environment (the repository's storage keys among it): `env -i` replaces that with the dump's
+ * own (PATH, HOME in the session directory so no ~/.my.cnf is read, LANG).
+ */
+function streamCommand(binary: string, args: string[], env: Record<string, string>): string[] {
+  const assignments = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  const guard = SETPRIV ? [SETPRIV, '--pdeathsig', 'KILL', '--'] : [];
+  return ['env', '-i', ...assignments, ...guard, binary, ...args];
+}
+
+/**
+ * What the dumps of `databases` will write, roughly: the server's size of their rows (a dump
+ * is text, about as large as the data; the free-space preflight keeps a reserve on top).
+ */
+export async function estimateDumpBytes(
+  connection: MariaDbConnection,
+  databases: string[],
+  signal?: AbortSignal,
+): Promise<number> {
+  for (const database of databases) assertDatabaseName(database);
+  const tables = await tablesOf(connection, databases, signal);
+  let total = 0;
+  for (const entry of tables.values()) total += entry.bytes;
+  return total;
 }
 
 /** Removes a staging directory and everything in it; for the caller's `finally`. */

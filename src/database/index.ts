@@ -1,5 +1,5 @@
-export { dumpDatabases, removeStaging } from './dump.js';
-export type { DumpOptions, DumpedDatabase } from './dump.js';
+export { defaultDumpParallelism, dumpDatabases, estimateDumpBytes, removeStaging } from './dump.js';
+export type { DumpOptions, DumpedDatabase, StreamedDump, StreamOutcome } from './dump.js';
 export { restoreDatabase } from './restore.js';
 export type { DatabaseRestoreStep, RestoreOptions, RestoreResult } from './restore.js';
 export { recoverDatabaseRestores } from './recover.js';

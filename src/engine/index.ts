@@ -1,7 +1,7 @@
 export { Restic, DEFAULT_HOST, type ResticOptions } from './restic.js';
 export { EngineError, PartialBackupError, classify, type EngineErrorKind } from './errors.js';
 export type * from './types.js';
-export type { BackupOptions } from './commands/backup.js';
+export { CommandFailedError, type BackupOptions } from './commands/backup.js';
 export type {
   RestoreOptions,
   RestoreProgress as ResticRestoreProgress,

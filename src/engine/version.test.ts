@@ -16,6 +16,7 @@ test('uses newer flags only where the version has them', () => {
     restoreOverwrite: false,
     exitCodes: false,
     subfolderSyntax: false,
+    stdinFromCommand: false,
   });
   assert.deepEqual(featuresOf(parseVersion('restic 0.18.0')), {
     restoreSparse: true,
@@ -23,11 +24,14 @@ test('uses newer flags only where the version has them', () => {
     restoreOverwrite: true,
     exitCodes: true,
     subfolderSyntax: true,
+    stdinFromCommand: true,
   });
   assert.equal(featuresOf(parseVersion('restic 0.16.4')).restoreProgress, true);
   assert.equal(featuresOf(parseVersion('restic 0.16.4')).exitCodes, false);
   assert.equal(featuresOf(parseVersion('restic 0.15.0')).restoreSparse, true);
   assert.equal(featuresOf(parseVersion('restic 0.15.0')).restoreProgress, false);
+  assert.equal(featuresOf(parseVersion('restic 0.16.4')).stdinFromCommand, false);
+  assert.equal(featuresOf(parseVersion('restic 0.17.0')).stdinFromCommand, true);
 });
 
 test('rejects output that is not a restic version', () => {

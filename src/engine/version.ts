@@ -22,6 +22,11 @@ export interface ResticFeatures {
   exitCodes: boolean;
   /** `snapshot:subfolder` syntax for restore, ls and dump (0.17). */
   subfolderSyntax: boolean;
+  /**
+   * `backup --stdin-from-command`: restic runs a command and saves its output as one file, and
+   * the command's exit status fails the backup (0.17).
+   */
+  stdinFromCommand: boolean;
 }
 
 export function parseVersion(output: string): ResticVersion {
@@ -46,6 +51,7 @@ export function featuresOf(v: ResticVersion): ResticFeatures {
     restoreOverwrite: atLeast(v, 0, 17),
     exitCodes: atLeast(v, 0, 17),
     subfolderSyntax: atLeast(v, 0, 17),
+    stdinFromCommand: atLeast(v, 0, 17),
   };
 }
 

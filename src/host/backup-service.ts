@@ -1,9 +1,16 @@
 /**
- * One backup run: a customer's scope collected into paths (databases dumped first), saved as one
- * snapshot with an explicit parent, then the schedule's retention applied.
+ * One backup run: a customer's scope collected into paths, saved as one snapshot with an
+ * explicit parent, then the schedule's retention applied. Databases are dumped first: with
+ * restic 0.17+ each streamed into a snapshot of its own that the backup's snapshot names (no
+ * copy on disk, see backup-groups.ts), with restic 0.14 into the staging directory that the
+ * backup's snapshot then reads.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StreamedDump, StreamOutcome } from '../database/index.js';
 import {
+  CommandFailedError,
+  EngineError,
   PartialBackupError,
   type BackupProgress,
   type BackupSummary,
@@ -11,19 +18,35 @@ import {
 } from '../engine/index.js';
 import type { RepositoryAccess } from '../agent/protocol.js';
 import type { Customer } from '../inventory/schema.js';
-import { contentsOf, tag, tagsFor, type Content, type Scope } from '../scope/scope.js';
+import { formatBytes } from '../format.js';
+import { contentsOf, dumpTags, tag, tagsFor, type Content, type Scope } from '../scope/scope.js';
+import { latestBackup, planRetention } from './backup-groups.js';
 import { allPaths, collectRoots, databaseStagingDir, type Roots } from './collect.js';
-import { firstBackupEstimate, preflight, sizeOf } from './preflight.js';
+import { firstBackupEstimate, preflight, preflightStaging, sizeOf } from './preflight.js';
 import type { HostRepositories } from './repositories.js';
 
-/** Dumps databases into a directory; the database module provides the real one. */
+/** Dumps databases; the database module provides the real one. */
 export interface DatabaseDumper {
+  /** Into `stagingDir`, one `<db>.sql` and its checksum record each. */
   dump(opts: {
     databases: string[];
     stagingDir: string;
     signal?: AbortSignal;
     onLog?: (line: string) => void;
   }): Promise<void>;
+  /**
+   * Each dump's command handed to `save`, which runs it and stores its output; only the checksum
+   * records go into `stagingDir`. Absent: dumps always go through the staging directory.
+   */
+  stream?(opts: {
+    databases: string[];
+    stagingDir: string;
+    save: (dump: StreamedDump) => Promise<StreamOutcome>;
+    signal?: AbortSignal;
+    onLog?: (line: string) => void;
+  }): Promise<void>;
+  /** What the dumps of `databases` will write, roughly; for the free-space preflight. */
+  estimate?(databases: string[], signal?: AbortSignal): Promise<number>;
 }
 
 export interface BackupRequest {
@@ -79,6 +102,17 @@ export interface BackupServiceDeps {
   repositories: HostRepositories;
   databases: DatabaseDumper;
   dataDir: string;
+  /**
+   * Stream dumps into the repository where restic can (0.17+) and the dumper offers it; false:
+   * always through the staging directory (the benchmark's comparison). Default true.
+   */
+  streamDumps?: boolean;
+}
+
+/** A database's dump saved in a snapshot of its own. */
+interface StreamedPart {
+  database: string;
+  summary: BackupSummary;
 }
 
 export class BackupService {
@@ -94,11 +128,26 @@ export class BackupService {
       throw new Error(`Nothing to back up: ${customer.name} has no data in this scope.`);
     }
     const log = request.onLog ?? (() => undefined);
+    const { databases } = this.deps;
+    const streaming =
+      roots.db !== undefined &&
+      this.deps.streamDumps !== false &&
+      this.deps.restic.features.stdinFromCommand &&
+      databases.stream !== undefined;
+    const localRepository = target.kind === 'local' ? repository.url : undefined;
+    // What the dumps will write: on the staging path onto this server's disk first, streamed
+    // only into the repository.
+    const dumpBytes =
+      roots.db && databases.estimate
+        ? await databases.estimate(customer.databases, request.signal)
+        : 0;
     try {
-      if (roots.db) {
+      if (roots.db && !streaming) {
         await mkdir(staging, { recursive: true, mode: 0o700 });
+        // The staging copy needs room where it is written, before a dump fills the disk.
+        await preflightStaging(staging, dumpBytes);
         log(`Dumping ${customer.databases.length} database(s): ${customer.databases.join(', ')}`);
-        await this.deps.databases.dump({
+        await databases.dump({
           databases: customer.databases,
           stagingDir: staging,
           signal: request.signal,
@@ -106,7 +155,6 @@ export class BackupService {
         });
       }
       const tags = tagsFor({ customer: customer.id, schedule, scope });
-      const localRepository = target.kind === 'local' ? repository.url : undefined;
       if (localRepository || request.quota) {
         // A first backup may store everything it reads; a later one about what the last added.
         const first = !request.parent && request.previousAdded === undefined;
@@ -116,8 +164,9 @@ export class BackupService {
           used: request.quota.used ?? (localRepository ? await sizeOf([localRepository]) : 0),
         };
         const room = { localRepository, quota };
+        // Staged dumps are files under `paths` by now; streamed ones are not on disk at all.
         const estimate = first
-          ? await firstBackupEstimate(paths, room)
+          ? (await firstBackupEstimate(paths, room)) + (streaming ? dumpBytes : 0)
           : (request.previousAdded ?? 0);
         await preflight({ estimate, ...room });
       }
@@ -131,53 +180,58 @@ export class BackupService {
               ? undefined
               : (request.parent ??
                 (await this.latest(repo.location, schedule, customer.id, request.signal)));
-          // restic stamps a snapshot with the time its backup started: now, give or take a moment.
-          const time = new Date().toISOString();
-          if (parent)
-            log(`Parent snapshot ${parent.slice(0, 8)}: unchanged files are not read again`);
-          const result = await this.deps.restic
-            .backup(repo.location, {
-              paths,
-              tags,
+          const parts: StreamedPart[] = [];
+          try {
+            if (streaming) {
+              // A dump left staged by a run that died would be saved beside the streamed ones
+              // and read instead of them by a restore: the directory starts empty.
+              await emptyDirectory(staging);
+              await this.stream(repo.location, request, staging, parts, log);
+            }
+            // restic stamps a snapshot with the time its backup started: now, give or take a moment.
+            const time = new Date().toISOString();
+            if (parent)
+              log(`Parent snapshot ${parent.slice(0, 8)}: unchanged files are not read again`);
+            const result = await this.deps.restic
+              .backup(repo.location, {
+                paths,
+                tags: [...tags, ...parts.map((p) => tag.dump(p.database, p.summary.snapshotId))],
+                parent,
+                signal: request.signal,
+                onProgress: request.onProgress,
+                onLog: log,
+              })
+              .catch((error: unknown) => {
+                // Exit 3: the snapshot was saved without some unreadable files. It still counts
+                // as this schedule's latest, so retention applies; the job reports the files.
+                if (error instanceof PartialBackupError)
+                  return { summary: error.summary, unreadable: error.unreadable };
+                throw error;
+              });
+            const snapshotId = result.summary.snapshotId;
+            const forgotten = await this.retention(repo.location, request, log);
+            return {
+              snapshotId,
+              time,
               parent,
-              signal: request.signal,
-              onProgress: request.onProgress,
-              onLog: log,
-            })
-            .catch((error: unknown) => {
-              // Exit 3: the snapshot was saved without some unreadable files. It still counts as
-              // this schedule's latest, so retention applies; the job reports the files.
-              if (error instanceof PartialBackupError)
-                return { summary: error.summary, unreadable: error.unreadable };
-              throw error;
-            });
-          const snapshotId = result.summary.snapshotId;
-          let forgotten: string[] = [];
-          const withinRetention =
-            request.knownSnapshots !== undefined &&
-            request.retention !== undefined &&
-            request.knownSnapshots + 1 <= request.retention;
-          if (request.retention && request.retention > 0 && !withinRetention) {
-            const outcome = await this.deps.restic.forget(repo.location, {
-              tags: [tag.customer(customer.id), tag.schedule(schedule)],
-              keepLast: request.retention,
-              signal: request.signal,
-              onLog: log,
-            });
-            forgotten = outcome.removed;
-            if (forgotten.length)
-              log(`Retention: forgot ${forgotten.length} snapshot(s) beyond ${request.retention}`);
+              summary: withParts(result.summary, parts),
+              contents: contentsOf(tags),
+              roots,
+              forgotten,
+              unreadable: result.unreadable,
+            };
+          } catch (error) {
+            // Dumps saved for a backup whose own snapshot was never made belong to no backup:
+            // forgotten now, or by the schedule's next retention if this fails too.
+            if (parts.length > 0) {
+              const ids = parts.map((p) => p.summary.snapshotId);
+              await this.deps.restic.forgetIds(repo.location, ids).then(
+                () => log(`Forgot the ${ids.length} database snapshot(s) of this failed backup`),
+                () => log(`The database snapshots of this failed backup are forgotten later`),
+              );
+            }
+            throw error;
           }
-          return {
-            snapshotId,
-            time,
-            parent,
-            summary: result.summary,
-            contents: contentsOf(tags),
-            roots,
-            forgotten,
-            unreadable: result.unreadable,
-          };
         },
         request.onInitialized,
       );
@@ -185,6 +239,89 @@ export class BackupService {
       // Dumps hold customer data outside the customer's areas: never leave them behind.
       if (roots.db) await rm(staging, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Each database's dump streamed by restic into a snapshot of its own (`--stdin-from-command`),
+   * recorded in `parts` as it is saved; the checksum records land in `staging`.
+   */
+  private async stream(
+    location: Parameters<Restic['backup']>[0],
+    request: BackupRequest,
+    staging: string,
+    parts: StreamedPart[],
+    log: (line: string) => void,
+  ): Promise<void> {
+    const { customer, schedule } = request;
+    log(
+      `Streaming ${customer.databases.length} database dump(s) into the repository: ${customer.databases.join(', ')}`,
+    );
+    await this.deps.databases.stream!({
+      databases: customer.databases,
+      stagingDir: staging,
+      signal: request.signal,
+      onLog: log,
+      save: async (dump) => {
+        try {
+          const { summary } = await this.deps.restic.backup(location, {
+            paths: [],
+            fromCommand: { filename: `${dump.database}.sql`, command: dump.command },
+            tags: dumpTags({ customer: customer.id, schedule, database: dump.database }),
+            signal: dump.signal,
+            onLog: log,
+          });
+          parts.push({ database: dump.database, summary });
+          return {
+            exitCode: 0,
+            stderr: '',
+            canceled: false,
+            bytes: summary.totalBytesProcessed,
+            savedAs: summary.snapshotId,
+          };
+        } catch (error) {
+          // The dump's own failure is the database module's to word; restic's (its repository)
+          // stays restic's.
+          if (error instanceof CommandFailedError)
+            return {
+              exitCode: error.status ?? 1,
+              stderr: error.output.join('\n'),
+              canceled: false,
+              bytes: 0,
+              savedAs: '',
+            };
+          if (error instanceof EngineError && error.kind === 'canceled' && dump.signal.aborted)
+            return { exitCode: null, stderr: '', canceled: true, bytes: 0, savedAs: '' };
+          throw error;
+        }
+      },
+    });
+    const bytes = parts.reduce((sum, p) => sum + p.summary.totalBytesProcessed, 0);
+    log(
+      `${parts.length} database dump(s) (${formatBytes(bytes)}) streamed into their snapshots, nothing written to disk`,
+    );
+  }
+
+  /**
+   * The schedule's retention: its backups beyond `retention` forgotten with their dumps'
+   * snapshots (backup-groups.ts). Skipped while the snapshots the caller knows of stay within it.
+   */
+  private async retention(
+    location: Parameters<Restic['backup']>[0],
+    request: BackupRequest,
+    log: (line: string) => void,
+  ): Promise<string[]> {
+    const { retention, knownSnapshots } = request;
+    if (!retention || retention <= 0) return [];
+    if (knownSnapshots !== undefined && knownSnapshots + 1 <= retention) return [];
+    const list = await this.deps.restic.snapshots(location, {
+      tags: [tag.customer(request.customer.id), tag.schedule(request.schedule)],
+      signal: request.signal,
+    });
+    const { forget } = planRetention(list, retention);
+    if (forget.length === 0) return [];
+    await this.deps.restic.forgetIds(location, forget, { signal: request.signal, onLog: log });
+    log(`Retention: forgot ${forget.length} snapshot(s) beyond ${retention}`);
+    return forget;
   }
 
   /** The schedule's newest snapshot, given to restic as the explicit parent. */
@@ -198,6 +335,31 @@ export class BackupService {
       tags: [tag.customer(customerId), tag.schedule(schedule)],
       signal,
     });
-    return list.sort((a, b) => a.time.localeCompare(b.time)).at(-1)?.id;
+    return latestBackup(list)?.id;
   }
+}
+
+/**
+ * The backup's summary with what its streamed dumps read and added (their durations overlap
+ * the dumps', so the backup's own stays as restic measured it).
+ */
+function withParts(summary: BackupSummary, parts: StreamedPart[]): BackupSummary {
+  const total = { ...summary };
+  for (const { summary: part } of parts) {
+    total.filesNew += part.filesNew;
+    total.filesChanged += part.filesChanged;
+    total.filesUnmodified += part.filesUnmodified;
+    total.dataBlobs += part.dataBlobs;
+    total.treeBlobs += part.treeBlobs;
+    total.dataAdded += part.dataAdded;
+    total.totalFilesProcessed += part.totalFilesProcessed;
+    total.totalBytesProcessed += part.totalBytesProcessed;
+  }
+  return total;
+}
+
+/** Removes what `dir` holds, if it exists; the directory itself stays. */
+async function emptyDirectory(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => []);
+  for (const name of names) await rm(join(dir, name), { recursive: true, force: true });
 }

@@ -98,6 +98,20 @@ async function fits(input: PreflightInput): Promise<boolean> {
   }
 }
 
+/**
+ * Before dumps are written to the staging directory (restic 0.14; streamed dumps need none):
+ * room for them there, on top of the reserve. `bytes` is the server's size of the rows, which a
+ * dump roughly matches.
+ */
+export async function preflightStaging(stagingDir: string, bytes: number): Promise<void> {
+  const free = await freeSpace(stagingDir);
+  if (bytes + RESERVE > free) {
+    throw new PreflightError(
+      `Not enough disk space to dump the databases before the backup: needs about ${formatBytes(bytes)}, ${formatBytes(free)} free.`,
+    );
+  }
+}
+
 export async function preflight(input: PreflightInput): Promise<void> {
   if (input.localRepository) {
     const free = await freeSpace(input.localRepository);

@@ -5,7 +5,7 @@
  * by a safety snapshot that the job log names for undo. The control plane's handler
  * (src/restore-job/restore-job.ts) checks the request and records the safety snapshots.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
   RestoreRequest as AgentRestoreRequest,
@@ -24,7 +24,7 @@ import {
 } from '../restore-job/restore-plan.js';
 import type { RestoreRequest, SafetyRecord } from '../restore-job/restore-request.js';
 import { safetyLabel } from '../scope/labels.js';
-import { safetyTags, type Content } from '../scope/scope.js';
+import { safetyTags, streamedDumps, type Content } from '../scope/scope.js';
 import type { SnapshotBrowser } from '../snapshot/browser.js';
 import { restoreArea, restoreFile } from './index.js';
 import { RestoreJobProgress } from './job-progress.js';
@@ -326,6 +326,7 @@ class RestoreRun {
         signal: this.ctx.signal,
         onLog: this.ctx.log,
       });
+      await this.streamedDumps(names, join(work, staging));
       for (const name of names) {
         this.ctx.log(`Restoring database ${name}`);
         const safetyDir = join(work, 'safety', name);
@@ -362,6 +363,41 @@ class RestoreRun {
       }
     } finally {
       await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Dumps a restic 0.17+ backup streamed into snapshots of their own (src/host/backup-groups.ts)
+   * are not in the backup's snapshot: its tags name the snapshot of each, which holds it as
+   * `/<db>.sql`, restored into `dir` beside the checksum record as if it had been staged. Only
+   * asked when a dump is missing, so a backup made through the staging directory costs nothing.
+   */
+  private async streamedDumps(names: string[], dir: string): Promise<void> {
+    const missing: string[] = [];
+    for (const name of names) {
+      if (
+        !(await access(join(dir, `${name}.sql`)).then(
+          () => true,
+          () => false,
+        ))
+      )
+        missing.push(name);
+    }
+    if (missing.length === 0) return;
+    const [snapshot] = await this.deps.restic.snapshots(this.repo, {
+      ids: [this.snapshotId],
+      signal: this.ctx.signal,
+    });
+    const parts = streamedDumps(snapshot?.tags ?? []);
+    for (const name of missing) {
+      const part = parts.get(name);
+      if (!part) throw new Error(`This snapshot holds no dump of database ${name}.`);
+      await this.deps.restic.restore(this.repo, part, {
+        target: dir,
+        include: [`/${name}.sql`],
+        signal: this.ctx.signal,
+        onLog: this.ctx.log,
+      });
     }
   }
 }

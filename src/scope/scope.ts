@@ -39,7 +39,48 @@ export const tag = {
   safety: 'safety',
   /** The restore job a safety snapshot belongs to. */
   job: (id: string | number) => `job=${id}`,
+  /** A database dump streamed into a snapshot of its own (restic 0.17+): which database. */
+  database: (name: string) => `database=${name}`,
+  /** On a backup's snapshot: the snapshot that holds the streamed dump of one of its databases. */
+  dump: (database: string, snapshotId: string) => `dump=${database}@${snapshotId}`,
 };
+
+/**
+ * The tags of the snapshot one database's streamed dump makes. It carries the customer's and
+ * the schedule's tags, so deleting a schedule forgets it with the rest, but no scope tag: it is
+ * a part of the backup whose snapshot names it (`tag.dump`), never a backup of its own, and
+ * `isDumpSnapshot` keeps it out of "latest" and out of retention's count.
+ */
+export function dumpTags(opts: {
+  customer: string;
+  schedule: string | number;
+  database: string;
+}): string[] {
+  return [
+    tag.customer(opts.customer),
+    tag.schedule(opts.schedule),
+    tag.content('db'),
+    tag.database(opts.database),
+  ];
+}
+
+/** A streamed dump's snapshot, part of a backup (see dumpTags). */
+export function isDumpSnapshot(tags: readonly string[]): boolean {
+  return tags.some((t) => t.startsWith('database='));
+}
+
+/**
+ * The snapshots holding a backup's streamed dumps, by database, read off the backup snapshot's
+ * tags; empty for a backup whose dumps are inside its own snapshot (restic 0.14, or older).
+ */
+export function streamedDumps(tags: readonly string[]): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const t of tags) {
+    const match = /^dump=([A-Za-z0-9_]{1,64})@([0-9a-f]{8,64})$/.exec(t);
+    if (match) found.set(match[1]!, match[2]!);
+  }
+  return found;
+}
 
 /**
  * The one tag rule of safety snapshots (web, mail, SSL and configuration areas, single files,

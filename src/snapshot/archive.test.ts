@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { ArchiveFixer, NOTE_NAME } from './archive.js';
+import { ArchiveFixer, END_OF_ARCHIVE, NOTE_NAME, entryHeader, padding } from './archive.js';
 import type { EntryType } from './browse-index.js';
 
 const run = promisify(execFile);
@@ -113,4 +113,38 @@ test('the note of a folder whose path is longer than a tar header holds goes in 
     await readFile(join(target, folder.slice(1), NOTE_NAME), 'utf8'),
     /^This archive of Web files\/deep leaves out 1 entry.*\n {2}Web files\/deep\/null \(a device file\)\n/s,
   );
+});
+
+test('entries written here unpack with GNU tar: a long name, mode and time kept', async () => {
+  const body = Buffer.from('-- a dump\n');
+  const name = `Databases/${'d'.repeat(95)}.sql`;
+  const mtime = '2026-11-28T10:00:00.123456789+01:00';
+  const archive = Buffer.concat([
+    entryHeader('Databases/', '5', 0, { mode: 0o750, mtime }),
+    entryHeader(name, '0', body.length, { mode: 0o600, mtime }),
+    body,
+    padding(body.length),
+    END_OF_ARCHIVE,
+  ]);
+  const out = join(dir, 'written');
+  await mkdir(out);
+  await writeFile(join(out, 'a.tar'), archive);
+  const { stdout } = await run('tar', ['-tvf', 'a.tar', '--full-time', '--utc'], { cwd: out });
+  assert.match(stdout, /^drwxr-x--- .* 2026-11-28 09:00:00 Databases\/$/m);
+  assert.match(stdout, new RegExp(`^-rw------- .* 10 2026-11-28 09:00:00 ${name}$`, 'm'));
+  await run('tar', ['-xf', 'a.tar'], { cwd: out });
+  assert.deepEqual(await readFile(join(out, name)), body);
+});
+
+test("a size beyond the header's octal digits is written base-256", () => {
+  const size = 10 * 1024 ** 3 + 7;
+  const header = entryHeader('Databases/big.sql', '0', size);
+  assert.equal(header[124], 0x80);
+  let read = 0;
+  for (let i = 125; i < 136; i++) read = read * 256 + header[i]!;
+  assert.equal(read, size);
+  // The checksum counts the field as written.
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i]!;
+  assert.equal(parseInt(header.subarray(148, 154).toString('latin1'), 8), sum);
 });

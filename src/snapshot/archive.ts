@@ -234,29 +234,68 @@ function noteEntry(folder: string, shownAs: string, left: string[]): Buffer {
   const name = inside ? `${inside}/${NOTE_NAME}` : NOTE_NAME;
   const data = Buffer.alloc(Math.ceil(text.length / BLOCK) * BLOCK);
   text.copy(data);
+  return Buffer.concat([entryHeader(name, '0', text.length), data]);
+}
+
+/**
+ * The header of one tar entry (type '0' a file, '5' a folder), preceded by a PAX record of the
+ * name where it is longer than the header holds, as tar itself writes it. A size beyond the
+ * header's 11 octal digits (8 GiB) is written base-256, as GNU tar does.
+ */
+export function entryHeader(
+  name: string,
+  type: '0' | '5',
+  size: number,
+  meta: { mode?: number; mtime?: string } = {},
+): Buffer {
   const long = Buffer.byteLength(name) > 99;
-  const entry = Buffer.concat([tarHeader(long ? NOTE_NAME : name, '0', text.length), data]);
-  if (!long) return entry;
-  // A longer name goes in a PAX record before the entry, as tar itself writes it: the record's
-  // length counts its own digits.
+  const header = tarHeader(long ? baseOf(name) : name, type, size, meta);
+  if (!long) return header;
+  // The record's length counts its own digits.
   const body = ` path=${name}\n`;
   const base = Buffer.byteLength(body);
   let length = base;
   while (length !== base + String(length).length) length = base + String(length).length;
   const paxData = Buffer.alloc(Math.ceil(length / BLOCK) * BLOCK);
   paxData.write(`${length}${body}`, 0, 'utf8');
-  return Buffer.concat([tarHeader('PaxHeader', 'x', length), paxData, entry]);
+  return Buffer.concat([tarHeader('PaxHeader', 'x', length), paxData, header]);
 }
 
-function tarHeader(name: string, type: string, size: number): Buffer {
+/** Zeros that fill an entry's data of `size` bytes up to a whole block. */
+export function padding(size: number): Buffer {
+  return Buffer.alloc((BLOCK - (size % BLOCK)) % BLOCK);
+}
+
+/** The two zero blocks that end an archive. */
+export const END_OF_ARCHIVE = Buffer.alloc(2 * BLOCK);
+
+function baseOf(name: string): string {
+  const clean = name.replace(/\/+$/, '');
+  const base = clean.slice(clean.lastIndexOf('/') + 1);
+  return Buffer.byteLength(base) > 99 ? 'entry' : base;
+}
+
+function tarHeader(
+  name: string,
+  type: string,
+  size: number,
+  meta: { mode?: number; mtime?: string } = {},
+): Buffer {
   const header = Buffer.alloc(BLOCK);
   header.write(name, 0, 'utf8');
-  header.write('0000644\0', 100, 'latin1');
+  const mode = (meta.mode ?? (type === '5' ? 0o755 : 0o644)) & 0o7777;
+  header.write(`${mode.toString(8).padStart(7, '0')}\0`, 100, 'latin1');
   header.write('0000000\0', 108, 'latin1');
   header.write('0000000\0', 116, 'latin1');
-  header.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
-  const now = Math.floor(Date.now() / 1000);
-  header.write(`${now.toString(8).padStart(11, '0')}\0`, 136, 'latin1');
+  if (size < 8 ** 11) header.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+  else {
+    header[124] = 0x80;
+    for (let i = 135, rest = size; i > 124; i--, rest = Math.floor(rest / 256))
+      header[i] = rest % 256;
+  }
+  const parsed = meta.mtime ? Date.parse(meta.mtime) : NaN;
+  const time = Math.max(0, Math.floor((Number.isNaN(parsed) ? Date.now() : parsed) / 1000));
+  header.write(`${time.toString(8).padStart(11, '0')}\0`, 136, 'latin1');
   header[156] = type.charCodeAt(0);
   header.write('ustar\0' + '00', 257, 'latin1');
   setChecksum(header);

@@ -171,3 +171,112 @@ test('specials: pipes and device files at any depth below a directory, by absolu
     index.close();
   }
 });
+
+describe('browse index of a backup whose dumps were streamed (restic 0.17+)', () => {
+  const dir = '/var/lib/hostvault/staging/alice/7/databases';
+  const shopPart = '11'.repeat(32);
+  const blogPart = '22'.repeat(32);
+  const backup: SnapshotSummary = {
+    ...SNAPSHOT,
+    paths: [dir, '/srv'],
+    tags: [
+      'customer=alice',
+      'schedule=7',
+      `dump=shop@${shopPart}`,
+      `dump=blog@${blogPart.slice(0, 8)}`,
+    ],
+  };
+  const part = (id: string, database: string): SnapshotSummary => ({
+    ...SNAPSHOT,
+    id,
+    shortId: id.slice(0, 8),
+    paths: [`/${database}.sql`],
+    tags: ['customer=alice', 'schedule=7', 'content=db', `database=${database}`],
+  });
+
+  /** `ls` of the backup replays `nodes`; of a dump's snapshot, its one file. */
+  function engine(nodes: LsNode[], parts: Record<string, SnapshotSummary>): Restic {
+    return {
+      ls: async (_repo: unknown, id: string, opts: { onNode: (n: LsNode) => void }) => {
+        if (id === 'abababab') {
+          for (const n of nodes) opts.onNode(n);
+          return backup;
+        }
+        const summary = Object.values(parts).find((p) => p.id.startsWith(id));
+        if (!summary) throw new Error(`no snapshot ${id}`);
+        const database = summary.tags.find((t) => t.startsWith('database='))!.slice(9);
+        opts.onNode({ ...node(`/${database}.sql`, 'file', database.length * 1000), mode: 0o600 });
+        return summary;
+      },
+    } as unknown as Restic;
+  }
+
+  async function buildWith(name: string, nodes: LsNode[], parts: Record<string, SnapshotSummary>) {
+    const { file, meta } = await buildIndex(
+      engine(nodes, parts),
+      { url: '/nowhere', password: 'x' },
+      'abababab',
+      join(work, `${name}.tmp`),
+      () => join(work, `${name}.sqlite`),
+    );
+    const index = BrowseIndex.open(file);
+    assert.ok(index);
+    return { index, meta };
+  }
+
+  const staged = (extra: LsNode[] = []) => [
+    node('/srv', 'dir'),
+    node('/srv/index.php'),
+    node('/var', 'dir'),
+    node('/var/lib', 'dir'),
+    node('/var/lib/hostvault', 'dir'),
+    node('/var/lib/hostvault/staging', 'dir'),
+    node('/var/lib/hostvault/staging/alice', 'dir'),
+    node('/var/lib/hostvault/staging/alice/7', 'dir'),
+    node(dir, 'dir'),
+    node(`${dir}/blog.checksums.json`),
+    node(`${dir}/shop.checksums.json`),
+    ...extra,
+  ];
+  const parts = { shop: part(shopPart, 'shop'), blog: part(blogPart, 'blog') };
+
+  test('each dump is listed beside its checksum record, read from its own snapshot', async () => {
+    const { index, meta } = await buildWith('streamed', staged(), parts);
+    assert.deepEqual(names(index, dir), [
+      'f:blog.checksums.json',
+      'f:blog.sql',
+      'f:shop.checksums.json',
+      'f:shop.sql',
+    ]);
+    assert.equal(index.list(dir, { offset: 0, limit: 1 }).total, 4);
+    const shop = index.stat(`${dir}/shop.sql`);
+    assert.equal(shop?.size, 4000);
+    assert.equal(shop?.mode, 0o600);
+    assert.deepEqual(
+      meta.dumps?.map((d) => [d.database, d.path, d.snapshotId, d.source]),
+      [
+        ['shop', `${dir}/shop.sql`, shopPart, '/shop.sql'],
+        // Named by a short id, recorded by the full one.
+        ['blog', `${dir}/blog.sql`, blogPart, '/blog.sql'],
+      ],
+    );
+    // The rest of the snapshot is as restic listed it.
+    assert.deepEqual(names(index, '/srv'), ['f:index.php']);
+    assert.equal(index.totals(dir)?.files, 4);
+    index.close();
+  });
+
+  test('a dump left staged by an earlier run gives way to the streamed one', async () => {
+    const { index } = await buildWith('stale', staged([node(`${dir}/shop.sql`, 'file', 7)]), parts);
+    assert.equal(index.stat(`${dir}/shop.sql`)?.size, 4000);
+    assert.equal(index.list(dir, { offset: 0, limit: 10 }).total, 4);
+    index.close();
+  });
+
+  test('a tag naming a snapshot that is not that database dump fails the build', async () => {
+    await assert.rejects(
+      buildWith('wrong', staged(), { shop: part(shopPart, 'other'), blog: parts.blog }),
+      /named by abababab as the dump of database shop, does not hold it/,
+    );
+  });
+});

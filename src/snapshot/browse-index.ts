@@ -37,6 +37,8 @@ import type {
   SnapshotSummary,
 } from '../engine/index.js';
 import type { Restic } from '../engine/index.js';
+import { isServiceFile } from '../scope/labels.js';
+import { streamedDumps, tag } from '../scope/scope.js';
 import { BrowseError } from './errors.js';
 import { baseName, joinPath, parentOf, pathSegments } from './paths.js';
 
@@ -63,9 +65,24 @@ export interface BrowseEntry {
   linkTarget?: string;
 }
 
+/**
+ * A database dump that a restic 0.17+ backup streamed into a snapshot of its own
+ * (src/host/backup-groups.ts), listed in the index where a staged dump would be.
+ */
+export interface StreamedDumpSource {
+  database: string;
+  /** Where the index lists it: beside the dump's checksum record in the backup's snapshot. */
+  path: string;
+  /** The dump's own snapshot (full id) and the dump's path there (`/<db>.sql`). */
+  snapshotId: string;
+  source: string;
+}
+
 export interface IndexMeta {
   format: number;
   snapshot: SnapshotSummary;
+  /** The dumps listed from snapshots of their own; absent for a backup that staged them. */
+  dumps?: StreamedDumpSource[];
   entries: number;
   dirs: number;
   builtAt: string;
@@ -157,7 +174,10 @@ export async function buildIndex(
     let entries = 0;
     let dirs = 0;
     let uncommitted = 0;
-    /** Rows listed twice (never seen: restic trees hold unique names); counts are then redone. */
+    /**
+     * Rows listed twice (never seen: restic trees hold unique names) or replaced by a streamed
+     * dump; counts are then redone.
+     */
     let ignored = 0;
     let batch: unknown[] = [];
     const writeRows = (): void => {
@@ -183,6 +203,7 @@ export async function buildIndex(
     const describeDir = db.prepare(
       'UPDATE entries SET mtime = ?, mode = ?, uid = ?, gid = ? WHERE parent = ? AND rank = 0 AND name = ?',
     );
+    const dropFile = db.prepare('DELETE FROM entries WHERE parent = ? AND rank = 1 AND name = ?');
     const flush = (frame: Frame): void => {
       addCount.run(frame.id, frame.count);
     };
@@ -237,9 +258,13 @@ export async function buildIndex(
     };
 
     db.exec('BEGIN');
+    /** Where each database's checksum record is: its streamed dump is listed beside it. */
+    const records = new Map<string, string>();
     const snapshot = await restic.ls(withLeanGc(repo), snapshotId, {
       ...opts,
       onNode: (node) => {
+        if (node.type === 'file' && isServiceFile('db', node.name))
+          records.set(node.name.slice(0, -'.checksums.json'.length), parentOf(node.path));
         const early = implied.size > 0 && node.type === 'dir' ? implied.get(node.path) : undefined;
         if (early !== undefined) {
           // Listed after its own entries: give the directory created for them its metadata.
@@ -261,6 +286,34 @@ export async function buildIndex(
       },
     });
     if (!snapshot) throw new Error(`restic ls printed no snapshot header for ${snapshotId}`);
+    // A backup whose dumps were streamed names their snapshots in its tags: their files join
+    // the index at the paths a staged dump has, so browsing shows both layouts alike.
+    const dumps: StreamedDumpSource[] = [];
+    for (const [database, partId] of streamedDumps(snapshot.tags)) {
+      const dir = records.get(database) ?? dumpDirOf(snapshot, records);
+      const source = `/${database}.sql`;
+      let found: LsNode | undefined;
+      const part = await restic.ls(withLeanGc(repo), partId, {
+        ...opts,
+        onNode: (node) => {
+          if (node.path === source && node.type === 'file') found = node;
+        },
+      });
+      // The tag is the backup's own word; the snapshot it names must be that database's dump.
+      if (!part?.tags.includes(tag.database(database)) || !found)
+        throw new Error(
+          `snapshot ${partId.slice(0, 8)}, named by ${snapshot.shortId} as the dump of database ${database}, does not hold it`,
+        );
+      const name = `${database}.sql`;
+      const path = joinPath(dir, name);
+      writeRows();
+      const parent = frameOf(dir);
+      // A dump left staged by an earlier run (never read by restore or download): the streamed
+      // one takes its place.
+      if (dropFile.run(parent.id, name).changes > 0) ignored++;
+      add(parent, { ...found, name, path });
+      dumps.push({ database, path, snapshotId: part.id, source });
+    }
     writeRows();
     while (stack.length > 0) flush(stack.pop() as Frame);
     if (ignored > 0) {
@@ -275,6 +328,7 @@ export async function buildIndex(
     const meta: IndexMeta = {
       format: INDEX_FORMAT,
       snapshot,
+      ...(dumps.length ? { dumps } : {}),
       entries,
       dirs,
       builtAt: new Date().toISOString(),
@@ -304,6 +358,18 @@ export async function buildIndex(
     rmSync(tempFile, { force: true });
     throw error;
   }
+}
+
+/**
+ * Where a streamed dump goes when its checksum record is missing: beside the other records, or
+ * in the one snapshot path that is the staging directory's (`.../databases`, src/host/collect.ts).
+ */
+function dumpDirOf(snapshot: SnapshotSummary, records: ReadonlyMap<string, string>): string {
+  const [first] = records.values();
+  if (first) return first;
+  const staging = snapshot.paths.filter((p) => baseName(p) === 'databases');
+  if (staging.length === 1) return staging[0]!;
+  throw new Error(`snapshot ${snapshot.shortId} has no place for the dumps it names`);
 }
 
 /**
@@ -367,6 +433,8 @@ export class BrowseIndex {
       if (get.get('complete') !== String(INDEX_FORMAT)) throw new Error('incomplete');
       const meta = JSON.parse(String(get.get('meta'))) as IndexMeta;
       if (meta.format !== INDEX_FORMAT) throw new Error('format');
+      // Built before streamed dumps were listed: without them, so built again.
+      if (!meta.dumps && streamedDumps(meta.snapshot.tags).size > 0) throw new Error('no dumps');
       return new BrowseIndex(db, meta);
     } catch {
       db?.close();

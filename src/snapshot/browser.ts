@@ -16,6 +16,7 @@ import {
   type BrowseEntry,
   type EntryType,
   type IndexMeta,
+  type StreamedDumpSource,
 } from './browse-index.js';
 import { BrowseError } from './errors.js';
 import {
@@ -29,6 +30,7 @@ import {
   isWithin,
   joinPath,
   normalizePath,
+  parentOf,
   pathSegments,
   type RootEntry,
   type RootGroupView,
@@ -172,6 +174,16 @@ export class SnapshotBrowser {
   knownFile(snapshotId: string, path: string): BrowseEntry | undefined {
     const entry = this.handle(checkId(snapshotId), false)?.stat(normalizePath(path));
     return entry?.type === 'file' ? entry : undefined;
+  }
+
+  /**
+   * The streamed dumps (restic 0.17+) an opened snapshot lists in directory `dir`, with the
+   * snapshot each is read from; empty for a backup whose dumps are in its own snapshot.
+   */
+  streamedDumpsIn(snapshotId: string, dir: string): StreamedDumpSource[] {
+    const clean = normalizePath(dir);
+    const dumps = this.require(snapshotId).meta.dumps ?? [];
+    return dumps.filter((d) => parentOf(d.path) === clean);
   }
 
   /** A page of directory `dir` of an opened snapshot: directories first, then by name. */

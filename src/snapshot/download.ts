@@ -15,12 +15,20 @@ import { finished, pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { OperationOptions, RepositoryLocation, Restic } from '../engine/index.js';
 import { renameArchiveEntries } from './archive-names.js';
-import { ArchiveFixer, SPECIAL_WORDS } from './archive.js';
+import { ArchiveFixer, END_OF_ARCHIVE, SPECIAL_WORDS, entryHeader, padding } from './archive.js';
 import type { BrowseEntry, EntryType } from './browse-index.js';
 import type { SnapshotBrowser } from './browser.js';
 import { BrowseError } from './errors.js';
 import { isServiceFile, type FriendlyRoots } from '../scope/labels.js';
-import { assertWithinRoots, baseName, isWithin, parentOf } from './paths.js';
+import { streamedDumps } from '../scope/scope.js';
+import {
+  assertWithinRoots,
+  baseName,
+  isWithin,
+  joinPath,
+  normalizePath,
+  parentOf,
+} from './paths.js';
 
 export interface DownloadOptions extends OperationOptions {
   /** The customer's areas; a path outside all of them is refused. */
@@ -46,11 +54,16 @@ export async function downloadFile(
   opts: DownloadOptions,
 ): Promise<void> {
   const clean = assertWithinRoots(opts.roots, path);
-  const entry = await entryAt(restic, repo, snapshotId, clean, opts);
+  // A dump streamed by restic 0.17+ is read from its own snapshot.
+  const streamed = (await streamedDumpsIn(restic, repo, snapshotId, parentOf(clean), opts)).find(
+    (d) => d.entry.path === clean,
+  );
+  const entry = streamed?.entry ?? (await entryAt(restic, repo, snapshotId, clean, opts));
   await checkDownloadable(restic, repo, snapshotId, entry, clean, { signal: opts.signal });
   if (entry.type !== 'file')
     throw new BrowseError('not-a-file', `${clean} is a folder; download it as a tar.gz archive.`);
-  await dumpInto(restic, repo, snapshotId, clean, out, opts);
+  if (streamed) await dumpInto(restic, repo, streamed.snapshotId, streamed.source, out, opts);
+  else await dumpInto(restic, repo, snapshotId, clean, out, opts);
   out.end();
   await finished(out);
 }
@@ -68,8 +81,10 @@ export async function downloadDirectory(
   const entry = await entryAt(restic, repo, snapshotId, clean, opts);
   if (entry.type !== 'dir')
     throw new BrowseError('not-a-directory', `${clean} is a ${entry.type}, not a directory.`);
-  const specials = await specialsUnder(restic, repo, snapshotId, clean, opts);
   const shownAs = opts.archiveName || baseName(clean) || 'snapshot';
+  const streamed = await streamedDumpsIn(restic, repo, snapshotId, clean, opts);
+  if (streamed.length > 0) return archiveOfDumps(restic, repo, shownAs, streamed, out, opts);
+  const specials = await specialsUnder(restic, repo, snapshotId, clean, opts);
   const inDumps = (opts.roots.db ?? []).some((root) => isWithin(root, clean));
   const names = renameArchiveEntries(
     clean,
@@ -90,6 +105,97 @@ export async function downloadDirectory(
     throw error;
   }
   head.end();
+  await delivered;
+}
+
+/** A dump streamed into a snapshot of its own, as the folder that holds it in a backup lists it. */
+interface StreamedFile {
+  /** As the backup's folder lists it (path, size, time). */
+  entry: BrowseEntry;
+  /** Where its bytes are: the dump's own snapshot, and its path there. */
+  snapshotId: string;
+  source: string;
+}
+
+/**
+ * The dumps that a backup made with restic 0.17+ streamed into snapshots of their own and that
+ * folder `dir` of the backup holds (src/host/backup-groups.ts); none for a staged backup. From
+ * the browse index where it is built; otherwise from the backup's tags (only the database
+ * staging directory holds any), at one listing per dump.
+ */
+async function streamedDumpsIn(
+  restic: Restic,
+  repo: RepositoryLocation,
+  snapshotId: string,
+  dir: string,
+  opts: DownloadOptions,
+): Promise<StreamedFile[]> {
+  const { browser } = opts;
+  if (browser?.isOpen(snapshotId))
+    return browser.streamedDumpsIn(snapshotId, dir).flatMap((d) => {
+      const entry = browser.stat(snapshotId, d.path);
+      return entry ? [{ entry, snapshotId: d.snapshotId, source: d.source }] : [];
+    });
+  if (!(opts.roots.db ?? []).some((root) => normalizePath(root) === dir)) return [];
+  const [snapshot] = await restic.snapshots(repo, { ids: [snapshotId], signal: opts.signal });
+  const found: StreamedFile[] = [];
+  for (const [database, partId] of streamedDumps(snapshot?.tags ?? [])) {
+    const name = `${database}.sql`;
+    const nodes = await restic.list(repo, partId, '/', { signal: opts.signal });
+    const node = nodes.find((n) => n.name === name && n.type === 'file');
+    if (!node)
+      throw new BrowseError(
+        'not-found',
+        `The dump of database ${database} is missing from this backup.`,
+      );
+    found.push({
+      entry: { ...node, path: joinPath(dir, name) },
+      snapshotId: partId,
+      source: `/${name}`,
+    });
+  }
+  return found;
+}
+
+/**
+ * The tar.gz of the database folder of a backup whose dumps were streamed: the folder holds
+ * nothing else a customer sees (its checksum records are the service's), so the archive is
+ * written here, each dump's bytes straight from its own snapshot, named as in a staged one
+ * (`Databases/shop.sql`; like restic's, without an entry of the folder itself).
+ */
+async function archiveOfDumps(
+  restic: Restic,
+  repo: RepositoryLocation,
+  shownAs: string,
+  dumps: StreamedFile[],
+  out: Writable,
+  opts: DownloadOptions,
+): Promise<void> {
+  const gzip = createGzip({ level: opts.level ?? 6 });
+  const delivered = pipeline(gzip, out);
+  try {
+    const sorted = [...dumps].sort((a, b) => (a.entry.name < b.entry.name ? -1 : 1));
+    for (const dump of sorted) {
+      const size = dump.entry.size ?? 0;
+      gzip.write(entryHeader(`${shownAs}/${dump.entry.name}`, '0', size, dump.entry));
+      let written = 0;
+      await dumpInto(restic, repo, dump.snapshotId, dump.source, gzip, {
+        ...opts,
+        counted: (n) => (written += n),
+      });
+      // The header promised `size` bytes: anything else would shift every entry after it.
+      if (written !== size)
+        throw new Error(
+          `the dump of ${dump.entry.name} gave ${written} bytes where its snapshot lists ${size}`,
+        );
+      gzip.write(padding(size));
+    }
+    gzip.end(END_OF_ARCHIVE);
+  } catch (error) {
+    gzip.destroy(error as Error);
+    await delivered.catch(() => undefined);
+    throw error;
+  }
   await delivered;
 }
 
@@ -190,7 +296,7 @@ async function dumpInto(
   snapshotId: string,
   path: string,
   dest: Writable,
-  opts: DownloadOptions & { archive?: 'tar' },
+  opts: DownloadOptions & { archive?: 'tar'; counted?: (bytes: number) => void },
 ): Promise<void> {
   const stop = new AbortController();
   const onGone = (): void => stop.abort();
@@ -202,6 +308,7 @@ async function dumpInto(
 
   const forward = (chunk: Buffer, done: (error?: Error) => void): void => {
     if (dest.destroyed) return done(new Error('the download was closed'));
+    opts.counted?.(chunk.length);
     if (chunk.length === 0 || dest.write(chunk)) return done();
     // Either drain or the destination going away releases the write.
     const settle = (): void => {

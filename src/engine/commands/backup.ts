@@ -24,7 +24,39 @@ export interface BackupOptions extends OperationOptions {
    * (restic 0.14 cannot rewrite paths). Needs root and `unshare`.
    */
   bindAt?: { source: string };
+  /**
+   * Saves what `command` writes to its stdout as the one file `/<filename>` instead of reading
+   * `paths` (restic 0.17+ `--stdin-from-command`; restic 0.18 takes a plain name only, no
+   * directories). restic runs the command itself, with restic's own environment, so nothing
+   * secret may be in `command` or needed from the environment: wrap it in `env -i`. A command
+   * that exits non-zero fails the backup and no snapshot is saved (CommandFailedError).
+   */
+  fromCommand?: { filename: string; command: string[] };
 }
+
+/**
+ * The command of a `fromCommand` backup exited non-zero (or could not start): restic saved no
+ * snapshot. `output` is what the command wrote to stderr, as restic passed it on.
+ */
+export class CommandFailedError extends EngineError {
+  constructor(
+    readonly status: number | null,
+    readonly output: string[],
+    detail: string,
+  ) {
+    super(
+      'failed',
+      detail,
+      1,
+      `The command whose output was to be saved failed${status === null ? '' : ` (exit status ${status})`}.`,
+    );
+    this.name = 'CommandFailedError';
+  }
+}
+
+/** restic 0.17+ passes the command's stderr on, each line after this prefix. */
+const SUBPROCESS_LINE = /^subprocess [^:]*: ?(.*)$/;
+const COMMAND_FAILED = /command failed: exit status (\d+)|command failed|failed to start command/;
 
 export async function backup(
   runner: Runner,
@@ -35,18 +67,43 @@ export async function backup(
   for (const tag of opts.tags ?? []) args.push('--tag', tag);
   if (opts.parent) args.push('--parent', opts.parent);
   for (const pattern of opts.excludes ?? []) args.push('--exclude', pattern);
-  if (!opts.paths?.length) throw new Error('backup needs at least one path');
-  args.push('--', ...opts.paths);
-  if (opts.bindAt && opts.paths.length !== 1)
-    throw new Error('a bind-mounted backup reads exactly one path');
+  if (opts.fromCommand) {
+    const { filename, command } = opts.fromCommand;
+    if (opts.paths?.length || opts.bindAt)
+      throw new Error("a backup of a command's output reads no paths");
+    if (!/^[^/\0,]+$/.test(filename) || filename === '.' || filename === '..')
+      throw new Error(`not a plain file name: ${filename}`);
+    if (!command.length) throw new Error("a backup of a command's output needs the command");
+    args.push('--stdin-filename', filename, '--stdin-from-command', '--', ...command);
+  } else {
+    if (!opts.paths?.length) throw new Error('backup needs at least one path');
+    args.push('--', ...opts.paths);
+    if (opts.bindAt && opts.paths.length !== 1)
+      throw new Error('a bind-mounted backup reads exactly one path');
+  }
 
   let summary: BackupSummary | undefined;
   const unreadable: string[] = [];
-  const result = await runner.exec(
+  // The command's own stderr (a dump's error), kept apart from restic's words.
+  const commandOutput: string[] = [];
+  let commandFailed: { status: number | null } | undefined;
+  const onLog = opts.fromCommand
+    ? (line: string) => {
+        const own = SUBPROCESS_LINE.exec(line);
+        if (own) commandOutput.push(own[1]!);
+        else {
+          const failed = COMMAND_FAILED.exec(line);
+          if (failed) commandFailed = { status: failed[1] ? Number(failed[1]) : null };
+          opts.onLog?.(line);
+        }
+      }
+    : opts.onLog;
+  const exec = runner.exec(
     repo,
     args,
     {
       ...opts,
+      onLog,
       bindMount: opts.bindAt ? { source: opts.bindAt.source, target: opts.paths[0]! } : undefined,
       onJson: (m) => {
         const message = m as Record<string, unknown>;
@@ -55,13 +112,26 @@ export async function backup(
         else if (message.message_type === 'error') {
           // An unreadable file, reported on stderr (every version).
           const item = message.item ?? message.during;
+          const text = describeErrorMessage(message);
+          if (opts.fromCommand && COMMAND_FAILED.test(text)) {
+            // Not a file restic could not read: the command failed, and no snapshot is saved.
+            onLog?.(text);
+            return;
+          }
           if (typeof item === 'string' && !unreadable.includes(item)) unreadable.push(item);
-          opts.onLog?.(describeErrorMessage(message));
+          opts.onLog?.(text);
         } else opts.onLog?.(JSON.stringify(message));
       },
     },
     [0, 3],
   );
+  const result = opts.fromCommand
+    ? await exec.catch((error: unknown) => {
+        if (commandFailed && error instanceof EngineError && error.kind !== 'canceled')
+          throw new CommandFailedError(commandFailed.status, commandOutput, error.detail);
+        throw error;
+      })
+    : await exec;
 
   // A run that printed no summary saved no snapshot, whatever its exit code says.
   if (!summary) {

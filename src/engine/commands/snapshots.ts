@@ -5,6 +5,8 @@ export interface SnapshotFilter extends OperationOptions {
   /** Snapshots carrying all of these tags. */
   tags?: string[];
   host?: string;
+  /** Only these snapshots (full or short ids). */
+  ids?: string[];
 }
 
 export async function snapshots(
@@ -16,6 +18,7 @@ export async function snapshots(
   // restic ORs repeated --tag flags and ANDs the comma-separated tags within one.
   if (opts.tags?.length) args.push('--tag', opts.tags.join(','));
   if (opts.host) args.push('--host', opts.host);
+  if (opts.ids?.length) args.push('--', ...opts.ids);
   let list: SnapshotSummary[] = [];
   await runner.exec(repo, args, {
     ...opts,
