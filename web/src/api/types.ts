@@ -47,4 +47,3 @@ export type TargetTest = Schemas['TargetTest'];
 /** A target in use: GET /api/admin/targets, secrets masked. */
 export type AdminTarget = Schemas['AdminTarget'];
 export type Repository = Schemas['Repository'];
-
