@@ -99,7 +99,7 @@ export const scheduler: StandaloneCase = {
     for (let i = 0; i < ALL_DUE_REPEATS; i++) {
       await reset(w, () => new Date(START - 86_400_000).toISOString());
       await waitForQuiet(ctx);
-      // A tick starts at most DEFAULT_MAX_STARTS_PER_TICK; the ticks that follow (30 s apart
+      // A tick starts at most DEFAULT_MAX_STARTS_PER_TICK; the ticks that follow (5 s apart
       // in the service) start the rest. Each tick is measured; the row takes the slowest.
       let clock = START;
       const all = new Scheduler({

@@ -248,7 +248,8 @@ describe('two schedulers on one store, a handover in the middle of a day', () =>
       await b.lease.renew();
       assert.ok(!(a.lease.held() && b.lease.held()), 'two planners at once');
       if (handedOver === undefined && aDead && b.lease.held()) handedOver = clock.t;
-      // Ticks every 30 s, the service's default; a dead controller ticks no more.
+      // Ticks every 30 s (coarser than the service's 5 s, to keep the simulated day short); a dead
+      // controller ticks no more.
       if (step % 3 !== 0) continue;
       const [ra, rb] = await Promise.all([
         aDead ? undefined : aScheduler.tick(),
