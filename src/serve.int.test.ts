@@ -152,12 +152,17 @@ describe('the service over HTTP', () => {
     });
     assert.equal(created.status, 201, JSON.stringify(created.json));
     assert.equal(created.json.hour, 2);
+    // The server's directory is neither the customer's choice nor shown to them.
+    assert.deepEqual(created.json.target, { kind: 'local' });
+    const scheduleId = created.json.id as number;
+    const stored = await service.app.schedules.target(
+      await service.app.schedules.getRow({ role: 'admin' }, scheduleId),
+    );
     assert.equal(
-      created.json.target.path,
+      stored.kind === 'local' && stored.path,
       service.app.config.localRepositoryDir,
       'a customer cannot choose a server path',
     );
-    const scheduleId = created.json.id as number;
 
     const run = await alice.call('POST', `/api/schedules/${scheduleId}/run`);
     assert.equal(run.status, 202);
