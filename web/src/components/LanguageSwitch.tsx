@@ -1,0 +1,26 @@
+/**
+ * DE/EN in the header: overrides the browser's language and is remembered (messages/index.ts).
+ * Each option is named in its own language, so a reader who landed in the wrong one finds theirs.
+ */
+import { SegmentedControl } from '@mantine/core';
+import { LANGUAGES, catalogs, m, setLanguage, useLanguage, type Language } from '../messages';
+
+export function LanguageSwitch() {
+  const language = useLanguage();
+  return (
+    <SegmentedControl
+      size="xs"
+      aria-label={m.language.label}
+      value={language}
+      onChange={(value) => setLanguage(value as Language)}
+      data={LANGUAGES.map((l) => ({
+        value: l,
+        label: (
+          <span lang={l} aria-label={catalogs[l].language[l]}>
+            {l.toUpperCase()}
+          </span>
+        ),
+      }))}
+    />
+  );
+}
