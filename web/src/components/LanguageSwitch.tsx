@@ -8,19 +8,20 @@ import { LANGUAGES, catalogs, m, setLanguage, useLanguage, type Language } from 
 export function LanguageSwitch() {
   const language = useLanguage();
   return (
-    <SegmentedControl
-      size="xs"
-      aria-label={m.language.label}
-      value={language}
-      onChange={(value) => setLanguage(value as Language)}
-      data={LANGUAGES.map((l) => ({
-        value: l,
-        label: (
-          <span lang={l} aria-label={catalogs[l].language[l]}>
-            {l.toUpperCase()}
-          </span>
-        ),
-      }))}
-    />
+    <div role="group" aria-label={m.language.label}>
+      <SegmentedControl
+        size="xs"
+        value={language}
+        onChange={(value) => setLanguage(value as Language)}
+        data={LANGUAGES.map((l) => ({
+          value: l,
+          label: (
+            <abbr lang={l} title={catalogs[l].language[l]}>
+              {l.toUpperCase()}
+            </abbr>
+          ),
+        }))}
+      />
+    </div>
   );
 }

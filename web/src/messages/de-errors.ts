@@ -17,6 +17,18 @@ const frequencies: Record<string, string> = {
   weekly: 'wöchentliche',
   monthly: 'monatliche',
 };
+const adverbs: Record<string, string> = {
+  hourly: 'stündlich',
+  daily: 'täglich',
+  weekly: 'wöchentlich',
+  monthly: 'monatlich',
+};
+/** The API lists frequencies by their codes ("daily, weekly"). */
+const frequencyList = (list: string): string =>
+  list
+    .split(/,\s*/)
+    .map((f) => adverbs[f] ?? f)
+    .join(', ');
 
 export const deErrors: ErrorTexts = {
   not_found: 'Nicht gefunden.',
@@ -59,7 +71,7 @@ export const deErrors: ErrorTexts = {
     `Das Paket „${p(x, 'packageId')}“ wird von ${plural(Number(x.count ?? 0), 'Kunden', 'Kunden')} verwendet (${p(x, 'customerIds')}). Ordnen Sie diese zuerst einem anderen Paket zu.`,
   'package.no_backups': 'Ihr Hosting-Paket enthält keine Backups.',
   'package.frequency_not_included': (x) =>
-    `Ihr Paket enthält keine ${frequencies[p(x, 'frequency')] ?? p(x, 'frequency')} Backups; verfügbar: ${p(x, 'available')}.`,
+    `Ihr Paket enthält keine ${frequencies[p(x, 'frequency')] ?? p(x, 'frequency')} Backups; verfügbar: ${frequencyList(p(x, 'available'))}.`,
   'package.retention_limit': (x) =>
     `Ihr Paket erlaubt höchstens ${plural(Number(x.max ?? 0), 'Snapshot', 'Snapshots')} pro Zeitplan.`,
   'package.schedule_limit': (x) =>
