@@ -9,12 +9,14 @@ const formatters = new Map<string, ReturnType<typeof makeFormatters>>();
 
 function makeFormatters(locale: string) {
   const date = { year: 'numeric', month: 'short', day: 'numeric' } as const;
+  // English writes "3:00 AM"; German (and most 24-hour locales) "03:00".
+  const hour = locale.startsWith('en') ? 'numeric' : '2-digit';
   return {
-    time: new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' }),
-    dateTime: new Intl.DateTimeFormat(locale, { ...date, hour: 'numeric', minute: '2-digit' }),
+    time: new Intl.DateTimeFormat(locale, { hour, minute: '2-digit' }),
+    dateTime: new Intl.DateTimeFormat(locale, { ...date, hour, minute: '2-digit' }),
     dateTimeSeconds: new Intl.DateTimeFormat(locale, {
       ...date,
-      hour: 'numeric',
+      hour,
       minute: '2-digit',
       second: '2-digit',
     }),

@@ -12,10 +12,10 @@ const p = (params: ErrorParams, key: string): string => String(params[key] ?? ''
 const label = (): string => 'Dieses Feld';
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 const frequencies: Record<string, string> = {
-  hourly: 'stündliche',
-  daily: 'tägliche',
-  weekly: 'wöchentliche',
-  monthly: 'monatliche',
+  hourly: 'stündlichen',
+  daily: 'täglichen',
+  weekly: 'wöchentlichen',
+  monthly: 'monatlichen',
 };
 const adverbs: Record<string, string> = {
   hourly: 'stündlich',

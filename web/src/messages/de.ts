@@ -214,7 +214,7 @@ export const de: Messages = {
     notInPackage: (label: string) => `${label} (nicht in Ihrem Paket)`,
     hour: 'Stunde (UTC)',
     hourDescription: (local: string) =>
-      `Backups starten in dieser Stunde nach UTC (${local} Ihre Zeit), zu einer Minute, die für Ihr Konto festgelegt ist, damit nicht alle Backups gleichzeitig starten; „Nächste Ausführung“ zeigt sie.`,
+      `Backups starten in dieser Stunde nach UTC (${local} Uhr bei Ihnen), zu einer Minute, die für Ihr Konto festgelegt ist, damit nicht alle Backups gleichzeitig starten; „Nächste Ausführung“ zeigt sie.`,
     weekday: 'Wochentag',
     monthDay: 'Tag im Monat',
     monthDayDescription: 'In kürzeren Monaten läuft das Backup am letzten Tag.',
