@@ -229,11 +229,13 @@ export interface Browser {
 
 /**
  * Chromium with a fresh profile, 1024 px wide unless a viewport is given (PHONE for the phone
- * layout).
+ * layout), in American English unless a locale is given.
  */
 export async function openBrowser(
   prefix: string,
   viewport: { width: number; height: number } = { width: 1024, height: 800 },
+  /** The browser's language, which the page follows until its DE/EN switch is used. */
+  locale = 'en-US',
 ): Promise<Browser> {
   const profile = await mkdtemp(join(tmpdir(), 'hv-chromium-'));
   await mkdir(ARTIFACTS, { recursive: true });
@@ -245,7 +247,7 @@ export async function openBrowser(
     // A phone's viewport is also a touch screen with a phone's pixel density.
     ...(viewport.width < 600 ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
     acceptDownloads: true,
-    locale: 'en-US',
+    locale,
     timezoneId: 'Europe/Berlin',
     // The page skips its transitions then, so screenshots show settled dialogs.
     reducedMotion: 'reduce',

@@ -13,6 +13,7 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import { setCsrfToken, setUnauthorizedHandler } from './api/client';
 import { api } from './api/endpoints';
 import { keys, useSession } from './api/queries';
+import { LanguageSwitch } from './components/LanguageSwitch';
 import { ErrorMessage, Loading, messageOf } from './components/states';
 import { loadBackupsPage } from './features/load';
 import { SignInPage } from './features/SignInPage';
@@ -71,6 +72,7 @@ export function App() {
             {admin ? m.app.adminTitle : m.app.title}
           </Title>
           <Group gap="sm">
+            <LanguageSwitch />
             <Text size="sm" c="dimmed">
               {m.app.signedInAs(name)}
             </Text>

@@ -47,6 +47,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiError } from './api/client';
 import { App } from './App';
+import { useLanguage } from './messages';
 import { cssVariablesResolver, theme } from './theme';
 
 const queryClient = new QueryClient({
@@ -60,6 +61,11 @@ const queryClient = new QueryClient({
   },
 });
 
+/** A language switch mounts the page anew, so every text and date is read from the new catalog. */
+function Localized() {
+  return <App key={useLanguage()} />;
+}
+
 const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(
@@ -70,7 +76,7 @@ if (root) {
         forceColorScheme="light"
       >
         <QueryClientProvider client={queryClient}>
-          <App />
+          <Localized />
         </QueryClientProvider>
       </MantineProvider>
     </StrictMode>,

@@ -6,7 +6,7 @@
  * English message only for a code the catalog lacks.
  */
 import createClient from 'openapi-fetch';
-import { errorText, m, type ErrorParams } from '../messages';
+import { currentLanguage, errorText, m, type ErrorParams } from '../messages';
 import type { paths } from './schema.gen';
 
 /** One field's problem as the page shows it, next to that field. */
@@ -100,10 +100,13 @@ function failure(status: number, body: unknown): ApiError {
     (error?.fields ?? []).map((f) => ({
       field: f.field,
       code: f.code,
-      // A generic field check (`field.*`) comes with the schema's own words for that field
-      // ("Enter the FTP password."), which the catalog's generic text would only make vaguer:
-      // those stay the API's until the catalog has per-field texts (needed for German).
-      message: f.code?.startsWith('field.') ? f.message : errorText(f.code, f.params, f.message),
+      // A generic field check (`field.*`) comes with the schema's own English words for that
+      // field ("Enter the FTP password."), more precise than the catalog's generic text: English
+      // keeps them; other languages take the catalog's text, shown next to its field.
+      message:
+        f.code?.startsWith('field.') && currentLanguage() === 'en'
+          ? f.message
+          : errorText(f.code, f.params, f.message),
     })),
     error?.code,
     error?.params,

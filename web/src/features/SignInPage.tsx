@@ -3,6 +3,7 @@ import {
   Alert,
   Button,
   Center,
+  Group,
   Paper,
   PasswordInput,
   Stack,
@@ -15,6 +16,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, setCsrfToken } from '../api/client';
 import { api } from '../api/endpoints';
 import { keys } from '../api/queries';
+import { LanguageSwitch } from '../components/LanguageSwitch';
 import { messageOf } from '../components/states';
 import { m } from '../messages';
 import { loadBackupsPage } from './load';
@@ -48,9 +50,12 @@ export function SignInPage({ notice }: { notice?: string }) {
       <Paper component="main" withBorder shadow="sm" p="xl" radius="md" w="100%" maw={420}>
         <form onSubmit={submit} aria-label={m.signIn.title}>
           <Stack gap="md">
-            <Title order={1} size="h2">
-              {m.signIn.title}
-            </Title>
+            <Group justify="space-between" align="center" wrap="nowrap">
+              <Title order={1} size="h2">
+                {m.signIn.title}
+              </Title>
+              <LanguageSwitch />
+            </Group>
             <Text size="sm" c="dimmed">
               {m.signIn.intro}
             </Text>

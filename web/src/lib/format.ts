@@ -4,23 +4,34 @@
  */
 import { m } from '../messages';
 
-const time = new Intl.DateTimeFormat(m.locale, { hour: 'numeric', minute: '2-digit' });
-const dateTime = new Intl.DateTimeFormat(m.locale, {
-  year: 'numeric',
-  month: 'short',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: '2-digit',
-});
-const dateTimeSeconds = new Intl.DateTimeFormat(m.locale, {
-  year: 'numeric',
-  month: 'short',
-  day: 'numeric',
-  hour: 'numeric',
-  minute: '2-digit',
-  second: '2-digit',
-});
-const number = new Intl.NumberFormat(m.locale, { maximumFractionDigits: 1 });
+/** Formatters per locale, made on first use: the language can change while the page is open. */
+const formatters = new Map<string, ReturnType<typeof makeFormatters>>();
+
+function makeFormatters(locale: string) {
+  const date = { year: 'numeric', month: 'short', day: 'numeric' } as const;
+  // English writes "3:00 AM"; German (and most 24-hour locales) "03:00".
+  const hour = locale.startsWith('en') ? 'numeric' : '2-digit';
+  return {
+    time: new Intl.DateTimeFormat(locale, { hour, minute: '2-digit' }),
+    dateTime: new Intl.DateTimeFormat(locale, { ...date, hour, minute: '2-digit' }),
+    dateTimeSeconds: new Intl.DateTimeFormat(locale, {
+      ...date,
+      hour,
+      minute: '2-digit',
+      second: '2-digit',
+    }),
+    number: new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }),
+  };
+}
+
+function f(): ReturnType<typeof makeFormatters> {
+  let made = formatters.get(m.locale);
+  if (!made) {
+    made = makeFormatters(m.locale);
+    formatters.set(m.locale, made);
+  }
+  return made;
+}
 
 function dayDiff(date: Date, now: Date): number {
   const start = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
@@ -33,21 +44,21 @@ export function formatWhen(iso: string | null | undefined, now = new Date()): st
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   const diff = dayDiff(date, now);
-  if (diff === 0) return m.dates.today(time.format(date));
-  if (diff === -1) return m.dates.yesterday(time.format(date));
-  if (diff === 1) return m.dates.tomorrow(time.format(date));
-  return dateTime.format(date);
+  if (diff === 0) return m.dates.today(f().time.format(date));
+  if (diff === -1) return m.dates.yesterday(f().time.format(date));
+  if (diff === 1) return m.dates.tomorrow(f().time.format(date));
+  return f().dateTime.format(date);
 }
 
 /** Full local date and time with seconds, for the detail view. */
 export function formatExact(iso: string | null | undefined): string {
   if (!iso) return m.common.none;
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : dateTimeSeconds.format(date);
+  return Number.isNaN(date.getTime()) ? iso : f().dateTimeSeconds.format(date);
 }
 
 export function formatClock(date: Date): string {
-  return time.format(date);
+  return f().time.format(date);
 }
 
 export function formatDuration(seconds: number | null | undefined): string {
@@ -73,11 +84,11 @@ export function formatBytes(bytes: number | null | undefined): string {
     value /= 1000;
     unit++;
   }
-  return `${unit === 0 ? String(value) : number.format(value)} ${units[unit]}`;
+  return `${unit === 0 ? String(value) : f().number.format(value)} ${units[unit]}`;
 }
 
 export function formatPercent(percent: number): string {
-  return number.format(Math.max(0, Math.min(100, percent)));
+  return f().number.format(Math.max(0, Math.min(100, percent)));
 }
 
 /** "02:00" for an hour in UTC, as the schedule form labels it. */
@@ -86,7 +97,12 @@ export function formatHour(hour: number): string {
 }
 
 /** The viewer's local clock time at `hour` UTC today, for the hour field's description. */
+/** The viewer's time zone by its IANA name ("Europe/Berlin"), for the time zone rule. */
+export function viewerTimeZone(): string {
+  return f().time.resolvedOptions().timeZone;
+}
+
 export function localTimeOfUtcHour(hour: number, now = new Date()): string {
   const at = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), hour));
-  return time.format(at);
+  return f().time.format(at);
 }

@@ -1,9 +1,9 @@
 /**
- * Every text of the web UI, in English. A German catalog implements the same `Messages` type
- * (web/src/messages/index.ts picks one), so no component holds a string of its own. Words follow
+ * Every text of the web UI, in English. The German catalog (de.ts) implements the same `Messages`
+ * type (web/src/messages/index.ts picks one), so no component holds a string of its own. Words follow
  * the customer documentation: schedule, scope, snapshot, restore, History.
  */
-import { enErrors, type ErrorTexts } from './en-errors';
+import { enErrors, type ErrorTexts } from './en-errors.js';
 
 export const en = {
   /** BCP 47 tag for dates, times and numbers; the viewer's own time zone is always used. */
@@ -165,6 +165,9 @@ export const en = {
     schedulesLimit: (n: number) => `up to ${n} schedule${n === 1 ? '' : 's'}`,
     noPackage: 'Your hosting package does not include backups.',
     packageFailed: (message: string) => `Your package limits could not be loaded: ${message}`,
+    /** The one rule for time zones, stated once above the schedules. */
+    timeZoneRule: (zone: string) =>
+      `Schedules run in UTC (Coordinated Universal Time); every other time on this page is in your time zone (${zone}).`,
     columns: {
       name: 'Name',
       scope: 'Scope',
@@ -520,6 +523,13 @@ export const en = {
     today: (time: string) => `Today, ${time}`,
     yesterday: (time: string) => `Yesterday, ${time}`,
     tomorrow: (time: string) => `Tomorrow, ${time}`,
+  },
+
+  /** The header's switch; each language is named in its own words. */
+  language: {
+    label: 'Language',
+    de: 'Deutsch',
+    en: 'English',
   },
 };
 

@@ -12,7 +12,7 @@ import { EditIcon, PlayIcon, TrashIcon } from '../../components/icons';
 import { ResponsiveTable, type Column } from '../../components/ResponsiveTable';
 import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states';
 import { ScopeTag, StatusBadge } from '../../components/tags';
-import { formatWhen } from '../../lib/format';
+import { formatWhen, viewerTimeZone } from '../../lib/format';
 import { describeTarget, describeWhen } from '../../lib/schedule';
 import { m } from '../../messages';
 import { DeleteScheduleModal } from './DeleteScheduleModal';
@@ -66,6 +66,9 @@ export function SchedulesTab() {
           {m.schedules.new}
         </Button>
       </Group>
+      <Text size="sm" c="dimmed">
+        {m.schedules.timeZoneRule(viewerTimeZone())}
+      </Text>
       {feedback && (
         <Alert
           color={feedback.color}
