@@ -132,12 +132,22 @@ export class Worker {
       pendingLog += logSize > MAX_LOG_CHARS ? '… (log truncated)\n' : stamped;
       dirty = true;
     };
-    const flush = async () => {
-      if (!dirty) return;
-      dirty = false;
-      const append = pendingLog;
-      pendingLog = '';
-      await this.opts.jobs.saveProgress(job.id, latest ?? emptyProgress(), append || undefined);
+    // One write at a time, in order: a periodic flush still on its way must land before the next
+    // and before finish(). On a store with several connections (PostgreSQL) finish() could
+    // otherwise commit first, and that flush, which only writes to a running job, would drop its
+    // log lines.
+    let flushing: Promise<void> = Promise.resolve();
+    const flush = (): Promise<void> => {
+      flushing = flushing
+        .catch(() => undefined)
+        .then(async () => {
+          if (!dirty) return;
+          dirty = false;
+          const append = pendingLog;
+          pendingLog = '';
+          await this.opts.jobs.saveProgress(job.id, latest ?? emptyProgress(), append || undefined);
+        });
+      return flushing;
     };
     const flusher = setInterval(
       () => void flush().catch(() => undefined),

@@ -279,22 +279,28 @@ describe('the fleet over NATS: a controller and the agent of web1', { timeout: 3
   });
 
   it('announces the agent on its presence subject with its facts', async () => {
-    const sub = nc.subscribe(web1.presence, { max: 1 });
-    await agentProcess.stop();
-    const [offline] = await Promise.all([
-      (async () => {
-        for await (const m of sub) return presenceSchema.parse(m.json());
-      })(),
-    ]);
-    assert.equal(offline?.state, 'offline');
-    const next = nc.subscribe(web1.presence, { max: 1 });
-    await agentProcess.start();
-    for await (const m of next) {
-      const presence = presenceSchema.parse(m.json());
-      assert.equal(presence.state, 'online');
-      assert.equal(presence.server, 'web1');
-      assert.match(presence.facts?.restic.version ?? '', /restic/);
-    }
+    // The first announcement in `state` (a heartbeat of the running agent may come first).
+    const announced = async (state: 'online' | 'offline', act: () => Promise<void>) => {
+      const sub = nc.subscribe(web1.presence);
+      await nc.flush(); // the server knows the subscription before the agent can announce
+      const timer = setTimeout(() => sub.unsubscribe(), 120_000);
+      try {
+        await act();
+        for await (const m of sub) {
+          const presence = presenceSchema.parse(m.json());
+          if (presence.state === state) return presence;
+        }
+        throw new Error(`no "${state}" announcement of web1 within 120 s`);
+      } finally {
+        clearTimeout(timer);
+        sub.unsubscribe();
+      }
+    };
+    const offline = await announced('offline', () => agentProcess.stop());
+    assert.equal(offline.server, 'web1');
+    const online = await announced('online', () => agentProcess.start());
+    assert.equal(online.server, 'web1');
+    assert.match(online.facts?.restic.version ?? '', /restic/);
   });
 
   it('queues a job while the agent is down and runs it when the agent starts', async () => {
@@ -360,7 +366,7 @@ describe('the fleet over NATS: a controller and the agent of web1', { timeout: 3
     // next test).
     const big = join(www(), 'big');
     await mkdir(big, { recursive: true });
-    for (let i = 0; i < 48; i++) await writeFile(join(big, `blob-${i}`), randomBytes(4 << 20));
+    for (let i = 0; i < 128; i++) await writeFile(join(big, `blob-${i}`), randomBytes(4 << 20));
     const s = await schedule('Canceled');
     const jobId = await runNow(s.id);
     await underWay(jobId);
@@ -373,6 +379,11 @@ describe('the fleet over NATS: a controller and the agent of web1', { timeout: 3
   });
 
   it('ends a job whose agent was killed mid-backup as failed, with a clean repository', async () => {
+    // Data the repository has not seen yet: the canceled backup's blobs are deduplicated, and a
+    // backup of only those ends before it can be killed on a quiet machine.
+    const fresh = join(www(), 'big', 'fresh');
+    await mkdir(fresh, { recursive: true });
+    for (let i = 0; i < 128; i++) await writeFile(join(fresh, `blob-${i}`), randomBytes(4 << 20));
     const s = await schedule('Killed');
     const jobId = await runNow(s.id);
     await underWay(jobId);

@@ -260,6 +260,11 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsTest
       tls: { caFile: ca.cert, certFile: id.certFile, keyFile: id.keyFile },
       authenticator: nkeyAuthenticator(id.seed),
       ...(id.inboxPrefix ? { inboxPrefix: id.inboxPrefix } : {}),
+      // As the fleet's own connections (src/fleet/connect.ts): a machine busy with other suites
+      // can stall the server past the client's default ten tries, which would close the
+      // connection for the rest of the file.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
       ...extra,
     };
   };
