@@ -79,7 +79,18 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   };
   try {
     if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
-    await migrateToLatest(db, migrations, { schema });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await migrateToLatest(db, migrations, { schema });
+        break;
+      } catch (error) {
+        // Kysely's migrator looks for its table among the tables of every schema; a schema that
+        // another client drops during that query fails it with 3F000 (tests on one PostgreSQL
+        // make and drop schemas beside each other). Nothing was migrated then: try again.
+        if (attempt < 4 && schemaDroppedMeanwhile(error)) continue;
+        throw error;
+      }
+    }
   } catch (error) {
     await close();
     const message = error instanceof Error ? error.message : String(error);
@@ -93,6 +104,12 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 // sum() of bigint columns is numeric: byte totals, read as numbers as SQLite gives them.
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (value) => Number(value));
+
+function schemaDroppedMeanwhile(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause)
+    if ((e as { code?: unknown }).code === '3F000') return true;
+  return false;
+}
 
 function withoutPassword(url: string): string {
   try {
