@@ -46,7 +46,6 @@ export const schedulerFleet: StandaloneCase = {
     try {
       const built = performance.now();
       const keyring = new Keyring(randomBytes(32));
-      const sealed = keyring.seal(JSON.stringify({ kind: 'local', path: '/backup' }), 'bench');
       const stamp = new Date(FROM).toISOString();
       for (let i = 0; i < COUNT; i += 2000) {
         await store.db
@@ -65,8 +64,6 @@ export const schedulerFleet: StandaloneCase = {
                 hour: 2,
                 day: null,
                 retention: 14,
-                target_kind: 'local',
-                target_sealed: sealed,
                 enabled: 1,
                 next_run_at: nextRun(
                   { frequency: 'daily', hour: 2, minute },
