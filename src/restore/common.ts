@@ -232,29 +232,11 @@ export class StagingProgress {
 /** How often at most the staged files are counted for the progress of a restic 0.14 restore. */
 const FILE_COUNT_MS = 5000;
 
-/** Regular files under `root` so far, counted by directory entry type (no stat of each file). */
-export async function countFiles(root: string): Promise<number> {
-  let files = 0;
-  async function walk(dir: string): Promise<void> {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      if (entry.isDirectory()) await walk(join(dir, entry.name));
-      else if (entry.isFile()) files++;
-    }
-  }
-  await walk(root);
-  return files;
-}
-
-/** Regular files under `root` and their bytes, each file stat'ed (for a restore's final count). */
-export async function measureTree(root: string): Promise<{ files: number; bytes: number }> {
-  let files = 0;
-  let bytes = 0;
+/**
+ * Calls `visit` for each regular file under `root`, told by its directory entry's type (no stat);
+ * a directory that cannot be read (removed while restic writes beside it) is passed over.
+ */
+async function forEachFile(root: string, visit: (path: string) => Promise<void> | void) {
   async function walk(dir: string): Promise<void> {
     let entries;
     try {
@@ -266,14 +248,32 @@ export async function measureTree(root: string): Promise<{ files: number; bytes:
       const full = join(dir, entry.name);
       if (entry.isDirectory()) await walk(full);
       else if (entry.isFile()) {
-        files++;
-        bytes += await lstat(full).then(
-          (st) => st.size,
-          () => 0,
-        );
+        // Awaited only when it is asynchronous: counting stays one synchronous loop per folder.
+        const pending = visit(full);
+        if (pending) await pending;
       }
     }
   }
   await walk(root);
+}
+
+/** Regular files under `root` so far, counted by directory entry type (no stat of each file). */
+export async function countFiles(root: string): Promise<number> {
+  let files = 0;
+  await forEachFile(root, () => void files++);
+  return files;
+}
+
+/** Regular files under `root` and their bytes, each file stat'ed (for a restore's final count). */
+export async function measureTree(root: string): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  await forEachFile(root, async (path) => {
+    files++;
+    bytes += await lstat(path).then(
+      (st) => st.size,
+      () => 0,
+    );
+  });
   return { files, bytes };
 }
