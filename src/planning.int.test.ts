@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 import { sql } from 'kysely';
 import { openStore, type Store } from './store/index.js';
+import { customerScheduleRows } from '../test/support/schedule-rows.js';
 import { nextRun, scheduleStartMinute } from './schedule/next-run.js';
 
 const CHILD = fileURLToPath(new URL('../test/support/planner-child.fixture.ts', import.meta.url));
@@ -91,27 +92,7 @@ test(
   async () => {
     store = await openStore({ url: URL_, schema, poolSize: 2 });
     // 60 customers' hourly schedules and 30 daily ones at the default 02:00, at their minutes.
-    const stamp = new Date(SIM_START).toISOString();
-    const rows = Array.from({ length: 90 }, (_, i) => {
-      const frequency = i < 60 ? ('hourly' as const) : ('daily' as const);
-      const customerId = `customer-${i}`;
-      const minute = scheduleStartMinute({ id: i + 1, customerId });
-      return {
-        id: i + 1,
-        owner_kind: 'customer' as const,
-        customer_id: customerId,
-        name: `schedule ${i + 1}`,
-        scope: 'full',
-        frequency,
-        hour: 2,
-        day: null,
-        retention: 7,
-        enabled: 1,
-        next_run_at: nextRun({ frequency, hour: 2, minute }, new Date(SIM_START)).toISOString(),
-        created_at: stamp,
-        updated_at: stamp,
-      };
-    });
+    const rows = customerScheduleRows({ hourly: 60, daily: 30 }, new Date(SIM_START));
     await store.db.insertInto('schedules').values(rows).execute();
 
     const realStart = Date.now() + 3_000; // both children up before the simulated day begins

@@ -4,6 +4,7 @@ import { JobStore } from '../job/job-store.js';
 import { Keyring } from '../repository/keyring.js';
 import type { Store } from '../store/index.js';
 import { openStore } from '../store/index.js';
+import { customerScheduleRows } from '../../test/support/schedule-rows.js';
 import { openTestStore } from '../../test/support/store.js';
 import { nextRun, scheduleStartMinute } from './next-run.js';
 import { plannerLease, RowLease, soleLease } from './planner-lease.js';
@@ -207,27 +208,7 @@ describe('two schedulers on one store, a handover in the middle of a day', () =>
 
     // 40 customers' hourly schedules and 20 daily ones at the default 02:00, each at its
     // customer's minute.
-    const stamp = clock.now().toISOString();
-    const rows = Array.from({ length: 60 }, (_, i) => {
-      const frequency = i < 40 ? ('hourly' as const) : ('daily' as const);
-      const customerId = `customer-${i}`;
-      const minute = scheduleStartMinute({ id: i + 1, customerId });
-      return {
-        id: i + 1,
-        owner_kind: 'customer' as const,
-        customer_id: customerId,
-        name: `schedule ${i + 1}`,
-        scope: 'full',
-        frequency,
-        hour: 2,
-        day: null,
-        retention: 7,
-        enabled: 1,
-        next_run_at: nextRun({ frequency, hour: 2, minute }, clock.now()).toISOString(),
-        created_at: stamp,
-        updated_at: stamp,
-      };
-    });
+    const rows = customerScheduleRows({ hourly: 40, daily: 20 }, clock.now());
     await s.db.insertInto('schedules').values(rows).execute();
 
     // A worker that runs every job at once: a slot's job has long finished when a planner that
