@@ -201,6 +201,17 @@ describe('the service over HTTP', () => {
       [['page.html', 'file', 14]],
     );
     assert.equal(sub.json.entries[0].realPath, join(work, 'home/alice/www/sub/page.html'));
+    const search = await alice.call('GET', `${base}/search?q=PAGE`);
+    assert.equal(search.status, 200, JSON.stringify(search.json));
+    assert.deepEqual(
+      search.json.entries.map((e: any) => [e.path, e.type, e.size]),
+      [['/Web files/sub/page.html', 'file', 14]],
+    );
+    assert.equal(search.json.more, false);
+    const badSearch = await alice.call('GET', `${base}/search?q=${encodeURIComponent('a/b')}`);
+    assert.equal(badSearch.status, 400);
+    assert.equal(badSearch.json.error.code, 'browse.invalid_query');
+    assert.equal(badSearch.json.error.fields[0].field, 'q');
     const escape = await alice.call(
       'GET',
       `${base}/browse?path=${encodeURIComponent('/Web files/../../etc')}`,
@@ -252,6 +263,7 @@ describe('the service over HTTP', () => {
       ['POST', `/api/jobs/${run.json.jobId}/cancel`],
       ['POST', `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/restore`, { what: 'web' }],
       ['GET', `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/browse`],
+      ['GET', `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/search?q=page`],
       [
         'GET',
         `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/download?path=%2FWeb%20files%2Findex.php`,

@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { HostAgent } from '../agent/agent.js';
+import type { BrowseListAnswer } from '../agent/protocol.js';
 import { asAgentError, refusalOf } from '../agent/errors.js';
 import type { Authenticated } from '../auth/index.js';
 import type { RepositoryService } from '../repository/repository-service.js';
@@ -66,6 +67,22 @@ const ListingSchema = z
     limit: z.number().int(),
   })
   .meta({ id: 'BrowseListing' });
+const SearchQuery = z.strictObject({
+  q: z
+    .string()
+    .max(4096, 'The search text is too long')
+    .describe('Part of a file or folder name; letters match in any case.'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+const SearchSchema = z
+  .object({
+    query: z.string().describe('The text searched for, trimmed.'),
+    entries: z.array(EntrySchema),
+    more: z
+      .boolean()
+      .describe('True when more names match than were returned: a longer search text narrows it.'),
+  })
+  .meta({ id: 'BrowseSearch' });
 /** The restore request as the route takes it (its answer forms, such as a safety snapshot's undo, fill in defaults). */
 const RestoreRequestBody = restoreRequestSchema.meta({ id: 'RestoreRequest' });
 
@@ -109,17 +126,30 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
           offset: query.offset,
           limit: query.limit,
         });
-        return {
-          ...listing,
-          entries: listing.entries.map((e) => ({
-            name: e.name,
-            type: e.type,
-            path: e.path,
-            realPath: e.realPath,
-            size: e.size ?? null,
-            mtime: e.mtime ?? null,
-          })),
-        };
+        return { ...listing, entries: listing.entries.map(entryOf) };
+      },
+    });
+
+    api.route({
+      method: 'GET',
+      path: '/api/snapshots/:repositoryId/:snapshotId/search',
+      operationId: 'searchSnapshot',
+      summary: 'Find files and folders of a snapshot by name',
+      description:
+        'Every file and folder under the friendly roots whose name holds `q`, named by the paths browsing uses, folder by folder. Like browsing, the first call on a snapshot builds its index.',
+      tags: ['snapshots'],
+      access: 'signed-in',
+      params: SnapshotParams,
+      query: SearchQuery,
+      responses: { 200: { description: 'The first matches.', schema: SearchSchema } },
+      async handler({ principal, params, query }) {
+        const { request } = await reach(principal, params.repositoryId, params.snapshotId);
+        const found = await deps.agent.browse.search({
+          ...request,
+          query: query.q,
+          limit: query.limit,
+        });
+        return { ...found, entries: found.entries.map(entryOf) };
       },
     });
 
@@ -245,4 +275,16 @@ function describeError(error: unknown): string {
 
 function asciiName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200) || 'download';
+}
+
+/** An entry as the API shows it: what a customer needs to browse, download and restore it. */
+function entryOf(e: BrowseListAnswer['entries'][number]): z.infer<typeof EntrySchema> {
+  return {
+    name: e.name,
+    type: e.type,
+    path: e.path,
+    realPath: e.realPath,
+    size: e.size ?? null,
+    mtime: e.mtime ?? null,
+  };
 }

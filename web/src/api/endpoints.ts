@@ -83,6 +83,12 @@ export const api = {
         params: { path: snapshotPath(snapshot), query: { path, offset } },
       }),
     ),
+  search: (snapshot: Snapshot, q: string) =>
+    call(
+      http.GET('/api/snapshots/{repositoryId}/{snapshotId}/search', {
+        params: { path: snapshotPath(snapshot), query: { q } },
+      }),
+    ),
   downloadUrl: (snapshot: Snapshot, path: string) =>
     `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/download${query({ path })}`,
 

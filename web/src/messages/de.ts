@@ -462,6 +462,18 @@ export const de: Messages = {
     more: (shown: number, total: number) => `${shown} von ${total} Einträgen werden angezeigt.`,
     showMore: 'Mehr anzeigen',
     pickHint: 'Wählen Sie eine Datei und klicken Sie daneben auf „Wiederherstellen“.',
+    search: {
+      label: 'In diesem Snapshot suchen',
+      placeholder: 'Teil eines Datei- oder Ordnernamens',
+      folder: 'Ordner',
+      openFolder: (folder: string) => `Ordner ${folder} öffnen`,
+      searching: 'Suche läuft …',
+      none: (query: string) => `Kein Datei- oder Ordnername enthält „${query}“.`,
+      found: (count: number) => (count === 1 ? '1 Treffer.' : `${count} Treffer.`),
+      more: (count: number) =>
+        `Die ersten ${count} Treffer werden angezeigt; geben Sie mehr vom Namen ein, um sie einzugrenzen.`,
+      failed: (message: string) => `Die Suche hat nicht funktioniert: ${message}`,
+    },
   },
 
   admin: {

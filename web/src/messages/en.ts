@@ -456,6 +456,18 @@ export const en = {
     more: (shown: number, total: number) => `Showing ${shown} of ${total} entries.`,
     showMore: 'Show more',
     pickHint: 'Choose a file and click Restore next to it.',
+    search: {
+      label: 'Search this snapshot',
+      placeholder: 'Part of a file or folder name',
+      folder: 'Folder',
+      openFolder: (folder: string) => `Open folder ${folder}`,
+      searching: 'Searching…',
+      none: (query: string) => `No file or folder name contains “${query}”.`,
+      found: (count: number) => (count === 1 ? '1 match.' : `${count} matches.`),
+      more: (count: number) =>
+        `The first ${count} matches are shown; type more of the name to narrow them.`,
+      failed: (message: string) => `The search did not work: ${message}`,
+    },
   },
 
   admin: {
