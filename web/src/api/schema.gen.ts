@@ -241,6 +241,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/snapshots/{repositoryId}/{snapshotId}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every version of one file across the snapshots of its schedule
+         * @description Newest first; consecutive snapshots holding the same version (same size and modification time) are one version, and runs of snapshots without the file are listed as absent.
+         */
+        get: operations["fileVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/snapshots/{repositoryId}/{snapshotId}/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed in a text file between two snapshots
+         * @description Line by line, as `diff -u` shows it; files over 1 MiB or with binary content are reported as such.
+         */
+        get: operations["compareFileVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/snapshots/{repositoryId}/{snapshotId}/download": {
         parameters: {
             query?: never;
@@ -808,6 +848,71 @@ export interface components {
             entries: components["schemas"]["BrowseEntry"][];
             /** @description True when more names match than were returned: a longer search text narrows it. */
             more: boolean;
+        };
+        FileHistory: {
+            path: string;
+            versions: components["schemas"]["FileVersion"][];
+            /** @description Snapshots looked at, the newest 100 at most. */
+            snapshots: number;
+        };
+        FileVersion: {
+            /** @constant */
+            kind: "present";
+            /** @description The newest snapshot holding this version. */
+            snapshotId: string;
+            time: string;
+            /** @description The oldest snapshot of the run holding this version. */
+            since: string;
+            snapshots: number;
+            size: number | null;
+            mtime: string | null;
+            realPath?: string;
+        } | {
+            /** @constant */
+            kind: "absent";
+            time: string;
+            since: string;
+            snapshots: number;
+        };
+        FileComparison: {
+            older: {
+                snapshotId: string;
+                time: string;
+            };
+            newer: {
+                snapshotId: string;
+                time: string;
+            };
+            diff: {
+                /** @constant */
+                kind: "same";
+            } | {
+                /** @constant */
+                kind: "changed";
+                added: number;
+                removed: number;
+                hunks: {
+                    oldStart: number;
+                    newStart: number;
+                    lines: {
+                        /** @enum {string} */
+                        op: "same" | "added" | "removed";
+                        text: string;
+                    }[];
+                }[];
+            } | {
+                /** @constant */
+                kind: "too-different";
+                oldLines: number;
+                newLines: number;
+            } | {
+                /** @constant */
+                kind: "binary";
+            } | {
+                /** @constant */
+                kind: "too-large";
+                limitBytes: number;
+            };
         };
         RestoreRequest: {
             /** @enum {string} */
@@ -1894,6 +1999,132 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BrowseSearch"];
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    fileVersions: {
+        parameters: {
+            query?: {
+                /** @description The file, under the friendly roots. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                repositoryId: number;
+                snapshotId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileHistory"];
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    compareFileVersions: {
+        parameters: {
+            query: {
+                /** @description The file, under the friendly roots. */
+                path?: string;
+                /** @description The other snapshot of the same repository to compare with; older or newer. */
+                with: string;
+            };
+            header?: never;
+            path: {
+                repositoryId: number;
+                snapshotId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The differences. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileComparison"];
                 };
             };
             /** @description A field is missing or not valid; `fields` names it. */
