@@ -412,6 +412,16 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
       await dialog.getByRole('searchbox', { name: 'Search this snapshot' }).inputValue(),
       '',
     );
+    // Its history: each version with its date, to download or restore.
+    await entry.getByRole('button', { name: 'History of page.html' }).click();
+    await dialog.getByText('Versions of page.html').waitFor();
+    const versions = dialog.getByTestId('version');
+    await versions.first().waitFor();
+    assert.ok((await versions.count()) >= 1);
+    assert.match(await text(versions.first()), /Backed up Today/);
+    await browser.shot('11c-file-history');
+    await expectAccessible(page, 'the file history');
+    await dialog.getByRole('button', { name: 'Back' }).click();
     await entry.getByRole('button', { name: 'Restore page.html' }).click();
     await dialog.getByText(/to its original location/).waitFor();
     await dialog.getByRole('button', { name: 'Restore now' }).click();

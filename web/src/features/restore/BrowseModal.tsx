@@ -26,6 +26,7 @@ import { ResponsiveTable, usePhone, type Column } from '../../components/Respons
 import { ErrorMessage, Loading, messageOf } from '../../components/states';
 import { formatBytes, formatWhen } from '../../lib/format';
 import { m } from '../../messages';
+import { FileHistory } from './FileHistory';
 
 export function BrowseModal({
   snapshot,
@@ -84,7 +85,13 @@ function Browser({
   useEffect(() => {
     if (moved.current) here.current?.focus();
   }, [path]);
-  const [confirming, setConfirming] = useState<{ name: string; path: string } | null>(null);
+  /** The file to restore, from this snapshot or, picked in its history, from another. */
+  const [confirming, setConfirming] = useState<{
+    name: string;
+    path: string;
+    snapshot?: Snapshot;
+  } | null>(null);
+  const [historyOf, setHistoryOf] = useState<{ name: string; path: string } | null>(null);
   const listing = useInfiniteQuery({
     queryKey: ['browse', snapshot.repositoryId, snapshot.id, path],
     queryFn: ({ pageParam }) => api.browse(snapshot, path, pageParam),
@@ -102,7 +109,8 @@ function Browser({
     staleTime: 60_000,
   });
   const restore = useMutation({
-    mutationFn: (file: { name: string; path: string }) => api.restore(snapshot, 'file', file.path),
+    mutationFn: (file: { name: string; path: string; snapshot?: Snapshot }) =>
+      api.restore(file.snapshot ?? snapshot, 'file', file.path),
     onSuccess: (_r, file) => {
       refresh();
       onStarted(m.restore.fileStarted(file.name));
@@ -178,12 +186,24 @@ function Browser({
       label: m.browse.columns.actions,
       hideLabel: true,
       card: 'actions',
-      width: 200,
+      width: 300,
       render: (e) => {
         const real = e.realPath;
         return (
           e.type === 'file' && (
             <Group gap="xs" justify="flex-end" wrap="nowrap">
+              {snapshot.kind !== 'safety' && (
+                <Button
+                  size="compact-sm"
+                  variant="subtle"
+                  onClick={() =>
+                    setHistoryOf({ name: e.name, path: e.path || joinPath(path, e.name) })
+                  }
+                  aria-label={m.browse.history.label(e.name)}
+                >
+                  {m.browse.history.button}
+                </Button>
+              )}
               {/* Database dumps have no place of their own: they restore as a database.
                   A safety copy restores only as a whole, by its Undo. */}
               {real && snapshot.kind !== 'safety' && (
@@ -213,6 +233,17 @@ function Browser({
       },
     },
   ];
+
+  if (historyOf && !confirming) {
+    return (
+      <FileHistory
+        snapshot={snapshot}
+        file={historyOf}
+        onRestore={(version) => setConfirming(version)}
+        onBack={() => setHistoryOf(null)}
+      />
+    );
+  }
 
   if (confirming) {
     return (
