@@ -117,6 +117,12 @@ describe('customers never reach the admin area', () => {
       ['PUT', '/api/admin/packages/gold', { ...basic, id: undefined, name: 'Gold' }],
       ['DELETE', '/api/admin/packages/basic'],
       ['POST', '/api/admin/users', { username: 'x', password: PASSWORD, role: 'admin' }],
+      ['GET', '/api/admin/users'],
+      ['DELETE', '/api/admin/users/1'],
+      ['PUT', '/api/admin/users/1/password', { password: PASSWORD + '!' }],
+      ['GET', '/api/admin/tokens'],
+      ['POST', '/api/admin/tokens', { name: 'x', role: 'admin' }],
+      ['DELETE', '/api/admin/tokens/1'],
       ['GET', '/api/admin/schedules'],
       ['POST', '/api/admin/schedules', { mode: 'entire', ...serverSchedule }],
       ['GET', '/api/admin/repositories'],
@@ -132,6 +138,8 @@ describe('customers never reach the admin area', () => {
     assert.equal((await call('GET', '/api/admin/customers')).json().customers.length, 1);
     assert.equal((await call('GET', '/api/admin/packages')).json().packages.length, 1);
     assert.equal((await call('GET', '/api/admin/schedules')).json().schedules.length, 0);
+    assert.equal((await call('GET', '/api/admin/users')).json().users.length, 3);
+    assert.equal((await call('GET', '/api/admin/tokens')).json().tokens.length, 1);
   });
 });
 
@@ -374,6 +382,172 @@ describe('users', () => {
       assert.equal(response.statusCode, 400, `${JSON.stringify(body)}: ${response.body}`);
       assert.equal(response.json().error.fields[0].field, field, response.body);
     }
+  });
+});
+
+describe('users: list, delete, reset passwords; each user changes their own', () => {
+  test('lists every user without a password; deletes one and ends its sessions', async () => {
+    const list = await call('GET', '/api/admin/users');
+    assert.equal(list.statusCode, 200, list.body);
+    const users = list.json().users as { id: number; username: string; role: string }[];
+    assert.deepEqual(
+      users.map((u) => [u.username, u.role]),
+      [
+        ['root', 'admin'],
+        ['alice', 'customer'],
+        ['bob', 'customer'],
+      ],
+    );
+    assert.doesNotMatch(list.body, /hash|scrypt/i);
+    const aliceId = users.find((u) => u.username === 'alice')!.id;
+    const gone = await call('DELETE', `/api/admin/users/${aliceId}`);
+    assert.equal(gone.statusCode, 204, gone.body);
+    const me = await h.app.inject({ url: '/api/session', headers: { cookie: alice.cookie } });
+    assert.equal(me.statusCode, 401, 'her session ended with her');
+    assert.equal((await call('DELETE', `/api/admin/users/${aliceId}`)).statusCode, 404);
+    assert.equal((await call('DELETE', '/api/admin/users/abc')).statusCode, 400);
+  });
+
+  test('the last administrator and the user doing it cannot be deleted', async () => {
+    const rootId = (await h.auth.listUsers()).find((u) => u.username === 'root')!.id;
+    const last = await call('DELETE', `/api/admin/users/${rootId}`);
+    assert.equal(last.statusCode, 400);
+    assert.equal(last.json().error.fields[0].code, 'user.last_admin');
+    const root = await signIn(h, 'root');
+    const self = await call('DELETE', `/api/admin/users/${rootId}`, undefined, {
+      cookie: root.cookie,
+      'x-csrf-token': root.csrf,
+    });
+    assert.equal(self.json().error.fields[0].code, 'user.cannot_delete_self');
+    assert.equal((await h.auth.listUsers()).length, 3, 'nothing deleted');
+  });
+
+  test('a reset password works at once, the old one no longer, and sessions end', async () => {
+    const aliceId = (await h.auth.listUsers()).find((u) => u.username === 'alice')!.id;
+    const short = await call('PUT', `/api/admin/users/${aliceId}/password`, { password: 'short' });
+    assert.equal(short.statusCode, 400);
+    assert.equal(short.json().error.fields[0].field, 'password');
+    const reset = await call('PUT', `/api/admin/users/${aliceId}/password`, {
+      password: 'a brand new passphrase',
+    });
+    assert.equal(reset.statusCode, 204, reset.body);
+    const me = await h.app.inject({ url: '/api/session', headers: { cookie: alice.cookie } });
+    assert.equal(me.statusCode, 401);
+    const old = await h.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      payload: { username: 'alice', password: PASSWORD },
+    });
+    assert.equal(old.statusCode, 401);
+    const fresh = await h.app.inject({
+      method: 'POST',
+      url: '/api/session',
+      payload: { username: 'alice', password: 'a brand new passphrase' },
+    });
+    assert.equal(fresh.statusCode, 200);
+    assert.equal(
+      (await call('PUT', '/api/admin/users/999999/password', { password: PASSWORD + 'x' }))
+        .statusCode,
+      404,
+    );
+  });
+
+  test('a customer changes their own password with the current one; other sessions end', async () => {
+    const other = await signIn(h, 'alice');
+    const change = (body: object) =>
+      h.app.inject({
+        method: 'PUT',
+        url: '/api/session/password',
+        headers: asAlice(),
+        payload: body,
+      });
+    const wrong = await change({
+      currentPassword: 'not it at all',
+      newPassword: 'my new passphrase',
+    });
+    assert.equal(wrong.statusCode, 400);
+    assert.equal(wrong.json().error.fields[0].field, 'currentPassword');
+    const short = await change({ currentPassword: PASSWORD, newPassword: 'short' });
+    assert.equal(short.json().error.fields[0].field, 'newPassword');
+    const done = await change({ currentPassword: PASSWORD, newPassword: 'my new passphrase' });
+    assert.equal(done.statusCode, 204, done.body);
+    const still = await h.app.inject({ url: '/api/session', headers: { cookie: alice.cookie } });
+    assert.equal(still.statusCode, 200, 'the session that changed it stays');
+    const ended = await h.app.inject({ url: '/api/session', headers: { cookie: other.cookie } });
+    assert.equal(ended.statusCode, 401, 'the other session ended');
+    // An API token has no password of its own.
+    const token = await call('PUT', '/api/session/password', {
+      currentPassword: PASSWORD,
+      newPassword: 'my new passphrase',
+    });
+    assert.equal(token.statusCode, 400);
+  });
+});
+
+describe('API tokens', () => {
+  test('created with a scope and shown once, listed without it, revoked at once', async () => {
+    const made = await call('POST', '/api/admin/tokens', {
+      name: 'Dashboard',
+      role: 'customer',
+      customerId: 'c-alice',
+      scope: 'read',
+    });
+    assert.equal(made.statusCode, 201, made.body);
+    const { id, token } = made.json() as { id: number; token: string };
+    const list = await call('GET', '/api/admin/tokens');
+    const listed = (list.json().tokens as { id: number }[]).find((t) => t.id === id);
+    assert.deepEqual(
+      { ...listed, createdAt: 'x' },
+      {
+        id,
+        name: 'Dashboard',
+        role: 'customer',
+        customerId: 'c-alice',
+        scope: 'read',
+        createdAt: 'x',
+        lastUsedAt: null,
+      },
+    );
+    assert.ok(!list.body.includes(token), 'the token itself is never shown again');
+
+    const bearer = { authorization: `Bearer ${token}` };
+    const read = await h.app.inject({ url: '/api/session', headers: bearer });
+    assert.equal(read.statusCode, 200, read.body);
+    assert.equal(read.json().user.customerId, 'c-alice');
+    const write = await h.app.inject({
+      method: 'DELETE',
+      url: '/api/session',
+      headers: bearer,
+    });
+    assert.equal(write.statusCode, 403);
+    assert.equal(write.json().error.code, 'auth.token_read_only');
+
+    assert.equal((await call('DELETE', `/api/admin/tokens/${id}`)).statusCode, 204);
+    const after = await h.app.inject({ url: '/api/session', headers: bearer });
+    assert.equal(after.statusCode, 401);
+    assert.equal((await call('DELETE', `/api/admin/tokens/${id}`)).statusCode, 404);
+  });
+
+  test('a full token changes things; a token for an unknown customer is refused', async () => {
+    const full = await call('POST', '/api/admin/tokens', { name: 'Panel 2', role: 'admin' });
+    assert.equal(full.statusCode, 201, full.body);
+    const bearer = { authorization: `Bearer ${full.json().token}` };
+    const user = await h.app.inject({
+      method: 'POST',
+      url: '/api/admin/users',
+      headers: bearer,
+      payload: { username: 'ops2', password: PASSWORD, role: 'admin' },
+    });
+    assert.equal(user.statusCode, 201, user.body);
+    const unknown = await call('POST', '/api/admin/tokens', {
+      name: 'X',
+      role: 'customer',
+      customerId: 'c-nobody',
+    });
+    assert.equal(unknown.statusCode, 400);
+    assert.equal(unknown.json().error.fields[0].field, 'customerId');
+    const customerOnly = await call('GET', '/api/admin/tokens', undefined, asAlice());
+    assert.equal(customerOnly.statusCode, 403);
   });
 });
 

@@ -105,6 +105,12 @@ async function resolve(
       ? await lookup(`token ${token}`, () => auth.resolveApiToken(token))
       : undefined;
     if (!principal) throw new HostvaultError('auth.token_invalid', 'The API token is not valid.');
+    // A read-only token (a dashboard's, a monitor's) reads; it never starts or changes anything.
+    if (principal.scope === 'read' && !SAFE_METHODS.has(request.method))
+      throw new HostvaultError(
+        'auth.token_read_only',
+        'This API token may only read: it cannot change anything.',
+      );
     return principal;
   }
   const token = request.cookies[SESSION_COOKIE];

@@ -23,6 +23,7 @@ export interface AuthApi {
   revoke(sessionToken: string): Promise<void>;
   signLink(customerId: string, ttlSeconds?: number): { token: string; expiresAt: Date };
   redeemLink(token: string): Promise<LinkRedemption>;
+  changeOwnPassword(id: number, current: string, next: string, keepSession?: string): Promise<void>;
 }
 
 /** Reading and tidying job history: JobStore implements it. */

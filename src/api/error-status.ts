@@ -27,12 +27,16 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'auth.wrong_credentials': 401,
   'auth.rate_limited': 429,
   'auth.link_invalid': 401,
+  'auth.token_read_only': 403,
 
   'user.username_invalid': 400,
   'user.password_too_short': 400,
   'user.customer_required': 400,
   'user.admin_has_no_customer': 400,
   'user.username_taken': 400,
+  'user.current_password_wrong': 400,
+  'user.cannot_delete_self': 400,
+  'user.last_admin': 400,
   'token.name_invalid': 400,
   'token.customer_mismatch': 400,
 

@@ -210,6 +210,7 @@ describe('OpenAPI document', () => {
       'GET /api/health',
       'GET /metrics',
       'POST /api/session',
+      'PUT /api/session/password',
       'GET /api/session',
       'DELETE /api/session',
       'GET /api/auth/link',

@@ -36,6 +36,11 @@ export const SessionSchema = z
   })
   .meta({ id: 'Session' });
 
+const PasswordChangeSchema = z.strictObject({
+  currentPassword: z.string().min(1, 'Enter your current password').max(1024),
+  newPassword: z.string().max(1024, 'Password must be at most 1024 characters'),
+});
+
 const LinkQuerySchema = z.strictObject({
   token: z.string().min(1, 'Token is required').max(2000, 'Token is too long'),
 });
@@ -118,6 +123,40 @@ export function sessionRoutes(deps: ApiDeps): ApiModule {
       responses: { 200: { description: 'The caller.', schema: SessionSchema } },
       async handler({ principal }) {
         return sessionBody(principal);
+      },
+    });
+
+    api.route({
+      method: 'PUT',
+      path: '/api/session/password',
+      operationId: 'changeOwnPassword',
+      summary: 'Change your own password',
+      description:
+        'Needs the current password. Your other sessions end; this one stays signed in. Passwords need at least 12 characters.',
+      tags: ['session'],
+      access: 'signed-in',
+      body: PasswordChangeSchema,
+      responses: { 204: { description: 'Changed.' } },
+      async handler({ principal, body, request }) {
+        // Signed-link sessions and API tokens belong to no user with a password.
+        if (principal.userId === null)
+          throw new ValidationError(
+            [
+              {
+                field: 'currentPassword',
+                code: 'user.current_password_wrong',
+                message: 'This sign-in has no password of its own',
+              },
+            ],
+            'This sign-in has no password of its own to change.',
+          );
+        await deps.auth.changeOwnPassword(
+          principal.userId,
+          body.currentPassword,
+          body.newPassword,
+          principal.via === 'session' ? request.cookies[SESSION_COOKIE] : undefined,
+        );
+        return undefined;
       },
     });
 

@@ -3,8 +3,14 @@
  * signed links that open one customer's Backups page. The HTTP layer (src/api) turns requests
  * into calls here; nothing here knows about HTTP.
  */
-import { ValidationError, type ErrorCode, type ErrorParams } from '../errors/index.js';
-import type { Role, Store, UserRow } from '../store/index.js';
+import {
+  HostvaultError,
+  NotFoundError,
+  ValidationError,
+  type ErrorCode,
+  type ErrorParams,
+} from '../errors/index.js';
+import type { Role, Store, TokenScope, UserRow } from '../store/index.js';
 import {
   DEFAULT_COST,
   hashPassword,
@@ -30,7 +36,23 @@ export type Principal = Identity & {
 };
 
 export type SessionPrincipal = Principal & { via: 'session'; csrfToken: string; expiresAt: Date };
-export type TokenPrincipal = Principal & { via: 'token'; tokenId: number; tokenName: string };
+export type TokenPrincipal = Principal & {
+  via: 'token';
+  tokenId: number;
+  tokenName: string;
+  /** 'read': GET requests only (authenticate.ts refuses the others). */
+  scope: TokenScope;
+};
+
+export interface ApiTokenInfo {
+  id: number;
+  name: string;
+  role: Role;
+  customerId: string | null;
+  scope: TokenScope;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
 export type Authenticated = SessionPrincipal | TokenPrincipal;
 
 export interface User {
@@ -163,17 +185,7 @@ export class AuthService {
         'Username must be 1 to 100 letters, digits, dots, dashes, underscores or @, starting with a letter or digit',
       );
     }
-    if (
-      input.password.length < MIN_PASSWORD_LENGTH ||
-      input.password.length > MAX_PASSWORD_LENGTH
-    ) {
-      throw new AuthInputError(
-        'password',
-        'user.password_too_short',
-        `Password must be at least ${MIN_PASSWORD_LENGTH} characters long`,
-        { minLength: MIN_PASSWORD_LENGTH },
-      );
-    }
+    checkPassword(input.password, 'password');
     const customerId = input.role === 'customer' ? (input.customerId ?? '') : null;
     if (customerId === '') {
       throw new AuthInputError(
@@ -227,6 +239,101 @@ export class AuthService {
       }
       throw error;
     }
+  }
+
+  /** Every sign-in, administrators first, then by name. */
+  async listUsers(): Promise<(User & { createdAt: string })[]> {
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .orderBy('role')
+      .orderBy('username')
+      .execute();
+    return rows.map((row) => ({ ...toUser(row), createdAt: row.created_at }));
+  }
+
+  /**
+   * Deletes a user and ends their sessions. Refused for the user doing it (they would lock
+   * themselves out mid-request) and for the last administrator (nobody could manage the service
+   * any more). NotFoundError for an unknown id.
+   */
+  async deleteUser(id: number, actor: { userId: number | null }): Promise<void> {
+    if (actor.userId === id)
+      throw new AuthInputError(
+        'id',
+        'user.cannot_delete_self',
+        'You cannot delete the user you are signed in as',
+      );
+    await this.db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw new NotFoundError();
+      if (row.role === 'admin') {
+        const admins = await tx
+          .selectFrom('users')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('role', '=', 'admin')
+          .executeTakeFirstOrThrow();
+        if (Number(admins.n) <= 1)
+          throw new AuthInputError(
+            'id',
+            'user.last_admin',
+            'The last administrator cannot be deleted',
+          );
+      }
+      await tx.deleteFrom('sessions').where('user_id', '=', id).execute();
+      await tx.deleteFrom('users').where('id', '=', id).execute();
+    });
+  }
+
+  /**
+   * Sets a user's password (an administrator's reset) and ends every session of that user but
+   * `keepSession` (the one making the change, when it changes its own).
+   */
+  async setPassword(id: number, password: string, keepSession?: string): Promise<void> {
+    checkPassword(password, 'password');
+    const passwordHash = await hashPassword(password, this.cost);
+    const result = await this.db
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: this.now().toISOString() })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) throw new NotFoundError();
+    let sessions = this.db.deleteFrom('sessions').where('user_id', '=', id);
+    if (keepSession) sessions = sessions.where('token_hash', '!=', tokenHash(keepSession));
+    await sessions.execute();
+  }
+
+  /** A user changing their own password: the current one first, as a stolen session cannot. */
+  async changeOwnPassword(
+    id: number,
+    current: string,
+    next: string,
+    keepSession?: string,
+  ): Promise<void> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError();
+    // A stolen session must not become a way to guess the password: the sign-in's name budget.
+    const attempt = this.nameLimiter.attempt(row.username);
+    if (!attempt.allowed)
+      throw new HostvaultError('auth.rate_limited', 'Too many wrong passwords; try again later.', {
+        params: {
+          retryAfterSeconds: attempt.retryAfterSeconds,
+          minutes: Math.ceil(attempt.retryAfterSeconds / 60),
+        },
+      });
+    if (!(await verifyPasswordHash(current, row.password_hash)))
+      throw new AuthInputError(
+        'currentPassword',
+        'user.current_password_wrong',
+        'The current password is not right',
+      );
+    attempt.succeeded();
+    checkPassword(next, 'newPassword');
+    await this.setPassword(id, next, keepSession);
   }
 
   async hasAdmin(): Promise<boolean> {
@@ -377,6 +484,7 @@ export class AuthService {
     name: string;
     role: Role;
     customerId?: string | null;
+    scope?: TokenScope;
   }): Promise<{ id: number; token: string }> {
     const name = input.name.trim();
     if (name.length < 1 || name.length > 100) {
@@ -400,6 +508,7 @@ export class AuthService {
         customer_id: identity.customerId,
         created_at: this.now().toISOString(),
         last_used_at: null,
+        scope: input.scope ?? 'full',
       })
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -434,7 +543,22 @@ export class AuthService {
       via: 'token',
       tokenId: row.id,
       tokenName: row.name,
+      scope: row.scope,
     };
+  }
+
+  /** Every API token, newest first; the tokens themselves are never kept, only their hashes. */
+  async listApiTokens(): Promise<ApiTokenInfo[]> {
+    const rows = await this.db.selectFrom('api_tokens').selectAll().orderBy('id', 'desc').execute();
+    return rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      role: row.role,
+      customerId: row.customer_id,
+      scope: row.scope,
+      createdAt: row.created_at,
+      lastUsedAt: row.last_used_at,
+    }));
   }
 
   async revokeApiToken(id: number): Promise<boolean> {
@@ -491,6 +615,17 @@ export class AuthService {
 
 function normalizeUsername(username: string): string {
   return username.trim().toLowerCase();
+}
+
+/** The one rule for a new password, whoever sets it. */
+function checkPassword(password: string, field: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH)
+    throw new AuthInputError(
+      field,
+      'user.password_too_short',
+      `Password must be at least ${MIN_PASSWORD_LENGTH} characters long`,
+      { minLength: MIN_PASSWORD_LENGTH },
+    );
 }
 
 function toUser(row: UserRow): User {

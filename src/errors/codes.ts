@@ -34,6 +34,7 @@ export const ERROR_CODES = [
   /** params: retryAfterSeconds, minutes */
   'auth.rate_limited',
   'auth.link_invalid',
+  'auth.token_read_only',
 
   // ---- users and API tokens (the admin area) ----
   'user.username_invalid',
@@ -42,6 +43,9 @@ export const ERROR_CODES = [
   'user.customer_required',
   'user.admin_has_no_customer',
   'user.username_taken',
+  'user.current_password_wrong',
+  'user.cannot_delete_self',
+  'user.last_admin',
   'token.name_invalid',
   'token.customer_mismatch',
 

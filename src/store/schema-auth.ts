@@ -36,7 +36,11 @@ export interface ApiTokensTable {
   customer_id: string | null;
   created_at: string;
   last_used_at: string | null;
+  /** 'full', or 'read': GET requests only (migration 0012). */
+  scope: Generated<TokenScope>;
 }
+
+export type TokenScope = 'full' | 'read';
 
 export interface SignedLinkUsesTable {
   nonce: string;

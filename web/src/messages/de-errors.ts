@@ -55,6 +55,7 @@ export const deErrors: ErrorTexts = {
     `Zu viele fehlgeschlagene Anmeldungen. Bitte versuchen Sie es in ${plural(Number(x.minutes ?? 1), 'Minute', 'Minuten')} erneut.`,
   'auth.link_invalid':
     'Dieser Anmeldelink ist ungültig, wurde bereits verwendet oder ist abgelaufen.',
+  'auth.token_read_only': 'Dieses API-Token darf nur lesen: Es kann nichts ändern.',
 
   'user.username_invalid':
     'Der Benutzername darf Buchstaben, Ziffern, Punkte, Bindestriche, Unterstriche und @ enthalten, höchstens 100 Zeichen, und muss mit einem Buchstaben oder einer Ziffer beginnen.',
@@ -63,6 +64,9 @@ export const deErrors: ErrorTexts = {
   'user.customer_required': 'Wählen Sie den Kunden, zu dem dieser Benutzer gehört.',
   'user.admin_has_no_customer': 'Ein Administrator gehört zu keinem Kunden.',
   'user.username_taken': 'Ein Benutzer mit diesem Namen existiert bereits.',
+  'user.current_password_wrong': 'Ihr aktuelles Passwort stimmt nicht.',
+  'user.cannot_delete_self': 'Sie können den Benutzer, mit dem Sie angemeldet sind, nicht löschen.',
+  'user.last_admin': 'Der letzte Administrator kann nicht gelöscht werden.',
   'token.name_invalid': 'Der Name muss 1 bis 100 Zeichen lang sein.',
   'token.customer_mismatch': 'Ein Kunden-Token braucht den Kunden; ein Admin-Token hat keinen.',
 

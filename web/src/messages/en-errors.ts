@@ -31,6 +31,7 @@ export const enErrors = {
   'auth.rate_limited': (x) =>
     `Too many failed sign-ins. Please try again in ${plural(Number(x.minutes ?? 1), 'minute', 'minutes')}.`,
   'auth.link_invalid': 'This sign-in link is not valid, was used already or has expired.',
+  'auth.token_read_only': 'This API token may only read: it cannot change anything.',
 
   'user.username_invalid':
     'The user name may hold letters, digits, dots, dashes, underscores and @, up to 100, starting with a letter or digit.',
@@ -39,6 +40,9 @@ export const enErrors = {
   'user.customer_required': 'Choose the customer this user belongs to.',
   'user.admin_has_no_customer': 'An administrator belongs to no customer.',
   'user.username_taken': 'A user with this name exists already.',
+  'user.current_password_wrong': 'Your current password is not right.',
+  'user.cannot_delete_self': 'You cannot delete the user you are signed in as.',
+  'user.last_admin': 'The last administrator cannot be deleted.',
   'token.name_invalid': 'The name must be 1 to 100 characters.',
   'token.customer_mismatch': 'A customer token needs the customer; an admin token has none.',
 
