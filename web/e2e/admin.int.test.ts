@@ -153,4 +153,100 @@ describe('an administrator in the admin area', { timeout: 180_000 }, () => {
     await browser.shot('06-targets');
     await expectAccessible(page, 'Targets');
   });
+
+  test('creates a user, sets its password, deletes it; makes a read-only API token and revokes it', async () => {
+    await page.getByRole('tab', { name: 'Users' }).click();
+    await page.getByRole('button', { name: 'New user' }).click();
+    const form = page.getByRole('dialog', { name: 'New user' });
+    await form.getByRole('textbox', { name: 'User name' }).fill('carol-web');
+    await form.getByRole('combobox', { name: 'Customer' }).click();
+    await page.getByRole('option', { name: new RegExp(`\\(${world.alice.id}\\)`) }).click();
+    await form.locator('input[autocomplete="new-password"]').fill('short');
+    await form.getByRole('button', { name: 'Create user' }).click();
+    // Refused beside its field; nothing made.
+    await form.getByText(/at least 12 characters/).waitFor();
+    await form.locator('input[autocomplete="new-password"]').fill('a long enough passphrase');
+    await form.getByRole('button', { name: 'Create user' }).click();
+    await page.getByText('User carol-web has been created.').waitFor();
+    const row = page.getByTestId('user-row').filter({ hasText: 'carol-web' });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', new RegExp(world.alice.id));
+    await browser.shot('07-users');
+    await expectAccessible(page, 'Users');
+
+    await row.getByRole('button', { name: 'Set password for carol-web' }).click();
+    const reset = page.getByRole('dialog', { name: 'New password for carol-web' });
+    await reset.locator('input[autocomplete="new-password"]').fill('another long passphrase');
+    await reset.getByRole('button', { name: 'Set password' }).click();
+    await page.getByText('The password of carol-web has been set.').waitFor();
+    const verified = await world.service.app.store.db
+      .selectFrom('users')
+      .select('username')
+      .where('username', '=', 'carol-web')
+      .executeTakeFirst();
+    assert.ok(verified);
+
+    await row.getByRole('button', { name: 'Delete user carol-web' }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete user carol-web?' })
+      .getByRole('button', { name: 'Delete' })
+      .click();
+    await page.getByText('User carol-web has been deleted.').waitFor();
+    await row.waitFor({ state: 'detached' });
+
+    await page.getByRole('tab', { name: 'API tokens' }).click();
+    await page.getByRole('button', { name: 'New API token' }).click();
+    const tokenForm = page.getByRole('dialog', { name: 'New API token' });
+    await tokenForm.getByRole('textbox', { name: 'Name' }).fill('Status page');
+    await tokenForm.getByRole('button', { name: 'Create token' }).click();
+    const token = (await tokenForm.getByTestId('new-token').textContent())?.trim() ?? '';
+    assert.match(token, /\S{20,}/);
+    await browser.shot('08-token-shown-once');
+    // It reads, and it may not change anything.
+    const read = await fetch(`${world.url}/api/admin/users`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(read.status, 200);
+    const write = await fetch(`${world.url}/api/admin/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', role: 'admin' }),
+    });
+    assert.equal(write.status, 403);
+    await tokenForm.getByRole('button', { name: 'Done' }).click();
+    const tokenRow = page.getByTestId('token-row').filter({ hasText: 'Status page' });
+    assert.match((await tokenRow.textContent()) ?? '', /Only read/);
+    await expectAccessible(page, 'API tokens');
+    await tokenRow.getByRole('button', { name: 'Revoke token Status page' }).click();
+    await page
+      .getByRole('dialog', { name: 'Revoke token Status page?' })
+      .getByRole('button', { name: 'Revoke' })
+      .click();
+    await page.getByText('Token Status page has been revoked.').waitFor();
+    const after = await fetch(`${world.url}/api/admin/users`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(after.status, 401);
+  });
+
+  test('changes its own password from the header', async () => {
+    await page.getByRole('button', { name: 'Change password' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Change password' });
+    await dialog.locator('input[autocomplete="current-password"]').fill(world.admin.password);
+    await dialog
+      .locator('input[autocomplete="new-password"]')
+      .first()
+      .fill('the admin passphrase 2');
+    await dialog
+      .locator('input[autocomplete="new-password"]')
+      .last()
+      .fill('the admin passphrase 2');
+    await dialog.getByRole('button', { name: 'Change password' }).click();
+    await dialog.getByText('Your password has been changed.').waitFor();
+    await expectAccessible(page, 'password changed');
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    // Still signed in: the session that changed it stays.
+    await page.getByRole('tab', { name: 'API tokens' }).click();
+    await page.getByRole('button', { name: 'New API token' }).waitFor();
+  });
 });

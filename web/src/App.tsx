@@ -14,6 +14,7 @@ import { setCsrfToken, setUnauthorizedHandler } from './api/client';
 import { api } from './api/endpoints';
 import { keys, useSession } from './api/queries';
 import { LanguageSwitch } from './components/LanguageSwitch';
+import { PasswordChange } from './components/PasswordChange';
 import { ErrorMessage, Loading, messageOf } from './components/states';
 import { loadBackupsPage } from './features/load';
 import { SignInPage } from './features/SignInPage';
@@ -76,6 +77,9 @@ export function App() {
             <Text size="sm" c="dimmed">
               {m.app.signedInAs(name)}
             </Text>
+            {session.data.user.username !== null && session.data.via === 'session' && (
+              <PasswordChange />
+            )}
             <Button
               variant="default"
               size="xs"

@@ -1,6 +1,13 @@
 /** Every API call of the page, named after what it does; see docs/api.md for each route. */
 import { call, http, query } from './client';
-import type { RestoreRequest, RestoreWhat, ScheduleRequest, Snapshot } from './types';
+import type {
+  NewToken,
+  NewUser,
+  RestoreRequest,
+  RestoreWhat,
+  ScheduleRequest,
+  Snapshot,
+} from './types';
 
 /**
  * A form's fields as the person entered them, complete or not: the service checks them and names
@@ -18,6 +25,8 @@ export const api = {
   signIn: (username: string, password: string) =>
     call(http.POST('/api/session', { body: { username, password } })),
   signOut: () => call(http.DELETE('/api/session')),
+  changePassword: (currentPassword: string, newPassword: string) =>
+    call(http.PUT('/api/session/password', { body: { currentPassword, newPassword } })),
 
   myPackage: () => call(http.GET('/api/me/package')),
   schedules: () => call(http.GET('/api/schedules')).then((r) => r.schedules),
@@ -119,6 +128,18 @@ export const api = {
       }),
     ),
   repositories: () => call(http.GET('/api/admin/repositories')).then((r) => r.repositories),
+  users: () => call(http.GET('/api/admin/users')).then((r) => r.users),
+  createUser: (body: NewUser) => call(http.POST('/api/admin/users', { body })),
+  deleteUser: (id: number) =>
+    call(http.DELETE('/api/admin/users/{id}', { params: { path: { id } } })),
+  resetPassword: (id: number, password: string) =>
+    call(
+      http.PUT('/api/admin/users/{id}/password', { params: { path: { id } }, body: { password } }),
+    ),
+  tokens: () => call(http.GET('/api/admin/tokens')).then((r) => r.tokens),
+  createToken: (body: NewToken) => call(http.POST('/api/admin/tokens', { body })),
+  revokeToken: (id: number) =>
+    call(http.DELETE('/api/admin/tokens/{id}', { params: { path: { id } } })),
   targets: () => call(http.GET('/api/admin/targets')).then((r) => r.targets),
   repositoryKeyUrl: (id: number) => `/api/admin/repositories/${id}/key`,
 };

@@ -16,6 +16,8 @@ export const keys = {
   packages: ['admin', 'packages'] as const,
   repositories: ['admin', 'repositories'] as const,
   targets: ['admin', 'targets'] as const,
+  users: ['admin', 'users'] as const,
+  tokens: ['admin', 'tokens'] as const,
 };
 
 /** The banner polls at this pace (the customer documentation promises 5 seconds). */

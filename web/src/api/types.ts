@@ -3,7 +3,7 @@
  * service's OpenAPI document (schema.gen.ts, `npm run api:client`), so they cannot drift from the
  * server's schemas. Timestamps are ISO 8601 in UTC.
  */
-import type { components } from './schema.gen';
+import type { components, paths } from './schema.gen';
 
 type Schemas = components['schemas'];
 
@@ -50,3 +50,11 @@ export type TargetTest = Schemas['TargetTest'];
 /** A target in use: GET /api/admin/targets, secrets masked. */
 export type AdminTarget = Schemas['AdminTarget'];
 export type Repository = Schemas['Repository'];
+export type User = Schemas['User'];
+export type ApiToken = Schemas['ApiToken'];
+export type NewUser = NonNullable<
+  paths['/api/admin/users']['post']['requestBody']
+>['content']['application/json'];
+export type NewToken = NonNullable<
+  paths['/api/admin/tokens']['post']['requestBody']
+>['content']['application/json'];

@@ -505,6 +505,83 @@ export const de: Messages = {
     },
   },
 
+  account: {
+    changePassword: 'Passwort ändern',
+    current: 'Aktuelles Passwort',
+    next: 'Neues Passwort',
+    repeat: 'Neues Passwort wiederholen',
+    hint: 'Mindestens 12 Zeichen. Ihre anderen Sitzungen enden; diese bleibt angemeldet.',
+    mismatch: 'Die beiden neuen Passwörter sind verschieden.',
+    save: 'Passwort ändern',
+    changed: 'Ihr Passwort wurde geändert.',
+  },
+
+  users: {
+    intro:
+      'Wer sich anmelden kann: Administratoren sehen alles, ein Kundenbenutzer nur die eigenen Backups.',
+    newUser: 'Neuer Benutzer',
+    columns: {
+      name: 'Benutzername',
+      role: 'Rolle',
+      customer: 'Kunde',
+      created: 'Angelegt',
+      actions: 'Aktionen',
+    },
+    role: { admin: 'Administrator', customer: 'Kunde' },
+    username: 'Benutzername',
+    password: 'Passwort',
+    passwordHint: 'Mindestens 12 Zeichen. Teilen Sie es dem Benutzer auf sicherem Weg mit.',
+    customer: 'Kunde',
+    create: 'Benutzer anlegen',
+    created: (name: string) => `Der Benutzer ${name} wurde angelegt.`,
+    resetPassword: 'Passwort setzen',
+    resetLabel: (name: string) => `Passwort setzen für ${name}`,
+    resetTitle: (name: string) => `Neues Passwort für ${name}`,
+    resetHint: 'Seine Sitzungen enden; er meldet sich mit dem neuen Passwort an.',
+    reset: (name: string) => `Das Passwort von ${name} wurde gesetzt.`,
+    delete: 'Löschen',
+    deleteLabel: (name: string) => `Benutzer ${name} löschen`,
+    deleteTitle: (name: string) => `Benutzer ${name} löschen?`,
+    deleteText:
+      'Er kann sich nicht mehr anmelden; seine Sitzungen enden sofort. Backups bleiben unberührt.',
+    deleted: (name: string) => `Der Benutzer ${name} wurde gelöscht.`,
+    empty: 'Noch keine Benutzer.',
+  },
+
+  tokens: {
+    intro:
+      'Mit API-Tokens nutzt ein Hosting-Panel oder eine Überwachung die API. Jedes wird nur einmal angezeigt, beim Anlegen.',
+    newToken: 'Neues API-Token',
+    columns: {
+      name: 'Name',
+      for: 'Für',
+      scope: 'Darf',
+      created: 'Angelegt',
+      lastUsed: 'Zuletzt benutzt',
+      actions: 'Aktionen',
+    },
+    scope: { full: 'Lesen und ändern', read: 'Nur lesen' },
+    scopeHint:
+      'Nur lesen: für Dashboards und Überwachung; es kann nichts starten, ändern oder löschen.',
+    name: 'Name',
+    namePlaceholder: 'Hosting-Panel',
+    role: 'Handelt als',
+    allCustomers: 'Administrator (alle Kunden)',
+    create: 'Token anlegen',
+    shownOnce:
+      'Kopieren Sie das Token jetzt: Es wird nur dieses eine Mal angezeigt. Senden Sie es als „Authorization: Bearer <Token>“.',
+    copy: 'Kopieren',
+    copied: 'Kopiert',
+    done: 'Fertig',
+    never: 'Nie',
+    revoke: 'Widerrufen',
+    revokeLabel: (name: string) => `Token ${name} widerrufen`,
+    revokeTitle: (name: string) => `Token ${name} widerrufen?`,
+    revokeText: 'Was es benutzt, wird ab sofort abgewiesen.',
+    revoked: (name: string) => `Das Token ${name} wurde widerrufen.`,
+    empty: 'Noch keine API-Tokens.',
+  },
+
   admin: {
     tabs: {
       jobs: 'Alle Aufträge',
@@ -513,6 +590,8 @@ export const de: Messages = {
       packages: 'Pakete',
       targets: 'Ziele',
       keys: 'Repository-Schlüssel',
+      users: 'Benutzer',
+      tokens: 'API-Tokens',
     },
     customer: 'Kunde',
     allCustomers: 'Alle Kunden',

@@ -1,6 +1,7 @@
 /**
  * The admin area: every customer's jobs and schedules with a customer filter, server-wide
- * schedules, packages, the targets in use with a connection test, and repository keys to download.
+ * schedules, packages, the targets in use with a connection test, repository keys to download,
+ * users and API tokens.
  */
 import { Stack, Tabs } from '@mantine/core';
 import { ActiveTasksBanner } from '../../components/ActiveTasksBanner';
@@ -10,8 +11,10 @@ import { KeysPanel } from './KeysPanel';
 import { PackagesPanel } from './PackagesPanel';
 import { SchedulesPanel } from './SchedulesPanel';
 import { TargetsPanel } from './TargetsPanel';
+import { TokensPanel } from './TokensPanel';
+import { UsersPanel } from './UsersPanel';
 
-type AdminTab = 'jobs' | 'schedules' | 'server' | 'packages' | 'targets' | 'keys';
+type AdminTab = keyof typeof m.admin.tabs;
 const ADMIN_TABS = Object.keys(m.admin.tabs) as AdminTab[];
 
 /** `current` is the URL hash without its `#`; anything else shows the jobs. */
@@ -51,6 +54,12 @@ export default function AdminPage({
         </Tabs.Panel>
         <Tabs.Panel value="keys">
           <KeysPanel />
+        </Tabs.Panel>
+        <Tabs.Panel value="users">
+          <UsersPanel />
+        </Tabs.Panel>
+        <Tabs.Panel value="tokens">
+          <TokensPanel />
         </Tabs.Panel>
       </Tabs>
     </Stack>
