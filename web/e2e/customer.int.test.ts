@@ -144,7 +144,7 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     const row = page.getByTestId('schedule-row').filter({ hasText: 'Nightly full' });
     await row.waitFor();
     // At the customer's start minute: the server spreads starts over the hour.
-    assert.match(await text(row), /Daily at 02:\d\d UTC/);
+    assert.match(await text(row), /Daily at 2:\d\d AM UTC/);
     assert.match(await text(row), /Keep 5/);
     assert.match(await text(row), /Not run yet/);
   });

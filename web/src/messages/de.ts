@@ -59,6 +59,7 @@ export const de: Messages = {
     unexpected: (status: number) =>
       `Der Backup-Dienst hat unerwartet geantwortet (HTTP ${status}).`,
     checkFields: 'Bitte prüfen Sie die markierten Felder.',
+    wholeNumber: 'Geben Sie eine ganze Zahl ein, etwa 7.',
     signInAgain: 'Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.',
     byCode: deErrors,
   },
@@ -167,6 +168,8 @@ export const de: Messages = {
     unlimitedSchedules: 'beliebig viele Zeitpläne',
     schedulesLimit: (n: number) => `bis zu ${n1(n, 'Zeitplan', 'Zeitpläne')}`,
     noPackage: 'Ihr Hosting-Paket enthält keine Backups.',
+    atLimit: (n: number) =>
+      `Sie haben ${n} von ${n} Zeitplänen, so viele wie Ihr Paket erlaubt. Für einen weiteren löschen oder ändern Sie einen bestehenden Zeitplan oder fragen Sie Ihren Hosting-Anbieter nach einem größeren Paket.`,
     packageFailed: (message: string) =>
       `Die Grenzen Ihres Pakets konnten nicht geladen werden: ${message}`,
     timeZoneRule: (zone: string) =>
@@ -214,7 +217,9 @@ export const de: Messages = {
     notInPackage: (label: string) => `${label} (nicht in Ihrem Paket)`,
     hour: 'Stunde (UTC)',
     hourDescription: (local: string) =>
-      `Backups starten in dieser Stunde nach UTC (${local} Uhr bei Ihnen), zu einer Minute, die für Ihr Konto festgelegt ist, damit nicht alle Backups gleichzeitig starten; „Nächste Ausführung“ zeigt sie.`,
+      `Backups starten in dieser Stunde nach UTC (bei Ihnen: ${local}), zu einer Minute, die für Ihr Konto festgelegt ist, damit nicht alle Backups gleichzeitig starten; „Nächste Ausführung“ zeigt sie.`,
+    hourUnused: 'Nicht verwendet: Stündliche Backups laufen jede Stunde, zu einer Minute, die für Ihr Konto festgelegt ist; „Nächste Ausführung“ zeigt sie.',
+    day: 'Tag',
     weekday: 'Wochentag',
     monthDay: 'Tag im Monat',
     monthDayDescription: 'In kürzeren Monaten läuft das Backup am letzten Tag.',

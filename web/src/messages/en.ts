@@ -55,6 +55,7 @@ export const en = {
     network: 'The backup service could not be reached. Check your connection and try again.',
     unexpected: (status: number) => `The backup service answered unexpectedly (HTTP ${status}).`,
     checkFields: 'Please check the highlighted fields.',
+    wholeNumber: 'Enter a whole number, such as 7.',
     signInAgain: 'Your session has ended. Please sign in again.',
     /** The API's refusals by their code (en-errors.ts); typed so every catalog has each code. */
     byCode: enErrors as ErrorTexts,
@@ -164,6 +165,8 @@ export const en = {
     unlimitedSchedules: 'any number of schedules',
     schedulesLimit: (n: number) => `up to ${n} schedule${n === 1 ? '' : 's'}`,
     noPackage: 'Your hosting package does not include backups.',
+    atLimit: (n: number) =>
+      `You have ${n} of ${n} schedules, the most your package allows. To add one, delete or change an existing schedule, or ask your hosting provider for a larger package.`,
     packageFailed: (message: string) => `Your package limits could not be loaded: ${message}`,
     /** The one rule for time zones, stated once above the schedules. */
     timeZoneRule: (zone: string) =>
@@ -210,7 +213,9 @@ export const en = {
     notInPackage: (label: string) => `${label} (not in your package)`,
     hour: 'Hour (UTC)',
     hourDescription: (local: string) =>
-      `Backups start within this hour in UTC (${local} your time), at a minute set for your account so that not every backup starts at once; "Next run" shows it.`,
+      `Backups start within this hour in UTC (for you: ${local}), at a minute set for your account so that not every backup starts at once; "Next run" shows it.`,
+    hourUnused: 'Not used: hourly backups run every hour, at a minute set for your account; "Next run" shows it.',
+    day: 'Day',
     weekday: 'Day of the week',
     monthDay: 'Day of the month',
     monthDayDescription: 'In shorter months the backup runs on the last day.',

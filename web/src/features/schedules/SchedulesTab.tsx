@@ -43,6 +43,13 @@ export function SchedulesTab() {
       setFeedback({ color: 'red', text: m.schedules.runFailed(messageOf(error)) }),
   });
 
+  // At the package's limit New Schedule is off from the start, with the reason beside it, not
+  // refused after the whole form is filled in.
+  const info = limits.data;
+  const atLimit =
+    info !== undefined && info.maxSchedules > 0 && info.schedules >= info.maxSchedules;
+  const cannotAdd = info?.included === false || atLimit;
+
   const saved = (s: Schedule, created: boolean) => {
     setEditing(null);
     setFeedback({
@@ -60,12 +67,18 @@ export function SchedulesTab() {
         {/* Its label stays whole on a phone; the limits beside it wrap instead. */}
         <Button
           onClick={() => setEditing('new')}
-          disabled={limits.data?.included === false}
+          disabled={cannotAdd}
+          aria-describedby={atLimit ? 'schedules-at-limit' : undefined}
           style={{ flexShrink: 0 }}
         >
           {m.schedules.new}
         </Button>
       </Group>
+      {atLimit && (
+        <Alert color="gray" variant="light" id="schedules-at-limit" data-testid="schedules-at-limit">
+          {m.schedules.atLimit(info.maxSchedules)}
+        </Alert>
+      )}
       <Text size="sm" c="dimmed">
         {m.schedules.timeZoneRule(viewerTimeZone())}
       </Text>
@@ -96,7 +109,7 @@ export function SchedulesTab() {
             <Button
               variant="light"
               onClick={() => setEditing('new')}
-              disabled={limits.data?.included === false}
+              disabled={cannotAdd}
             >
               {m.schedules.new}
             </Button>
