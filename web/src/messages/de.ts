@@ -30,6 +30,9 @@ export const de: Messages = {
     password: 'Passwort',
     submit: 'Anmelden',
     failed: 'Die Anmeldung ist fehlgeschlagen.',
+    againTitle: 'Bitte melden Sie sich erneut an',
+    againNotice:
+      'Ihre Sitzung ist abgelaufen. Melden Sie sich erneut an, um dort weiterzumachen, wo Sie waren: Ihre Eingaben auf der Seite bleiben erhalten.',
   },
 
   common: {
@@ -91,6 +94,20 @@ export const de: Messages = {
     unnamed: 'Auftrag',
     announce: (type: string, name: string, status: string) => `${type} ${name}: ${status}`,
     allDone: 'Gerade laufen keine Aufgaben.',
+    amounts: (done: string, total: string, files: number, filesTotal: number) =>
+      `${done} von ${total} · ${files.toLocaleString('de-DE')} von ${filesTotal.toLocaleString('de-DE')} Dateien`,
+    ended: (name: string) => `${name} ist beendet.`,
+    dismiss: (name: string) => `Hinweis zu ${name} ausblenden`,
+  },
+
+  /** Der Hinweis unter einer Aktion, wenn ihr Auftrag beendet ist; er verweist auf den Verlauf. */
+  notice: {
+    finished: {
+      successful: (name: string) => `${name} ist erfolgreich abgeschlossen.`,
+      failed: (name: string) => `${name} ist fehlgeschlagen.`,
+      canceled: (name: string) => `${name} wurde abgebrochen.`,
+    },
+    openInHistory: 'Im Verlauf ansehen',
   },
 
   scope: {

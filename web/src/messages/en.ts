@@ -27,6 +27,9 @@ export const en = {
     password: 'Password',
     submit: 'Sign in',
     failed: 'Signing in failed.',
+    againTitle: 'Please sign in again',
+    againNotice:
+      'Your session has ended. Sign in again to go on where you were: what you entered on the page is kept.',
   },
 
   common: {
@@ -88,6 +91,20 @@ export const en = {
     /** Read out by screen readers when a task starts, changes state or ends (not on each percent). */
     announce: (type: string, name: string, status: string) => `${type} ${name}: ${status}`,
     allDone: 'No tasks are running now.',
+    amounts: (done: string, total: string, files: number, filesTotal: number) =>
+      `${done} of ${total} · ${files.toLocaleString('en-US')} of ${filesTotal.toLocaleString('en-US')} files`,
+    ended: (name: string) => `${name} has ended.`,
+    dismiss: (name: string) => `Hide the note about ${name}`,
+  },
+
+  /** The note under an action once its job has ended; it links to the job's History entry. */
+  notice: {
+    finished: {
+      successful: (name: string) => `${name} has finished successfully.`,
+      failed: (name: string) => `${name} has failed.`,
+      canceled: (name: string) => `${name} was canceled.`,
+    },
+    openInHistory: 'See it in History',
   },
 
   scope: {

@@ -31,7 +31,7 @@ export function BrowseModal({
 }: {
   snapshot: Snapshot | null;
   onClose: () => void;
-  onStarted: (text: string) => void;
+  onStarted: (text: string, jobId: number) => void;
 }) {
   const phone = usePhone();
   return (
@@ -60,7 +60,7 @@ function Browser({
   onStarted,
 }: {
   snapshot: Snapshot;
-  onStarted: (text: string) => void;
+  onStarted: (text: string, jobId: number) => void;
 }) {
   const refresh = useRefreshJobs();
   const [path, setPath] = useState('/');
@@ -75,7 +75,11 @@ function Browser({
   useEffect(() => {
     if (moved.current) here.current?.focus();
   }, [path]);
-  const [confirming, setConfirming] = useState<{ name: string; path: string } | null>(null);
+  // `path` is where the file restores to (the API's request); `shown` names it as the customer
+  // knows it, under their areas ("Web files/robots.txt"), never by the server's path.
+  const [confirming, setConfirming] = useState<{ name: string; path: string; shown: string } | null>(
+    null,
+  );
   const listing = useInfiniteQuery({
     queryKey: ['browse', snapshot.repositoryId, snapshot.id, path],
     queryFn: ({ pageParam }) => api.browse(snapshot, path, pageParam),
@@ -88,9 +92,9 @@ function Browser({
   });
   const restore = useMutation({
     mutationFn: (file: { name: string; path: string }) => api.restore(snapshot, 'file', file.path),
-    onSuccess: (_r, file) => {
+    onSuccess: (started, file) => {
       refresh();
-      onStarted(m.restore.fileStarted(file.name));
+      onStarted(m.restore.fileStarted(file.name), started.jobId);
     },
   });
 
@@ -149,7 +153,13 @@ function Browser({
                 <Button
                   size="compact-sm"
                   variant="light"
-                  onClick={() => setConfirming({ name: e.name, path: real })}
+                  onClick={() =>
+                    setConfirming({
+                      name: e.name,
+                      path: real,
+                      shown: (e.path || joinPath(path, e.name)).replace(/^\/+/, ''),
+                    })
+                  }
                   aria-label={m.browse.restoreLabel(e.name)}
                 >
                   {m.browse.restore}
@@ -183,7 +193,7 @@ function Browser({
           title={m.restore.confirmTitle}
           role="alert"
         >
-          <Text size="sm">{m.restore.fileConfirm(confirming.path)}</Text>
+          <Text size="sm">{m.restore.fileConfirm(confirming.shown)}</Text>
         </Alert>
         {restore.error && (
           <Alert color="red" variant="light" role="alert">

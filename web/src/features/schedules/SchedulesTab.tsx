@@ -14,11 +14,13 @@ import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states
 import { ScopeTag, StatusBadge } from '../../components/tags';
 import { formatWhen, viewerTimeZone } from '../../lib/format';
 import { describeTarget, describeWhen } from '../../lib/schedule';
+import { JobNotice } from '../../components/JobNotice';
 import { m } from '../../messages';
 import { DeleteScheduleModal } from './DeleteScheduleModal';
 import { ScheduleForm } from './ScheduleForm';
 
-type Feedback = { color: 'green' | 'red' | 'blue'; text: string } | null;
+/** What the tab says after an action; a started backup's note follows its job (`jobId`). */
+type Feedback = { color: 'green' | 'red' | 'blue'; text: string; jobId?: number } | null;
 
 export function SchedulesTab() {
   const client = useQueryClient();
@@ -36,6 +38,7 @@ export function SchedulesTab() {
         text: result.alreadyRunning
           ? m.schedules.alreadyRunning(s.name)
           : m.schedules.runStarted(s.name),
+        jobId: result.jobId,
       });
       refreshJobs(client);
     },
@@ -82,7 +85,15 @@ export function SchedulesTab() {
       <Text size="sm" c="dimmed">
         {m.schedules.timeZoneRule(viewerTimeZone())}
       </Text>
-      {feedback && (
+      {feedback?.jobId !== undefined && (
+        <JobNotice
+          key={feedback.jobId}
+          jobId={feedback.jobId}
+          started={feedback.text}
+          onClose={() => setFeedback(null)}
+        />
+      )}
+      {feedback && feedback.jobId === undefined && (
         <Alert
           color={feedback.color}
           variant="light"
