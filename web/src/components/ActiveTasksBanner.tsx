@@ -150,6 +150,8 @@ function FinishedRow({
       color={color}
       variant="light"
       p="xs"
+      // The live region above announces the end; this stays a plain note.
+      role="note"
       data-testid="finished-task"
       data-status={status ?? 'unknown'}
     >
@@ -157,7 +159,7 @@ function FinishedRow({
         <Text size="sm">
           {done ? m.notice.finished[status](name) : m.banner.ended(name)}{' '}
           {link && (
-            <Anchor href={historyHref(task.id)} size="sm" fw={600}>
+            <Anchor href={historyHref(task.id)} size="sm" fw={700} c="blue.9" underline="always">
               {m.notice.openInHistory}
             </Anchor>
           )}

@@ -47,7 +47,7 @@ export function JobNotice({
       {done && job.data ? (
         <Text size="sm">
           {m.notice.finished[status](jobName(job.data))}{' '}
-          <Anchor href={historyHref(jobId)} size="sm" fw={600}>
+          <Anchor href={historyHref(jobId)} size="sm" fw={700} c="blue.9" underline="always">
             {m.notice.openInHistory}
           </Anchor>
         </Text>
