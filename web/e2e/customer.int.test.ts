@@ -194,8 +194,12 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await detail.waitFor();
     for (const label of ['Type', 'Status', 'Start', 'End', 'Duration', 'Data size', 'Snapshot ID'])
       await detail.getByRole('rowheader', { name: label, exact: true }).waitFor();
-    const log = await text(detail.getByTestId('job-log'));
-    assert.match(log, /Files:\s+\d+ new/);
+    // The customer's log: plain steps, sizes as the detail shows them, no restic or server path.
+    const log = await text(detail.getByTestId('job-steps'));
+    assert.match(log, /\d+ files \([\d.]+ MB\): \d+ new, \d+ changed, \d+ unchanged/);
+    assert.doesNotMatch(log, /MiB|KiB|snapshot [0-9a-f]{8}|restic|staging/);
+    assert.doesNotMatch(log, new RegExp(world.alice.webRoot));
+    assert.equal(await detail.getByTestId('job-log').count(), 0, 'the raw log is the provider’s');
     await browser.shot('06-job-detail');
     await expectAccessible(page, 'the job detail');
     await page.keyboard.press('Escape');

@@ -333,6 +333,8 @@ export const de: Messages = {
     duration: 'Dauer',
     dataSize: 'Datenmenge',
     added: 'Neu im Speicher',
+    addedMore:
+      'Mehr als die Datenmenge: Jedes Backup speichert auch eigene Verzeichnisse (Ordnerlisten und Dateiangaben), die bei einem kleinen oder neuen Backup mit kaum komprimierbaren Daten ins Gewicht fallen.',
     snapshotId: 'Snapshot-ID',
     trigger: 'Gestartet durch',
     triggers: {
@@ -351,6 +353,50 @@ export const de: Messages = {
     noLog: 'Noch keine Protokollzeilen.',
     error: 'Fehlermeldung',
     loadFailed: (message: string) => `Dieser Auftrag konnte nicht geladen werden: ${message}`,
+  },
+
+  /** Die Schritte eines Auftrags, wie der Kunde sie liest (API `steps`, nach Code). */
+  jobLog: {
+    title: 'Was geschah',
+    times: (zone: string) => `Zeiten in Ihrer Zeitzone (${zone}).`,
+    rawTitle: 'Rohprotokoll (für den Anbieter)',
+    rawTimes: 'Zeiten im Rohprotokoll sind in UTC.',
+    started: (type: string) => `${type} gestartet`,
+    finished: (type: string) => `${type} erfolgreich abgeschlossen`,
+    failed: (type: string, error: string) => `${type} fehlgeschlagen: ${error}`,
+    canceled: (type: string) => `${type} wurde abgebrochen`,
+    dumping: (count: number, names: string) =>
+      `${count === 1 ? 'Eine Datenbank wird' : `${count} Datenbanken werden`} gesichert: ${names}`,
+    parent: 'Dateien, die sich seit dem letzten Backup nicht geändert haben, werden nicht erneut gelesen.',
+    summary: (
+      files: number,
+      size: string,
+      added: string,
+      filesNew: number,
+      filesChanged: number,
+      unchanged: number,
+      took: string,
+    ) =>
+      `${files} Dateien (${size}): ${filesNew} neu, ${filesChanged} geändert, ${unchanged} unverändert. Dem Backup-Speicher hinzugefügt: ${added}, in ${took}.`,
+    unreadable: (count: number) =>
+      `${count} ${count === 1 ? 'Datei konnte' : 'Dateien konnten'} nicht gelesen werden und ${count === 1 ? 'fehlt' : 'fehlen'} in diesem Backup.`,
+    retention: (count: number, keep: number) =>
+      `${count} ${count === 1 ? 'alter Snapshot wurde' : 'alte Snapshots wurden'} entfernt; die neuesten ${keep} bleiben.`,
+    restoreWeb: 'Ihre Web-Dateien werden wiederhergestellt',
+    restoreFile: (path: string) => `${path} wird wiederhergestellt`,
+    restoreDatabase: (name: string) => `Datenbank ${name} wird wiederhergestellt`,
+    restoreMailbox: (address: string) => `Postfach ${address} wird wiederhergestellt`,
+    safety: 'Vor dem Überschreiben wurde eine Kopie der aktuellen Daten gesichert.',
+    undo: (restoreJobId: number) =>
+      `Um diese Wiederherstellung rückgängig zu machen, wählen Sie auf dem Tab „Wiederherstellen“ die „Sicherheitskopie vor Wiederherstellung #${restoreJobId}“ und stellen Sie sie wieder her.`,
+    partial: 'Die Wiederherstellung wurde mittendrin beendet.',
+    recovered: (type: string) => `${type} beim Neustart des Dienstes abgeschlossen`,
+    verified: (name: string, tables: number) =>
+      `Datenbank ${name}: ${tables} ${tables === 1 ? 'Tabelle' : 'Tabellen'} geprüft, genau wie beim Backup.`,
+    recoveredDatabase: (name: string) =>
+      `Datenbank ${name} wurde beim Neustart des Dienstes vollständig wiederhergestellt.`,
+    rolledBackDatabase: (name: string) =>
+      `Datenbank ${name} blieb, wie sie vor der Wiederherstellung war.`,
   },
 
   restoreJob: {

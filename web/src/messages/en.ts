@@ -327,6 +327,8 @@ export const en = {
     duration: 'Duration',
     dataSize: 'Data size',
     added: 'Added to storage',
+    addedMore:
+      'More than the data size: each backup also stores its own records (folder listings and file details), which count for a small or new backup whose data hardly compresses.',
     snapshotId: 'Snapshot ID',
     trigger: 'Started by',
     triggers: {
@@ -346,6 +348,50 @@ export const en = {
     noLog: 'No log lines yet.',
     error: 'Error message',
     loadFailed: (message: string) => `This job could not be loaded: ${message}`,
+  },
+
+  /** The steps of a job's log as its customer reads them (API `steps`, by code). */
+  jobLog: {
+    title: 'What happened',
+    times: (zone: string) => `Times are in your time zone (${zone}).`,
+    rawTitle: 'Raw log (for the provider)',
+    rawTimes: 'Times in the raw log are in UTC.',
+    started: (type: string) => `${type} started`,
+    finished: (type: string) => `${type} finished successfully`,
+    failed: (type: string, error: string) => `${type} failed: ${error}`,
+    canceled: (type: string) => `${type} was canceled`,
+    dumping: (count: number, names: string) =>
+      `Saving ${count} database${count === 1 ? '' : 's'}: ${names}`,
+    parent: 'Files unchanged since the last backup are not read again.',
+    summary: (
+      files: number,
+      size: string,
+      added: string,
+      filesNew: number,
+      filesChanged: number,
+      unchanged: number,
+      took: string,
+    ) =>
+      `${files} files (${size}): ${filesNew} new, ${filesChanged} changed, ${unchanged} unchanged. Added to the backup storage: ${added}, in ${took}.`,
+    unreadable: (count: number) =>
+      `${count} file${count === 1 ? '' : 's'} could not be read and ${count === 1 ? 'is' : 'are'} not in this backup.`,
+    retention: (count: number, keep: number) =>
+      `Removed ${count} old snapshot${count === 1 ? '' : 's'}; the newest ${keep} are kept.`,
+    restoreWeb: 'Restoring your web files',
+    restoreFile: (path: string) => `Restoring ${path}`,
+    restoreDatabase: (name: string) => `Restoring database ${name}`,
+    restoreMailbox: (address: string) => `Restoring mailbox ${address}`,
+    safety: 'A copy of the current data was saved before it was overwritten.',
+    undo: (restoreJobId: number) =>
+      `To undo this restore, choose “Safety copy before restore #${restoreJobId}” on the Restore tab and restore it.`,
+    partial: 'The restore stopped part way.',
+    recovered: (type: string) => `${type} completed when the service started again`,
+    verified: (name: string, tables: number) =>
+      `Database ${name}: ${tables} table${tables === 1 ? '' : 's'} checked, the same as at the backup.`,
+    recoveredDatabase: (name: string) =>
+      `Database ${name} was restored completely when the service started again.`,
+    rolledBackDatabase: (name: string) =>
+      `Database ${name} was left as it was before the restore.`,
   },
 
   /** How History and the banner name a restore job. */
