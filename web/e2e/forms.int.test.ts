@@ -165,5 +165,35 @@ describe('forms that keep what was typed, and limits shown early', { timeout: 18
     } finally {
       await phone.close();
     }
+    // The same views at the other size in each language, for review.
+    for (const [prefix, viewport, locale] of [
+      ['forms-de-desktop', { width: 1366, height: 900 }, 'de-DE'],
+      ['forms-en-phone', PHONE, 'en-US'],
+    ] as const) {
+      const other = await openBrowser(prefix, viewport, locale);
+      try {
+        const p = other.page;
+        if (locale === 'en-US')
+          await signIn(p, world.url, world.alice.username, world.alice.password);
+        else {
+          await p.goto(world.url);
+          await p.getByRole('textbox', { name: 'Benutzername' }).fill(world.alice.username);
+          await p.getByRole('textbox', { name: 'Passwort' }).fill(world.alice.password);
+          await p.getByRole('button', { name: 'Anmelden' }).click();
+        }
+        await p.getByTestId('schedules-at-limit').waitFor();
+        await other.shot('schedules');
+        await p.getByRole('tab', { name: locale === 'de-DE' ? 'Verlauf' : 'History' }).click();
+        await p
+          .getByRole('button', { name: locale === 'de-DE' ? /^Details zu/ : /^Details of/ })
+          .first()
+          .click();
+        await p.getByTestId('job-steps').waitFor();
+        await expectAccessible(p, `${prefix}: the job detail`);
+        await other.shot('job-detail');
+      } finally {
+        await other.close();
+      }
+    }
   });
 });

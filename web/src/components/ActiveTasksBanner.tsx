@@ -30,7 +30,7 @@ import { api } from '../api/endpoints';
 import { keys, refreshJobs, useActiveTasks } from '../api/queries';
 import type { ActiveTask } from '../api/types';
 import { formatBytes, formatDuration, formatPercent, formatWhen } from '../lib/format';
-import { historyHref } from './JobNotice';
+import { historyHref, noticeName } from './JobNotice';
 import { jobName } from '../lib/restore-label';
 import { m } from '../messages';
 import { messageOf } from './states';
@@ -143,7 +143,7 @@ function FinishedRow({
   const job = useQuery({ queryKey: keys.job(task.id), queryFn: () => api.job(task.id) });
   const status = job.data?.status;
   const done = status === 'successful' || status === 'failed' || status === 'canceled';
-  const name = jobName(job.data ?? task);
+  const name = noticeName(job.data ?? task);
   const color = status === 'successful' ? 'green' : status === 'failed' ? 'red' : 'gray';
   return (
     <Alert

@@ -12,6 +12,11 @@ import { m } from '../messages';
 
 export const historyHref = (jobId: number): string => `#history/${jobId}`;
 
+/** A job as the finished note names it: a backup says it is one ("The backup “Nightly”"). */
+export function noticeName(job: Parameters<typeof jobName>[0] & { type: string }): string {
+  return job.type === 'backup' && job.scheduleName ? m.notice.backup(job.scheduleName) : jobName(job);
+}
+
 export function JobNotice({
   jobId,
   started,
@@ -46,7 +51,7 @@ export function JobNotice({
     >
       {done && job.data ? (
         <Text size="sm">
-          {m.notice.finished[status](jobName(job.data))}{' '}
+          {m.notice.finished[status](noticeName(job.data))}{' '}
           <Anchor href={historyHref(jobId)} size="sm" fw={700} c="blue.9" underline="always">
             {m.notice.openInHistory}
           </Anchor>

@@ -40,7 +40,9 @@ export function stepText(step: JobStep): string {
         num('filesUnmodified'),
         formatDuration(num('seconds')),
       );
-      return num('added') > num('bytes') ? `${line} ${m.job.addedMore}` : line;
+      const more =
+        num('added') > num('bytes') && formatBytes(num('added')) !== formatBytes(num('bytes'));
+      return more ? `${line} ${m.job.addedMore}` : line;
     }
     case 'backup.unreadable':
       return t.unreadable(num('count'));

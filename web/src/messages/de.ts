@@ -108,6 +108,7 @@ export const de: Messages = {
       canceled: (name: string) => `${name} wurde abgebrochen.`,
     },
     openInHistory: 'Im Verlauf ansehen',
+    backup: (name: string) => `Das Backup „${name}“`,
   },
 
   scope: {

@@ -105,6 +105,7 @@ export const en = {
       canceled: (name: string) => `${name} was canceled.`,
     },
     openInHistory: 'See it in History',
+    backup: (name: string) => `The backup “${name}”`,
   },
 
   scope: {

@@ -83,7 +83,11 @@ function JobDetail({ id }: { id: number }) {
       m.job.added,
       // A small or first backup of data that hardly compresses stores a bit more than the data
       // itself (its own records); the detail says so rather than look wrong.
-      j.bytesAdded !== null && j.bytesProcessed !== null && j.bytesAdded > j.bytesProcessed ? (
+      j.bytesAdded !== null &&
+      j.bytesProcessed !== null &&
+      j.bytesAdded > j.bytesProcessed &&
+      // Only where it shows: 4.5 MB beside 4.5 MB needs no explaining.
+      formatBytes(j.bytesAdded) !== formatBytes(j.bytesProcessed) ? (
         <Stack gap={2} key="a">
           <span>{formatBytes(j.bytesAdded)}</span>
           <Text size="xs" c="dimmed">
