@@ -349,14 +349,16 @@ describe("the service's paths never reach a customer", () => {
       file.steps.map((s: any) => s.code),
       ['job.started', 'restore.file', 'restore.safety', 'restore.undo', 'job.finished'],
     );
-    assert.deepEqual(
-      file.steps.find((s: any) => s.code === 'restore.file').params,
-      { path: 'Web files/index.php' },
-    );
+    assert.deepEqual(file.steps.find((s: any) => s.code === 'restore.file').params, {
+      path: 'Web files/index.php',
+    });
     assert.match(file.log, /Restoring Web files\/index\.php/);
     const web = restored.find((j) => j.restore?.what === 'web');
     assert.equal(web?.status, 'successful', JSON.stringify(web));
-    assert.ok(web.steps.some((s: any) => s.code === 'restore.web'), JSON.stringify(web.steps));
+    assert.ok(
+      web.steps.some((s: any) => s.code === 'restore.web'),
+      JSON.stringify(web.steps),
+    );
     for (const job of restored)
       for (const step of job.steps) assert.match(step.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
   });

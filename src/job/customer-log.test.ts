@@ -62,7 +62,10 @@ test('recognised lines become steps with full times, past midnight too; the rest
     seconds: 3,
   });
   const text = customerLogText(steps);
-  assert.match(text, /Files: 2 new, 1 changed, 40 unchanged, 43 in all \(85\.3 MB\); 1\.2 MB added/);
+  assert.match(
+    text,
+    /Files: 2 new, 1 changed, 40 unchanged, 43 in all \(85\.3 MB\); 1\.2 MB added/,
+  );
   assert.doesNotMatch(text, /MiB|snapshot 0123|open repository|dumped/);
 });
 

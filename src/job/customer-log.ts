@@ -120,14 +120,18 @@ export function customerLog(row: Row): CustomerLogLine[] {
       add(at, 'restore.undo', { restoreJobId: row.id });
     } else if (line.startsWith('The restore stopped part way')) {
       add(at, 'restore.partial');
-    } else if (/^(Backup|Restore|Maintenance) completed when the service started again$/.test(line)) {
+    } else if (
+      /^(Backup|Restore|Maintenance) completed when the service started again$/.test(line)
+    ) {
       add(at, 'job.recovered', { type: row.type });
     } else if (
       (match = /^(\S+): (\d+) table\(s\) match the checksums recorded at backup time/.exec(line))
     ) {
       add(at, 'restore.verified', { name: match[1] ?? '', tables: Number(match[2]) });
     } else if (
-      (match = /^Database (\S+) was restored completely when the service started again\./.exec(line))
+      (match = /^Database (\S+) was restored completely when the service started again\./.exec(
+        line,
+      ))
     ) {
       add(at, 'restore.recoveredDatabase', { name: match[1] ?? '' });
     } else if ((match = /^Database (\S+) was left as it was before the restore\./.exec(line))) {

@@ -15,7 +15,7 @@ import {
   type RepositoryService,
 } from '../repository/repository-service.js';
 import { findSnapshotByRef, snapshotRoots } from '../repository/snapshot-records.js';
-import { friendlyPathOf } from '../snapshot/index.js';
+import { friendlyPathOf } from '../scope/friendly-path.js';
 import type { JobRow, SnapshotRow, Store } from '../store/index.js';
 import type { Target } from '../target/schema.js';
 import {

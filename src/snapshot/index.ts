@@ -17,4 +17,4 @@ export {
 } from './download.js';
 export { BrowseError, type BrowseErrorKind } from './errors.js';
 export { ROOT_GROUPS, ROOT_LABELS, type FriendlyRoots, type RootGroup } from '../scope/labels.js';
-export { assertWithinRoots, describeRoots, friendlyPathOf, normalizePath } from './paths.js';
+export { assertWithinRoots, describeRoots, normalizePath } from './paths.js';

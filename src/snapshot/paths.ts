@@ -106,29 +106,3 @@ export function assertWithinRoots(roots: FriendlyRoots, path: string): string {
     `The path ${clean} is not part of this customer's backup areas.`,
   );
 }
-
-/**
- * A snapshot path as the customer knows it, under the friendly roots ("Web files/robots.txt",
- * "Email/info@example.com/cur/1.eml"), the way browsing names it; undefined for a path outside
- * every root. A group of one directory shows that directory's content, so its root's own name
- * is left out; a group of several roots names the root first.
- */
-export function friendlyPathOf(roots: FriendlyRoots, path: string): string | undefined {
-  let clean: string;
-  try {
-    clean = normalizePath(path);
-  } catch {
-    return undefined;
-  }
-  for (const view of describeRoots(roots)) {
-    const root = view.roots.find((r) => isWithin(r.path, clean));
-    if (!root) continue;
-    const below = clean === root.path ? '' : clean.slice(root.path === '/' ? 1 : root.path.length + 1);
-    const parts =
-      view.roots.length === 1 && below !== ''
-        ? [view.label, below]
-        : [view.label, root.displayName, ...(below ? [below] : [])];
-    return parts.join('/');
-  }
-  return undefined;
-}

@@ -401,8 +401,13 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await expectAccessible(page, 'the file browser');
     await entry.getByRole('button', { name: 'Restore page.html' }).click();
     // The file by its place in the customer's areas, never by the server's path.
-    await dialog.getByText('Restore Web files/sub/page.html to its original location', { exact: false }).waitFor();
-    assert.doesNotMatch(await text(dialog), new RegExp(world.alice.webRoot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    await dialog
+      .getByText('Restore Web files/sub/page.html to its original location', { exact: false })
+      .waitFor();
+    assert.doesNotMatch(
+      await text(dialog),
+      new RegExp(world.alice.webRoot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+    );
     await dialog.getByRole('button', { name: 'Restore now' }).click();
     await page.getByText(/page.html is being restored/).waitFor();
     await waitForSuccessInHistory('Restore the file page.html from Today');

@@ -152,7 +152,10 @@ describe('forms that keep what was typed, and limits shown early', { timeout: 18
       assert.match((await p.getByTestId('schedules-at-limit').textContent()) ?? '', /3 von 3/);
       await phone.shot('schedules');
       await p.getByRole('tab', { name: 'Verlauf' }).click();
-      await p.getByRole('button', { name: /^Details zu/ }).first().click();
+      await p
+        .getByRole('button', { name: /^Details zu/ })
+        .first()
+        .click();
       const steps = p.getByTestId('job-steps');
       await steps.waitFor();
       const words = (await steps.textContent()) ?? '';

@@ -74,7 +74,10 @@ describe('a restore of several seconds', { timeout: 150_000 }, () => {
       const job = await callApi(`/api/jobs/${run.jobId}`);
       if (job.status === 'successful') break;
       assert.ok(!['failed', 'canceled'].includes(job.status), JSON.stringify(job.error));
-      assert.ok(i < 120, `the backup finished within a minute: ${JSON.stringify([created, run, job]).slice(0, 600)}`);
+      assert.ok(
+        i < 120,
+        `the backup finished within a minute: ${JSON.stringify([created, run, job]).slice(0, 600)}`,
+      );
       await page.waitForTimeout(500);
     }
 
@@ -147,6 +150,9 @@ describe('a restore of several seconds', { timeout: 150_000 }, () => {
     const detail = page.getByTestId('job-detail');
     await detail.waitFor();
     assert.match((await detail.textContent()) ?? '', /Successful/);
-    assert.equal(await page.getByRole('tab', { name: 'History' }).getAttribute('aria-selected'), 'true');
+    assert.equal(
+      await page.getByRole('tab', { name: 'History' }).getAttribute('aria-selected'),
+      'true',
+    );
   });
 });

@@ -14,7 +14,9 @@ export const historyHref = (jobId: number): string => `#history/${jobId}`;
 
 /** A job as the finished note names it: a backup says it is one ("The backup “Nightly”"). */
 export function noticeName(job: Parameters<typeof jobName>[0] & { type: string }): string {
-  return job.type === 'backup' && job.scheduleName ? m.notice.backup(job.scheduleName) : jobName(job);
+  return job.type === 'backup' && job.scheduleName
+    ? m.notice.backup(job.scheduleName)
+    : jobName(job);
 }
 
 export function JobNotice({
@@ -37,7 +39,13 @@ export function JobNotice({
   });
   const status = job.data?.status;
   const done = status === 'successful' || status === 'failed' || status === 'canceled';
-  const color = !done ? 'blue' : status === 'successful' ? 'green' : status === 'failed' ? 'red' : 'gray';
+  const color = !done
+    ? 'blue'
+    : status === 'successful'
+      ? 'green'
+      : status === 'failed'
+        ? 'red'
+        : 'gray';
   return (
     <Alert
       color={color}

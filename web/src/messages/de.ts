@@ -236,7 +236,8 @@ export const de: Messages = {
     hour: 'Stunde (UTC)',
     hourDescription: (local: string) =>
       `Backups starten in dieser Stunde nach UTC (bei Ihnen: ${local}), zu einer Minute, die für Ihr Konto festgelegt ist, damit nicht alle Backups gleichzeitig starten; „Nächste Ausführung“ zeigt sie.`,
-    hourUnused: 'Nicht verwendet: Stündliche Backups laufen jede Stunde, zu einer Minute, die für Ihr Konto festgelegt ist; „Nächste Ausführung“ zeigt sie.',
+    hourUnused:
+      'Nicht verwendet: Stündliche Backups laufen jede Stunde, zu einer Minute, die für Ihr Konto festgelegt ist; „Nächste Ausführung“ zeigt sie.',
     day: 'Tag',
     weekday: 'Wochentag',
     monthDay: 'Tag im Monat',
@@ -368,7 +369,8 @@ export const de: Messages = {
     canceled: (type: string) => `${type} wurde abgebrochen`,
     dumping: (count: number, names: string) =>
       `${count === 1 ? 'Eine Datenbank wird' : `${count} Datenbanken werden`} gesichert: ${names}`,
-    parent: 'Dateien, die sich seit dem letzten Backup nicht geändert haben, werden nicht erneut gelesen.',
+    parent:
+      'Dateien, die sich seit dem letzten Backup nicht geändert haben, werden nicht erneut gelesen.',
     summary: (
       files: number,
       size: string,

@@ -232,7 +232,8 @@ export const en = {
     hour: 'Hour (UTC)',
     hourDescription: (local: string) =>
       `Backups start within this hour in UTC (for you: ${local}), at a minute set for your account so that not every backup starts at once; "Next run" shows it.`,
-    hourUnused: 'Not used: hourly backups run every hour, at a minute set for your account; "Next run" shows it.',
+    hourUnused:
+      'Not used: hourly backups run every hour, at a minute set for your account; "Next run" shows it.',
     day: 'Day',
     weekday: 'Day of the week',
     monthDay: 'Day of the month',
@@ -391,8 +392,7 @@ export const en = {
       `Database ${name}: ${tables} table${tables === 1 ? '' : 's'} checked, the same as at the backup.`,
     recoveredDatabase: (name: string) =>
       `Database ${name} was restored completely when the service started again.`,
-    rolledBackDatabase: (name: string) =>
-      `Database ${name} was left as it was before the restore.`,
+    rolledBackDatabase: (name: string) => `Database ${name} was left as it was before the restore.`,
   },
 
   /** How History and the banner name a restore job. */

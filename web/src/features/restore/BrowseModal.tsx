@@ -77,9 +77,11 @@ function Browser({
   }, [path]);
   // `path` is where the file restores to (the API's request); `shown` names it as the customer
   // knows it, under their areas ("Web files/robots.txt"), never by the server's path.
-  const [confirming, setConfirming] = useState<{ name: string; path: string; shown: string } | null>(
-    null,
-  );
+  const [confirming, setConfirming] = useState<{
+    name: string;
+    path: string;
+    shown: string;
+  } | null>(null);
   const listing = useInfiniteQuery({
     queryKey: ['browse', snapshot.repositoryId, snapshot.id, path],
     queryFn: ({ pageParam }) => api.browse(snapshot, path, pageParam),

@@ -4,7 +4,7 @@
  * by time, each with one action: Undo of the restore that made it. Restores run in the
  * background and show in the banner.
  */
-import { Alert, Badge, Button, Group, NativeSelect, Stack, Text } from '@mantine/core';
+import { Badge, Button, Group, NativeSelect, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/endpoints';

@@ -78,7 +78,12 @@ export function SchedulesTab() {
         </Button>
       </Group>
       {atLimit && (
-        <Alert color="gray" variant="light" id="schedules-at-limit" data-testid="schedules-at-limit">
+        <Alert
+          color="gray"
+          variant="light"
+          id="schedules-at-limit"
+          data-testid="schedules-at-limit"
+        >
           {m.schedules.atLimit(info.maxSchedules)}
         </Alert>
       )}
@@ -117,11 +122,7 @@ export function SchedulesTab() {
           title={m.schedules.emptyTitle}
           text={m.schedules.emptyText}
           action={
-            <Button
-              variant="light"
-              onClick={() => setEditing('new')}
-              disabled={cannotAdd}
-            >
+            <Button variant="light" onClick={() => setEditing('new')} disabled={cannotAdd}>
               {m.schedules.new}
             </Button>
           }
