@@ -38,7 +38,8 @@ export function stepText(step: JobStep): string {
         num('filesNew'),
         num('filesChanged'),
         num('filesUnmodified'),
-        formatDuration(num('seconds')),
+        // restic's own time; a run under a second reads as one, not as "0 s".
+        formatDuration(Math.max(1, num('seconds'))),
       );
       const more =
         num('added') > num('bytes') && formatBytes(num('added')) !== formatBytes(num('bytes'));
