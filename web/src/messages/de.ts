@@ -350,8 +350,6 @@ export const de: Messages = {
     },
     restored: 'Stellt wieder her',
     fromSnapshot: 'Aus Snapshot',
-    log: 'Ausführungsprotokoll',
-    logTimes: 'Zeiten im Protokoll sind in UTC.',
     noLog: 'Noch keine Protokollzeilen.',
     error: 'Fehlermeldung',
     loadFailed: (message: string) => `Dieser Auftrag konnte nicht geladen werden: ${message}`,

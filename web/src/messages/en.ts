@@ -345,8 +345,6 @@ export const en = {
     } as Record<string, string>,
     restored: 'Restores',
     fromSnapshot: 'From snapshot',
-    log: 'Execution log',
-    logTimes: 'Times in the log are in UTC.',
     noLog: 'No log lines yet.',
     error: 'Error message',
     loadFailed: (message: string) => `This job could not be loaded: ${message}`,
