@@ -3,7 +3,7 @@
  * active language: a refusal in German names the field in German ("„Aufbewahrung“ ist
  * erforderlich.") instead of the API's English label or a bare "Dieses Feld".
  */
-import { m } from '../messages';
+import { m } from '../messages/index.js';
 
 export function fieldName(field: string): string | undefined {
   const form = m.scheduleForm;
