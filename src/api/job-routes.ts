@@ -137,7 +137,9 @@ export function jobRoutes(
       params: JobIdSchema,
       responses: { 200: { description: 'The job.', schema: JobDetailSchema } },
       async handler({ principal, params }) {
-        return toJobDetail(await visibleJob(principal, params.id));
+        return toJobDetail(await visibleJob(principal, params.id), {
+          raw: principal.role === 'admin',
+        });
       },
     });
 

@@ -8,6 +8,7 @@ import {
   type RestoreJobParams,
 } from '../job/job-params.js';
 import type { JobSummary } from '../job/job-store.js';
+import { CUSTOMER_LOG_CODES, customerLog, customerLogText } from '../job/customer-log.js';
 import { restoreRequestSchema } from '../restore-job/restore-request.js';
 import type { JobRow } from '../store/index.js';
 
@@ -21,7 +22,12 @@ export const JobProgressSchema = jobProgressSchema.meta({ id: 'JobProgress' });
 export const RestoreSummarySchema = z
   .object({
     what: restoreRequestSchema.shape.what,
-    path: z.string().optional().describe('For "file": the file restored.'),
+    path: z
+      .string()
+      .optional()
+      .describe(
+        'For "file": the file restored, under the friendly roots ("Web files/robots.txt") where that is known, else its path.',
+      ),
     database: z.string().optional(),
     mailbox: z.string().optional(),
     repositoryId: z.number().int(),
@@ -60,8 +66,25 @@ export const JobSummarySchema = z
   })
   .meta({ id: 'Job' });
 
+export const JobLogLineSchema = z
+  .object({
+    at: Timestamp,
+    code: z.enum(CUSTOMER_LOG_CODES),
+    params: z.record(z.string(), z.union([z.string(), z.number()])),
+  })
+  .meta({ id: 'JobLogLine' });
+
 export const JobDetailSchema = JobSummarySchema.extend({
-  log: z.string().describe('The execution log, one line per event.'),
+  log: z
+    .string()
+    .describe(
+      "The execution log, one line per event (times of day in UTC). Administrators get the raw log (restic's lines, the service's paths); customers the steps of `steps` in plain English words.",
+    ),
+  steps: z
+    .array(JobLogLineSchema)
+    .describe(
+      'The log as its customer reads it: each step by code and params, for a client to word in its own language. Never names a server path.',
+    ),
   stats: z.unknown().describe("restic's statistics for the run, when it finished.").nullable(),
 }).meta({ id: 'JobDetail' });
 
@@ -108,8 +131,15 @@ export function toJobSummary(row: JobSummary): JobSummaryDto {
   };
 }
 
-export function toJobDetail(row: JobRow): JobDetailDto {
-  return { ...toJobSummary(row), log: row.log ?? '', stats: parseJson(row.stats) ?? null };
+/** One job for its detail view; `raw`: the provider's raw log, otherwise the customer's words. */
+export function toJobDetail(row: JobRow, opts: { raw: boolean }): JobDetailDto {
+  const steps = customerLog(row);
+  return {
+    ...toJobSummary(row),
+    log: opts.raw ? (row.log ?? '') : customerLogText(steps),
+    steps,
+    stats: parseJson(row.stats) ?? null,
+  };
 }
 
 export function toActiveTask(row: JobSummary): ActiveTaskDto {
@@ -138,10 +168,11 @@ function restoreOf(row: Pick<JobSummary, 'id' | 'type' | 'params'>): RestoreSumm
   } catch {
     return null;
   }
-  const { request, repositoryId, snapshotId, snapshotTime, undoes } = params;
+  const { request, repositoryId, snapshotId, snapshotTime, undoes, shownPath } = params;
+  const path = shownPath ?? request.path;
   return {
     what: request.what,
-    ...(request.path !== undefined ? { path: request.path } : {}),
+    ...(path !== undefined ? { path } : {}),
     ...(request.database !== undefined ? { database: request.database } : {}),
     ...(request.mailbox !== undefined ? { mailbox: request.mailbox } : {}),
     repositoryId,

@@ -55,7 +55,11 @@ describe('customer isolation', () => {
 
     const own = await h.app.inject({ url: `/api/jobs/${bobs}`, headers: as(bob) });
     assert.equal(own.statusCode, 200);
-    assert.equal(own.json().log, 'secret log line\n');
+    // A customer reads the steps of the log in plain words; an unknown raw line is not one.
+    assert.equal(own.json().log, '');
+    assert.deepEqual(own.json().steps, []);
+    const raw = await h.app.inject({ url: `/api/jobs/${bobs}`, headers: admin() });
+    assert.equal(raw.json().log, 'secret log line\n', 'the provider reads the raw log');
     const byAdmin = await h.app.inject({ url: `/api/jobs/${serverWide}`, headers: admin() });
     assert.equal(byAdmin.statusCode, 200);
   });

@@ -31,6 +31,8 @@ interface Seen {
   text: string;
 }
 const seen: Seen[] = [];
+/** The restore jobs the customer ran, as their detail answered when they had finished. */
+const restored: any[] = [];
 
 class Customer {
   private cookie = '';
@@ -291,9 +293,12 @@ describe("the service's paths never reach a customer", () => {
       { what: 'mailbox', mailbox: 'nobody@example.net' },
       // Restored as a whole: the job's log and error are customer-facing too.
       { what: 'database', database: shop },
+      // One file and the web files: their logs name the file under "Web files", never its path.
+      { what: 'file', path: join(webRoot, 'index.php') },
+      { what: 'web' },
     ]) {
       const answer = await restore(body);
-      if (answer.status === 202) await alice.job(answer.json.jobId);
+      if (answer.status === 202) restored.push(await alice.job(answer.json.jobId));
     }
     for (const path of [
       '/api/jobs',
@@ -318,5 +323,43 @@ describe("the service's paths never reach a customer", () => {
   test('schedules and job logs name no server path either', () => {
     assert.ok(seen.filter(scheduleOrJob).length > 3);
     assert.deepEqual(leaks(seen.filter(scheduleOrJob)), []);
+  });
+
+  test("job logs are in the customer's words: no restic lines, staging, timings or server paths", () => {
+    const jobs = seen.filter((s) => /^GET \/api\/jobs\b/.test(s.what));
+    assert.ok(jobs.length > 3);
+    const raw = [
+      webRoot, // the customer's own files are named under their areas ("Web files/index.php")
+      'restic',
+      'swapped in',
+      'staged in',
+      'previous content removed',
+      'moved aside',
+      'MiB',
+      'KiB',
+    ];
+    const found = [...new Map(jobs.map((s) => [s.what, s])).values()].flatMap((s) =>
+      raw.filter((word) => s.text.includes(word)).map((word) => `${s.what}: ${word}`),
+    );
+    assert.deepEqual(found, []);
+    const file = restored.find((j) => j.restore?.what === 'file');
+    assert.equal(file?.status, 'successful', JSON.stringify(file));
+    assert.equal(file.restore.path, 'Web files/index.php');
+    assert.deepEqual(
+      file.steps.map((s: any) => s.code),
+      ['job.started', 'restore.file', 'restore.safety', 'restore.undo', 'job.finished'],
+    );
+    assert.deepEqual(file.steps.find((s: any) => s.code === 'restore.file').params, {
+      path: 'Web files/index.php',
+    });
+    assert.match(file.log, /Restoring Web files\/index\.php/);
+    const web = restored.find((j) => j.restore?.what === 'web');
+    assert.equal(web?.status, 'successful', JSON.stringify(web));
+    assert.ok(
+      web.steps.some((s: any) => s.code === 'restore.web'),
+      JSON.stringify(web.steps),
+    );
+    for (const job of restored)
+      for (const step of job.steps) assert.match(step.at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
   });
 });

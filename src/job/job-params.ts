@@ -28,6 +28,9 @@ export const restoreJobParamsSchema = z.object({
   // restore by them, and the snapshot's row may be forgotten long before the job's entry is.
   snapshotTime: z.string().optional(),
   undoes: z.number().int().optional(),
+  // A single file as the customer knows it ("Web files/robots.txt"), for the customer's log and
+  // History; request.path is where it restores to, the server's path.
+  shownPath: z.string().optional(),
 });
 
 export type RestoreJobParams = z.infer<typeof restoreJobParamsSchema>;

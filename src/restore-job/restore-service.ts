@@ -14,7 +14,8 @@ import {
   type RepositoryPlace,
   type RepositoryService,
 } from '../repository/repository-service.js';
-import { findSnapshotByRef } from '../repository/snapshot-records.js';
+import { findSnapshotByRef, snapshotRoots } from '../repository/snapshot-records.js';
+import { friendlyPathOf } from '../scope/friendly-path.js';
 import type { JobRow, SnapshotRow, Store } from '../store/index.js';
 import type { Target } from '../target/schema.js';
 import {
@@ -99,11 +100,16 @@ export class RestoreService {
     request: RestoreRequest,
   ): Promise<{ jobId: number; snapshot: SnapshotRow; customer: Customer }> {
     const { snapshot, customer } = await this.resolve(viewer, ref, request);
+    const shownPath =
+      request.what === 'file' && request.path !== undefined
+        ? friendlyPathOf(snapshotRoots(snapshot), request.path)
+        : undefined;
     const params: RestoreJobParams = {
       repositoryId: snapshot.repository_id,
       snapshotId: snapshot.id,
       request,
       snapshotTime: snapshot.time,
+      ...(shownPath !== undefined ? { shownPath } : {}),
       ...(snapshot.kind === 'safety' && snapshot.restore_job_id != null
         ? { undoes: snapshot.restore_job_id }
         : {}),

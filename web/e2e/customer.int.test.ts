@@ -144,7 +144,7 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     const row = page.getByTestId('schedule-row').filter({ hasText: 'Nightly full' });
     await row.waitFor();
     // At the customer's start minute: the server spreads starts over the hour.
-    assert.match(await text(row), /Daily at 02:\d\d UTC/);
+    assert.match(await text(row), /Daily at 2:\d\d AM UTC/);
     assert.match(await text(row), /Keep 5/);
     assert.match(await text(row), /Not run yet/);
   });
@@ -194,8 +194,12 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await detail.waitFor();
     for (const label of ['Type', 'Status', 'Start', 'End', 'Duration', 'Data size', 'Snapshot ID'])
       await detail.getByRole('rowheader', { name: label, exact: true }).waitFor();
-    const log = await text(detail.getByTestId('job-log'));
-    assert.match(log, /Files:\s+\d+ new/);
+    // The customer's log: plain steps, sizes as the detail shows them, no restic or server path.
+    const log = await text(detail.getByTestId('job-steps'));
+    assert.match(log, /\d+ files \([\d.]+ MB\): \d+ new, \d+ changed, \d+ unchanged/);
+    assert.doesNotMatch(log, /MiB|KiB|snapshot [0-9a-f]{8}|restic|staging/);
+    assert.doesNotMatch(log, new RegExp(world.alice.webRoot));
+    assert.equal(await detail.getByTestId('job-log').count(), 0, 'the raw log is the provider’s');
     await browser.shot('06-job-detail');
     await expectAccessible(page, 'the job detail');
     await page.keyboard.press('Escape');
@@ -235,7 +239,7 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await page.getByText(/The restore has started/).waitFor();
     await page
       .getByTestId('active-tasks')
-      .getByText(/^Restore web files from Today, \d{1,2}:\d\d [AP]M$/)
+      .getByText(/^Restore web files from Today, \d{1,2}:\d\d [AP]M GMT\+\d$/)
       .waitFor();
     await browser.shot('10-restore-in-banner');
     await waitForSuccessInHistory('Restore web files from Today');
@@ -423,7 +427,14 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await expectAccessible(page, 'the file history');
     await dialog.getByRole('button', { name: 'Back' }).click();
     await entry.getByRole('button', { name: 'Restore page.html' }).click();
-    await dialog.getByText(/to its original location/).waitFor();
+    // The file by its place in the customer's areas, never by the server's path.
+    await dialog
+      .getByText('Restore Web files/sub/page.html to its original location', { exact: false })
+      .waitFor();
+    assert.doesNotMatch(
+      await text(dialog),
+      new RegExp(world.alice.webRoot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+    );
     await dialog.getByRole('button', { name: 'Restore now' }).click();
     await page.getByText(/page.html is being restored/).waitFor();
     await waitForSuccessInHistory('Restore the file page.html from Today');

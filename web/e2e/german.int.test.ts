@@ -137,7 +137,7 @@ describe('a customer with a German browser', { timeout: 180_000 }, () => {
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
     await page.getByRole('tab', { name: 'Schedules' }).click();
     const row = page.getByTestId('schedule-row').filter({ hasText: 'Nachts' });
-    assert.match(await text(row), /Daily at 02:\d\d UTC/);
+    assert.match(await text(row), /Daily at 2:\d\d AM UTC/);
     await page.getByText(/Schedules run in UTC .*your time zone \(Europe\/Berlin\)/).waitFor();
     await page.reload();
     await page.getByRole('tab', { name: 'History' }).click();

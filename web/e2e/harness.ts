@@ -117,13 +117,19 @@ const ADMIN_PASSWORD = 'e2e-admin-password-1';
  * megabytes of data) and `bob` (files whose content must never show to alice), on package
  * `basic` (daily and weekly, at most 7 snapshots, 3 schedules).
  */
-export async function startWorld(opts: { uploadKiBs?: number } = {}): Promise<World> {
+export async function startWorld(
+  opts: {
+    uploadKiBs?: number;
+    /** restic's reads from the repository too (`--limit-download`): a restore that lasts. */
+    downloadKiBs?: number;
+  } = {},
+): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), 'hv-web-e2e-'));
   const tag = randomBytes(3).toString('hex');
   const wrapper = join(dir, 'restic-throttled');
   await writeFile(
     wrapper,
-    `#!/bin/sh\nexec restic --limit-upload ${opts.uploadKiBs ?? 600} "$@"\n`,
+    `#!/bin/sh\nexec restic --limit-upload ${opts.uploadKiBs ?? 600}${opts.downloadKiBs ? ` --limit-download ${opts.downloadKiBs}` : ''} "$@"\n`,
     { mode: 0o755 },
   );
   const mariadb = async (sql: string) =>

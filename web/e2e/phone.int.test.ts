@@ -69,7 +69,7 @@ describe('a customer on a phone', { timeout: 180_000 }, () => {
   test('Schedules: cards instead of a table, New Schedule and Run now whole', async () => {
     const card = page.getByTestId('schedule-row').filter({ hasText: 'Nightly' });
     assert.equal(await page.getByRole('table').count(), 0, 'no table on a phone');
-    assert.match((await card.textContent()) ?? '', /Daily at 02:\d\d UTC/);
+    assert.match((await card.textContent()) ?? '', /Daily at 2:\d\d AM UTC/);
     await expectFitsWidth(page, 'Schedules', [
       page.getByRole('button', { name: 'New Schedule' }),
       page.getByRole('button', { name: 'Run now: Nightly' }),

@@ -6,7 +6,7 @@
  * chunks of their own, fetched once the session says which one is needed (the sign-in page
  * fetches the Backups page while the user types). Customers never load the admin area's code.
  */
-import { Button, Container, Group, Stack, Text, Title } from '@mantine/core';
+import { Button, Container, Group, Modal, Stack, Text, Title } from '@mantine/core';
 import { useHash } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useState } from 'react';
@@ -17,7 +17,8 @@ import { LanguageSwitch } from './components/LanguageSwitch';
 import { PasswordChange } from './components/PasswordChange';
 import { ErrorMessage, Loading, messageOf } from './components/states';
 import { loadBackupsPage } from './features/load';
-import { SignInPage } from './features/SignInPage';
+import { SignInForm, SignInPage } from './features/SignInPage';
+import type { Session } from './api/types';
 import { m } from './messages';
 
 const BackupsPage = lazy(loadBackupsPage);
@@ -28,6 +29,9 @@ export function App() {
   const session = useSession();
   const [hash, setHash] = useHash();
   const [ended, setEnded] = useState(false);
+  // The session ended while the page was open: the page stays as it is (an open form keeps what
+  // was typed) under a dialog that signs in again; then the form's submit works.
+  const [expired, setExpired] = useState(false);
 
   useEffect(() => {
     setCsrfToken(session.data?.csrfToken ?? null);
@@ -36,16 +40,32 @@ export function App() {
 
   useEffect(() => {
     setUnauthorizedHandler(() => {
-      setEnded(true);
       setCsrfToken(null);
+      if (client.getQueryData(keys.session)) {
+        setExpired(true);
+        return;
+      }
+      setEnded(true);
       client.setQueryData(keys.session, null);
       client.removeQueries({ predicate: (q) => q.queryKey[0] !== keys.session[0] });
     });
   }, [client]);
 
+  const signedInAgain = (next: Session) => {
+    const before = client.getQueryData<Session | null>(keys.session);
+    // Another account: nothing of the first one's may stay in the page (it remounts by user).
+    if (before?.user.username !== next.user.username)
+      client.removeQueries({ predicate: (q) => q.queryKey[0] !== keys.session[0] });
+    setCsrfToken(next.csrfToken);
+    client.setQueryData(keys.session, next);
+    setExpired(false);
+    void client.invalidateQueries({ predicate: (q) => q.queryKey[0] !== keys.session[0] });
+  };
+
   const signOut = useMutation({
     mutationFn: api.signOut,
     onSuccess: () => {
+      setExpired(false);
       setCsrfToken(null);
       client.setQueryData(keys.session, null);
       client.removeQueries({ predicate: (q) => q.queryKey[0] !== keys.session[0] });
@@ -95,11 +115,28 @@ export function App() {
         )}
         <Suspense fallback={<Loading />}>
           {admin ? (
-            <AdminPage current={current} onTab={setHash} />
+            <AdminPage key={name} current={current} onTab={setHash} />
           ) : (
-            <BackupsPage current={current} onTab={setHash} />
+            <BackupsPage key={name} current={current} onTab={setHash} />
           )}
         </Suspense>
+        <Modal
+          opened={expired}
+          onClose={() => undefined}
+          withCloseButton={false}
+          closeOnClickOutside={false}
+          closeOnEscape={false}
+          zIndex={1000}
+          title={m.signIn.againTitle}
+        >
+          {expired && (
+            <SignInForm
+              notice={m.signIn.againNotice}
+              username={session.data.user.username ?? undefined}
+              onSignedIn={signedInAgain}
+            />
+          )}
+        </Modal>
       </Stack>
     </Container>
   );

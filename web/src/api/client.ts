@@ -7,6 +7,7 @@
  */
 import createClient from 'openapi-fetch';
 import { currentLanguage, errorText, m, type ErrorParams } from '../messages';
+import { fieldName } from '../lib/field-names';
 import type { paths } from './schema.gen';
 
 /** One field's problem as the page shows it, next to that field. */
@@ -106,11 +107,21 @@ function failure(status: number, body: unknown): ApiError {
       message:
         f.code?.startsWith('field.') && currentLanguage() === 'en'
           ? f.message
-          : errorText(f.code, f.params, f.message),
+          : errorText(f.code, withFieldName(f.field, f.params), f.message),
     })),
     error?.code,
     error?.params,
   );
+}
+
+/**
+ * A field's params with its `label` in the page's language: the API's label is English, so a
+ * field the page has no name for goes without one ("Dieses Feld").
+ */
+function withFieldName(field: string, params: ErrorParams = {}): ErrorParams {
+  const { label: _english, ...rest } = params;
+  const name = fieldName(field);
+  return name === undefined ? rest : { ...rest, label: name };
 }
 
 /** A query string from the defined values only, for links the browser follows (downloads). */

@@ -862,7 +862,7 @@ export interface components {
         RestoreSummary: {
             /** @enum {string} */
             what: "web" | "databases" | "email" | "everything" | "file" | "database" | "mailbox";
-            /** @description For "file": the file restored. */
+            /** @description For "file": the file restored, under the friendly roots ("Web files/robots.txt") where that is known, else its path. */
             path?: string;
             database?: string;
             mailbox?: string;
@@ -900,9 +900,23 @@ export interface components {
             bytesProcessed: number | null;
             /** @description Restore jobs only: what they restore. */
             restore: components["schemas"]["RestoreSummary"] | null;
-            /** @description The execution log, one line per event. */
+            /** @description The execution log, one line per event (times of day in UTC). Administrators get the raw log (restic's lines, the service's paths); customers the steps of `steps` in plain English words. */
             log: string;
+            /** @description The log as its customer reads it: each step by code and params, for a client to word in its own language. Never names a server path. */
+            steps: components["schemas"]["JobLogLine"][];
             stats: unknown | null;
+        };
+        JobLogLine: {
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC
+             */
+            at: string;
+            /** @enum {string} */
+            code: "job.started" | "job.finished" | "job.failed" | "job.canceled" | "job.recovered" | "backup.dumping" | "backup.parent" | "backup.summary" | "backup.unreadable" | "backup.retention" | "restore.web" | "restore.file" | "restore.database" | "restore.mailbox" | "restore.safety" | "restore.undo" | "restore.partial" | "restore.verified" | "restore.recoveredDatabase" | "restore.rolledBackDatabase";
+            params: {
+                [key: string]: string | number;
+            };
         };
         ActiveTask: {
             id: number;

@@ -12,7 +12,10 @@ import { SchedulesTab } from './schedules/SchedulesTab';
 type BackupsTab = 'schedules' | 'history' | 'restore';
 const BACKUPS_TABS: BackupsTab[] = ['schedules', 'history', 'restore'];
 
-/** `current` is the URL hash without its `#`; anything else shows Schedules. */
+/**
+ * `current` is the URL hash without its `#`; anything else shows Schedules. `history/12` opens
+ * History with job 12's detail: where a finished job's note links to.
+ */
 export default function BackupsPage({
   current,
   onTab,
@@ -20,13 +23,15 @@ export default function BackupsPage({
   current: string;
   onTab: (t: BackupsTab) => void;
 }) {
-  const tab = BACKUPS_TABS.find((t) => t === current) ?? 'schedules';
+  const [head, detail] = current.split('/', 2);
+  const tab = BACKUPS_TABS.find((t) => t === head) ?? 'schedules';
+  const openJob = tab === 'history' && detail && /^\d+$/.test(detail) ? Number(detail) : undefined;
   return (
     <Stack gap="md">
       <Text c="dimmed" maw={820}>
         {m.page.intro} {m.page.visibility}
       </Text>
-      <ActiveTasksBanner />
+      <ActiveTasksBanner linkToHistory />
       <Tabs value={tab} onChange={(v) => v && onTab(v as BackupsTab)}>
         <Tabs.List mb="md">
           {BACKUPS_TABS.map((t) => (
@@ -39,7 +44,7 @@ export default function BackupsPage({
           <SchedulesTab />
         </Tabs.Panel>
         <Tabs.Panel value="history">
-          <HistoryTab />
+          <HistoryTab openJob={openJob} onClosedJob={() => onTab('history')} />
         </Tabs.Panel>
         <Tabs.Panel value="restore">
           <RestoreTab />

@@ -1,6 +1,11 @@
 /**
- * Dates, durations and sizes in the viewer's words: local time ("Today, 3:00 AM"), short
- * durations ("2 min 5 s") and sizes in decimal units as file managers show them.
+ * Dates, durations and sizes in the viewer's words: local time labelled with its zone ("Today,
+ * 3:00 AM CET"), short durations ("2 min 5 s") and sizes in decimal units as file managers show
+ * them.
+ *
+ * The one rule for times: a schedule's hour is in UTC and says so ("Daily at 2:17 AM UTC");
+ * every other time is the viewer's and carries the viewer's zone. Each language has one clock:
+ * the locale's (12-hour for en-US, 24-hour for de-DE), the same for UTC hours and local times.
  */
 import { m } from '../messages';
 
@@ -11,15 +16,24 @@ function makeFormatters(locale: string) {
   const date = { year: 'numeric', month: 'short', day: 'numeric' } as const;
   // English writes "3:00 AM"; German (and most 24-hour locales) "03:00".
   const hour = locale.startsWith('en') ? 'numeric' : '2-digit';
+  // Local times carry their zone ("3:00 AM CET", "03:00 MEZ"): a schedule's hour next to them
+  // is in UTC, and neither may be mistaken for the other.
+  const zone = { timeZoneName: 'short' } as const;
   return {
-    time: new Intl.DateTimeFormat(locale, { hour, minute: '2-digit' }),
-    dateTime: new Intl.DateTimeFormat(locale, { ...date, hour, minute: '2-digit' }),
+    time: new Intl.DateTimeFormat(locale, { hour, minute: '2-digit', ...zone }),
+    /** A clock time without a zone, for a caller that names the zone itself. */
+    clock: new Intl.DateTimeFormat(locale, { hour, minute: '2-digit' }),
+    /** A UTC hour in the same clock as local times ("2:17 AM", "02:17"). */
+    utcClock: new Intl.DateTimeFormat(locale, { hour, minute: '2-digit', timeZone: 'UTC' }),
+    dateTime: new Intl.DateTimeFormat(locale, { ...date, hour, minute: '2-digit', ...zone }),
     dateTimeSeconds: new Intl.DateTimeFormat(locale, {
       ...date,
       hour,
       minute: '2-digit',
       second: '2-digit',
+      ...zone,
     }),
+    seconds: new Intl.DateTimeFormat(locale, { hour, minute: '2-digit', second: '2-digit' }),
     number: new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }),
   };
 }
@@ -91,17 +105,26 @@ export function formatPercent(percent: number): string {
   return f().number.format(Math.max(0, Math.min(100, percent)));
 }
 
-/** "02:00" for an hour in UTC, as the schedule form labels it. */
-export function formatHour(hour: number): string {
-  return `${String(hour).padStart(2, '0')}:00`;
+/**
+ * A UTC clock time in the language's clock ("2:00 AM", "02:00"), without the zone: the schedule
+ * texts and the hour field say "UTC" themselves.
+ */
+export function formatHour(hour: number, minute = 0): string {
+  return f().utcClock.format(new Date(Date.UTC(2000, 0, 1, hour, minute)));
 }
 
-/** The viewer's local clock time at `hour` UTC today, for the hour field's description. */
+/** A local time of day with seconds and without the zone, for log lines under a zone heading. */
+export function formatLogTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : f().seconds.format(date);
+}
+
 /** The viewer's time zone by its IANA name ("Europe/Berlin"), for the time zone rule. */
 export function viewerTimeZone(): string {
   return f().time.resolvedOptions().timeZone;
 }
 
+/** The viewer's local clock time at `hour` UTC today, with its zone, for the hour field. */
 export function localTimeOfUtcHour(hour: number, now = new Date()): string {
   const at = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), hour));
   return f().time.format(at);

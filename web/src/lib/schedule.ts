@@ -1,6 +1,7 @@
-/** How a schedule reads in a table: "Weekly on Sunday at 02:17 UTC", "S3: my-bucket". */
+/** How a schedule reads in a table: "Weekly on Sunday at 2:17 AM UTC", "S3: my-bucket". */
 import type { Schedule } from '../api/types';
 import { m } from '../messages';
+import { formatHour } from './format';
 
 /**
  * At the real start: the hour the schedule names and the minute its customer's backups start at
@@ -10,7 +11,8 @@ export function describeWhen(
   s: Pick<Schedule, 'frequency' | 'hour' | 'day' | 'startMinute'>,
 ): string {
   const minute = String(s.startMinute).padStart(2, '0');
-  const hour = `${String(s.hour).padStart(2, '0')}:${minute}`;
+  // The language's clock, as every local time on the page shows it ("2:17 AM", "02:17").
+  const hour = formatHour(s.hour, s.startMinute);
   switch (s.frequency) {
     case 'hourly':
       return m.when.hourly(minute);

@@ -6,10 +6,10 @@ import type { ErrorParams, ErrorTexts } from './en-errors.js';
 
 const p = (params: ErrorParams, key: string): string => String(params[key] ?? '');
 /**
- * The API names a field in English ("Name"); a German text shows next to its field anyway, so
- * it says "Dieses Feld" instead of mixing languages.
+ * The field by its German name, which the page puts in `label` in place of the API's English one
+ * (web/src/api/client.ts); "Dieses Feld" for a field the page has no name for, never English.
  */
-const label = (): string => 'Dieses Feld';
+const label = (x: ErrorParams): string => (x.label ? `„${p(x, 'label')}“` : 'Dieses Feld');
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 const frequencies: Record<string, string> = {
   hourly: 'stündlichen',
@@ -137,16 +137,16 @@ export const deErrors: ErrorTexts = {
   'restore.safety_mismatch': (x) =>
     `Diese Sicherheitskopie kann nur wiederherstellen, was sie gesichert hat: ${p(x, 'saved')}.`,
 
-  'field.required': () => `${label()} ist erforderlich.`,
-  'field.wrong_type': () => `${label()} hat einen Wert der falschen Art.`,
-  'field.too_short': (x) => `${label()} muss mindestens ${p(x, 'minimum')} Zeichen lang sein.`,
-  'field.too_long': (x) => `${label()} darf höchstens ${p(x, 'maximum')} Zeichen lang sein.`,
-  'field.too_small': (x) => `${label()} muss mindestens ${p(x, 'minimum')} sein.`,
-  'field.too_big': (x) => `${label()} darf höchstens ${p(x, 'maximum')} sein.`,
-  'field.too_few': (x) => `${label()} braucht mindestens ${p(x, 'minimum')} Einträge.`,
-  'field.too_many': (x) => `${label()} erlaubt höchstens ${p(x, 'maximum')} Einträge.`,
-  'field.not_allowed': (x) => `${label()} muss einer dieser Werte sein: ${p(x, 'values')}.`,
-  'field.bad_format': () => `${label()} hat nicht das richtige Format.`,
-  'field.unknown': () => `${label()} ist kein bekanntes Feld.`,
-  'field.invalid': () => `${label()} ist ungültig.`,
+  'field.required': (x) => `${label(x)} ist erforderlich.`,
+  'field.wrong_type': (x) => `${label(x)} hat einen Wert der falschen Art.`,
+  'field.too_short': (x) => `${label(x)} muss mindestens ${p(x, 'minimum')} Zeichen lang sein.`,
+  'field.too_long': (x) => `${label(x)} darf höchstens ${p(x, 'maximum')} Zeichen lang sein.`,
+  'field.too_small': (x) => `${label(x)} muss mindestens ${p(x, 'minimum')} sein.`,
+  'field.too_big': (x) => `${label(x)} darf höchstens ${p(x, 'maximum')} sein.`,
+  'field.too_few': (x) => `${label(x)} braucht mindestens ${p(x, 'minimum')} Einträge.`,
+  'field.too_many': (x) => `${label(x)} erlaubt höchstens ${p(x, 'maximum')} Einträge.`,
+  'field.not_allowed': (x) => `${label(x)} muss einer dieser Werte sein: ${p(x, 'values')}.`,
+  'field.bad_format': (x) => `${label(x)} hat nicht das richtige Format.`,
+  'field.unknown': (x) => `${label(x)} ist kein bekanntes Feld.`,
+  'field.invalid': (x) => `${label(x)} ist ungültig.`,
 };

@@ -30,6 +30,9 @@ export const de: Messages = {
     password: 'Passwort',
     submit: 'Anmelden',
     failed: 'Die Anmeldung ist fehlgeschlagen.',
+    againTitle: 'Bitte melden Sie sich erneut an',
+    againNotice:
+      'Ihre Sitzung ist abgelaufen. Melden Sie sich erneut an, um dort weiterzumachen, wo Sie waren: Ihre Eingaben auf der Seite bleiben erhalten.',
   },
 
   common: {
@@ -59,6 +62,7 @@ export const de: Messages = {
     unexpected: (status: number) =>
       `Der Backup-Dienst hat unerwartet geantwortet (HTTP ${status}).`,
     checkFields: 'Bitte prüfen Sie die markierten Felder.',
+    wholeNumber: 'Geben Sie eine ganze Zahl ein, etwa 7.',
     signInAgain: 'Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.',
     byCode: deErrors,
   },
@@ -90,6 +94,21 @@ export const de: Messages = {
     unnamed: 'Auftrag',
     announce: (type: string, name: string, status: string) => `${type} ${name}: ${status}`,
     allDone: 'Gerade laufen keine Aufgaben.',
+    amounts: (done: string, total: string, files: number, filesTotal: number) =>
+      `${done} von ${total} · ${files.toLocaleString('de-DE')} von ${filesTotal.toLocaleString('de-DE')} Dateien`,
+    ended: (name: string) => `${name} ist beendet.`,
+    dismiss: (name: string) => `Hinweis zu ${name} ausblenden`,
+  },
+
+  /** Der Hinweis unter einer Aktion, wenn ihr Auftrag beendet ist; er verweist auf den Verlauf. */
+  notice: {
+    finished: {
+      successful: (name: string) => `${name} ist erfolgreich abgeschlossen.`,
+      failed: (name: string) => `${name} ist fehlgeschlagen.`,
+      canceled: (name: string) => `${name} wurde abgebrochen.`,
+    },
+    openInHistory: 'Im Verlauf ansehen',
+    backup: (name: string) => `Das Backup „${name}“`,
   },
 
   scope: {
@@ -167,6 +186,8 @@ export const de: Messages = {
     unlimitedSchedules: 'beliebig viele Zeitpläne',
     schedulesLimit: (n: number) => `bis zu ${n1(n, 'Zeitplan', 'Zeitpläne')}`,
     noPackage: 'Ihr Hosting-Paket enthält keine Backups.',
+    atLimit: (n: number) =>
+      `Sie haben ${n} von ${n} Zeitplänen, so viele wie Ihr Paket erlaubt. Für einen weiteren löschen oder ändern Sie einen bestehenden Zeitplan oder fragen Sie Ihren Hosting-Anbieter nach einem größeren Paket.`,
     packageFailed: (message: string) =>
       `Die Grenzen Ihres Pakets konnten nicht geladen werden: ${message}`,
     timeZoneRule: (zone: string) =>
@@ -214,7 +235,10 @@ export const de: Messages = {
     notInPackage: (label: string) => `${label} (nicht in Ihrem Paket)`,
     hour: 'Stunde (UTC)',
     hourDescription: (local: string) =>
-      `Backups starten in dieser Stunde nach UTC (${local} Uhr bei Ihnen), zu einer Minute, die für Ihr Konto festgelegt ist, damit nicht alle Backups gleichzeitig starten; „Nächste Ausführung“ zeigt sie.`,
+      `Backups starten in dieser Stunde nach UTC (bei Ihnen: ${local}), zu einer Minute, die für Ihr Konto festgelegt ist, damit nicht alle Backups gleichzeitig starten; „Nächste Ausführung“ zeigt sie.`,
+    hourUnused:
+      'Nicht verwendet: Stündliche Backups laufen jede Stunde, zu einer Minute, die für Ihr Konto festgelegt ist; „Nächste Ausführung“ zeigt sie.',
+    day: 'Tag',
     weekday: 'Wochentag',
     monthDay: 'Tag im Monat',
     monthDayDescription: 'In kürzeren Monaten läuft das Backup am letzten Tag.',
@@ -311,6 +335,8 @@ export const de: Messages = {
     duration: 'Dauer',
     dataSize: 'Datenmenge',
     added: 'Neu im Speicher',
+    addedMore:
+      'Mehr als die Datenmenge: Jedes Backup speichert auch eigene Verzeichnisse (Ordnerlisten und Dateiangaben), die bei einem kleinen oder neuen Backup mit kaum komprimierbaren Daten ins Gewicht fallen.',
     snapshotId: 'Snapshot-ID',
     trigger: 'Gestartet durch',
     triggers: {
@@ -324,11 +350,54 @@ export const de: Messages = {
     },
     restored: 'Stellt wieder her',
     fromSnapshot: 'Aus Snapshot',
-    log: 'Ausführungsprotokoll',
-    logTimes: 'Zeiten im Protokoll sind in UTC.',
     noLog: 'Noch keine Protokollzeilen.',
     error: 'Fehlermeldung',
     loadFailed: (message: string) => `Dieser Auftrag konnte nicht geladen werden: ${message}`,
+  },
+
+  /** Die Schritte eines Auftrags, wie der Kunde sie liest (API `steps`, nach Code). */
+  jobLog: {
+    title: 'Was geschah',
+    times: (zone: string) => `Zeiten in Ihrer Zeitzone (${zone}).`,
+    rawTitle: 'Rohprotokoll (für den Anbieter)',
+    rawTimes: 'Zeiten im Rohprotokoll sind in UTC.',
+    started: (type: string) => `${type} gestartet`,
+    finished: (type: string) => `${type} erfolgreich abgeschlossen`,
+    failed: (type: string, error: string) => `${type} fehlgeschlagen: ${error}`,
+    canceled: (type: string) => `${type} wurde abgebrochen`,
+    dumping: (count: number, names: string) =>
+      `${count === 1 ? 'Eine Datenbank wird' : `${count} Datenbanken werden`} gesichert: ${names}`,
+    parent:
+      'Dateien, die sich seit dem letzten Backup nicht geändert haben, werden nicht erneut gelesen.',
+    summary: (
+      files: number,
+      size: string,
+      added: string,
+      filesNew: number,
+      filesChanged: number,
+      unchanged: number,
+      took: string,
+    ) =>
+      `${files} Dateien (${size}): ${filesNew} neu, ${filesChanged} geändert, ${unchanged} unverändert. Dem Backup-Speicher hinzugefügt: ${added}, in ${took}.`,
+    unreadable: (count: number) =>
+      `${count} ${count === 1 ? 'Datei konnte' : 'Dateien konnten'} nicht gelesen werden und ${count === 1 ? 'fehlt' : 'fehlen'} in diesem Backup.`,
+    retention: (count: number, keep: number) =>
+      `${count} ${count === 1 ? 'alter Snapshot wurde' : 'alte Snapshots wurden'} entfernt; die neuesten ${keep} bleiben.`,
+    restoreWeb: 'Ihre Web-Dateien werden wiederhergestellt',
+    restoreFile: (path: string) => `${path} wird wiederhergestellt`,
+    restoreDatabase: (name: string) => `Datenbank ${name} wird wiederhergestellt`,
+    restoreMailbox: (address: string) => `Postfach ${address} wird wiederhergestellt`,
+    safety: 'Vor dem Überschreiben wurde eine Kopie der aktuellen Daten gesichert.',
+    undo: (restoreJobId: number) =>
+      `Um diese Wiederherstellung rückgängig zu machen, wählen Sie auf dem Tab „Wiederherstellen“ die „Sicherheitskopie vor Wiederherstellung #${restoreJobId}“ und stellen Sie sie wieder her.`,
+    partial: 'Die Wiederherstellung wurde mittendrin beendet.',
+    recovered: (type: string) => `${type} beim Neustart des Dienstes abgeschlossen`,
+    verified: (name: string, tables: number) =>
+      `Datenbank ${name}: ${tables} ${tables === 1 ? 'Tabelle' : 'Tabellen'} geprüft, genau wie beim Backup.`,
+    recoveredDatabase: (name: string) =>
+      `Datenbank ${name} wurde beim Neustart des Dienstes vollständig wiederhergestellt.`,
+    rolledBackDatabase: (name: string) =>
+      `Datenbank ${name} blieb, wie sie vor der Wiederherstellung war.`,
   },
 
   restoreJob: {

@@ -27,6 +27,9 @@ export const en = {
     password: 'Password',
     submit: 'Sign in',
     failed: 'Signing in failed.',
+    againTitle: 'Please sign in again',
+    againNotice:
+      'Your session has ended. Sign in again to go on where you were: what you entered on the page is kept.',
   },
 
   common: {
@@ -55,6 +58,7 @@ export const en = {
     network: 'The backup service could not be reached. Check your connection and try again.',
     unexpected: (status: number) => `The backup service answered unexpectedly (HTTP ${status}).`,
     checkFields: 'Please check the highlighted fields.',
+    wholeNumber: 'Enter a whole number, such as 7.',
     signInAgain: 'Your session has ended. Please sign in again.',
     /** The API's refusals by their code (en-errors.ts); typed so every catalog has each code. */
     byCode: enErrors as ErrorTexts,
@@ -87,6 +91,21 @@ export const en = {
     /** Read out by screen readers when a task starts, changes state or ends (not on each percent). */
     announce: (type: string, name: string, status: string) => `${type} ${name}: ${status}`,
     allDone: 'No tasks are running now.',
+    amounts: (done: string, total: string, files: number, filesTotal: number) =>
+      `${done} of ${total} · ${files.toLocaleString('en-US')} of ${filesTotal.toLocaleString('en-US')} files`,
+    ended: (name: string) => `${name} has ended.`,
+    dismiss: (name: string) => `Hide the note about ${name}`,
+  },
+
+  /** The note under an action once its job has ended; it links to the job's History entry. */
+  notice: {
+    finished: {
+      successful: (name: string) => `${name} has finished successfully.`,
+      failed: (name: string) => `${name} has failed.`,
+      canceled: (name: string) => `${name} was canceled.`,
+    },
+    openInHistory: 'See it in History',
+    backup: (name: string) => `The backup “${name}”`,
   },
 
   scope: {
@@ -164,6 +183,8 @@ export const en = {
     unlimitedSchedules: 'any number of schedules',
     schedulesLimit: (n: number) => `up to ${n} schedule${n === 1 ? '' : 's'}`,
     noPackage: 'Your hosting package does not include backups.',
+    atLimit: (n: number) =>
+      `You have ${n} of ${n} schedules, the most your package allows. To add one, delete or change an existing schedule, or ask your hosting provider for a larger package.`,
     packageFailed: (message: string) => `Your package limits could not be loaded: ${message}`,
     /** The one rule for time zones, stated once above the schedules. */
     timeZoneRule: (zone: string) =>
@@ -210,7 +231,10 @@ export const en = {
     notInPackage: (label: string) => `${label} (not in your package)`,
     hour: 'Hour (UTC)',
     hourDescription: (local: string) =>
-      `Backups start within this hour in UTC (${local} your time), at a minute set for your account so that not every backup starts at once; "Next run" shows it.`,
+      `Backups start within this hour in UTC (for you: ${local}), at a minute set for your account so that not every backup starts at once; "Next run" shows it.`,
+    hourUnused:
+      'Not used: hourly backups run every hour, at a minute set for your account; "Next run" shows it.',
+    day: 'Day',
     weekday: 'Day of the week',
     monthDay: 'Day of the month',
     monthDayDescription: 'In shorter months the backup runs on the last day.',
@@ -305,6 +329,8 @@ export const en = {
     duration: 'Duration',
     dataSize: 'Data size',
     added: 'Added to storage',
+    addedMore:
+      'More than the data size: each backup also stores its own records (folder listings and file details), which count for a small or new backup whose data hardly compresses.',
     snapshotId: 'Snapshot ID',
     trigger: 'Started by',
     triggers: {
@@ -319,11 +345,52 @@ export const en = {
     } as Record<string, string>,
     restored: 'Restores',
     fromSnapshot: 'From snapshot',
-    log: 'Execution log',
-    logTimes: 'Times in the log are in UTC.',
     noLog: 'No log lines yet.',
     error: 'Error message',
     loadFailed: (message: string) => `This job could not be loaded: ${message}`,
+  },
+
+  /** The steps of a job's log as its customer reads them (API `steps`, by code). */
+  jobLog: {
+    title: 'What happened',
+    times: (zone: string) => `Times are in your time zone (${zone}).`,
+    rawTitle: 'Raw log (for the provider)',
+    rawTimes: 'Times in the raw log are in UTC.',
+    started: (type: string) => `${type} started`,
+    finished: (type: string) => `${type} finished successfully`,
+    failed: (type: string, error: string) => `${type} failed: ${error}`,
+    canceled: (type: string) => `${type} was canceled`,
+    dumping: (count: number, names: string) =>
+      `Saving ${count} database${count === 1 ? '' : 's'}: ${names}`,
+    parent: 'Files unchanged since the last backup are not read again.',
+    summary: (
+      files: number,
+      size: string,
+      added: string,
+      filesNew: number,
+      filesChanged: number,
+      unchanged: number,
+      took: string,
+    ) =>
+      `${files} files (${size}): ${filesNew} new, ${filesChanged} changed, ${unchanged} unchanged. Added to the backup storage: ${added}, in ${took}.`,
+    unreadable: (count: number) =>
+      `${count} file${count === 1 ? '' : 's'} could not be read and ${count === 1 ? 'is' : 'are'} not in this backup.`,
+    retention: (count: number, keep: number) =>
+      `Removed ${count} old snapshot${count === 1 ? '' : 's'}; the newest ${keep} are kept.`,
+    restoreWeb: 'Restoring your web files',
+    restoreFile: (path: string) => `Restoring ${path}`,
+    restoreDatabase: (name: string) => `Restoring database ${name}`,
+    restoreMailbox: (address: string) => `Restoring mailbox ${address}`,
+    safety: 'A copy of the current data was saved before it was overwritten.',
+    undo: (restoreJobId: number) =>
+      `To undo this restore, choose “Safety copy before restore #${restoreJobId}” on the Restore tab and restore it.`,
+    partial: 'The restore stopped part way.',
+    recovered: (type: string) => `${type} completed when the service started again`,
+    verified: (name: string, tables: number) =>
+      `Database ${name}: ${tables} table${tables === 1 ? '' : 's'} checked, the same as at the backup.`,
+    recoveredDatabase: (name: string) =>
+      `Database ${name} was restored completely when the service started again.`,
+    rolledBackDatabase: (name: string) => `Database ${name} was left as it was before the restore.`,
   },
 
   /** How History and the banner name a restore job. */

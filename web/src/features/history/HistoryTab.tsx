@@ -14,7 +14,7 @@ import {
   Text,
 } from '@mantine/core';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../../api/endpoints';
 import { keys } from '../../api/queries';
 import type { Job } from '../../api/types';
@@ -34,14 +34,22 @@ export function HistoryTab({
   customerId,
   customerColumn = false,
   allowDeleteOld = true,
+  openJob,
+  onClosedJob,
 }: {
   customerId?: string;
   customerColumn?: boolean;
   allowDeleteOld?: boolean;
+  /** A job whose detail is open from the start (the page's address names it). */
+  openJob?: number;
+  onClosedJob?: () => void;
 }) {
   const phone = usePhone();
   const [page, setPage] = useState(1);
-  const [open, setOpen] = useState<number | null>(null);
+  const [open, setOpen] = useState<number | null>(openJob ?? null);
+  useEffect(() => {
+    if (openJob !== undefined) setOpen(openJob);
+  }, [openJob]);
   const jobs = useQuery({
     queryKey: [...keys.jobs, 'page', page, customerId ?? null],
     queryFn: () => api.jobs({ offset: (page - 1) * PAGE, limit: PAGE, customerId }),
@@ -99,7 +107,13 @@ export function HistoryTab({
           )}
         </>
       )}
-      <JobDetailDrawer jobId={open} onClose={() => setOpen(null)} />
+      <JobDetailDrawer
+        jobId={open}
+        onClose={() => {
+          setOpen(null);
+          onClosedJob?.();
+        }}
+      />
     </Stack>
   );
 }

@@ -1,11 +1,23 @@
-/** The detail of one job: when, how long, how much, which snapshot, its log and its error. */
+/**
+ * The detail of one job: when, how long, how much, which snapshot, its steps and its error. The
+ * steps are the customer's log (by code, in the page's language and time zone); an administrator
+ * also gets the raw log below them.
+ */
 import { Alert, Code, Drawer, ScrollArea, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api/endpoints';
-import { keys } from '../../api/queries';
+import { keys, useSession } from '../../api/queries';
 import { ErrorMessage, Loading, messageOf } from '../../components/states';
 import { ScopeTag, StatusBadge } from '../../components/tags';
-import { durationBetween, formatBytes, formatDuration, formatExact } from '../../lib/format';
+import {
+  durationBetween,
+  formatBytes,
+  formatDuration,
+  formatExact,
+  formatLogTime,
+  viewerTimeZone,
+} from '../../lib/format';
+import { stepText } from '../../lib/job-log';
 import type { ReactNode } from 'react';
 import { jobName } from '../../lib/restore-label';
 import { m } from '../../messages';
@@ -26,6 +38,7 @@ export function JobDetailDrawer({ jobId, onClose }: { jobId: number | null; onCl
 }
 
 function JobDetail({ id }: { id: number }) {
+  const admin = useSession().data?.user.role === 'admin';
   const job = useQuery({
     queryKey: keys.job(id),
     queryFn: () => api.job(id),
@@ -66,7 +79,25 @@ function JobDetail({ id }: { id: number }) {
     [m.job.end, formatExact(j.finishedAt)],
     [m.job.duration, formatDuration(durationBetween(j.startedAt, j.finishedAt))],
     [m.job.dataSize, formatBytes(j.bytesProcessed)],
-    [m.job.added, formatBytes(j.bytesAdded)],
+    [
+      m.job.added,
+      // A small or first backup of data that hardly compresses stores a bit more than the data
+      // itself (its own records); the detail says so rather than look wrong.
+      j.bytesAdded !== null &&
+      j.bytesProcessed !== null &&
+      j.bytesAdded > j.bytesProcessed &&
+      // Only where it shows: 4.5 MB beside 4.5 MB needs no explaining.
+      formatBytes(j.bytesAdded) !== formatBytes(j.bytesProcessed) ? (
+        <Stack gap={2} key="a">
+          <span>{formatBytes(j.bytesAdded)}</span>
+          <Text size="xs" c="dimmed">
+            {m.job.addedMore}
+          </Text>
+        </Stack>
+      ) : (
+        formatBytes(j.bytesAdded)
+      ),
+    ],
     [m.job.snapshotId, j.snapshotId ? <Code key="c">{j.snapshotId}</Code> : m.common.none],
   ];
   return (
@@ -95,12 +126,38 @@ function JobDetail({ id }: { id: number }) {
       )}
       <Stack gap={4}>
         <Title order={3} size="h5">
-          {m.job.log}
+          {m.jobLog.title}
         </Title>
         <Text size="xs" c="dimmed">
-          {m.job.logTimes}
+          {m.jobLog.times(viewerTimeZone())}
         </Text>
-        {j.log ? (
+        {j.steps.length > 0 ? (
+          <Table data-testid="job-steps" verticalSpacing={4} fz="sm">
+            <Table.Tbody>
+              {j.steps.map((step, i) => (
+                <Table.Tr key={i}>
+                  <Table.Td w={90} style={{ whiteSpace: 'nowrap', verticalAlign: 'top' }}>
+                    {formatLogTime(step.at)}
+                  </Table.Td>
+                  <Table.Td style={{ overflowWrap: 'anywhere' }}>{stepText(step)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        ) : (
+          <Text size="sm" c="dimmed">
+            {m.job.noLog}
+          </Text>
+        )}
+      </Stack>
+      {admin && j.log && (
+        <Stack gap={4}>
+          <Title order={3} size="h5">
+            {m.jobLog.rawTitle}
+          </Title>
+          <Text size="xs" c="dimmed">
+            {m.jobLog.rawTimes}
+          </Text>
           <ScrollArea.Autosize mah={420} type="auto">
             <Code
               block
@@ -111,12 +168,8 @@ function JobDetail({ id }: { id: number }) {
               {j.log}
             </Code>
           </ScrollArea.Autosize>
-        ) : (
-          <Text size="sm" c="dimmed">
-            {m.job.noLog}
-          </Text>
-        )}
-      </Stack>
+        </Stack>
+      )}
     </Stack>
   );
 }

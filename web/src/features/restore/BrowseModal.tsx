@@ -35,7 +35,7 @@ export function BrowseModal({
 }: {
   snapshot: Snapshot | null;
   onClose: () => void;
-  onStarted: (text: string) => void;
+  onStarted: (text: string, jobId: number) => void;
 }) {
   const phone = usePhone();
   return (
@@ -65,7 +65,7 @@ function Browser({
   onStarted,
 }: {
   snapshot: Snapshot;
-  onStarted: (text: string) => void;
+  onStarted: (text: string, jobId: number) => void;
 }) {
   const refresh = useRefreshJobs();
   const [path, setPath] = useState('/');
@@ -85,10 +85,15 @@ function Browser({
   useEffect(() => {
     if (moved.current) here.current?.focus();
   }, [path]);
-  /** The file to restore, from this snapshot or, picked in its history, from another. */
+  /**
+   * The file to restore, from this snapshot or, picked in its history, from another. `path` is
+   * where it restores to (the API's request); `shown` names it as the customer knows it, under
+   * their areas ("Web files/robots.txt"), never by the server's path.
+   */
   const [confirming, setConfirming] = useState<{
     name: string;
     path: string;
+    shown: string;
     snapshot?: Snapshot;
   } | null>(null);
   const [historyOf, setHistoryOf] = useState<{ name: string; path: string } | null>(null);
@@ -111,9 +116,9 @@ function Browser({
   const restore = useMutation({
     mutationFn: (file: { name: string; path: string; snapshot?: Snapshot }) =>
       api.restore(file.snapshot ?? snapshot, 'file', file.path),
-    onSuccess: (_r, file) => {
+    onSuccess: (started, file) => {
       refresh();
-      onStarted(m.restore.fileStarted(file.name));
+      onStarted(m.restore.fileStarted(file.name), started.jobId);
     },
   });
 
@@ -210,7 +215,13 @@ function Browser({
                 <Button
                   size="compact-sm"
                   variant="light"
-                  onClick={() => setConfirming({ name: e.name, path: real })}
+                  onClick={() =>
+                    setConfirming({
+                      name: e.name,
+                      path: real,
+                      shown: (e.path || joinPath(path, e.name)).replace(/^\/+/, ''),
+                    })
+                  }
                   aria-label={m.browse.restoreLabel(e.name)}
                 >
                   {m.browse.restore}
@@ -239,7 +250,9 @@ function Browser({
       <FileHistory
         snapshot={snapshot}
         file={historyOf}
-        onRestore={(version) => setConfirming(version)}
+        onRestore={(version) =>
+          setConfirming({ ...version, shown: historyOf.path.replace(/^\/+/, '') })
+        }
         onBack={() => setHistoryOf(null)}
       />
     );
@@ -255,7 +268,7 @@ function Browser({
           title={m.restore.confirmTitle}
           role="alert"
         >
-          <Text size="sm">{m.restore.fileConfirm(confirming.path)}</Text>
+          <Text size="sm">{m.restore.fileConfirm(confirming.shown)}</Text>
         </Alert>
         {restore.error && (
           <Alert color="red" variant="light" role="alert">

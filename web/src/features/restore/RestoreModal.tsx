@@ -65,7 +65,7 @@ export function RestoreModal({
   snapshot: Snapshot | null;
   schedule: Schedule;
   onClose: () => void;
-  onStarted: (text: string) => void;
+  onStarted: (text: string, jobId: number) => void;
   onPickFile: (s: Snapshot) => void;
 }) {
   return (
@@ -98,7 +98,7 @@ function Steps({
   snapshot: Snapshot;
   schedule: Schedule;
   onClose: () => void;
-  onStarted: (text: string) => void;
+  onStarted: (text: string, jobId: number) => void;
   onPickFile: (s: Snapshot) => void;
 }) {
   const refresh = useRefreshJobs();
@@ -117,9 +117,9 @@ function Steps({
   const when = formatWhen(snapshot.time);
   const restore = useMutation({
     mutationFn: (w: RestoreWhat) => api.restore(snapshot, w, undefined, picked ?? undefined),
-    onSuccess: () => {
+    onSuccess: (started) => {
       refresh();
-      onStarted(m.restoreTab.started);
+      onStarted(m.restoreTab.started, started.jobId);
     },
   });
   const backup = useMutation({

@@ -4,7 +4,7 @@
  * by time, each with one action: Undo of the restore that made it. Restores run in the
  * background and show in the banner.
  */
-import { Alert, Badge, Button, Group, NativeSelect, Stack, Text } from '@mantine/core';
+import { Badge, Button, Group, NativeSelect, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/endpoints';
@@ -16,6 +16,7 @@ import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states
 import { ContentTags } from '../../components/tags';
 import { formatBytes, formatWhen } from '../../lib/format';
 import { restoredThing } from '../../lib/restore-label';
+import { JobNotice } from '../../components/JobNotice';
 import { m } from '../../messages';
 import { BrowseModal } from './BrowseModal';
 import { RestoreModal } from './RestoreModal';
@@ -28,7 +29,7 @@ export function RestoreTab() {
   const [restoring, setRestoring] = useState<Snapshot | null>(null);
   const [browsing, setBrowsing] = useState<Snapshot | null>(null);
   const [undoing, setUndoing] = useState<Snapshot | null>(null);
-  const [started, setStarted] = useState<string | null>(null);
+  const [started, setStarted] = useState<{ text: string; jobId: number } | null>(null);
   const schedule = schedules.data?.find((s) => s.id === loaded);
 
   if (schedules.isPending) return <Loading />;
@@ -68,16 +69,12 @@ export function RestoreTab() {
         </Button>
       </Group>
       {started && (
-        <Alert
-          color="blue"
-          variant="light"
-          withCloseButton
-          closeButtonLabel={m.common.close}
+        <JobNotice
+          key={started.jobId}
+          jobId={started.jobId}
+          started={started.text}
           onClose={() => setStarted(null)}
-          role="status"
-        >
-          {started}
-        </Alert>
+        />
       )}
       {schedule ? (
         <SnapshotList
@@ -95,9 +92,9 @@ export function RestoreTab() {
             snapshot={restoring}
             schedule={schedule}
             onClose={() => setRestoring(null)}
-            onStarted={(text) => {
+            onStarted={(text, jobId) => {
               setRestoring(null);
-              setStarted(text);
+              setStarted({ text, jobId });
             }}
             onPickFile={(s) => {
               setRestoring(null);
@@ -107,17 +104,17 @@ export function RestoreTab() {
           <UndoModal
             snapshot={undoing}
             onClose={() => setUndoing(null)}
-            onStarted={(text) => {
+            onStarted={(text, jobId) => {
               setUndoing(null);
-              setStarted(text);
+              setStarted({ text, jobId });
             }}
           />
           <BrowseModal
             snapshot={browsing}
             onClose={() => setBrowsing(null)}
-            onStarted={(text) => {
+            onStarted={(text, jobId) => {
               setBrowsing(null);
-              setStarted(text);
+              setStarted({ text, jobId });
             }}
           />
         </>

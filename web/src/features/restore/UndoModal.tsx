@@ -21,7 +21,7 @@ export function UndoModal({
 }: {
   snapshot: Snapshot | null;
   onClose: () => void;
-  onStarted: (text: string) => void;
+  onStarted: (text: string, jobId: number) => void;
 }) {
   const safety = snapshot?.safety;
   return (
@@ -48,14 +48,14 @@ function Confirm({
   snapshot: Snapshot;
   safety: NonNullable<Snapshot['safety']>;
   onClose: () => void;
-  onStarted: (text: string) => void;
+  onStarted: (text: string, jobId: number) => void;
 }) {
   const refresh = useRefreshJobs();
   const undo = useMutation({
     mutationFn: () => api.undo(snapshot, safety.undo),
-    onSuccess: () => {
+    onSuccess: (started) => {
       refresh();
-      onStarted(m.restoreTab.started);
+      onStarted(m.restoreTab.started, started.jobId);
     },
   });
   return (

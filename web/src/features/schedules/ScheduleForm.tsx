@@ -41,6 +41,19 @@ export interface ScheduleFormProps {
   onSaved: (schedule: Schedule) => void;
 }
 
+/** The fields whose number could not be read, by the API's field names. */
+function unreadableNumbers(v: Values): string[] {
+  const nan = (n: number | '') => typeof n === 'number' && Number.isNaN(n);
+  const fields: string[] = [];
+  if (nan(v.retention)) fields.push('retention');
+  if (v.frequency === 'monthly' && nan(v.monthDay)) fields.push('day');
+  if (v.targetKind === 'ftp') {
+    if (nan(v.ftp.port)) fields.push('target.port');
+    if (nan(v.ftp.connections)) fields.push('target.connections');
+  }
+  return fields;
+}
+
 export function ScheduleForm(props: ScheduleFormProps) {
   // Remounted for each opening, so the values start from the schedule being edited.
   return (
@@ -71,6 +84,7 @@ function FormBody({
   const [initial] = useState<Values>(() => initialValues(schedule, limits));
   const [values, setValues] = useState<Values>(initial);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [unsent, setUnsent] = useState(false);
   const save = useMutation({
     mutationFn: () => submit(bodyOf(values, admin)),
     onSuccess: (saved) => onSaved(saved),
@@ -86,11 +100,13 @@ function FormBody({
     setValues((v) => ({ ...v, [key]: value }));
     clear(fieldKey(key));
   };
-  const clear = (field: string) =>
+  const clear = (field: string) => {
+    setUnsent(false);
     setFieldErrors((e) => {
       const { [field]: _drop, ...rest } = e;
       return rest;
     });
+  };
   const setS3 = (key: keyof Values['s3'], value: string | boolean) => {
     setValues((v) => {
       const s3 = { ...v.s3, [key]: value };
@@ -133,8 +149,21 @@ function FormBody({
     },
   });
 
+  // Numbers the fields could not read ("2.5" as a retention) are refused here, before anything
+  // is sent: the field stays as typed and marked, and the form says why it did not go.
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
+    const unreadable = unreadableNumbers(values);
+    if (unreadable.length > 0) {
+      setUnsent(true);
+      setFieldErrors((e) => {
+        const next = { ...e };
+        for (const field of unreadable) next[field] = m.errors.wholeNumber;
+        return next;
+      });
+      return;
+    }
+    setUnsent(false);
     save.mutate();
   };
 
@@ -172,7 +201,12 @@ function FormBody({
             onChange={(e) => set('enabled', e.currentTarget.checked)}
           />
         )}
-        {save.error && (
+        {unsent && (
+          <Alert color="red" variant="light" role="alert">
+            <Text size="sm">{m.errors.checkFields}</Text>
+          </Alert>
+        )}
+        {save.error && !unsent && (
           <Alert color="red" variant="light" role="alert">
             <Text size="sm">{messageOf(save.error)}</Text>
             {otherErrors.map((f) => (

@@ -14,11 +14,13 @@ import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states
 import { ScopeTag, StatusBadge } from '../../components/tags';
 import { formatWhen, viewerTimeZone } from '../../lib/format';
 import { describeTarget, describeWhen } from '../../lib/schedule';
+import { JobNotice } from '../../components/JobNotice';
 import { m } from '../../messages';
 import { DeleteScheduleModal } from './DeleteScheduleModal';
 import { ScheduleForm } from './ScheduleForm';
 
-type Feedback = { color: 'green' | 'red' | 'blue'; text: string } | null;
+/** What the tab says after an action; a started backup's note follows its job (`jobId`). */
+type Feedback = { color: 'green' | 'red' | 'blue'; text: string; jobId?: number } | null;
 
 export function SchedulesTab() {
   const client = useQueryClient();
@@ -36,12 +38,20 @@ export function SchedulesTab() {
         text: result.alreadyRunning
           ? m.schedules.alreadyRunning(s.name)
           : m.schedules.runStarted(s.name),
+        jobId: result.jobId,
       });
       refreshJobs(client);
     },
     onError: (error) =>
       setFeedback({ color: 'red', text: m.schedules.runFailed(messageOf(error)) }),
   });
+
+  // At the package's limit New Schedule is off from the start, with the reason beside it, not
+  // refused after the whole form is filled in.
+  const info = limits.data;
+  const atLimit =
+    info !== undefined && info.maxSchedules > 0 && info.schedules >= info.maxSchedules;
+  const cannotAdd = info?.included === false || atLimit;
 
   const saved = (s: Schedule, created: boolean) => {
     setEditing(null);
@@ -60,16 +70,35 @@ export function SchedulesTab() {
         {/* Its label stays whole on a phone; the limits beside it wrap instead. */}
         <Button
           onClick={() => setEditing('new')}
-          disabled={limits.data?.included === false}
+          disabled={cannotAdd}
+          aria-describedby={atLimit ? 'schedules-at-limit' : undefined}
           style={{ flexShrink: 0 }}
         >
           {m.schedules.new}
         </Button>
       </Group>
+      {atLimit && (
+        <Alert
+          color="gray"
+          variant="light"
+          id="schedules-at-limit"
+          data-testid="schedules-at-limit"
+        >
+          {m.schedules.atLimit(info.maxSchedules)}
+        </Alert>
+      )}
       <Text size="sm" c="dimmed">
         {m.schedules.timeZoneRule(viewerTimeZone())}
       </Text>
-      {feedback && (
+      {feedback?.jobId !== undefined && (
+        <JobNotice
+          key={feedback.jobId}
+          jobId={feedback.jobId}
+          started={feedback.text}
+          onClose={() => setFeedback(null)}
+        />
+      )}
+      {feedback && feedback.jobId === undefined && (
         <Alert
           color={feedback.color}
           variant="light"
@@ -93,11 +122,7 @@ export function SchedulesTab() {
           title={m.schedules.emptyTitle}
           text={m.schedules.emptyText}
           action={
-            <Button
-              variant="light"
-              onClick={() => setEditing('new')}
-              disabled={limits.data?.included === false}
-            >
+            <Button variant="light" onClick={() => setEditing('new')} disabled={cannotAdd}>
               {m.schedules.new}
             </Button>
           }

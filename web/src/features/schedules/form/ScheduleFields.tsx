@@ -66,7 +66,12 @@ export function ScheduleFields({
         />
         <NativeSelect
           label={m.scheduleForm.hour}
-          description={m.scheduleForm.hourDescription(localTimeOfUtcHour(values.hour))}
+          // Hourly backups have no hour: the field says so instead of explaining one.
+          description={
+            values.frequency === 'hourly'
+              ? m.scheduleForm.hourUnused
+              : m.scheduleForm.hourDescription(localTimeOfUtcHour(values.hour))
+          }
           data={Array.from({ length: 24 }, (_, h) => ({
             value: String(h),
             label: formatHour(h),
