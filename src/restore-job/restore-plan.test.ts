@@ -30,6 +30,8 @@ const full: SnapshotRow = {
   kind: 'backup',
   restore_job_id: null,
   undo: null,
+  files: null,
+  change_share: null,
   repository_id: 1,
   schedule_id: 1,
   customer_id: 'bob',
