@@ -32,6 +32,7 @@ const full: SnapshotRow = {
   undo: null,
   files: null,
   change_share: null,
+  random_share: null,
   repository_id: 1,
   schedule_id: 1,
   customer_id: 'bob',

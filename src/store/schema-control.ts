@@ -87,6 +87,8 @@ export interface SnapshotsTable {
   files: Generated<number | null>;
   /** Share of the previous backup's files this one changed or deleted (migration 0013). */
   change_share: Generated<number | null>;
+  /** Estimated share of files whose new content reads as random (migration 0013). */
+  random_share: Generated<number | null>;
 }
 
 export type HoldKind = 'legal' | 'keep' | 'guard';

@@ -12,7 +12,10 @@ import { withIdColumn } from './portable.js';
 // - snapshots.files: the files a backup read (restic's total_files_processed); the guard counts
 //   the files deleted since the previous backup from it.
 // - snapshots.change_share: the share of the previous backup's files this one found changed or
-//   deleted; the customer's own history that the guard compares a backup against.
+//   deleted; the customer's own history that the guard compares a backup against. Null for a
+//   flagged backup, so an attack never raises the level the next one is measured against.
+// - snapshots.random_share: the estimated share of files whose new content reads as random bytes
+//   (src/host/change-sample.ts); history of the guard's second signal, null when flagged.
 // - jobs.flag: 'mass_change' when the guard flagged the backup; History shows it.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await withIdColumn(db, db.schema.createTable('snapshot_holds'))
@@ -44,11 +47,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('customers').addColumn('contact_email', 'text').execute();
   await db.schema.alterTable('snapshots').addColumn('files', 'integer').execute();
   await db.schema.alterTable('snapshots').addColumn('change_share', 'real').execute();
+  await db.schema.alterTable('snapshots').addColumn('random_share', 'real').execute();
   await db.schema.alterTable('jobs').addColumn('flag', 'text').execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('jobs').dropColumn('flag').execute();
+  await db.schema.alterTable('snapshots').dropColumn('random_share').execute();
   await db.schema.alterTable('snapshots').dropColumn('change_share').execute();
   await db.schema.alterTable('snapshots').dropColumn('files').execute();
   await db.schema.alterTable('customers').dropColumn('contact_email').execute();
