@@ -16,7 +16,7 @@ import type { DatabaseSettings } from './database/service.js';
 import type { Restic } from './engine/index.js';
 import { openHostSide } from './host-side.js';
 import { InventoryService } from './inventory/inventory-service.js';
-import { channelsFrom, Notifier } from './notify/index.js';
+import { channelsFrom, EmailChannel, Notifier } from './notify/index.js';
 import { JobStore } from './job/job-store.js';
 import type { SnapshotBrowser } from './snapshot/index.js';
 import { maintenanceJobHandler } from './maintenance/maintenance.js';
@@ -180,6 +180,12 @@ export async function openApp(
     targets,
     log,
     now: opts.now,
+    ...(config.notify.smtp
+      ? {
+          customerChannel: (address: string) =>
+            new EmailChannel(config.notify.smtp!, config.notify.from, [address]),
+        }
+      : {}),
   });
   const handlers: WorkerOptions['handlers'] = {
     backup: backupJobHandler({
