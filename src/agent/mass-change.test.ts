@@ -70,7 +70,7 @@ function simulateYear(seed: number, days = 365) {
 }
 
 describe('mass-change guard: the decision', () => {
-  test('a simulated year of the demo site\'s normal daily changes is never flagged', (t) => {
+  test("a simulated year of the demo site's normal daily changes is never flagged", (t) => {
     const year = simulateYear(2026);
     t.diagnostic(
       `1 year: ${year.flagged} of 365 days flagged (false-positive rate ${((year.flagged / 365) * 100).toFixed(2)} %); ` +
@@ -109,7 +109,10 @@ describe('mass-change guard: the decision', () => {
     assert.equal(verdict.flagged, true);
     assert.equal(verdict.deleted, encrypted);
     assert.equal(verdict.reasons.length, 2, verdict.reasons.join('\n'));
-    assert.match(verdict.reasons[0]!, /60 % of the files of the previous backup were changed or deleted/);
+    assert.match(
+      verdict.reasons[0]!,
+      /60 % of the files of the previous backup were changed or deleted/,
+    );
     assert.match(verdict.reasons[1]!, /read as random bytes/);
   });
 
@@ -122,7 +125,7 @@ describe('mass-change guard: the decision', () => {
     assert.equal(verdict.changeShare, 0.6);
   });
 
-  test('the level follows the customer\'s own history, within its floor and its cap', () => {
+  test("the level follows the customer's own history, within its floor and its cap", () => {
     const counts = { previousFiles: 1000, filesNew: 0, filesChanged: 300, filesUnmodified: 700 };
     // A quiet site: 30 % at once is far beyond its usual 1 %.
     assert.equal(judgeChanges(counts, { changeShares: [0.01], randomShares: [] }).flagged, true);
