@@ -184,9 +184,7 @@ export class LocalAgent implements HostAgent {
           const keep = list.filter((s) => isHeld(s.id, held));
           const named = keep.flatMap((s) => [...streamedDumps(s.tags).values()]);
           const ids = [
-            ...list
-              .filter((s) => !keep.includes(s) && !isHeld(s.id, named))
-              .map((s) => s.id),
+            ...list.filter((s) => !keep.includes(s) && !isHeld(s.id, named)).map((s) => s.id),
             ...(request.also ?? []).filter((id) => !isHeld(id, held)),
           ];
           await this.deps.restic.forgetIds(repo.location, ids, { signal: ctx.signal });

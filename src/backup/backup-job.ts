@@ -95,7 +95,9 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
             retention: row.retention,
             indexAfter: deps.indexAfter,
             ...(held.length > 0 ? { held } : {}),
-            ...(history.previous ? { sampleSince: new Date(history.previous.time).toISOString() } : {}),
+            ...(history.previous
+              ? { sampleSince: new Date(history.previous.time).toISOString() }
+              : {}),
             ...(guard ? { guard } : {}),
           },
           {
@@ -206,7 +208,9 @@ async function guardHistory(
   const latest = rows[0];
   return {
     previous:
-      latest && latest.files != null ? { files: Number(latest.files), time: latest.time } : undefined,
+      latest && latest.files != null
+        ? { files: Number(latest.files), time: latest.time }
+        : undefined,
     changeShares: rows.flatMap((r) => (r.change_share == null ? [] : [Number(r.change_share)])),
     randomShares: rows.flatMap((r) => (r.random_share == null ? [] : [Number(r.random_share)])),
   };

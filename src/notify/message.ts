@@ -11,11 +11,7 @@ import { SCOPE_LABELS, type Scope } from '../scope/scope.js';
 import type { JobRow, ScheduleRow } from '../store/index.js';
 
 export type NotifyEventName =
-  | 'backup.failed'
-  | 'backup.succeeded'
-  | 'backup.overdue'
-  | 'backup.mass_change'
-  | 'restore.failed';
+  'backup.failed' | 'backup.succeeded' | 'backup.overdue' | 'backup.mass_change' | 'restore.failed';
 
 export interface JobInfo {
   id: number;
