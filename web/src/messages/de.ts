@@ -375,8 +375,9 @@ export const de: Messages = {
     keep: 'Behalten',
     kept: 'Behalten',
     keepLabel: (time: string) =>
-      `Snapshot vom ${time} behalten: Er wird nicht gelöscht, solange er behalten wird`,
-    unkeepLabel: (time: string) => `Snapshot vom ${time} nicht mehr behalten`,
+      `Behalten: Der Snapshot vom ${time} wird nicht gelöscht, solange er behalten wird`,
+    unkeepLabel: (time: string) =>
+      `Behalten: Der Snapshot vom ${time} wird behalten; drücken, um ihn nicht mehr zu behalten`,
     keepFailed: (message: string) => `Der Snapshot konnte nicht behalten werden: ${message}`,
     holdBadge: { legal: 'Gesperrt', keep: 'Behalten', guard: 'Gesperrt nach Massenänderung' },
     holdUntil: (reason: string, time: string) => `${reason} – bis ${time}`,

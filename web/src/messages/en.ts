@@ -371,7 +371,8 @@ export const en = {
     kept: 'Kept',
     keepLabel: (time: string) =>
       `Keep the snapshot from ${time}: it is not deleted while it is kept`,
-    unkeepLabel: (time: string) => `Stop keeping the snapshot from ${time}`,
+    unkeepLabel: (time: string) =>
+      `Kept: the snapshot from ${time} is kept; press to stop keeping it`,
     keepFailed: (message: string) => `The snapshot could not be kept: ${message}`,
     holdBadge: { legal: 'Held', keep: 'Kept', guard: 'Held after mass change' },
     holdUntil: (reason: string, time: string) => `${reason} – until ${time}`,

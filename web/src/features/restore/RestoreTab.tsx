@@ -269,7 +269,7 @@ function BackupActions({
   return (
     <Group gap="xs" justify="flex-end" wrap="nowrap">
       <Button
-        variant={kept ? 'light' : 'default'}
+        variant="default"
         size="xs"
         onClick={() => onKeep(s)}
         loading={keeping}
