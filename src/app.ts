@@ -16,7 +16,7 @@ import type { DatabaseSettings } from './database/service.js';
 import type { Restic } from './engine/index.js';
 import { openHostSide } from './host-side.js';
 import { InventoryService } from './inventory/inventory-service.js';
-import { channelsFrom, Notifier } from './notify/index.js';
+import { channelsFrom, EmailChannel, Notifier } from './notify/index.js';
 import { JobStore } from './job/job-store.js';
 import type { SnapshotBrowser } from './snapshot/index.js';
 import { maintenanceJobHandler } from './maintenance/maintenance.js';
@@ -27,6 +27,8 @@ import { TargetRecords } from './repository/target-records.js';
 import { restoreJobHandler } from './restore-job/restore-job.js';
 import { RestoreService } from './restore-job/restore-service.js';
 import { ScheduleDeletion } from './schedule/schedule-deletion.js';
+import { SnapshotHolds } from './repository/snapshot-holds.js';
+import { DEFAULT_KEEP_LIMIT } from './inventory/schema.js';
 import { ScheduleService } from './schedule/schedule-service.js';
 import { AddressPolicy } from './target/address-policy.js';
 import { openStore, type Store, type StoreOptions } from './store/index.js';
@@ -55,6 +57,8 @@ export interface App {
   schedules: ScheduleService;
   /** "Delete a schedule", keeping or forgetting its snapshots, for the API and the CLI alike. */
   scheduleDeletion: ScheduleDeletion;
+  /** Holds on snapshots: the provider's, customers' "keep", the mass-change guard's. */
+  holds: SnapshotHolds;
   /** "Request a restore" for the API, the CLI and the restore job alike. */
   restores: RestoreService;
   backups: BackupService;
@@ -142,12 +146,22 @@ export async function openApp(
     maxActivePerCustomer: config.restoresPerCustomer,
     onQueued: wakeWorker,
   });
+  const holds = new SnapshotHolds({
+    store,
+    now: opts.now,
+    keepLimit: async (customerId) => {
+      const customer = await inventory.getCustomer(customerId);
+      const pkg = customer && (await inventory.getPackage(customer.packageId));
+      return pkg?.keepLimit ?? DEFAULT_KEEP_LIMIT;
+    },
+  });
   const scheduleDeletion = new ScheduleDeletion({
     store,
     schedules,
     jobs,
     repositories: repositoryRecords,
     agent,
+    holds,
   });
   late.withSafety = recoverySafety({ store, jobs, restores, repositories, restic });
   // Certificates of targets changed or deleted while the service was down, or before files were
@@ -166,6 +180,12 @@ export async function openApp(
     targets,
     log,
     now: opts.now,
+    ...(config.notify.smtp
+      ? {
+          customerChannel: (address: string) =>
+            new EmailChannel(config.notify.smtp!, config.notify.from, [address]),
+        }
+      : {}),
   });
   const handlers: WorkerOptions['handlers'] = {
     backup: backupJobHandler({
@@ -174,6 +194,7 @@ export async function openApp(
       agent,
       repositories: repositoryRecords,
       customers: inventory,
+      holds,
       // The browse index is built right after the backup, so a customer who opens the snapshot
       // never waits for a listing of it.
       indexAfter: true,
@@ -191,6 +212,7 @@ export async function openApp(
       schedules,
       repositories: repositoryRecords,
       agent,
+      holds,
       now: opts.now,
       log,
     }),
@@ -218,6 +240,7 @@ export async function openApp(
     jobs,
     schedules,
     scheduleDeletion,
+    holds,
     restores,
     backups,
     worker,

@@ -81,7 +81,8 @@ async function main(argv: string[]): Promise<number> {
     case 'run':
     case 'jobs':
     case 'snapshots':
-    case 'restore': {
+    case 'restore':
+    case 'holds': {
       const { runOperatorCommand } = await import('./cli/index.js');
       const code = await runOperatorCommand(config, command, rest);
       if (code !== undefined) return code;

@@ -17,6 +17,7 @@ import { scheduleRoutes } from './api/schedule-routes.js';
 import { targetRoutes } from './api/target-routes.js';
 import { targetAdminRoutes } from './api/target-admin-routes.js';
 import { snapshotRoutes } from './api/snapshot-routes.js';
+import { holdRoutes } from './api/hold-routes.js';
 import { openApp, type App } from './app.js';
 import { AuthService, ensureAdmin } from './auth/index.js';
 import { writeSecretFile } from './auth/secret-file.js';
@@ -78,7 +79,9 @@ export async function startService(
         schedules: app.schedules,
         store: app.store,
         deletion: app.scheduleDeletion,
+        holds: app.holds,
       }),
+      holdRoutes({ store: app.store, repositories: app.repositoryRecords, holds: app.holds }),
       ...adminRoutes({
         inventory: app.inventory,
         schedules: app.schedules,

@@ -19,7 +19,8 @@ import { recoverInterruptedRestores } from '../restore/index.js';
 import type { RecoveryOptions } from '../restore/recover.js';
 import { executeRestore, type RestoreHostDeps } from '../restore/restore-run.js';
 import { forgetExpiredSafety } from '../host/safety-retention.js';
-import { tag } from '../scope/scope.js';
+import { streamedDumps, tag } from '../scope/scope.js';
+import { isHeld } from '../host/held.js';
 import {
   BrowseError,
   checkDownloadable,
@@ -101,6 +102,9 @@ export class LocalAgent implements HostAgent {
         previousAdded: request.previousAdded,
         quota: request.quota,
         retention: request.retention,
+        held: request.held,
+        sampleSince: request.sampleSince,
+        guard: request.guard,
         signal: ctx.signal,
         onLog: (line) => emit({ kind: 'log', line }),
         onProgress: (p) => emit(progressOf(p)),
@@ -118,6 +122,7 @@ export class LocalAgent implements HostAgent {
         roots: outcome.roots,
         forgotten: outcome.forgotten,
         unreadable: outcome.unreadable,
+        ...(outcome.sample ? { sample: outcome.sample } : {}),
       };
     });
   }
@@ -137,6 +142,7 @@ export class LocalAgent implements HostAgent {
                 location: repo.location,
                 policy: request.safetyRetention,
                 now: new Date(request.safetyRetention.now),
+                held: request.safetyRetention.held,
                 signal: ctx.signal,
                 onLog,
               });
@@ -175,7 +181,14 @@ export class LocalAgent implements HostAgent {
             tags: [tag.schedule(request.scheduleId), tag.customer(request.customerId)],
             signal: ctx.signal,
           });
-          const ids = [...list.map((s) => s.id), ...(request.also ?? [])];
+          // Held snapshots stay, with the dumps' snapshots they name.
+          const held = request.held ?? [];
+          const keep = list.filter((s) => isHeld(s.id, held));
+          const named = keep.flatMap((s) => [...streamedDumps(s.tags).values()]);
+          const ids = [
+            ...list.filter((s) => !keep.includes(s) && !isHeld(s.id, named)).map((s) => s.id),
+            ...(request.also ?? []).filter((id) => !isHeld(id, held)),
+          ];
           await this.deps.restic.forgetIds(repo.location, ids, { signal: ctx.signal });
           return { forgotten: ids };
         },

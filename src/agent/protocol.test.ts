@@ -123,6 +123,23 @@ const examples: [string, z.ZodType, unknown][] = [
     },
   ],
   [
+    "backup request (with held snapshots and the mass-change guard's inputs)",
+    p.backupRequestSchema,
+    {
+      jobId: 16,
+      repository,
+      customer,
+      scheduleId: 3,
+      scope: 'web',
+      parent: '0f0e0d0c',
+      knownSnapshots: 4,
+      retention: 2,
+      held: ['aabbccdd', '11223344556677889900aabbccddeeff'],
+      sampleSince: '2025-01-01T03:04:05.678Z',
+      guard: { previousFiles: 2008, changeShares: [0.01, 0.012], randomShares: [0, 0.001] },
+    },
+  ],
+  [
     'backup answer',
     p.backupAnswerSchema,
     {
@@ -134,6 +151,7 @@ const examples: [string, z.ZodType, unknown][] = [
       roots,
       forgotten: ['99887766554433221100ffeeddccbbaa'],
       unreadable: ['/home/alice/www/private.key'],
+      sample: { modified: 1205, sampled: 64, random: 62 },
     },
   ],
   [
@@ -148,14 +166,25 @@ const examples: [string, z.ZodType, unknown][] = [
       jobId: 15,
       repository,
       task: 'prune',
-      safetyRetention: { keepLast: 10, keepDays: 7, now: '2025-01-09T00:00:00.000Z' },
+      safetyRetention: {
+        keepLast: 10,
+        keepDays: 7,
+        now: '2025-01-09T00:00:00.000Z',
+        held: ['aabbccdd'],
+      },
     },
   ],
   ['maintain answer', p.maintainAnswerSchema, { task: 'check' }],
   [
     'forget request',
     p.forgetRequestSchema,
-    { repository, scheduleId: 3, customerId: 'alice', also: ['aabbccdd11223344'] },
+    {
+      repository,
+      scheduleId: 3,
+      customerId: 'alice',
+      also: ['aabbccdd11223344'],
+      held: ['99887766'],
+    },
   ],
   ['forget answer', p.forgetAnswerSchema, { forgotten: ['1a2b3c4d5e6f'] }],
   [

@@ -185,6 +185,22 @@ export const backupRequestSchema = z.strictObject({
   retention: count.optional(),
   /** Build the snapshot's browse index after the backup, so the first Browse is quick. */
   indexAfter: z.boolean().optional(),
+  /** Held snapshots of this schedule and customer: retention leaves them alone. */
+  held: z.array(snapshotId).max(10_000).optional(),
+  /** The previous backup's time: what changed since is sampled for the mass-change guard. */
+  sampleSince: z.iso.datetime().optional(),
+  /**
+   * The mass-change guard's inputs (mass-change.ts): the previous backup's file count and the
+   * customer's recent shares, newest first. A run the guard flags keeps every snapshot: its
+   * retention is withheld.
+   */
+  guard: z
+    .strictObject({
+      previousFiles: count,
+      changeShares: z.array(z.number().min(0).max(1)).max(100),
+      randomShares: z.array(z.number().min(0).max(1)).max(100),
+    })
+    .optional(),
 });
 export type BackupRequest = z.infer<typeof backupRequestSchema>;
 
@@ -217,6 +233,8 @@ export const backupAnswerSchema = z.strictObject({
   forgotten: z.array(z.string()),
   /** Files restic could not read; the snapshot exists without them. */
   unreadable: z.array(z.string()),
+  /** Files modified since `sampleSince`, and how many of a sample read as random. */
+  sample: z.strictObject({ modified: count, sampled: count, random: count }).optional(),
 });
 export type BackupAnswer = z.infer<typeof backupAnswerSchema>;
 
@@ -234,7 +252,13 @@ export const maintainRequestSchema = z.strictObject({
    * `keepLast` and every one younger than `keepDays` at `now` stay), so the prune frees their data.
    */
   safetyRetention: z
-    .strictObject({ keepLast: count, keepDays: z.number().min(0), now: z.string() })
+    .strictObject({
+      keepLast: count,
+      keepDays: z.number().min(0),
+      now: z.string(),
+      /** Held safety snapshots: never forgotten while held. */
+      held: z.array(snapshotId).max(10_000).optional(),
+    })
     .optional(),
 });
 export type MaintainRequest = z.infer<typeof maintainRequestSchema>;
@@ -248,6 +272,8 @@ export const forgetRequestSchema = z.strictObject({
   customerId: ownerSchema,
   /** Further snapshots to forget by id (the safety snapshots of restores from the schedule). */
   also: z.array(snapshotId).optional(),
+  /** Held snapshots: left in the repository with their dumps' snapshots. */
+  held: z.array(snapshotId).max(10_000).optional(),
 });
 export type ForgetRequest = z.infer<typeof forgetRequestSchema>;
 export const forgetAnswerSchema = z.strictObject({ forgotten: z.array(z.string()) });

@@ -62,6 +62,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'job.on_other_worker': 409,
 
   'snapshot.ambiguous_id': 400,
+  'snapshot.keep_limit': 409,
+  'snapshot.hold_expiry_past': 400,
   'browse.invalid_path': 400,
   'browse.invalid_snapshot_id': 400,
   'browse.invalid_page': 400,

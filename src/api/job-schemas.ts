@@ -62,6 +62,12 @@ export const JobSummarySchema = z
     snapshotId: z.string().nullable(),
     bytesAdded: z.number().nullable(),
     bytesProcessed: z.number().nullable(),
+    flag: z
+      .enum(['mass_change'])
+      .nullable()
+      .describe(
+        'mass_change: the backup found an unusual share of files changed, deleted or encrypted at once; the snapshots before it are held for 30 days and the log says why.',
+      ),
     restore: RestoreSummarySchema.nullable().describe('Restore jobs only: what they restore.'),
   })
   .meta({ id: 'Job' });
@@ -127,6 +133,7 @@ export function toJobSummary(row: JobSummary): JobSummaryDto {
     snapshotId: row.snapshot_id,
     bytesAdded: numberOrNull(row.bytes_added),
     bytesProcessed: numberOrNull(row.bytes_processed),
+    flag: row.flag === 'mass_change' ? 'mass_change' : null,
     restore: restoreOf(row),
   };
 }

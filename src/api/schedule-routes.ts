@@ -7,6 +7,7 @@ import { describeUndo, restoreRequestSchema, undoOf } from '../restore-job/resto
 import { ValidationError } from '../errors/index.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { ScheduleDeletion } from '../schedule/schedule-deletion.js';
+import type { SnapshotHolds } from '../repository/snapshot-holds.js';
 import { scheduleInputSchema } from '../schedule/schedule-schema.js';
 import { snapshotContents, snapshotsOfSchedule } from '../repository/snapshot-records.js';
 import type { SnapshotRow, Store } from '../store/index.js';
@@ -20,6 +21,8 @@ export interface ScheduleRouteDeps {
   store: Store;
   /** "Delete a schedule", keeping or forgetting its snapshots. */
   deletion: Pick<ScheduleDeletion, 'delete'>;
+  /** The holds in force, shown on each snapshot (Restore tab: Held, Kept). */
+  holds?: Pick<SnapshotHolds, 'list'>;
 }
 
 const IdParams = z.strictObject({
@@ -51,6 +54,19 @@ const SnapshotSchema = z
         undo: restoreRequestSchema.describe('The restore request that puts it back.'),
       })
       .optional(),
+    holds: z
+      .array(
+        z.object({
+          kind: z.enum(['legal', 'keep', 'guard']),
+          reason: z
+            .string()
+            .describe(
+              'Why; a customer reads the provider\'s own reason as "Held by your provider".',
+            ),
+          expiresAt: z.string().nullable(),
+        }),
+      )
+      .describe('Holds in force: retention and deletion leave the snapshot alone while any lasts.'),
   })
   .meta({ id: 'Snapshot' });
 /**
@@ -223,6 +239,23 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
       async handler({ principal, params }) {
         const row = await deps.schedules.getRow(viewerOf(principal), params.id);
         const rows = await snapshotsOfSchedule(deps.store, row.id);
+        const viewer = viewerOf(principal);
+        const holds =
+          (await deps.holds?.list(
+            row.customer_id === null ? {} : { customerId: row.customer_id },
+          )) ?? [];
+        const holdsOf = (s: SnapshotRow) =>
+          holds
+            .filter((h) => h.repositoryId === s.repository_id && h.snapshotId === s.id)
+            .map((h) => ({
+              kind: h.kind,
+              // The provider's reasons (an investigation, a court order) are the provider's.
+              reason:
+                h.kind === 'legal' && viewer.role === 'customer'
+                  ? 'Held by your provider'
+                  : h.reason,
+              expiresAt: h.expiresAt,
+            }));
         return {
           snapshots: rows.map((s) => ({
             repositoryId: s.repository_id,
@@ -234,6 +267,7 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
             size: s.size,
             kind: s.kind,
             safety: safetyOf(s),
+            holds: holdsOf(s),
           })),
         };
       },

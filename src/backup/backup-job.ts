@@ -16,6 +16,8 @@ import type { Store } from '../store/index.js';
 import type { Target } from '../target/schema.js';
 import { formatBytes } from '../format.js';
 import { recordBackupSnapshot } from '../repository/snapshot-records.js';
+import type { SnapshotHolds } from '../repository/snapshot-holds.js';
+import { DEFAULT_GUARD, judgeChanges, type GuardPolicy } from '../agent/mass-change.js';
 
 export interface BackupJobDeps {
   store: Store;
@@ -26,6 +28,9 @@ export interface BackupJobDeps {
   /** The service log, for a failure to record what the agent reported. */
   log?: (line: string) => void;
   schedules: ScheduleService;
+  /** Held snapshots survive retention; the guard holds those before a flagged backup. */
+  holds?: Pick<SnapshotHolds, 'heldIds' | 'guard'>;
+  guardPolicy?: GuardPolicy;
   customers: {
     getCustomer(id: string): Promise<Customer | undefined>;
     listCustomers(): Promise<Customer[]>;
@@ -52,11 +57,13 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
     let bytesProcessed = 0;
     const outcomes: BackupAnswer[] = [];
     let status = 'failed';
+    let flagged = false;
     try {
       for (const [index, customer] of customers.entries()) {
         if (customers.length > 1)
           ctx.log(`Customer ${customer.id} (${index + 1} of ${customers.length})`);
         const known = await knownSnapshots(deps.store, row.id, customer.id);
+        const history = await guardHistory(deps.store, row.id, customer.id);
         const previousAdded = await lastAdded(deps.store, row.id);
         const quota = owner === 'customer' ? await quotaOf(deps, customer, target) : undefined;
         // SECRET from here: the request holds the repository's password; it is never logged.
@@ -66,6 +73,14 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
           owner === 'server' ? 'server' : customer.id,
           { targetId: record.id },
         );
+        const held = (await deps.holds?.heldIds(repository.repositoryId, customer.id)) ?? [];
+        const guard = history.previous
+          ? {
+              previousFiles: history.previous.files,
+              changeShares: history.changeShares,
+              randomShares: history.randomShares,
+            }
+          : undefined;
         const outcome = await deps.agent.backup(
           {
             jobId: job.id,
@@ -79,6 +94,11 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
             ...(quota ? { quota } : {}),
             retention: row.retention,
             indexAfter: deps.indexAfter,
+            ...(held.length > 0 ? { held } : {}),
+            ...(history.previous
+              ? { sampleSince: new Date(history.previous.time).toISOString() }
+              : {}),
+            ...(guard ? { guard } : {}),
           },
           {
             signal: ctx.signal,
@@ -88,6 +108,13 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
             }),
           },
         );
+        const verdict = guard
+          ? judgeChanges(
+              { ...outcome.summary, previousFiles: guard.previousFiles, sample: outcome.sample },
+              guard,
+              deps.guardPolicy,
+            )
+          : undefined;
         // The one writer of the snapshots table (repository/snapshot-records.ts).
         await recordBackupSnapshot(deps.store, {
           id: outcome.snapshotId,
@@ -100,8 +127,22 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
           roots: outcome.roots,
           size: outcome.summary.totalBytesProcessed,
           forgotten: outcome.forgotten,
+          files: outcome.summary.totalFilesProcessed,
+          // A flagged backup stays out of the history the next one is measured against.
+          changeShare: verdict?.flagged ? null : verdict?.changeShare,
+          randomShare: verdict?.flagged ? null : verdict?.randomShare,
         });
         outcomes.push(outcome);
+        if (verdict?.flagged) {
+          flagged = true;
+          await flagMassChange(deps, ctx.log, {
+            jobId: job.id,
+            repositoryId: repository.repositoryId,
+            customerId: customer.id,
+            snapshotId: outcome.snapshotId,
+            reasons: verdict.reasons,
+          });
+        }
         bytesAdded += outcome.summary.dataAdded;
         bytesProcessed += outcome.summary.totalBytesProcessed;
         logSummary(ctx.log, outcome);
@@ -117,7 +158,9 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
       stats: outcomes.map((o) => ({
         ...o.summary,
         unreadable: o.unreadable,
+        ...(o.sample ? { sample: o.sample } : {}),
       })),
+      ...(flagged ? { flag: 'mass_change' } : {}),
     };
   };
 }
@@ -138,6 +181,77 @@ async function knownSnapshots(
     .orderBy('time', 'desc')
     .execute();
   return { latest: rows[0]?.id, count: rows.length };
+}
+
+/**
+ * What the guard measures a backup of this schedule and customer against: the previous backup
+ * (its files and time) and the shares of the recent ones (newest first; flagged ones have none).
+ */
+async function guardHistory(
+  store: Store,
+  scheduleId: number,
+  customerId: string,
+): Promise<{
+  previous?: { files: number; time: string };
+  changeShares: number[];
+  randomShares: number[];
+}> {
+  const rows = await store.db
+    .selectFrom('snapshots')
+    .select(['files', 'time', 'change_share', 'random_share'])
+    .where('schedule_id', '=', scheduleId)
+    .where('customer_id', '=', customerId)
+    .where('kind', '=', 'backup')
+    .orderBy('time', 'desc')
+    .limit(DEFAULT_GUARD.historyLength + 1)
+    .execute();
+  const latest = rows[0];
+  return {
+    previous:
+      latest && latest.files != null
+        ? { files: Number(latest.files), time: latest.time }
+        : undefined,
+    changeShares: rows.flatMap((r) => (r.change_share == null ? [] : [Number(r.change_share)])),
+    randomShares: rows.flatMap((r) => (r.random_share == null ? [] : [Number(r.random_share)])),
+  };
+}
+
+/**
+ * A backup the guard flagged: why, in the job's log; every earlier snapshot of the customer in
+ * this repository held for 30 days (the flagged one itself is not: it may hold the encrypted
+ * files). The job's flag and the notifications follow from the job's result.
+ */
+async function flagMassChange(
+  deps: BackupJobDeps,
+  log: (line: string) => void,
+  flagged: {
+    jobId: number;
+    repositoryId: number;
+    customerId: string;
+    snapshotId: string;
+    reasons: string[];
+  },
+): Promise<void> {
+  for (const reason of flagged.reasons) log(`Mass-change guard: ${reason}.`);
+  log(
+    'Mass-change guard: this backup is flagged. If you did not make these changes, your files may have been encrypted or deleted by an attacker: restore from a snapshot before this one.',
+  );
+  if (!deps.holds) return;
+  const earlier = await deps.store.db
+    .selectFrom('snapshots')
+    .select(['id', 'repository_id', 'customer_id'])
+    .where('repository_id', '=', flagged.repositoryId)
+    .where('customer_id', '=', flagged.customerId)
+    .where('id', '!=', flagged.snapshotId)
+    .execute();
+  const holds = await deps.holds.guard(
+    earlier,
+    flagged.jobId,
+    `Held by the mass-change guard after backup job ${flagged.jobId}`,
+  );
+  log(
+    `Mass-change guard: ${holds.length} earlier snapshot(s) held until ${holds[0]?.expiresAt ?? 'their release'}, so no retention or deletion removes them: ${holds.map((h) => h.snapshotId.slice(0, 8)).join(', ')}`,
+  );
 }
 
 /** What the schedule's last successful run added: the estimate for the next one. */

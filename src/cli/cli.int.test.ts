@@ -282,6 +282,36 @@ describe('hostvault command line', () => {
     );
   });
 
+  test('holds: the provider holds and releases a snapshot, keeps one for its customer within the limit', async () => {
+    const [snapshot] = table((await hv(cli`snapshots 1`)).stdout);
+    const repository = snapshot!.REPOSITORY!;
+    const id = snapshot!.SNAPSHOT!;
+    const [noReason, past] = await Promise.all([
+      hv(cli`holds add ${repository} ${id}`),
+      hv(cli`holds add ${repository} ${id} --reason ${'Court order'} --until 2020-01-01T00:00:00Z`),
+    ]);
+    assert.equal(noReason.code, 2);
+    assert.match(noReason.stderr, /--reason is missing/);
+    assert.equal(past.code, 2);
+    assert.match(past.stderr, /The end of the hold must be in the future/);
+    const added = await hv(
+      cli`holds add ${repository} ${id.slice(0, 8)} --reason ${'Court order'} --until 2099-01-01T00:00:00Z`,
+    );
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout, /^held snapshot [0-9a-f]+ of alice until 2099-01-01 00:00:00 UTC/);
+    const kept = await hv(cli`holds keep ${repository} ${id}`);
+    assert.equal(kept.code, 0, kept.stderr);
+    const listed = table((await hv(cli`holds list --customer alice`)).stdout);
+    assert.deepEqual(listed.map((row) => row.KIND).sort(), ['keep', 'legal']);
+    const released = await hv(cli`holds release ${repository} ${id}`);
+    assert.equal(released.code, 0, released.stderr);
+    const again = await hv(cli`holds release ${repository} ${id}`);
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /has no provider's hold/);
+    assert.equal((await hv(cli`holds unkeep ${repository} ${id}`)).code, 0);
+    assert.equal((await hv(cli`holds list`)).stdout, 'no snapshot is held\n');
+  });
+
   test("schedules delete keeps the snapshots, still listed by the schedule's id for a restore", async () => {
     const listed = table((await hv(cli`snapshots 1`)).stdout).map((row) => row.SNAPSHOT);
     assert.ok(listed.length > 0);

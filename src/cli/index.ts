@@ -6,6 +6,7 @@
 import type { Config } from '../config.js';
 import { CliError } from './args.js';
 import { processIo, type Io } from './context.js';
+import { holdsAdd, holdsKeep, holdsList, holdsRelease, holdsUnkeep } from './holds.js';
 import { jobsList, jobsShow } from './jobs.js';
 import { restoreCommand } from './restore.js';
 import { runCommand } from './run.js';
@@ -30,6 +31,15 @@ export const OPERATOR_USAGE = `  schedules list [--customer ID]
                               job history, newest first
   jobs show <job-id>          one job with its log
   snapshots <schedule-id>     a schedule's snapshots with their repository and snapshot ids
+  holds list [--customer ID]  snapshots held (provider's hold, customers' keep, the guard's)
+  holds add <repository-id> <snapshot-id> --reason R [--until ISO-TIME]
+                              the provider's hold: retention and deletion leave the snapshot
+                              alone until --until, or until released
+  holds release <repository-id> <snapshot-id> [--guard]
+                              end the provider's hold (--guard: the mass-change guard's)
+  holds keep|unkeep <repository-id> <snapshot-id>
+                              mark a snapshot "keep" for its customer (within the package's keep
+                              limit), or stop keeping it
   restore <repository-id> <snapshot-id> --what WHAT [--path P] [--database D] [--mailbox M]
           [--replace-mail] [--wait]
                               restore web|databases|email|everything|file|database|mailbox;
@@ -47,6 +57,13 @@ function resolveCommand(command: string, args: string[]): [Command, string[]] | 
     case 'jobs':
       if (sub === 'list') return [jobsList, rest];
       if (sub === 'show') return [jobsShow, rest];
+      return undefined;
+    case 'holds':
+      if (sub === 'list') return [holdsList, rest];
+      if (sub === 'add') return [holdsAdd, rest];
+      if (sub === 'release') return [holdsRelease, rest];
+      if (sub === 'keep') return [holdsKeep, rest];
+      if (sub === 'unkeep') return [holdsUnkeep, rest];
       return undefined;
     case 'run':
       return [runCommand, args];

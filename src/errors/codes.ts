@@ -87,6 +87,10 @@ export const ERROR_CODES = [
   // ---- snapshots, browsing and downloads ----
   /** params: ref */
   'snapshot.ambiguous_id',
+  /** The customer marked as many snapshots "keep" as the package allows. params: max */
+  'snapshot.keep_limit',
+  /** A hold's expiry is not in the future. */
+  'snapshot.hold_expiry_past',
   'browse.invalid_path',
   'browse.invalid_snapshot_id',
   'browse.invalid_page',

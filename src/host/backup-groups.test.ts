@@ -57,3 +57,16 @@ test('a streamed dump is never the parent of the next backup', () => {
   assert.equal(latestBackup([backup(1), part(2, 'shop')])?.id, hex(1));
   assert.equal(latestBackup([part(2, 'shop')]), undefined);
 });
+
+test('held backups are kept beyond the policy with their dumps, and do not count toward it', () => {
+  const p1 = part(1, 'shop');
+  const heldId = `ab12cd34${hex(2).slice(8)}`;
+  const held = { ...backup(2, [p1]), id: heldId };
+  const list = [p1, held, backup(4), backup(6)];
+  // Held by a short id, as restic 0.14's summary gives it and the store records it.
+  const plan = planRetention(list, 1, ['ab12cd34']);
+  assert.deepEqual(plan.keep, [hex(6), heldId]);
+  assert.deepEqual(plan.forget, [hex(4)]);
+  // Its hold gone: the policy lets it go with its dump.
+  assert.deepEqual(planRetention(list, 1).forget.sort(), [hex(1), heldId, hex(4)].sort());
+});

@@ -26,6 +26,7 @@
  */
 import type { SnapshotSummary } from '../engine/index.js';
 import { isDumpSnapshot, streamedDumps } from '../scope/scope.js';
+import { isHeld } from './held.js';
 
 export interface RetentionPlan {
   /** Backup snapshots kept, newest first. */
@@ -37,21 +38,30 @@ export interface RetentionPlan {
 /**
  * `keep-last` over one schedule's snapshots (`list`: all carrying its customer and schedule
  * tags), as restic's `forget --keep-last N --group-by ''` would apply it to backups alone.
+ * Backups in `held` (ids as the store records them, short or full) are kept beyond the policy
+ * with their dumps, and do not count toward N: a hold never pushes another backup out.
  */
-export function planRetention(list: readonly SnapshotSummary[], keepLast: number): RetentionPlan {
+export function planRetention(
+  list: readonly SnapshotSummary[],
+  keepLast: number,
+  held: readonly string[] = [],
+): RetentionPlan {
   if (!Number.isInteger(keepLast) || keepLast < 1)
     throw new Error('keepLast must be a whole number of at least 1');
   const backups = list
     .filter((s) => !isDumpSnapshot(s.tags))
     .sort((a, b) => b.time.localeCompare(a.time) || b.id.localeCompare(a.id));
-  const kept = backups.slice(0, keepLast);
+  const isHeldBackup = (s: SnapshotSummary) => isHeld(s.id, held);
+  const unheld = backups.filter((s) => !isHeldBackup(s));
+  const lastN = new Set(unheld.slice(0, keepLast));
+  const kept = backups.filter((s) => lastN.has(s) || isHeldBackup(s));
   const named = kept.flatMap((s) => [...streamedDumps(s.tags).values()]);
   const isNamed = (id: string) => named.some((ref) => id.startsWith(ref));
   const parts = list.filter((s) => isDumpSnapshot(s.tags));
   return {
     keep: kept.map((s) => s.id),
     forget: [
-      ...backups.slice(keepLast).map((s) => s.id),
+      ...backups.filter((s) => !kept.includes(s)).map((s) => s.id),
       ...parts.filter((s) => !isNamed(s.id)).map((s) => s.id),
     ],
   };

@@ -21,6 +21,9 @@ import type { Customer } from '../inventory/schema.js';
 import { formatBytes } from '../format.js';
 import { contentsOf, dumpTags, tag, tagsFor, type Content, type Scope } from '../scope/scope.js';
 import { latestBackup, planRetention } from './backup-groups.js';
+import { sampleChanges, type ChangeSample } from './change-sample.js';
+import { isHeld } from './held.js';
+import { judgeChanges, type GuardHistory } from '../agent/mass-change.js';
 import { allPaths, collectRoots, databaseStagingDir, type Roots } from './collect.js';
 import { firstBackupEstimate, preflight, preflightStaging, sizeOf } from './preflight.js';
 import type { HostRepositories } from './repositories.js';
@@ -77,6 +80,15 @@ export interface BackupRequest {
   previousAdded?: number;
   /** Snapshots this schedule keeps; absent or 0: keep all. */
   retention?: number;
+  /** Snapshots held (src/repository/snapshot-holds.ts): retention leaves them alone. */
+  held?: readonly string[];
+  /**
+   * The previous backup's time: files of the web and mail areas modified since are sampled for
+   * the mass-change guard (change-sample.ts). Absent: no sample (a first backup).
+   */
+  sampleSince?: string;
+  /** The mass-change guard's inputs; a flagged run's retention is withheld. */
+  guard?: { previousFiles: number } & GuardHistory;
   signal?: AbortSignal;
   /** `restic init` made the repository: the control plane records it. */
   onInitialized?: () => void | Promise<void>;
@@ -95,6 +107,8 @@ export interface BackupOutcome {
   forgotten: string[];
   /** Files restic could not read; the snapshot exists without them. */
   unreadable: string[];
+  /** What changed since `sampleSince`, for the mass-change guard. */
+  sample?: ChangeSample;
 }
 
 export interface BackupServiceDeps {
@@ -209,7 +223,25 @@ export class BackupService {
                 throw error;
               });
             const snapshotId = result.summary.snapshotId;
-            const forgotten = await this.retention(repo.location, request, log);
+            const sample = request.sampleSince
+              ? await sampleChanges(
+                  [...(roots.web ?? []), ...(roots.mail ?? [])],
+                  new Date(request.sampleSince),
+                )
+              : undefined;
+            // A run the guard flags must not push good snapshots out: its retention waits for a
+            // run that is not flagged (the control plane holds the earlier ones besides).
+            const verdict = request.guard
+              ? judgeChanges(
+                  { ...request.guard, ...withParts(result.summary, parts), sample },
+                  request.guard,
+                )
+              : undefined;
+            if (verdict?.flagged)
+              log('Retention withheld: the mass-change guard flagged this backup');
+            const forgotten = verdict?.flagged
+              ? []
+              : await this.retention(repo.location, request, log);
             return {
               snapshotId,
               time,
@@ -219,6 +251,7 @@ export class BackupService {
               roots,
               forgotten,
               unreadable: result.unreadable,
+              ...(sample ? { sample } : {}),
             };
           } catch (error) {
             // Dumps saved for a backup whose own snapshot was never made belong to no backup:
@@ -317,7 +350,13 @@ export class BackupService {
       tags: [tag.customer(request.customer.id), tag.schedule(request.schedule)],
       signal: request.signal,
     });
-    const { forget } = planRetention(list, retention);
+    const held = request.held ?? [];
+    const { forget, keep } = planRetention(list, retention, held);
+    const keptHeld = keep.filter((id) => isHeld(id, held));
+    if (keptHeld.length > 0)
+      log(
+        `Retention: ${keptHeld.length} held snapshot(s) kept beyond ${retention}: ${keptHeld.map((id) => id.slice(0, 8)).join(', ')}`,
+      );
     if (forget.length === 0) return [];
     await this.deps.restic.forgetIds(location, forget, { signal: request.signal, onLog: log });
     log(`Retention: forgot ${forget.length} snapshot(s) beyond ${retention}`);

@@ -8,6 +8,7 @@
  */
 import type { RepositoryLocation, Restic, SnapshotSummary } from '../engine/index.js';
 import { tag } from '../scope/scope.js';
+import { isHeld } from './held.js';
 
 export interface SafetyRetention {
   keepLast: number;
@@ -43,6 +44,8 @@ export async function forgetExpiredSafety(opts: {
   location: RepositoryLocation;
   now: Date;
   policy: SafetyRetention;
+  /** Held safety snapshots: never forgotten while held. */
+  held?: readonly string[];
   signal?: AbortSignal;
   onLog?: (line: string) => void;
 }): Promise<string[]> {
@@ -50,7 +53,10 @@ export async function forgetExpiredSafety(opts: {
     tags: [tag.safety],
     signal: opts.signal,
   });
-  const expired = expiredSafety(list, opts.now, opts.policy).map((s) => s.id);
+  const held = opts.held ?? [];
+  const expired = expiredSafety(list, opts.now, opts.policy)
+    .map((s) => s.id)
+    .filter((id) => !isHeld(id, held));
   if (expired.length === 0) return [];
   await opts.restic.forgetIds(opts.location, expired, {
     signal: opts.signal,

@@ -34,6 +34,7 @@ import {
 } from './paths.js';
 import {
   customerSchema,
+  DEFAULT_KEEP_LIMIT,
   FREQUENCIES,
   mailboxSchema,
   packageSchema,
@@ -458,6 +459,7 @@ const FIELD_ORDER = [
   'maxRetention',
   'maxSchedules',
   'storageQuotaBytes',
+  'keepLimit',
   'linuxUser',
   'uid',
   'gid',
@@ -468,6 +470,7 @@ const FIELD_ORDER = [
   'mailboxes',
   'sslFiles',
   'configFiles',
+  'contactEmail',
 ];
 
 /**
@@ -527,6 +530,7 @@ async function writePackage(
     max_retention: pkg.maxRetention,
     max_schedules: pkg.maxSchedules,
     storage_quota_bytes: pkg.storageQuotaBytes ?? null,
+    keep_limit: pkg.keepLimit ?? DEFAULT_KEEP_LIMIT,
   };
   if (existing === undefined) {
     await db
@@ -563,6 +567,7 @@ async function writeCustomer(
     mailboxes: JSON.stringify(c.mailboxes),
     ssl_files: JSON.stringify(c.sslFiles),
     config_files: JSON.stringify(c.configFiles),
+    contact_email: c.contactEmail ?? null,
   };
   if (existing === undefined) {
     await db
@@ -627,6 +632,7 @@ function toPackage(row: PackageRow): Package {
     maxSchedules: Number(row.max_schedules),
     storageQuotaBytes:
       row.storage_quota_bytes === null ? undefined : Number(row.storage_quota_bytes),
+    keepLimit: Number(row.keep_limit),
   });
 }
 
@@ -644,6 +650,7 @@ function toCustomer(row: CustomerRow): Customer {
     mailboxes: customerMailboxes(row),
     sslFiles: customerList(row, 'ssl_files'),
     configFiles: customerList(row, 'config_files'),
+    contactEmail: row.contact_email ?? undefined,
   });
 }
 
@@ -656,6 +663,10 @@ function canonicalPackage(p: Package): Package {
     maxRetention: p.maxRetention,
     maxSchedules: p.maxSchedules,
     ...(p.storageQuotaBytes === undefined ? {} : { storageQuotaBytes: p.storageQuotaBytes }),
+    // The default is left out, so packages written before the field read back as they were.
+    ...(p.keepLimit === undefined || p.keepLimit === DEFAULT_KEEP_LIMIT
+      ? {}
+      : { keepLimit: p.keepLimit }),
   };
 }
 
@@ -677,5 +688,6 @@ function canonicalCustomer(c: Customer): Customer {
     })),
     sslFiles: [...c.sslFiles],
     configFiles: [...c.configFiles],
+    ...(c.contactEmail === undefined ? {} : { contactEmail: c.contactEmail }),
   };
 }

@@ -64,7 +64,15 @@ export const packageSchema = z.object({
   maxSchedules: z.number().int().min(0).max(1_000),
   /** Backup storage quota in bytes over all of the customer's repositories; absent = none. */
   storageQuotaBytes: z.number().int().positive().optional(),
+  /**
+   * Snapshots a customer may mark "keep" (src/repository/snapshot-holds.ts); absent: 3
+   * (DEFAULT_KEEP_LIMIT), 0: none.
+   */
+  keepLimit: z.number().int().min(0).max(100).optional(),
 });
+
+/** Snapshots a customer may keep when the package does not say: a few, so keeps cannot outgrow quotas. */
+export const DEFAULT_KEEP_LIMIT = 3;
 
 export const mailboxSchema = z.object({
   address: z
@@ -97,6 +105,13 @@ export const customerSchema = z.object({
   sslFiles: z.array(serverPath).default([]),
   /** Nginx vhosts, PHP-FPM pools and similar files that belong to this customer. */
   configFiles: z.array(serverPath).default([]),
+  /** Where the customer is told about a backup the mass-change guard flagged; absent: nobody. */
+  contactEmail: z
+    .string()
+    .refine(...noControlCharacters('The contact e-mail address'))
+    .email('Enter a valid e-mail address.')
+    .max(320)
+    .optional(),
 });
 
 export const inventorySchema = z.object({

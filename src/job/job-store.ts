@@ -75,6 +75,7 @@ const SUMMARY_COLUMNS = [
   'snapshot_id',
   'bytes_added',
   'bytes_processed',
+  'flag',
 ] as const;
 
 export type JobSummary = Pick<JobRow, (typeof SUMMARY_COLUMNS)[number]>;
@@ -225,6 +226,8 @@ export class JobStore {
       bytesAdded?: number | null;
       bytesProcessed?: number | null;
       stats?: unknown;
+      /** 'mass_change': the guard flagged the backup (src/agent/mass-change.ts). */
+      flag?: string | null;
       logAppend?: string;
     },
   ): Promise<void> {
@@ -238,6 +241,7 @@ export class JobStore {
         bytes_added: outcome.bytesAdded ?? null,
         bytes_processed: outcome.bytesProcessed ?? null,
         stats: outcome.stats === undefined ? null : JSON.stringify(outcome.stats),
+        flag: outcome.flag ?? null,
         ...(outcome.logAppend
           ? { log: sql<string>`coalesce(${eb.ref('log')}, '') || ${outcome.logAppend}` }
           : {}),

@@ -18,6 +18,8 @@ export interface JobResult {
   bytesAdded?: number;
   bytesProcessed?: number;
   stats?: unknown;
+  /** 'mass_change': the mass-change guard flagged the backup. */
+  flag?: string;
 }
 
 export type JobHandler = (job: JobRow, ctx: JobContext) => Promise<JobResult>;
@@ -177,6 +179,7 @@ export class Worker {
         bytesAdded: result.bytesAdded,
         bytesProcessed: result.bytesProcessed,
         stats: result.stats,
+        flag: result.flag,
         logAppend: pendingLog || undefined,
       });
     } catch (caught) {

@@ -20,6 +20,7 @@ import type { Store } from '../store/index.js';
 import { repositoryUrl } from '../target/location.js';
 import { dropSnapshotRows } from '../repository/snapshot-records.js';
 import { SAFETY_RETENTION, type SafetyRetention } from './safety-retention.js';
+import type { SnapshotHolds } from '../repository/snapshot-holds.js';
 
 export type { MaintenanceParams, MaintenanceTask };
 
@@ -127,6 +128,8 @@ export function maintenanceJobHandler(deps: {
   agent: Pick<HostAgent, 'maintain'>;
   policy?: MaintenancePolicy;
   safetyRetention?: SafetyRetention;
+  /** Held safety snapshots are never forgotten while held. */
+  holds?: Pick<SnapshotHolds, 'heldIds'>;
   now?: () => Date;
   log?: (line: string) => void;
 }): JobHandler {
@@ -148,6 +151,8 @@ export function maintenanceJobHandler(deps: {
     // after them fails; the job ends only after they are gone.
     const dropping: Promise<void>[] = [];
     const now = deps.now?.() ?? new Date();
+    const held =
+      params.task === 'prune' ? ((await deps.holds?.heldIds(repository.repositoryId)) ?? []) : [];
     try {
       await deps.agent.maintain(
         {
@@ -160,6 +165,7 @@ export function maintenanceJobHandler(deps: {
                 safetyRetention: {
                   ...(deps.safetyRetention ?? SAFETY_RETENTION),
                   now: now.toISOString(),
+                  ...(held.length > 0 ? { held } : {}),
                 },
               }
             : {}),

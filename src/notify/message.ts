@@ -11,7 +11,7 @@ import { SCOPE_LABELS, type Scope } from '../scope/scope.js';
 import type { JobRow, ScheduleRow } from '../store/index.js';
 
 export type NotifyEventName =
-  'backup.failed' | 'backup.succeeded' | 'backup.overdue' | 'restore.failed';
+  'backup.failed' | 'backup.succeeded' | 'backup.overdue' | 'backup.mass_change' | 'restore.failed';
 
 export interface JobInfo {
   id: number;
@@ -60,6 +60,8 @@ export interface NotifyEvent {
   /** The job that finished; for an overdue schedule, its latest job (if any). */
   job: JobInfo | null;
   schedule: ScheduleInfo | null;
+  /** backup.mass_change: what the guard found, in plain words (the job log's guard lines). */
+  findings?: string[];
   /** The e-mail's subject line: a one-line summary for chat webhooks. */
   text: string;
 }
@@ -110,6 +112,7 @@ export function buildEvent(opts: {
   schedule: ScheduleInfo | null;
   customerId: string | null;
   customerName: string | null;
+  findings?: string[];
 }): NotifyEvent {
   const partial = { ...opts, time: opts.now.toISOString() };
   return {
@@ -119,6 +122,7 @@ export function buildEvent(opts: {
     customerName: opts.customerName,
     job: opts.job,
     schedule: opts.schedule,
+    ...(opts.findings ? { findings: opts.findings.map(oneLine) } : {}),
     text: subjectOf(partial),
   };
 }
@@ -144,6 +148,8 @@ function summaryOf(e: EventParts): string {
       return `Backup succeeded: "${name}" for ${who}`;
     case 'backup.overdue':
       return `Backup overdue: "${name}" for ${who} has not succeeded for ${twice(e.schedule?.frequency)}`;
+    case 'backup.mass_change':
+      return `Warning: backup "${name}" for ${who} found many files changed or encrypted at once`;
     case 'restore.failed':
       return `Restore failed for ${who}`;
   }
@@ -168,6 +174,16 @@ export function bodyOf(e: NotifyEvent): string {
         `The backup "${name}" for ${who} has not succeeded for more than ${twice(e.schedule?.frequency)}.`,
         '',
       );
+      break;
+    case 'backup.mass_change':
+      lines.push(
+        `The backup "${name}" for ${who} found an unusual share of files changed, deleted or encrypted at once.`,
+        'This is what ransomware does. If nobody meant to make these changes, restore from a snapshot before this backup.',
+        'The snapshots before it are held for 30 days: no retention or deletion removes them.',
+        '',
+      );
+      for (const finding of e.findings ?? []) lines.push(`- ${finding}`);
+      if (e.findings?.length) lines.push('');
       break;
     case 'restore.failed':
       lines.push(`A restore for ${who} failed.`, '');

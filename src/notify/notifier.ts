@@ -36,6 +36,11 @@ export interface NotifierOptions {
   log: (line: string) => void;
   now?: () => Date;
   overdueCheckIntervalMs?: number;
+  /**
+   * An e-mail channel to one customer's contact address (the provider's SMTP settings), for the
+   * notices customers get themselves: a backup the mass-change guard flagged. Absent: none.
+   */
+  customerChannel?: (address: string) => Channel;
 }
 
 /** The channels the settings configure: none, e-mail, webhook or both. */
@@ -59,7 +64,7 @@ export class Notifier {
   }
 
   get enabled(): boolean {
-    return this.opts.channels.length > 0;
+    return this.opts.channels.length > 0 || this.opts.customerChannel !== undefined;
   }
 
   /** The Worker's onFinished: returns at once; the sending is tracked for close(). */
@@ -80,8 +85,7 @@ export class Notifier {
     status: 'successful' | 'failed' | 'canceled',
     error?: string,
   ): Promise<NotifyEvent | undefined> {
-    const event = eventFor(job.type, status, this.opts.onSuccess ?? false);
-    if (!event || !this.enabled) return undefined;
+    if (!this.enabled) return undefined;
     // The row the worker holds is the one it claimed; the store has the outcome.
     const fresh = await this.opts.store.db
       .selectFrom('jobs')
@@ -89,6 +93,11 @@ export class Notifier {
       .where('id', '=', job.id)
       .executeTakeFirst();
     const row: JobRow = fresh ?? { ...job, status, error: error ?? job.error };
+    const event =
+      row.type === 'backup' && status === 'successful' && row.flag === 'mass_change'
+        ? 'backup.mass_change'
+        : eventFor(job.type, status, this.opts.onSuccess ?? false);
+    if (!event) return undefined;
     const schedule = row.schedule_id == null ? undefined : await this.scheduleRow(row.schedule_id);
     const customerId = schedule ? schedule.customer_id : row.customer_id;
     const notification = buildEvent({
@@ -98,8 +107,27 @@ export class Notifier {
       schedule: schedule ? await this.scheduleInfo(schedule) : null,
       customerId,
       customerName: await this.customerName(customerId),
+      ...(event === 'backup.mass_change' ? { findings: guardFindings(row.log) } : {}),
     });
     await this.send(notification);
+    // The customer hears of it too, at their own address: it is their files that changed.
+    if (event === 'backup.mass_change' && customerId && this.opts.customerChannel) {
+      const customer = await this.opts.customers.getCustomer(customerId).catch(() => undefined);
+      if (customer?.contactEmail) {
+        const channel = this.opts.customerChannel(customer.contactEmail);
+        try {
+          await channel.send(notification);
+        } catch (caught) {
+          this.log(
+            redact(`backup.mass_change notification to the customer failed: ${message(caught)}`, [
+              ...channel.secrets,
+            ]),
+          );
+        } finally {
+          channel.close?.();
+        }
+      }
+    }
     return notification;
   }
 
@@ -260,6 +288,16 @@ function eventFor(
   if (type === 'backup' && status === 'successful' && onSuccess) return 'backup.succeeded';
   if (type === 'restore' && status === 'failed') return 'restore.failed';
   return undefined;
+}
+
+/** The guard's lines of a job's log, without their prefix: what the notice tells. */
+function guardFindings(log: string | null): string[] {
+  const prefix = 'Mass-change guard: ';
+  // A log line may carry a time stamp before the words.
+  return (log ?? '')
+    .split('\n')
+    .filter((line) => line.includes(prefix))
+    .map((line) => line.slice(line.indexOf(prefix) + prefix.length));
 }
 
 function message(error: unknown): string {

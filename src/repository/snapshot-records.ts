@@ -92,6 +92,11 @@ export async function recordBackupSnapshot(
     roots: Partial<Record<Content, string[]>>;
     size: number;
     forgotten: readonly string[];
+    /** Files the backup read; the guard counts the next backup's deletions from it. */
+    files?: number;
+    /** The guard's shares (src/agent/mass-change.ts); left null for a flagged backup. */
+    changeShare?: number | null;
+    randomShare?: number | null;
   },
 ): Promise<void> {
   await store.db.transaction().execute(async (trx) => {
@@ -108,6 +113,9 @@ export async function recordBackupSnapshot(
         roots: JSON.stringify(row.roots),
         size: row.size,
         tags: JSON.stringify([]),
+        files: row.files ?? null,
+        change_share: row.changeShare ?? null,
+        random_share: row.randomShare ?? null,
       })
       .onConflict((oc) => oc.columns(['repository_id', 'id']).doNothing())
       .execute();
@@ -198,10 +206,13 @@ export async function dropScheduleSnapshotRows(
   store: Store,
   scheduleId: number,
   repositoryId: number,
+  /** Held snapshots, which the agent left in the repository: their rows stay. */
+  held: readonly string[] = [],
 ): Promise<void> {
-  await store.db
+  let query = store.db
     .deleteFrom('snapshots')
     .where('schedule_id', '=', scheduleId)
-    .where('repository_id', '=', repositoryId)
-    .execute();
+    .where('repository_id', '=', repositoryId);
+  if (held.length > 0) query = query.where('id', 'not in', [...held]);
+  await query.execute();
 }

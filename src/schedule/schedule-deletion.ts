@@ -8,6 +8,8 @@
  *   from them) in each repository they are in, reached through the repository's own target, then
  *   their rows go. Only then is the schedule deleted: a forget that fails leaves the schedule and
  *   its remaining snapshots as they were, to try again. Prune frees their data later.
+ * - Held snapshots (src/repository/snapshot-holds.ts) are never forgotten: with "forget" they
+ *   and their rows stay, as with "keep", until their holds end and the schedule is gone.
  * - "Keep": the snapshots stay, reachable through their repository and its target record, which
  *   stays while a repository points at it.
  */
@@ -19,6 +21,7 @@ import { dropScheduleSnapshotRows, snapshotsOfSchedule } from '../repository/sna
 import type { Store } from '../store/index.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { ScheduleService } from './schedule-service.js';
+import type { SnapshotHolds } from '../repository/snapshot-holds.js';
 
 /** The schedule is running a backup; nothing was deleted. */
 export class ScheduleBusyError extends HostvaultError {
@@ -43,6 +46,8 @@ export class ScheduleDeletion {
       repositories: Pick<RepositoryService, 'accessById' | 'markInitialized'>;
       /** The hosting server, which forgets the snapshots. */
       agent: Pick<HostAgent, 'forget'>;
+      /** Held snapshots stay, with their rows, when the schedule's snapshots are forgotten. */
+      holds?: Pick<SnapshotHolds, 'heldIds'>;
     },
   ) {}
 
@@ -72,9 +77,12 @@ export class ScheduleDeletion {
   private async forgetSnapshots(scheduleId: number): Promise<number> {
     const rows = await snapshotsOfSchedule(this.deps.store, scheduleId);
     const byRepository = groupBy(rows, (row) => row.repository_id);
+    let kept = 0;
     for (const [repositoryId, inRepository] of byRepository) {
       // SECRET: the request holds the repository's password; it is never logged.
       const repository = await this.deps.repositories.accessById(repositoryId);
+      const held = (await this.deps.holds?.heldIds(repositoryId)) ?? [];
+      kept += inRepository.filter((row) => held.includes(row.id)).length;
       for (const [customerId, own] of groupBy(inRepository, (row) => row.customer_id)) {
         await this.deps.agent.forget(
           {
@@ -83,6 +91,7 @@ export class ScheduleDeletion {
             customerId,
             // The safety snapshots of restores from this schedule go with it.
             also: own.filter((row) => row.kind === 'safety').map((row) => row.id),
+            ...(held.length > 0 ? { held } : {}),
           },
           {
             onEvent: (event) => {
@@ -92,9 +101,10 @@ export class ScheduleDeletion {
           },
         );
       }
-      await dropScheduleSnapshotRows(this.deps.store, scheduleId, repositoryId);
+      await dropScheduleSnapshotRows(this.deps.store, scheduleId, repositoryId, held);
     }
-    return rows.length;
+    // Held snapshots are not forgotten: they stay, reachable like those of "keep".
+    return rows.length - kept;
   }
 }
 

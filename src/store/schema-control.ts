@@ -51,6 +51,8 @@ export interface JobsTable {
   stats: string | null;
   /** The schedule slot a scheduled backup was started for (migration 0011); unique per schedule. */
   slot: string | null;
+  /** 'mass_change': the guard flagged this backup (migration 0013, src/backup/mass-change.ts). */
+  flag: Generated<string | null>;
 }
 
 /** Who plans schedules and maintenance, and until when (migration 0011; planner-lease.ts). */
@@ -81,6 +83,31 @@ export interface SnapshotsTable {
   restore_job_id: number | null;
   /** For a safety snapshot: the restore request (JSON) that puts back what it saved. */
   undo: string | null;
+  /** Files the backup read (migration 0013); null for rows recorded before. */
+  files: Generated<number | null>;
+  /** Share of the previous backup's files this one changed or deleted (migration 0013). */
+  change_share: Generated<number | null>;
+  /** Estimated share of files whose new content reads as random (migration 0013). */
+  random_share: Generated<number | null>;
+}
+
+export type HoldKind = 'legal' | 'keep' | 'guard';
+
+/** Holds on snapshots (migration 0013); owned by src/repository/snapshot-holds.ts. */
+export interface SnapshotHoldsTable {
+  id: Generated<number>;
+  repository_id: number;
+  snapshot_id: string;
+  customer_id: string;
+  kind: HoldKind;
+  reason: string;
+  /** ISO 8601 UTC; null: until released. */
+  expires_at: string | null;
+  /** 'admin', 'customer:<id>' or 'guard'. */
+  created_by: string;
+  created_at: string;
+  /** For a guard hold: the backup job that was flagged. */
+  job_id: number | null;
 }
 
 export type SnapshotKind = 'backup' | 'safety';
@@ -111,3 +138,4 @@ export type ScheduleRow = Selectable<SchedulesTable>;
 export type JobRow = Selectable<JobsTable>;
 export type SnapshotRow = Selectable<SnapshotsTable>;
 export type TargetRow = Selectable<TargetsTable>;
+export type SnapshotHoldRow = Selectable<SnapshotHoldsTable>;

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { Generated, Insertable, Selectable } from 'kysely';
 
 /** Backup packages (migration 0002). */
 export interface PackagesTable {
@@ -11,6 +11,8 @@ export interface PackagesTable {
   /** 0 = unlimited. */
   max_schedules: number;
   storage_quota_bytes: number | null;
+  /** Snapshots a customer may mark "keep" (migration 0013). */
+  keep_limit: Generated<number>;
   /** ISO 8601 timestamps in UTC. */
   created_at: string;
   updated_at: string;
@@ -35,6 +37,8 @@ export interface CustomersTable {
   ssl_files: string;
   /** JSON array of absolute paths. */
   config_files: string;
+  /** Where the customer hears of a flagged backup (migration 0013). */
+  contact_email: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }

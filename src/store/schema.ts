@@ -9,6 +9,7 @@ import type {
   JobsTable,
   PlannerLeasesTable,
   SchedulesTable,
+  SnapshotHoldsTable,
   SnapshotsTable,
   TargetsTable,
 } from './schema-control.js';
@@ -32,6 +33,7 @@ export interface Database {
   targets: TargetsTable;
   jobs: JobsTable;
   snapshots: SnapshotsTable;
+  snapshot_holds: SnapshotHoldsTable;
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

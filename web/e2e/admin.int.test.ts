@@ -2,7 +2,7 @@
  * The admin area in a real browser: packages, every customer's schedules with the customer
  * filter, a server-wide schedule created, tested, run and seen in the jobs, and the repository
  * key downloaded as a file that opens the repository with plain restic, and the targets in use
- * with a connection test of a stored target.
+ * with a connection test of a stored target, and the holds on snapshots with a release.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -138,6 +138,30 @@ describe('an administrator in the admin area', { timeout: 180_000 }, () => {
     const snapshots = JSON.parse(stdout) as { tags?: string[] }[];
     assert.ok(snapshots.length >= 2, 'one snapshot per customer of the whole-server backup');
   });
+  test('sees the holds on snapshots and releases the provider’s hold', async () => {
+    const { app } = world.service;
+    const snapshot = await app.store.db
+      .selectFrom('snapshots')
+      .selectAll()
+      .orderBy('time', 'asc')
+      .executeTakeFirstOrThrow();
+    await app.holds.hold(snapshot, { reason: 'Court order 4 O 123/26' });
+    await page.getByRole('tab', { name: 'Holds' }).click();
+    const row = page.getByTestId('hold-row').filter({ hasText: 'Court order 4 O 123/26' });
+    await row.waitFor();
+    assert.match(
+      (await row.textContent()) ?? '',
+      /Provider’s holdCourt order 4 O 123\/26Until released/,
+    );
+    await browser.shot('05b-holds');
+    await expectAccessible(page, 'Holds');
+    await row
+      .getByRole('button', { name: `Release the hold on snapshot ${snapshot.id.slice(0, 8)}` })
+      .click();
+    await page.getByText('No snapshot is held.').waitFor();
+    assert.deepEqual(await app.holds.list(), []);
+  });
+
   test('lists the targets in use and tests the connection of a stored one', async () => {
     await page.getByRole('tab', { name: 'Targets' }).click();
     const table = page.getByRole('table', { name: 'Targets' });

@@ -247,6 +247,22 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await assert.rejects(readFile(join(root, 'added-later.txt')));
   });
 
+  test('keeps a snapshot, sees it badged as kept, and lets it go again', async () => {
+    await openRestoreOf('Nightly full');
+    const backup = page.locator('[data-testid="snapshot-row"][data-kind="backup"]').first();
+    await backup.getByRole('button', { name: /^Keep the snapshot from Today/ }).click();
+    const badge = backup.getByTestId('hold-badge');
+    await badge.waitFor();
+    assert.equal(await badge.textContent(), 'Kept');
+    const unkeep = backup.getByRole('button', { name: /^Kept: the snapshot from Today/ });
+    assert.equal(await unkeep.getAttribute('aria-pressed'), 'true');
+    await browser.shot('10a-snapshot-kept');
+    await expectAccessible(page, 'Restore with a kept snapshot');
+    await unkeep.click();
+    await badge.waitFor({ state: 'detached' });
+    await backup.getByRole('button', { name: /^Keep the snapshot from Today/ }).waitFor();
+  });
+
   test('undoes that restore from its safety copy on the Restore tab', async () => {
     const root = world.alice.webRoot;
     await openRestoreOf('Nightly full');

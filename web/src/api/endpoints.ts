@@ -141,5 +141,27 @@ export const api = {
   revokeToken: (id: number) =>
     call(http.DELETE('/api/admin/tokens/{id}', { params: { path: { id } } })),
   targets: () => call(http.GET('/api/admin/targets')).then((r) => r.targets),
+  holds: () => call(http.GET('/api/admin/holds')).then((r) => r.holds),
+  keepSnapshot: (snapshot: Snapshot) =>
+    call(
+      http.PUT('/api/snapshots/{repositoryId}/{snapshotId}/keep', {
+        params: { path: snapshotPath(snapshot) },
+      }),
+    ),
+  unkeepSnapshot: (snapshot: Snapshot) =>
+    call(
+      http.DELETE('/api/snapshots/{repositoryId}/{snapshotId}/keep', {
+        params: { path: snapshotPath(snapshot) },
+      }),
+    ),
+  releaseHold: (hold: { repositoryId: number; snapshotId: string; kind: 'legal' | 'guard' }) =>
+    call(
+      http.DELETE('/api/admin/snapshots/{repositoryId}/{snapshotId}/hold', {
+        params: {
+          path: { repositoryId: hold.repositoryId, snapshotId: hold.snapshotId },
+          query: { kind: hold.kind },
+        },
+      }),
+    ),
   repositoryKeyUrl: (id: number) => `/api/admin/repositories/${id}/key`,
 };

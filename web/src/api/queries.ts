@@ -15,6 +15,7 @@ export const keys = {
   customers: ['admin', 'customers'] as const,
   packages: ['admin', 'packages'] as const,
   repositories: ['admin', 'repositories'] as const,
+  holds: ['admin', 'holds'] as const,
   targets: ['admin', 'targets'] as const,
   users: ['admin', 'users'] as const,
   tokens: ['admin', 'tokens'] as const,

@@ -415,6 +415,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/snapshots/{repositoryId}/{snapshotId}/keep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Keep a snapshot: retention and deletion leave it alone
+         * @description Counts against the package's keep limit (`snapshot.keep_limit` when it is reached; nothing changes). Keeping a kept snapshot again changes nothing.
+         */
+        put: operations["keepSnapshot"];
+        post?: never;
+        /** Stop keeping a snapshot: retention treats it as any other again */
+        delete: operations["unkeepSnapshot"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/snapshots/{repositoryId}/{snapshotId}/hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put the provider's hold (legal hold) on any snapshot
+         * @description With a reason and an optional end. A second hold on the same snapshot replaces the first.
+         */
+        put: operations["holdSnapshot"];
+        post?: never;
+        /** Release the provider's hold, or the guard's, on a snapshot */
+        delete: operations["releaseSnapshot"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The holds in force on snapshots, newest first */
+        get: operations["listHolds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/customers": {
         parameters: {
             query?: never;
@@ -778,7 +837,7 @@ export interface components {
                  * @description Stable machine code of the condition; see the list in the OpenAPI document.
                  * @enum {string}
                  */
-                code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "snapshot.ambiguous_id" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
+                code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
                 /** @description The same in English: a fallback for clients without a text. */
                 message: string;
                 /** @description The plain values the message names, for a client that words it itself. */
@@ -792,7 +851,7 @@ export interface components {
                      * @description Stable machine code of the condition; see the list in the OpenAPI document.
                      * @enum {string}
                      */
-                    code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "snapshot.ambiguous_id" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
+                    code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
                     message: string;
                     /** @description The plain values the message names, for a client that words it itself. */
                     params?: {
@@ -847,6 +906,8 @@ export interface components {
             snapshotId: string | null;
             bytesAdded: number | null;
             bytesProcessed: number | null;
+            /** @description mass_change: the backup found an unusual share of files changed, deleted or encrypted at once; the snapshots before it are held for 30 days and the log says why. */
+            flag: "mass_change" | null;
             /** @description Restore jobs only: what they restore. */
             restore: components["schemas"]["RestoreSummary"] | null;
         };
@@ -898,6 +959,8 @@ export interface components {
             snapshotId: string | null;
             bytesAdded: number | null;
             bytesProcessed: number | null;
+            /** @description mass_change: the backup found an unusual share of files changed, deleted or encrypted at once; the snapshots before it are held for 30 days and the log says why. */
+            flag: "mass_change" | null;
             /** @description Restore jobs only: what they restore. */
             restore: components["schemas"]["RestoreSummary"] | null;
             /** @description The execution log, one line per event (times of day in UTC). Administrators get the raw log (restic's lines, the service's paths); customers the steps of `steps` in plain English words. */
@@ -1178,6 +1241,37 @@ export interface components {
                     keepNewerMail: boolean;
                 };
             };
+            /** @description Holds in force: retention and deletion leave the snapshot alone while any lasts. */
+            holds: {
+                /** @enum {string} */
+                kind: "legal" | "keep" | "guard";
+                /** @description Why; a customer reads the provider's own reason as "Held by your provider". */
+                reason: string;
+                expiresAt: string | null;
+            }[];
+        };
+        SnapshotHold: {
+            id: number;
+            repositoryId: number;
+            snapshotId: string;
+            customerId: string;
+            /**
+             * @description legal: the provider's hold; keep: the customer's own; guard: set by the mass-change guard after a flagged backup.
+             * @enum {string}
+             */
+            kind: "legal" | "keep" | "guard";
+            reason: string;
+            /** @description When the hold ends; null: until released. */
+            expiresAt: string | null;
+            createdBy: string;
+            createdAt: string;
+            /** @description guard: the flagged backup job. */
+            jobId: number | null;
+        };
+        SnapshotHoldRequest: {
+            reason: string;
+            /** @description When the hold ends; absent or null: until released. */
+            expiresAt?: string | null;
         };
         Customer: {
             id: string;
@@ -1201,6 +1295,8 @@ export interface components {
             sslFiles: string[];
             /** @default [] */
             configFiles: string[];
+            /** Format: email */
+            contactEmail?: string;
         };
         Package: {
             id: string;
@@ -1209,6 +1305,7 @@ export interface components {
             maxRetention: number;
             maxSchedules: number;
             storageQuotaBytes?: number;
+            keepLimit?: number;
         };
         ApiToken: {
             id: number;
@@ -3034,6 +3131,368 @@ export interface operations {
             };
         };
     };
+    keepSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repositoryId: number;
+                snapshotId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The snapshot is kept. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotHold"];
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description With a session cookie: the X-CSRF-Token header is missing or wrong. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    unkeepSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repositoryId: number;
+                snapshotId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The snapshot is no longer kept. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        kept: false;
+                    };
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description With a session cookie: the X-CSRF-Token header is missing or wrong. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    holdSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repositoryId: number;
+                snapshotId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SnapshotHoldRequest"];
+            };
+        };
+        responses: {
+            /** @description The hold. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SnapshotHold"];
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs an administrator (or, with a session cookie, the CSRF token is missing). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    releaseSnapshot: {
+        parameters: {
+            query?: {
+                kind?: "legal" | "guard";
+            };
+            header?: never;
+            path: {
+                repositoryId: number;
+                snapshotId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hold is released. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        released: true;
+                    };
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs an administrator (or, with a session cookie, the CSRF token is missing). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listHolds: {
+        parameters: {
+            query?: {
+                customerId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The holds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        holds: components["schemas"]["SnapshotHold"][];
+                    };
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs an administrator (or, with a session cookie, the CSRF token is missing). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     adminListCustomers: {
         parameters: {
             query?: never;
@@ -3117,6 +3576,8 @@ export interface operations {
                     sslFiles?: string[];
                     /** @default [] */
                     configFiles?: string[];
+                    /** Format: email */
+                    contactEmail?: string;
                 };
             };
         };
@@ -3295,6 +3756,7 @@ export interface operations {
                         maxRetention: number;
                         maxSchedules: number;
                         storageQuotaBytes?: number;
+                        keepLimit?: number;
                     }[];
                     /** @default [] */
                     customers?: {
@@ -3319,6 +3781,8 @@ export interface operations {
                         sslFiles?: string[];
                         /** @default [] */
                         configFiles?: string[];
+                        /** Format: email */
+                        contactEmail?: string;
                     }[];
                 };
             };
@@ -3470,6 +3934,7 @@ export interface operations {
                     maxRetention: number;
                     maxSchedules: number;
                     storageQuotaBytes?: number;
+                    keepLimit?: number;
                 };
             };
         };

@@ -1,5 +1,5 @@
 /** Small labels used across tabs: scope tag, content tags and job status. */
-import { Badge, Group } from '@mantine/core';
+import { Badge, Group, Tooltip } from '@mantine/core';
 import { m } from '../messages';
 
 export function ScopeTag({ scope }: { scope: string | null }) {
@@ -36,5 +36,23 @@ export function StatusBadge({ status }: { status: string }) {
     <Badge color={STATUS_COLOR[status] ?? 'gray'} variant="light">
       {m.jobStatus[status] ?? status}
     </Badge>
+  );
+}
+
+/** A backup the mass-change guard flagged: a red badge whose tooltip says what it means. */
+export function FlagBadge({ job }: { job: { flag?: string | null } }) {
+  if (job.flag !== 'mass_change') return null;
+  return (
+    <Tooltip label={m.history.flaggedHint} multiline w={320}>
+      <Badge
+        color="red"
+        variant="filled"
+        radius="sm"
+        data-testid="job-flag"
+        aria-label={`${m.history.flagged}: ${m.history.flaggedHint}`}
+      >
+        {m.history.flagged}
+      </Badge>
+    </Tooltip>
   );
 }

@@ -105,6 +105,9 @@ export const deErrors: ErrorTexts = {
 
   'snapshot.ambiguous_id': (x) =>
     `Die Snapshot-ID ${p(x, 'ref')} passt auf mehr als einen Snapshot; geben Sie mehr Zeichen davon an.`,
+  'snapshot.keep_limit': (x) =>
+    `Ihr Paket erlaubt, höchstens ${plural(Number(x.max ?? 0), 'Snapshot', 'Snapshots')} zu behalten. Heben Sie zuerst „Behalten“ bei einem anderen Snapshot auf.`,
+  'snapshot.hold_expiry_past': 'Das Ende der Sperre muss in der Zukunft liegen.',
   'browse.invalid_path':
     'Dieser Pfad ist ungültig. Wählen Sie eine Datei oder einen Ordner aus der Dateiansicht.',
   'browse.invalid_snapshot_id': 'Diese Snapshot-ID ist ungültig.',

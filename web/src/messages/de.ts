@@ -323,6 +323,9 @@ export const de: Messages = {
     restoreOf: (what: string) => `Wiederherstellung: ${what}`,
     page: (from: number, to: number, total: number) => `${from}–${to} von ${total}`,
     pages: 'Seiten des Verlaufs',
+    flagged: 'Massenänderung',
+    flaggedHint:
+      'Dieses Backup hat ungewöhnlich viele Dateien auf einmal geändert, gelöscht oder verschlüsselt vorgefunden. Wenn Sie diese Änderungen nicht vorgenommen haben, stellen Sie einen Snapshot von davor wieder her: Diese sind 30 Tage lang gesperrt. Das Protokoll nennt, was gefunden wurde.',
   },
 
   job: {
@@ -438,6 +441,16 @@ export const de: Messages = {
     browseSafetyLabel: (restoreJobId: number) =>
       `Dateien der Sicherheitskopie vor Wiederherstellung #${restoreJobId} durchsuchen`,
     undo: (restoreJobId: number) => `Wiederherstellung #${restoreJobId} rückgängig machen`,
+    keep: 'Behalten',
+    kept: 'Behalten',
+    keepLabel: (time: string) =>
+      `Behalten: Der Snapshot vom ${time} wird nicht gelöscht, solange er behalten wird`,
+    unkeepLabel: (time: string) =>
+      `Behalten: Der Snapshot vom ${time} wird behalten; drücken, um ihn nicht mehr zu behalten`,
+    keepFailed: (message: string) => `Der Snapshot konnte nicht behalten werden: ${message}`,
+    holdBadge: { legal: 'Gesperrt', keep: 'Behalten', guard: 'Gesperrt nach Massenänderung' },
+    holdUntil: (reason: string, time: string) => `${reason} – bis ${time}`,
+    holdOpen: (reason: string) => `${reason} – bis zur Freigabe`,
   },
 
   undo: {
@@ -661,6 +674,7 @@ export const de: Messages = {
       keys: 'Repository-Schlüssel',
       users: 'Benutzer',
       tokens: 'API-Tokens',
+      holds: 'Sperren',
     },
     customer: 'Kunde',
     allCustomers: 'Alle Kunden',
@@ -713,6 +727,25 @@ export const de: Messages = {
     testTargetLabel: (location: string) => `Verbindung testen: ${location}`,
     loadFailed: (message: string) => `Diese Liste konnte nicht geladen werden: ${message}`,
     missingEndpoint: 'Dieser Server bietet das noch nicht an.',
+    holdsIntro:
+      'Snapshots, die Aufbewahrung und Löschen nicht entfernen: Ihre Sperren (Legal Hold), die Snapshots, die Kunden behalten, und die, die der Massenänderungs-Schutz nach einem verdächtigen Backup gesperrt hat. Eine Sperre setzen Sie mit „hostvault holds add“ oder über die API.',
+    holdsEmpty: 'Kein Snapshot ist gesperrt.',
+    holdColumns: {
+      snapshot: 'Snapshot',
+      customer: 'Kunde',
+      kind: 'Art',
+      reason: 'Grund',
+      until: 'Bis',
+    },
+    holdKinds: {
+      legal: 'Sperre des Anbieters',
+      keep: 'Vom Kunden behalten',
+      guard: 'Massenänderungs-Schutz',
+    },
+    holdForever: 'Bis zur Freigabe',
+    release: 'Freigeben',
+    releaseLabel: (snapshot: string) => `Sperre von Snapshot ${snapshot} freigeben`,
+    releaseFailed: (message: string) => `Die Sperre konnte nicht freigegeben werden: ${message}`,
   },
 
   units: {

@@ -76,6 +76,9 @@ export const enErrors = {
 
   'snapshot.ambiguous_id': (x) =>
     `Snapshot ID ${p(x, 'ref')} names more than one snapshot; give more of it.`,
+  'snapshot.keep_limit': (x) =>
+    `Your package lets you keep at most ${plural(Number(x.max ?? 0), 'snapshot', 'snapshots')}. Remove "Keep" from another snapshot first.`,
+  'snapshot.hold_expiry_past': 'The end of the hold must be in the future.',
   'browse.invalid_path': 'This path is not valid. Choose a file or folder as browsing shows it.',
   'browse.invalid_snapshot_id': 'This snapshot ID is not valid.',
   'browse.invalid_page': 'This page of the folder does not exist.',

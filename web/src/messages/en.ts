@@ -317,6 +317,9 @@ export const en = {
     restoreOf: (what: string) => `Restore: ${what}`,
     page: (from: number, to: number, total: number) => `${from}–${to} of ${total}`,
     pages: 'History pages',
+    flagged: 'Mass change',
+    flaggedHint:
+      'This backup found an unusual share of files changed, deleted or encrypted at once. If you did not make these changes, restore from a snapshot before it: those are held for 30 days. The log says what was found.',
   },
 
   job: {
@@ -431,6 +434,16 @@ export const en = {
     browseSafetyLabel: (restoreJobId: number) =>
       `Browse files of the safety copy before restore #${restoreJobId}`,
     undo: (restoreJobId: number) => `Undo restore #${restoreJobId}`,
+    keep: 'Keep',
+    kept: 'Kept',
+    keepLabel: (time: string) =>
+      `Keep the snapshot from ${time}: it is not deleted while it is kept`,
+    unkeepLabel: (time: string) =>
+      `Kept: the snapshot from ${time} is kept; press to stop keeping it`,
+    keepFailed: (message: string) => `The snapshot could not be kept: ${message}`,
+    holdBadge: { legal: 'Held', keep: 'Kept', guard: 'Held after mass change' },
+    holdUntil: (reason: string, time: string) => `${reason} – until ${time}`,
+    holdOpen: (reason: string) => `${reason} – until released`,
   },
 
   /** Restoring a safety copy: it puts back exactly what one restore overwrote. */
@@ -649,6 +662,7 @@ export const en = {
       keys: 'Repository keys',
       users: 'Users',
       tokens: 'API tokens',
+      holds: 'Holds',
     },
     customer: 'Customer',
     allCustomers: 'All customers',
@@ -693,6 +707,21 @@ export const en = {
     testTargetLabel: (location: string) => `Test connection: ${location}`,
     loadFailed: (message: string) => `This list could not be loaded: ${message}`,
     missingEndpoint: 'This server does not offer this yet.',
+    holdsIntro:
+      'Snapshots that retention and deletion leave alone: your holds (legal holds), the snapshots customers keep, and those the mass-change guard held after a suspicious backup. Put a hold on a snapshot with “hostvault holds add” or the API.',
+    holdsEmpty: 'No snapshot is held.',
+    holdColumns: {
+      snapshot: 'Snapshot',
+      customer: 'Customer',
+      kind: 'Kind',
+      reason: 'Reason',
+      until: 'Until',
+    },
+    holdKinds: { legal: 'Provider’s hold', keep: 'Kept by customer', guard: 'Mass-change guard' },
+    holdForever: 'Until released',
+    release: 'Release',
+    releaseLabel: (snapshot: string) => `Release the hold on snapshot ${snapshot}`,
+    releaseFailed: (message: string) => `The hold could not be released: ${message}`,
   },
 
   units: {

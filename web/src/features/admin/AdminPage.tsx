@@ -1,12 +1,13 @@
 /**
  * The admin area: every customer's jobs and schedules with a customer filter, server-wide
  * schedules, packages, the targets in use with a connection test, repository keys to download,
- * users and API tokens.
+ * users and API tokens, and the holds on snapshots.
  */
 import { Stack, Tabs } from '@mantine/core';
 import { ActiveTasksBanner } from '../../components/ActiveTasksBanner';
 import { m } from '../../messages';
 import { JobsPanel } from './JobsPanel';
+import { HoldsPanel } from './HoldsPanel';
 import { KeysPanel } from './KeysPanel';
 import { PackagesPanel } from './PackagesPanel';
 import { SchedulesPanel } from './SchedulesPanel';
@@ -60,6 +61,9 @@ export default function AdminPage({
         </Tabs.Panel>
         <Tabs.Panel value="tokens">
           <TokensPanel />
+        </Tabs.Panel>
+        <Tabs.Panel value="holds">
+          <HoldsPanel />
         </Tabs.Panel>
       </Tabs>
     </Stack>

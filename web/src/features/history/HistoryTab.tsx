@@ -21,7 +21,7 @@ import type { Job } from '../../api/types';
 import { InfoIcon } from '../../components/icons';
 import { ResponsiveTable, usePhone, type Column } from '../../components/ResponsiveTable';
 import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states';
-import { ScopeTag, StatusBadge } from '../../components/tags';
+import { FlagBadge, ScopeTag, StatusBadge } from '../../components/tags';
 import { durationBetween, formatBytes, formatDuration, formatWhen } from '../../lib/format';
 import { jobName } from '../../lib/restore-label';
 import { m } from '../../messages';
@@ -173,7 +173,15 @@ function JobTable({
         </Group>
       ),
     },
-    { label: c.status, render: (job) => <StatusBadge status={job.status} /> },
+    {
+      label: c.status,
+      render: (job) => (
+        <Group gap="xs" wrap="nowrap">
+          <StatusBadge status={job.status} />
+          <FlagBadge job={job} />
+        </Group>
+      ),
+    },
     {
       label: c.details,
       hideLabel: true,

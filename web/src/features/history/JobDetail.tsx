@@ -3,12 +3,12 @@
  * steps are the customer's log (by code, in the page's language and time zone); an administrator
  * also gets the raw log below them.
  */
-import { Alert, Code, Drawer, ScrollArea, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Code, Drawer, Group, ScrollArea, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../api/endpoints';
 import { keys, useSession } from '../../api/queries';
 import { ErrorMessage, Loading, messageOf } from '../../components/states';
-import { ScopeTag, StatusBadge } from '../../components/tags';
+import { FlagBadge, ScopeTag, StatusBadge } from '../../components/tags';
 import {
   durationBetween,
   formatBytes,
@@ -72,7 +72,13 @@ function JobDetail({ id }: { id: number }) {
       ];
   const rows: [string, ReactNode][] = [
     [m.job.type, m.banner.type[j.type]],
-    [m.job.status, <StatusBadge key="s" status={j.status} />],
+    [
+      m.job.status,
+      <Group key="s" gap="xs">
+        <StatusBadge status={j.status} />
+        <FlagBadge job={j} />
+      </Group>,
+    ],
     ...what,
     [m.job.trigger, triggers[j.trigger] ?? j.trigger],
     [m.job.start, formatExact(j.startedAt)],

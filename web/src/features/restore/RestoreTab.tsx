@@ -2,10 +2,12 @@
  * The Restore tab: choose a schedule, Load Snapshots, then per snapshot Browse Files or Restore.
  * Safety copies (what a restore saved before it overwrote anything) are listed with the backups,
  * by time, each with one action: Undo of the restore that made it. Restores run in the
- * background and show in the banner.
+ * background and show in the banner. A held snapshot shows a badge (Kept, Held, Held after mass
+ * change) with its reason and end; Keep toggles the customer's own hold, within the package's
+ * keep limit, whose refusal shows above the list.
  */
-import { Badge, Button, Group, NativeSelect, Stack, Text } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { Alert, Badge, Button, Group, NativeSelect, Stack, Text, Tooltip } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/endpoints';
 import { keys, useSchedules } from '../../api/queries';
@@ -138,6 +140,12 @@ function SnapshotList({
     queryKey: keys.snapshots(schedule.id),
     queryFn: () => api.snapshots(schedule.id),
   });
+  const client = useQueryClient();
+  const keep = useMutation({
+    mutationFn: (s: Snapshot) =>
+      isKept(s) ? api.unkeepSnapshot(s).then(() => undefined) : api.keepSnapshot(s),
+    onSettled: () => void client.invalidateQueries({ queryKey: keys.snapshots(schedule.id) }),
+  });
   if (snapshots.isPending) return <Loading />;
   if (snapshots.error)
     return (
@@ -159,6 +167,7 @@ function SnapshotList({
           <Text size="xs" c="dimmed" ff="monospace">
             {s.id.slice(0, 8)}
           </Text>
+          <HoldBadges snapshot={s} />
         </>
       ),
     },
@@ -176,23 +185,66 @@ function SnapshotList({
         s.safety ? (
           <SafetyActions snapshot={s} safety={s.safety} onUndo={onUndo} onBrowse={onBrowse} />
         ) : (
-          <BackupActions snapshot={s} onRestore={onRestore} onBrowse={onBrowse} />
+          <BackupActions
+            snapshot={s}
+            onRestore={onRestore}
+            onBrowse={onBrowse}
+            onKeep={(snapshot) => keep.mutate(snapshot)}
+            keeping={keep.isPending && keep.variables === s}
+          />
         ),
     },
   ];
   return (
-    <ResponsiveTable
-      rows={snapshots.data}
-      rowKey={(s) => `${s.repositoryId}:${s.id}`}
-      columns={columns}
-      label={m.page.tabs.restore}
-      minWidth={700}
-      rowProps={(s) => ({
-        'data-testid': 'snapshot-row',
-        'data-kind': s.safety ? 'safety' : 'backup',
+    <Stack gap="sm">
+      {keep.error && (
+        <Alert color="red" variant="light" role="alert" data-testid="keep-error">
+          {m.restoreTab.keepFailed(messageOf(keep.error))}
+        </Alert>
+      )}
+      <ResponsiveTable
+        rows={snapshots.data}
+        rowKey={(s) => `${s.repositoryId}:${s.id}`}
+        columns={columns}
+        label={m.page.tabs.restore}
+        minWidth={700}
+        rowProps={(s) => ({
+          'data-testid': 'snapshot-row',
+          'data-kind': s.safety ? 'safety' : 'backup',
+        })}
+        rowBg={(s) => (s.safety ? 'var(--mantine-color-yellow-light)' : undefined)}
+      />
+    </Stack>
+  );
+}
+
+const isKept = (s: Snapshot) => s.holds.some((h) => h.kind === 'keep');
+
+/** One badge per hold in force, its reason and end in the tooltip and for screen readers. */
+function HoldBadges({ snapshot }: { snapshot: Snapshot }) {
+  if (snapshot.holds.length === 0) return null;
+  return (
+    <Group gap={4} mt={4}>
+      {snapshot.holds.map((h) => {
+        const text = h.expiresAt
+          ? m.restoreTab.holdUntil(h.reason, formatWhen(h.expiresAt))
+          : m.restoreTab.holdOpen(h.reason);
+        return (
+          <Tooltip key={h.kind} label={text}>
+            <Badge
+              size="sm"
+              radius="sm"
+              variant="light"
+              color={h.kind === 'keep' ? 'blue' : h.kind === 'guard' ? 'red' : 'grape'}
+              aria-label={`${m.restoreTab.holdBadge[h.kind]}: ${text}`}
+              data-testid="hold-badge"
+            >
+              {m.restoreTab.holdBadge[h.kind]}
+            </Badge>
+          </Tooltip>
+        );
       })}
-      rowBg={(s) => (s.safety ? 'var(--mantine-color-yellow-light)' : undefined)}
-    />
+    </Group>
   );
 }
 
@@ -200,14 +252,29 @@ function BackupActions({
   snapshot: s,
   onRestore,
   onBrowse,
+  onKeep,
+  keeping,
 }: {
   snapshot: Snapshot;
   onRestore: (s: Snapshot) => void;
   onBrowse: (s: Snapshot) => void;
+  onKeep: (s: Snapshot) => void;
+  keeping: boolean;
 }) {
   const when = formatWhen(s.time);
+  const kept = isKept(s);
   return (
     <Group gap="xs" justify="flex-end" wrap="nowrap">
+      <Button
+        variant="default"
+        size="xs"
+        onClick={() => onKeep(s)}
+        loading={keeping}
+        aria-pressed={kept}
+        aria-label={kept ? m.restoreTab.unkeepLabel(when) : m.restoreTab.keepLabel(when)}
+      >
+        {kept ? m.restoreTab.kept : m.restoreTab.keep}
+      </Button>
       <Button
         variant="default"
         size="xs"
