@@ -25,6 +25,15 @@ export interface BackupJobDeps {
   indexAfter?: boolean;
   /** The service log, for a failure to record what the agent reported. */
   log?: (line: string) => void;
+  /**
+   * Told of each snapshot once it is recorded (the drill planner samples a drill of it). Its
+   * failure is logged and never fails the backup.
+   */
+  afterSnapshot?: (snapshot: {
+    snapshotId: string;
+    repositoryId: number;
+    customerId: string;
+  }) => Promise<unknown>;
   schedules: ScheduleService;
   customers: {
     getCustomer(id: string): Promise<Customer | undefined>;
@@ -101,6 +110,16 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
           size: outcome.summary.totalBytesProcessed,
           forgotten: outcome.forgotten,
         });
+        if (deps.afterSnapshot)
+          await deps
+            .afterSnapshot({
+              snapshotId: outcome.snapshotId,
+              repositoryId: repository.repositoryId,
+              customerId: customer.id,
+            })
+            .catch((error: unknown) =>
+              deps.log?.(`planning a drill of snapshot ${outcome.snapshotId}: ${String(error)}`),
+            );
         outcomes.push(outcome);
         bytesAdded += outcome.summary.dataAdded;
         bytesProcessed += outcome.summary.totalBytesProcessed;

@@ -131,6 +131,11 @@ export const deErrors: ErrorTexts = {
   'restore.safety_mismatch': (x) =>
     `Diese Sicherheitskopie kann nur wiederherstellen, was sie gesichert hat: ${p(x, 'saved')}.`,
 
+  'drill.differs': (x) =>
+    `Die Wiederherstellungsprobe fand ${p(x, 'count')} Abweichung(en) vom Backup: ${p(x, 'first')}`,
+  'drill.snapshot_gone':
+    'Dieser Snapshot wird nicht mehr aufbewahrt und kann daher nicht geprobt werden.',
+
   'field.required': () => `${label()} ist erforderlich.`,
   'field.wrong_type': () => `${label()} hat einen Wert der falschen Art.`,
   'field.too_short': (x) => `${label()} muss mindestens ${p(x, 'minimum')} Zeichen lang sein.`,
