@@ -78,3 +78,16 @@ export async function lastVerifiedPerCustomer(store: Store): Promise<Map<string,
     .execute();
   return new Map(rows.map((r) => [r.customer_id, String(r.last)]));
 }
+
+/** The latest verified drill of each of these snapshots, in one query (the snapshot list). */
+export async function verifiedAtOf(store: Store, snapshotIds: string[]): Promise<Map<string, string>> {
+  if (snapshotIds.length === 0) return new Map();
+  const rows = await store.db
+    .selectFrom('drills')
+    .select((eb) => ['snapshot_id', eb.fn.max('finished_at').as('last')])
+    .where('status', '=', 'verified')
+    .where('snapshot_id', 'in', snapshotIds)
+    .groupBy('snapshot_id')
+    .execute();
+  return new Map(rows.map((r) => [r.snapshot_id, String(r.last)]));
+}
