@@ -181,7 +181,13 @@ export async function openApp(
       indexAfter: true,
       log,
       afterSnapshot: async (snapshot) => {
-        if (await planDrillAfterBackup({ store, jobs, now: opts.now }, snapshot)) wakeWorker();
+        if (
+          await planDrillAfterBackup(
+            { store, jobs, now: opts.now, ...(config.drills ? { policy: config.drills } : {}) },
+            snapshot,
+          )
+        )
+          wakeWorker();
       },
     }),
     restore: restoreJobHandler({
@@ -192,6 +198,7 @@ export async function openApp(
       log,
     }),
     drill: drillJobHandler({
+      ...(config.drills ? { policy: config.drills } : {}),
       store,
       repositories: repositoryRecords,
       agent,

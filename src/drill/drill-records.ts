@@ -80,7 +80,10 @@ export async function lastVerifiedPerCustomer(store: Store): Promise<Map<string,
 }
 
 /** The latest verified drill of each of these snapshots, in one query (the snapshot list). */
-export async function verifiedAtOf(store: Store, snapshotIds: string[]): Promise<Map<string, string>> {
+export async function verifiedAtOf(
+  store: Store,
+  snapshotIds: string[],
+): Promise<Map<string, string>> {
   if (snapshotIds.length === 0) return new Map();
   const rows = await store.db
     .selectFrom('drills')

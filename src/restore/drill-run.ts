@@ -130,7 +130,15 @@ export async function executeDrill(
           signal: ctx.signal,
           onLog: ctx.log,
         });
-        await restoreStreamedDumps(deps.restic, repo, request.snapshotId, dumpNames, databases, dir, ctx);
+        await restoreStreamedDumps(
+          deps.restic,
+          repo,
+          request.snapshotId,
+          dumpNames,
+          databases,
+          dir,
+          ctx,
+        );
       } catch (error) {
         if (ctx.signal?.aborted) throw error;
         differ(`the database dumps did not restore: ${detailOf(error)}`);
