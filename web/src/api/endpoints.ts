@@ -52,10 +52,9 @@ export const api = {
   cancelJob: (id: number) => call(http.POST('/api/jobs/{id}/cancel', { params: { path: { id } } })),
   deleteOldJobs: (dryRun: boolean) => call(http.POST('/api/jobs/delete-old', { body: { dryRun } })),
 
+  /** The schedule's snapshots, and when a restore drill last proved one of the customer's. */
   snapshots: (scheduleId: number) =>
-    call(http.GET('/api/schedules/{id}/snapshots', { params: { path: { id: scheduleId } } })).then(
-      (r) => r.snapshots,
-    ),
+    call(http.GET('/api/schedules/{id}/snapshots', { params: { path: { id: scheduleId } } })),
   myAreas: () => call(http.GET('/api/me/areas')),
   /** `one` names the database or mailbox of "database" and "mailbox". */
   restore: (snapshot: Snapshot, what: RestoreWhat, path?: string, one?: string) =>

@@ -619,7 +619,7 @@ export interface components {
                  * @description Stable machine code of the condition; see the list in the OpenAPI document.
                  * @enum {string}
                  */
-                code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "snapshot.ambiguous_id" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
+                code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "snapshot.ambiguous_id" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "drill.differs" | "drill.snapshot_gone" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
                 /** @description The same in English: a fallback for clients without a text. */
                 message: string;
                 /** @description The plain values the message names, for a client that words it itself. */
@@ -633,7 +633,7 @@ export interface components {
                      * @description Stable machine code of the condition; see the list in the OpenAPI document.
                      * @enum {string}
                      */
-                    code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "snapshot.ambiguous_id" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
+                    code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "snapshot.ambiguous_id" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "drill.differs" | "drill.snapshot_gone" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
                     message: string;
                     /** @description The plain values the message names, for a client that words it itself. */
                     params?: {
@@ -666,7 +666,7 @@ export interface components {
         Job: {
             id: number;
             /** @enum {string} */
-            type: "backup" | "restore" | "maintenance";
+            type: "backup" | "restore" | "maintenance" | "drill";
             /** @enum {string} */
             status: "pending" | "running" | "successful" | "failed" | "canceled";
             scheduleId: number | null;
@@ -717,7 +717,7 @@ export interface components {
         JobDetail: {
             id: number;
             /** @enum {string} */
-            type: "backup" | "restore" | "maintenance";
+            type: "backup" | "restore" | "maintenance" | "drill";
             /** @enum {string} */
             status: "pending" | "running" | "successful" | "failed" | "canceled";
             scheduleId: number | null;
@@ -748,7 +748,7 @@ export interface components {
         ActiveTask: {
             id: number;
             /** @enum {string} */
-            type: "backup" | "restore" | "maintenance";
+            type: "backup" | "restore" | "maintenance" | "drill";
             /** @enum {string} */
             status: "pending" | "running";
             scheduleId: number | null;
@@ -911,6 +911,8 @@ export interface components {
             scope: string | null;
             contents: string[];
             size: number | null;
+            /** @description When a restore drill last proved this snapshot restores as recorded; null: never. */
+            verifiedAt: string | null;
             /**
              * @description safety: what a restore saved before it overwrote live data; restore it to undo.
              * @enum {string}
@@ -1454,7 +1456,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "pending" | "running" | "successful" | "failed" | "canceled";
-                type?: "backup" | "restore" | "maintenance";
+                type?: "backup" | "restore" | "maintenance" | "drill";
                 scheduleId?: number;
                 /** @description Administrators only; a customer's own list is always limited to them. */
                 customerId?: string;
@@ -2462,6 +2464,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         snapshots: components["schemas"]["Snapshot"][];
+                        /** @description When a restore drill last proved one of the customer's snapshots (of any schedule) restores; null: never. */
+                        lastVerifiedAt: string | null;
                     };
                 };
             };

@@ -75,7 +75,12 @@ export const de: Messages = {
     title: 'Aktive Aufgaben',
     pollFailed: (message: string) =>
       `Die aktiven Aufgaben konnten nicht aktualisiert werden: ${message}`,
-    type: { backup: 'Backup', restore: 'Wiederherstellung', maintenance: 'Wartung' },
+    type: {
+      backup: 'Backup',
+      restore: 'Wiederherstellung',
+      maintenance: 'Wartung',
+      drill: 'Wiederherstellungsprobe',
+    },
     status: { running: 'Läuft', pending: 'Wartet' },
     startedAt: (time: string) => `Gestartet ${time}`,
     queuedAt: (time: string) => `Eingereiht ${time}`,
@@ -369,6 +374,10 @@ export const de: Messages = {
     browseSafetyLabel: (restoreJobId: number) =>
       `Dateien der Sicherheitskopie vor Wiederherstellung #${restoreJobId} durchsuchen`,
     undo: (restoreJobId: number) => `Wiederherstellung #${restoreJobId} rückgängig machen`,
+    lastVerified: (time: string) => `Zuletzt geprüfte Wiederherstellung: ${time}`,
+    neverVerified:
+      'Zuletzt geprüfte Wiederherstellung: noch keine. Wiederherstellungsproben prüfen Ihre Backups regelmäßig.',
+    verifiedBadge: (time: string) => `Geprüft ${time}`,
   },
 
   undo: {

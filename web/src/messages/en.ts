@@ -71,7 +71,12 @@ export const en = {
   banner: {
     title: 'Active tasks',
     pollFailed: (message: string) => `Active tasks could not be refreshed: ${message}`,
-    type: { backup: 'Backup', restore: 'Restore', maintenance: 'Maintenance' },
+    type: {
+      backup: 'Backup',
+      restore: 'Restore',
+      maintenance: 'Maintenance',
+      drill: 'Restore drill',
+    },
     status: { running: 'Running', pending: 'Pending' },
     startedAt: (time: string) => `Started ${time}`,
     queuedAt: (time: string) => `Queued ${time}`,
@@ -364,6 +369,9 @@ export const en = {
     browseSafetyLabel: (restoreJobId: number) =>
       `Browse files of the safety copy before restore #${restoreJobId}`,
     undo: (restoreJobId: number) => `Undo restore #${restoreJobId}`,
+    lastVerified: (time: string) => `Last verified restore: ${time}`,
+    neverVerified: 'Last verified restore: none yet. Restore drills check your backups regularly.',
+    verifiedBadge: (time: string) => `Verified ${time}`,
   },
 
   /** Restoring a safety copy: it puts back exactly what one restore overwrote. */

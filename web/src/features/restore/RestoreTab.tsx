@@ -149,8 +149,9 @@ function SnapshotList({
         onRetry={() => void snapshots.refetch()}
       />
     );
-  if (snapshots.data.length === 0)
+  if (snapshots.data.snapshots.length === 0)
     return <Empty title={m.restoreTab.emptyTitle} text={m.restoreTab.emptyText} />;
+  const lastVerifiedAt = snapshots.data.lastVerifiedAt;
   const c = m.restoreTab.columns;
   const columns: Column<Snapshot>[] = [
     {
@@ -162,6 +163,11 @@ function SnapshotList({
           <Text size="xs" c="dimmed" ff="monospace">
             {s.id.slice(0, 8)}
           </Text>
+          {s.verifiedAt && (
+            <Badge size="xs" color="green" variant="light" data-testid="verified-badge">
+              {m.restoreTab.verifiedBadge(formatWhen(s.verifiedAt))}
+            </Badge>
+          )}
         </>
       ),
     },
@@ -184,18 +190,25 @@ function SnapshotList({
     },
   ];
   return (
-    <ResponsiveTable
-      rows={snapshots.data}
-      rowKey={(s) => `${s.repositoryId}:${s.id}`}
-      columns={columns}
-      label={m.page.tabs.restore}
-      minWidth={700}
-      rowProps={(s) => ({
-        'data-testid': 'snapshot-row',
-        'data-kind': s.safety ? 'safety' : 'backup',
-      })}
-      rowBg={(s) => (s.safety ? 'var(--mantine-color-yellow-light)' : undefined)}
-    />
+    <Stack gap="xs">
+      <Text size="sm" c={lastVerifiedAt ? undefined : 'dimmed'} data-testid="last-verified">
+        {lastVerifiedAt
+          ? m.restoreTab.lastVerified(formatWhen(lastVerifiedAt))
+          : m.restoreTab.neverVerified}
+      </Text>
+      <ResponsiveTable
+        rows={snapshots.data.snapshots}
+        rowKey={(s) => `${s.repositoryId}:${s.id}`}
+        columns={columns}
+        label={m.page.tabs.restore}
+        minWidth={700}
+        rowProps={(s) => ({
+          'data-testid': 'snapshot-row',
+          'data-kind': s.safety ? 'safety' : 'backup',
+        })}
+        rowBg={(s) => (s.safety ? 'var(--mantine-color-yellow-light)' : undefined)}
+      />
+    </Stack>
   );
 }
 
