@@ -94,6 +94,7 @@ export const drillCost: StandaloneCase = {
       const drill = await finished(w.app, id!);
       drills.push(performance.now() - t);
       if (drill.status !== 'successful') throw new Error(`drill failed: ${drill.error}`);
+      if (i === ITERATIONS - 1) ctx.log(`drill log:\n${drill.log}`);
     }
     const rate = DEFAULT_DRILL_POLICY.afterBackupRate;
     const b = median(backups) / 1000;
@@ -151,7 +152,7 @@ async function build(workDir: string, log: (line: string) => void): Promise<Worl
     { instance },
     `CREATE DATABASE \`${database}\`;
      CREATE TABLE \`${database}\`.orders (id INT PRIMARY KEY, item VARCHAR(60), note VARCHAR(20)) ENGINE=InnoDB;
-     INSERT INTO \`${database}\`.orders SELECT seq, CONCAT('item ', seq, ' ', MD5(seq)), 'new' FROM seq_1_to_${ROWS};`,
+     INSERT INTO \`${database}\`.orders SELECT seq, CONCAT('item ', seq, ' ', MD5(seq)), 'new' FROM \`${database}\`.seq_1_to_${ROWS};`,
   );
   const app = await openApp(
     loadConfig({

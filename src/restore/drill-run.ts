@@ -50,6 +50,8 @@ export async function executeDrill(
   request: DrillRequest,
   ctx: DrillRunContext,
 ): Promise<DrillAnswer> {
+  const started = Date.now();
+  const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   const differences: string[] = [];
   const differ = (line: string) => {
     ctx.log(`difference: ${line}`);
@@ -79,54 +81,35 @@ export async function executeDrill(
     },
   });
   const sample = pickSample(files, request.sample);
+  ctx.log(`Listed the snapshot: ${files.length} files, ${dumpNames.size} dump(s) (${seconds()})`);
   ctx.progress?.(0.1, 'Listing done');
 
+  const databases = dbRoot ? [...new Set([...dumpNames, ...checksumNames])].sort() : [];
   const scratch = await mkdtemp(join(deps.dataDir, `drill-${request.jobId}-`));
   let filesCompared = 0;
   let filesChanged = 0;
   let databasesCompared = 0;
   try {
-    if (sample.length > 0) {
-      ctx.log(`Restoring ${sample.length} sampled file(s) of ${files.length} into scratch space`);
-      const target = join(scratch, 'files');
-      let restored = true;
+    // One restore of the sample and the staged dumps: each restic run loads the index and walks
+    // the snapshot's tree, which costs more than the few files themselves.
+    const target = join(scratch, 'restore');
+    const dir = join(target, dbRoot ?? '/');
+    const include = [
+      ...sample.map((n) => n.path),
+      ...databases.flatMap((name) => [
+        join(dbRoot!, `${name}.sql`),
+        join(dbRoot!, `${name}.checksums.json`),
+      ]),
+    ];
+    let restored = include.length > 0;
+    if (restored) {
+      ctx.log(
+        `Restoring ${sample.length} sampled file(s) of ${files.length} and ${databases.length} dump(s) into scratch space`,
+      );
       try {
         await deps.restic.restore(repo, request.snapshotId, {
           target,
-          include: sample.map((n) => n.path),
-          signal: ctx.signal,
-          onLog: ctx.log,
-        });
-      } catch (error) {
-        if (ctx.signal?.aborted) throw error;
-        restored = false;
-        differ(`the sampled files did not restore: ${detailOf(error)}`);
-      }
-      if (restored) {
-        for (const node of sample) {
-          const outcome = await compareFile(node, join(target, node.path));
-          if (outcome === 'same') filesCompared++;
-          else if (outcome === 'changed') filesChanged++;
-          else differ(outcome);
-        }
-        ctx.log(
-          `Files: ${filesCompared} compared with the live files and equal, ${filesChanged} changed since the backup (size checked only)`,
-        );
-      }
-    }
-    ctx.progress?.(0.5, 'Files compared');
-
-    const databases = [...new Set([...dumpNames, ...checksumNames])].sort();
-    if (dbRoot && databases.length > 0) {
-      const work = join(scratch, 'db');
-      const dir = join(work, dbRoot);
-      try {
-        await deps.restic.restore(repo, request.snapshotId, {
-          target: work,
-          include: databases.flatMap((name) => [
-            join(dbRoot, `${name}.sql`),
-            join(dbRoot, `${name}.checksums.json`),
-          ]),
+          include,
           signal: ctx.signal,
           onLog: ctx.log,
         });
@@ -141,31 +124,43 @@ export async function executeDrill(
         );
       } catch (error) {
         if (ctx.signal?.aborted) throw error;
-        differ(`the database dumps did not restore: ${detailOf(error)}`);
+        restored = false;
+        differ(`the snapshot did not restore: ${detailOf(error)}`);
       }
-      if (differences.every((d) => !d.startsWith('the database dumps'))) {
-        for (const name of databases) {
-          if (!request.customer.databases.includes(name)) {
-            ctx.log(`database ${name} no longer belongs to this customer; not drilled`);
-            continue;
-          }
-          ctx.log(`Importing database ${name} into a throw-away database`);
-          try {
-            await deps.databases.drill({
-              database: name,
-              dumpFile: join(dir, `${name}.sql`),
-              checksumFile: join(dir, `${name}.checksums.json`),
-              customerId: request.customer.id,
-              allowedDatabases: request.customer.databases,
-              jobId: `drill-${request.jobId}`,
-              signal: ctx.signal,
-              onLog: ctx.log,
-            });
-            databasesCompared++;
-          } catch (error) {
-            if (ctx.signal?.aborted) throw error;
-            differ(`database ${name}: ${detailOf(error)}`);
-          }
+    }
+    if (restored) {
+      for (const node of sample) {
+        const outcome = await compareFile(node, join(target, node.path));
+        if (outcome === 'same') filesCompared++;
+        else if (outcome === 'changed') filesChanged++;
+        else differ(outcome);
+      }
+      ctx.log(
+        `Files: ${filesCompared} compared with the live files and equal, ${filesChanged} changed since the backup (size checked only) (${seconds()})`,
+      );
+      ctx.progress?.(0.5, 'Files compared');
+      for (const name of databases) {
+        if (!request.customer.databases.includes(name)) {
+          ctx.log(`database ${name} no longer belongs to this customer; not drilled`);
+          continue;
+        }
+        ctx.log(`Importing database ${name} into a throw-away database`);
+        try {
+          await deps.databases.drill({
+            database: name,
+            dumpFile: join(dir, `${name}.sql`),
+            checksumFile: join(dir, `${name}.checksums.json`),
+            customerId: request.customer.id,
+            allowedDatabases: request.customer.databases,
+            jobId: `drill-${request.jobId}`,
+            signal: ctx.signal,
+            onLog: ctx.log,
+          });
+          databasesCompared++;
+          ctx.log(`Database ${name} matches its recorded checksums (${seconds()})`);
+        } catch (error) {
+          if (ctx.signal?.aborted) throw error;
+          differ(`database ${name}: ${detailOf(error)}`);
         }
       }
     }
