@@ -1,6 +1,12 @@
 /** Every API call of the page, named after what it does; see docs/api.md for each route. */
 import { call, http, query } from './client';
-import type { RestoreRequest, RestoreWhat, ScheduleRequest, Snapshot } from './types';
+import type {
+  CoverageParams,
+  RestoreRequest,
+  RestoreWhat,
+  ScheduleRequest,
+  Snapshot,
+} from './types';
 
 /**
  * A form's fields as the person entered them, complete or not: the service checks them and names
@@ -102,4 +108,9 @@ export const api = {
   repositories: () => call(http.GET('/api/admin/repositories')).then((r) => r.repositories),
   targets: () => call(http.GET('/api/admin/targets')).then((r) => r.targets),
   repositoryKeyUrl: (id: number) => `/api/admin/repositories/${id}/key`,
+  coverage: (params: CoverageParams) =>
+    call(http.GET('/api/admin/coverage', { params: { query: { ...params, format: 'json' } } })),
+  /** The coverage view as CSV, with the same filters and order as the panel shows. */
+  coverageCsvUrl: (params: Omit<CoverageParams, 'offset' | 'limit'>) =>
+    `/api/admin/coverage.csv${query(params)}`,
 };

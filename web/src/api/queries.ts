@@ -15,6 +15,7 @@ export const keys = {
   customers: ['admin', 'customers'] as const,
   packages: ['admin', 'packages'] as const,
   repositories: ['admin', 'repositories'] as const,
+  coverage: (params: object) => ['admin', 'coverage', params] as const,
   targets: ['admin', 'targets'] as const,
 };
 

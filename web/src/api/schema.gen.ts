@@ -512,6 +512,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every customer's backup coverage: last successes, problems, last verified restore
+         * @description States: failed (a schedule whose last run failed), overdue (no success for twice its interval), unscheduled (no enabled schedule), partial (last backup left files out), uncovered (an area no schedule covers), unverified (no restore drill verified in 14 days), ok. `counts` are over all matching customers; `rows` one page of them. `format=csv` answers every matching row as CSV (as /api/admin/coverage.csv).
+         */
+        get: operations["adminCoverage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/coverage.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The coverage view as CSV: every matching customer, one line each */
+        get: operations["adminCoverageCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/package": {
         parameters: {
             query?: never;
@@ -976,6 +1013,32 @@ export interface components {
             targetKind: "local" | "s3" | "ftp";
             createdAt: string;
             initializedAt: string | null;
+        };
+        CoverageRow: {
+            customerId: string;
+            name: string;
+            packageId: string;
+            server: string;
+            /**
+             * @description The worst of `problems`, or ok.
+             * @enum {string}
+             */
+            state: "failed" | "overdue" | "unscheduled" | "partial" | "uncovered" | "unverified" | "ok";
+            problems: ("failed" | "overdue" | "unscheduled" | "partial" | "uncovered" | "unverified" | "ok")[];
+            schedules: number;
+            scopes: ("full" | "web" | "databases" | "email" | "ssl" | "config")[];
+            lastSuccess: {
+                [key: string]: string;
+            };
+            lastSuccessAt: string | null;
+            overdueSchedules: number;
+            failedSchedules: number;
+            /** @description Schedules whose last backup succeeded without some files (unreadable). */
+            partialSchedules: number;
+            unscheduledAreas: ("web" | "db" | "mail" | "ssl" | "config")[];
+            lastVerifiedAt: string | null;
+            /** @description What the customer's successful backups added (an upper bound of the size). */
+            repositoryBytes: number;
         };
         PackageInfo: {
             /** @description Null for administrators, who have no package. */
@@ -3497,6 +3560,146 @@ export interface operations {
             };
             /** @description No such object, or not yours: the same answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminCoverage: {
+        parameters: {
+            query?: {
+                /** @description Only customers on this hosting server. */
+                server?: string;
+                /** @description Only customers with this problem (ok: those with none). */
+                state?: "failed" | "overdue" | "unscheduled" | "partial" | "uncovered" | "unverified" | "ok";
+                /** @description Only customers with an enabled schedule of this scope. */
+                scope?: "full" | "web" | "databases" | "email" | "ssl" | "config";
+                sort?: "customer" | "state" | "lastSuccess" | "lastVerified" | "size";
+                order?: "asc" | "desc";
+                offset?: number;
+                limit?: number;
+                /** @description csv: every matching row as CSV. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of customers, and the counts per state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        total: number;
+                        counts: {
+                            [key: string]: number;
+                        };
+                        rows: components["schemas"]["CoverageRow"][];
+                    };
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs an administrator (or, with a session cookie, the CSRF token is missing). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminCoverageCsv: {
+        parameters: {
+            query?: {
+                /** @description Only customers on this hosting server. */
+                server?: string;
+                /** @description Only customers with this problem (ok: those with none). */
+                state?: "failed" | "overdue" | "unscheduled" | "partial" | "uncovered" | "unverified" | "ok";
+                /** @description Only customers with an enabled schedule of this scope. */
+                scope?: "full" | "web" | "databases" | "email" | "ssl" | "config";
+                sort?: "customer" | "state" | "lastSuccess" | "lastVerified" | "size";
+                order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV (RFC 4180). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs an administrator (or, with a session cookie, the CSRF token is missing). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,7 +3,7 @@
  * service's OpenAPI document (schema.gen.ts, `npm run api:client`), so they cannot drift from the
  * server's schemas. Timestamps are ISO 8601 in UTC.
  */
-import type { components } from './schema.gen';
+import type { components, operations } from './schema.gen';
 
 type Schemas = components['schemas'];
 
@@ -47,3 +47,10 @@ export type TargetTest = Schemas['TargetTest'];
 /** A target in use: GET /api/admin/targets, secrets masked. */
 export type AdminTarget = Schemas['AdminTarget'];
 export type Repository = Schemas['Repository'];
+
+export type CoverageRow = Schemas['CoverageRow'];
+export type CoverageState = CoverageRow['state'];
+export type CoverageParams = Omit<
+  NonNullable<operations['adminCoverage']['parameters']['query']>,
+  'format'
+>;

@@ -474,6 +474,53 @@ export const en = {
       packages: 'Packages',
       targets: 'Targets',
       keys: 'Repository keys',
+      coverage: 'Coverage',
+    },
+    coverage: {
+      intro:
+        'Every customer and how well they are protected: the last successful backup per scope, overdue, failing and partial schedules, areas no schedule covers, and the last restore drill that proved a backup restores.',
+      state: 'Show',
+      allStates: 'All customers',
+      sort: 'Sort by',
+      sorts: {
+        state: 'Worst first',
+        customer: 'Customer',
+        lastSuccess: 'Last backup',
+        lastVerified: 'Last verified restore',
+        size: 'Size',
+      },
+      states: {
+        failed: 'Failing',
+        overdue: 'Overdue',
+        unscheduled: 'No schedule',
+        partial: 'Partial',
+        uncovered: 'Areas without schedule',
+        unverified: 'Not verified',
+        ok: 'OK',
+      },
+      count: (label: string, n: number) => `${label}: ${n}`,
+      csv: 'Download CSV',
+      empty: 'No customers match.',
+      never: 'Never',
+      scopeSuccess: (scope: string, time: string) => `${scope}: ${time}`,
+      scheduleCounts: (all: number, overdue: number, failed: number, partial: number) =>
+        [
+          `${all} schedule${all === 1 ? '' : 's'}`,
+          overdue ? `${overdue} overdue` : '',
+          failed ? `${failed} failing` : '',
+          partial ? `${partial} partial` : '',
+        ]
+          .filter(Boolean)
+          .join(', '),
+      columns: {
+        customer: 'Customer',
+        state: 'State',
+        lastSuccess: 'Last successful backup',
+        schedules: 'Schedules',
+        unscheduled: 'Without schedule',
+        lastVerified: 'Last verified restore',
+        size: 'Stored',
+      },
     },
     customer: 'Customer',
     allCustomers: 'All customers',

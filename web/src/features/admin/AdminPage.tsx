@@ -1,17 +1,19 @@
 /**
  * The admin area: every customer's jobs and schedules with a customer filter, server-wide
- * schedules, packages, the targets in use with a connection test, and repository keys to download.
+ * schedules, packages, the targets in use with a connection test, repository keys to download,
+ * and the coverage view of every customer.
  */
 import { Stack, Tabs } from '@mantine/core';
 import { ActiveTasksBanner } from '../../components/ActiveTasksBanner';
 import { m } from '../../messages';
+import { CoveragePanel } from './CoveragePanel';
 import { JobsPanel } from './JobsPanel';
 import { KeysPanel } from './KeysPanel';
 import { PackagesPanel } from './PackagesPanel';
 import { SchedulesPanel } from './SchedulesPanel';
 import { TargetsPanel } from './TargetsPanel';
 
-type AdminTab = 'jobs' | 'schedules' | 'server' | 'packages' | 'targets' | 'keys';
+type AdminTab = 'jobs' | 'schedules' | 'server' | 'packages' | 'targets' | 'keys' | 'coverage';
 const ADMIN_TABS = Object.keys(m.admin.tabs) as AdminTab[];
 
 /** `current` is the URL hash without its `#`; anything else shows the jobs. */
@@ -51,6 +53,9 @@ export default function AdminPage({
         </Tabs.Panel>
         <Tabs.Panel value="keys">
           <KeysPanel />
+        </Tabs.Panel>
+        <Tabs.Panel value="coverage">
+          <CoveragePanel />
         </Tabs.Panel>
       </Tabs>
     </Stack>
