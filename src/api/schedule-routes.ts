@@ -42,7 +42,9 @@ const SnapshotSchema = z
     verifiedAt: z
       .string()
       .nullable()
-      .describe('When a restore drill last proved this snapshot restores as recorded; null: never.'),
+      .describe(
+        'When a restore drill last proved this snapshot restores as recorded; null: never.',
+      ),
     kind: z
       .enum(['backup', 'safety'])
       .describe('safety: what a restore saved before it overwrote live data; restore it to undo.'),

@@ -33,13 +33,7 @@ export const COVERAGE_STATES = [
 ] as const;
 export type CoverageState = (typeof COVERAGE_STATES)[number];
 
-export const COVERAGE_SORTS = [
-  'customer',
-  'state',
-  'lastSuccess',
-  'lastVerified',
-  'size',
-] as const;
+export const COVERAGE_SORTS = ['customer', 'state', 'lastSuccess', 'lastVerified', 'size'] as const;
 
 export const coverageQuerySchema = z.strictObject({
   server: z.string().max(100).optional().describe('Only customers on this hosting server.'),

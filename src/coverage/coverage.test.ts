@@ -54,7 +54,10 @@ test('filters, sorting and paging', async () => {
   assert.equal(bySize.rows[0]?.customerId, 'h-000000');
   assert.equal(bySize.total, 9);
   const worst = await coverage.list({ sort: 'state', limit: 2, offset: 0 });
-  assert.deepEqual(worst.rows.map((r) => r.state), ['failed', 'overdue']);
+  assert.deepEqual(
+    worst.rows.map((r) => r.state),
+    ['failed', 'overdue'],
+  );
   const page2 = await coverage.list({ sort: 'customer', limit: 4, offset: 5 });
   assert.deepEqual(ids(page2.rows), ['c-verified', 'h-000000', 'h-000001', 'h-000002']);
 });
@@ -68,15 +71,28 @@ test('the API answers pages as JSON and every matching row as CSV; admins only',
   });
   assert.equal(json.statusCode, 200, json.body);
   assert.deepEqual(ids(json.json().rows), ['c-overdue']);
-  for (const url of ['/api/admin/coverage?format=csv&state=unverified', '/api/admin/coverage.csv?state=unverified']) {
+  for (const url of [
+    '/api/admin/coverage?format=csv&state=unverified',
+    '/api/admin/coverage.csv?state=unverified',
+  ]) {
     const csv = await h.app.inject({ method: 'GET', url, headers: auth });
     assert.equal(csv.statusCode, 200, csv.body);
     assert.match(String(csv.headers['content-type']), /^text\/csv/);
     const lines = csv.body.trim().split('\r\n');
     assert.match(lines[0]!, /^customer,name,package,server,state,/);
-    assert.deepEqual(lines.slice(1).map((l) => l.split(',')[0]).sort(), [...HAND_COUNT.unverified].sort());
+    assert.deepEqual(
+      lines
+        .slice(1)
+        .map((l) => l.split(',')[0])
+        .sort(),
+      [...HAND_COUNT.unverified].sort(),
+    );
   }
-  const bad = await h.app.inject({ method: 'GET', url: '/api/admin/coverage?state=nope', headers: auth });
+  const bad = await h.app.inject({
+    method: 'GET',
+    url: '/api/admin/coverage?state=nope',
+    headers: auth,
+  });
   assert.equal(bad.statusCode, 400);
   const anonymous = await h.app.inject({ method: 'GET', url: '/api/admin/coverage' });
   assert.equal(anonymous.statusCode, 401);

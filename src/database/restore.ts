@@ -255,7 +255,12 @@ async function restoreNow(options: RestoreOptions): Promise<RestoreResult> {
     if (failure.kind === 'rejected-dump') throw failure;
     // A drill names what differs, without the restore's promise about the live database.
     if (options.drill)
-      throw new DatabaseError('restore-failed', stripEnd(failure.message), database, failure.detail);
+      throw new DatabaseError(
+        'restore-failed',
+        stripEnd(failure.message),
+        database,
+        failure.detail,
+      );
     throw new DatabaseError(
       'restore-failed',
       `Database ${database} could not be restored: ${stripEnd(failure.message)}. The database is as it was before the restore.`,

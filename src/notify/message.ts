@@ -11,11 +11,7 @@ import { SCOPE_LABELS, type Scope } from '../scope/scope.js';
 import type { JobRow, ScheduleRow } from '../store/index.js';
 
 export type NotifyEventName =
-  | 'backup.failed'
-  | 'backup.succeeded'
-  | 'backup.overdue'
-  | 'restore.failed'
-  | 'drill.failed';
+  'backup.failed' | 'backup.succeeded' | 'backup.overdue' | 'restore.failed' | 'drill.failed';
 
 export interface JobInfo {
   id: number;
@@ -180,7 +176,10 @@ export function bodyOf(e: NotifyEvent): string {
       lines.push(`What went wrong: ${e.job?.error ?? 'no reason was recorded.'}`, '');
       break;
     case 'drill.failed':
-      lines.push(`The restore drill "${name}" found that a backup does not restore as recorded.`, '');
+      lines.push(
+        `The restore drill "${name}" found that a backup does not restore as recorded.`,
+        '',
+      );
       lines.push(`What differs: ${e.job?.error ?? 'no reason was recorded.'}`, '');
       break;
   }
