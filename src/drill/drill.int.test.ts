@@ -24,7 +24,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connection, dropEverything, sql, uniquePrefix } from '../../test/support/mariadb.js';
+import { WireAgent } from '../agent/wire.js';
 import { openApp, type App } from '../app.js';
+import { bodyOf, type NotifyEvent } from '../notify/message.js';
+import { Notifier } from '../notify/notifier.js';
 import { loadConfig } from '../config.js';
 import { recordBackupSnapshot, snapshotRoots } from '../repository/snapshot-records.js';
 import { streamedDumps, tag } from '../scope/scope.js';
@@ -38,6 +41,7 @@ const shop = `${prefix}shop`;
 let work: string;
 let app: App;
 let scheduleId: number;
+const crossed = new Set<string>();
 const www = () => join(work, 'home/alice/www');
 const target = () => ({ kind: 'local' as const, path: join(work, 'repos') });
 
@@ -99,7 +103,11 @@ before(async () => {
       // Only the drills a test queues: none sampled after its backups.
       HOSTVAULT_DRILL_RATE: '0',
     }),
-    { log: () => undefined },
+    {
+      log: () => undefined,
+      // Every drill request, answer and event crosses JSON and its schema, as over the fleet.
+      agent: (local) => new WireAgent(local, { onMessage: (what) => crossed.add(what) }),
+    },
   );
   await mkdir(join(www(), 'assets'), { recursive: true });
   await writeFile(join(www(), 'index.php'), '<?php echo "hello";\n');
@@ -156,6 +164,7 @@ test('a clean snapshot restores as recorded: verified mark with its date, nothin
   assert.equal(row?.databases_compared, 1);
   assert.equal((await lastVerified(app.store, customerId))?.finished_at, row?.finished_at);
   assert.deepEqual(await leftovers(), []);
+  assert.ok(crossed.has('drill') && crossed.has('drill answer'), 'the drill crossed the wire');
 });
 
 test('a file whose content differs though size and time are unchanged fails the drill by name', async () => {
@@ -171,6 +180,20 @@ test('a file whose content differs though size and time are unchanged fails the 
     const [row] = await drillsOf(app.store, snapshot.id);
     assert.equal(row?.status, 'failed');
     assert.match(row?.difference ?? '', /index\.php/);
+    // The provider hears of it, with the difference.
+    const sent: NotifyEvent[] = [];
+    const notifier = new Notifier({
+      store: app.store,
+      channels: [{ name: 'capture', secrets: [], send: async (event) => void sent.push(event) }],
+      customers: app.inventory,
+      targets: app.targets,
+      log: () => undefined,
+    });
+    await notifier.handleJobFinished(job, 'failed');
+    await notifier.close();
+    assert.equal(sent[0]?.event, 'drill.failed');
+    assert.match(sent[0]?.text ?? '', /^Restore drill failed: Restore drill of hvt_/);
+    assert.match(bodyOf(sent[0]!), /What differs: .*index\.php: content differs/);
     assert.deepEqual(await leftovers(), []);
   } finally {
     await writeFile(file, '<?php echo "hello";\n');
