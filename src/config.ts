@@ -29,7 +29,7 @@ export interface Config {
   restoresPerCustomer: number;
   /**
    * Restore drills (src/drill/drill-policy.ts): HOSTVAULT_DRILL_RATE, the share of backups
-   * followed by a drill (0 to 1, default 0.03; 0: only the weekly ones), and
+   * followed by a drill (0 to 1, default 0.03: every 33rd backup of the server; 0: only the weekly ones), and
    * HOSTVAULT_DRILLS_PER_HOUR, the most of those per server and hour (default 4).
    */
   drills?: DrillPolicy;

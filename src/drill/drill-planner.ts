@@ -16,8 +16,6 @@ export interface DrillPlannerDeps {
   jobs: Pick<JobStore, 'create'>;
   policy?: DrillPolicy;
   now?: () => Date;
-  /** The sampling's dice; tests pass their own. */
-  random?: () => number;
   /** Whether this process may plan (src/schedule/planner-lease.ts); default always. */
   lease?: { held(): boolean };
 }
@@ -42,27 +40,47 @@ export async function queueDrill(
 }
 
 /**
- * After a backup recorded its snapshot: a drill of it, for the sampled share of backups and while
- * the server's budget for the hour lasts. Returns the job, or undefined when none was queued.
+ * After a backup recorded its snapshot: a drill of it when this is the server's Nth successful
+ * backup since the last drill after a backup (N = 1 / the policy's rate, so 33 at 0.03), and
+ * while the server's budget for the hour lasts. Returns the job, or undefined when none was
+ * queued.
+ *
+ * DECISION — counted, not diced: every Nth backup rather than each with the rate's chance, so the
+ * cost the rate was chosen for is what the server pays (no unlucky streaks), and a test or a
+ * bench that runs a few backups never meets a drill it did not ask for. Which customer's snapshot
+ * is drilled still rotates with the order backups finish in; the weekly drill reaches the rest.
  */
 export async function planDrillAfterBackup(
   deps: DrillPlannerDeps,
   snapshot: { snapshotId: string; repositoryId: number; customerId: string },
 ): Promise<number | undefined> {
   const policy = deps.policy ?? DEFAULT_DRILL_POLICY;
-  if ((deps.random ?? Math.random)() >= policy.afterBackupRate) return undefined;
+  if (!(policy.afterBackupRate > 0)) return undefined;
+  const every = Math.max(1, Math.round(1 / policy.afterBackupRate));
   const now = deps.now?.() ?? new Date();
   const since = new Date(now.getTime() - 3600_000).toISOString();
-  // A serve process or a fleet's controller drives one server: its store's drill jobs of the
-  // last hour are that server's.
+  // A serve process or a fleet's controller drives one server: its store's drill jobs are that
+  // server's. The params are stored as JSON.stringify wrote them (job-store.ts).
   const recent = await deps.store.db
     .selectFrom('jobs')
-    .select(['id', 'params'])
+    .select(['id', 'created_at'])
     .where('type', '=', 'drill')
-    .where('created_at', '>=', since)
+    .where('params', 'like', '%"reason":"after-backup"%')
+    .orderBy('id', 'desc')
+    .limit(policy.perServerPerHour + 1)
     .execute();
-  const afterBackup = recent.filter((r) => drillParams(r).reason === 'after-backup').length;
-  if (afterBackup >= policy.perServerPerHour) return undefined;
+  if (recent.filter((r) => r.created_at >= since).length >= policy.perServerPerHour)
+    return undefined;
+  let backups = deps.store.db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('type', '=', 'backup')
+    .where('status', '=', 'successful');
+  const last = recent[0]?.created_at;
+  if (last !== undefined) backups = backups.where('finished_at', '>', last);
+  const { n } = await backups.executeTakeFirstOrThrow();
+  // This backup is still running: it counts as one more.
+  if (Number(n) + 1 < every) return undefined;
   return queueDrill(deps, { ...snapshot, reason: 'after-backup' });
 }
 

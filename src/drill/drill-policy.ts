@@ -5,8 +5,8 @@
  * `sampleFiles` files (`sampleBytes` bytes) and the dumps, the files read twice, and every dump
  * imported and checksummed. Measured (bench case `drill`, 2,000 files / 100 MB and a 50,000-row
  * database, 2% changed per backup): one drill takes about 2.7 times an incremental backup, most
- * of it the database import. So that drills add at most 10% to the backups they follow, about
- * one backup in 33 is drilled (`afterBackupRate` 0.03), and no server runs more than
+ * of it the database import. So that drills add at most 10% to the backups they follow, every
+ * 33rd backup of a server is drilled (`afterBackupRate` 0.03; counted, see drill-planner.ts), and no server runs more than
  * `perServerPerHour` (4) of those in an hour, so a night of many small backups does not turn
  * into a night of drills. The weekly drill of every repository (`weeklyEveryDays` 7, skipped
  * when any drill ran in the week) is the guarantee whatever the sampling skipped; for a

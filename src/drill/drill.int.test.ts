@@ -266,7 +266,7 @@ test('a dump in the repository truncated after its checksums were recorded fails
   assert.deepEqual(await leftovers(), []);
 });
 
-test('the planner: sampled after a backup within the hourly budget, weekly per repository', async () => {
+test('the planner: every Nth backup within the hourly budget, weekly per repository', async () => {
   const snapshot = await backup();
   const ref = { snapshotId: snapshot.id, repositoryId: snapshot.repository_id, customerId };
   const policy = {
@@ -276,29 +276,29 @@ test('the planner: sampled after a backup within the hourly budget, weekly per r
     sampleFiles: 20,
     sampleBytes: 1 << 26,
   };
-  const jobs = { create: async () => ({ created: true as const, id: 1 }) };
-  // Not sampled: no drill.
-  assert.equal(
-    await planDrillAfterBackup({ store: app.store, jobs, policy, random: () => 0.7 }, ref),
-    undefined,
-  );
-  // Sampled, the budget not used this hour (the manual drills above do not count).
-  const first = await planDrillAfterBackup(
-    { store: app.store, jobs: app.jobs, policy, random: () => 0.1 },
-    ref,
-  );
-  assert.ok(first);
-  assert.equal(
-    await planDrillAfterBackup(
-      { store: app.store, jobs: app.jobs, policy, random: () => 0.1 },
+  const plan = (rate: number, perServerPerHour: number) =>
+    planDrillAfterBackup(
+      {
+        store: app.store,
+        jobs: app.jobs,
+        policy: { ...policy, afterBackupRate: rate, perServerPerHour },
+      },
       ref,
-    ),
-    undefined,
-    'the second within the hour is over the budget of 1',
-  );
-  // The worker may have taken it already: let it run (a drill of this clean snapshot).
-  await app.jobs.cancelPending(first);
-  await finished(first);
+    );
+  // Four backups so far (one per test): at one in ten, not yet; at one in five, this is the fifth
+  // (the one just recorded counts as running still).
+  assert.equal(await plan(0.1, 4), undefined);
+  const first = await plan(0.2, 4);
+  assert.ok(first);
+  assert.equal(await plan(0.2, 4), undefined, 'counted again from the last drill after a backup');
+  assert.equal(await plan(1, 1), undefined, 'over the budget of one an hour');
+  const second = await plan(1, 2);
+  assert.ok(second, 'within a budget of two an hour');
+  for (const id of [first, second]) {
+    // The worker may have taken it already: let it run (a drill of this clean snapshot).
+    await app.jobs.cancelPending(id);
+    await finished(id);
+  }
   // The repository was drilled today: no weekly drill; eight days later, one of its newest snapshot.
   assert.deepEqual(await planWeeklyDrills({ store: app.store, jobs: app.jobs, policy }), []);
   const later = new Date(Date.now() + 8 * 86_400_000);
