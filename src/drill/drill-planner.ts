@@ -86,7 +86,8 @@ export async function planDrillAfterBackup(
 
 /**
  * The weekly drill: for every repository whose last drill (verified or failed) is older than the
- * policy's days, or that never had one, a drill of its newest backup snapshot. A repository with
+ * policy's days, or that never had one and was made longer ago, a drill of its newest backup
+ * snapshot. A repository with
  * a drill waiting or running gets none. Returns the jobs queued.
  */
 export async function planWeeklyDrills(deps: DrillPlannerDeps): Promise<number[]> {
@@ -98,7 +99,8 @@ export async function planWeeklyDrills(deps: DrillPlannerDeps): Promise<number[]
   // The newest backup snapshot of every repository, in one query.
   const newest = await deps.store.db
     .selectFrom('snapshots as s')
-    .select(['s.id', 's.repository_id', 's.customer_id', 's.time'])
+    .innerJoin('repositories as r', 'r.id', 's.repository_id')
+    .select(['s.id', 's.repository_id', 's.customer_id', 's.time', 'r.initialized_at'])
     .where('s.kind', '=', 'backup')
     .where((eb) =>
       eb(
@@ -130,8 +132,10 @@ export async function planWeeklyDrills(deps: DrillPlannerDeps): Promise<number[]
     if (seen.has(row.repository_id)) continue;
     seen.add(row.repository_id);
     if (active.has(row.repository_id)) continue;
-    const lastAt = last.get(row.repository_id);
-    if (lastAt !== undefined && Date.parse(lastAt) > cutoff) continue;
+    // A repository never drilled counts from its creation, as maintenance does: its first
+    // backups were just written and read, and the drills after backups reach it before a week.
+    const lastAt = last.get(row.repository_id) ?? row.initialized_at;
+    if (lastAt == null || Date.parse(lastAt) > cutoff) continue;
     if (!mayPlan()) return queued;
     const id = await queueDrill(deps, {
       snapshotId: row.id,
