@@ -35,6 +35,8 @@ const layers = [
     'backup',
     'restore-job',
     'maintenance',
+    'drill',
+    'coverage',
     'restore',
     'host',
     'agent/local.ts',
@@ -87,6 +89,8 @@ const control = [
   'backup',
   'restore-job',
   'maintenance',
+  'drill',
+  'coverage',
   // shared plain data: target schemas and URLs, scope words and labels, the agent's protocol
   'target',
   'scope',

@@ -19,6 +19,8 @@ import { InventoryService } from './inventory/inventory-service.js';
 import { channelsFrom, EmailChannel, Notifier } from './notify/index.js';
 import { JobStore } from './job/job-store.js';
 import type { SnapshotBrowser } from './snapshot/index.js';
+import { drillJobHandler } from './drill/drill-job.js';
+import { planDrillAfterBackup } from './drill/drill-planner.js';
 import { maintenanceJobHandler } from './maintenance/maintenance.js';
 import { Worker, type WorkerOptions } from './job/worker.js';
 import { Keyring, loadOrCreateMasterKey } from './repository/keyring.js';
@@ -199,12 +201,30 @@ export async function openApp(
       // never waits for a listing of it.
       indexAfter: true,
       log,
+      afterSnapshot: async (snapshot) => {
+        if (
+          await planDrillAfterBackup(
+            { store, jobs, now: opts.now, ...(config.drills ? { policy: config.drills } : {}) },
+            snapshot,
+          )
+        )
+          wakeWorker();
+      },
     }),
     restore: restoreJobHandler({
       store,
       restores,
       repositories: repositoryRecords,
       agent,
+      log,
+    }),
+    drill: drillJobHandler({
+      ...(config.drills ? { policy: config.drills } : {}),
+      store,
+      repositories: repositoryRecords,
+      agent,
+      customers: inventory,
+      now: opts.now,
       log,
     }),
     maintenance: maintenanceJobHandler({

@@ -2,6 +2,7 @@
  * The service's settings: documented defaults that environment variables override. A config file
  * joins them when the service grows one.
  */
+import { DEFAULT_DRILL_POLICY, type DrillPolicy } from './drill/drill-policy.js';
 import { join, resolve } from 'node:path';
 import { loadNotifySettings, type NotifySettings } from './notify/settings.js';
 import { loadProxySettings, type ProxySettings } from './api/proxy-settings.js';
@@ -26,6 +27,12 @@ export interface Config {
    * would fill the repository). HOSTVAULT_RESTORES_PER_CUSTOMER, default 2.
    */
   restoresPerCustomer: number;
+  /**
+   * Restore drills (src/drill/drill-policy.ts): HOSTVAULT_DRILL_RATE, the share of backups
+   * followed by a drill (0 to 1, default 0.03: every 33rd backup of the server; 0: only the weekly ones), and
+   * HOSTVAULT_DRILLS_PER_HOUR, the most of those per server and hour (default 4).
+   */
+  drills?: DrillPolicy;
   /**
    * Names this service's MariaDB accounts (src/database/instance.ts); HOSTVAULT_INSTANCE_ID,
    * default: made once and kept in `<dataDir>/instance-id`.
@@ -82,6 +89,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     concurrency: Number(env.HOSTVAULT_CONCURRENCY ?? 2),
     restoresPerCustomer: positiveInteger(env, 'HOSTVAULT_RESTORES_PER_CUSTOMER', 2),
     instanceId: env.HOSTVAULT_INSTANCE_ID,
+    drills: {
+      ...DEFAULT_DRILL_POLICY,
+      afterBackupRate: fraction(env, 'HOSTVAULT_DRILL_RATE', DEFAULT_DRILL_POLICY.afterBackupRate),
+      perServerPerHour: positiveInteger(
+        env,
+        'HOSTVAULT_DRILLS_PER_HOUR',
+        DEFAULT_DRILL_POLICY.perServerPerHour,
+      ),
+    },
     notify: loadNotifySettings(env),
     targetAddresses: {
       allow: parseNetworks(env.HOSTVAULT_TARGET_ALLOW, 'HOSTVAULT_TARGET_ALLOW'),
@@ -91,6 +107,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     plannerLeaseMs: positiveInteger(env, 'HOSTVAULT_PLANNER_LEASE_MS', DEFAULT_LEASE_TTL_MS),
     databaseUrl: env.HOSTVAULT_DATABASE_URL?.trim() || undefined,
   };
+}
+
+function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text.trim() === '') return fallback;
+  const value = Number(text);
+  if (!/^\s*[\d.]+\s*$/.test(text) || !(value >= 0 && value <= 1))
+    throw new Error(`${name} must be a number from 0 to 1, not "${text}"`);
+  return value;
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

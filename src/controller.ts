@@ -28,7 +28,11 @@ export async function startController(
     await agent.ensureStreams();
     const service = await startService(config, {
       log: opts.log,
-      fleet: { agent, store: config.databaseUrl ? { url: config.databaseUrl } : undefined },
+      fleet: {
+        agent,
+        store: config.databaseUrl ? { url: config.databaseUrl } : undefined,
+        serverId: settings.serverId,
+      },
     });
     return {
       ...service,

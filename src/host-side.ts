@@ -106,5 +106,19 @@ function mariadbRestorer(database: DatabaseSettings): DatabaseRestorer {
         onStep,
       });
     },
+    async drill(opts) {
+      await restoreDatabase({
+        database: opts.database,
+        dumpFile: opts.dumpFile,
+        checksumFile: opts.checksumFile,
+        owner: { customerId: opts.customerId, allowedDatabases: opts.allowedDatabases },
+        connection: database.connection,
+        journalDir: database.journalDir,
+        jobId: opts.jobId,
+        signal: opts.signal,
+        onLog: opts.onLog,
+        drill: true,
+      });
+    },
   };
 }

@@ -7,6 +7,7 @@
  * rather than at its next interval, so a handover leaves no more than the lease's expiry unplanned.
  */
 import type { JobStore } from './job/job-store.js';
+import { planWeeklyDrills } from './drill/drill-planner.js';
 import { planMaintenance } from './maintenance/maintenance.js';
 import { plannerLease, type LeaseOptions, type PlannerLease } from './schedule/planner-lease.js';
 import type { ScheduleService } from './schedule/schedule-service.js';
@@ -51,7 +52,18 @@ export function startPlanning(options: PlanningOptions): Planning {
       ...(options.clock ? { now: () => options.clock!.now() } : {}),
     })
       .then((ids) => ids.length && options.onQueued?.())
-      .catch((error: unknown) => log(`maintenance: ${message(error)}`));
+      .catch((error: unknown) => log(`maintenance: ${message(error)}`))
+      // The weekly restore drill of every repository, planned with maintenance.
+      .then(() =>
+        planWeeklyDrills({
+          store: options.store,
+          jobs: options.jobs,
+          lease,
+          ...(options.clock ? { now: () => options.clock!.now() } : {}),
+        }),
+      )
+      .then((ids) => ids && ids.length && options.onQueued?.())
+      .catch((error: unknown) => log(`drills: ${message(error)}`));
   const lease: PlannerLease = plannerLease(options.store, {
     ...options.lease,
     onChange: (held, term) => {

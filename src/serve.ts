@@ -3,6 +3,7 @@
  * first repairs what a crash may have left: restores half swapped, jobs marked running, database
  * dumps in staging.
  */
+import { CoverageService } from './coverage/coverage-service.js';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { buildAndImport } from './demo/engine-demo.js';
@@ -44,7 +45,7 @@ export async function startService(
      * A fleet's controller (src/controller.ts): the hosting server's agent behind a transport,
      * and the store it shares with other controllers. Unset: `hostvault serve`, all in one process.
      */
-    fleet?: { agent: HostAgent; store?: StoreOptions };
+    fleet?: { agent: HostAgent; store?: StoreOptions; serverId?: string };
   } = {},
 ): Promise<Service> {
   const log =
@@ -87,6 +88,8 @@ export async function startService(
         schedules: app.schedules,
         users: auth,
         repositories: app.repositoryRecords,
+        // A controller drives the server it is named for; `serve` is the one server it runs on.
+        coverage: new CoverageService({ store: app.store, server: fleet?.serverId ?? 'local' }),
       }),
       packageInfoRoutes({ schedules: app.schedules, inventory: app.inventory }),
       targetAdminRoutes({ schedules: app.schedules }),

@@ -14,6 +14,8 @@ import { api } from './api.js';
 import { scheduler } from './scheduler.js';
 import { schedulerFleet } from './scheduler-fleet.js';
 import { browse } from './browse.js';
+import { coverage } from './coverage.js';
+import { drillCost } from './drill.js';
 
 export const cases: (BenchCase | StandaloneCase)[] = [
   firstBackup,
@@ -28,4 +30,6 @@ export const cases: (BenchCase | StandaloneCase)[] = [
   scheduler,
   schedulerFleet,
   browse,
+  coverage,
+  drillCost,
 ];

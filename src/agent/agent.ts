@@ -22,6 +22,8 @@ import type {
   BrowseStatRequest,
   DownloadMeta,
   DownloadRequest,
+  DrillAnswer,
+  DrillRequest,
   Facts,
   ForgetAnswer,
   ForgetRequest,
@@ -59,6 +61,8 @@ export interface HostAgent {
   forget(request: ForgetRequest, ctx?: RunContext): Promise<ForgetAnswer>;
   /** Restores what a customer picked from a snapshot, each area confined and undoable. */
   restore(request: RestoreRequest, ctx?: RunContext): Promise<RestoreAnswer>;
+  /** A restore drill: a sample restored into scratch space and compared; nothing live changes. */
+  drill(request: DrillRequest, ctx?: RunContext): Promise<DrillAnswer>;
   /** Test connection: reach, authenticate, write and delete on a target, bounded in time. */
   testConnection(request: TestConnectionRequest): Promise<TestConnectionAnswer>;
   browse: {

@@ -17,7 +17,12 @@ import { probeTarget } from '../host/probe.js';
 import type { HostRepositories, OpenRepository } from '../host/repositories.js';
 import { recoverInterruptedRestores } from '../restore/index.js';
 import type { RecoveryOptions } from '../restore/recover.js';
-import { executeRestore, type RestoreHostDeps } from '../restore/restore-run.js';
+import { executeDrill } from '../restore/drill-run.js';
+import {
+  executeRestore,
+  type DatabaseRestorer,
+  type RestoreHostDeps,
+} from '../restore/restore-run.js';
 import { forgetExpiredSafety } from '../host/safety-retention.js';
 import { streamedDumps, tag } from '../scope/scope.js';
 import { isHeld } from '../host/held.js';
@@ -43,6 +48,8 @@ import type {
   BrowseStatAnswer,
   BrowseStatRequest,
   DownloadRequest,
+  DrillAnswer,
+  DrillRequest,
   Facts,
   ForgetAnswer,
   ForgetRequest,
@@ -75,7 +82,7 @@ export interface LocalAgentDeps {
   /** The service log, for work that has no request to answer any more (a background index). */
   log: (line: string) => void;
   /** MariaDB restores and the removal of a restored area's previous content after the job. */
-  restores: Pick<RestoreHostDeps, 'databases' | 'background'>;
+  restores: Pick<RestoreHostDeps, 'background'> & { databases: DatabaseRestorer };
   /**
    * Makes and records the safety snapshot a web restore still owed when the service stopped
    * (src/recovery-safety.ts). Without it, recovery keeps the previous tree and says where.
@@ -227,6 +234,32 @@ export class LocalAgent implements HostAgent {
             },
           ),
         }),
+        () => this.initialized(request.repository, emit),
+      ),
+    );
+  }
+
+  drill(request: DrillRequest, ctx: RunContext = {}): Promise<DrillAnswer> {
+    const emit = emitter(ctx);
+    const { restic, dataDir, restores } = this.deps;
+    return answer(() =>
+      this.deps.repositories.withRepository(
+        request.repository,
+        (repo) =>
+          executeDrill({ restic, dataDir, databases: restores.databases }, repo.location, request, {
+            signal: ctx.signal,
+            log: (line) => emit({ kind: 'log', line }),
+            progress: (fraction, message) =>
+              emit({
+                kind: 'progress',
+                fraction,
+                bytesDone: 0,
+                bytesTotal: 0,
+                filesDone: 0,
+                filesTotal: 0,
+                currentFile: message,
+              }),
+          }),
         () => this.initialized(request.repository, emit),
       ),
     );

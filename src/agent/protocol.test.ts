@@ -176,6 +176,29 @@ const examples: [string, z.ZodType, unknown][] = [
   ],
   ['maintain answer', p.maintainAnswerSchema, { task: 'check' }],
   [
+    'drill request',
+    p.drillRequestSchema,
+    {
+      jobId: 21,
+      repository,
+      snapshotId: '1a2b3c4d5e6f7a8b',
+      customer,
+      roots,
+      contents: ['web', 'db'],
+      sample: { files: 20, bytes: 67108864 },
+    },
+  ],
+  [
+    'drill answer',
+    p.drillAnswerSchema,
+    {
+      differences: ['file /home/alice/www/index.php: content differs from the live file'],
+      filesCompared: 19,
+      filesChanged: 0,
+      databasesCompared: 1,
+    },
+  ],
+  [
     'forget request',
     p.forgetRequestSchema,
     {

@@ -453,6 +453,39 @@ export const restoreAnswerSchema = z.strictObject({
 });
 export type RestoreAnswer = z.infer<typeof restoreAnswerSchema>;
 
+// ---- Restore drill ----
+
+/**
+ * A restore drill of one snapshot: a sample of its files restored into scratch space under the
+ * service's data directory and compared with the live files they came from, and every database
+ * dump imported into a throw-away database and compared with the checksums recorded at backup
+ * time. Nothing of the customer's is written. NEVER LOG: `repository` holds secrets.
+ */
+export const drillRequestSchema = z.strictObject({
+  jobId,
+  repository: repositoryAccessSchema,
+  snapshotId,
+  customer: customerSchema,
+  /** The snapshot's paths per content, as the store recorded them at backup time. */
+  roots: z.partialRecord(z.enum(CONTENTS), z.array(z.string())),
+  contents: z.array(z.enum(CONTENTS)),
+  /** How many files to restore and compare at most, and how many bytes of them. */
+  sample: z.strictObject({ files: count, bytes: count }),
+});
+export type DrillRequest = z.infer<typeof drillRequestSchema>;
+
+export const drillAnswerSchema = z.strictObject({
+  /** What differs from the backup, one line each; empty: the snapshot restored as recorded. */
+  differences: z.array(z.string()),
+  /** Files restored and compared byte for byte with their live counterpart. */
+  filesCompared: count,
+  /** Files restored but not compared: changed since the backup (size or mtime differs). */
+  filesChanged: count,
+  /** Databases imported and compared table by table with their recorded checksums. */
+  databasesCompared: count,
+});
+export type DrillAnswer = z.infer<typeof drillAnswerSchema>;
+
 // ---- CA certificates ----
 
 /**

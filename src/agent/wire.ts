@@ -27,6 +27,12 @@ export class WireAgent implements HostAgent {
     );
   }
 
+  drill(request: p.DrillRequest, ctx?: RunContext) {
+    return this.call('drill', p.drillRequestSchema, p.drillAnswerSchema, request, ctx, (r, c) =>
+      this.inner.drill(r, c),
+    );
+  }
+
   maintain(request: p.MaintainRequest, ctx?: RunContext) {
     return this.call(
       'maintain',

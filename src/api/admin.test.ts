@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { CoverageService } from '../coverage/coverage-service.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -40,6 +41,7 @@ beforeEach(async () => {
     }),
     users: h.auth,
     repositories: new RepositoryService({ store: h.store, keyring }),
+    coverage: new CoverageService({ store: h.store, server: 'local' }),
   } satisfies AdminRouteDeps);
   await inventory.upsertPackage(basic);
   await inventory.upsertCustomer(customer('c-alice'));

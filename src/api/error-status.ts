@@ -84,6 +84,9 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'restore.path_invalid': 400,
   'restore.safety_mismatch': 400,
 
+  'drill.differs': 500,
+  'drill.snapshot_gone': 404,
+
   'field.required': 400,
   'field.wrong_type': 400,
   'field.too_short': 400,

@@ -2,6 +2,7 @@
  * The Schedules tab and the Restore tab's snapshot list: schedules of the caller (or of any
  * customer for admins), Run now, and snapshots per schedule. Restoring one is a snapshot route.
  */
+import { lastVerified, verifiedAtOf } from '../drill/drill-records.js';
 import { z } from 'zod';
 import { describeUndo, restoreRequestSchema, undoOf } from '../restore-job/restore-request.js';
 import { ValidationError } from '../errors/index.js';
@@ -41,6 +42,12 @@ const SnapshotSchema = z
     scope: z.string().nullable(),
     contents: z.array(z.string()),
     size: z.number().nullable(),
+    verifiedAt: z
+      .string()
+      .nullable()
+      .describe(
+        'When a restore drill last proved this snapshot restores as recorded; null: never.',
+      ),
     kind: z
       .enum(['backup', 'safety'])
       .describe('safety: what a restore saved before it overwrote live data; restore it to undo.'),
@@ -233,7 +240,15 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
       responses: {
         200: {
           description: 'The snapshots.',
-          schema: z.object({ snapshots: z.array(SnapshotSchema) }),
+          schema: z.object({
+            snapshots: z.array(SnapshotSchema),
+            lastVerifiedAt: z
+              .string()
+              .nullable()
+              .describe(
+                "When a restore drill last proved one of the customer's snapshots (of any schedule) restores; null: never.",
+              ),
+          }),
         },
       },
       async handler({ principal, params }) {
@@ -256,7 +271,13 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
                   : h.reason,
               expiresAt: h.expiresAt,
             }));
+        const verified = await verifiedAtOf(
+          deps.store,
+          rows.map((s) => s.id),
+        );
+        const last = row.customer_id ? await lastVerified(deps.store, row.customer_id) : undefined;
         return {
+          lastVerifiedAt: last?.finished_at ?? null,
           snapshots: rows.map((s) => ({
             repositoryId: s.repository_id,
             id: s.id,
@@ -265,6 +286,7 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
             scope: s.scope,
             contents: snapshotContents(s),
             size: s.size,
+            verifiedAt: verified.get(s.id) ?? null,
             kind: s.kind,
             safety: safetyOf(s),
             holds: holdsOf(s),

@@ -27,6 +27,15 @@ export interface BackupJobDeps {
   indexAfter?: boolean;
   /** The service log, for a failure to record what the agent reported. */
   log?: (line: string) => void;
+  /**
+   * Told of each snapshot once it is recorded (the drill planner samples a drill of it). Its
+   * failure is logged and never fails the backup.
+   */
+  afterSnapshot?: (snapshot: {
+    snapshotId: string;
+    repositoryId: number;
+    customerId: string;
+  }) => Promise<unknown>;
   schedules: ScheduleService;
   /** Held snapshots survive retention; the guard holds those before a flagged backup. */
   holds?: Pick<SnapshotHolds, 'heldIds' | 'guard'>;
@@ -132,6 +141,16 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
           changeShare: verdict?.flagged ? null : verdict?.changeShare,
           randomShare: verdict?.flagged ? null : verdict?.randomShare,
         });
+        if (deps.afterSnapshot)
+          await deps
+            .afterSnapshot({
+              snapshotId: outcome.snapshotId,
+              repositoryId: repository.repositoryId,
+              customerId: customer.id,
+            })
+            .catch((error: unknown) =>
+              deps.log?.(`planning a drill of snapshot ${outcome.snapshotId}: ${String(error)}`),
+            );
         outcomes.push(outcome);
         if (verdict?.flagged) {
           flagged = true;

@@ -105,6 +105,13 @@ export interface RestoreOptions {
   onLog?: LogFn;
   /** Called at each named moment (tests stop the service there). */
   onStep?: (step: DatabaseRestoreStep) => void | Promise<void>;
+  /**
+   * A restore drill (src/drill): import into the throw-away shadow database and compare it with
+   * the recorded checksums exactly as a restore does, then drop it instead of swapping it in. The
+   * live database is never touched; a crash mid-way leaves a journal in its import phase, which
+   * the next start rolls back (drops the shadow) like any interrupted import.
+   */
+  drill?: boolean;
 }
 
 export interface RestoreResult {
@@ -246,12 +253,35 @@ async function restoreNow(options: RestoreOptions): Promise<RestoreResult> {
     }
     if (failure.kind === 'canceled') throw canceled();
     if (failure.kind === 'rejected-dump') throw failure;
+    // A drill names what differs, without the restore's promise about the live database.
+    if (options.drill)
+      throw new DatabaseError(
+        'restore-failed',
+        stripEnd(failure.message),
+        database,
+        failure.detail,
+      );
     throw new DatabaseError(
       'restore-failed',
       `Database ${database} could not be restored: ${stripEnd(failure.message)}. The database is as it was before the restore.`,
       database,
       failure.detail,
     );
+  }
+
+  if (options.drill) {
+    await killSessions(connection, account);
+    await rollBack(swap);
+    await journals.remove(journal);
+    onLog?.(`${database}: the drill's throw-away database ${shadow} was dropped`);
+    return {
+      database,
+      definer: `${account.user}@${account.host}`,
+      statements: stats.statements,
+      definersRewritten: stats.definersRewritten,
+      verified: record ? 'checksums' : 'import-only',
+      durationMs: Date.now() - started,
+    };
   }
 
   // 3. Swap. From here on the restore is finished, by this run or by recovery.

@@ -118,6 +118,12 @@ export const ERROR_CODES = [
   /** params: saved (what the safety snapshot saved, in English) */
   'restore.safety_mismatch',
 
+  // ---- restore drills ----
+  /** A drill restored the snapshot but something differs. params: count, first (English) */
+  'drill.differs',
+  /** The snapshot to drill is no longer recorded (forgotten by retention). */
+  'drill.snapshot_gone',
+
   // ---- one field of a request (zod's checks, in plain words) ----
   /** params: label */
   'field.required',

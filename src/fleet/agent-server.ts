@@ -307,6 +307,8 @@ export class AgentServer {
         return agent.forget(request as p.ForgetRequest, ctx);
       case 'restore':
         return agent.restore(request as p.RestoreRequest, ctx);
+      case 'drill':
+        return agent.drill(request as p.DrillRequest, ctx);
       case 'sweepCertificates':
         return agent.sweepCertificates(request as p.SweepCertificatesRequest);
     }

@@ -15,6 +15,7 @@ export const JOB_KINDS = {
   maintain: { request: p.maintainRequestSchema, answer: p.maintainAnswerSchema },
   forget: { request: p.forgetRequestSchema, answer: p.forgetAnswerSchema },
   restore: { request: p.restoreRequestSchema, answer: p.restoreAnswerSchema },
+  drill: { request: p.drillRequestSchema, answer: p.drillAnswerSchema },
   sweepCertificates: {
     request: p.sweepCertificatesRequestSchema,
     answer: p.sweepCertificatesAnswerSchema,

@@ -119,6 +119,10 @@ export class NatsAgent implements HostAgent {
     return this.job('backup', `backup-${request.jobId}-${request.customer.id}`, request, ctx);
   }
 
+  drill(request: p.DrillRequest, ctx?: RunContext) {
+    return this.job('drill', `drill-${request.jobId}`, request, ctx);
+  }
+
   maintain(request: p.MaintainRequest, ctx?: RunContext) {
     return this.job('maintain', `maintain-${request.jobId}-${request.task}`, request, ctx);
   }

@@ -48,6 +48,19 @@ export const maintenanceParamsSchema = z.object({
 
 export type MaintenanceParams = z.infer<typeof maintenanceParamsSchema>;
 
+/** Why a drill was queued: sampled after a backup, the weekly one per repository, or by hand. */
+export const DRILL_REASONS = ['after-backup', 'weekly', 'manual'] as const;
+
+/** What a drill job stores as its params (src/drill): the full snapshot id, never a prefix. */
+export const drillParamsSchema = z.object({
+  repositoryId: z.number().int(),
+  snapshotId: z.string(),
+  customerId: z.string(),
+  reason: z.enum(DRILL_REASONS),
+});
+
+export type DrillParams = z.infer<typeof drillParamsSchema>;
+
 type StoredJob = Pick<JobRow, 'id' | 'params'>;
 
 function params<S extends z.ZodType>(schema: S, job: StoredJob): z.output<S> {
@@ -63,6 +76,11 @@ export function restoreJobParams(job: StoredJob): RestoreJobParams {
 /** A maintenance job's params; StoredValueError when they are damaged. */
 export function maintenanceParams(job: StoredJob): MaintenanceParams {
   return params(maintenanceParamsSchema, job);
+}
+
+/** A drill job's params; StoredValueError when they are damaged. */
+export function drillParams(job: StoredJob): DrillParams {
+  return params(drillParamsSchema, job);
 }
 
 /** A job's last progress, undefined before its first; StoredValueError when it is damaged. */

@@ -11,7 +11,12 @@ import { SCOPE_LABELS, type Scope } from '../scope/scope.js';
 import type { JobRow, ScheduleRow } from '../store/index.js';
 
 export type NotifyEventName =
-  'backup.failed' | 'backup.succeeded' | 'backup.overdue' | 'backup.mass_change' | 'restore.failed';
+  | 'backup.failed'
+  | 'backup.succeeded'
+  | 'backup.overdue'
+  | 'backup.mass_change'
+  | 'restore.failed'
+  | 'drill.failed';
 
 export interface JobInfo {
   id: number;
@@ -152,6 +157,8 @@ function summaryOf(e: EventParts): string {
       return `Warning: backup "${name}" for ${who} found many files changed or encrypted at once`;
     case 'restore.failed':
       return `Restore failed for ${who}`;
+    case 'drill.failed':
+      return `Restore drill failed: ${name}`;
   }
 }
 
@@ -188,6 +195,13 @@ export function bodyOf(e: NotifyEvent): string {
     case 'restore.failed':
       lines.push(`A restore for ${who} failed.`, '');
       lines.push(`What went wrong: ${e.job?.error ?? 'no reason was recorded.'}`, '');
+      break;
+    case 'drill.failed':
+      lines.push(
+        `The restore drill "${name}" found that a backup does not restore as recorded.`,
+        '',
+      );
+      lines.push(`What differs: ${e.job?.error ?? 'no reason was recorded.'}`, '');
       break;
   }
   const rows: [string, string | null | undefined][] = [];

@@ -287,6 +287,7 @@ function eventFor(
   if (type === 'backup' && status === 'failed') return 'backup.failed';
   if (type === 'backup' && status === 'successful' && onSuccess) return 'backup.succeeded';
   if (type === 'restore' && status === 'failed') return 'restore.failed';
+  if (type === 'drill' && status === 'failed') return 'drill.failed';
   return undefined;
 }
 

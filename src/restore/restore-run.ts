@@ -51,12 +51,26 @@ export interface DatabaseRestorer {
     signal?: AbortSignal;
     onLog?: (line: string) => void;
   }): Promise<void>;
+  /**
+   * A restore drill of one dump: imported into a throw-away database, compared with the
+   * recorded checksums, dropped. Rejects with what differs; the live database is never touched.
+   */
+  drill(opts: {
+    database: string;
+    dumpFile: string;
+    checksumFile: string;
+    customerId: string;
+    allowedDatabases: string[];
+    jobId: string;
+    signal?: AbortSignal;
+    onLog?: (line: string) => void;
+  }): Promise<void>;
 }
 
 /** The host side's: restic, MariaDB and the disk of the hosting server. */
 export interface RestoreHostDeps {
   restic: Restic;
-  databases: DatabaseRestorer;
+  databases: Pick<DatabaseRestorer, 'restore'>;
   dataDir: string;
   /**
    * Runs work after the job has answered (the removal of a restored area's previous content).

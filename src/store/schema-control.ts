@@ -26,7 +26,7 @@ export interface SchedulesTable {
   updated_at: string;
 }
 
-export type JobType = 'backup' | 'restore' | 'maintenance';
+export type JobType = 'backup' | 'restore' | 'maintenance' | 'drill';
 export type JobStatus = 'pending' | 'running' | 'successful' | 'failed' | 'canceled';
 
 export interface JobsTable {
@@ -139,3 +139,20 @@ export type JobRow = Selectable<JobsTable>;
 export type SnapshotRow = Selectable<SnapshotsTable>;
 export type TargetRow = Selectable<TargetsTable>;
 export type SnapshotHoldRow = Selectable<SnapshotHoldsTable>;
+
+/** One restore drill of a snapshot (migration 0014; src/drill/drill-records.ts). */
+export interface DrillsTable {
+  id: Generated<number>;
+  job_id: number | null;
+  snapshot_id: string;
+  repository_id: number;
+  customer_id: string;
+  status: 'verified' | 'failed';
+  finished_at: string;
+  files_compared: Generated<number>;
+  databases_compared: Generated<number>;
+  /** What differed, in the provider's words; null when verified. */
+  difference: string | null;
+}
+
+export type DrillRow = Selectable<DrillsTable>;

@@ -6,6 +6,7 @@ import type {
   UsersTable,
 } from './schema-auth.js';
 import type {
+  DrillsTable,
   JobsTable,
   PlannerLeasesTable,
   SchedulesTable,
@@ -40,6 +41,7 @@ export interface Database {
   signed_link_uses: SignedLinkUsesTable;
   overdue_warnings: OverdueWarningsTable;
   planner_leases: PlannerLeasesTable;
+  drills: DrillsTable;
 }
 
 export type TargetKind = 'local' | 's3' | 'ftp';

@@ -1,8 +1,9 @@
 /**
  * The admin area's API, one route file per resource: customers, packages and the inventory
- * import, sign-ins, server-wide schedules, and repository keys to download.
+ * import, sign-ins, server-wide schedules, repository keys to download, and the coverage view.
  */
 import type { ApiModule } from '../deps.js';
+import { coverageRoutes, type CoverageRouteDeps } from './coverage-routes.js';
 import { customerRoutes, type CustomerRouteDeps } from './customer-routes.js';
 import { inventoryRoutes, type InventoryRouteDeps } from './inventory-routes.js';
 import { packageRoutes, type PackageRouteDeps } from './package-routes.js';
@@ -18,7 +19,8 @@ export type AdminRouteDeps = CustomerRouteDeps &
   PackageRouteDeps &
   UserRouteDeps &
   ServerScheduleRouteDeps &
-  RepositoryRouteDeps;
+  RepositoryRouteDeps &
+  CoverageRouteDeps;
 
 /** Each resource's routes, as modules of the server like every other route file's. */
 export function adminRoutes(deps: AdminRouteDeps): ApiModule[] {
@@ -29,5 +31,6 @@ export function adminRoutes(deps: AdminRouteDeps): ApiModule[] {
     userRoutes(deps),
     serverScheduleRoutes(deps),
     repositoryRoutes(deps),
+    coverageRoutes(deps),
   ];
 }

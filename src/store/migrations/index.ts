@@ -12,6 +12,7 @@ import * as m0010 from './0010-targets.js';
 import * as m0011 from './0011-planner.js';
 import * as m0012 from './0012-token-scope.js';
 import * as m0013 from './0013-holds.js';
+import * as m0014 from './0014-drills.js';
 
 /**
  * Every migration, listed by hand rather than found by scanning the folder, so that a bundled
@@ -31,4 +32,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0011-planner': m0011,
   '0012-token-scope': m0012,
   '0013-holds': m0013,
+  '0014-drills': m0014,
 };

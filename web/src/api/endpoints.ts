@@ -3,6 +3,7 @@ import { call, http, query } from './client';
 import type {
   NewToken,
   NewUser,
+  CoverageParams,
   RestoreRequest,
   RestoreWhat,
   ScheduleRequest,
@@ -61,10 +62,9 @@ export const api = {
   cancelJob: (id: number) => call(http.POST('/api/jobs/{id}/cancel', { params: { path: { id } } })),
   deleteOldJobs: (dryRun: boolean) => call(http.POST('/api/jobs/delete-old', { body: { dryRun } })),
 
+  /** The schedule's snapshots, and when a restore drill last proved one of the customer's. */
   snapshots: (scheduleId: number) =>
-    call(http.GET('/api/schedules/{id}/snapshots', { params: { path: { id: scheduleId } } })).then(
-      (r) => r.snapshots,
-    ),
+    call(http.GET('/api/schedules/{id}/snapshots', { params: { path: { id: scheduleId } } })),
   myAreas: () => call(http.GET('/api/me/areas')),
   /** `one` names the database or mailbox of "database" and "mailbox". */
   restore: (snapshot: Snapshot, what: RestoreWhat, path?: string, one?: string) =>
@@ -164,4 +164,9 @@ export const api = {
       }),
     ),
   repositoryKeyUrl: (id: number) => `/api/admin/repositories/${id}/key`,
+  coverage: (params: CoverageParams) =>
+    call(http.GET('/api/admin/coverage', { params: { query: { ...params, format: 'json' } } })),
+  /** The coverage view as CSV, with the same filters and order as the panel shows. */
+  coverageCsvUrl: (params: Omit<CoverageParams, 'offset' | 'limit'>) =>
+    `/api/admin/coverage.csv${query(params)}`,
 };

@@ -16,6 +16,7 @@ export const keys = {
   packages: ['admin', 'packages'] as const,
   repositories: ['admin', 'repositories'] as const,
   holds: ['admin', 'holds'] as const,
+  coverage: (params: object) => ['admin', 'coverage', params] as const,
   targets: ['admin', 'targets'] as const,
   users: ['admin', 'users'] as const,
   tokens: ['admin', 'tokens'] as const,

@@ -730,6 +730,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every customer's backup coverage: last successes, problems, last verified restore
+         * @description States: failed (a schedule whose last run failed), overdue (no success for twice its interval), unscheduled (no enabled schedule), partial (last backup left files out), uncovered (an area no schedule covers), unverified (no restore drill verified in 14 days), ok. `counts` are over all matching customers; `rows` one page of them. `format=csv` answers every matching row as CSV (as /api/admin/coverage.csv).
+         */
+        get: operations["adminCoverage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/coverage.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The coverage view as CSV: every matching customer, one line each */
+        get: operations["adminCoverageCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/package": {
         parameters: {
             query?: never;
@@ -837,7 +874,7 @@ export interface components {
                  * @description Stable machine code of the condition; see the list in the OpenAPI document.
                  * @enum {string}
                  */
-                code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
+                code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "drill.differs" | "drill.snapshot_gone" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
                 /** @description The same in English: a fallback for clients without a text. */
                 message: string;
                 /** @description The plain values the message names, for a client that words it itself. */
@@ -851,7 +888,7 @@ export interface components {
                      * @description Stable machine code of the condition; see the list in the OpenAPI document.
                      * @enum {string}
                      */
-                    code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
+                    code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "drill.differs" | "drill.snapshot_gone" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
                     message: string;
                     /** @description The plain values the message names, for a client that words it itself. */
                     params?: {
@@ -884,7 +921,7 @@ export interface components {
         Job: {
             id: number;
             /** @enum {string} */
-            type: "backup" | "restore" | "maintenance";
+            type: "backup" | "restore" | "maintenance" | "drill";
             /** @enum {string} */
             status: "pending" | "running" | "successful" | "failed" | "canceled";
             scheduleId: number | null;
@@ -937,7 +974,7 @@ export interface components {
         JobDetail: {
             id: number;
             /** @enum {string} */
-            type: "backup" | "restore" | "maintenance";
+            type: "backup" | "restore" | "maintenance" | "drill";
             /** @enum {string} */
             status: "pending" | "running" | "successful" | "failed" | "canceled";
             scheduleId: number | null;
@@ -984,7 +1021,7 @@ export interface components {
         ActiveTask: {
             id: number;
             /** @enum {string} */
-            type: "backup" | "restore" | "maintenance";
+            type: "backup" | "restore" | "maintenance" | "drill";
             /** @enum {string} */
             status: "pending" | "running";
             scheduleId: number | null;
@@ -1219,6 +1256,8 @@ export interface components {
             scope: string | null;
             contents: string[];
             size: number | null;
+            /** @description When a restore drill last proved this snapshot restores as recorded; null: never. */
+            verifiedAt: string | null;
             /**
              * @description safety: what a restore saved before it overwrote live data; restore it to undo.
              * @enum {string}
@@ -1334,6 +1373,32 @@ export interface components {
             targetKind: "local" | "s3" | "ftp";
             createdAt: string;
             initializedAt: string | null;
+        };
+        CoverageRow: {
+            customerId: string;
+            name: string;
+            packageId: string;
+            server: string;
+            /**
+             * @description The worst of `problems`, or ok.
+             * @enum {string}
+             */
+            state: "failed" | "overdue" | "unscheduled" | "partial" | "uncovered" | "unverified" | "ok";
+            problems: ("failed" | "overdue" | "unscheduled" | "partial" | "uncovered" | "unverified" | "ok")[];
+            schedules: number;
+            scopes: ("full" | "web" | "databases" | "email" | "ssl" | "config")[];
+            lastSuccess: {
+                [key: string]: string;
+            };
+            lastSuccessAt: string | null;
+            overdueSchedules: number;
+            failedSchedules: number;
+            /** @description Schedules whose last backup succeeded without some files (unreadable). */
+            partialSchedules: number;
+            unscheduledAreas: ("web" | "db" | "mail" | "ssl" | "config")[];
+            lastVerifiedAt: string | null;
+            /** @description What the customer's successful backups added (an upper bound of the size). */
+            repositoryBytes: number;
         };
         PackageInfo: {
             /** @description Null for administrators, who have no package. */
@@ -1893,7 +1958,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "pending" | "running" | "successful" | "failed" | "canceled";
-                type?: "backup" | "restore" | "maintenance";
+                type?: "backup" | "restore" | "maintenance" | "drill";
                 scheduleId?: number;
                 /** @description Administrators only; a customer's own list is always limited to them. */
                 customerId?: string;
@@ -3090,6 +3155,8 @@ export interface operations {
                 content: {
                     "application/json": {
                         snapshots: components["schemas"]["Snapshot"][];
+                        /** @description When a restore drill last proved one of the customer's snapshots (of any schedule) restores; null: never. */
+                        lastVerifiedAt: string | null;
                     };
                 };
             };
@@ -4900,6 +4967,146 @@ export interface operations {
             };
             /** @description No such object, or not yours: the same answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminCoverage: {
+        parameters: {
+            query?: {
+                /** @description Only customers on this hosting server. */
+                server?: string;
+                /** @description Only customers with this problem (ok: those with none). */
+                state?: "failed" | "overdue" | "unscheduled" | "partial" | "uncovered" | "unverified" | "ok";
+                /** @description Only customers with an enabled schedule of this scope. */
+                scope?: "full" | "web" | "databases" | "email" | "ssl" | "config";
+                sort?: "customer" | "state" | "lastSuccess" | "lastVerified" | "size";
+                order?: "asc" | "desc";
+                offset?: number;
+                limit?: number;
+                /** @description csv: every matching row as CSV. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of customers, and the counts per state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        total: number;
+                        counts: {
+                            [key: string]: number;
+                        };
+                        rows: components["schemas"]["CoverageRow"][];
+                    };
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs an administrator (or, with a session cookie, the CSRF token is missing). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminCoverageCsv: {
+        parameters: {
+            query?: {
+                /** @description Only customers on this hosting server. */
+                server?: string;
+                /** @description Only customers with this problem (ok: those with none). */
+                state?: "failed" | "overdue" | "unscheduled" | "partial" | "uncovered" | "unverified" | "ok";
+                /** @description Only customers with an enabled schedule of this scope. */
+                scope?: "full" | "web" | "databases" | "email" | "ssl" | "config";
+                sort?: "customer" | "state" | "lastSuccess" | "lastVerified" | "size";
+                order?: "asc" | "desc";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV (RFC 4180). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs an administrator (or, with a session cookie, the CSRF token is missing). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

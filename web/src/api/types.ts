@@ -3,7 +3,7 @@
  * service's OpenAPI document (schema.gen.ts, `npm run api:client`), so they cannot drift from the
  * server's schemas. Timestamps are ISO 8601 in UTC.
  */
-import type { components, paths } from './schema.gen';
+import type { components, operations, paths } from './schema.gen';
 
 type Schemas = components['schemas'];
 
@@ -58,3 +58,10 @@ export type NewUser = NonNullable<
 export type NewToken = NonNullable<
   paths['/api/admin/tokens']['post']['requestBody']
 >['content']['application/json'];
+
+export type CoverageRow = Schemas['CoverageRow'];
+export type CoverageState = CoverageRow['state'];
+export type CoverageParams = Omit<
+  NonNullable<operations['adminCoverage']['parameters']['query']>,
+  'format'
+>;

@@ -140,6 +140,11 @@ export const deErrors: ErrorTexts = {
   'restore.safety_mismatch': (x) =>
     `Diese Sicherheitskopie kann nur wiederherstellen, was sie gesichert hat: ${p(x, 'saved')}.`,
 
+  'drill.differs': (x) =>
+    `Die Wiederherstellungsprobe fand ${p(x, 'count')} Abweichung(en) vom Backup: ${p(x, 'first')}`,
+  'drill.snapshot_gone':
+    'Dieser Snapshot wird nicht mehr aufbewahrt und kann daher nicht geprobt werden.',
+
   'field.required': (x) => `${label(x)} ist erforderlich.`,
   'field.wrong_type': (x) => `${label(x)} hat einen Wert der falschen Art.`,
   'field.too_short': (x) => `${label(x)} muss mindestens ${p(x, 'minimum')} Zeichen lang sein.`,

@@ -79,7 +79,12 @@ export const de: Messages = {
     title: 'Aktive Aufgaben',
     pollFailed: (message: string) =>
       `Die aktiven Aufgaben konnten nicht aktualisiert werden: ${message}`,
-    type: { backup: 'Backup', restore: 'Wiederherstellung', maintenance: 'Wartung' },
+    type: {
+      backup: 'Backup',
+      restore: 'Wiederherstellung',
+      maintenance: 'Wartung',
+      drill: 'Wiederherstellungsprobe',
+    },
     status: { running: 'Läuft', pending: 'Wartet' },
     startedAt: (time: string) => `Gestartet ${time}`,
     queuedAt: (time: string) => `Eingereiht ${time}`,
@@ -451,6 +456,10 @@ export const de: Messages = {
     holdBadge: { legal: 'Gesperrt', keep: 'Behalten', guard: 'Gesperrt nach Massenänderung' },
     holdUntil: (reason: string, time: string) => `${reason} – bis ${time}`,
     holdOpen: (reason: string) => `${reason} – bis zur Freigabe`,
+    lastVerified: (time: string) => `Zuletzt geprüfte Wiederherstellung: ${time}`,
+    neverVerified:
+      'Zuletzt geprüfte Wiederherstellung: noch keine. Wiederherstellungsproben prüfen Ihre Backups regelmäßig.',
+    verifiedBadge: (time: string) => `Geprüft ${time}`,
   },
 
   undo: {
@@ -675,6 +684,53 @@ export const de: Messages = {
       users: 'Benutzer',
       tokens: 'API-Tokens',
       holds: 'Sperren',
+      coverage: 'Abdeckung',
+    },
+    coverage: {
+      intro:
+        'Alle Kunden und wie gut sie geschützt sind: das letzte erfolgreiche Backup je Umfang, überfällige, fehlschlagende und unvollständige Zeitpläne, Bereiche ohne Zeitplan und die letzte Wiederherstellungsprobe, die ein Backup als wiederherstellbar bestätigt hat.',
+      state: 'Anzeigen',
+      allStates: 'Alle Kunden',
+      sort: 'Sortieren nach',
+      sorts: {
+        state: 'Schlechteste zuerst',
+        customer: 'Kunde',
+        lastSuccess: 'Letztes Backup',
+        lastVerified: 'Zuletzt geprüfte Wiederherstellung',
+        size: 'Größe',
+      },
+      states: {
+        failed: 'Fehlschlagend',
+        overdue: 'Überfällig',
+        unscheduled: 'Kein Zeitplan',
+        partial: 'Unvollständig',
+        uncovered: 'Bereiche ohne Zeitplan',
+        unverified: 'Nicht geprüft',
+        ok: 'OK',
+      },
+      count: (label: string, n: number) => `${label}: ${n}`,
+      csv: 'CSV herunterladen',
+      empty: 'Keine passenden Kunden.',
+      never: 'Nie',
+      scopeSuccess: (scope: string, time: string) => `${scope}: ${time}`,
+      scheduleCounts: (all: number, overdue: number, failed: number, partial: number) =>
+        [
+          `${all} Zeitpl${all === 1 ? 'an' : 'äne'}`,
+          overdue ? `${overdue} überfällig` : '',
+          failed ? `${failed} fehlschlagend` : '',
+          partial ? `${partial} unvollständig` : '',
+        ]
+          .filter(Boolean)
+          .join(', '),
+      columns: {
+        customer: 'Kunde',
+        state: 'Zustand',
+        lastSuccess: 'Letztes erfolgreiches Backup',
+        schedules: 'Zeitpläne',
+        unscheduled: 'Ohne Zeitplan',
+        lastVerified: 'Zuletzt geprüfte Wiederherstellung',
+        size: 'Gespeichert',
+      },
     },
     customer: 'Kunde',
     allCustomers: 'Alle Kunden',

@@ -106,6 +106,10 @@ export const enErrors = {
   'restore.safety_mismatch': (x) =>
     `This safety copy can only restore what it saved: ${p(x, 'saved')}.`,
 
+  'drill.differs': (x) =>
+    `The restore drill found ${p(x, 'count')} difference(s) from the backup: ${p(x, 'first')}`,
+  'drill.snapshot_gone': 'This snapshot is no longer kept, so it cannot be drilled.',
+
   'field.required': (x) => `${label(x)} is required.`,
   'field.wrong_type': (x) => `${label(x)} has the wrong type of value.`,
   'field.too_short': (x) => `${label(x)} must be at least ${p(x, 'minimum')} characters.`,

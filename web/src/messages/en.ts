@@ -75,7 +75,12 @@ export const en = {
   banner: {
     title: 'Active tasks',
     pollFailed: (message: string) => `Active tasks could not be refreshed: ${message}`,
-    type: { backup: 'Backup', restore: 'Restore', maintenance: 'Maintenance' },
+    type: {
+      backup: 'Backup',
+      restore: 'Restore',
+      maintenance: 'Maintenance',
+      drill: 'Restore drill',
+    },
     status: { running: 'Running', pending: 'Pending' },
     startedAt: (time: string) => `Started ${time}`,
     queuedAt: (time: string) => `Queued ${time}`,
@@ -444,6 +449,9 @@ export const en = {
     holdBadge: { legal: 'Held', keep: 'Kept', guard: 'Held after mass change' },
     holdUntil: (reason: string, time: string) => `${reason} – until ${time}`,
     holdOpen: (reason: string) => `${reason} – until released`,
+    lastVerified: (time: string) => `Last verified restore: ${time}`,
+    neverVerified: 'Last verified restore: none yet. Restore drills check your backups regularly.',
+    verifiedBadge: (time: string) => `Verified ${time}`,
   },
 
   /** Restoring a safety copy: it puts back exactly what one restore overwrote. */
@@ -663,6 +671,53 @@ export const en = {
       users: 'Users',
       tokens: 'API tokens',
       holds: 'Holds',
+      coverage: 'Coverage',
+    },
+    coverage: {
+      intro:
+        'Every customer and how well they are protected: the last successful backup per scope, overdue, failing and partial schedules, areas no schedule covers, and the last restore drill that proved a backup restores.',
+      state: 'Show',
+      allStates: 'All customers',
+      sort: 'Sort by',
+      sorts: {
+        state: 'Worst first',
+        customer: 'Customer',
+        lastSuccess: 'Last backup',
+        lastVerified: 'Last verified restore',
+        size: 'Size',
+      },
+      states: {
+        failed: 'Failing',
+        overdue: 'Overdue',
+        unscheduled: 'No schedule',
+        partial: 'Partial',
+        uncovered: 'Areas without schedule',
+        unverified: 'Not verified',
+        ok: 'OK',
+      },
+      count: (label: string, n: number) => `${label}: ${n}`,
+      csv: 'Download CSV',
+      empty: 'No customers match.',
+      never: 'Never',
+      scopeSuccess: (scope: string, time: string) => `${scope}: ${time}`,
+      scheduleCounts: (all: number, overdue: number, failed: number, partial: number) =>
+        [
+          `${all} schedule${all === 1 ? '' : 's'}`,
+          overdue ? `${overdue} overdue` : '',
+          failed ? `${failed} failing` : '',
+          partial ? `${partial} partial` : '',
+        ]
+          .filter(Boolean)
+          .join(', '),
+      columns: {
+        customer: 'Customer',
+        state: 'State',
+        lastSuccess: 'Last successful backup',
+        schedules: 'Schedules',
+        unscheduled: 'Without schedule',
+        lastVerified: 'Last verified restore',
+        size: 'Stored',
+      },
     },
     customer: 'Customer',
     allCustomers: 'All customers',

@@ -1,11 +1,12 @@
 /**
  * The admin area: every customer's jobs and schedules with a customer filter, server-wide
  * schedules, packages, the targets in use with a connection test, repository keys to download,
- * users and API tokens, and the holds on snapshots.
+ * users and API tokens, the holds on snapshots, and the coverage view of every customer.
  */
 import { Stack, Tabs } from '@mantine/core';
 import { ActiveTasksBanner } from '../../components/ActiveTasksBanner';
 import { m } from '../../messages';
+import { CoveragePanel } from './CoveragePanel';
 import { JobsPanel } from './JobsPanel';
 import { HoldsPanel } from './HoldsPanel';
 import { KeysPanel } from './KeysPanel';
@@ -64,6 +65,9 @@ export default function AdminPage({
         </Tabs.Panel>
         <Tabs.Panel value="holds">
           <HoldsPanel />
+        </Tabs.Panel>
+        <Tabs.Panel value="coverage">
+          <CoveragePanel />
         </Tabs.Panel>
       </Tabs>
     </Stack>

@@ -154,8 +154,9 @@ function SnapshotList({
         onRetry={() => void snapshots.refetch()}
       />
     );
-  if (snapshots.data.length === 0)
+  if (snapshots.data.snapshots.length === 0)
     return <Empty title={m.restoreTab.emptyTitle} text={m.restoreTab.emptyText} />;
+  const lastVerifiedAt = snapshots.data.lastVerifiedAt;
   const c = m.restoreTab.columns;
   const columns: Column<Snapshot>[] = [
     {
@@ -168,6 +169,11 @@ function SnapshotList({
             {s.id.slice(0, 8)}
           </Text>
           <HoldBadges snapshot={s} />
+          {s.verifiedAt && (
+            <Badge size="xs" color="green" variant="light" data-testid="verified-badge">
+              {m.restoreTab.verifiedBadge(formatWhen(s.verifiedAt))}
+            </Badge>
+          )}
         </>
       ),
     },
@@ -197,13 +203,18 @@ function SnapshotList({
   ];
   return (
     <Stack gap="sm">
+      <Text size="sm" c={lastVerifiedAt ? undefined : 'dimmed'} data-testid="last-verified">
+        {lastVerifiedAt
+          ? m.restoreTab.lastVerified(formatWhen(lastVerifiedAt))
+          : m.restoreTab.neverVerified}
+      </Text>
       {keep.error && (
         <Alert color="red" variant="light" role="alert" data-testid="keep-error">
           {m.restoreTab.keepFailed(messageOf(keep.error))}
         </Alert>
       )}
       <ResponsiveTable
-        rows={snapshots.data}
+        rows={snapshots.data.snapshots}
         rowKey={(s) => `${s.repositoryId}:${s.id}`}
         columns={columns}
         label={m.page.tabs.restore}
