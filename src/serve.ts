@@ -25,6 +25,7 @@ import type { HostAgent } from './agent/agent.js';
 import type { StoreOptions } from './store/index.js';
 import type { RecoveredRestore } from './restore-job/restore-plan.js';
 import { startPlanning } from './planning.js';
+import { loadVaultSettings } from './vault/settings.js';
 
 export interface Service {
   app: App;
@@ -107,6 +108,12 @@ export async function startService(
     lease: { ttlMs: config.plannerLeaseMs },
   });
   app.notifier.start();
+  // One-server mode with a vault configured (HOSTVAULT_VAULT_CERT): its endpoint runs as this
+  // process's child, for agents on other hosts; without one, nothing changes.
+  const vault =
+    !opts.fleet && loadVaultSettings(process.env, config.dataDir)
+      ? await (await import('./vault-role.js')).startVault(config, { log })
+      : undefined;
   const url = await server.listen({ host: config.listen.host, port: config.listen.port });
   log(`hostvault listening on ${url}, data in ${config.dataDir}`);
   return {
@@ -116,6 +123,7 @@ export async function startService(
     async stop() {
       await planning.stop();
       await server.close();
+      await vault?.stop();
       await app.close();
     },
   };

@@ -1,12 +1,12 @@
 /**
  * `hostvault vault`: the append-only endpoint agents back up through (src/vault). It runs on a
- * trusted host (the controller's, or a storage host of its own), serves until stopped, and
- * restarts its rclone when the credentials file changes, as rclone reads that file only at start.
+ * trusted host (the controller's, or a storage host of its own) and serves until stopped.
+ * Credentials issued or revoked meanwhile take effect at once: rclone (1.60) reads its htpasswd
+ * file again when it changes (test/vault/role.int.test.ts).
  */
-import { unwatchFile, watchFile } from 'node:fs';
 import type { Config } from './config.js';
 import { loadVaultSettings, type VaultSettings } from './vault/settings.js';
-import { startVaultServer, type VaultServer } from './vault/vault-server.js';
+import { startVaultServer } from './vault/vault-server.js';
 
 export interface VaultRole {
   url: string;
@@ -26,25 +26,7 @@ export async function startVault(
     throw new Error(
       'hostvault vault needs its TLS certificate: set HOSTVAULT_VAULT_CERT and HOSTVAULT_VAULT_KEY (see docs/operator-guide.md)',
     );
-  const start = () => startVaultServer({ ...settings, log });
-  let server: VaultServer = await start();
-  let restarting: Promise<void> = Promise.resolve();
-  const onChange = () => {
-    restarting = restarting.then(async () => {
-      await server.stop();
-      server = await start();
-      log('vault: credentials changed, rclone restarted');
-    });
-  };
-  watchFile(settings.htpasswdFile, { interval: 1_000 }, onChange);
+  const server = await startVaultServer({ ...settings, log });
   log(`hostvault vault serving ${settings.target.kind} target on ${server.url} (append-only)`);
-  return {
-    url: server.url,
-    settings,
-    async stop() {
-      unwatchFile(settings.htpasswdFile, onChange);
-      await restarting.catch(() => undefined);
-      await server.stop();
-    },
-  };
+  return { url: server.url, settings, stop: () => server.stop() };
 }

@@ -1,0 +1,76 @@
+/**
+ * `hostvault vault` as an operator runs it: settings from the environment, refused without TLS,
+ * and credentials issued or revoked while it runs take effect without a restart (rclone 1.60
+ * reads its htpasswd file again when it changes).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { request } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { startVault } from '../../src/vault-role.js';
+import { issueCredential, listAgents, revokeCredential } from '../../src/vault/htpasswd.js';
+import { makeCertificates } from './vault-world.js';
+
+const work = mkdtempSync(join(tmpdir(), 'hv-vault-role-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+function status(url: string, ca: string, auth: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL('/web9/cust/config', url), { ca, auth }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+test('the vault refuses to start without its TLS certificate', async () => {
+  await assert.rejects(
+    startVault(loadConfig({ HOSTVAULT_DATA_DIR: work }), { env: {}, log: () => {} }),
+    /HOSTVAULT_VAULT_CERT/,
+  );
+});
+
+test('credentials issued and revoked while the vault runs take effect', async () => {
+  const certs = makeCertificates(work);
+  const htpasswd = join(work, 'vault.htpasswd');
+  await issueCredential(htpasswd, 'web1');
+  assert.equal(statSync(htpasswd).mode & 0o777, 0o600);
+  const env = {
+    HOSTVAULT_VAULT_CERT: certs.cert,
+    HOSTVAULT_VAULT_KEY: certs.key,
+    HOSTVAULT_VAULT_LISTEN: '127.0.0.1:0',
+    HOSTVAULT_VAULT_HTPASSWD: htpasswd,
+  };
+  const vault = await startVault(loadConfig({ HOSTVAULT_DATA_DIR: work }), { env, log: () => {} });
+  try {
+    assert.deepEqual(vault.settings.target, { kind: 'local', path: join(work, 'vault') });
+    const ca = readFileSync(certs.ca, 'utf8');
+    // web9 had no credential when rclone started.
+    assert.equal(await status(vault.url, ca, 'web9:anything'), 401);
+    const password = await issueCredential(htpasswd, 'web9');
+    assert.deepEqual(await listAgents(htpasswd), ['web1', 'web9']);
+    await until('web9 admitted', async () => {
+      return (await status(vault.url, ca, `web9:${password}`).catch(() => 0)) === 404;
+    });
+    assert.equal(await revokeCredential(htpasswd, 'web9'), true);
+    await until('web9 refused', async () => {
+      return (await status(vault.url, ca, `web9:${password}`).catch(() => 0)) === 401;
+    });
+  } finally {
+    await vault.stop();
+  }
+});
