@@ -25,11 +25,11 @@ const TargetUseSchema = z.object({
 const TargetSummarySchema = z
   .object({
     key: z.string().describe('Identifies the target by its public fields.'),
-    kind: z.enum(['local', 's3', 'ftp', 'vault']),
+    kind: z.enum(['local', 's3', 'ftp']),
     location: z
       .string()
-      .describe('The directory of a local target, the endpoint of S3, host and port of FTP, the address of a vault.'),
-    container: z.string().describe('The bucket and prefix of S3, the base directory of FTP, the agent\'s user on a vault.'),
+      .describe('The directory of a local target, the endpoint of S3, host and port of FTP.'),
+    container: z.string().describe('The bucket and prefix of S3, the base directory of FTP.'),
     target: PublicTargetSchema.describe('The target as a schedule shows it: secrets masked.'),
     testScheduleId: z
       .number()
@@ -46,7 +46,7 @@ export type TargetSummary = Omit<z.infer<typeof TargetSummarySchema>, 'target'> 
 
 function describe(target: Record<string, unknown>): {
   key: string;
-  kind: 'local' | 's3' | 'ftp' | 'vault';
+  kind: 'local' | 's3' | 'ftp';
   location: string;
   container: string;
 } {
@@ -76,13 +76,6 @@ function describe(target: Record<string, unknown>): {
         container: s(target.baseDir),
       };
     }
-    case 'vault':
-      return {
-        key: JSON.stringify(['vault', s(target.url), s(target.user)]),
-        kind: 'vault',
-        location: s(target.url),
-        container: s(target.user),
-      };
     default:
       return {
         key: JSON.stringify(['local', s(target.path)]),

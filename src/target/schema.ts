@@ -92,10 +92,7 @@ export const ftpTargetSchema = z.object({
 const pemCertificate = (what: string) =>
   multiLine(what)
     .max(65536)
-    .refine(
-      (pem) => pem.includes('-----BEGIN CERTIFICATE-----'),
-      `${what} must be in PEM format.`,
-    );
+    .refine((pem) => pem.includes('-----BEGIN CERTIFICATE-----'), `${what} must be in PEM format.`);
 
 /**
  * A hostvault vault (`hostvault vault`): rclone's restic REST server in append-only mode on a
@@ -113,7 +110,10 @@ export const vaultTargetSchema = z.object({
   user: singleLine('The vault user')
     .min(1, 'Enter the vault user.')
     .max(64)
-    .regex(/^[a-z0-9][a-z0-9_-]*$/, 'The vault user may contain only lower-case letters, digits, dashes and underscores.'),
+    .regex(
+      /^[a-z0-9][a-z0-9_-]*$/,
+      'The vault user may contain only lower-case letters, digits, dashes and underscores.',
+    ),
   password: singleLine('The vault password').min(1, 'Enter the vault password.').max(1024),
   /** PEM text of the vault's CA (the vault's certificate is usually from a private CA). */
   caCert: pemCertificate('The CA certificate').optional(),

@@ -22,7 +22,7 @@ const BCRYPT_ALPHABET = './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 /** bcrypt's own base64 (OpenBSD's encode_base64) of 16 salt bytes: 22 characters. */
 function bcryptSalt(bytes: Buffer): string {
   let out = '';
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const c1 = bytes[i++]!;
     out += BCRYPT_ALPHABET[c1 >> 2];
     let c = (c1 & 0x03) << 4;

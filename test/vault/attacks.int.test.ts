@@ -21,7 +21,13 @@ import { HostRepositories } from '../../src/host/repositories.js';
 import { locate } from '../../src/host/locate.js';
 import { repositoryUrl } from '../../src/target/location.js';
 import { maintainOnVault } from '../../src/vault/maintenance.js';
-import { bytesUnder, fingerprint, startVaultWorld, vaultRequest, type VaultWorld } from './vault-world.js';
+import {
+  bytesUnder,
+  fingerprint,
+  startVaultWorld,
+  vaultRequest,
+  type VaultWorld,
+} from './vault-world.js';
 
 let work: string;
 let world: VaultWorld;
@@ -74,7 +80,10 @@ function attackerRestic(args: string[]): { code: number | null; stderr: string }
 }
 
 const repoDir = () => join(world.backingDir, 'web1', owner);
-const firstFile = (sub: string) => readdirSync(join(repoDir(), sub), { recursive: true, withFileTypes: true }).find((e) => e.isFile())!;
+const firstFile = (sub: string) =>
+  readdirSync(join(repoDir(), sub), { recursive: true, withFileTypes: true }).find((e) =>
+    e.isFile(),
+  )!;
 const repoPath = (sub: string) => {
   const file = firstFile(sub);
   return `${relative(repoDir(), join(file.parentPath, file.name))}`;
@@ -108,7 +117,8 @@ before(async () => {
 
 after(async () => {
   await world?.server.stop();
-  if (answers.length) console.log(`vault refusals (${restic?.version.text}):\n  ${answers.join('\n  ')}`);
+  if (answers.length)
+    console.log(`vault refusals (${restic?.version.text}):\n  ${answers.join('\n  ')}`);
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -121,7 +131,10 @@ test('the agent backs up through the vault, and the credential never reaches res
 });
 
 test('the engine does not try forget or prune through the vault', async () => {
-  await assert.rejects(restic.forget(location, { tags, keepLast: 1 }), (e: unknown) => e instanceof EngineError && /vault/.test(e.message));
+  await assert.rejects(
+    restic.forget(location, { tags, keepLast: 1 }),
+    (e: unknown) => e instanceof EngineError && /vault/.test(e.message),
+  );
   await assert.rejects(restic.prune(location), EngineError);
 });
 
@@ -140,11 +153,21 @@ test('attacks with the agent’s own credential are refused and change nothing',
   // pack the attacker uploaded unreferenced makes prune try a DELETE.
   if (restic.version.minor >= 17) {
     const junk = randomBytes(32).toString('hex');
-    assert.equal(await vaultRequest(world, { method: 'POST', path: `/web1/${owner}/data/${junk}`, agent: 'web1', body: randomBytes(100) }), 200);
+    assert.equal(
+      await vaultRequest(world, {
+        method: 'POST',
+        path: `/web1/${owner}/data/${junk}`,
+        agent: 'web1',
+        body: randomBytes(100),
+      }),
+      200,
+    );
     const withJunk = fingerprint(repoDir());
     const prune = attackerRestic(['prune']);
     assert.match(prune.stderr, /403/);
-    answers.push(`restic prune (with an unreferenced pack to delete): exit ${prune.code}, server answered 403`);
+    answers.push(
+      `restic prune (with an unreferenced pack to delete): exit ${prune.code}, server answered 403`,
+    );
     assert.deepEqual(fingerprint(repoDir()), withJunk, 'prune removed nothing');
     for (const [k, v] of withJunk) if (!before.has(k)) before.set(k, v);
   } else {
@@ -157,13 +180,22 @@ test('attacks with the agent’s own credential are refused and change nothing',
   for (const sub of ['data', 'index', 'keys', 'snapshots', 'config']) {
     const path = `/web1/${owner}/${sub === 'config' ? 'config' : repoPath(sub)}`;
     const del = await vaultRequest(world, { method: 'DELETE', path, agent: 'web1' });
-    const post = await vaultRequest(world, { method: 'POST', path, agent: 'web1', body: randomBytes(64) });
+    const post = await vaultRequest(world, {
+      method: 'POST',
+      path,
+      agent: 'web1',
+      body: randomBytes(64),
+    });
     answers.push(`DELETE ${sub}: ${del}; POST over it: ${post}`);
     assert.equal(del, 403, `DELETE ${path}`);
     assert.equal(post, 403, `POST over ${path}`);
   }
   // The whole repository at once, and a path that climbs out of it.
-  const whole = await vaultRequest(world, { method: 'DELETE', path: `/web1/${owner}/`, agent: 'web1' });
+  const whole = await vaultRequest(world, {
+    method: 'DELETE',
+    path: `/web1/${owner}/`,
+    agent: 'web1',
+  });
   answers.push(`DELETE the repository: ${whole}`);
   assert.ok(whole >= 400, `DELETE the repository answered ${whole}`);
   assert.deepEqual(fingerprint(repoDir()), before, 'no file changed');
@@ -173,22 +205,48 @@ test('another agent cannot read, list or write this agent’s repository; a wron
   const configPath = `/web1/${owner}/config`;
   const cases = [
     ['web2 reads the config', { method: 'GET', path: configPath, agent: 'web2' }],
-    ['web2 lists the snapshots', { method: 'GET', path: `/web1/${owner}/snapshots/`, agent: 'web2' }],
-    ['web2 reads a pack', { method: 'GET', path: `/web1/${owner}/${repoPath('data')}`, agent: 'web2' }],
-    ['web2 adds a snapshot', { method: 'POST', path: `/web1/${owner}/snapshots/${randomBytes(32).toString('hex')}`, agent: 'web2', body: randomBytes(10) }],
-    ['web2 creates a repository below web1', { method: 'POST', path: `/web1/other/?create=true`, agent: 'web2' }],
+    [
+      'web2 lists the snapshots',
+      { method: 'GET', path: `/web1/${owner}/snapshots/`, agent: 'web2' },
+    ],
+    [
+      'web2 reads a pack',
+      { method: 'GET', path: `/web1/${owner}/${repoPath('data')}`, agent: 'web2' },
+    ],
+    [
+      'web2 adds a snapshot',
+      {
+        method: 'POST',
+        path: `/web1/${owner}/snapshots/${randomBytes(32).toString('hex')}`,
+        agent: 'web2',
+        body: randomBytes(10),
+      },
+    ],
+    [
+      'web2 creates a repository below web1',
+      { method: 'POST', path: `/web1/other/?create=true`, agent: 'web2' },
+    ],
   ] as const;
   for (const [what, opts] of cases) {
     const status = await vaultRequest(world, opts);
     answers.push(`${what}: ${status}`);
     assert.equal(status, 403, what);
   }
-  const wrong = await vaultRequest(world, { method: 'GET', path: configPath, agent: 'web1', password: 'guess' });
+  const wrong = await vaultRequest(world, {
+    method: 'GET',
+    path: configPath,
+    agent: 'web1',
+    password: 'guess',
+  });
   answers.push(`web1 with a wrong password: ${wrong}`);
   assert.equal(wrong, 401);
   // web2's restic with web2's own credential on web1's path.
   const web2 = await locate(world.targetOf('web2'), owner, { certDir: join(work, 'certs') });
-  const foreign = { ...web2, env: { RESTIC_REPOSITORY: web2.env!.RESTIC_REPOSITORY!.replace('/web2/', '/web1/') }, password };
+  const foreign = {
+    ...web2,
+    env: { RESTIC_REPOSITORY: web2.env!.RESTIC_REPOSITORY!.replace('/web2/', '/web1/') },
+    password,
+  };
   await assert.rejects(restic.snapshots(foreign, { timeoutMs: 30_000 }));
   const ownReadable = await vaultRequest(world, { method: 'GET', path: configPath, agent: 'web1' });
   assert.equal(ownReadable, 200);
@@ -204,7 +262,11 @@ test('afterwards the repository checks clean and every snapshot restores byte fo
 });
 
 test('retention and prune on the vault side remove the old snapshot and free its space', async () => {
-  const deps = { restic, target: { kind: 'local' as const, path: world.backingDir }, certDir: join(work, 'certs') };
+  const deps = {
+    restic,
+    target: { kind: 'local' as const, path: world.backingDir },
+    certDir: join(work, 'certs'),
+  };
   const repo = { agent: 'web1', owner, password };
   const bytesBefore = bytesUnder(repoDir());
   const kept = await maintainOnVault(deps, repo, { task: 'retention', tags, keepLast: 1 });

@@ -31,10 +31,50 @@ export function makeCertificates(dir: string): { ca: string; cert: string; key: 
   const ext = join(dir, 'vault.ext');
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
   const quiet = { stdio: 'ignore' as const };
-  execFileSync('openssl', ['req', '-x509', ...ec, '-keyout', caKey, '-out', ca, '-days', '2', '-subj', '/CN=hostvault test vault CA'], quiet);
-  execFileSync('openssl', ['req', ...ec, '-keyout', key, '-out', csr, '-subj', '/CN=127.0.0.1'], quiet);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      caKey,
+      '-out',
+      ca,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=hostvault test vault CA',
+    ],
+    quiet,
+  );
+  execFileSync(
+    'openssl',
+    ['req', ...ec, '-keyout', key, '-out', csr, '-subj', '/CN=127.0.0.1'],
+    quiet,
+  );
   writeFileSync(ext, 'subjectAltName=IP:127.0.0.1\n');
-  execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext], quiet);
+  execFileSync(
+    'openssl',
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      ca,
+      '-CAkey',
+      caKey,
+      '-CAcreateserial',
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-extfile',
+      ext,
+    ],
+    quiet,
+  );
   return { ca, cert, key };
 }
 
@@ -78,7 +118,12 @@ export function vaultRequest(
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: opts.method, ca: world.caCert, auth, headers: { 'content-type': 'application/octet-stream' } },
+      {
+        method: opts.method,
+        ca: world.caCert,
+        auth,
+        headers: { 'content-type': 'application/octet-stream' },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
