@@ -7,10 +7,10 @@ import { Runner } from '../engine/runner.js';
 import { locate } from '../host/locate.js';
 import { repositoryUrl } from './location.js';
 import { unmask } from './masked-secret.js';
-import { publicTarget, scheduleTargetSchema, targetSchema } from './schema.js';
+import { publicTarget, scheduleTargetSchema, targetSchema, vaultTargetSchema } from './schema.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
-const vault = targetSchema.parse({
+const vault = vaultTargetSchema.parse({
   kind: 'vault',
   url: 'https://vault.example.com:8421/',
   user: 'web1',

@@ -17,7 +17,9 @@ import { join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repositoryAccessSchema } from '../../src/agent/protocol.js';
 import { EngineError, Restic, type RepositoryLocation } from '../../src/engine/index.js';
+import { BackupService } from '../../src/host/backup-service.js';
 import { HostRepositories } from '../../src/host/repositories.js';
+import { customerSchema } from '../../src/inventory/schema.js';
 import { locate } from '../../src/host/locate.js';
 import { repositoryUrl } from '../../src/target/location.js';
 import { maintainOnVault } from '../../src/vault/maintenance.js';
@@ -33,6 +35,7 @@ let work: string;
 let world: VaultWorld;
 let restic: Restic;
 let location: RepositoryLocation;
+let repositories: HostRepositories;
 const password = randomBytes(24).toString('hex');
 const owner = 'cust1';
 const site = () => join(work, 'site');
@@ -103,7 +106,7 @@ before(async () => {
     password,
     initialized: false,
   });
-  const repositories = new HostRepositories({ restic, certDir: join(work, 'certs') });
+  repositories = new HostRepositories({ restic, certDir: join(work, 'certs') });
   location = await repositories.withRepository(access, async (repo) => repo.location);
   mkdirSync(join(site(), 'www'), { recursive: true });
   writeFileSync(join(site(), 'www/index.php'), '<?php echo "v1";\n'.repeat(200));
@@ -250,6 +253,54 @@ test('another agent cannot read, list or write this agent’s repository; a wron
   await assert.rejects(restic.snapshots(foreign, { timeoutMs: 30_000 }));
   const ownReadable = await vaultRequest(world, { method: 'GET', path: configPath, agent: 'web1' });
   assert.equal(ownReadable, 200);
+});
+
+test('a scheduled backup through the vault leaves its retention to the vault', async () => {
+  const webRoot = join(work, 'home/www');
+  mkdirSync(webRoot, { recursive: true });
+  writeFileSync(join(webRoot, 'index.html'), 'hello');
+  const customer = customerSchema.parse({
+    id: 'cust2',
+    name: 'Customer 2',
+    linuxUser: 'cust2',
+    uid: 1000,
+    gid: 1000,
+    packageId: 'basic',
+    webRoot,
+  });
+  const target = world.targetOf('web1');
+  const access = repositoryAccessSchema.parse({
+    repositoryId: 2,
+    url: repositoryUrl(target, 'cust2'),
+    owner: 'cust2',
+    target,
+    password,
+    initialized: false,
+  });
+  const backups = new BackupService({
+    restic,
+    repositories,
+    databases: { dump: () => Promise.reject(new Error('no databases here')) },
+    dataDir: join(work, 'data'),
+  });
+  const log: string[] = [];
+  for (let run = 0; run < 2; run++) {
+    const outcome = await backups.run({
+      customer,
+      schedule: 3,
+      scope: 'web',
+      repository: { ...access, initialized: run > 0 },
+      retention: 1,
+      onLog: (line) => log.push(line),
+    });
+    assert.deepEqual(outcome.forgotten, []);
+  }
+  assert.ok(
+    log.some((line) => /Retention runs on the vault/.test(line)),
+    log.join('\n'),
+  );
+  const open = await repositories.open({ ...access, initialized: true });
+  assert.equal((await restic.snapshots(open.location)).length, 2, 'both snapshots are kept');
 });
 
 test('afterwards the repository checks clean and every snapshot restores byte for byte', async () => {
