@@ -16,20 +16,11 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repositoryAccessSchema } from '../../src/agent/protocol.js';
-import { EngineError, Restic, type RepositoryLocation } from '../../src/engine/index.js';
-import { BackupService } from '../../src/host/backup-service.js';
+import { Restic, type RepositoryLocation } from '../../src/engine/index.js';
 import { HostRepositories } from '../../src/host/repositories.js';
-import { customerSchema } from '../../src/inventory/schema.js';
 import { locate } from '../../src/host/locate.js';
 import { repositoryUrl } from '../../src/target/location.js';
-import { maintainOnVault } from '../../src/vault/maintenance.js';
-import {
-  bytesUnder,
-  fingerprint,
-  startVaultWorld,
-  vaultRequest,
-  type VaultWorld,
-} from './vault-world.js';
+import { fingerprint, startVaultWorld, vaultRequest, type VaultWorld } from './vault-world.js';
 
 let work: string;
 let world: VaultWorld;
@@ -131,14 +122,6 @@ test('the agent backs up through the vault, and the credential never reaches res
   assert.ok(!location.url.includes(world.credentials.web1!));
   assert.ok(location.env?.RESTIC_REPOSITORY?.includes(world.credentials.web1!));
   assert.ok(firstFile('snapshots'), 'the snapshots lie in the backing directory below web1/cust1');
-});
-
-test('the engine does not try forget or prune through the vault', async () => {
-  await assert.rejects(
-    restic.forget(location, { tags, keepLast: 1 }),
-    (e: unknown) => e instanceof EngineError && /vault/.test(e.message),
-  );
-  await assert.rejects(restic.prune(location), EngineError);
 });
 
 test('attacks with the agent’s own credential are refused and change nothing', async () => {
@@ -255,54 +238,6 @@ test('another agent cannot read, list or write this agent’s repository; a wron
   assert.equal(ownReadable, 200);
 });
 
-test('a scheduled backup through the vault leaves its retention to the vault', async () => {
-  const webRoot = join(work, 'home/www');
-  mkdirSync(webRoot, { recursive: true });
-  writeFileSync(join(webRoot, 'index.html'), 'hello');
-  const customer = customerSchema.parse({
-    id: 'cust2',
-    name: 'Customer 2',
-    linuxUser: 'cust2',
-    uid: 1000,
-    gid: 1000,
-    packageId: 'basic',
-    webRoot,
-  });
-  const target = world.targetOf('web1');
-  const access = repositoryAccessSchema.parse({
-    repositoryId: 2,
-    url: repositoryUrl(target, 'cust2'),
-    owner: 'cust2',
-    target,
-    password,
-    initialized: false,
-  });
-  const backups = new BackupService({
-    restic,
-    repositories,
-    databases: { dump: () => Promise.reject(new Error('no databases here')) },
-    dataDir: join(work, 'data'),
-  });
-  const log: string[] = [];
-  for (let run = 0; run < 2; run++) {
-    const outcome = await backups.run({
-      customer,
-      schedule: 3,
-      scope: 'web',
-      repository: { ...access, initialized: run > 0 },
-      retention: 1,
-      onLog: (line) => log.push(line),
-    });
-    assert.deepEqual(outcome.forgotten, []);
-  }
-  assert.ok(
-    log.some((line) => /Retention runs on the vault/.test(line)),
-    log.join('\n'),
-  );
-  const open = await repositories.open({ ...access, initialized: true });
-  assert.equal((await restic.snapshots(open.location)).length, 2, 'both snapshots are kept');
-});
-
 test('afterwards the repository checks clean and every snapshot restores byte for byte', async () => {
   await restic.check(location, { readDataSubset: '100%' });
   for (const snap of saved) {
@@ -310,28 +245,4 @@ test('afterwards the repository checks clean and every snapshot restores byte fo
     await restic.restore(location, snap.id, { target: into });
     assert.deepEqual(treeOf(join(into, site())), snap.files, `snapshot ${snap.id.slice(0, 8)}`);
   }
-});
-
-test('retention and prune on the vault side remove the old snapshot and free its space', async () => {
-  const deps = {
-    restic,
-    target: { kind: 'local' as const, path: world.backingDir },
-    certDir: join(work, 'certs'),
-  };
-  const repo = { agent: 'web1', owner, password };
-  const bytesBefore = bytesUnder(repoDir());
-  const kept = await maintainOnVault(deps, repo, { task: 'retention', tags, keepLast: 1 });
-  // restic 0.14 reports a backup's snapshot by its short id, forget by its full one.
-  assert.equal(kept.removed?.length, 1);
-  assert.ok(kept.removed[0]!.startsWith(saved[0]!.id), 'the older snapshot went');
-  await maintainOnVault(deps, repo, { task: 'prune' });
-  const bytesAfter = bytesUnder(repoDir());
-  answers.push(`vault-side retention + prune: ${bytesBefore} → ${bytesAfter} bytes`);
-  // The first snapshot's 3 MB upload was only in it.
-  assert.ok(bytesBefore - bytesAfter > 2_500_000, `freed ${bytesBefore - bytesAfter} bytes`);
-  await maintainOnVault(deps, repo, { task: 'check', readDataSubset: '100%' });
-  // The agent still reads and restores what is left, through the vault.
-  const into = join(work, 'restore-after');
-  await restic.restore(location, saved[1]!.id, { target: into });
-  assert.deepEqual(treeOf(join(into, site())), saved[1]!.files);
 });
