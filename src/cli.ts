@@ -66,7 +66,8 @@ async function main(argv: string[]): Promise<number> {
       if (rest[0] === 'credential' || rest[0] === 'revoke') {
         if (!rest[1]) break;
         const { loadVaultSettings } = await import('./vault/settings.js');
-        const { issueCredential, revokeCredential } = await import('./vault/htpasswd.js');
+        const { AGENT_NAME, issueCredential, revokeCredential } =
+          await import('./vault/htpasswd.js');
         const file =
           loadVaultSettings(process.env, config.dataDir)?.htpasswdFile ??
           process.env.HOSTVAULT_VAULT_HTPASSWD ??
@@ -75,6 +76,12 @@ async function main(argv: string[]): Promise<number> {
           const had = await revokeCredential(file, rest[1]);
           console.error(had ? `revoked ${rest[1]}` : `${rest[1]} had no credential`);
           return had ? 0 : 1;
+        }
+        if (!AGENT_NAME.test(rest[1])) {
+          console.error(
+            'hostvault: an agent name may contain only lower-case letters, digits, dashes and underscores',
+          );
+          return 2;
         }
         const password = await issueCredential(file, rest[1]);
         console.error(`# vault password of ${rest[1]}; give it to that agent's vault target only`);

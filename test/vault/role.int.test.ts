@@ -4,6 +4,7 @@
  * reads its htpasswd file again when it changes).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:https';
 import { readFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { after, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { startVault } from '../../src/vault-role.js';
 import { issueCredential, listAgents, revokeCredential } from '../../src/vault/htpasswd.js';
+import { CLI_FROM_SOURCES } from '../support/cli.js';
 import { makeCertificates } from './vault-world.js';
 
 const work = mkdtempSync(join(tmpdir(), 'hv-vault-role-'));
@@ -73,4 +75,24 @@ test('credentials issued and revoked while the vault runs take effect', async ()
   } finally {
     await vault.stop();
   }
+});
+
+test('hostvault vault credential and revoke: the password printed once, only its hash kept', () => {
+  const file = join(work, 'cli.htpasswd');
+  const env = { ...process.env, HOSTVAULT_DATA_DIR: work, HOSTVAULT_VAULT_HTPASSWD: file };
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [...CLI_FROM_SOURCES, 'vault', ...args], { env, encoding: 'utf8' });
+  const issued = cli('credential', 'web3');
+  assert.equal(issued.status, 0, issued.stderr);
+  const password = issued.stdout.trim();
+  assert.match(password, /^[A-Za-z0-9_-]{32}$/);
+  const stored = readFileSync(file, 'utf8');
+  assert.match(stored, /^web3:\$2b\$05\$[./A-Za-z0-9]{53}\n$/);
+  assert.ok(!stored.includes(password));
+  const bad = cli('credential', '../web4');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /agent name may contain only/);
+  assert.equal(cli('revoke', 'web3').status, 0);
+  assert.equal(readFileSync(file, 'utf8'), '');
+  assert.equal(cli('revoke', 'web3').status, 1);
 });
