@@ -51,6 +51,13 @@ export async function startService(
     opts.log ??
     ((line: string) => console.log(JSON.stringify({ time: new Date().toISOString(), msg: line })));
   const fleet = opts.fleet;
+  // One-server mode with a vault configured (HOSTVAULT_VAULT_CERT): its endpoint runs as this
+  // process's child, for agents on other hosts; without one, nothing changes. First, so a
+  // vault that cannot start (no certificate) stops the start before anything else runs.
+  const vault =
+    !opts.fleet && loadVaultSettings(process.env, config.dataDir)
+      ? await (await import('./vault-role.js')).startVault(config, { log })
+      : undefined;
   const app = await openApp(
     config,
     fleet ? { log, agent: () => fleet.agent, remoteAgent: true, store: fleet.store } : { log },
@@ -108,12 +115,6 @@ export async function startService(
     lease: { ttlMs: config.plannerLeaseMs },
   });
   app.notifier.start();
-  // One-server mode with a vault configured (HOSTVAULT_VAULT_CERT): its endpoint runs as this
-  // process's child, for agents on other hosts; without one, nothing changes.
-  const vault =
-    !opts.fleet && loadVaultSettings(process.env, config.dataDir)
-      ? await (await import('./vault-role.js')).startVault(config, { log })
-      : undefined;
   const url = await server.listen({ host: config.listen.host, port: config.listen.port });
   log(`hostvault listening on ${url}, data in ${config.dataDir}`);
   return {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
+import { startService } from '../../src/serve.js';
 import { startVault } from '../../src/vault-role.js';
 import { issueCredential, listAgents, revokeCredential } from '../../src/vault/htpasswd.js';
 import { CLI_FROM_SOURCES } from '../support/cli.js';
@@ -20,9 +21,14 @@ import { makeCertificates } from './vault-world.js';
 const work = mkdtempSync(join(tmpdir(), 'hv-vault-role-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-function status(url: string, ca: string, auth: string): Promise<number> {
+function status(
+  url: string,
+  ca: string,
+  auth: string,
+  path = '/web9/cust/config',
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(new URL('/web9/cust/config', url), { ca, auth }, (res) => {
+    const req = request(new URL(path, url), { ca, auth }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
@@ -95,4 +101,40 @@ test('hostvault vault credential and revoke: the password printed once, only its
   assert.equal(cli('revoke', 'web3').status, 0);
   assert.equal(readFileSync(file, 'utf8'), '');
   assert.equal(cli('revoke', 'web3').status, 1);
+});
+
+test('hostvault serve with a vault configured runs it as its child, and stops it with itself', async () => {
+  const dir = join(work, 'serve');
+  const certs = makeCertificates(work);
+  const htpasswd = join(work, 'serve.htpasswd');
+  const password = await issueCredential(htpasswd, 'web1');
+  const vaultEnv = {
+    HOSTVAULT_VAULT_CERT: certs.cert,
+    HOSTVAULT_VAULT_KEY: certs.key,
+    HOSTVAULT_VAULT_LISTEN: '127.0.0.1:0',
+    HOSTVAULT_VAULT_HTPASSWD: htpasswd,
+  };
+  Object.assign(process.env, vaultEnv, { HOSTVAULT_ADMIN_PASSWORD: 'admin-password-123' });
+  const lines: string[] = [];
+  try {
+    const service = await startService(
+      {
+        ...loadConfig({
+          HOSTVAULT_DATA_DIR: join(dir, 'data'),
+          HOSTVAULT_KEY_FILE: join(dir, 'master.key'),
+        }),
+        listen: { host: '127.0.0.1', port: 0 },
+      },
+      { log: (line) => lines.push(line) },
+    );
+    const url = /serving local target on (https:\/\/\S+)/.exec(lines.join('\n'))?.[1];
+    assert.ok(url, lines.join('\n'));
+    const ca = readFileSync(certs.ca, 'utf8');
+    assert.equal(await status(url, ca, `web1:${password}`, '/web1/cust/config'), 404);
+    await service.stop();
+    await assert.rejects(status(url, ca, `web1:${password}`, '/web1/cust/config'), /ECONNREFUSED/);
+  } finally {
+    for (const name of [...Object.keys(vaultEnv), 'HOSTVAULT_ADMIN_PASSWORD'])
+      delete process.env[name];
+  }
 });
