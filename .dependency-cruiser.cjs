@@ -39,13 +39,14 @@ const layers = [
     'coverage',
     'restore',
     'host',
+    'vault',
     'agent/local.ts',
     'agent/local-repositories.ts',
   ],
   // 6: composition: configuration, the app, the hosting server's half of it
   ['config.ts', 'app.ts', 'recovery-safety.ts', 'host-side.ts', 'planning.ts'],
   // 7: the ways in: HTTP, CLI (the demo is one of its commands), the service's start in each role
-  ['api', 'cli', 'cli.ts', 'demo', 'serve.ts', 'controller.ts', 'agent-role.ts'],
+  ['api', 'cli', 'cli.ts', 'demo', 'serve.ts', 'controller.ts', 'agent-role.ts', 'vault-role.ts'],
 ];
 
 const pattern = (names) =>
@@ -105,6 +106,8 @@ const host = [
   'snapshot',
   'demo',
   'host',
+  // the vault's endpoint and its maintenance with full rights on the backing target
+  'vault',
   'agent/local.ts',
   'agent/local-repositories.ts',
   // the agent's side of the fleet transport: runs jobs on this server, keeps its job record

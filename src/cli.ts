@@ -16,6 +16,10 @@ commands:
                               (HOSTVAULT_NATS_URL ...), the store in HOSTVAULT_DATABASE_URL
   agent                       run the agent of hosting server HOSTVAULT_SERVER_ID: its jobs,
                               browse, downloads and connection tests, over NATS
+  vault                       run the vault: an append-only restic REST endpoint over TLS in front
+                              of the real target (HOSTVAULT_VAULT_CERT, _KEY, _LISTEN, _TARGET)
+  vault credential <agent>    issue (or replace) an agent's vault password; printed once
+  vault revoke <agent>        take an agent's vault credential away
   demo [--dir DIR]            build a demo hosting layout (three customers), import it, back up
                               their web roots and restore a file with real restic
   demo layout [--dir DIR]     only build the demo layout and import it into the inventory
@@ -50,6 +54,42 @@ async function main(argv: string[]): Promise<number> {
         command === 'agent'
           ? await (await import('./agent-role.js')).startAgent(config)
           : await (await import('./controller.js')).startController(config);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+      await running.stop();
+      return 0;
+    }
+    case 'vault': {
+      if (rest[0] === 'credential' || rest[0] === 'revoke') {
+        if (!rest[1]) break;
+        const { loadVaultSettings } = await import('./vault/settings.js');
+        const { AGENT_NAME, issueCredential, revokeCredential } =
+          await import('./vault/htpasswd.js');
+        const file =
+          loadVaultSettings(process.env, config.dataDir)?.htpasswdFile ??
+          process.env.HOSTVAULT_VAULT_HTPASSWD ??
+          `${config.dataDir}/vault.htpasswd`;
+        if (rest[0] === 'revoke') {
+          const had = await revokeCredential(file, rest[1]);
+          console.error(had ? `revoked ${rest[1]}` : `${rest[1]} had no credential`);
+          return had ? 0 : 1;
+        }
+        if (!AGENT_NAME.test(rest[1])) {
+          console.error(
+            'hostvault: an agent name may contain only lower-case letters, digits, dashes and underscores',
+          );
+          return 2;
+        }
+        const password = await issueCredential(file, rest[1]);
+        console.error(`# vault password of ${rest[1]}; give it to that agent's vault target only`);
+        process.stdout.write(`${password}\n`);
+        return 0;
+      }
+      if (rest.length > 0) break;
+      const running = await (await import('./vault-role.js')).startVault(config);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGTERM', stop);

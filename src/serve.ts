@@ -27,6 +27,7 @@ import type { HostAgent } from './agent/agent.js';
 import type { StoreOptions } from './store/index.js';
 import type { RecoveredRestore } from './restore-job/restore-plan.js';
 import { startPlanning } from './planning.js';
+import { loadVaultSettings } from './vault/settings.js';
 
 export interface Service {
   app: App;
@@ -52,6 +53,13 @@ export async function startService(
     opts.log ??
     ((line: string) => console.log(JSON.stringify({ time: new Date().toISOString(), msg: line })));
   const fleet = opts.fleet;
+  // One-server mode with a vault configured (HOSTVAULT_VAULT_CERT): its endpoint runs as this
+  // process's child, for agents on other hosts; without one, nothing changes. First, so a
+  // vault that cannot start (no certificate) stops the start before anything else runs.
+  const vault =
+    !opts.fleet && loadVaultSettings(process.env, config.dataDir)
+      ? await (await import('./vault-role.js')).startVault(config, { log })
+      : undefined;
   const app = await openApp(
     config,
     fleet ? { log, agent: () => fleet.agent, remoteAgent: true, store: fleet.store } : { log },
@@ -122,6 +130,7 @@ export async function startService(
     async stop() {
       await planning.stop();
       await server.close();
+      await vault?.stop();
       await app.close();
     },
   };

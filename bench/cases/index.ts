@@ -16,6 +16,7 @@ import { schedulerFleet } from './scheduler-fleet.js';
 import { browse } from './browse.js';
 import { coverage } from './coverage.js';
 import { drillCost } from './drill.js';
+import { vaultBackup } from './vault.js';
 
 export const cases: (BenchCase | StandaloneCase)[] = [
   firstBackup,
@@ -32,4 +33,5 @@ export const cases: (BenchCase | StandaloneCase)[] = [
   browse,
   coverage,
   drillCost,
+  vaultBackup,
 ];

@@ -18,7 +18,7 @@ import type { ScheduleRow } from '../store/index.js';
 import type { AddressPolicy } from '../target/address-policy.js';
 import { MASK, unmask } from '../target/masked-secret.js';
 import { chosenByProvider, originAfterEdit } from '../target/origin.js';
-import { targetSchema, type Target } from '../target/schema.js';
+import { scheduleTargetSchema, type Target } from '../target/schema.js';
 import type { Viewer } from '../auth/viewer.js';
 import { HostvaultError, ValidationError } from '../errors/index.js';
 import { ErrorBodySchema } from './errors.js';
@@ -50,7 +50,7 @@ const TestBody = z.strictObject({
       }),
     })
     .loose()
-    .pipe(targetSchema)
+    .pipe(scheduleTargetSchema)
     .describe("The schedule form's target: kind local, s3 or ftp with that kind's fields."),
   scheduleId: z.coerce
     .number()

@@ -138,6 +138,8 @@ function targetText(target: Record<string, unknown>): string {
       return `s3 ${String(target.endpoint)}/${String(target.bucket)}`;
     case 'ftp':
       return `ftp ${String(target.host)}`;
+    case 'vault':
+      return `vault ${String(target.url)}`;
     default:
       return String(target.kind);
   }

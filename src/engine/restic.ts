@@ -5,6 +5,7 @@
 import type { Writable } from 'node:stream';
 import { backup, type BackupOptions } from './commands/backup.js';
 import { dump } from './commands/dump.js';
+import { EngineError } from './errors.js';
 import { forget, forgetIds, type ForgetOptions, type ForgetResult } from './commands/forget.js';
 import { catConfig, init, type RepositoryConfig } from './commands/init.js';
 import { linkTarget, ls, type LsOptions } from './commands/ls.js';
@@ -156,15 +157,21 @@ export class Restic {
     return dump(this.runner, repo, snapshotId, path, out, opts);
   }
 
-  forget(repo: RepositoryLocation, opts: ForgetOptions): Promise<ForgetResult> {
+  async forget(repo: RepositoryLocation, opts: ForgetOptions): Promise<ForgetResult> {
+    refuseDeletes(repo);
     return forget(this.runner, repo, opts);
   }
 
-  forgetIds(repo: RepositoryLocation, ids: string[], opts?: OperationOptions): Promise<void> {
+  async forgetIds(repo: RepositoryLocation, ids: string[], opts?: OperationOptions): Promise<void> {
+    refuseDeletes(repo);
     return forgetIds(this.runner, repo, ids, opts);
   }
 
-  prune(repo: RepositoryLocation, opts?: OperationOptions & { maxUnused?: string }): Promise<void> {
+  async prune(
+    repo: RepositoryLocation,
+    opts?: OperationOptions & { maxUnused?: string },
+  ): Promise<void> {
+    refuseDeletes(repo);
     return prune(this.runner, repo, opts);
   }
 
@@ -207,4 +214,19 @@ export class Restic {
   keyRemove(repo: RepositoryLocation, keyId: string, opts?: OperationOptions): Promise<void> {
     return keyRemove(this.runner, repo, keyId, opts);
   }
+}
+
+/**
+ * Through an append-only server restic's deletes fail, and restic 0.18 still exits 0 from
+ * `forget` and `prune` (seen with rclone 1.60's append-only mode): a run would report snapshots
+ * forgotten that are still there. So they are never tried there.
+ */
+function refuseDeletes(repo: RepositoryLocation): void {
+  if (repo.appendOnly)
+    throw new EngineError(
+      'failed',
+      'the repository is reached through an append-only vault',
+      null,
+      'This repository is behind a vault, which refuses deletes: its retention and prune run on the vault.',
+    );
 }

@@ -81,7 +81,8 @@ export class Runner {
   constructor(readonly config: EngineConfig) {}
 
   globalArgs(repo: RepositoryLocation): string[] {
-    const args = ['--repo', repo.url];
+    // A URL with a credential in it stays in the environment (see RepositoryLocation.url).
+    const args = repo.env?.RESTIC_REPOSITORY ? [] : ['--repo', repo.url];
     if (repo.caCertFile) args.push('--cacert', repo.caCertFile);
     if (this.config.cacheDir) args.push('--cache-dir', this.config.cacheDir);
     for (const [key, value] of Object.entries(repo.options ?? {}))

@@ -5,7 +5,11 @@
 
 /** Where a restic repository lives and how to open it. */
 export interface RepositoryLocation {
-  /** restic's `--repo` value: a directory, `s3:https://…`, `rclone:remote:path`. */
+  /**
+   * restic's `--repo` value: a directory, `s3:https://…`, `rclone:remote:path`, `rest:https://…`.
+   * When `env` holds RESTIC_REPOSITORY (a URL with a credential in it), restic takes that one
+   * and this one only names the repository.
+   */
   url: string;
   /** The repository password; fed on restic's stdin, never in argv or the environment. */
   password: string;
@@ -15,6 +19,11 @@ export interface RepositoryLocation {
   options?: Record<string, string>;
   /** CA certificate file for private S3 endpoints (`--cacert`). */
   caCertFile?: string;
+  /**
+   * The server refuses deletes and rewrites (a vault: rclone's append-only REST server), so
+   * forget and prune are not tried here; they run where the repository is fully writable.
+   */
+  appendOnly?: boolean;
   /** Further values to keep out of logs and errors (an FTP password given to rclone obscured). */
   secrets?: string[];
 }

@@ -256,7 +256,7 @@ export class BackupService {
           } catch (error) {
             // Dumps saved for a backup whose own snapshot was never made belong to no backup:
             // forgotten now, or by the schedule's next retention if this fails too.
-            if (parts.length > 0) {
+            if (parts.length > 0 && !repo.location.appendOnly) {
               const ids = parts.map((p) => p.summary.snapshotId);
               await this.deps.restic.forgetIds(repo.location, ids).then(
                 () => log(`Forgot the ${ids.length} database snapshot(s) of this failed backup`),
@@ -345,6 +345,10 @@ export class BackupService {
   ): Promise<string[]> {
     const { retention, knownSnapshots } = request;
     if (!retention || retention <= 0) return [];
+    if (location.appendOnly) {
+      log('Retention runs on the vault: this server can add backups there, not delete them');
+      return [];
+    }
     if (knownSnapshots !== undefined && knownSnapshots + 1 <= retention) return [];
     const list = await this.deps.restic.snapshots(location, {
       tags: [tag.customer(request.customer.id), tag.schedule(request.schedule)],

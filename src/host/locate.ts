@@ -63,6 +63,23 @@ export async function locate(target: Target, owner: Owner, opts: LocateOptions):
         secrets: [target.password],
       };
     }
+    case 'vault': {
+      // restic 0.14 takes a REST server's credential only inside the URL; in argv `ps` would
+      // show it to every user, so the URL with it goes in restic's environment (readable by
+      // root alone) and `url`, without it, names the repository everywhere else.
+      const origin = new URL(target.url);
+      origin.username = encodeURIComponent(target.user);
+      origin.password = encodeURIComponent(target.password);
+      const withCredential = `rest:${origin.origin.replace('://', `://${origin.username}:${origin.password}@`)}/${target.user}/${owner}`;
+      const location: Location = {
+        url,
+        env: { RESTIC_REPOSITORY: withCredential },
+        secrets: [target.password, origin.password],
+        appendOnly: true,
+      };
+      if (target.caCert) location.caCertFile = await writeCaCert(target.caCert, opts.certDir);
+      return location;
+    }
   }
 }
 

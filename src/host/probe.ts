@@ -28,7 +28,7 @@ import { runProcess } from '../engine/process.js';
 import { PROBE_STEPS, type ProbeStep } from '../agent/protocol.js';
 import { TargetRefusedError } from '../target/address-policy.js';
 import { repositoryUrl } from '../target/location.js';
-import type { FtpTarget, S3Target, Target } from '../target/schema.js';
+import type { FtpTarget, S3Target, Target, VaultTarget } from '../target/schema.js';
 import { locate } from './locate.js';
 
 export { PROBE_STEPS, type ProbeStep };
@@ -86,6 +86,9 @@ export async function probeTarget(
     steps,
   });
 
+  // The probe deletes the test repository it writes, which a vault refuses by design.
+  if (target.kind === 'vault')
+    return fail('reach', 'Test connection does not reach a vault: run a backup to test it.');
   const work = await mkdtemp(join(tmpdir(), 'hv-probe-'));
   try {
     let location: RepositoryLocation;
@@ -258,7 +261,7 @@ async function localReach(path: string): Promise<{ exists: boolean } | string> {
 
 /** Removes the throw-away repository; the reason in plain words when it could not. */
 async function remove(
-  target: Target,
+  target: Exclude<Target, VaultTarget>,
   owner: string,
   location: RepositoryLocation,
   work: string,

@@ -14,7 +14,7 @@ import type { Repository, Store } from '../store/index.js';
 import { repositoryUrl } from '../target/location.js';
 import type { Owner, Target, TargetKind } from '../target/schema.js';
 import { generateRepositoryPassword, type Keyring } from './keyring.js';
-import { TargetRecords, type TargetRecord } from './target-records.js';
+import { storedKind, TargetRecords, type TargetRecord } from './target-records.js';
 
 export interface RepositoryServiceDeps {
   store: Store;
@@ -299,7 +299,7 @@ export class RepositoryService {
       .values({
         url,
         owner,
-        target_kind: target.kind,
+        target_kind: storedKind(target.kind),
         password_sealed: sealed,
         created_at: this.now().toISOString(),
         initialized_at: initializedAt,

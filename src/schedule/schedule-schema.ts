@@ -23,7 +23,7 @@ import { noControlCharacters } from '../control-characters.js';
 import { fieldErrorOf, type FieldError } from '../errors/index.js';
 import { FREQUENCIES, type Frequency } from '../inventory/schema.js';
 import { SCOPES } from '../scope/scope.js';
-import { targetSchema } from '../target/schema.js';
+import { scheduleTargetSchema } from '../target/schema.js';
 import { DEFAULT_HOUR, DEFAULT_MONTH_DAY, DEFAULT_WEEKDAY } from './next-run.js';
 
 export const NAME_MAX_LENGTH = 100;
@@ -133,7 +133,7 @@ export const scheduleInputSchema = z
       ),
     retention: retentionSchema.describe('How many snapshots to keep.'),
     enabled: enabledSchema,
-    target: targetSchema,
+    target: scheduleTargetSchema,
   })
   .superRefine(
     (value, ctx) => {

@@ -208,7 +208,8 @@ export class ScheduleService implements ScheduleStore {
           params: { secret: unmasked.field },
         },
       ]);
-    const input = { ...validated, target: unmasked.target };
+    // unmask only fills in a secret: the kind, a schedule's, is the one validated.
+    const input = { ...validated, target: unmasked.target as typeof validated.target };
     const origin = originAfterEdit(
       input.target,
       stored && { target: stored, origin: record.origin },

@@ -189,6 +189,8 @@ function serversOf(target: Target): Server[] {
       return [];
     case 'ftp':
       return [{ host: unbracket(target.host), field: 'host', optional: false }];
+    case 'vault':
+      return [{ host: unbracket(new URL(target.url).hostname), field: 'host', optional: false }];
     case 's3': {
       const host = unbracket(new URL(target.endpoint).hostname);
       const servers: Server[] = [{ host, field: 'endpoint', optional: false }];

@@ -19,6 +19,9 @@ export function repositoryUrl(target: Target, owner: Owner): string {
       return `s3:${target.endpoint}/${[target.bucket, target.prefix, owner].filter(Boolean).join('/')}`;
     case 'ftp':
       return `rclone:${FTP_REMOTE.toLowerCase()}:${[target.baseDir, owner].filter(Boolean).join('/')}`;
+    case 'vault':
+      // rclone's --private-repos confines a user to paths below its own name.
+      return `rest:${target.url}/${target.user}/${owner}`;
   }
 }
 

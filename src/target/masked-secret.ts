@@ -16,7 +16,7 @@ export type Unmasked =
 export function hasMask(target: Target): boolean {
   return (
     (target.kind === 's3' && target.secretAccessKey === MASK) ||
-    (target.kind === 'ftp' && target.password === MASK)
+    ((target.kind === 'ftp' || target.kind === 'vault') && target.password === MASK)
   );
 }
 
@@ -30,6 +30,7 @@ function sameAccount(a: Target, b: Target): boolean {
     return (
       a.host === b.host && a.port === b.port && a.user === b.user && a.explicitTls === b.explicitTls
     );
+  if (a.kind === 'vault' && b.kind === 'vault') return a.url === b.url && a.user === b.user;
   if (a.kind === 's3' && b.kind === 's3')
     return (
       a.endpoint === b.endpoint &&
@@ -53,6 +54,8 @@ export function unmask(target: Target, stored: Target | undefined): Unmasked {
   if (!sameAccount(target, stored))
     return { ok: false, field, message: `Enter the ${secret} again for the new server.` };
   if (target.kind === 'ftp' && stored.kind === 'ftp')
+    return { ok: true, target: { ...target, password: stored.password } };
+  if (target.kind === 'vault' && stored.kind === 'vault')
     return { ok: true, target: { ...target, password: stored.password } };
   if (target.kind === 's3' && stored.kind === 's3')
     return { ok: true, target: { ...target, secretAccessKey: stored.secretAccessKey } };

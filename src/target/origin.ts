@@ -30,6 +30,7 @@ export function chosenByProvider(target: Target): boolean {
 export function sameServer(a: Target, b: Target): boolean {
   if (a.kind === 'local' && b.kind === 'local') return a.path === b.path;
   if (a.kind === 'ftp' && b.kind === 'ftp') return a.host === b.host && a.port === b.port;
+  if (a.kind === 'vault' && b.kind === 'vault') return a.url === b.url;
   if (a.kind === 's3' && b.kind === 's3')
     // Without path-style URLs the bucket is part of the host name.
     return a.endpoint === b.endpoint && a.bucket === b.bucket && a.pathStyle === b.pathStyle;

@@ -89,7 +89,49 @@ export const ftpTargetSchema = z.object({
   connections: z.number().int().min(1).max(16).default(2),
 });
 
+const pemCertificate = (what: string) =>
+  multiLine(what)
+    .max(65536)
+    .refine((pem) => pem.includes('-----BEGIN CERTIFICATE-----'), `${what} must be in PEM format.`);
+
+/**
+ * A hostvault vault (`hostvault vault`): rclone's restic REST server in append-only mode on a
+ * trusted host, in front of the real target. The agent's own credential lets it add and read,
+ * never delete or rewrite, and only below `/<user>/`; retention and prune run on the vault.
+ */
+export const vaultTargetSchema = z.object({
+  kind: z.literal('vault'),
+  /** The vault's origin, https only: the credential must never cross the network in clear. */
+  url: singleLine('The vault address')
+    .url('The vault address must be a URL such as https://vault.example.com:8421.')
+    .refine((u) => /^https:\/\/[^/@]+\/?$/.test(u), 'The vault address must be https://host:port.')
+    .transform((u) => u.replace(/\/+$/, '')),
+  /** The agent's name on the vault: its htpasswd user and the first part of its repositories' path. */
+  user: singleLine('The vault user')
+    .min(1, 'Enter the vault user.')
+    .max(64)
+    .regex(
+      /^[a-z0-9][a-z0-9_-]*$/,
+      'The vault user may contain only lower-case letters, digits, dashes and underscores.',
+    ),
+  password: singleLine('The vault password').min(1, 'Enter the vault password.').max(1024),
+  /** PEM text of the vault's CA (the vault's certificate is usually from a private CA). */
+  caCert: pemCertificate('The CA certificate').optional(),
+});
+
 export const targetSchema = z.discriminatedUnion('kind', [
+  localTargetSchema,
+  s3TargetSchema,
+  ftpTargetSchema,
+  vaultTargetSchema,
+]);
+
+/**
+ * The kinds a schedule (and so the store) takes today. A vault target reaches the host side
+ * (the agent's requests carry it) but is not yet a schedule's: the store's kind checks
+ * (migrations 0001, 0010) know local, s3 and ftp only.
+ */
+export const scheduleTargetSchema = z.discriminatedUnion('kind', [
   localTargetSchema,
   s3TargetSchema,
   ftpTargetSchema,
@@ -98,8 +140,10 @@ export const targetSchema = z.discriminatedUnion('kind', [
 export type LocalTarget = z.infer<typeof localTargetSchema>;
 export type S3Target = z.infer<typeof s3TargetSchema>;
 export type FtpTarget = z.infer<typeof ftpTargetSchema>;
+export type VaultTarget = z.infer<typeof vaultTargetSchema>;
 export type Target = z.infer<typeof targetSchema>;
 export type TargetKind = Target['kind'];
+export type ScheduleTarget = z.infer<typeof scheduleTargetSchema>;
 
 /** Who a repository belongs to: a customer id, or the server itself for server-wide backups. */
 export const ownerSchema = z.union([
@@ -122,7 +166,8 @@ export function publicTarget(target: Target): Record<string, unknown> {
       const { secretAccessKey: _secret, ...rest } = target;
       return { ...rest, secretAccessKey: '********' };
     }
-    case 'ftp': {
+    case 'ftp':
+    case 'vault': {
       const { password: _password, ...rest } = target;
       return { ...rest, password: '********' };
     }
