@@ -10,8 +10,8 @@
 //   node --import tsx --test --test-reporter=spec test/fleet/netns.fleet.test.ts
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,6 +34,26 @@ interface Job {
   log?: string | null;
   snapshotId?: string | null;
   progress: { bytesDone?: number } | null;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined && value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+/** sha256 of every file under `dir`, by path relative to it. */
+async function digests(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const name of (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile())) {
+    const path = join(name.parentPath, name.name);
+    out.set(path.slice(dir.length), createHash('sha256').update(await readFile(path)).digest('hex'));
+  }
+  return out;
 }
 
 const log = (line: string) => console.log(`# ${new Date().toISOString().slice(11, 19)} ${line}`);
@@ -92,7 +112,7 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
 
   /** The agent started the backup or restore of `jobId` exactly once over its whole life. */
   function ranOnce(s: FleetServer, jobId: number): void {
-    const starts = s.agent.output.match(new RegExp(`job [a-z]+-${jobId}-[a-z0-9-]+ \\([a-z]+\\) started`, 'g'));
+    const starts = s.agent.output.match(new RegExp(`job [a-z]+-${jobId}(-[a-z0-9-]+)? \\([a-z]+\\) started`, 'g'));
     assert.equal(starts?.length ?? 0, 1, `agent of ${s.id} started job ${jobId} ${starts?.length ?? 0} times`);
   }
 
@@ -206,6 +226,133 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
     const j = await finished(s, id);
     assert.equal(j.status, 'failed');
     assert.match(j.error ?? '', /stopped while this job ran/);
+    ranOnce(s, id);
+    await nextRunSucceeds(s);
+  });
+
+  it('kill -9 of an agent mid-restore: the job fails clearly, a restore again brings every file back', async () => {
+    const s = world.server(2);
+    const c = customerOf(s);
+    const dir = join(s.webRoot(c.id), 'drill', 'kill-backup');
+    const before = await digests(dir);
+    assert.ok(before.size > 0);
+    const { snapshots } = (await c.api('GET', `/api/schedules/${c.scheduleId}/snapshots`)) as {
+      snapshots: { id: string; repositoryId: number }[];
+    };
+    const snapshot = snapshots[0]!;
+    const restore = async () => {
+      const answer = (await c.api(
+        'POST',
+        `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/restore`,
+        { what: 'web' },
+      )) as { jobId: number };
+      assert.ok(answer.jobId, JSON.stringify(answer));
+      return answer.jobId;
+    };
+    // The customer lost the files: the restore writes all of them back.
+    await rm(dir, { recursive: true, force: true });
+    const id = await restore();
+    await underWay(s, id);
+    await s.agent.kill('SIGKILL');
+    await s.agent.start();
+    const j = await finished(s, id);
+    assert.equal(j.status, 'failed');
+    assert.match(j.error ?? '', /stopped while this job ran/);
+    ranOnce(s, id);
+
+    const again = await finished(s, await restore());
+    assert.equal(again.status, 'successful', `${again.error}\n${again.log}`);
+    ranOnce(s, again.id);
+    assert.deepEqual(await digests(dir), before);
+    await nextRunSucceeds(s);
+  });
+
+  it("a server's link cut mid-backup and restored: the job ends clearly, the next run succeeds", async () => {
+    const s = world.server(3);
+    await freshData(s, 'link-cut');
+    const id = await runNow(s);
+    await underWay(s, id);
+    await s.linkDown();
+    await sleep(8_000);
+    await s.linkUp();
+    const j = await finished(s, id);
+    log(`link cut: job ${id} ended ${j.status} ${j.error ?? ''}`);
+    assert.ok(
+      j.status === 'successful' || (j.status === 'failed' && (j.error ?? '').length > 0),
+      `${j.status}: ${j.error}`,
+    );
+    ranOnce(s, id);
+    await nextRunSucceeds(s);
+  });
+
+  it('the leading controller killed: the other takes the planner lease and serves the API', async () => {
+    const s = world.server(1);
+    // The holder whose lease has not expired (expires_at is ISO 8601 UTC text).
+    const holder = async () => {
+      const rows = await world.pg.query('hv_web1', 'select holder, expires_at from planner_leases');
+      return rows.find(([, expires]) => Date.parse(expires!) > Date.now())?.[0];
+    };
+    const lead = await waitFor('a planner lease holder', holder);
+    const leader = s.controllers.find((x) => lead.split(':')[1] === String(x.pid));
+    assert.ok(leader, `lease holder ${lead} is one of web1's controllers`);
+    const other = s.controllers.find((x) => x !== leader)!;
+    // The customer's session is on the leader: a job under way through it when it dies.
+    const c = customerOf(s);
+    c.api = await leader.admin();
+    await freshData(s, 'leader-killed');
+    const id = await runNow(s);
+    await underWay(s, id);
+    const killedAt = Date.now();
+    await leader.kill('SIGKILL');
+    c.api = await other.admin();
+    const next = await waitFor('another lease holder', async () => {
+      const h = await holder();
+      return h && h !== lead ? h : undefined;
+    });
+    const tookMs = Date.now() - killedAt;
+    log(`lease moved from ${lead} to ${next} in ${tookMs} ms`);
+    assert.equal(next.split(':')[1], String(other.pid));
+    assert.ok(tookMs < 30_000, `took over after ${tookMs} ms`);
+    // The survivor answers the API and shows the job; but no live controller takes over the
+    // dead one's running job (src/job/job-store.ts has no owner per running job): it stays
+    // "running" until its controller starts again and its recovery ends it. Found by this drill;
+    // the fleet-core work (one controller serving many servers) is to give running jobs an owner.
+    await sleep(5_000);
+    assert.equal((await job(s, id)).status, 'running');
+    await leader.start();
+    const j = await finished(s, id);
+    log(`leader killed: job ${id} ended ${j.status} ${j.error ?? ''}`);
+    assert.equal(j.status, 'failed');
+    assert.match(j.error ?? '', /Interrupted/);
+    ranOnce(s, id);
+    await nextRunSucceeds(s);
+  });
+
+  it('nats-server restarted mid-job: the job ends clearly, nothing is run twice', async () => {
+    const s = world.server(1);
+    await freshData(s, 'nats-restart');
+    const id = await runNow(s);
+    await underWay(s, id);
+    await world.nats.stop({ keepData: true });
+    await sleep(2_000);
+    await world.nats.start();
+    await world.recordPid(world.nats.pid());
+    const j = await finished(s, id);
+    log(`nats restarted: job ${id} ended ${j.status} ${j.error ?? ''}`);
+    assert.equal(j.status, 'successful', `${j.error}\n${j.log}`);
+    ranOnce(s, id);
+    await nextRunSucceeds(s);
+  });
+
+  it('PostgreSQL restarted mid-job: the job ends clearly, nothing is run twice', async () => {
+    const s = world.server(3);
+    await freshData(s, 'pg-restart');
+    const id = await runNow(s);
+    await underWay(s, id);
+    await world.pg.restart();
+    const j = await finished(s, id);
+    log(`postgres restarted: job ${id} ended ${j.status} ${j.error ?? ''}`);
+    assert.equal(j.status, 'successful', `${j.error}\n${j.log}`);
     ranOnce(s, id);
     await nextRunSucceeds(s);
   });

@@ -443,6 +443,11 @@ export class FleetWorld {
     log('controllers and agents started');
   }
 
+  /** Records a process started outside the world (e.g. nats-server again) for the cleanup. */
+  recordPid(pid: number | undefined): Promise<void> {
+    return recordPid(pid);
+  }
+
   async stop(): Promise<void> {
     for (const s of this.servers) {
       await s.agent.kill('SIGKILL').catch(() => undefined);
