@@ -79,7 +79,12 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
       const j = await job(s, id).catch(() => undefined);
       if (j && TERMINAL.includes(j.status)) return j;
       if (Date.now() > deadline)
-        throw new Error(`job ${id} on ${s.id} did not end: ${JSON.stringify(j)}`);
+        throw new Error(
+          `job ${id} on ${s.id} did not end: ${JSON.stringify(j)}\n` +
+            s.controllers
+              .map((c) => `== ${c.name} (${c.running ? 'running' : 'exited'})\n${c.output.slice(-3000)}`)
+              .join('\n'),
+        );
       await sleep(200);
     }
   }
