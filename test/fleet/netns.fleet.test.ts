@@ -36,7 +36,11 @@ interface Job {
   progress: { bytesDone?: number } | null;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
@@ -49,9 +53,16 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 /** sha256 of every file under `dir`, by path relative to it. */
 async function digests(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const name of (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile())) {
+  for (const name of (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) =>
+    e.isFile(),
+  )) {
     const path = join(name.parentPath, name.name);
-    out.set(path.slice(dir.length), createHash('sha256').update(await readFile(path)).digest('hex'));
+    out.set(
+      path.slice(dir.length),
+      createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex'),
+    );
   }
   return out;
 }
@@ -82,7 +93,10 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
         throw new Error(
           `job ${id} on ${s.id} did not end: ${JSON.stringify(j)}\n` +
             s.controllers
-              .map((c) => `== ${c.name} (${c.running ? 'running' : 'exited'})\n${c.output.slice(-3000)}`)
+              .map(
+                (c) =>
+                  `== ${c.name} (${c.running ? 'running' : 'exited'})\n${c.output.slice(-3000)}`,
+              )
               .join('\n'),
         );
       await sleep(200);
@@ -112,13 +126,20 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
   async function freshData(s: FleetServer, name: string): Promise<void> {
     const dir = join(s.webRoot(customerOf(s).id), 'drill', name);
     await mkdir(dir, { recursive: true });
-    for (let i = 0; i < DRILL_MB / 4; i++) await writeFile(join(dir, `blob-${i}`), randomBytes(4 << 20));
+    for (let i = 0; i < DRILL_MB / 4; i++)
+      await writeFile(join(dir, `blob-${i}`), randomBytes(4 << 20));
   }
 
   /** The agent started the backup or restore of `jobId` exactly once over its whole life. */
   function ranOnce(s: FleetServer, jobId: number): void {
-    const starts = s.agent.output.match(new RegExp(`job [a-z]+-${jobId}(-[a-z0-9-]+)? \\([a-z]+\\) started`, 'g'));
-    assert.equal(starts?.length ?? 0, 1, `agent of ${s.id} started job ${jobId} ${starts?.length ?? 0} times`);
+    const starts = s.agent.output.match(
+      new RegExp(`job [a-z]+-${jobId}(-[a-z0-9-]+)? \\([a-z]+\\) started`, 'g'),
+    );
+    assert.equal(
+      starts?.length ?? 0,
+      1,
+      `agent of ${s.id} started job ${jobId} ${starts?.length ?? 0} times`,
+    );
   }
 
   /** `restic check` of the customer's repository on S3, with the key file the admin area gives. */
@@ -147,9 +168,11 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
       // locks whose process is gone on this host, as the product does before its own runs
       // (src/engine/runner.ts removeStaleLocks), so a live writer would still fail the check.
       await restic('unlock');
-      const { stdout } = await restic('check').catch((e: Error & { stdout?: string; stderr?: string }) => {
-        throw new Error(`restic check of ${repo.url} failed: ${e.stdout}\n${e.stderr}`);
-      });
+      const { stdout } = await restic('check').catch(
+        (e: Error & { stdout?: string; stderr?: string }) => {
+          throw new Error(`restic check of ${repo.url} failed: ${e.stdout}\n${e.stderr}`);
+        },
+      );
       assert.match(stdout, /no errors were found/);
     }
   }
@@ -182,9 +205,19 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
       await writeFile(join(www, 'index.php'), `<?php echo "${s.id}";`);
       const a = await s.controllers[0]!.admin();
       const imported = await a('POST', '/api/admin/inventory/import', {
-        packages: [{ id: 'basic', name: 'Basic', frequencies: ['daily'], maxRetention: 10, maxSchedules: 5 }],
+        packages: [
+          { id: 'basic', name: 'Basic', frequencies: ['daily'], maxRetention: 10, maxSchedules: 5 },
+        ],
         customers: [
-          { id: customerId, name: 'Alice', linuxUser: customerId, uid: 2000, gid: 2000, packageId: 'basic', webRoot: www },
+          {
+            id: customerId,
+            name: 'Alice',
+            linuxUser: customerId,
+            uid: 2000,
+            gid: 2000,
+            packageId: 'basic',
+            webRoot: www,
+          },
         ],
       });
       assert.ok(!imported.error, JSON.stringify(imported));

@@ -89,12 +89,7 @@ export async function cleanupLeftovers(): Promise<void> {
     .map((line) => line.split(' ')[0] ?? '')
     .filter((name) => name.startsWith(`${PREFIX}-`));
   for (const ns of namespaces)
-    pids.push(
-      ...(await ip('netns', 'pids', ns))
-        .split('\n')
-        .filter(Boolean)
-        .map(Number),
-    );
+    pids.push(...(await ip('netns', 'pids', ns)).split('\n').filter(Boolean).map(Number));
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -193,7 +188,16 @@ export class WorldPostgres {
   async init(databases: string[]): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await chown(this.dir, uidOf('postgres'), gidOf('postgres'));
-    await this.asPostgres('initdb', ['-D', this.dir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8']);
+    await this.asPostgres('initdb', [
+      '-D',
+      this.dir,
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '-E',
+      'UTF8',
+    ]);
     // Only the world's own subnet, without a password: nothing else can reach the bridge address.
     await appendFile(join(this.dir, 'pg_hba.conf'), `host all all ${SUBNET}.0/24 trust\n`);
     await this.start();
@@ -220,7 +224,13 @@ export class WorldPostgres {
   }
 
   async query(database: string, sqlText: string): Promise<string[][]> {
-    const out = await run(join(this.bin, 'psql'), [this.url(database), '-AtF', '\t', '-c', sqlText]);
+    const out = await run(join(this.bin, 'psql'), [
+      this.url(database),
+      '-AtF',
+      '\t',
+      '-c',
+      sqlText,
+    ]);
     return out
       .split('\n')
       .filter(Boolean)
@@ -472,4 +482,3 @@ async function freePortOn(host: string): Promise<number> {
     });
   });
 }
-
