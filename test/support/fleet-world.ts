@@ -40,7 +40,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { appendFile, chown, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { CLI_FROM_SOURCES } from './cli.js';
@@ -104,6 +104,11 @@ export async function cleanupLeftovers(): Promise<void> {
     .map((line) => /^\d+: ([^:@]+)/.exec(line)?.[1] ?? '')
     .filter((name) => name.startsWith(`${PREFIX}-`));
   for (const link of links) await run('ip', ['link', 'del', link], { allowFail: true });
+  // The temp dirs of nats-server and the S3 server, which their helpers remove only on a clean exit.
+  const dirsFile = join(STATE_DIR, 'dirs');
+  if (existsSync(dirsFile))
+    for (const dir of readFileSync(dirsFile, 'utf8').split('\n').filter(Boolean))
+      rmSync(dir, { recursive: true, force: true });
   rmSync(STATE_DIR, { recursive: true, force: true });
 }
 
@@ -422,6 +427,7 @@ export class FleetWorld {
         { mode: 0o600 },
       );
     this.s3 = await startS3Server({ host: BRIDGE_IP });
+    await appendFile(join(STATE_DIR, 'dirs'), `${this.nats.dir}\n${dirname(this.s3.dataDir)}\n`);
     this.pg = new WorldPostgres(await freePortOn(BRIDGE_IP));
     await this.pg.init(ids.map((id) => `hv_${id}`));
     log(`services: nats ${this.nats.url}, s3 ${this.s3.endpoint}, pg ${this.pg.url('…')}`);
