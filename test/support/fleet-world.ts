@@ -218,8 +218,29 @@ export class WorldPostgres {
     ]); // prettier-ignore
   }
 
+  /** CPU of the postmasters stopped before (a restart starts a new one). */
+  private cpuOfStopped = 0;
+
+  /** CPU time of this cluster's postmasters and their ended backends, in seconds (Linux /proc). */
+  cpuSeconds(): number {
+    return this.cpuOfStopped + (this.currentCpuSeconds() ?? 0);
+  }
+
+  private currentCpuSeconds(): number | undefined {
+    try {
+      const pid = readFileSync(join(this.dir, 'postmaster.pid'), 'utf8').split('\n')[0];
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      // utime, stime, cutime, cstime: fields 14–17 of stat, 11–14 after "(comm) ".
+      const ticks = fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0);
+      return ticks / 100;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** `fast` disconnects every client at once, as an operator's restart does. */
   async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
+    this.cpuOfStopped += this.currentCpuSeconds() ?? 0;
     await this.asPostgres('pg_ctl', ['-D', this.dir, '-m', mode, '-w', 'stop']).catch(() => '');
   }
 
@@ -465,6 +486,9 @@ export class FleetWorld {
   }
 
   async stop(): Promise<void> {
+    // PostgreSQL runs detached from the test (pg_ctl), so a `time` of the run does not count it.
+    const pgSeconds = this.pg?.cpuSeconds();
+    if (pgSeconds !== undefined) this.opts.log?.(`PostgreSQL used ${pgSeconds.toFixed(1)} s CPU`);
     for (const s of this.servers) {
       await s.agent.kill('SIGKILL').catch(() => undefined);
       for (const c of s.controllers) await c.kill('SIGKILL').catch(() => undefined);
