@@ -243,6 +243,7 @@ export async function openApp(
     now: opts.now,
     handlers,
     onFinished: (job, status, error) => notifier.jobFinished(job, status, error),
+    log,
   });
   late.worker = worker;
   const app: App = {

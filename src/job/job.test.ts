@@ -222,4 +222,82 @@ describe('worker', () => {
     assert.equal((await jobs.get(b.id))?.status, 'canceled');
     assert.equal(await worker.cancel(a.id), 'not-active');
   });
+
+  test('a store away for a moment (PostgreSQL restarted): claims, progress and the outcome are tried again', async () => {
+    // What the fleet drill that restarts PostgreSQL mid-job found: an unheard rejection of a
+    // claim ended the controller, and a failed write of the outcome left the job "running".
+    const unhandled: unknown[] = [];
+    const hear = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', hear);
+    let claimsRefused = 2;
+    let finishesRefused = 2;
+    let storeDown = false;
+    const away = () => new Error('connect ECONNREFUSED 10.231.77.1:5432');
+    const claimNext = jobs.claimNext.bind(jobs);
+    jobs.claimNext = async () => {
+      if (claimsRefused > 0 && claimsRefused--) throw away();
+      return claimNext();
+    };
+    const saveProgress = jobs.saveProgress.bind(jobs);
+    jobs.saveProgress = async (...args) => {
+      if (storeDown) throw away();
+      return saveProgress(...args);
+    };
+    const finish = jobs.finish.bind(jobs);
+    jobs.finish = async (...args) => {
+      if (finishesRefused > 0 && finishesRefused--) throw away();
+      return finish(...args);
+    };
+    const lines: string[] = [];
+    const backup: JobHandler = async (_job, ctx) => {
+      storeDown = true;
+      ctx.log('written while the store was away');
+      ctx.progress({ percent: 50, bytesDone: 5, bytesTotal: 10, filesDone: 1, filesTotal: 2 });
+      await sleep(60);
+      storeDown = false;
+      return { snapshotId: 'snap-after-restart' };
+    };
+    const worker = new Worker({
+      jobs,
+      handlers: { backup },
+      concurrency: 1,
+      flushIntervalMs: 10,
+      pollIntervalMs: 20,
+      log: (line) => lines.push(line),
+    });
+    try {
+      const made = await jobs.create({
+        type: 'backup',
+        trigger: 'manual',
+        scheduleId: 1,
+        customerId: 'alice',
+      });
+      assert.ok(made.created);
+      worker.start();
+      for (let i = 0; i < 500; i++) {
+        const job = await jobs.get(made.id);
+        if (job?.status !== 'pending' && job?.status !== 'running') break;
+        await sleep(20);
+      }
+      await worker.idle();
+      const job = await jobs.get(made.id);
+      assert.equal(job?.status, 'successful');
+      assert.equal(job?.snapshot_id, 'snap-after-restart');
+      assert.match(job?.log ?? '', /written while the store was away/);
+      assert.equal(claimsRefused, 0);
+      assert.equal(finishesRefused, 0);
+      assert.ok(
+        lines.some((l) => /cannot claim jobs: connect ECONNREFUSED/.test(l)),
+        lines.join('\n'),
+      );
+      assert.ok(
+        lines.some((l) => /recording its outcome failed, trying again/.test(l)),
+        lines.join('\n'),
+      );
+      assert.deepEqual(unhandled, []);
+    } finally {
+      await worker.stop();
+      process.off('unhandledRejection', hear);
+    }
+  });
 });

@@ -3,6 +3,7 @@
  * its type, persists progress and log at least every second, and records the outcome in words a
  * customer understands.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { failureOf } from '../agent/errors.js';
 import type { JobRow, JobType } from '../store/index.js';
 import type { JobProgress, JobStore } from './job-store.js';
@@ -35,10 +36,14 @@ export interface WorkerOptions {
   pollIntervalMs?: number;
   onFinished?: (job: JobRow, status: 'successful' | 'failed' | 'canceled', error?: string) => void;
   now?: () => Date;
+  /** Where the worker reports a store that does not answer (default: stderr). */
+  log?: (line: string) => void;
 }
 
 /** A job's log is for people; beyond this it is cut, so one noisy run cannot bloat the store. */
 const MAX_LOG_CHARS = 512 * 1024;
+/** How long a finished job's outcome is offered to a store that does not answer. */
+const FINISH_PATIENCE_MS = 120_000;
 
 export class Worker {
   private readonly running = new Map<number, AbortController>();
@@ -49,10 +54,12 @@ export class Worker {
   private stopped = true;
   private readonly concurrency: number;
   private readonly now: () => Date;
+  private readonly log: (line: string) => void;
 
   constructor(private readonly opts: WorkerOptions) {
     this.concurrency = opts.concurrency ?? 2;
     this.now = opts.now ?? (() => new Date());
+    this.log = opts.log ?? ((line) => console.error(`hostvault: ${line}`));
   }
 
   start(): void {
@@ -88,13 +95,17 @@ export class Worker {
       return;
     }
     this.pumping = true;
-    void this.pump().finally(() => {
-      this.pumping = false;
-      if (this.again) {
-        this.again = false;
-        this.notify();
-      }
-    });
+    // The store may be away for a moment (PostgreSQL restarted): the claim fails, the next poll
+    // tries again. Unheard, that rejection ended the whole process.
+    void this.pump()
+      .catch((error: unknown) => this.log(`worker: cannot claim jobs: ${messageOf(error)}`))
+      .finally(() => {
+        this.pumping = false;
+        if (this.again) {
+          this.again = false;
+          this.notify();
+        }
+      });
   }
 
   /** Cancels a job: a pending one at once, a running one through its abort signal. */
@@ -117,6 +128,32 @@ export class Worker {
         this.notify();
       });
       this.tasks.add(task);
+    }
+  }
+
+  /**
+   * Records a job's outcome, trying again while the store is away (a PostgreSQL restart takes
+   * seconds): the work is done, and a job left "running" would claim it never ended. Gives up
+   * after FINISH_PATIENCE_MS; a controller's recovery at its next start then ends the job.
+   */
+  private async finishSurely(
+    jobId: number,
+    outcome: Parameters<JobStore['finish']>[1],
+  ): Promise<void> {
+    const deadline = Date.now() + FINISH_PATIENCE_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.opts.jobs.finish(jobId, outcome);
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          this.log(`job ${jobId}: its outcome could not be recorded: ${messageOf(error)}`);
+          return;
+        }
+        if (attempt === 1)
+          this.log(`job ${jobId}: recording its outcome failed, trying again: ${messageOf(error)}`);
+        await sleep(1000);
+      }
     }
   }
 
@@ -147,7 +184,14 @@ export class Worker {
           dirty = false;
           const append = pendingLog;
           pendingLog = '';
-          await this.opts.jobs.saveProgress(job.id, latest ?? emptyProgress(), append || undefined);
+          await this.opts.jobs
+            .saveProgress(job.id, latest ?? emptyProgress(), append || undefined)
+            .catch((error: unknown) => {
+              // Not written (the store is away): the lines go with the next flush or finish().
+              pendingLog = append + pendingLog;
+              dirty = true;
+              throw error;
+            });
         });
       return flushing;
     };
@@ -172,8 +216,10 @@ export class Worker {
       status = 'successful';
       log(`${capitalize(job.type)} finished successfully`);
       clearInterval(flusher);
-      await flush();
-      await this.opts.jobs.finish(job.id, {
+      // A progress write that fails does not make a finished job fail: finish() below carries
+      // the lines not yet written.
+      await flush().catch(() => undefined);
+      await this.finishSurely(job.id, {
         status,
         snapshotId: result.snapshotId,
         bytesAdded: result.bytesAdded,
@@ -192,7 +238,7 @@ export class Worker {
       log(status === 'canceled' ? 'Canceled' : `Failed: ${error}`);
       clearInterval(flusher);
       await flush().catch(() => undefined);
-      await this.opts.jobs.finish(job.id, { status, error, logAppend: pendingLog || undefined });
+      await this.finishSurely(job.id, { status, error, logAppend: pendingLog || undefined });
     } finally {
       clearInterval(flusher);
       this.running.delete(job.id);

@@ -56,15 +56,18 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema))
       throw new Error(`cannot open store: "${opts.schema}" is not a schema name`);
     schema = opts.schema;
-    db = new Kysely<Database>({
-      dialect: new PostgresDialect({
-        pool: new pg.Pool({
-          connectionString: opts.url,
-          max: opts.poolSize ?? 10,
-          ...(schema ? { options: `-c search_path=${schema}` } : {}),
-        }),
-      }),
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.poolSize ?? 10,
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
     });
+    // An idle connection that PostgreSQL ends (a restart, a failover, an administrator's
+    // pg_terminate_backend) is reported as an 'error' event of the pool; unheard, it ended the
+    // whole controller (seen in the fleet drill that restarts PostgreSQL mid-job). pg has already
+    // dropped that client from the pool and the next query opens a new connection; a query that
+    // fails meanwhile reports its own error to its caller.
+    pool.on('error', () => undefined);
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     location = 'memory' in opts ? ':memory:' : resolve(opts.file);
     dialect = 'sqlite';

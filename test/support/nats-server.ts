@@ -43,6 +43,11 @@ export interface NatsServerOptions {
   /** Hosting server ids, each with an agent identity. */
   servers: string[];
   rpcReplyWindow?: string;
+  /**
+   * Address to listen on (default 127.0.0.1), e.g. a bridge address that agents in network
+   * namespaces reach; the server certificate names it.
+   */
+  host?: string;
 }
 
 export interface NatsTestServer {
@@ -108,12 +113,13 @@ async function makeLeaf(
   ca: { cert: string; key: string },
   name: string,
   usage: 'server' | 'client',
+  host = '127.0.0.1',
 ): Promise<{ certFile: string; keyFile: string }> {
   const p = (ext: string): string => join(dir, `${name}.${ext}`);
   await openssl(['req', ...EC_KEY, '-keyout', p('key'), '-out', p('csr'), '-subj', `/CN=${name}`]);
   await writeFile(
     p('ext'),
-    (usage === 'server' ? 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' : '') +
+    (usage === 'server' ? `subjectAltName=IP:127.0.0.1,IP:${host},DNS:localhost\n` : '') +
       'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n' +
       `extendedKeyUsage=${usage === 'server' ? 'serverAuth' : 'clientAuth'}\n`,
   );
@@ -131,7 +137,8 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsTest
   await mkdir(tlsDir, { mode: 0o700 });
 
   const ca = await makeCa(tlsDir, 'fleet-ca');
-  const serverCert = await makeLeaf(tlsDir, ca, 'nats-server', 'server');
+  const host = opts.host ?? '127.0.0.1';
+  const serverCert = await makeLeaf(tlsDir, ca, 'nats-server', 'server', host);
   const names = ['controller', ...opts.servers];
   const identities = new Map<string, NatsIdentity>();
   // One after another: openssl keeps the CA's next serial number in one file.
@@ -160,7 +167,7 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsTest
   await writeFile(
     configFile,
     natsFleetConfig({
-      listen: { host: '127.0.0.1', port },
+      listen: { host, port },
       tls: { certFile: serverCert.certFile, keyFile: serverCert.keyFile, caFile: ca.cert },
       jetStream: {
         storeDir: join(dir, 'jetstream'),
@@ -255,7 +262,7 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsTest
   ): ConnectionOptions => {
     const id = identity(name);
     return {
-      servers: `tls://127.0.0.1:${port}`,
+      servers: `tls://${host}:${port}`,
       name: `hostvault-test-${name}`,
       tls: { caFile: ca.cert, certFile: id.certFile, keyFile: id.keyFile },
       authenticator: nkeyAuthenticator(id.seed),
@@ -277,7 +284,7 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsTest
   }
 
   return {
-    url: `tls://127.0.0.1:${port}`,
+    url: `tls://${host}:${port}`,
     port,
     dir,
     caFile: ca.cert,

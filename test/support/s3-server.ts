@@ -43,6 +43,8 @@ export interface S3ServerOptions {
   verifySignatures?: boolean;
   /** Answer 403 AccessDenied to bucket creation (PUT /<bucket>) like a key without that right. */
   denyBucketCreation?: boolean;
+  /** Address to listen on (default 127.0.0.1); the server certificate names it. */
+  host?: string;
 }
 
 export interface S3TestServer {
@@ -81,7 +83,10 @@ export interface TestCertificates {
 }
 
 /** Makes a CA and a server certificate for IP 127.0.0.1 / DNS localhost in `dir`. */
-export async function createTestCertificates(dir: string): Promise<TestCertificates> {
+export async function createTestCertificates(
+  dir: string,
+  host = '127.0.0.1',
+): Promise<TestCertificates> {
   await mkdir(dir, { recursive: true });
   const p = (name: string): string => join(dir, name);
   const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
@@ -96,7 +101,7 @@ export async function createTestCertificates(dir: string): Promise<TestCertifica
   ]); // prettier-ignore
   await writeFile(
     p('server.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' +
+    `subjectAltName=IP:127.0.0.1,IP:${host},DNS:localhost\nbasicConstraints=CA:FALSE\n` +
       'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n',
   );
   await execFileAsync('openssl', [
@@ -116,6 +121,7 @@ export async function startS3Server(opts: S3ServerOptions = {}): Promise<S3TestS
   const accessKeyId = opts.accessKeyId ?? 'HV' + randomBytes(9).toString('hex').toUpperCase();
   const secretAccessKey = opts.secretAccessKey ?? randomBytes(24).toString('base64url');
   const verify = opts.verifySignatures ?? true;
+  const host = opts.host ?? '127.0.0.1';
 
   const root = await mkdtemp(join(tmpdir(), 'hv-s3-'));
   const removeRoot = (): void => rmSync(root, { recursive: true, force: true });
@@ -123,7 +129,7 @@ export async function startS3Server(opts: S3ServerOptions = {}): Promise<S3TestS
   const dataDir = join(root, 'data');
   let certs: TestCertificates;
   try {
-    certs = await createTestCertificates(join(root, 'tls'));
+    certs = await createTestCertificates(join(root, 'tls'), host);
   } catch (err) {
     removeRoot();
     pendingCleanups.delete(removeRoot);
@@ -173,7 +179,7 @@ export async function startS3Server(opts: S3ServerOptions = {}): Promise<S3TestS
     });
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
-      srv.listen(port, '127.0.0.1', () => {
+      srv.listen(port, host, () => {
         srv.off('error', reject);
         resolve();
       });
@@ -185,7 +191,7 @@ export async function startS3Server(opts: S3ServerOptions = {}): Promise<S3TestS
   await listen();
 
   const api: S3TestServer = {
-    endpoint: `https://127.0.0.1:${port}`,
+    endpoint: `https://${host}:${port}`,
     port,
     caCertPath: certs.caCertPath,
     caCertPem: certs.caCertPem,
@@ -193,7 +199,7 @@ export async function startS3Server(opts: S3ServerOptions = {}): Promise<S3TestS
     accessKeyId,
     secretAccessKey,
     dataDir,
-    repository: (prefix, b = bucket) => `s3:https://127.0.0.1:${port}/${b}/${prefix}`,
+    repository: (prefix, b = bucket) => `s3:https://${host}:${port}/${b}/${prefix}`,
     env: () => ({ AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey }),
     rejectedRequests: () => rejected,
     async stop({ keepData = false } = {}) {
