@@ -16,6 +16,7 @@ import {
   type PackageRow,
   type Store,
 } from '../store/index.js';
+import { LOCAL_SERVER } from '../fleet/subjects.js';
 import {
   InventoryValidationError,
   PackageInUseError,
@@ -563,6 +564,7 @@ async function writeCustomer(
     mailboxes: JSON.stringify(c.mailboxes),
     ssl_files: JSON.stringify(c.sslFiles),
     config_files: JSON.stringify(c.configFiles),
+    server_id: c.server ?? LOCAL_SERVER,
   };
   if (existing === undefined) {
     await db
@@ -644,6 +646,7 @@ function toCustomer(row: CustomerRow): Customer {
     mailboxes: customerMailboxes(row),
     sslFiles: customerList(row, 'ssl_files'),
     configFiles: customerList(row, 'config_files'),
+    server: row.server_id,
   });
 }
 
@@ -662,6 +665,8 @@ function canonicalPackage(p: Package): Package {
 function canonicalCustomer(c: Customer): Customer {
   return {
     id: c.id,
+    // The implicit server is the absence of one: a customer of `hostvault serve` reads as before.
+    ...(c.server === undefined || c.server === LOCAL_SERVER ? {} : { server: c.server }),
     name: c.name,
     linuxUser: c.linuxUser,
     uid: c.uid,

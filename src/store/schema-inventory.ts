@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { Generated, Insertable, Selectable } from 'kysely';
 
 /** Backup packages (migration 0002). */
 export interface PackagesTable {
@@ -37,6 +37,8 @@ export interface CustomersTable {
   config_files: string;
   created_at: string;
   updated_at: string;
+  /** The hosting server the customer lives on (migration 0012); `local` in `hostvault serve`. */
+  server_id: Generated<string>;
 }
 
 export type PackageRow = Selectable<PackagesTable>;

@@ -10,6 +10,7 @@ import * as m0008 from './0008-fleet-store.js';
 import * as m0009 from './0009-safety-snapshots.js';
 import * as m0010 from './0010-targets.js';
 import * as m0011 from './0011-planner.js';
+import * as m0012 from './0012-servers.js';
 
 /**
  * Every migration, listed by hand rather than found by scanning the folder, so that a bundled
@@ -27,4 +28,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0009-safety-snapshots': m0009,
   '0010-targets': m0010,
   '0011-planner': m0011,
+  '0012-servers': m0012,
 };
