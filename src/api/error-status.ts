@@ -57,6 +57,12 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'job.finished': 409,
   'job.on_other_worker': 409,
 
+  'server.enrollment_invalid': 401,
+  'server.revoked': 409,
+  'server.key_invalid': 400,
+  'server.unknown': 404,
+  'server.fleet_not_configured': 409,
+
   'snapshot.ambiguous_id': 400,
   'browse.invalid_path': 400,
   'browse.invalid_snapshot_id': 400,
