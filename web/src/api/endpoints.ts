@@ -103,4 +103,13 @@ export const api = {
   repositories: () => call(http.GET('/api/admin/repositories')).then((r) => r.repositories),
   targets: () => call(http.GET('/api/admin/targets')).then((r) => r.targets),
   repositoryKeyUrl: (id: number) => `/api/admin/repositories/${id}/key`,
+  servers: () => call(http.GET('/api/admin/servers')).then((r) => r.servers),
+  createEnrollment: (server: string) =>
+    call(http.POST('/api/admin/servers/enrollments', { body: { server } })),
+  revokeServer: (id: string) =>
+    call(http.POST('/api/admin/servers/{id}/revoke', { params: { path: { id } } })),
+  drainServer: (id: string, draining: boolean) =>
+    call(
+      http.POST('/api/admin/servers/{id}/drain', { params: { path: { id } }, body: { draining } }),
+    ),
 };

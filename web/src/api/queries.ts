@@ -16,6 +16,7 @@ export const keys = {
   packages: ['admin', 'packages'] as const,
   repositories: ['admin', 'repositories'] as const,
   targets: ['admin', 'targets'] as const,
+  servers: ['admin', 'servers'] as const,
 };
 
 /** The banner polls at this pace (the customer documentation promises 5 seconds). */

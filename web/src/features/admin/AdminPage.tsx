@@ -1,6 +1,7 @@
 /**
  * The admin area: every customer's jobs and schedules with a customer filter, server-wide
- * schedules, packages, the targets in use with a connection test, and repository keys to download.
+ * schedules, packages, the targets in use with a connection test, repository keys to download,
+ * and the hosting servers of a fleet.
  */
 import { Stack, Tabs } from '@mantine/core';
 import { ActiveTasksBanner } from '../../components/ActiveTasksBanner';
@@ -9,9 +10,10 @@ import { JobsPanel } from './JobsPanel';
 import { KeysPanel } from './KeysPanel';
 import { PackagesPanel } from './PackagesPanel';
 import { SchedulesPanel } from './SchedulesPanel';
+import { ServersPanel } from './ServersPanel';
 import { TargetsPanel } from './TargetsPanel';
 
-type AdminTab = 'jobs' | 'schedules' | 'server' | 'packages' | 'targets' | 'keys';
+type AdminTab = 'jobs' | 'schedules' | 'server' | 'packages' | 'targets' | 'keys' | 'servers';
 const ADMIN_TABS = Object.keys(m.admin.tabs) as AdminTab[];
 
 /** `current` is the URL hash without its `#`; anything else shows the jobs. */
@@ -51,6 +53,9 @@ export default function AdminPage({
         </Tabs.Panel>
         <Tabs.Panel value="keys">
           <KeysPanel />
+        </Tabs.Panel>
+        <Tabs.Panel value="servers">
+          <ServersPanel />
         </Tabs.Panel>
       </Tabs>
     </Stack>
