@@ -12,7 +12,8 @@ import { LOCAL_SERVER } from './subjects.js';
 
 export interface ServerView {
   id: string;
-  state: ServerState;
+  /** `awaiting`: an enrollment token was made, no agent has enrolled with one yet. */
+  state: ServerState | 'awaiting';
   online: boolean;
   lastSeenAt: string | null;
   enrolledAt: string | null;
@@ -58,7 +59,7 @@ export class ServerAdmin {
     };
     const views: ServerView[] = records.map((r) => ({
       id: r.id,
-      state: r.state,
+      state: r.state === 'revoked' && r.enrolledAt === null ? 'awaiting' : r.state,
       online: r.online,
       lastSeenAt: r.lastSeenAt,
       enrolledAt: r.enrolledAt,

@@ -89,7 +89,16 @@ export class ServerRecords {
       throw new HostvaultError(
         'validation.failed',
         `"${LOCAL_SERVER}" is the implicit server of hostvault serve and cannot be enrolled.`,
-        { fields: [{ field: 'server', code: 'field.invalid', message: 'Reserved name.' }] },
+        {
+          fields: [
+            {
+              field: 'server',
+              code: 'field.invalid',
+              message: 'Reserved name.',
+              params: { label: 'Server name' },
+            },
+          ],
+        },
       );
     const ttlMs = input.ttlMs ?? DEFAULT_ENROLLMENT_TTL_MS;
     const token = `hvenroll_${randomBytes(32).toString('base64url')}`;
@@ -266,7 +275,14 @@ function serverName(name: string): string {
     return validateServerId(name);
   } catch (error) {
     throw new HostvaultError('validation.failed', (error as Error).message, {
-      fields: [{ field: 'server', code: 'field.invalid', message: (error as Error).message }],
+      fields: [
+        {
+          field: 'server',
+          code: 'field.invalid',
+          message: (error as Error).message,
+          params: { label: 'Server name' },
+        },
+      ],
     });
   }
 }

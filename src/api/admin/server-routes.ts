@@ -15,7 +15,9 @@ export interface ServerRouteDeps {
 const ServerSchema = z
   .object({
     id: z.string(),
-    state: z.enum(['enrolled', 'draining', 'revoked']),
+    state: z
+      .enum(['enrolled', 'draining', 'revoked', 'awaiting'])
+      .describe('`awaiting`: an enrollment token was made and not used yet.'),
     online: z.boolean().describe('Its agent was heard within the last 45 seconds.'),
     lastSeenAt: z.string().nullable(),
     enrolledAt: z.string().nullable(),

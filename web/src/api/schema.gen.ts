@@ -1086,8 +1086,11 @@ export interface components {
         };
         Server: {
             id: string;
-            /** @enum {string} */
-            state: "enrolled" | "draining" | "revoked";
+            /**
+             * @description `awaiting`: an enrollment token was made and not used yet.
+             * @enum {string}
+             */
+            state: "enrolled" | "draining" | "revoked" | "awaiting";
             /** @description Its agent was heard within the last 45 seconds. */
             online: boolean;
             lastSeenAt: string | null;

@@ -539,7 +539,12 @@ export const de: Messages = {
         jobs: 'Aufträge',
         actions: 'Aktionen',
       },
-      state: { enrolled: 'Angemeldet', draining: 'Wird geleert', revoked: 'Gesperrt' },
+      state: {
+        enrolled: 'Angemeldet',
+        draining: 'Wird geleert',
+        revoked: 'Gesperrt',
+        awaiting: 'Wartet auf Anmeldung',
+      },
       implicit: 'dieser Server',
       online: 'Online',
       offline: 'Offline',

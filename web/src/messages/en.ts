@@ -525,7 +525,12 @@ export const en = {
         jobs: 'Jobs',
         actions: 'Actions',
       },
-      state: { enrolled: 'Enrolled', draining: 'Draining', revoked: 'Revoked' },
+      state: {
+        enrolled: 'Enrolled',
+        draining: 'Draining',
+        revoked: 'Revoked',
+        awaiting: 'Awaiting enrollment',
+      },
       implicit: 'this server',
       online: 'Online',
       offline: 'Offline',

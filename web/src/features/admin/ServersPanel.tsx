@@ -18,6 +18,7 @@ import {
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { ApiError } from '../../api/client';
 import { api } from '../../api/endpoints';
 import { keys } from '../../api/queries';
 import type { Server } from '../../api/types';
@@ -26,6 +27,9 @@ import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states
 import { formatBytes, formatExact, formatWhen } from '../../lib/format';
 import { m } from '../../messages';
 import { failure } from './failure';
+
+/** A badge keeps its whole word: the table scrolls sideways instead of cutting it short. */
+const BADGE = { minWidth: 'max-content' };
 
 /** Presence comes every 15 s: a refresh at that pace shows an agent going offline in time. */
 const POLL_MS = 15_000;
@@ -61,6 +65,11 @@ export function ServersPanel() {
     },
   });
   const actionError = drain.error ?? revoke.error;
+  const enrollError = enroll.error
+    ? ((enroll.error instanceof ApiError &&
+        enroll.error.fields.find((f) => f.field === 'server')?.message) ||
+      messageOf(enroll.error))
+    : undefined;
 
   const c = t.columns;
   const columns: Column<Server>[] = [
@@ -81,7 +90,12 @@ export function ServersPanel() {
     {
       label: c.agent,
       render: (s) => (
-        <Badge color={s.online ? 'green' : 'gray'} variant="light" data-testid="server-online">
+        <Badge
+          color={s.online ? 'green' : 'gray'}
+          variant="light"
+          data-testid="server-online"
+          style={BADGE}
+        >
           {s.online ? t.online : t.offline}
         </Badge>
       ),
@@ -90,9 +104,18 @@ export function ServersPanel() {
       label: c.state,
       render: (s) => (
         <Badge
-          color={s.state === 'enrolled' ? 'blue' : s.state === 'draining' ? 'yellow' : 'red'}
+          color={
+            s.state === 'enrolled'
+              ? 'blue'
+              : s.state === 'draining'
+                ? 'yellow'
+                : s.state === 'awaiting'
+                  ? 'gray'
+                  : 'red'
+          }
           variant="outline"
           data-testid="server-state"
+          style={BADGE}
         >
           {t.state[s.state]}
         </Badge>
@@ -118,7 +141,7 @@ export function ServersPanel() {
       card: 'actions',
       hideLabel: true,
       render: (s) =>
-        s.implicit || s.state === 'revoked' ? null : (
+        s.implicit || s.state === 'revoked' || s.state === 'awaiting' ? null : (
           <Group gap="xs">
             <Button
               size="xs"
@@ -184,7 +207,7 @@ export function ServersPanel() {
                 description={t.enrollNameHint}
                 value={name}
                 onChange={(e) => setName(e.currentTarget.value)}
-                error={enroll.error ? messageOf(enroll.error) : undefined}
+                error={enrollError}
                 style={{ flex: '1 1 16rem' }}
               />
               <Button type="submit" loading={enroll.isPending} disabled={!name.trim()}>
