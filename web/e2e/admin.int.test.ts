@@ -185,4 +185,15 @@ describe('the Servers panel', { timeout: 120_000 }, () => {
     await browser.shot('07-servers');
     await expectAccessible(page, 'Servers');
   });
+
+  test('at phone size shows each server as a card', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const list = page.getByRole('list', { name: 'Servers' });
+    await list.waitFor();
+    assert.equal(await page.getByRole('table', { name: 'Servers' }).count(), 0);
+    const web7 = list.locator('[data-server="web7"]');
+    assert.match((await web7.textContent()) ?? '', /Awaiting enrollment/);
+    await browser.shot('08-servers-phone');
+    await page.setViewportSize({ width: 1024, height: 800 });
+  });
 });
