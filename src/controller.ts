@@ -58,7 +58,10 @@ export async function startController(
         const row = await ready()
           .app.schedules.getRow({ role: 'admin' }, id)
           .catch(() => undefined);
-        return row?.server_id ?? (row?.customer_id ? routes.serverOfCustomer(row.customer_id) : undefined);
+        return (
+          row?.server_id ??
+          (row?.customer_id ? routes.serverOfCustomer(row.customer_id) : undefined)
+        );
       },
       customers: async () =>
         (await ready().app.inventory.listCustomers()).map((c) => ({

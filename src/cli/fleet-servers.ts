@@ -33,7 +33,8 @@ export async function runFleetServersCommand(
   out: (text: string) => void = (text) => process.stdout.write(text),
 ): Promise<number | undefined> {
   const [sub, ...rest] = args;
-  if (!['enroll-token', 'servers', 'revoke', 'drain', 'undrain'].includes(sub ?? '')) return undefined;
+  if (!['enroll-token', 'servers', 'revoke', 'drain', 'undrain'].includes(sub ?? ''))
+    return undefined;
   const store = await openStore(
     config.databaseUrl ? { url: config.databaseUrl } : { file: join(config.dataDir, 'store.db') },
   );
@@ -103,7 +104,12 @@ function formatServers(servers: ServerView[]): string {
   const head = ['SERVER', 'STATE', 'AGENT', 'LAST HEARD', 'RESTIC', 'MARIADB', 'FREE', 'JOBS'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [head, ...rows]
-    .map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd())
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n')
     .concat('\n');
 }

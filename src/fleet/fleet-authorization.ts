@@ -105,7 +105,7 @@ export async function fleetAuthorizationFromEnv(
   const controllerKeys = [...new Set([...own, ...settings.otherControllerKeys])];
   if (controllerKeys.length === 0)
     throw new Error(
-      'HOSTVAULT_NATS_AUTH_FILE needs the controllers\' keys: HOSTVAULT_NATS_SEED_FILE or HOSTVAULT_NATS_CONTROLLER_KEYS',
+      "HOSTVAULT_NATS_AUTH_FILE needs the controllers' keys: HOSTVAULT_NATS_SEED_FILE or HOSTVAULT_NATS_CONTROLLER_KEYS",
     );
   return new FleetAuthorization(records, {
     file: settings.authFile,

@@ -53,7 +53,8 @@ export class ServerAdmin {
       // A controller's default server also runs the customers of the implicit server.
       if (this.opts.implicit && id === this.opts.implicit.id && id !== LOCAL_SERVER) {
         const local = active.get(LOCAL_SERVER);
-        if (local) return { running: own.running + local.running, queued: own.queued + local.queued };
+        if (local)
+          return { running: own.running + local.running, queued: own.queued + local.queued };
       }
       return own;
     };

@@ -9,8 +9,7 @@ import { openTestStore } from '../../test/support/store.js';
 import { ServerRecords } from './server-records.js';
 import type { Presence } from './messages.js';
 
-const code = (c: string) => (error: unknown) =>
-  error instanceof HostvaultError && error.code === c;
+const code = (c: string) => (error: unknown) => error instanceof HostvaultError && error.code === c;
 
 describe('server records', () => {
   let store: Store;

@@ -214,7 +214,10 @@ describe('one controller, two enrolled servers', { timeout: 300_000 }, () => {
       ['web2', 'bob'],
     ] as const) {
       await mkdir(root(server, customer), { recursive: true });
-      await writeFile(join(root(server, customer), 'index.php'), `<?php echo "${customer} on ${server}";`);
+      await writeFile(
+        join(root(server, customer), 'index.php'),
+        `<?php echo "${customer} on ${server}";`,
+      );
     }
     await service.app.inventory.importInventory({
       packages: [
@@ -262,7 +265,10 @@ describe('one controller, two enrolled servers', { timeout: 300_000 }, () => {
       assert.match(first.out, new RegExp(`enrolled as server ${server}`));
       const settings = await readFile(join(agentDir(server), 'agent.env'), 'utf8');
       assert.match(settings, new RegExp(`^HOSTVAULT_SERVER_ID=${server}$`, 'm'));
-      assert.match(settings, new RegExp(`^HOSTVAULT_NATS_URL=${nats.url.replace(/\./g, '\\.')}$`, 'm'));
+      assert.match(
+        settings,
+        new RegExp(`^HOSTVAULT_NATS_URL=${nats.url.replace(/\./g, '\\.')}$`, 'm'),
+      );
       const seed = await readFile(join(agentDir(server), 'agent.nkey'), 'utf8');
       assert.match(seed, /^SU/);
       // Only the public key reached the controller, and nats-server's users.
@@ -304,7 +310,7 @@ describe('one controller, two enrolled servers', { timeout: 300_000 }, () => {
     const jobs = { alice: await runNow('alice'), bob: await runNow('bob') };
     for (const [customer, jobId] of Object.entries(jobs)) {
       const job = await finished(jobId);
-      assert.equal(job.status, 'successful', `${job.error}\n${job.log}`);
+      assert.equal(job.status, 'successful', `${customer}: ${job.error}\n${job.log}`);
     }
     // Each agent's own record of what it ran: alice's job on web1 only, bob's on web2 only.
     const ran = async (server: string) =>
@@ -323,7 +329,10 @@ describe('one controller, two enrolled servers', { timeout: 300_000 }, () => {
         .selectAll()
         .where('customer_id', '=', customer!)
         .executeTakeFirstOrThrow();
-      assert.ok(JSON.stringify(snapshot).includes(root(server!, customer!)), JSON.stringify(snapshot));
+      assert.ok(
+        JSON.stringify(snapshot).includes(root(server!, customer!)),
+        JSON.stringify(snapshot),
+      );
     }
   });
 
@@ -384,9 +393,11 @@ describe('one controller, two enrolled servers', { timeout: 300_000 }, () => {
     const revoked = await admin.call('POST', '/api/admin/servers/web2/revoke');
     assert.equal(revoked.status, 200, JSON.stringify(revoked.json));
     assert.equal(revoked.json.state, 'revoked');
-    assert.ok(!(await readFile(nats.authorizationFile, 'utf8')).includes(
-      (await new ServerRecords(service.app.store).get('web2'))!.nkey!,
-    ));
+    assert.ok(
+      !(await readFile(nats.authorizationFile, 'utf8')).includes(
+        (await new ServerRecords(service.app.store).get('web2'))!.nkey!,
+      ),
+    );
     await nats.waitForLog(/Reloaded/i, { from, timeoutMs: 10_000 });
     // The running agent is out: nobody answers web2's requests any more, web1 still does.
     const deadline = Date.now() + 15_000;

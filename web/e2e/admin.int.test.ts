@@ -169,7 +169,9 @@ describe('the Servers panel', { timeout: 120_000 }, () => {
 
     await page.getByRole('textbox', { name: 'Server name' }).fill('web.1');
     await page.getByRole('button', { name: 'Create enrollment token' }).click();
-    await page.getByText(/it may only hold lowercase letters, digits, "-" and "_", not a dot/).waitFor();
+    await page
+      .getByText(/it may only hold lowercase letters, digits, "-" and "_", not a dot/)
+      .waitFor();
     await page.getByRole('textbox', { name: 'Server name' }).fill('web7');
     await page.getByRole('button', { name: 'Create enrollment token' }).click();
     const token = page.getByTestId('enrollment-token');

@@ -66,9 +66,9 @@ export function ServersPanel() {
   });
   const actionError = drain.error ?? revoke.error;
   const enrollError = enroll.error
-    ? ((enroll.error instanceof ApiError &&
+    ? (enroll.error instanceof ApiError &&
         enroll.error.fields.find((f) => f.field === 'server')?.message) ||
-      messageOf(enroll.error))
+      messageOf(enroll.error)
     : undefined;
 
   const c = t.columns;
