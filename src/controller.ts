@@ -43,20 +43,24 @@ export async function startController(
   try {
     // The routes read the app's inventory and schedules; the app is made by startService and
     // told here (onApp) before anything asks the agent.
-    let app: App | undefined;
+    // openApp already sweeps certificates through the agent; that call waits here until the app
+    // is told.
+    let told!: (composed: { app: App; records: ServerRecords }) => void;
+    const composed = new Promise<{ app: App; records: ServerRecords }>(
+      (resolve) => (told = resolve),
+    );
     let records: ServerRecords | undefined;
-    const ready = () => {
-      if (!app || !records) throw new Error('the fleet was asked before the service was composed');
-      return { app, records };
-    };
+    const ready = () => composed;
     const routes: FleetRoutes = {
       serverOfCustomer: async (id) => {
-        const customer = await ready().app.inventory.getCustomer(id);
+        const customer = await (await ready()).app.inventory.getCustomer(id);
         return customer && (customer.server ?? LOCAL_SERVER);
       },
       serverOfSchedule: async (id) => {
-        const row = await ready()
-          .app.schedules.getRow({ role: 'admin' }, id)
+        const row = await (
+          await ready()
+        ).app.schedules
+          .getRow({ role: 'admin' }, id)
           .catch(() => undefined);
         return (
           row?.server_id ??
@@ -64,11 +68,11 @@ export async function startController(
         );
       },
       customers: async () =>
-        (await ready().app.inventory.listCustomers()).map((c) => ({
+        (await (await ready()).app.inventory.listCustomers()).map((c) => ({
           id: c.id,
           server: c.server ?? LOCAL_SERVER,
         })),
-      servers: async () => (await ready().records.authorizedAgents()).map((a) => a.server),
+      servers: async () => (await (await ready()).records.authorizedAgents()).map((a) => a.server),
     };
     const agent = new FleetAgent(nc, {
       routes,
@@ -82,8 +86,8 @@ export async function startController(
         agent,
         store: config.databaseUrl ? { url: config.databaseUrl } : undefined,
         onApp(made) {
-          app = made;
           records = new ServerRecords(made.store);
+          told({ app: made, records });
         },
         async servers(made) {
           const serverRecords = records ?? new ServerRecords(made.store);

@@ -118,14 +118,17 @@ export class FleetAgent implements HostAgent {
     throw last ?? noServer('Test connection');
   }
 
-  /** Every server keeps only the CA files still in use; a server offline sweeps when it returns. */
+  /**
+   * Every server keeps only the CA files still in use, side by side: a server offline sweeps when
+   * it returns, without holding up the others.
+   */
   async sweepCertificates(request: p.SweepCertificatesRequest) {
-    const removed: string[] = [];
-    for (const server of await this.allServers()) {
-      const answer = await this.agentFor(server).sweepCertificates(request);
-      removed.push(...answer.removed);
-    }
-    return { removed };
+    const results = await Promise.allSettled(
+      (await this.allServers()).map((server) => this.agentFor(server).sweepCertificates(request)),
+    );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed && results.every((r) => r.status === 'rejected')) throw failed.reason;
+    return { removed: results.flatMap((r) => (r.status === 'fulfilled' ? r.value.removed : [])) };
   }
 
   /**
