@@ -319,6 +319,30 @@ describe('one controller, two enrolled servers', { timeout: 300_000 }, () => {
     assert.doesNotMatch(await ran('web1'), /-bob/);
     assert.match(await ran('web2'), new RegExp(`backup-${jobs.bob}-bob`));
     assert.doesNotMatch(await ran('web2'), /-alice/);
+    // A check of bob's repository (maintenance names no customer, only the repository's owner)
+    // runs on web2 as well.
+    const repository = await service.app.repositoryRecords.access(
+      { kind: 'local', path: join(work, 'repos') },
+      'bob',
+    );
+    const schedule = await service.app.store.db
+      .selectFrom('schedules')
+      .select('id')
+      .where('customer_id', '=', 'bob')
+      .executeTakeFirstOrThrow();
+    const check = await service.app.jobs.create({
+      type: 'maintenance',
+      trigger: 'system',
+      customerId: null,
+      scheduleName: 'Check repository',
+      params: { task: 'check', scheduleId: schedule.id, owner: 'bob', url: repository.url },
+    });
+    assert.ok(check.created);
+    service.app.worker.notify();
+    const checked = await finished(check.id);
+    assert.equal(checked.status, 'successful', `${checked.error}\n${checked.log}`);
+    assert.match(await ran('web2'), new RegExp(`maintain-${check.id}-check`));
+    assert.doesNotMatch(await ran('web1'), /maintain-/);
     // And each snapshot holds its own server's hosting root.
     for (const [customer, server] of [
       ['alice', 'web1'],
