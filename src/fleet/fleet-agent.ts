@@ -8,7 +8,9 @@
  *
  * Customers of the implicit server `local` (every customer an inventory names no server for) go
  * to the controller's default server (HOSTVAULT_SERVER_ID), so a one-server controller configured
- * as before keeps working. A server-wide (provider) schedule names its server.
+ * as before keeps working. Server-wide (provider) work that names no customer (its repository's
+ * prune and check, browse of its snapshots, forget of a schedule without a server) goes to the
+ * schedule's server (`schedules.server_id`) or else the default server.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Download, HostAgent, RunContext } from '../agent/agent.js';
@@ -61,12 +63,12 @@ export class FleetAgent implements HostAgent {
     for (const server of servers) await this.agentFor(server).ensureStreams();
   }
 
+  /**
+   * Where the customer's files are: also for a server-wide schedule, whose run backs up each
+   * customer on that customer's own server into the one repository of its target.
+   */
   async backup(request: p.BackupRequest, ctx?: RunContext) {
-    const server =
-      request.repository.owner === 'server'
-        ? await this.serverOfSchedule(request.scheduleId)
-        : await this.serverOfCustomer(request.customer.id);
-    return this.agentFor(server).backup(request, ctx);
+    return (await this.forCustomer(request.customer.id)).backup(request, ctx);
   }
 
   async restore(request: p.RestoreRequest, ctx?: RunContext) {
