@@ -6,7 +6,7 @@
  */
 const layers = [
   // 0: words and small helpers every part may use
-  ['control-characters.ts', 'format.ts', 'errors'],
+  ['control-characters.ts', 'format.ts', 'text-diff.ts', 'errors'],
   // 1: the outside world, each behind its own typed adapter
   ['engine', 'store', 'scope', 'database'],
   // 2: records and what is read straight off them

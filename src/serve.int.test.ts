@@ -201,6 +201,17 @@ describe('the service over HTTP', () => {
       [['page.html', 'file', 14]],
     );
     assert.equal(sub.json.entries[0].realPath, join(work, 'home/alice/www/sub/page.html'));
+    const search = await alice.call('GET', `${base}/search?q=PAGE`);
+    assert.equal(search.status, 200, JSON.stringify(search.json));
+    assert.deepEqual(
+      search.json.entries.map((e: any) => [e.path, e.type, e.size]),
+      [['/Web files/sub/page.html', 'file', 14]],
+    );
+    assert.equal(search.json.more, false);
+    const badSearch = await alice.call('GET', `${base}/search?q=${encodeURIComponent('a/b')}`);
+    assert.equal(badSearch.status, 400);
+    assert.equal(badSearch.json.error.code, 'browse.invalid_query');
+    assert.equal(badSearch.json.error.fields[0].field, 'q');
     const escape = await alice.call(
       'GET',
       `${base}/browse?path=${encodeURIComponent('/Web files/../../etc')}`,
@@ -252,6 +263,15 @@ describe('the service over HTTP', () => {
       ['POST', `/api/jobs/${run.json.jobId}/cancel`],
       ['POST', `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/restore`, { what: 'web' }],
       ['GET', `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/browse`],
+      ['GET', `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/search?q=page`],
+      [
+        'GET',
+        `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/versions?path=%2FWeb%20files%2Fsub%2Fpage.html`,
+      ],
+      [
+        'GET',
+        `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/compare?path=%2FWeb%20files%2Fsub%2Fpage.html&with=${snapshot.id}`,
+      ],
       [
         'GET',
         `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/download?path=%2FWeb%20files%2Findex.php`,
@@ -264,5 +284,86 @@ describe('the service over HTTP', () => {
     assert.deepEqual((await bob.call('GET', '/api/schedules')).json.schedules, []);
     assert.equal((await bob.call('GET', '/api/jobs')).json.total, 0);
     assert.deepEqual((await bob.call('GET', '/api/tasks/active')).json.tasks ?? [], []);
+  });
+
+  test("a file's versions across a schedule's backups, and what changed in it", async () => {
+    const alice = new Client(service.url);
+    await alice.signIn('alice', 'alice-password-1');
+    const created = await alice.call('POST', '/api/schedules', {
+      name: 'Versions',
+      scope: 'web',
+      frequency: 'daily',
+      retention: 7,
+      target: { kind: 'local' },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const scheduleId = created.json.id as number;
+    const notes = join(work, 'home/alice/www/notes.txt');
+    const backUp = async () => {
+      const run = await alice.call('POST', `/api/schedules/${scheduleId}/run`);
+      assert.equal(run.status, 202, JSON.stringify(run.json));
+      assert.equal((await waitForJob(alice, run.json.jobId)).status, 'successful');
+    };
+    const lines = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);
+    await writeFile(notes, lines.join('\n') + '\n');
+    const firstSize = (lines.join('\n') + '\n').length;
+    await backUp();
+    lines[9] = 'line ten, changed';
+    await writeFile(notes, lines.join('\n') + '\n');
+    await backUp();
+    await backUp();
+    await rm(notes);
+    await backUp();
+    const snapshots = (await alice.call('GET', `/api/schedules/${scheduleId}/snapshots`)).json
+      .snapshots as { id: string; repositoryId: number; time: string }[];
+    assert.equal(snapshots.length, 4);
+    const [, newest, , oldest] = snapshots.sort((a, b) => b.time.localeCompare(a.time));
+    const base = `/api/snapshots/${oldest!.repositoryId}`;
+    const path = encodeURIComponent('/Web files/notes.txt');
+
+    const history = await alice.call('GET', `${base}/${oldest!.id}/versions?path=${path}`);
+    assert.equal(history.status, 200, JSON.stringify(history.json));
+    assert.equal(history.json.snapshots, 4);
+    assert.deepEqual(
+      history.json.versions.map((v: any) => [v.kind, v.snapshots, v.size ?? null]),
+      [
+        ['absent', 1, null],
+        ['present', 2, (lines.join('\n') + '\n').length],
+        ['present', 1, firstSize],
+      ],
+    );
+    assert.equal(history.json.versions[1].snapshotId, newest!.id);
+    assert.equal(history.json.versions[1].realPath, notes);
+
+    const compared = await alice.call(
+      'GET',
+      `${base}/${newest!.id}/compare?path=${path}&with=${oldest!.id}`,
+    );
+    assert.equal(compared.status, 200, JSON.stringify(compared.json));
+    assert.equal(compared.json.older.snapshotId, oldest!.id);
+    assert.equal(compared.json.diff.kind, 'changed');
+    assert.equal(compared.json.diff.added, 1);
+    assert.equal(compared.json.diff.removed, 1);
+    assert.deepEqual(
+      compared.json.diff.hunks[0].lines
+        .filter((l: any) => l.op !== 'same')
+        .map((l: any) => [l.op, l.text]),
+      [
+        ['removed', 'line 10'],
+        ['added', 'line ten, changed'],
+      ],
+    );
+    // A folder has no history of its own; a file not in a snapshot cannot be compared there.
+    const folder = await alice.call(
+      'GET',
+      `${base}/${oldest!.id}/versions?path=${encodeURIComponent('/Web files')}`,
+    );
+    assert.equal(folder.status, 400);
+    assert.equal(folder.json.error.code, 'browse.not_a_file');
+    const gone = await alice.call(
+      'GET',
+      `${base}/${snapshots[0]!.id}/compare?path=${path}&with=${oldest!.id}`,
+    );
+    assert.equal(gone.status, 404);
   });
 });

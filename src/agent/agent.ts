@@ -16,6 +16,8 @@ import type {
   BrowseListRequest,
   BrowseOpenAnswer,
   BrowseOpenRequest,
+  BrowseSearchAnswer,
+  BrowseSearchRequest,
   BrowseStatAnswer,
   BrowseStatRequest,
   DownloadMeta,
@@ -66,6 +68,8 @@ export interface HostAgent {
     list(request: BrowseListRequest): Promise<BrowseListAnswer>;
     /** What a friendly path stands for, and its entry if it is inside the snapshot. */
     stat(request: BrowseStatRequest): Promise<BrowseStatAnswer>;
+    /** Files and folders whose name holds the query, under the friendly roots. */
+    search(request: BrowseSearchRequest): Promise<BrowseSearchAnswer>;
   };
   /**
    * A file as it is or a folder as tar.gz. Resolves once the first bytes are ready, so a refusal

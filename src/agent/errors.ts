@@ -72,6 +72,7 @@ const REFUSALS: Partial<Record<AgentErrorCode, ErrorCode>> = {
   'invalid-path': 'browse.invalid_path',
   'invalid-snapshot-id': 'browse.invalid_snapshot_id',
   'invalid-page': 'browse.invalid_page',
+  'invalid-query': 'browse.invalid_query',
   'outside-roots': 'browse.outside_roots',
   'not-found': 'not_found',
   'not-a-directory': 'browse.not_a_directory',
@@ -81,7 +82,7 @@ const REFUSALS: Partial<Record<AgentErrorCode, ErrorCode>> = {
   'target-refused': 'target.address_refused',
 };
 
-/** Browse refusals name the request's `path`; the others the request as a whole. */
+/** Browse refusals name the request's `path` (a search its `q`); the others the request as a whole. */
 const PATH_REFUSALS: ReadonlySet<AgentErrorCode> = new Set<AgentErrorCode>(BROWSE_ERROR_CODES);
 
 export function refusalOf(error: AgentError): HostvaultError | undefined {
@@ -89,7 +90,7 @@ export function refusalOf(error: AgentError): HostvaultError | undefined {
   if (!code) return undefined;
   if (code === 'not_found') return new NotFoundError(error.message);
   const fields = PATH_REFUSALS.has(error.code)
-    ? [{ field: 'path', code, message: error.message }]
+    ? [{ field: error.code === 'invalid-query' ? 'q' : 'path', code, message: error.message }]
     : undefined;
   return new HostvaultError(code, error.message, { fields, cause: error });
 }

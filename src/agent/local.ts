@@ -37,6 +37,8 @@ import type {
   BrowseListRequest,
   BrowseOpenAnswer,
   BrowseOpenRequest,
+  BrowseSearchAnswer,
+  BrowseSearchRequest,
   BrowseStatAnswer,
   BrowseStatRequest,
   DownloadRequest,
@@ -284,6 +286,18 @@ export class LocalAgent implements HostAgent {
               }
             : {}),
         };
+      }),
+
+    search: (request: BrowseSearchRequest): Promise<BrowseSearchAnswer> =>
+      answer(async () => {
+        await this.open(request);
+        const found = this.deps.browser.searchFriendly(
+          request.snapshotId,
+          request.roots,
+          request.query,
+          { limit: request.limit },
+        );
+        return { ...found, entries: found.entries.map((e) => plain(e)) };
       }),
   };
 

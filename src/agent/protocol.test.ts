@@ -235,6 +235,29 @@ const examples: [string, z.ZodType, unknown][] = [
     },
   ],
   [
+    'browse search request',
+    p.browseSearchRequestSchema,
+    { repository, snapshotId: '1a2b3c4d', roots, query: 'index', limit: 100 },
+  ],
+  [
+    'browse search answer',
+    p.browseSearchAnswerSchema,
+    {
+      query: 'index',
+      entries: [
+        {
+          name: 'index.php',
+          type: 'file',
+          path: '/Web files/index.php',
+          realPath: '/home/alice/www/index.php',
+          group: 'web',
+          size: 13,
+        },
+      ],
+      more: false,
+    },
+  ],
+  [
     'download request',
     p.downloadRequestSchema,
     { repository, snapshotId: '1a2b3c4d', roots, path: '/Web files' },

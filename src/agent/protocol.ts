@@ -113,6 +113,7 @@ export const BROWSE_ERROR_CODES = [
   'invalid-path',
   'invalid-snapshot-id',
   'invalid-page',
+  'invalid-query',
   'outside-roots',
   'not-found',
   'not-a-directory',
@@ -373,6 +374,21 @@ export const browseStatAnswerSchema = z.union([
   }),
 ]);
 export type BrowseStatAnswer = z.infer<typeof browseStatAnswerSchema>;
+
+/** Names holding `query` under the friendly roots (src/snapshot/browser.ts searchFriendly). */
+export const browseSearchRequestSchema = z.strictObject({
+  ...browseOpenRequestSchema.shape,
+  roots: friendlyRootsSchema,
+  query: z.string().max(4096),
+  limit: z.number().int().min(1).max(500),
+});
+export type BrowseSearchRequest = z.infer<typeof browseSearchRequestSchema>;
+export const browseSearchAnswerSchema = z.strictObject({
+  query: z.string(),
+  entries: z.array(friendlyEntrySchema),
+  more: z.boolean(),
+});
+export type BrowseSearchAnswer = z.infer<typeof browseSearchAnswerSchema>;
 
 /** One file as it is, or a folder as tar.gz. NEVER LOG: holds secrets. */
 export const downloadRequestSchema = z.strictObject({

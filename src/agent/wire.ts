@@ -94,6 +94,15 @@ export class WireAgent implements HostAgent {
         undefined,
         (r) => this.inner.browse.stat(r),
       ),
+    search: (request: p.BrowseSearchRequest) =>
+      this.call(
+        'browse.search',
+        p.browseSearchRequestSchema,
+        p.browseSearchAnswerSchema,
+        request,
+        undefined,
+        (r) => this.inner.browse.search(r),
+      ),
   };
 
   async download(request: p.DownloadRequest, ctx?: RunContext): Promise<Download> {

@@ -67,6 +67,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'browse.invalid_path': 400,
   'browse.invalid_snapshot_id': 400,
   'browse.invalid_page': 400,
+  'browse.invalid_query': 400,
   'browse.outside_roots': 400,
   'browse.not_a_directory': 400,
   'browse.not_a_file': 400,

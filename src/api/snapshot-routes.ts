@@ -6,8 +6,10 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { HostAgent } from '../agent/agent.js';
+import type { BrowseListAnswer } from '../agent/protocol.js';
 import { asAgentError, refusalOf } from '../agent/errors.js';
 import type { Authenticated } from '../auth/index.js';
+import { COMPARE_LIMIT_BYTES, FileVersions } from '../repository/file-versions.js';
 import type { RepositoryService } from '../repository/repository-service.js';
 import { restoreRequestSchema } from '../restore-job/restore-request.js';
 import type { RestoreService } from '../restore-job/restore-service.js';
@@ -66,10 +68,94 @@ const ListingSchema = z
     limit: z.number().int(),
   })
   .meta({ id: 'BrowseListing' });
+const SearchQuery = z.strictObject({
+  q: z
+    .string()
+    .max(4096, 'The search text is too long')
+    .describe('Part of a file or folder name; letters match in any case.'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+const SearchSchema = z
+  .object({
+    query: z.string().describe('The text searched for, trimmed.'),
+    entries: z.array(EntrySchema),
+    more: z
+      .boolean()
+      .describe('True when more names match than were returned: a longer search text narrows it.'),
+  })
+  .meta({ id: 'BrowseSearch' });
+const FileQuery = z.strictObject({
+  path: PathQuery.shape.path.describe('The file, under the friendly roots.'),
+});
+const CompareQuery = FileQuery.extend({
+  with: SnapshotParams.shape.snapshotId.describe(
+    'The other snapshot of the same repository to compare with; older or newer.',
+  ),
+});
+const VersionSchema = z
+  .discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('present'),
+      snapshotId: z.string().describe('The newest snapshot holding this version.'),
+      time: z.string(),
+      since: z.string().describe('The oldest snapshot of the run holding this version.'),
+      snapshots: z.number().int(),
+      size: z.number().nullable(),
+      mtime: z.string().nullable(),
+      realPath: z.string().optional(),
+    }),
+    z.object({
+      kind: z.literal('absent'),
+      time: z.string(),
+      since: z.string(),
+      snapshots: z.number().int(),
+    }),
+  ])
+  .meta({ id: 'FileVersion' });
+const HistorySchema = z
+  .object({
+    path: z.string(),
+    versions: z.array(VersionSchema),
+    snapshots: z.number().int().describe('Snapshots looked at, the newest 100 at most.'),
+  })
+  .meta({ id: 'FileHistory' });
+const DiffLineSchema = z.object({
+  op: z.enum(['same', 'added', 'removed']),
+  text: z.string(),
+});
+const CompareSchema = z
+  .object({
+    older: z.object({ snapshotId: z.string(), time: z.string() }),
+    newer: z.object({ snapshotId: z.string(), time: z.string() }),
+    diff: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('same') }),
+      z.object({
+        kind: z.literal('changed'),
+        added: z.number().int(),
+        removed: z.number().int(),
+        hunks: z.array(
+          z.object({
+            oldStart: z.number().int(),
+            newStart: z.number().int(),
+            lines: z.array(DiffLineSchema),
+          }),
+        ),
+      }),
+      z.object({
+        kind: z.literal('too-different'),
+        oldLines: z.number().int(),
+        newLines: z.number().int(),
+      }),
+      z.object({ kind: z.literal('binary') }),
+      z.object({ kind: z.literal('too-large'), limitBytes: z.number().int() }),
+    ]),
+  })
+  .meta({ id: 'FileComparison' });
 /** The restore request as the route takes it (its answer forms, such as a safety snapshot's undo, fill in defaults). */
 const RestoreRequestBody = restoreRequestSchema.meta({ id: 'RestoreRequest' });
 
 export function snapshotRoutes(deps: SnapshotRouteDeps) {
+  const versions = new FileVersions(deps);
   /**
    * The snapshot if the caller may see it, with what the agent needs to read it (SECRET: the
    * repository's password; never logged); else the one 404.
@@ -109,16 +195,79 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
           offset: query.offset,
           limit: query.limit,
         });
+        return { ...listing, entries: listing.entries.map(entryOf) };
+      },
+    });
+
+    api.route({
+      method: 'GET',
+      path: '/api/snapshots/:repositoryId/:snapshotId/search',
+      operationId: 'searchSnapshot',
+      summary: 'Find files and folders of a snapshot by name',
+      description:
+        'Every file and folder under the friendly roots whose name holds `q`, named by the paths browsing uses, folder by folder. Like browsing, the first call on a snapshot builds its index.',
+      tags: ['snapshots'],
+      access: 'signed-in',
+      params: SnapshotParams,
+      query: SearchQuery,
+      responses: { 200: { description: 'The first matches.', schema: SearchSchema } },
+      async handler({ principal, params, query }) {
+        const { request } = await reach(principal, params.repositoryId, params.snapshotId);
+        const found = await deps.agent.browse.search({
+          ...request,
+          query: query.q,
+          limit: query.limit,
+        });
+        return { ...found, entries: found.entries.map(entryOf) };
+      },
+    });
+
+    api.route({
+      method: 'GET',
+      path: '/api/snapshots/:repositoryId/:snapshotId/versions',
+      operationId: 'fileVersions',
+      summary: 'Every version of one file across the snapshots of its schedule',
+      description:
+        'Newest first; consecutive snapshots holding the same version (same size and modification time) are one version, and runs of snapshots without the file are listed as absent.',
+      tags: ['snapshots'],
+      access: 'signed-in',
+      params: SnapshotParams,
+      query: FileQuery,
+      responses: { 200: { description: 'The file history.', schema: HistorySchema } },
+      async handler({ principal, params, query }) {
+        const { snapshot, place } = await reachSnapshot(
+          deps,
+          principal,
+          params.repositoryId,
+          params.snapshotId,
+        );
+        return versions.history(snapshot, place, query.path);
+      },
+    });
+
+    api.route({
+      method: 'GET',
+      path: '/api/snapshots/:repositoryId/:snapshotId/compare',
+      operationId: 'compareFileVersions',
+      summary: 'What changed in a text file between two snapshots',
+      description: `Line by line, as \`diff -u\` shows it; files over ${COMPARE_LIMIT_BYTES / 1024 / 1024} MiB or with binary content are reported as such.`,
+      tags: ['snapshots'],
+      access: 'signed-in',
+      params: SnapshotParams,
+      query: CompareQuery,
+      responses: { 200: { description: 'The differences.', schema: CompareSchema } },
+      async handler({ principal, params, query }) {
+        const one = await reachSnapshot(deps, principal, params.repositoryId, params.snapshotId);
+        const other = await reachSnapshot(deps, principal, params.repositoryId, query.with);
+        const [older, newer] =
+          one.snapshot.time <= other.snapshot.time
+            ? [one.snapshot, other.snapshot]
+            : [other.snapshot, one.snapshot];
+        const diff = await versions.compare(one.place, query.path, older, newer);
         return {
-          ...listing,
-          entries: listing.entries.map((e) => ({
-            name: e.name,
-            type: e.type,
-            path: e.path,
-            realPath: e.realPath,
-            size: e.size ?? null,
-            mtime: e.mtime ?? null,
-          })),
+          older: { snapshotId: older.id, time: older.time },
+          newer: { snapshotId: newer.id, time: newer.time },
+          diff,
         };
       },
     });
@@ -245,4 +394,16 @@ function describeError(error: unknown): string {
 
 function asciiName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200) || 'download';
+}
+
+/** An entry as the API shows it: what a customer needs to browse, download and restore it. */
+function entryOf(e: BrowseListAnswer['entries'][number]): z.infer<typeof EntrySchema> {
+  return {
+    name: e.name,
+    type: e.type,
+    path: e.path,
+    realPath: e.realPath,
+    size: e.size ?? null,
+    mtime: e.mtime ?? null,
+  };
 }

@@ -98,6 +98,7 @@ export const ERROR_CODES = [
   'browse.invalid_path',
   'browse.invalid_snapshot_id',
   'browse.invalid_page',
+  'browse.invalid_query',
   'browse.outside_roots',
   'browse.not_a_directory',
   'browse.not_a_file',

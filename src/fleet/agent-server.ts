@@ -375,7 +375,9 @@ export class AgentServer {
               ? await browse.open(call.request)
               : call.op === 'list'
                 ? await browse.list(call.request)
-                : await browse.stat(call.request);
+                : call.op === 'stat'
+                  ? await browse.stat(call.request)
+                  : await browse.search(call.request);
           return reply({ ok: true, answer });
         }
         case 'test-connection':

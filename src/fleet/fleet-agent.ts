@@ -94,6 +94,9 @@ export class FleetAgent implements HostAgent {
       (await this.forOwner(request.repository.owner)).browse.list(request),
     stat: async (request: p.BrowseStatRequest) =>
       (await this.forOwner(request.repository.owner)).browse.stat(request),
+
+    search: async (request: p.BrowseSearchRequest) =>
+      (await this.forOwner(request.repository.owner)).browse.search(request),
   };
 
   async download(request: p.DownloadRequest, ctx?: RunContext): Promise<Download> {

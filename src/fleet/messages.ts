@@ -66,6 +66,7 @@ export const browseCallSchema = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('open'), request: p.browseOpenRequestSchema }),
   z.strictObject({ op: z.literal('list'), request: p.browseListRequestSchema }),
   z.strictObject({ op: z.literal('stat'), request: p.browseStatRequestSchema }),
+  z.strictObject({ op: z.literal('search'), request: p.browseSearchRequestSchema }),
 ]);
 
 const streamId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);

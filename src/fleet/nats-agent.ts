@@ -163,6 +163,12 @@ export class NatsAgent implements HostAgent {
         { op: 'stat', request: plain('browse.stat', p.browseStatRequestSchema, request) },
         p.browseStatAnswerSchema,
       ),
+    search: (request: p.BrowseSearchRequest) =>
+      this.rpc(
+        'browse',
+        { op: 'search', request: plain('browse.search', p.browseSearchRequestSchema, request) },
+        p.browseSearchAnswerSchema,
+      ),
   };
 
   /**

@@ -121,6 +121,45 @@ describe('browse index build', () => {
   });
 });
 
+test('search: names holding the text in any ASCII case, with their paths, % and _ taken literally', async () => {
+  const index = await build('search', [
+    node('/srv', 'dir'),
+    node('/srv/www', 'dir'),
+    node('/srv/www/Index.PHP'),
+    node('/srv/www/wp-content', 'dir'),
+    node('/srv/www/wp-content/index.php.bak'),
+    node('/srv/www/100%_done.txt'),
+    node('/srv/www/100x-done.txt'),
+    node('/var/lib/x/index.html'), // parents never listed
+  ]);
+  const found = (text: string, max = 100) => {
+    const paths: string[] = [];
+    index.search(text, (e) => {
+      paths.push(`${e.type}:${e.path}`);
+      return paths.length < max;
+    });
+    return paths;
+  };
+  assert.deepEqual(found('index').sort(), [
+    'file:/srv/www/Index.PHP',
+    'file:/srv/www/wp-content/index.php.bak',
+    'file:/var/lib/x/index.html',
+  ]);
+  assert.deepEqual(found('INDEX.php').sort(), [
+    'file:/srv/www/Index.PHP',
+    'file:/srv/www/wp-content/index.php.bak',
+  ]);
+  assert.deepEqual(found('%_'), ['file:/srv/www/100%_done.txt'], '% and _ are no wildcards');
+  assert.deepEqual(found('wp-'), ['dir:/srv/www/wp-content']);
+  assert.deepEqual(found('nowhere'), []);
+  assert.equal(found('i', 2).length, 2, 'stops when told');
+  assert.equal(
+    index.search('x', () => true),
+    undefined,
+  );
+  index.close();
+});
+
 test('totals: files and bytes at and below a directory, nothing for a file or a missing path', async () => {
   const index = await build('totals', [
     node('/srv', 'dir'),

@@ -321,6 +321,58 @@ describe('snapshot browser on a real repository', () => {
     browser.close();
   });
 
+  test('search by name: friendly paths that resolve back to the same file, a limit, refusals', async () => {
+    const browser = browserIn('search');
+    await browser.open(repo, full);
+    const photo = browser.searchFriendly(full, roots, ' PHOTO ');
+    assert.equal(photo.query, 'PHOTO');
+    assert.deepEqual(
+      photo.entries.map((e) => [e.path, e.realPath, e.group]),
+      [
+        [
+          '/Web files/wp-content/uploads/2026/11/photo.jpg',
+          join(web, 'wp-content/uploads/2026/11/photo.jpg'),
+          'web',
+        ],
+      ],
+    );
+    assert.equal(photo.more, false);
+    const alice = browser.searchFriendly(full, roots, 'alice');
+    assert.deepEqual(alice.entries.map((e) => e.path).sort(), [
+      '/Configuration/alice.conf (pool.d)',
+      '/Configuration/alice.conf (sites-available)',
+      '/Email/alice (example.com)',
+      '/Email/alice (example.org)',
+    ]);
+    // Every match is what browsing that path finds: a customer can open, download or restore it.
+    for (const e of [...photo.entries, ...alice.entries]) {
+      const target = browser.resolveFriendly(full, roots, e.path);
+      assert.equal(target.kind, 'real', e.path);
+      assert.equal(target.kind === 'real' && target.realPath, e.realPath, e.path);
+    }
+    const dump = browser.searchFriendly(full, roots, '.sql');
+    assert.deepEqual(
+      dump.entries.map((e) => [e.path, e.realPath]),
+      [['/Databases/shop.sql', undefined]],
+      'the service group shows no server path',
+    );
+    const many = browser.searchFriendly(full, roots, 'f-0', { limit: 10 });
+    assert.equal(many.entries.length, 10);
+    assert.equal(many.more, true);
+    assert.ok(many.entries.every((e) => e.path.startsWith('/Web files/wp-content/many/f-0')));
+    assert.deepEqual(browser.searchFriendly(full, roots, 'no-such-name').entries, []);
+    for (const bad of ['', '   ', 'a/b', 'x'.repeat(201)])
+      assert.throws(
+        () => browser.searchFriendly(full, roots, bad),
+        (e: unknown) => e instanceof BrowseError && e.kind === 'invalid-query',
+        JSON.stringify(bad),
+      );
+    // Roots of another customer: nothing of this snapshot is under them.
+    const other = { web: ['/srv/www/bob/public_html'] };
+    assert.deepEqual(browser.searchFriendly(full, other, 'photo').entries, []);
+    browser.close();
+  });
+
   test('friendly paths refuse .., NUL, relative paths and anything outside the roots', async () => {
     const browser = browserIn('refuse');
     await browser.open(repo, full);

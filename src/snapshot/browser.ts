@@ -90,6 +90,15 @@ export interface FriendlyListResult {
   limit: number;
 }
 
+export interface FriendlySearchResult {
+  /** The text searched for, as it was matched (trimmed). */
+  query: string;
+  /** Matches under the friendly roots, folder by folder; at most the limit asked for. */
+  entries: FriendlyEntry[];
+  /** True when there are more matches than were returned: the customer should narrow it. */
+  more: boolean;
+}
+
 /** What a virtual path stands for. */
 export type FriendlyTarget =
   | { kind: 'top'; path: '/' }
@@ -97,6 +106,9 @@ export type FriendlyTarget =
   | { kind: 'real'; path: string; group: RootGroup; realPath: string };
 
 const DEFAULT_LIMIT = 200;
+const DEFAULT_SEARCH_LIMIT = 100;
+const MAX_SEARCH_LIMIT = 500;
+const MAX_QUERY = 200;
 const MAX_LIMIT = 5000;
 const SNAPSHOT_ID = /^[0-9a-f]{8,64}$/;
 const SUFFIX = '.sqlite';
@@ -337,6 +349,62 @@ export class SnapshotBrowser {
     };
   }
 
+  /**
+   * Files and folders of an opened snapshot whose name holds `text`, under the friendly roots
+   * only: what a customer could reach by browsing, named by the same virtual paths, with the
+   * service's own files (checksum records) left out as listings leave them out.
+   */
+  searchFriendly(
+    snapshotId: string,
+    roots: FriendlyRoots,
+    text: string,
+    page: { limit?: number } = {},
+  ): FriendlySearchResult {
+    const index = this.require(snapshotId);
+    const query = checkQuery(text);
+    const limit = page.limit ?? DEFAULT_SEARCH_LIMIT;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_SEARCH_LIMIT)
+      throw new BrowseError(
+        'invalid-page',
+        `The number of results must be between 1 and ${MAX_SEARCH_LIMIT}.`,
+      );
+    // Each root once, with the virtual path that stands for it (as resolveFriendly maps them).
+    const places: { root: RootEntry; group: RootGroup; virtual: string; isGroup: boolean }[] = [];
+    for (const view of describeRoots(roots))
+      for (const root of view.roots) {
+        const found = index.stat(root.path);
+        if (!found) continue;
+        const isGroup = view.roots.length === 1 && found.type === 'dir';
+        places.push({
+          root,
+          group: view.group,
+          virtual: isGroup ? `/${view.label}` : `/${view.label}/${root.displayName}`,
+          isGroup,
+        });
+      }
+    const entries: FriendlyEntry[] = [];
+    let more = false;
+    index.search(query, (entry) => {
+      const place = places.find((p) => isWithin(p.root.path, entry.path));
+      // Outside the customer's areas, the group's own folder, or a file of the service's own.
+      if (!place || (place.isGroup && entry.path === place.root.path)) return true;
+      if (isServiceFile(place.group, entry.name)) return true;
+      if (entries.length === limit) {
+        more = true;
+        return false;
+      }
+      const below = entry.path === place.root.path ? '' : entry.path.slice(place.root.path.length);
+      entries.push({
+        ...entry,
+        path: place.root.path === '/' ? `${place.virtual}${entry.path}` : place.virtual + below,
+        ...shown(place.group, entry.path),
+        group: place.group,
+      });
+      return true;
+    });
+    return { query, entries, more };
+  }
+
   /** Closes every open index; builds in progress finish on their own. */
   close(): void {
     for (const index of this.handles.values()) index.close();
@@ -513,6 +581,18 @@ function checkId(snapshotId: string): string {
       'A snapshot id is 8 to 64 lowercase hex characters.',
     );
   return snapshotId;
+}
+
+function checkQuery(text: string): string {
+  const query = typeof text === 'string' ? text.trim() : '';
+  if (query.length === 0)
+    throw new BrowseError('invalid-query', 'Type part of a file or folder name to search for.');
+  if (query.length > MAX_QUERY || query.includes('/') || query.includes('\0'))
+    throw new BrowseError(
+      'invalid-query',
+      `Search for part of one name: at most ${MAX_QUERY} characters, without "/".`,
+    );
+  return query;
 }
 
 function pageOf(page: PageRequest): { offset: number; limit: number } {

@@ -3,6 +3,7 @@ export type BrowseErrorKind =
   | 'invalid-path'
   | 'invalid-snapshot-id'
   | 'invalid-page'
+  | 'invalid-query'
   | 'outside-roots'
   | 'not-found'
   | 'not-a-directory'

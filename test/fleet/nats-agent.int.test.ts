@@ -251,6 +251,15 @@ describe('the fleet over NATS: a controller and the agent of web1', { timeout: 3
     assert.ok(file, `index.php in ${JSON.stringify(listing.entries)}`);
     const stat = await agent.browse.stat({ ...request, path: file.path });
     assert.equal(stat.kind, 'real');
+    const found = await agent.browse.search({ ...request, query: 'INDEX.PHP', limit: 10 });
+    assert.deepEqual(
+      found.entries.map((e) => e.path),
+      [file.path],
+    );
+    await assert.rejects(
+      agent.browse.search({ ...request, query: 'a/b', limit: 10 }),
+      (e: unknown) => e instanceof AgentError && e.code === 'invalid-query',
+    );
 
     const download = await agent.download({ ...request, path: file.path });
     assert.equal(download.meta.name, 'index.php');

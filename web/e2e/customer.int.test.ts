@@ -395,6 +395,33 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await dialog.getByRole('navigation', { name: 'Folder path' }).getByText('Web files').waitFor();
     await browser.shot('11-browse');
     await expectAccessible(page, 'the file browser');
+    // Search by name finds the file from the snapshot's top, with the folder it is in.
+    await dialog.getByRole('navigation', { name: 'Folder path' }).getByText('Snapshot').click();
+    await dialog.getByRole('searchbox', { name: 'Search this snapshot' }).fill('PAGE.h');
+    const folderOfHit = dialog
+      .getByTestId('browse-row')
+      .filter({ hasText: 'page.html' })
+      .getByRole('button', { name: 'Open folder Web files/sub' });
+    await folderOfHit.waitFor();
+    await dialog.getByText(/^\d+ match(es)?\.$/).waitFor();
+    await browser.shot('11b-browse-search');
+    await expectAccessible(page, 'search in the file browser');
+    await folderOfHit.click();
+    await here.filter({ hasText: 'sub' }).waitFor();
+    assert.equal(
+      await dialog.getByRole('searchbox', { name: 'Search this snapshot' }).inputValue(),
+      '',
+    );
+    // Its history: each version with its date, to download or restore.
+    await entry.getByRole('button', { name: 'History of page.html' }).click();
+    await dialog.getByText('Versions of page.html').waitFor();
+    const versions = dialog.getByTestId('version');
+    await versions.first().waitFor();
+    assert.ok((await versions.count()) >= 1);
+    assert.match(await text(versions.first()), /Backed up Today/);
+    await browser.shot('11c-file-history');
+    await expectAccessible(page, 'the file history');
+    await dialog.getByRole('button', { name: 'Back' }).click();
     await entry.getByRole('button', { name: 'Restore page.html' }).click();
     await dialog.getByText(/to its original location/).waitFor();
     await dialog.getByRole('button', { name: 'Restore now' }).click();

@@ -83,6 +83,24 @@ export const api = {
         params: { path: snapshotPath(snapshot), query: { path, offset } },
       }),
     ),
+  search: (snapshot: Snapshot, q: string) =>
+    call(
+      http.GET('/api/snapshots/{repositoryId}/{snapshotId}/search', {
+        params: { path: snapshotPath(snapshot), query: { q } },
+      }),
+    ),
+  versions: (snapshot: Snapshot, path: string) =>
+    call(
+      http.GET('/api/snapshots/{repositoryId}/{snapshotId}/versions', {
+        params: { path: snapshotPath(snapshot), query: { path } },
+      }),
+    ),
+  compare: (snapshot: Snapshot, path: string, other: string) =>
+    call(
+      http.GET('/api/snapshots/{repositoryId}/{snapshotId}/compare', {
+        params: { path: snapshotPath(snapshot), query: { path, with: other } },
+      }),
+    ),
   downloadUrl: (snapshot: Snapshot, path: string) =>
     `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/download${query({ path })}`,
 

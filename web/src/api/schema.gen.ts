@@ -221,6 +221,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/snapshots/{repositoryId}/{snapshotId}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find files and folders of a snapshot by name
+         * @description Every file and folder under the friendly roots whose name holds `q`, named by the paths browsing uses, folder by folder. Like browsing, the first call on a snapshot builds its index.
+         */
+        get: operations["searchSnapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/snapshots/{repositoryId}/{snapshotId}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every version of one file across the snapshots of its schedule
+         * @description Newest first; consecutive snapshots holding the same version (same size and modification time) are one version, and runs of snapshots without the file are listed as absent.
+         */
+        get: operations["fileVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/snapshots/{repositoryId}/{snapshotId}/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed in a text file between two snapshots
+         * @description Line by line, as `diff -u` shows it; files over 1 MiB or with binary content are reported as such.
+         */
+        get: operations["compareFileVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/snapshots/{repositoryId}/{snapshotId}/download": {
         parameters: {
             query?: never;
@@ -727,7 +787,7 @@ export interface components {
                  * @description Stable machine code of the condition; see the list in the OpenAPI document.
                  * @enum {string}
                  */
-                code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "server.enrollment_invalid" | "server.revoked" | "server.key_invalid" | "server.unknown" | "server.fleet_not_configured" | "snapshot.ambiguous_id" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
+                code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "server.enrollment_invalid" | "server.revoked" | "server.key_invalid" | "server.unknown" | "server.fleet_not_configured" | "snapshot.ambiguous_id" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
                 /** @description The same in English: a fallback for clients without a text. */
                 message: string;
                 /** @description The plain values the message names, for a client that words it itself. */
@@ -741,7 +801,7 @@ export interface components {
                      * @description Stable machine code of the condition; see the list in the OpenAPI document.
                      * @enum {string}
                      */
-                    code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "server.enrollment_invalid" | "server.revoked" | "server.key_invalid" | "server.unknown" | "server.fleet_not_configured" | "snapshot.ambiguous_id" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
+                    code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "server.enrollment_invalid" | "server.revoked" | "server.key_invalid" | "server.unknown" | "server.fleet_not_configured" | "snapshot.ambiguous_id" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
                     message: string;
                     /** @description The plain values the message names, for a client that words it itself. */
                     params?: {
@@ -889,6 +949,78 @@ export interface components {
             realPath?: string;
             size?: number | null;
             mtime?: string | null;
+        };
+        BrowseSearch: {
+            /** @description The text searched for, trimmed. */
+            query: string;
+            entries: components["schemas"]["BrowseEntry"][];
+            /** @description True when more names match than were returned: a longer search text narrows it. */
+            more: boolean;
+        };
+        FileHistory: {
+            path: string;
+            versions: components["schemas"]["FileVersion"][];
+            /** @description Snapshots looked at, the newest 100 at most. */
+            snapshots: number;
+        };
+        FileVersion: {
+            /** @constant */
+            kind: "present";
+            /** @description The newest snapshot holding this version. */
+            snapshotId: string;
+            time: string;
+            /** @description The oldest snapshot of the run holding this version. */
+            since: string;
+            snapshots: number;
+            size: number | null;
+            mtime: string | null;
+            realPath?: string;
+        } | {
+            /** @constant */
+            kind: "absent";
+            time: string;
+            since: string;
+            snapshots: number;
+        };
+        FileComparison: {
+            older: {
+                snapshotId: string;
+                time: string;
+            };
+            newer: {
+                snapshotId: string;
+                time: string;
+            };
+            diff: {
+                /** @constant */
+                kind: "same";
+            } | {
+                /** @constant */
+                kind: "changed";
+                added: number;
+                removed: number;
+                hunks: {
+                    oldStart: number;
+                    newStart: number;
+                    lines: {
+                        /** @enum {string} */
+                        op: "same" | "added" | "removed";
+                        text: string;
+                    }[];
+                }[];
+            } | {
+                /** @constant */
+                kind: "too-different";
+                oldLines: number;
+                newLines: number;
+            } | {
+                /** @constant */
+                kind: "binary";
+            } | {
+                /** @constant */
+                kind: "too-large";
+                limitBytes: number;
+            };
         };
         RestoreRequest: {
             /** @enum {string} */
@@ -1939,6 +2071,195 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BrowseListing"];
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    searchSnapshot: {
+        parameters: {
+            query: {
+                /** @description Part of a file or folder name; letters match in any case. */
+                q: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                repositoryId: number;
+                snapshotId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The first matches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrowseSearch"];
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    fileVersions: {
+        parameters: {
+            query?: {
+                /** @description The file, under the friendly roots. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                repositoryId: number;
+                snapshotId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileHistory"];
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    compareFileVersions: {
+        parameters: {
+            query: {
+                /** @description The file, under the friendly roots. */
+                path?: string;
+                /** @description The other snapshot of the same repository to compare with; older or newer. */
+                with: string;
+            };
+            header?: never;
+            path: {
+                repositoryId: number;
+                snapshotId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The differences. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileComparison"];
                 };
             };
             /** @description A field is missing or not valid; `fields` names it. */

@@ -41,6 +41,9 @@ export type PackageInfo = Schemas['PackageInfo'];
 export type MyAreas = Schemas['MyAreas'];
 export type BrowseEntry = Schemas['BrowseEntry'];
 export type BrowseListing = Schemas['BrowseListing'];
+export type FileHistory = Schemas['FileHistory'];
+export type FileVersion = Schemas['FileVersion'];
+export type FileComparison = Schemas['FileComparison'];
 
 export type Customer = Schemas['Customer'];
 export type Package = Schemas['Package'];

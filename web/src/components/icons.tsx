@@ -78,6 +78,12 @@ export const AlertIcon = (p: IconProps) => (
   </Icon>
 );
 
+export const SearchIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M10 4a6 6 0 1 0 0 12a6 6 0 0 0 0-12zM21 21l-6.5-6.5" />
+  </Icon>
+);
+
 export const ClockIcon = (p: IconProps) => (
   <Icon {...p}>
     <circle cx="12" cy="12" r="9" />

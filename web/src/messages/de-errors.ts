@@ -114,6 +114,8 @@ export const deErrors: ErrorTexts = {
     'Dieser Pfad ist ungültig. Wählen Sie eine Datei oder einen Ordner aus der Dateiansicht.',
   'browse.invalid_snapshot_id': 'Diese Snapshot-ID ist ungültig.',
   'browse.invalid_page': 'Diese Seite des Ordners gibt es nicht.',
+  'browse.invalid_query':
+    'Suchen Sie nach einem Teil eines Datei- oder Ordnernamens (höchstens 200 Zeichen, ohne „/“).',
   'browse.outside_roots': 'Dieser Pfad liegt außerhalb der Bereiche dieses Snapshots.',
   'browse.not_a_directory': 'Das ist eine Datei, kein Ordner.',
   'browse.not_a_file': 'Das ist keine Datei.',

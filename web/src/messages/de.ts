@@ -462,6 +462,47 @@ export const de: Messages = {
     more: (shown: number, total: number) => `${shown} von ${total} Einträgen werden angezeigt.`,
     showMore: 'Mehr anzeigen',
     pickHint: 'Wählen Sie eine Datei und klicken Sie daneben auf „Wiederherstellen“.',
+    history: {
+      button: 'Verlauf',
+      label: (name: string) => `Verlauf von ${name}`,
+      title: (name: string) => `Versionen von ${name}`,
+      intro: (count: number) =>
+        `Neueste zuerst, aus ${count === 1 ? 'dem einen Snapshot' : `den ${count} Snapshots`} dieses Zeitplans. Eine Version bleibt gleich, bis sich die Datei ändert.`,
+      loading: 'Die Snapshots werden durchsucht …',
+      failed: (message: string) => `Der Verlauf konnte nicht gelesen werden: ${message}`,
+      backedUp: (time: string) => `Gesichert ${time}`,
+      since: (count: number, since: string) =>
+        count === 1 ? 'Nur in diesem Snapshot' : `In ${count} Snapshots, seit ${since}`,
+      absent: (since: string, time: string) =>
+        since === time
+          ? `Nicht im Snapshot vom ${time}`
+          : `Nicht in den Snapshots vom ${since} bis ${time}`,
+      changes: 'Änderungen',
+      changesLabel: (time: string) => `Änderungen in der Version, gesichert ${time}`,
+      compareTitle: (older: string, newer: string) => `Änderungen von ${older} bis ${newer}`,
+      summary: (added: number, removed: number) =>
+        `${added} ${added === 1 ? 'Zeile' : 'Zeilen'} hinzugefügt, ${removed} entfernt.`,
+      fromLine: (line: number) => `Ab Zeile ${line}`,
+      same: 'Die beiden Versionen sind gleich.',
+      binary:
+        'Diese Datei ist kein Text: Ihre Versionen lassen sich nicht Zeile für Zeile vergleichen.',
+      tooLarge:
+        'Diese Datei ist zu groß für einen Vergleich hier: Laden Sie die beiden Versionen herunter.',
+      tooDifferent:
+        'Fast jede Zeile ist anders: Laden Sie die beiden Versionen herunter, um sie zu vergleichen.',
+    },
+    search: {
+      label: 'In diesem Snapshot suchen',
+      placeholder: 'Teil eines Datei- oder Ordnernamens',
+      folder: 'Ordner',
+      openFolder: (folder: string) => `Ordner ${folder} öffnen`,
+      searching: 'Suche läuft …',
+      none: (query: string) => `Kein Datei- oder Ordnername enthält „${query}“.`,
+      found: (count: number) => (count === 1 ? '1 Treffer.' : `${count} Treffer.`),
+      more: (count: number) =>
+        `Die ersten ${count} Treffer werden angezeigt; geben Sie mehr vom Namen ein, um sie einzugrenzen.`,
+      failed: (message: string) => `Die Suche hat nicht funktioniert: ${message}`,
+    },
   },
 
   admin: {

@@ -84,6 +84,8 @@ export const enErrors = {
   'browse.invalid_path': 'This path is not valid. Choose a file or folder as browsing shows it.',
   'browse.invalid_snapshot_id': 'This snapshot ID is not valid.',
   'browse.invalid_page': 'This page of the folder does not exist.',
+  'browse.invalid_query':
+    'Search for part of one file or folder name (at most 200 characters, without "/").',
   'browse.outside_roots': 'This path is outside the areas of this snapshot.',
   'browse.not_a_directory': 'This is a file, not a folder.',
   'browse.not_a_file': 'This is not a file.',

@@ -456,6 +456,44 @@ export const en = {
     more: (shown: number, total: number) => `Showing ${shown} of ${total} entries.`,
     showMore: 'Show more',
     pickHint: 'Choose a file and click Restore next to it.',
+    history: {
+      button: 'History',
+      label: (name: string) => `History of ${name}`,
+      title: (name: string) => `Versions of ${name}`,
+      intro: (count: number) =>
+        `Newest first, from ${count === 1 ? 'the one snapshot' : `the ${count} snapshots`} of this schedule. A version stays the same until the file changes.`,
+      loading: 'Looking through the snapshots…',
+      failed: (message: string) => `The history could not be read: ${message}`,
+      backedUp: (time: string) => `Backed up ${time}`,
+      since: (count: number, since: string) =>
+        count === 1 ? 'In this snapshot only' : `In ${count} snapshots, since ${since}`,
+      absent: (since: string, time: string) =>
+        since === time
+          ? `Not in the snapshot from ${time}`
+          : `Not in the snapshots from ${since} to ${time}`,
+      changes: 'Changes',
+      changesLabel: (time: string) => `Changes in the version backed up ${time}`,
+      compareTitle: (older: string, newer: string) => `Changes from ${older} to ${newer}`,
+      summary: (added: number, removed: number) =>
+        `${added} ${added === 1 ? 'line' : 'lines'} added, ${removed} removed.`,
+      fromLine: (line: number) => `From line ${line}`,
+      same: 'The two versions are the same.',
+      binary: 'This file is not text: its versions cannot be compared line by line.',
+      tooLarge: 'This file is too large to compare here: download the two versions instead.',
+      tooDifferent: 'Almost every line differs: download the two versions to compare them.',
+    },
+    search: {
+      label: 'Search this snapshot',
+      placeholder: 'Part of a file or folder name',
+      folder: 'Folder',
+      openFolder: (folder: string) => `Open folder ${folder}`,
+      searching: 'Searching…',
+      none: (query: string) => `No file or folder name contains “${query}”.`,
+      found: (count: number) => (count === 1 ? '1 match.' : `${count} matches.`),
+      more: (count: number) =>
+        `The first ${count} matches are shown; type more of the name to narrow them.`,
+      failed: (message: string) => `The search did not work: ${message}`,
+    },
   },
 
   admin: {

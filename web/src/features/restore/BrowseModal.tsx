@@ -1,6 +1,7 @@
 /**
  * Browse Files: a snapshot's folders with breadcrumbs, sizes and dates; Restore and Download
  * next to each file. A file restore goes back to its original location after a confirmation.
+ * Search by name lists matching files and folders of the whole snapshot with their folder.
  */
 import {
   Alert,
@@ -11,18 +12,21 @@ import {
   Modal,
   Stack,
   Text,
+  TextInput,
   UnstyledButton,
 } from '@mantine/core';
-import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../../api/endpoints';
 import { useRefreshJobs } from '../../api/queries';
 import type { Snapshot } from '../../api/types';
-import { AlertIcon, DownloadIcon, FileIcon, FolderIcon } from '../../components/icons';
+import { AlertIcon, DownloadIcon, FileIcon, FolderIcon, SearchIcon } from '../../components/icons';
 import { ResponsiveTable, usePhone, type Column } from '../../components/ResponsiveTable';
 import { ErrorMessage, Loading, messageOf } from '../../components/states';
 import { formatBytes, formatWhen } from '../../lib/format';
 import { m } from '../../messages';
+import { FileHistory } from './FileHistory';
 
 export function BrowseModal({
   snapshot,
@@ -54,6 +58,7 @@ export function BrowseModal({
 }
 
 const joinPath = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
+const parentOf = (path: string) => path.slice(0, Math.max(1, path.lastIndexOf('/')));
 
 function Browser({
   snapshot,
@@ -68,14 +73,25 @@ function Browser({
   // name in the path, so keyboard and screen reader users stay in the dialog, told where they are.
   const here = useRef<HTMLParagraphElement>(null);
   const moved = useRef(false);
+  const [searchText, setSearchText] = useState('');
+  // A search per pause in typing, not per key: each one reads every name of a large snapshot.
+  const [query] = useDebouncedValue(searchText.trim(), 300);
+  const searching = query.length > 0;
   const open = (next: string) => {
     moved.current = true;
+    setSearchText('');
     setPath(next);
   };
   useEffect(() => {
     if (moved.current) here.current?.focus();
   }, [path]);
-  const [confirming, setConfirming] = useState<{ name: string; path: string } | null>(null);
+  /** The file to restore, from this snapshot or, picked in its history, from another. */
+  const [confirming, setConfirming] = useState<{
+    name: string;
+    path: string;
+    snapshot?: Snapshot;
+  } | null>(null);
+  const [historyOf, setHistoryOf] = useState<{ name: string; path: string } | null>(null);
   const listing = useInfiniteQuery({
     queryKey: ['browse', snapshot.repositoryId, snapshot.id, path],
     queryFn: ({ pageParam }) => api.browse(snapshot, path, pageParam),
@@ -86,8 +102,15 @@ function Browser({
         : undefined,
     staleTime: 60_000,
   });
+  const found = useQuery({
+    queryKey: ['search', snapshot.repositoryId, snapshot.id, query],
+    queryFn: () => api.search(snapshot, query),
+    enabled: searching,
+    staleTime: 60_000,
+  });
   const restore = useMutation({
-    mutationFn: (file: { name: string; path: string }) => api.restore(snapshot, 'file', file.path),
+    mutationFn: (file: { name: string; path: string; snapshot?: Snapshot }) =>
+      api.restore(file.snapshot ?? snapshot, 'file', file.path),
     onSuccess: (_r, file) => {
       refresh();
       onStarted(m.restore.fileStarted(file.name));
@@ -99,7 +122,9 @@ function Browser({
     { label: m.browse.root, path: '/' },
     ...segments.map((s, i) => ({ label: s, path: '/' + segments.slice(0, i + 1).join('/') })),
   ];
-  const entries = listing.data?.pages.flatMap((p) => p.entries) ?? [];
+  const entries = searching
+    ? (found.data?.entries ?? [])
+    : (listing.data?.pages.flatMap((p) => p.entries) ?? []);
   const total = listing.data?.pages[0]?.total ?? 0;
 
   type Entry = (typeof entries)[number];
@@ -127,6 +152,30 @@ function Browser({
           </Group>
         ),
     },
+    ...(searching
+      ? [
+          {
+            label: m.browse.search.folder,
+            render: (e: Entry) => {
+              const folder = parentOf(e.path);
+              // In the customer's words: `Web files/sub`, as the areas are named.
+              const shown = folder.slice(1) || m.browse.root;
+              return (
+                <Anchor
+                  component="button"
+                  type="button"
+                  size="sm"
+                  onClick={() => open(folder)}
+                  aria-label={m.browse.search.openFolder(shown)}
+                  style={{ overflowWrap: 'anywhere', textAlign: 'start' }}
+                >
+                  {shown}
+                </Anchor>
+              );
+            },
+          } satisfies Column<Entry>,
+        ]
+      : []),
     {
       label: m.browse.columns.size,
       width: 110,
@@ -137,12 +186,24 @@ function Browser({
       label: m.browse.columns.actions,
       hideLabel: true,
       card: 'actions',
-      width: 200,
+      width: 300,
       render: (e) => {
         const real = e.realPath;
         return (
           e.type === 'file' && (
             <Group gap="xs" justify="flex-end" wrap="nowrap">
+              {snapshot.kind !== 'safety' && (
+                <Button
+                  size="compact-sm"
+                  variant="subtle"
+                  onClick={() =>
+                    setHistoryOf({ name: e.name, path: e.path || joinPath(path, e.name) })
+                  }
+                  aria-label={m.browse.history.label(e.name)}
+                >
+                  {m.browse.history.button}
+                </Button>
+              )}
               {/* Database dumps have no place of their own: they restore as a database.
                   A safety copy restores only as a whole, by its Undo. */}
               {real && snapshot.kind !== 'safety' && (
@@ -172,6 +233,17 @@ function Browser({
       },
     },
   ];
+
+  if (historyOf && !confirming) {
+    return (
+      <FileHistory
+        snapshot={snapshot}
+        file={historyOf}
+        onRestore={(version) => setConfirming(version)}
+        onBack={() => setHistoryOf(null)}
+      />
+    );
+  }
 
   if (confirming) {
     return (
@@ -212,8 +284,28 @@ function Browser({
     );
   }
 
+  const table = (
+    <ResponsiveTable
+      rows={entries}
+      rowKey={(e) => e.path || e.name}
+      columns={columns}
+      label={searching ? m.browse.search.label : m.browse.breadcrumbs}
+      minWidth={640}
+      verticalSpacing={6}
+      rowProps={() => ({ 'data-testid': 'browse-row' })}
+    />
+  );
   return (
     <Stack gap="md">
+      <TextInput
+        type="search"
+        label={m.browse.search.label}
+        placeholder={m.browse.search.placeholder}
+        leftSection={<SearchIcon size={16} />}
+        value={searchText}
+        onChange={(e) => setSearchText(e.currentTarget.value)}
+        maxLength={200}
+      />
       <nav aria-label={m.browse.breadcrumbs}>
         <Breadcrumbs separatorMargin={6}>
           {crumbs.map((c, i) =>
@@ -229,7 +321,29 @@ function Browser({
           )}
         </Breadcrumbs>
       </nav>
-      {listing.isPending ? (
+      {searching ? (
+        found.isPending ? (
+          <Loading label={m.browse.search.searching} />
+        ) : found.error ? (
+          <ErrorMessage
+            message={m.browse.search.failed(messageOf(found.error))}
+            onRetry={() => void found.refetch()}
+          />
+        ) : entries.length === 0 ? (
+          <Text c="dimmed" role="status">
+            {m.browse.search.none(query)}
+          </Text>
+        ) : (
+          <>
+            <Text size="sm" c="dimmed" role="status">
+              {found.data?.more
+                ? m.browse.search.more(entries.length)
+                : m.browse.search.found(entries.length)}
+            </Text>
+            {table}
+          </>
+        )
+      ) : listing.isPending ? (
         <Loading label={m.browse.preparing} />
       ) : listing.error ? (
         <ErrorMessage
@@ -239,17 +353,9 @@ function Browser({
       ) : entries.length === 0 ? (
         <Text c="dimmed">{m.browse.empty}</Text>
       ) : (
-        <ResponsiveTable
-          rows={entries}
-          rowKey={(e) => e.name}
-          columns={columns}
-          label={m.browse.breadcrumbs}
-          minWidth={640}
-          verticalSpacing={6}
-          rowProps={() => ({ 'data-testid': 'browse-row' })}
-        />
+        table
       )}
-      {listing.hasNextPage && (
+      {!searching && listing.hasNextPage && (
         <Group justify="space-between">
           <Text size="sm" c="dimmed">
             {m.browse.more(entries.length, total)}
