@@ -7,6 +7,7 @@
 import type { Config } from './config.js';
 import { AgentServer } from './fleet/agent-server.js';
 import { connectFleet } from './fleet/connect.js';
+import { agentSettingsFile, readAgentSettings } from './fleet/enroll.js';
 import { loadFleetSettings } from './fleet/settings.js';
 import { openHostSide } from './host-side.js';
 
@@ -22,21 +23,27 @@ export async function startAgent(
   const log =
     opts.log ??
     ((line: string) => console.log(JSON.stringify({ time: new Date().toISOString(), msg: line })));
-  const settings = loadFleetSettings(opts.env ?? process.env);
-  if (!settings)
+  // What `hostvault agent enroll` wrote, under what the environment says.
+  const env = opts.env ?? process.env;
+  const settings = loadFleetSettings({
+    ...(await readAgentSettings(agentSettingsFile(config.dataDir, env))),
+    ...env,
+  });
+  if (!settings?.serverId)
     throw new Error(
-      'hostvault agent needs the fleet: set HOSTVAULT_NATS_URL and HOSTVAULT_SERVER_ID (see docs/operator-guide.md)',
+      'hostvault agent needs the fleet: run `hostvault agent enroll`, or set HOSTVAULT_NATS_URL and HOSTVAULT_SERVER_ID (see docs/operator-guide.md)',
     );
   const host = await openHostSide(config, { log });
   const nc = await connectFleet(settings, 'agent').catch((error: unknown) => {
     host.close();
     throw new Error(`cannot reach the fleet at ${settings.url}: ${(error as Error).message}`);
   });
+  const serverId = settings.serverId;
   let server: AgentServer;
   try {
     server = await AgentServer.start({
       nc,
-      serverId: settings.serverId,
+      serverId,
       agent: host.agent,
       dataDir: config.dataDir,
       concurrency: config.concurrency,
@@ -48,10 +55,10 @@ export async function startAgent(
     throw error;
   }
   log(
-    `hostvault agent of server ${settings.serverId} connected to ${settings.url}, data in ${config.dataDir}`,
+    `hostvault agent of server ${serverId} connected to ${settings.url}, data in ${config.dataDir}`,
   );
   return {
-    serverId: settings.serverId,
+    serverId,
     async stop() {
       await server.stop();
       await nc.drain().catch(() => undefined);

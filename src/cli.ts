@@ -11,11 +11,17 @@ const usage = async () => `usage: hostvault <command>
 commands:
   serve [--demo]              run the service: API, scheduler and worker (HOSTVAULT_PORT, default
                               8420); --demo first imports the demo hosting layout with sign-ins
-  controller                  run the service of a fleet: as serve, with the hosting server
-                              HOSTVAULT_SERVER_ID reached through its agent over NATS
-                              (HOSTVAULT_NATS_URL ...), the store in HOSTVAULT_DATABASE_URL
-  agent                       run the agent of hosting server HOSTVAULT_SERVER_ID: its jobs,
-                              browse, downloads and connection tests, over NATS
+  controller                  run the service of a fleet: as serve, with every hosting server
+                              reached through its agent over NATS (HOSTVAULT_NATS_URL ...), the
+                              store in HOSTVAULT_DATABASE_URL; HOSTVAULT_SERVER_ID: the default
+                              server of customers the inventory names no server for
+  agent                       run the agent of this hosting server (its enrollment's settings
+                              file, or HOSTVAULT_SERVER_ID ...): its jobs, browse, downloads and
+                              connection tests, over NATS
+  agent enroll --controller URL --token T [--nats-ca F --nats-cert F --nats-key F]
+                              [--nats-url URL] [--settings FILE]
+                              enroll this hosting server: make its NATS key here, send the
+                              public key with the one-time token, write the agent's settings
   vault                       run the vault: an append-only restic REST endpoint over TLS in front
                               of the real target (HOSTVAULT_VAULT_CERT, _KEY, _LISTEN, _TARGET)
   vault credential <agent>    issue (or replace) an agent's vault password; printed once
@@ -28,7 +34,7 @@ commands:
                               import packages and customers from a YAML or JSON file, all or
                               nothing; --prune deletes those the file does not list
   packages list               list the backup packages
-${(await import('./cli/index.js')).OPERATOR_USAGE}${(await import('./cli/fleet.js')).FLEET_USAGE}  key export <owner> [--target-dir DIR]
+${(await import('./cli/index.js')).OPERATOR_USAGE}${(await import('./cli/fleet.js')).FLEET_USAGE}${(await import('./cli/fleet-servers.js')).FLEET_SERVERS_USAGE}  key export <owner> [--target-dir DIR]
                               print the key file of <owner>'s repository on the local target
   version                     print the versions of hostvault and restic
 `;
@@ -48,8 +54,33 @@ async function main(argv: string[]): Promise<number> {
       await service.stop();
       return 0;
     }
-    case 'controller':
-    case 'agent': {
+    case 'agent':
+      if (rest[0] === 'enroll') {
+        const controller = option(rest, '--controller');
+        const token = option(rest, '--token');
+        if (!controller || !token) break;
+        const { enrollAgent } = await import('./fleet/enroll.js');
+        const nats = {
+          caFile: option(rest, '--nats-ca'),
+          certFile: option(rest, '--nats-cert'),
+          keyFile: option(rest, '--nats-key'),
+        };
+        const done = await enrollAgent({
+          controller,
+          token,
+          dataDir: config.dataDir,
+          settingsFile: option(rest, '--settings'),
+          natsUrl: option(rest, '--nats-url'),
+          tls: Object.fromEntries(Object.entries(nats).filter(([, v]) => v !== undefined)),
+        });
+        console.log(
+          `enrolled as server ${done.server}; NATS ${done.natsUrl}; settings in ${done.settingsFile}, ` +
+            `key in ${done.seedFile}. Start the agent: hostvault agent`,
+        );
+        return 0;
+      }
+    // falls through
+    case 'controller': {
       const running =
         command === 'agent'
           ? await (await import('./agent-role.js')).startAgent(config)
@@ -102,6 +133,9 @@ async function main(argv: string[]): Promise<number> {
       const { runFleetCommand } = await import('./cli/fleet.js');
       const code = await runFleetCommand(rest);
       if (code !== undefined) return code;
+      const { runFleetServersCommand } = await import('./cli/fleet-servers.js');
+      const servers = await runFleetServersCommand(config, rest);
+      if (servers !== undefined) return servers;
       break;
     }
     case 'demo': {

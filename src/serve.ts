@@ -28,6 +28,10 @@ import type { StoreOptions } from './store/index.js';
 import type { RecoveredRestore } from './restore-job/restore-plan.js';
 import { startPlanning } from './planning.js';
 import { loadVaultSettings } from './vault/settings.js';
+import { serverRoutes } from './api/admin/server-routes.js';
+import { ServerAdmin } from './fleet/server-admin.js';
+import { ServerRecords } from './fleet/server-records.js';
+import { LOCAL_SERVER } from './fleet/subjects.js';
 
 export interface Service {
   app: App;
@@ -46,7 +50,16 @@ export async function startService(
      * A fleet's controller (src/controller.ts): the hosting server's agent behind a transport,
      * and the store it shares with other controllers. Unset: `hostvault serve`, all in one process.
      */
-    fleet?: { agent: HostAgent; store?: StoreOptions; serverId?: string };
+    fleet?: {
+      agent: HostAgent;
+      store?: StoreOptions;
+      /** This controller's default server (the coverage view's server filter). */
+      serverId?: string;
+      /** Told the app before anything asks the agent (its routes read customers from it). */
+      onApp?(app: App): void;
+      /** The Servers page's service over the app's store: enroll, revoke, drain. */
+      servers?(app: App): Promise<ServerAdmin>;
+    };
   } = {},
 ): Promise<Service> {
   const log =
@@ -64,7 +77,29 @@ export async function startService(
     config,
     fleet ? { log, agent: () => fleet.agent, remoteAgent: true, store: fleet.store } : { log },
   );
+  fleet?.onApp?.(app);
   await recover(app, log, { remote: !!fleet });
+  // `hostvault serve` has one implicit server, this one: shown with its agent's facts, and
+  // nothing to enroll or revoke.
+  const servers =
+    (await fleet?.servers?.(app)) ??
+    new ServerAdmin({
+      records: new ServerRecords(app.store),
+      activeJobs: () => app.jobs.activeByServer(),
+      implicit: {
+        id: LOCAL_SERVER,
+        facts: async () => {
+          const facts = await app.agent.facts();
+          return {
+            resticVersion: facts.restic.version,
+            ...(facts.mariadb ? { mariadbVersion: facts.mariadb.version } : {}),
+            freeBytes: facts.dataDirFreeBytes,
+            running: [],
+            state: 'online' as const,
+          };
+        },
+      },
+    });
 
   const auth = new AuthService({ store: app.store, masterKey: app.masterKey });
   await ensureAdmin(auth, { passwordFile: join(config.dataDir, 'initial-admin-password') });
@@ -99,6 +134,7 @@ export async function startService(
         // A controller drives the server it is named for; `serve` is the one server it runs on.
         coverage: new CoverageService({ store: app.store, server: fleet?.serverId ?? 'local' }),
       }),
+      serverRoutes({ servers }),
       packageInfoRoutes({ schedules: app.schedules, inventory: app.inventory }),
       targetAdminRoutes({ schedules: app.schedules }),
       targetRoutes({

@@ -61,6 +61,12 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'job.finished': 409,
   'job.on_other_worker': 409,
 
+  'server.enrollment_invalid': 401,
+  'server.revoked': 409,
+  'server.key_invalid': 400,
+  'server.unknown': 404,
+  'server.fleet_not_configured': 409,
+
   'snapshot.ambiguous_id': 400,
   'snapshot.keep_limit': 409,
   'snapshot.hold_expiry_past': 400,

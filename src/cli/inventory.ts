@@ -105,10 +105,24 @@ export function importSummary(result: ImportResult): string {
 export function customersTable(customers: readonly Customer[]): string {
   if (customers.length === 0)
     return 'no customers; import some with: hostvault customers import <file>\n';
+  // A fleet's customers live on several servers; `hostvault serve` has one, and no column for it.
+  const fleet = customers.some((c) => c.server !== undefined);
   return formatTable(
-    ['ID', 'NAME', 'LINUX USER', 'PACKAGE', 'WEB ROOT', 'DATABASES', 'MAILBOXES', 'SSL', 'CONFIG'],
+    [
+      'ID',
+      ...(fleet ? ['SERVER'] : []),
+      'NAME',
+      'LINUX USER',
+      'PACKAGE',
+      'WEB ROOT',
+      'DATABASES',
+      'MAILBOXES',
+      'SSL',
+      'CONFIG',
+    ],
     customers.map((c) => [
       c.id,
+      ...(fleet ? [c.server ?? 'local'] : []),
       clip(c.name, 32),
       `${c.linuxUser} (${c.uid}:${c.gid})`,
       c.packageId,

@@ -84,6 +84,18 @@ export const ERROR_CODES = [
   'job.finished',
   'job.on_other_worker',
 
+  // ---- the fleet's hosting servers ----
+  /** An enrollment token unknown, already used or expired: one answer for all three. */
+  'server.enrollment_invalid',
+  /** params: server */
+  'server.revoked',
+  /** The agent's key is not a public NATS user key, or another server has it. */
+  'server.key_invalid',
+  /** params: server */
+  'server.unknown',
+  /** Enrollment and revocation need the controller's NATS authorization file. */
+  'server.fleet_not_configured',
+
   // ---- snapshots, browsing and downloads ----
   /** params: ref */
   'snapshot.ambiguous_id',

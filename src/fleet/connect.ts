@@ -25,10 +25,12 @@ export async function connectFleet(
   }
   return connect({
     servers: settings.url,
-    name: `hostvault-${role}-${settings.serverId}`,
+    name: `hostvault-${role}-${settings.serverId ?? 'fleet'}`,
     ...(settings.tls ? { tls: { ...settings.tls } } : {}),
     ...(authenticator ? { authenticator } : {}),
-    ...(role === 'agent' ? { inboxPrefix: serverSubjects(settings.serverId).inboxPrefix } : {}),
+    ...(role === 'agent' && settings.serverId
+      ? { inboxPrefix: serverSubjects(settings.serverId).inboxPrefix }
+      : {}),
     // A fleet outlives restarts of nats-server: keep trying, never give up on the connection.
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,

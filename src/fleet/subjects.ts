@@ -35,6 +35,12 @@ export const RPC_METHODS = [
 export type RpcMethod = (typeof RPC_METHODS)[number];
 
 const SERVER_ID = /^[a-z0-9][a-z0-9_-]*$/;
+
+/**
+ * The implicit hosting server of `hostvault serve`, where every customer lives unless the
+ * inventory names another; a controller sends its customers to its default server.
+ */
+export const LOCAL_SERVER = 'local';
 const SERVER_ID_MAX = 63;
 
 export class InvalidServerIdError extends Error {

@@ -16,6 +16,7 @@ import {
   type PackageRow,
   type Store,
 } from '../store/index.js';
+import { LOCAL_SERVER } from '../fleet/subjects.js';
 import {
   InventoryValidationError,
   PackageInUseError,
@@ -568,6 +569,7 @@ async function writeCustomer(
     ssl_files: JSON.stringify(c.sslFiles),
     config_files: JSON.stringify(c.configFiles),
     contact_email: c.contactEmail ?? null,
+    server_id: c.server ?? LOCAL_SERVER,
   };
   if (existing === undefined) {
     await db
@@ -651,6 +653,7 @@ function toCustomer(row: CustomerRow): Customer {
     sslFiles: customerList(row, 'ssl_files'),
     configFiles: customerList(row, 'config_files'),
     contactEmail: row.contact_email ?? undefined,
+    server: row.server_id,
   });
 }
 
@@ -673,6 +676,8 @@ function canonicalPackage(p: Package): Package {
 function canonicalCustomer(c: Customer): Customer {
   return {
     id: c.id,
+    // The implicit server is the absence of one: a customer of `hostvault serve` reads as before.
+    ...(c.server === undefined || c.server === LOCAL_SERVER ? {} : { server: c.server }),
     name: c.name,
     linuxUser: c.linuxUser,
     uid: c.uid,

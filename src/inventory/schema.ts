@@ -5,6 +5,7 @@
 import { isAbsolute, normalize } from 'node:path';
 import { z } from 'zod';
 import { noControlCharacters, singleLine } from '../control-characters.js';
+import { InvalidServerIdError, validateServerId } from '../fleet/subjects.js';
 
 export const FREQUENCIES = ['hourly', 'daily', 'weekly', 'monthly'] as const;
 export type Frequency = (typeof FREQUENCIES)[number];
@@ -84,8 +85,23 @@ export const mailboxSchema = z.object({
   sieveDir: serverPath.optional(),
 });
 
+/** A hosting server's name: one NATS subject token (src/fleet/subjects.ts says why). */
+export const serverName = z.string().superRefine((name, ctx) => {
+  try {
+    validateServerId(name);
+  } catch (error) {
+    if (!(error instanceof InvalidServerIdError)) throw error;
+    ctx.addIssue({ code: 'custom', message: error.message });
+  }
+});
+
 export const customerSchema = z.object({
   id: customerId,
+  /**
+   * The hosting server the customer lives on, whose agent runs its backups and restores; absent:
+   * the implicit server `local` (that of `hostvault serve`, or a controller's default server).
+   */
+  server: serverName.optional(),
   /** Reaches notification e-mails' subject lines. */
   name: singleLine('The customer name').min(1).max(200),
   /** The Linux account that owns the customer's files. */

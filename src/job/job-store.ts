@@ -168,6 +168,28 @@ export class JobStore {
     });
   }
 
+  /**
+   * Pending and running jobs per hosting server, by their customer's server (the Servers page).
+   * Jobs of no customer (maintenance of a repository) count under no server.
+   */
+  async activeByServer(): Promise<Map<string, { running: number; queued: number }>> {
+    const rows = await this.db
+      .selectFrom('jobs as j')
+      .innerJoin('customers as c', 'c.id', 'j.customer_id')
+      .select((eb) => ['c.server_id as server', 'j.status as status', eb.fn.countAll().as('n')])
+      .where('j.status', 'in', ACTIVE)
+      .groupBy(['c.server_id', 'j.status'])
+      .execute();
+    const counts = new Map<string, { running: number; queued: number }>();
+    for (const row of rows) {
+      const one = counts.get(row.server) ?? { running: 0, queued: 0 };
+      if (row.status === 'running') one.running += Number(row.n);
+      else one.queued += Number(row.n);
+      counts.set(row.server, one);
+    }
+    return counts;
+  }
+
   get(id: number): Promise<JobRow | undefined> {
     return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   }
@@ -182,6 +204,20 @@ export class JobStore {
         .selectFrom('jobs as j')
         .select('j.id')
         .where('j.status', '=', 'pending')
+        // A job of a customer whose hosting server drains waits (src/fleet/server-records.ts):
+        // it starts once the server is undrained, or runs elsewhere once the customer moved.
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('customers as c')
+                .innerJoin('servers as s', 's.id', 'c.server_id')
+                .select('c.id')
+                .whereRef('c.id', '=', 'j.customer_id')
+                .where('s.state', '=', 'draining'),
+            ),
+          ),
+        )
         .orderBy(
           (eb) =>
             eb

@@ -24,6 +24,8 @@ export interface SchedulesTable {
   last_success_at: string | null;
   created_at: string;
   updated_at: string;
+  /** A server-wide schedule's hosting server (migration 0015); null: its customer's server. */
+  server_id: Generated<string | null>;
 }
 
 export type JobType = 'backup' | 'restore' | 'maintenance' | 'drill';

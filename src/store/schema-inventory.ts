@@ -41,6 +41,8 @@ export interface CustomersTable {
   contact_email: Generated<string | null>;
   created_at: string;
   updated_at: string;
+  /** The hosting server the customer lives on (migration 0015); `local` in `hostvault serve`. */
+  server_id: Generated<string>;
 }
 
 export type PackageRow = Selectable<PackagesTable>;

@@ -15,10 +15,12 @@ import type {
   TargetsTable,
 } from './schema-control.js';
 import type { CustomersTable, PackagesTable } from './schema-inventory.js';
+import type { ServerEnrollmentsTable, ServersTable } from './schema-fleet.js';
 import type { OverdueWarningsTable } from './schema-notify.js';
 
 export type * from './schema-auth.js';
 export type * from './schema-control.js';
+export type * from './schema-fleet.js';
 export type * from './schema-inventory.js';
 export type * from './schema-notify.js';
 
@@ -42,6 +44,8 @@ export interface Database {
   overdue_warnings: OverdueWarningsTable;
   planner_leases: PlannerLeasesTable;
   drills: DrillsTable;
+  servers: ServersTable;
+  server_enrollments: ServerEnrollmentsTable;
 }
 
 export type TargetKind = 'local' | 's3' | 'ftp';

@@ -22,7 +22,7 @@ import {
   type ConnectionOptions,
   type NatsConnection,
 } from '@nats-io/transport-node';
-import { natsFleetConfig } from '../../src/fleet/nats-config.js';
+import { natsAuthorizationConfig, natsFleetConfig } from '../../src/fleet/nats-config.js';
 import { serverSubjects } from '../../src/fleet/subjects.js';
 
 const execFileAsync = promisify(execFile);
@@ -48,6 +48,13 @@ export interface NatsServerOptions {
    * namespaces reach; the server certificate names it.
    */
   host?: string;
+  /**
+   * The users live in an authorization file the configuration includes, as a controller that
+   * enrolls and revokes servers writes it (HOSTVAULT_NATS_AUTH_FILE); at the start it lists the
+   * controller alone. The servers above still get TLS certificates and nkeys, but are let in
+   * only once enrolled. nats-server's pid is kept in `pidFile` for the controller's reload.
+   */
+  managedAuthorization?: boolean;
 }
 
 export interface NatsTestServer {
@@ -56,6 +63,9 @@ export interface NatsTestServer {
   dir: string;
   caFile: string;
   configFile: string;
+  /** With managedAuthorization: the included users file, and nats-server's pid file. */
+  authorizationFile: string;
+  pidFile: string;
   identity(name: string): NatsIdentity;
   /** A client certificate from another CA: valid TLS material the fleet must not accept. */
   untrustedCertificate: { certFile: string; keyFile: string };
@@ -164,9 +174,21 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsTest
 
   const port = await freePort();
   const configFile = join(dir, 'nats-server.conf');
+  const authorizationFile = join(dir, 'authorization.conf');
+  const pidFile = join(dir, 'nats-server.pid');
+  if (opts.managedAuthorization)
+    await writeFile(
+      authorizationFile,
+      natsAuthorizationConfig({
+        controllers: [{ nkey: identity('controller').publicKey }],
+        agents: [],
+        rpcReplyWindow: opts.rpcReplyWindow,
+      }),
+    );
   await writeFile(
     configFile,
     natsFleetConfig({
+      ...(opts.managedAuthorization ? { authorizationInclude: 'authorization.conf' } : {}),
       listen: { host, port },
       tls: { certFile: serverCert.certFile, keyFile: serverCert.keyFile, caFile: ca.cert },
       jetStream: {
@@ -209,6 +231,7 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsTest
     );
     exited.catch(() => undefined);
     await Promise.race([waitForLog(/Server is ready/, { from, timeoutMs: 10_000 }), exited]);
+    await writeFile(pidFile, `${proc.pid}\n`);
   };
 
   const waitForLog = (
@@ -289,6 +312,8 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsTest
     dir,
     caFile: ca.cert,
     configFile,
+    authorizationFile,
+    pidFile,
     identity,
     untrustedCertificate,
     connectOptions,

@@ -274,3 +274,48 @@ describe('an administrator in the admin area', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: 'New API token' }).waitFor();
   });
 });
+
+describe('the Servers panel', { timeout: 120_000 }, () => {
+  test('shows this service’s one server online, and makes an enrollment token shown once', async () => {
+    await page.getByRole('tab', { name: 'Servers' }).click();
+    const table = page.getByRole('table', { name: 'Servers' });
+    const local = table.locator('[data-server="local"]');
+    await local.waitFor();
+    assert.match((await local.textContent()) ?? '', /this server/);
+    assert.equal(await local.getByTestId('server-online').textContent(), 'Online');
+    assert.match((await local.textContent()) ?? '', /restic \d+\.\d+/);
+    // No action on the implicit server: nothing to drain or revoke in `hostvault serve`.
+    assert.equal(await local.getByRole('button').count(), 0);
+
+    await page.getByRole('textbox', { name: 'Server name' }).fill('web.1');
+    await page.getByRole('button', { name: 'Create enrollment token' }).click();
+    await page
+      .getByText(/it may only hold lowercase letters, digits, "-" and "_", not a dot/)
+      .waitFor();
+    await page.getByRole('textbox', { name: 'Server name' }).fill('web7');
+    await page.getByRole('button', { name: 'Create enrollment token' }).click();
+    const token = page.getByTestId('enrollment-token');
+    await token.waitFor();
+    assert.match(
+      (await token.textContent()) ?? '',
+      /hostvault agent enroll --controller http:\/\/127\.0\.0\.1:\d+ --token hvenroll_\S+/,
+    );
+    const web7 = table.locator('[data-server="web7"]');
+    await web7.waitFor();
+    assert.equal(await web7.getByTestId('server-state').textContent(), 'Awaiting enrollment');
+    assert.equal(await web7.getByTestId('server-online').textContent(), 'Offline');
+    await browser.shot('07-servers');
+    await expectAccessible(page, 'Servers');
+  });
+
+  test('at phone size shows each server as a card', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const list = page.getByRole('list', { name: 'Servers' });
+    await list.waitFor();
+    assert.equal(await page.getByRole('table', { name: 'Servers' }).count(), 0);
+    const web7 = list.locator('[data-server="web7"]');
+    assert.match((await web7.textContent()) ?? '', /Awaiting enrollment/);
+    await browser.shot('08-servers-phone');
+    await page.setViewportSize({ width: 1024, height: 800 });
+  });
+});

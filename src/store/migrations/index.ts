@@ -13,6 +13,7 @@ import * as m0011 from './0011-planner.js';
 import * as m0012 from './0012-token-scope.js';
 import * as m0013 from './0013-holds.js';
 import * as m0014 from './0014-drills.js';
+import * as m0015 from './0015-servers.js';
 
 /**
  * Every migration, listed by hand rather than found by scanning the folder, so that a bundled
@@ -33,4 +34,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0012-token-scope': m0012,
   '0013-holds': m0013,
   '0014-drills': m0014,
+  '0015-servers': m0015,
 };

@@ -169,4 +169,13 @@ export const api = {
   /** The coverage view as CSV, with the same filters and order as the panel shows. */
   coverageCsvUrl: (params: Omit<CoverageParams, 'offset' | 'limit'>) =>
     `/api/admin/coverage.csv${query(params)}`,
+  servers: () => call(http.GET('/api/admin/servers')).then((r) => r.servers),
+  createEnrollment: (server: string) =>
+    call(http.POST('/api/admin/servers/enrollments', { body: { server } })),
+  revokeServer: (id: string) =>
+    call(http.POST('/api/admin/servers/{id}/revoke', { params: { path: { id } } })),
+  drainServer: (id: string, draining: boolean) =>
+    call(
+      http.POST('/api/admin/servers/{id}/drain', { params: { path: { id } }, body: { draining } }),
+    ),
 };

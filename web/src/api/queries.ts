@@ -20,6 +20,7 @@ export const keys = {
   targets: ['admin', 'targets'] as const,
   users: ['admin', 'users'] as const,
   tokens: ['admin', 'tokens'] as const,
+  servers: ['admin', 'servers'] as const,
 };
 
 /** The banner polls at this pace (the customer documentation promises 5 seconds)... */

@@ -11,6 +11,8 @@ export type Session = Schemas['Session'];
 export type Role = Session['user']['role'];
 
 export type Schedule = Schemas['Schedule'];
+/** A hosting server of the fleet with its agent's presence (the admin area's Servers). */
+export type Server = Schemas['Server'];
 /** A schedule's fields as POST and PUT /api/schedules take them. */
 export type ScheduleRequest = Schemas['ScheduleRequest'];
 export type Frequency = Schedule['frequency'];

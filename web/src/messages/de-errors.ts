@@ -103,6 +103,15 @@ export const deErrors: ErrorTexts = {
   'job.on_other_worker':
     'Dieser Auftrag läuft auf einem anderen Worker und kann hier nicht abgebrochen werden.',
 
+  'server.enrollment_invalid':
+    'Dieses Anmelde-Token ist unbekannt, bereits verwendet oder abgelaufen. Erstellen Sie im Adminbereich ein neues.',
+  'server.revoked': (x) => `Server ${p(x, 'server')} ist gesperrt.`,
+  'server.key_invalid':
+    'Der Agent hat keinen gültigen öffentlichen NATS-Schlüssel gesendet, oder ein anderer Server hat ihn bereits.',
+  'server.unknown': (x) => `Es gibt keinen Server ${p(x, 'server')}.`,
+  'server.fleet_not_configured':
+    'Dieser Dienst verwaltet keine Flotte: Anmelden und Sperren von Servern braucht einen Controller mit gesetzter NATS-Autorisierungsdatei.',
+
   'snapshot.ambiguous_id': (x) =>
     `Die Snapshot-ID ${p(x, 'ref')} passt auf mehr als einen Snapshot; geben Sie mehr Zeichen davon an.`,
   'snapshot.keep_limit': (x) =>

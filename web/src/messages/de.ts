@@ -685,6 +685,7 @@ export const de: Messages = {
       tokens: 'API-Tokens',
       holds: 'Sperren',
       coverage: 'Abdeckung',
+      servers: 'Server',
     },
     coverage: {
       intro:
@@ -802,6 +803,47 @@ export const de: Messages = {
     release: 'Freigeben',
     releaseLabel: (snapshot: string) => `Sperre von Snapshot ${snapshot} freigeben`,
     releaseFailed: (message: string) => `Die Sperre konnte nicht freigegeben werden: ${message}`,
+    servers: {
+      intro:
+        'Die Hosting-Server, deren Agenten die Backups und Wiederherstellungen ihrer Kunden ausführen. Ein Agent ist online, wenn er sich in den letzten 45 Sekunden gemeldet hat.',
+      empty: 'Noch keine Server.',
+      columns: {
+        server: 'Server',
+        state: 'Zustand',
+        agent: 'Agent',
+        lastSeen: 'Zuletzt gemeldet',
+        versions: 'restic / MariaDB',
+        free: 'Freier Speicher',
+        jobs: 'Aufträge',
+        actions: 'Aktionen',
+      },
+      state: {
+        enrolled: 'Angemeldet',
+        draining: 'Wird geleert',
+        revoked: 'Gesperrt',
+        awaiting: 'Wartet auf Anmeldung',
+      },
+      implicit: 'dieser Server',
+      online: 'Online',
+      offline: 'Offline',
+      jobs: (running: number, queued: number) => `${running} laufend, ${queued} wartend`,
+      never: 'nie',
+      drain: 'Leeren',
+      drainLabel: (server: string) => `${server} leeren: dort keine neuen Aufträge starten`,
+      undrain: 'Fortsetzen',
+      undrainLabel: (server: string) => `${server} fortsetzen: Aufträge wieder starten`,
+      revoke: 'Sperren',
+      revokeLabel: (server: string) => `${server} sperren`,
+      revokeConfirm: (server: string) =>
+        `${server} sperren? Sein Agent wird sofort getrennt und kann sich erst nach einer neuen Anmeldung wieder verbinden.`,
+      enrollTitle: 'Server anmelden',
+      enrollName: 'Servername',
+      enrollNameHint: 'Kleinbuchstaben, Ziffern, „-“ und „_“, wie der Hosting-Server heißt.',
+      enrollSubmit: 'Anmelde-Token erstellen',
+      tokenShownOnce: (server: string, expires: string) =>
+        `Einmal-Token für ${server}, gültig bis ${expires}. Es wird nur jetzt angezeigt: auf diesem Server ausführen`,
+      actionFailed: (message: string) => `Das hat nicht geklappt: ${message}`,
+    },
   },
 
   units: {

@@ -74,6 +74,15 @@ export const enErrors = {
   'job.finished': 'This job has already finished.',
   'job.on_other_worker': 'This job runs on another worker and cannot be canceled from here.',
 
+  'server.enrollment_invalid':
+    'This enrollment token is unknown, already used or expired. Create a new one in the admin area.',
+  'server.revoked': (x) => `Server ${p(x, 'server')} is revoked.`,
+  'server.key_invalid':
+    'The agent sent no valid public NATS key, or another server already has it.',
+  'server.unknown': (x) => `There is no server ${p(x, 'server')}.`,
+  'server.fleet_not_configured':
+    'This service manages no fleet: enrolling and revoking servers needs a controller with its NATS authorization file set.',
+
   'snapshot.ambiguous_id': (x) =>
     `Snapshot ID ${p(x, 'ref')} names more than one snapshot; give more of it.`,
   'snapshot.keep_limit': (x) =>

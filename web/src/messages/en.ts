@@ -672,6 +672,7 @@ export const en = {
       tokens: 'API tokens',
       holds: 'Holds',
       coverage: 'Coverage',
+      servers: 'Servers',
     },
     coverage: {
       intro:
@@ -777,6 +778,47 @@ export const en = {
     release: 'Release',
     releaseLabel: (snapshot: string) => `Release the hold on snapshot ${snapshot}`,
     releaseFailed: (message: string) => `The hold could not be released: ${message}`,
+    servers: {
+      intro:
+        'The hosting servers whose agents run the backups and restores of their customers. An agent is online when it was heard from within the last 45 seconds.',
+      empty: 'No servers yet.',
+      columns: {
+        server: 'Server',
+        state: 'State',
+        agent: 'Agent',
+        lastSeen: 'Last heard',
+        versions: 'restic / MariaDB',
+        free: 'Free space',
+        jobs: 'Jobs',
+        actions: 'Actions',
+      },
+      state: {
+        enrolled: 'Enrolled',
+        draining: 'Draining',
+        revoked: 'Revoked',
+        awaiting: 'Awaiting enrollment',
+      },
+      implicit: 'this server',
+      online: 'Online',
+      offline: 'Offline',
+      jobs: (running: number, queued: number) => `${running} running, ${queued} queued`,
+      never: 'never',
+      drain: 'Drain',
+      drainLabel: (server: string) => `Drain ${server}: start no new jobs there`,
+      undrain: 'Undrain',
+      undrainLabel: (server: string) => `Undrain ${server}: start its jobs again`,
+      revoke: 'Revoke',
+      revokeLabel: (server: string) => `Revoke ${server}`,
+      revokeConfirm: (server: string) =>
+        `Revoke ${server}? Its agent is disconnected at once and cannot connect again until the server is enrolled anew.`,
+      enrollTitle: 'Enroll a server',
+      enrollName: 'Server name',
+      enrollNameHint: 'Lower-case letters, digits, "-" and "_", as the hosting server is called.',
+      enrollSubmit: 'Create enrollment token',
+      tokenShownOnce: (server: string, expires: string) =>
+        `One-time token for ${server}, valid until ${expires}. It is shown only now: on that server run`,
+      actionFailed: (message: string) => `That did not work: ${message}`,
+    },
   },
 
   units: {

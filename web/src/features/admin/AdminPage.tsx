@@ -1,7 +1,8 @@
 /**
  * The admin area: every customer's jobs and schedules with a customer filter, server-wide
  * schedules, packages, the targets in use with a connection test, repository keys to download,
- * users and API tokens, the holds on snapshots, and the coverage view of every customer.
+ * users and API tokens, the holds on snapshots, the coverage view of every customer, and the
+ * hosting servers of a fleet.
  */
 import { Stack, Tabs } from '@mantine/core';
 import { ActiveTasksBanner } from '../../components/ActiveTasksBanner';
@@ -12,6 +13,7 @@ import { HoldsPanel } from './HoldsPanel';
 import { KeysPanel } from './KeysPanel';
 import { PackagesPanel } from './PackagesPanel';
 import { SchedulesPanel } from './SchedulesPanel';
+import { ServersPanel } from './ServersPanel';
 import { TargetsPanel } from './TargetsPanel';
 import { TokensPanel } from './TokensPanel';
 import { UsersPanel } from './UsersPanel';
@@ -68,6 +70,9 @@ export default function AdminPage({
         </Tabs.Panel>
         <Tabs.Panel value="coverage">
           <CoveragePanel />
+        </Tabs.Panel>
+        <Tabs.Panel value="servers">
+          <ServersPanel />
         </Tabs.Panel>
       </Tabs>
     </Stack>
