@@ -29,6 +29,8 @@ import type {
   RecoverRequest,
   RestoreAnswer,
   RestoreRequest,
+  RestorePreviewAnswer,
+  RestorePreviewRequest,
   SweepCertificatesAnswer,
   SweepCertificatesRequest,
   TestConnectionAnswer,
@@ -57,6 +59,11 @@ export interface HostAgent {
   forget(request: ForgetRequest, ctx?: RunContext): Promise<ForgetAnswer>;
   /** Restores what a customer picked from a snapshot, each area confined and undoable. */
   restore(request: RestoreRequest, ctx?: RunContext): Promise<RestoreAnswer>;
+  /**
+   * What a restore would add, change and delete in each area, and the databases it replaces,
+   * with one page of one of the lists; nothing is written.
+   */
+  restorePreview(request: RestorePreviewRequest): Promise<RestorePreviewAnswer>;
   /** Test connection: reach, authenticate, write and delete on a target, bounded in time. */
   testConnection(request: TestConnectionRequest): Promise<TestConnectionAnswer>;
   browse: {

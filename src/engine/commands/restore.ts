@@ -148,6 +148,8 @@ export interface DryRunOptions extends OperationOptions {
   target: string;
   /** Also report what is in the target but not in the snapshot (`--delete`). */
   delete: boolean;
+  /** Only these paths of the folder (`/name`). */
+  include?: string[];
   onItem(item: DryRunItem): void;
 }
 
@@ -167,6 +169,7 @@ export async function restoreDryRun(
   const args = ['restore', `${snapshotId}:${opts.folder}`, '--target', opts.target];
   args.push('--dry-run', '--json', '-vv');
   if (opts.delete) args.push('--delete');
+  for (const path of opts.include ?? []) args.push('--include', path);
   await runner.exec(repo, args, {
     ...opts,
     onJson: (m) => {
