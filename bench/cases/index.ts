@@ -14,6 +14,7 @@ import { api } from './api.js';
 import { scheduler } from './scheduler.js';
 import { schedulerFleet } from './scheduler-fleet.js';
 import { browse } from './browse.js';
+import { idleRss } from './idle-rss.js';
 
 export const cases: (BenchCase | StandaloneCase)[] = [
   firstBackup,
@@ -28,4 +29,5 @@ export const cases: (BenchCase | StandaloneCase)[] = [
   scheduler,
   schedulerFleet,
   browse,
+  idleRss,
 ];
