@@ -5,7 +5,7 @@
  * run, and the browse index against the live tree as on 0.14) and must agree.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -221,6 +221,31 @@ test('the preview wrote nothing, and a restore then does what it said', async ()
     afterwards.areas[0]!.unchanged,
     before.areas[0]!.unchanged + before.areas[0]!.add + before.areas[0]!.change,
   );
+});
+
+test('a web root the customer replaced by a symlink is compared with nothing, never with its target', async () => {
+  const elsewhere = join(work, 'elsewhere');
+  await mkdir(elsewhere);
+  await writeFile(join(elsewhere, 'secret-name.txt'), 'not the customer’s');
+  const web = customer.webRoot;
+  await rename(web, `${web}.moved`);
+  await symlink(elsewhere, web);
+  try {
+    const preview = await previewRestore({ restic, browser }, repo, request('web'));
+    assert.deepEqual(
+      preview.items.filter((i) => i.action !== 'add'),
+      [],
+      'nothing of the link target is listed',
+    );
+    assert.deepEqual(
+      listed(preview, 0).add,
+      Object.keys(files).sort(),
+      'every file of the snapshot is added',
+    );
+  } finally {
+    await rm(web);
+    await rename(`${web}.moved`, web);
+  }
 });
 
 test('restic times to the nanosecond', () => {

@@ -14,9 +14,15 @@
  * arrived after the snapshot stays) deletes nothing. A Maildir restored keep-newer also skips a
  * message the mailbox still has under other flags; the preview lists it as added.
  *
- * The live walk never follows a symlink: an entry is compared as what it is (lstat).
+ * The live walk never follows a symlink: an entry is compared as what it is (lstat). An area (or a
+ * single file's directory) whose path is not canonical, because the customer made it or a folder
+ * above it a symlink, is taken as missing: compared with nothing, so the preview never lists the
+ * names of a directory the link points to (restic would be asked to compare with it as root). A
+ * customer who swaps in a link between that check and restic's dry run could still see names
+ * there; the restore itself is confined by src/restore/area.ts.
  */
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, readlink, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import type { RestoreRequest as AgentRestoreRequest } from '../agent/protocol.js';
 import type { Restic, RepositoryLocation } from '../engine/index.js';
@@ -202,19 +208,40 @@ async function dryRunArea(
   opts: OperationOptions,
 ): Promise<void> {
   const folder = area.kind === 'dir' ? area.path : dirname(area.path);
+  // Not a real directory at its own path: compared with an empty directory (all added).
+  const empty = (await isCanonicalDir(folder))
+    ? undefined
+    : await mkdtemp(join(tmpdir(), 'hv-preview-'));
+  try {
+    await dryRunInto(restic, repo, snapshotId, area, folder, empty ?? folder, note, opts);
+  } finally {
+    if (empty) await rm(empty, { recursive: true, force: true });
+  }
+}
+
+async function dryRunInto(
+  restic: Restic,
+  repo: RepositoryLocation,
+  snapshotId: string,
+  area: PlannedArea,
+  folder: string,
+  target: string,
+  note: Note,
+  opts: OperationOptions,
+): Promise<void> {
   const items: { action: string; path: string; size: number }[] = [];
   const parents = new Set<string>();
   await restic.restoreDryRun(repo, snapshotId, {
     ...opts,
     folder,
-    target: folder,
+    target,
     // A file restore touches that file only; an area in replace mode ends equal to the snapshot.
     delete: area.kind === 'dir' && area.mode === 'replace',
     ...(area.kind === 'file' ? { include: [`/${basename(area.path)}`] } : {}),
     onItem: (item) => {
       // Deleted items come as absolute paths in the target, the others relative to the folder.
       const path =
-        item.action === 'deleted' ? relative(folder, item.item) : item.item.replace(/^\/+/, '');
+        item.action === 'deleted' ? relative(target, item.item) : item.item.replace(/^\/+/, '');
       if (path.startsWith('..') || path === '') return;
       items.push({ action: item.action, path, size: item.size });
       for (let p = dirname(path); p !== '.' && p !== '/' && !parents.has(p); p = dirname(p))
@@ -224,7 +251,7 @@ async function dryRunArea(
   for (const item of items) {
     if (parents.has(item.path)) continue;
     if (area.kind === 'file' && item.path !== basename(area.path)) continue;
-    const live = await lstat(join(folder, item.path)).catch(() => undefined);
+    const live = await lstat(join(target, item.path)).catch(() => undefined);
     if (live?.isDirectory() && item.action !== 'updated') continue;
     const shown = area.kind === 'file' ? '' : item.path;
     if (item.action === 'deleted') note('delete', shown);
@@ -243,7 +270,9 @@ async function compareArea(
   if (area.kind === 'file') {
     const entry = browser.stat(snapshotId, area.path);
     if (!entry || entry.type === 'dir') return;
-    const live = await liveEntry(area.path);
+    const live = (await isCanonicalDir(dirname(area.path)))
+      ? await liveEntry(area.path)
+      : undefined;
     if (!live) note('add', '', entry.size);
     else note((await same(entry, live, area.path)) ? 'unchanged' : 'change', '', entry.size);
     return;
@@ -294,8 +323,7 @@ async function liveEntry(path: string): Promise<LiveEntry | undefined> {
 
 /** Every entry below `root` that is not a directory, relative to it; symlinks are not followed. */
 async function* walk(root: string): AsyncGenerator<[string, LiveEntry]> {
-  const top = await lstat(root).catch(() => undefined);
-  if (!top?.isDirectory()) return;
+  if (!(await isCanonicalDir(root))) return;
   const stack = [''];
   while (stack.length > 0) {
     const dir = stack.pop()!;
@@ -308,6 +336,13 @@ async function* walk(root: string): AsyncGenerator<[string, LiveEntry]> {
       else yield [rel, entry];
     }
   }
+}
+
+/** A directory at `path` itself: no symlink in the path, not one at its end. */
+async function isCanonicalDir(path: string): Promise<boolean> {
+  const real = await realpath(path).catch(() => undefined);
+  if (real !== path) return false;
+  return (await lstat(path).catch(() => undefined))?.isDirectory() ?? false;
 }
 
 /** As restic decides whether to write a file again: type, size and mtime; a link by its target. */
