@@ -6,6 +6,7 @@
  * raw restic in the same run on the same data, prints one table and writes
  * bench/results/latest.json (rows) and latest.meta.json (machine, data set, every sample).
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,8 +67,28 @@ const { values: args } = parseArgs({
     'max-busy': { type: 'string', default: '0.3' },
     /** Row data of the database cases in MB, instead of the size's default. */
     'db-mb': { type: 'string' },
+    /**
+     * `0.18`: the web cases (service and raw side) run Debian 13's restic 0.18, fetched by
+     * scripts/fetch-restic-0.18.sh, instead of the restic on PATH: the same cases on both
+     * versions, one run each (issue 15: restore with 0.18 vs 0.14).
+     */
+    restic: { type: 'string' },
   },
 });
+
+if (args.restic !== undefined) {
+  if (args.restic !== '0.18')
+    throw new Error('--restic: only 0.18 (the default is the restic on PATH)');
+  const dir = execFileSync(
+    'bash',
+    [fileURLToPath(new URL('../scripts/fetch-restic-0.18.sh', import.meta.url))],
+    {
+      encoding: 'utf8',
+    },
+  ).trim();
+  // First on PATH for this process and everything it starts: the service, raw restic, the cases.
+  process.env.PATH = `${dir}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+}
 
 const sizeName = (args.size ?? (args.quick ? 'quick' : 'full')) as SizeName;
 const size = SIZES[sizeName];

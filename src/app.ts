@@ -143,6 +143,7 @@ export async function openApp(
   const restores = new RestoreService({
     store,
     repositories: repositoryRecords,
+    agent,
     customers: inventory,
     jobs,
     maxActivePerCustomer: config.restoresPerCustomer,

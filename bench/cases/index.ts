@@ -17,6 +17,7 @@ import { browse } from './browse.js';
 import { coverage } from './coverage.js';
 import { drillCost } from './drill.js';
 import { vaultBackup } from './vault.js';
+import { idleRss } from './idle-rss.js';
 
 export const cases: (BenchCase | StandaloneCase)[] = [
   firstBackup,
@@ -34,4 +35,5 @@ export const cases: (BenchCase | StandaloneCase)[] = [
   coverage,
   drillCost,
   vaultBackup,
+  idleRss,
 ];

@@ -33,6 +33,8 @@ import type {
   RecoverRequest,
   RestoreAnswer,
   RestoreRequest,
+  RestorePreviewAnswer,
+  RestorePreviewRequest,
   SweepCertificatesAnswer,
   SweepCertificatesRequest,
   TestConnectionAnswer,
@@ -63,6 +65,11 @@ export interface HostAgent {
   restore(request: RestoreRequest, ctx?: RunContext): Promise<RestoreAnswer>;
   /** A restore drill: a sample restored into scratch space and compared; nothing live changes. */
   drill(request: DrillRequest, ctx?: RunContext): Promise<DrillAnswer>;
+  /**
+   * What a restore would add, change and delete in each area, and the databases it replaces,
+   * with one page of one of the lists; nothing is written.
+   */
+  restorePreview(request: RestorePreviewRequest): Promise<RestorePreviewAnswer>;
   /** Test connection: reach, authenticate, write and delete on a target, bounded in time. */
   testConnection(request: TestConnectionRequest): Promise<TestConnectionAnswer>;
   browse: {

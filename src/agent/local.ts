@@ -23,6 +23,7 @@ import {
   type DatabaseRestorer,
   type RestoreHostDeps,
 } from '../restore/restore-run.js';
+import { PreviewCache, previewPage, previewRestore } from '../restore/preview.js';
 import { forgetExpiredSafety } from '../host/safety-retention.js';
 import { streamedDumps, tag } from '../scope/scope.js';
 import { isHeld } from '../host/held.js';
@@ -61,6 +62,8 @@ import type {
   RepositoryAccess,
   RestoreAnswer,
   RestoreRequest,
+  RestorePreviewAnswer,
+  RestorePreviewRequest,
   SweepCertificatesAnswer,
   SweepCertificatesRequest,
   TestConnectionAnswer,
@@ -94,6 +97,8 @@ export interface LocalAgentDeps {
 const OPEN_LIMITS = { timeoutMs: 600_000, stallMs: 120_000 };
 
 export class LocalAgent implements HostAgent {
+  private readonly previews = new PreviewCache();
+
   constructor(private readonly deps: LocalAgentDeps) {}
 
   backup(request: BackupRequest, ctx: RunContext = {}): Promise<BackupAnswer> {
@@ -263,6 +268,30 @@ export class LocalAgent implements HostAgent {
         () => this.initialized(request.repository, emit),
       ),
     );
+  }
+
+  restorePreview(request: RestorePreviewRequest): Promise<RestorePreviewAnswer> {
+    const { repository, action, offset, limit, ...restore } = request;
+    // The same restore of the same snapshot for the same customer: one preview, paged. Keyed
+    // without the repository's secrets.
+    const key = JSON.stringify([repository.repositoryId, repository.url, restore]);
+    return answer(async () => {
+      const preview = await this.previews.get(key, async () => {
+        const repo = await this.openRepository(repository);
+        return previewRestore(
+          { restic: this.deps.restic, browser: this.deps.browser },
+          repo.location,
+          restore,
+          OPEN_LIMITS,
+        );
+      });
+      return {
+        method: preview.method,
+        areas: preview.areas.map((a) => plain(a)),
+        databases: preview.databases,
+        page: previewPage(preview, action, offset, limit),
+      };
+    });
   }
 
   testConnection(request: TestConnectionRequest): Promise<TestConnectionAnswer> {

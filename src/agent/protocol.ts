@@ -485,6 +485,55 @@ export const drillAnswerSchema = z.strictObject({
   databasesCompared: count,
 });
 export type DrillAnswer = z.infer<typeof drillAnswerSchema>;
+// ---- Restore preview ----
+
+const previewAction = z.enum(['add', 'change', 'delete']);
+/** A page of the preview's list holds at most this many files. */
+export const PREVIEW_PAGE_MAX = 500;
+
+/**
+ * What a restore would do, asked before it is queued: the restore request as the job would get
+ * it (no job id) and which page of which list. NEVER LOG: `repository` holds secrets.
+ */
+export const restorePreviewRequestSchema = z.strictObject({
+  repository: repositoryAccessSchema,
+  snapshotId,
+  customer: customerSchema,
+  roots: z.partialRecord(z.enum(CONTENTS), z.array(z.string())),
+  contents: z.array(z.enum(CONTENTS)),
+  ...pickedRestoreSchema.shape,
+  action: previewAction,
+  offset: count,
+  limit: z.number().int().min(1).max(PREVIEW_PAGE_MAX),
+});
+export type RestorePreviewRequest = z.infer<typeof restorePreviewRequestSchema>;
+
+export const restorePreviewAnswerSchema = z.strictObject({
+  /** dry-run: restic 0.17+ decided; index: the snapshot's browse index against the live files. */
+  method: z.enum(['dry-run', 'index']),
+  areas: z.array(
+    z.strictObject({
+      group: z.enum(['web', 'mail', 'ssl', 'config']),
+      part: z.enum(['area', 'filters', 'file']),
+      name: z.string().optional(),
+      mode: z.enum(['replace', 'keep-newer']),
+      add: count,
+      change: count,
+      delete: count,
+      unchanged: count,
+      bytes: count,
+    }),
+  ),
+  databases: z.array(z.string()),
+  page: z.strictObject({
+    action: previewAction,
+    offset: count,
+    limit: count,
+    total: count,
+    items: z.array(z.strictObject({ area: count, path: z.string(), size: count.optional() })),
+  }),
+});
+export type RestorePreviewAnswer = z.infer<typeof restorePreviewAnswerSchema>;
 
 // ---- CA certificates ----
 

@@ -61,6 +61,17 @@ export class WireAgent implements HostAgent {
     );
   }
 
+  restorePreview(request: p.RestorePreviewRequest) {
+    return this.call(
+      'restorePreview',
+      p.restorePreviewRequestSchema,
+      p.restorePreviewAnswerSchema,
+      request,
+      undefined,
+      (r) => this.inner.restorePreview(r),
+    );
+  }
+
   testConnection(request: p.TestConnectionRequest) {
     return this.call(
       'testConnection',

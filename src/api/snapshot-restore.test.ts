@@ -49,7 +49,10 @@ async function makeHarness(limit: number): Promise<void> {
           // Browse and download only: the restore route reaches nothing but the service.
           repositories: undefined as never,
           agent: undefined as never,
-          restores: { request: (...args) => late.restores!.request(...args) },
+          restores: {
+            request: (...args) => late.restores!.request(...args),
+            preview: (...args) => late.restores!.preview(...args),
+          },
         }),
       ],
     },

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { HostAgent } from '../agent/agent.js';
 import type { BrowseListAnswer } from '../agent/protocol.js';
+import { PREVIEW_PAGE_MAX } from '../agent/protocol.js';
 import { asAgentError, refusalOf } from '../agent/errors.js';
 import type { Authenticated } from '../auth/index.js';
 import { COMPARE_LIMIT_BYTES, FileVersions } from '../repository/file-versions.js';
@@ -26,7 +27,7 @@ export interface SnapshotRouteDeps {
   repositories: Pick<RepositoryService, 'place' | 'access'>;
   /** The hosting server: browse indexes and downloads are built and read there. */
   agent: Pick<HostAgent, 'browse' | 'download'>;
-  restores: Pick<RestoreService, 'request'>;
+  restores: Pick<RestoreService, 'request' | 'preview'>;
   /** The service log: a download that fails once it has started can only be reported there. */
   log?: (line: string) => void;
 }
@@ -153,6 +154,67 @@ const CompareSchema = z
   .meta({ id: 'FileComparison' });
 /** The restore request as the route takes it (its answer forms, such as a safety snapshot's undo, fill in defaults). */
 const RestoreRequestBody = restoreRequestSchema.meta({ id: 'RestoreRequest' });
+
+const PreviewAction = z.enum(['add', 'change', 'delete']);
+/** The restore request, and which page of which list of the preview. */
+const RestorePreviewBody = restoreRequestSchema
+  .extend({
+    action: PreviewAction.default('add').describe('Which list to page through.'),
+    offset: z.number().int().min(0).max(1_000_000_000).default(0),
+    limit: z.number().int().min(1).max(PREVIEW_PAGE_MAX).default(50),
+  })
+  .meta({ id: 'RestorePreviewRequest' });
+const RestorePreviewSchema = z
+  .object({
+    method: z
+      .enum(['dry-run', 'index'])
+      .describe(
+        "dry-run: restic's own dry run (0.17+) decided; index: the snapshot's listing against the live files by size and modification time (restic 0.14).",
+      ),
+    areas: z.array(
+      z
+        .object({
+          group: z.enum(['web', 'mail', 'ssl', 'config']),
+          part: z
+            .enum(['area', 'filters', 'file'])
+            .describe(
+              "area: a web root or Maildir; filters: a mailbox's Sieve filters; file: one file.",
+            ),
+          name: z
+            .string()
+            .optional()
+            .describe("The mailbox's address, or the file's path in its group."),
+          mode: z
+            .enum(['replace', 'keep-newer'])
+            .describe(
+              'replace: afterwards the area is as in the snapshot; keep-newer: nothing is deleted.',
+            ),
+          add: z.number().int(),
+          change: z.number().int(),
+          delete: z.number().int(),
+          unchanged: z.number().int(),
+          bytes: z.number().int().describe('Bytes of the files added and changed.'),
+        })
+        .meta({ id: 'RestorePreviewArea' }),
+    ),
+    databases: z.array(z.string()).describe('Databases replaced as a whole.'),
+    page: z.object({
+      action: PreviewAction,
+      offset: z.number().int(),
+      limit: z.number().int(),
+      total: z.number().int(),
+      items: z.array(
+        z.object({
+          area: z.number().int().describe('Index into areas.'),
+          path: z
+            .string()
+            .describe('Relative to the area; empty for a file area (the file itself).'),
+          size: z.number().int().optional(),
+        }),
+      ),
+    }),
+  })
+  .meta({ id: 'RestorePreview' });
 
 export function snapshotRoutes(deps: SnapshotRouteDeps) {
   const versions = new FileVersions(deps);
@@ -356,6 +418,28 @@ export function snapshotRoutes(deps: SnapshotRouteDeps) {
           `attachment; filename="${asciiName(meta.kind === 'dir' ? `${meta.name}.tar.gz` : meta.name)}"`,
         );
         return reply.send(stream);
+      },
+    });
+
+    api.route({
+      method: 'POST',
+      path: '/api/snapshots/:repositoryId/:snapshotId/restore/preview',
+      operationId: 'previewRestore',
+      summary: 'What a restore would do, before it is asked for',
+      description:
+        'The same request as restoreSnapshot, checked the same way; nothing is queued or written. Per area: how many files the restore would add, change and delete (an area restored as a whole ends as in the snapshot, so what is live and not in the snapshot is deleted; its current content goes into the safety snapshot first), and the databases it replaces. One page of one list (action, offset, limit); the agent keeps the preview for two minutes, so further pages do not compare the area again.',
+      tags: ['snapshots'],
+      access: 'signed-in',
+      params: SnapshotParams,
+      body: RestorePreviewBody,
+      responses: { 200: { description: 'Counts and one page.', schema: RestorePreviewSchema } },
+      async handler({ principal, params, body }) {
+        const { action, offset, limit, ...request } = body;
+        return deps.restores.preview(viewerOf(principal), params, request, {
+          action,
+          offset,
+          limit,
+        });
       },
     });
 

@@ -333,6 +333,34 @@ const MAGIC: Record<string, Buffer> = {
   svbin: Buffer.from('\x0aSieve binary\x0a', 'latin1'),
 };
 
+/**
+ * File content made when it is written: a demo's media would otherwise be held in memory all at
+ * once while its tree is synced (about 90 MB), and the service starting with `--demo` would keep
+ * that memory long after (V8 collects it only under pressure, and malloc keeps what it freed).
+ */
+export interface LazyBytes {
+  readonly length: number;
+  bytes(): Buffer;
+}
+
+/** Text as the bytes of a file, made when it is written (see LazyBytes). */
+export function lazyText(text: string): LazyBytes {
+  return { length: Buffer.byteLength(text), bytes: () => Buffer.from(text) };
+}
+
+/** How long binary() of `size` bytes is (at least its magic number). */
+export function binaryLength(ext: string, size: number): number {
+  return Math.max(size, (MAGIC[ext] ?? Buffer.alloc(0)).length);
+}
+
+/** binary(), made only when asked for: a file that is already on disk never makes its bytes. */
+export function lazyBinary(seed: string, ext: string, size: number): LazyBytes {
+  return {
+    length: binaryLength(ext, size),
+    bytes: () => binary(seed, ext, size),
+  };
+}
+
 /** Incompressible bytes behind the format's magic number, like real media. */
 export function binary(seed: string, ext: string, size: number): Buffer {
   const magic = MAGIC[ext] ?? Buffer.alloc(0);

@@ -3,7 +3,15 @@
  * dovecot-uidlist, file names carrying size and flags), with RFC 822 messages, some with
  * attachments; and a Sieve directory with scripts and the active-script link.
  */
-import { binary, sentence, title, word } from './content.js';
+import {
+  binary,
+  binaryLength,
+  lazyText,
+  sentence,
+  title,
+  word,
+  type LazyBytes,
+} from './content.js';
 import { Rng } from './random.js';
 import type { Owner, Planned } from './tree.js';
 
@@ -48,13 +56,13 @@ export function planMaildir(spec: MailboxSpec): { plan: Planned[]; messages: num
   const created = Math.floor(Date.parse('2024-03-18T10:00:00Z') / 1000);
   const dir = (path: string, mtime: number) =>
     plan.push({ type: 'dir', path, mode: 0o700, mtime, ...spec.owner });
-  const file = (path: string, content: Buffer | string, mtime: number) =>
+  const file = (path: string, content: Buffer | LazyBytes | string, mtime: number) =>
     plan.push({
       type: 'file',
       path,
       mode: 0o600,
       mtime,
-      content: typeof content === 'string' ? Buffer.from(content) : content,
+      content: typeof content === 'string' ? lazyText(content) : content,
       ...spec.owner,
     });
 
@@ -108,7 +116,7 @@ export function planMaildir(spec: MailboxSpec): { plan: Planned[]; messages: num
   return { plan, messages: total };
 }
 
-function rfc822(rng: Rng, spec: MailboxSpec, when: number, sent: boolean): Buffer {
+function rfc822(rng: Rng, spec: MailboxSpec, when: number, sent: boolean): Buffer | LazyBytes {
   const [name, address] = rng.pick(SENDERS);
   const [from, to] = sent
     ? [`"${spec.displayName}" <${spec.address}>`, `"${name}" <${address}>`]
@@ -137,16 +145,27 @@ function rfc822(rng: Rng, spec: MailboxSpec, when: number, sent: boolean): Buffe
     return Buffer.from(`${headers.join('\n')}\n\n${body}\n`);
   }
   const boundary = `----=_Part_${rng.int(0, 1e9)}`;
-  const attachment = binary(`${spec.seed}:${id}`, 'pdf', rng.logInt(8_000, 400_000));
-  const b64 = attachment.toString('base64').replace(/.{76}/g, '$&\n');
+  const seed = `${spec.seed}:${id}`;
+  const size = rng.logInt(8_000, 400_000);
   const file = `${word(rng)}-${rng.int(100, 999)}.pdf`;
   headers.push(`Content-Type: multipart/mixed; boundary="${boundary}"`);
-  return Buffer.from(
+  const before =
     `${headers.join('\n')}\n\nThis is a multi-part message in MIME format.\n\n--${boundary}\n` +
-      `Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n${body}\n\n` +
-      `--${boundary}\nContent-Type: application/pdf; name="${file}"\nContent-Transfer-Encoding: base64\n` +
-      `Content-Disposition: attachment; filename="${file}"\n\n${b64}\n--${boundary}--\n`,
-  );
+    `Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: 8bit\n\n${body}\n\n` +
+    `--${boundary}\nContent-Type: application/pdf; name="${file}"\nContent-Transfer-Encoding: base64\n` +
+    `Content-Disposition: attachment; filename="${file}"\n\n`;
+  const after = `\n--${boundary}--\n`;
+  // The attachment (most of the mail's bytes) is made only when the file is written; its length
+  // is known before: base64 of n bytes is 4·⌈n/3⌉ characters, with a newline after every 76.
+  const b64Length = 4 * Math.ceil(binaryLength('pdf', size) / 3);
+  return {
+    length:
+      Buffer.byteLength(before) + b64Length + Math.floor(b64Length / 76) + Buffer.byteLength(after),
+    bytes: () =>
+      Buffer.from(
+        before + binary(seed, 'pdf', size).toString('base64').replace(/.{76}/g, '$&\n') + after,
+      ),
+  };
 }
 
 function rfc2822Date(seconds: number): string {
@@ -163,7 +182,7 @@ export function planSieve(spec: { address: string; owner: Owner; seed: string })
     path,
     mode: 0o600,
     mtime,
-    content: typeof content === 'string' ? Buffer.from(content) : content,
+    content: typeof content === 'string' ? lazyText(content) : content,
     ...owner,
   });
   return [

@@ -27,6 +27,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { join } from 'node:path';
+import type { LazyBytes } from './content.js';
 
 export interface Owner {
   uid: number;
@@ -48,7 +49,8 @@ export interface PlannedDir extends Base {
 export interface PlannedFile extends Base {
   type: 'file';
   mode: number;
-  content: Buffer;
+  /** The bytes, or how to make them once the file is written (media of the demo). */
+  content: Buffer | LazyBytes;
 }
 
 export interface PlannedLink extends Base {
@@ -148,9 +150,10 @@ export function syncTree(
 function writeFileExactly(abs: string, file: PlannedFile, chown: boolean): void {
   const fd = openSync(abs, 'w', file.mode);
   try {
+    const content = Buffer.isBuffer(file.content) ? file.content : file.content.bytes();
     let offset = 0;
-    while (offset < file.content.length) {
-      offset += writeSync(fd, file.content, offset, file.content.length - offset);
+    while (offset < content.length) {
+      offset += writeSync(fd, content, offset, content.length - offset);
     }
     if (chown) fchownSync(fd, file.uid, file.gid);
     fchmodSync(fd, file.mode); // after chown, which clears set-id bits; and past the umask

@@ -6,7 +6,20 @@
  * running the same plugin have the same bytes there, as on a real server (what a server-wide
  * repository deduplicates). Uploads, media and wp-config.php are the customer's own.
  */
-import { binary, css, html, js, json, php, po, sentence, title, word, WORDS } from './content.js';
+import {
+  lazyBinary,
+  css,
+  html,
+  js,
+  json,
+  php,
+  po,
+  sentence,
+  title,
+  word,
+  WORDS,
+} from './content.js';
+import { lazyText, type LazyBytes } from './content.js';
 import { Rng } from './random.js';
 import type { Owner, Planned } from './tree.js';
 
@@ -189,7 +202,7 @@ export function planWebRoot(spec: WebRootSpec): Planned[] {
   };
   const file = (
     path: string,
-    content: Buffer | string,
+    content: Buffer | LazyBytes | string,
     mtime: number,
     mode = 0o644,
     who = owner,
@@ -200,7 +213,7 @@ export function planWebRoot(spec: WebRootSpec): Planned[] {
       path,
       mode,
       mtime,
-      content: typeof content === 'string' ? Buffer.from(content) : content,
+      content: typeof content === 'string' ? lazyText(content) : content,
       ...who,
     });
   };
@@ -223,7 +236,7 @@ export function planWebRoot(spec: WebRootSpec): Planned[] {
     `<!DOCTYPE html>\n<html lang="en">\n<head><title>WordPress &rsaquo; ReadMe</title></head>\n<body>\n${Array.from({ length: 40 }, (_, i) => `<p>${sentence(new Rng(`readme:${i}`))}</p>`).join('\n')}\n</body>\n</html>\n`,
     CORE.released,
   );
-  file('favicon.ico', binary('wp-core:favicon', 'ico', 1150), installed);
+  file('favicon.ico', lazyBinary('wp-core:favicon', 'ico', 1150), installed);
   generate(CORE, 'WordPress', file);
   for (const name of spec.themes) generate(THEMES[name]!, title(new Rng(name), 1), file);
   for (const name of spec.plugins) generate(PLUGINS[name]!, name, file);
@@ -231,7 +244,11 @@ export function planWebRoot(spec: WebRootSpec): Planned[] {
   dir('wp-content/upgrade', installed);
   dir('wp-content/languages/plugins', installed);
   file('wp-content/languages/de_DE.po', po(new Rng('wp-core:de_DE'), 120_000), CORE.released);
-  file('wp-content/languages/de_DE.mo', binary('wp-core:de_DE.mo', 'mo', 95_000), CORE.released);
+  file(
+    'wp-content/languages/de_DE.mo',
+    lazyBinary('wp-core:de_DE.mo', 'mo', 95_000),
+    CORE.released,
+  );
 
   // The customer's own: configuration, rewrite rules, uploads and media.
   const rng = new Rng(`web:${spec.seed}`);
@@ -261,11 +278,15 @@ export function planWebRoot(spec: WebRootSpec): Planned[] {
     const when = at(`${month.replace('/', '-')}-01T08:00:00Z`) + rng.int(0, 27 * day);
     const name = `${word(rng)}-${word(rng)}-${rng.int(1, 999)}`;
     const base = `wp-content/uploads/${month}/${name}`;
-    file(`${base}.jpg`, binary(`${spec.seed}:${base}`, 'jpg', rng.logInt(90_000, 900_000)), when);
+    file(
+      `${base}.jpg`,
+      lazyBinary(`${spec.seed}:${base}`, 'jpg', rng.logInt(90_000, 900_000)),
+      when,
+    );
     for (const [w, h, kb] of THUMBS) {
       file(
         `${base}-${w}x${h}.jpg`,
-        binary(`${spec.seed}:${base}:${w}`, 'jpg', rng.int(kb / 2, kb) * 1024),
+        lazyBinary(`${spec.seed}:${base}:${w}`, 'jpg', rng.int(kb / 2, kb) * 1024),
         when + 2,
       );
     }
@@ -275,7 +296,7 @@ export function planWebRoot(spec: WebRootSpec): Planned[] {
     const path = `wp-content/uploads/${media.path}`;
     file(
       path,
-      binary(`${spec.seed}:${path}`, ext, media.bytes),
+      lazyBinary(`${spec.seed}:${path}`, ext, media.bytes),
       at('2025-06-01T12:00:00Z') + rng.int(0, 120 * day),
     );
   }
@@ -314,7 +335,12 @@ const ROOT_PHP = [
   'xmlrpc.php',
 ];
 
-type AddFile = (path: string, content: Buffer | string, mtime: number, mode?: number) => void;
+type AddFile = (
+  path: string,
+  content: Buffer | LazyBytes | string,
+  mtime: number,
+  mode?: number,
+) => void;
 
 /** A component's files, spread over nested directories under its top-level ones. */
 function generate(component: Component, pkg: string, file: AddFile): void {
@@ -381,7 +407,7 @@ function generate(component: Component, pkg: string, file: AddFile): void {
         );
         break;
       default:
-        file(rel, binary(`file:${rel}`, kind, fileRng.logInt(300, 60_000)), mtime);
+        file(rel, lazyBinary(`file:${rel}`, kind, fileRng.logInt(300, 60_000)), mtime);
     }
     count++;
   }

@@ -3,6 +3,8 @@ export { EngineError, PartialBackupError, classify, type EngineErrorKind } from 
 export type * from './types.js';
 export { CommandFailedError, type BackupOptions } from './commands/backup.js';
 export type {
+  DryRunItem,
+  DryRunOptions,
   RestoreOptions,
   RestoreProgress as ResticRestoreProgress,
   RestoreResult,

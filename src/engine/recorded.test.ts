@@ -87,6 +87,32 @@ for (const expected of VERSIONS) {
       assert.ok(!logs.some((l) => l.startsWith('{')), 'no raw JSON in the log');
     });
 
+    test(`restore --dry-run: ${expected.restoreProgress ? 'item by item' : 'refused before restic runs (0.14 has none)'}`, async () => {
+      const items: string[] = [];
+      const run = restic.restoreDryRun(recording('restore-dry-run-json'), 'latest', {
+        folder: '/tmp/hv-rec-dry/data/www/public_html',
+        target: '/unused',
+        delete: true,
+        onItem: (i) => items.push(`${i.action} ${i.item} ${i.size}`),
+      });
+      if (!restic.features.restoreDryRun) {
+        await assert.rejects(run, /has no restore --dry-run/);
+        return;
+      }
+      await run;
+      assert.deepEqual(items, [
+        'updated /index.php 26',
+        'unchanged /lib/pkg/__init__.py 10',
+        'unchanged /lib/pkg/mod.py 6',
+        'restored /uploads/new.bin 100000',
+        'unchanged /uploads/upload-0.bin 5000',
+        'restored /lib/pkg 0',
+        'restored /lib 0',
+        'restored /uploads 0',
+        'deleted /tmp/hv-rec-dry/restore2/tmp/hv-rec-dry/data/www/public_html/added.txt 0',
+      ]);
+    });
+
     test('a backup without a summary line is a failure', async () => {
       const error = await restic
         .backup(recording('disk-full-backup-json'), { paths: ['/x'] })

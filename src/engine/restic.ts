@@ -22,7 +22,13 @@ import {
   type CheckResult,
   type DiffResult,
 } from './commands/maintenance.js';
-import { restore, type RestoreOptions, type RestoreResult } from './commands/restore.js';
+import {
+  restore,
+  restoreDryRun,
+  type DryRunOptions,
+  type RestoreOptions,
+  type RestoreResult,
+} from './commands/restore.js';
 import { snapshots, type SnapshotFilter } from './commands/snapshots.js';
 import { Runner, type EngineConfig } from './runner.js';
 import type {
@@ -145,6 +151,11 @@ export class Restic {
     opts: RestoreOptions,
   ): Promise<RestoreResult> {
     return restore(this.runner, repo, snapshotId, opts);
+  }
+
+  /** What a restore of a folder into a live directory would change there, writing nothing. */
+  restoreDryRun(repo: RepositoryLocation, snapshotId: string, opts: DryRunOptions): Promise<void> {
+    return restoreDryRun(this.runner, repo, snapshotId, opts);
   }
 
   dump(

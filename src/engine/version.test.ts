@@ -15,6 +15,7 @@ test('uses newer flags only where the version has them', () => {
     restoreProgress: false,
     restoreOverwrite: false,
     exitCodes: false,
+    restoreDryRun: false,
     subfolderSyntax: false,
     stdinFromCommand: false,
   });
@@ -23,6 +24,7 @@ test('uses newer flags only where the version has them', () => {
     restoreProgress: true,
     restoreOverwrite: true,
     exitCodes: true,
+    restoreDryRun: true,
     subfolderSyntax: true,
     stdinFromCommand: true,
   });

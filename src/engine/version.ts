@@ -20,6 +20,8 @@ export interface ResticFeatures {
   restoreOverwrite: boolean;
   /** Exit codes 10 (no repository), 11 (locked), 12 (wrong password) (0.17). */
   exitCodes: boolean;
+  /** `restore --dry-run` with `-vv` item by item (0.17). */
+  restoreDryRun: boolean;
   /** `snapshot:subfolder` syntax for restore, ls and dump (0.17). */
   subfolderSyntax: boolean;
   /**
@@ -50,6 +52,7 @@ export function featuresOf(v: ResticVersion): ResticFeatures {
     restoreProgress: atLeast(v, 0, 16),
     restoreOverwrite: atLeast(v, 0, 17),
     exitCodes: atLeast(v, 0, 17),
+    restoreDryRun: atLeast(v, 0, 17),
     subfolderSyntax: atLeast(v, 0, 17),
     stdinFromCommand: atLeast(v, 0, 17),
   };

@@ -382,6 +382,11 @@ export class AgentServer {
                   : await browse.search(call.request);
           return reply({ ok: true, answer });
         }
+        case 'restore-preview':
+          return reply({
+            ok: true,
+            answer: await this.opts.agent.restorePreview(p.restorePreviewRequestSchema.parse(body)),
+          });
         case 'test-connection':
           return reply({
             ok: true,

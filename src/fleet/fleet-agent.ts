@@ -75,6 +75,11 @@ export class FleetAgent implements HostAgent {
     return (await this.forCustomer(request.customer.id)).restore(request, ctx);
   }
 
+  /** On the customer's server: the preview compares the snapshot with the live areas there. */
+  async restorePreview(request: p.RestorePreviewRequest) {
+    return (await this.forCustomer(request.customer.id)).restorePreview(request);
+  }
+
   /** On the customer's server: the drill compares what it restores with the live files there. */
   async drill(request: p.DrillRequest, ctx?: RunContext) {
     return (await this.forCustomer(request.customer.id)).drill(request, ctx);

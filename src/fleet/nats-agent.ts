@@ -140,6 +140,14 @@ export class NatsAgent implements HostAgent {
     return this.job('sweepCertificates', `sweep-${randomUUID()}`, request, undefined);
   }
 
+  restorePreview(request: p.RestorePreviewRequest) {
+    return this.rpc(
+      'restore-preview',
+      plain('restorePreview', p.restorePreviewRequestSchema, request),
+      p.restorePreviewAnswerSchema,
+    );
+  }
+
   testConnection(request: p.TestConnectionRequest) {
     return this.rpc(
       'test-connection',

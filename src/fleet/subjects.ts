@@ -28,6 +28,7 @@ export const RPC_METHODS = [
   'browse',
   'download',
   'test-connection',
+  'restore-preview',
   'facts',
   'recover',
   'cancel',

@@ -3,6 +3,8 @@
  * `restore` and the restore job itself all come here, so a snapshot is found one way, a request
  * is checked one way, and the per-customer limit holds whichever way a restore is asked for.
  */
+import type { HostAgent } from '../agent/agent.js';
+import type { RestorePreviewAnswer, RestorePreviewRequest } from '../agent/protocol.js';
 import type { Customer } from '../inventory/schema.js';
 import { restoreJobParams, type RestoreJobParams } from '../job/job-params.js';
 import { ActiveJobLimitError, type JobStore } from '../job/job-store.js';
@@ -76,7 +78,9 @@ export class RestoreLimitError extends HostvaultError {
 export interface RestoreServiceDeps {
   store: Store;
   /** The snapshot's repository and its target, found by the repository's id alone. */
-  repositories: Pick<RepositoryService, 'place'>;
+  repositories: Pick<RepositoryService, 'place'> & Partial<Pick<RepositoryService, 'access'>>;
+  /** The hosting server, for a preview of what a restore would do. */
+  agent?: Pick<HostAgent, 'restorePreview'>;
   customers: Pick<CustomerDirectory, 'getCustomer'>;
   jobs: Pick<JobStore, 'create'>;
   /** Restores one customer may have waiting or running at once (Config.restoresPerCustomer). */
@@ -134,6 +138,33 @@ export class RestoreService {
     const jobId = created.created ? created.id : created.existingId;
     this.deps.onQueued?.();
     return { jobId, snapshot, customer };
+  }
+
+  /**
+   * What the restore `request` of `ref` would do, before it is asked for: per area the files it
+   * would add, change and delete, and the databases it replaces, with one page of one list. The
+   * same checks as `request` (a preview of a restore that would be refused is refused); nothing
+   * is queued or written.
+   */
+  async preview(
+    viewer: Viewer,
+    ref: SnapshotRef,
+    request: RestoreRequest,
+    page: Pick<RestorePreviewRequest, 'action' | 'offset' | 'limit'>,
+  ): Promise<RestorePreviewAnswer> {
+    const { agent, repositories } = this.deps;
+    if (!agent || !repositories.access) throw new Error('The restore preview has no agent.');
+    const { snapshot, customer, target, owner } = await this.resolve(viewer, ref, request);
+    // SECRET: the request holds the repository's password; it is never logged.
+    const repository = await repositories.access(target, owner);
+    return agent.restorePreview({
+      repository,
+      snapshotId: snapshot.id,
+      customer,
+      ...plannedSnapshot(snapshot),
+      ...request,
+      ...page,
+    });
   }
 
   /**

@@ -583,6 +583,34 @@ export class BrowseIndex {
     }
   }
 
+  /**
+   * Every entry below directory `path` that is not a directory (files, symlinks, the rest), with
+   * its path relative to `path` (`a/b.txt`), one row at a time: a restore preview compares them
+   * with the live tree. Nothing when `path` is no directory of the snapshot.
+   */
+  *below(path: string): Generator<BrowseEntry> {
+    let id = ROOT_ID;
+    for (const name of pathSegments(path)) {
+      const next = this.findDir.get(id, name) as number | undefined;
+      if (next === undefined) return;
+      id = next;
+    }
+    const rows = this.db
+      .prepare(
+        `WITH RECURSIVE sub(id, path) AS (
+           SELECT ?, '' UNION ALL
+           SELECT e.dir, sub.path || e.name || '/' FROM entries e JOIN sub ON e.parent = sub.id
+           WHERE e.rank = 0
+         )
+         SELECT e.name, e.type, e.size, e.mtime, e.mode, e.uid, e.gid, e.link, e.dir,
+                sub.path || e.name AS rel
+         FROM entries e JOIN sub ON e.parent = sub.id
+         WHERE e.type != 'dir'`,
+      )
+      .iterate(id) as IterableIterator<Row & { rel: string }>;
+    for (const row of rows) yield toEntry(row, row.rel);
+  }
+
   /** Entries of directory `dir`, directories first, then by name (byte order, as restic sorts). */
   list(dir: string, { offset, limit }: Page): { entries: BrowseEntry[]; total: number } {
     const names = pathSegments(dir);

@@ -198,6 +198,11 @@ export class SnapshotBrowser {
     return dumps.filter((d) => parentOf(d.path) === clean);
   }
 
+  /** The non-directory entries below directory `dir` of an opened snapshot, paths relative to it. */
+  below(snapshotId: string, dir: string): Iterable<BrowseEntry> {
+    return this.require(snapshotId).below(normalizePath(dir));
+  }
+
   /** A page of directory `dir` of an opened snapshot: directories first, then by name. */
   list(snapshotId: string, dir: string, page: PageRequest = {}): ListResult {
     const index = this.require(snapshotId);

@@ -23,6 +23,7 @@ import { presenceSchema } from '../../src/fleet/messages.js';
 import { NatsAgent } from '../../src/fleet/nats-agent.js';
 import { serverSubjects } from '../../src/fleet/subjects.js';
 import { jobProgress } from '../../src/job/job-params.js';
+import { plannedSnapshot } from '../../src/restore-job/restore-plan.js';
 import type { JobRow } from '../../src/store/index.js';
 import type { Target } from '../../src/target/schema.js';
 import { CLI_FROM_SOURCES } from '../support/cli.js';
@@ -279,6 +280,26 @@ describe('the fleet over NATS: a controller and the agent of web1', { timeout: 3
       agent.browse.list({ ...request, path: '/nowhere', offset: 0, limit: 10 }),
       (e: unknown) => e instanceof AgentError && e.code !== 'unreachable',
     );
+
+    // What a restore of the web files would do, asked over request–reply: a file added live
+    // since is what it would delete.
+    await writeFile(join(www(), 'added-later.txt'), 'not in the snapshot');
+    const customer = await app.inventory.getCustomer('alice');
+    assert.ok(customer);
+    const preview = await agent.restorePreview({
+      repository,
+      snapshotId: snapshot.id,
+      customer,
+      ...plannedSnapshot(snapshot),
+      what: 'web',
+      keepNewerMail: true,
+      action: 'delete',
+      offset: 0,
+      limit: 10,
+    });
+    assert.equal(preview.areas[0]?.delete, 1, JSON.stringify(preview));
+    assert.deepEqual(preview.page.items, [{ area: 0, path: 'added-later.txt' }]);
+    await rm(join(www(), 'added-later.txt'));
 
     const probe = await agent.testConnection({ target: target(), audience: 'provider' });
     assert.equal(probe.ok, true, JSON.stringify(probe));

@@ -234,6 +234,18 @@ describe('a customer on the Backups page', { timeout: 240_000 }, () => {
     await dialog.getByRole('button', { name: 'Next' }).click();
     await dialog.getByText(/Any changes made after this snapshot will be lost/).waitFor();
     await dialog.getByRole('button', { name: 'Back up now first' }).waitFor();
+    // Before confirming: what the restore will do, from the comparison with the live web root.
+    const preview = dialog.getByTestId('restore-preview');
+    await preview.waitFor({ timeout: JOB_TIMEOUT });
+    assert.match(
+      await text(preview.getByTestId('restore-preview-area')),
+      /^Web files: 1 added, 0 changed, 1 deleted, \d+ unchanged/,
+    );
+    const list = preview.getByTestId('restore-preview-list');
+    assert.match(await text(list), /Web files\/index\.php/);
+    await preview.getByText(/^Deleted \(1\)$/).click();
+    await list.getByText('Web files/added-later.txt').waitFor();
+    await expectAccessible(page, 'the restore confirmation with its preview');
     await browser.shot('09-restore-confirm');
     await dialog.getByRole('button', { name: 'Restore now' }).click();
     await page.getByText(/The restore has started/).waitFor();

@@ -124,3 +124,67 @@ class Pace {
     return progress;
   }
 }
+
+/** What `restore --dry-run` says it would do to one item (restic 0.17+). */
+export interface DryRunItem {
+  /**
+   * restored: not in the target (or a directory whose metadata is set again); updated: in the
+   * target and different; unchanged: in the target as in the snapshot; deleted: in the target only
+   * (with `delete`).
+   */
+  action: 'restored' | 'updated' | 'unchanged' | 'deleted';
+  /**
+   * As restic prints it: restored, updated and unchanged items relative to the restored folder
+   * (`/a/b`), deleted items as absolute paths in the target (`/var/www/x/a/b`).
+   */
+  item: string;
+  size: number;
+}
+
+export interface DryRunOptions extends OperationOptions {
+  /** The folder of the snapshot restored (`snapshot:subfolder`). */
+  folder: string;
+  /** The live directory compared with it; nothing is written there. */
+  target: string;
+  /** Also report what is in the target but not in the snapshot (`--delete`). */
+  delete: boolean;
+  /** Only these paths of the folder (`/name`). */
+  include?: string[];
+  onItem(item: DryRunItem): void;
+}
+
+/**
+ * `restore --dry-run --json -vv snapshot:folder --target dir`: what a restore would restore,
+ * update, leave and (with `delete`) delete in `dir`, item by item, without writing anything.
+ * restic 0.17+ (`Restic.features.restoreDryRun`); 0.14 has no dry run.
+ */
+export async function restoreDryRun(
+  runner: Runner,
+  repo: RepositoryLocation,
+  snapshotId: string,
+  opts: DryRunOptions,
+): Promise<void> {
+  if (!runner.config.features.restoreDryRun)
+    throw new Error(`${runner.config.version.text} has no restore --dry-run (0.17+ has).`);
+  const args = ['restore', `${snapshotId}:${opts.folder}`, '--target', opts.target];
+  args.push('--dry-run', '--json', '-vv');
+  if (opts.delete) args.push('--delete');
+  for (const path of opts.include ?? []) args.push('--include', path);
+  await runner.exec(repo, args, {
+    ...opts,
+    onJson: (m) => {
+      const o = m as Record<string, unknown>;
+      if (o.message_type !== 'verbose_status') return;
+      const action = o.action;
+      if (
+        (action === 'restored' ||
+          action === 'updated' ||
+          action === 'unchanged' ||
+          action === 'deleted') &&
+        typeof o.item === 'string'
+      )
+        opts.onItem({ action, item: o.item, size: count(o.size) });
+    },
+    onLog: (line) => opts.onLog?.(line),
+  });
+}

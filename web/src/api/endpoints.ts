@@ -21,6 +21,17 @@ const snapshotPath = (snapshot: Snapshot) => ({
   snapshotId: snapshot.id,
 });
 
+/** The restore request of a choice on the Restore tab; `one` names the database or mailbox. */
+export function restoreRequestOf(what: RestoreWhat, path?: string, one?: string): RestoreRequest {
+  return path !== undefined
+    ? { what, path }
+    : what === 'database'
+      ? { what, database: one }
+      : what === 'mailbox'
+        ? { what, mailbox: one }
+        : { what };
+}
+
 export const api = {
   session: () => call(http.GET('/api/session')),
   signIn: (username: string, password: string) =>
@@ -68,22 +79,27 @@ export const api = {
   myAreas: () => call(http.GET('/api/me/areas')),
   /** `one` names the database or mailbox of "database" and "mailbox". */
   restore: (snapshot: Snapshot, what: RestoreWhat, path?: string, one?: string) =>
-    api.undo(
-      snapshot,
-      path !== undefined
-        ? { what, path }
-        : what === 'database'
-          ? { what, database: one }
-          : what === 'mailbox'
-            ? { what, mailbox: one }
-            : { what },
-    ),
+    api.undo(snapshot, restoreRequestOf(what, path, one)),
   /** Restores what a safety snapshot saved, with exactly the request it names. */
   undo: (snapshot: Snapshot, request: RestoreRequest) =>
     call(
       http.POST('/api/snapshots/{repositoryId}/{snapshotId}/restore', {
         params: { path: snapshotPath(snapshot) },
         body: request,
+      }),
+    ),
+  /** What a restore would add, change and delete: counts, and one page of one list. */
+  restorePreview: (
+    snapshot: Snapshot,
+    request: RestoreRequest,
+    action: 'add' | 'change' | 'delete',
+    offset: number,
+    limit: number,
+  ) =>
+    call(
+      http.POST('/api/snapshots/{repositoryId}/{snapshotId}/restore/preview', {
+        params: { path: snapshotPath(snapshot) },
+        body: { ...request, action, offset, limit },
       }),
     ),
   browse: (snapshot: Snapshot, path: string, offset = 0) =>

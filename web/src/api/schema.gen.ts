@@ -318,6 +318,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/snapshots/{repositoryId}/{snapshotId}/restore/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a restore would do, before it is asked for
+         * @description The same request as restoreSnapshot, checked the same way; nothing is queued or written. Per area: how many files the restore would add, change and delete (an area restored as a whole ends as in the snapshot, so what is live and not in the snapshot is deleted; its current content goes into the safety snapshot first), and the databases it replaces. One page of one list (action, offset, limit); the agent keeps the preview for two minutes, so further pages do not compare the area again.
+         */
+        post: operations["previewRestore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/snapshots/{repositoryId}/{snapshotId}/restore": {
         parameters: {
             query?: never;
@@ -1234,6 +1254,71 @@ export interface components {
                 kind: "too-large";
                 limitBytes: number;
             };
+        };
+        RestorePreview: {
+            /**
+             * @description dry-run: restic's own dry run (0.17+) decided; index: the snapshot's listing against the live files by size and modification time (restic 0.14).
+             * @enum {string}
+             */
+            method: "dry-run" | "index";
+            areas: components["schemas"]["RestorePreviewArea"][];
+            /** @description Databases replaced as a whole. */
+            databases: string[];
+            page: {
+                /** @enum {string} */
+                action: "add" | "change" | "delete";
+                offset: number;
+                limit: number;
+                total: number;
+                items: {
+                    /** @description Index into areas. */
+                    area: number;
+                    /** @description Relative to the area; empty for a file area (the file itself). */
+                    path: string;
+                    size?: number;
+                }[];
+            };
+        };
+        RestorePreviewArea: {
+            /** @enum {string} */
+            group: "web" | "mail" | "ssl" | "config";
+            /**
+             * @description area: a web root or Maildir; filters: a mailbox's Sieve filters; file: one file.
+             * @enum {string}
+             */
+            part: "area" | "filters" | "file";
+            /** @description The mailbox's address, or the file's path in its group. */
+            name?: string;
+            /**
+             * @description replace: afterwards the area is as in the snapshot; keep-newer: nothing is deleted.
+             * @enum {string}
+             */
+            mode: "replace" | "keep-newer";
+            add: number;
+            change: number;
+            delete: number;
+            unchanged: number;
+            /** @description Bytes of the files added and changed. */
+            bytes: number;
+        };
+        RestorePreviewRequest: {
+            /** @enum {string} */
+            what: "web" | "databases" | "email" | "everything" | "file" | "database" | "mailbox";
+            path?: string;
+            database?: string;
+            mailbox?: string;
+            /** @default true */
+            keepNewerMail?: boolean;
+            /**
+             * @description Which list to page through.
+             * @default add
+             * @enum {string}
+             */
+            action?: "add" | "change" | "delete";
+            /** @default 0 */
+            offset?: number;
+            /** @default 50 */
+            limit?: number;
         };
         RestoreRequest: {
             /** @enum {string} */
@@ -2726,6 +2811,96 @@ export interface operations {
             };
             /** @description A symbolic link (the message names its target), named pipe, socket or device file: it has no content of its own to download. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    previewRestore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                repositoryId: number;
+                snapshotId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RestorePreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Counts and one page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestorePreview"];
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description With a session cookie: the X-CSRF-Token header is missing or wrong. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -309,7 +309,6 @@ export const de: Messages = {
     columns: { started: 'Gestartet', schedule: 'Zeitplan', status: 'Status', details: 'Details' },
     details: (name: string) => `Details zu ${name}`,
     notStarted: 'Noch nicht gestartet',
-    size: (size: string) => `${size}`,
     deleteOld: 'Alte Einträge löschen',
     deleteOldTitle: 'Alte Einträge löschen',
     deleteOldCount: (n: number, days: number) =>
@@ -533,6 +532,30 @@ export const de: Messages = {
       `${path} an den ursprünglichen Ort wiederherstellen? Die aktuelle Datei wird überschrieben; Änderungen seit dem Snapshot gehen verloren.`,
     fileStarted: (name: string) =>
       `${name} wird wiederhergestellt. Den Fortschritt sehen Sie oben im Banner.`,
+  },
+
+  restorePreview: {
+    title: 'Was diese Wiederherstellung ändert',
+    loading: 'Der Snapshot wird mit Ihren aktuellen Dateien verglichen …',
+    failed: (message: string) =>
+      `Was die Wiederherstellung ändert, konnte nicht ermittelt werden: ${message} Sie können trotzdem wiederherstellen.`,
+    add: 'Hinzugefügt',
+    change: 'Geändert',
+    delete: 'Gelöscht',
+    area: (label: string, add: number, change: number, del: number, unchanged: number) =>
+      `${label}: ${add} hinzugefügt, ${change} geändert, ${del} gelöscht, ${unchanged} unverändert`,
+    keepsNewer:
+      'Hier wird nichts gelöscht: Nachrichten, die seit dem Snapshot eingegangen sind, bleiben erhalten.',
+    deletedKept:
+      'Gelöscht werden Dateien, die Sie jetzt haben, die aber nicht im Snapshot sind; sie bleiben in der Kopie, die vor der Wiederherstellung angelegt wird.',
+    filters: 'Filter',
+    databases: (names: string) => `Datenbanken, die vollständig ersetzt werden: ${names}`,
+    none: 'Diese Liste ist leer.',
+    nothing: 'Ihre aktuellen Daten entsprechen bereits diesem Snapshot.',
+    range: (from: number, to: number, total: number) => `${from}–${to} von ${total}`,
+    previous: 'Zurück',
+    next: 'Weiter',
+    size: (size: string) => `${size}`,
   },
 
   browse: {

@@ -305,7 +305,6 @@ export const en = {
     columns: { started: 'Started', schedule: 'Schedule', status: 'Status', details: 'Details' },
     details: (name: string) => `Details of ${name}`,
     notStarted: 'Not started yet',
-    size: (size: string) => `${size}`,
     deleteOld: 'Delete old entries',
     deleteOldTitle: 'Delete old entries',
     deleteOldCount: (n: number, days: number) =>
@@ -524,6 +523,29 @@ export const en = {
       `Restore ${path} to its original location? The current file is overwritten; changes made since the snapshot are lost.`,
     fileStarted: (name: string) =>
       `${name} is being restored. Its progress shows in the banner above.`,
+  },
+
+  restorePreview: {
+    title: 'What this restore will do',
+    loading: 'Comparing the snapshot with your current files …',
+    failed: (message: string) =>
+      `What the restore will change could not be worked out: ${message} You can still restore.`,
+    add: 'Added',
+    change: 'Changed',
+    delete: 'Deleted',
+    area: (label: string, add: number, change: number, del: number, unchanged: number) =>
+      `${label}: ${add} added, ${change} changed, ${del} deleted, ${unchanged} unchanged`,
+    keepsNewer: 'Nothing is deleted here: messages received since the snapshot are kept.',
+    deletedKept:
+      'Deleted files are files you have now that are not in the snapshot; they stay in the copy made before the restore.',
+    filters: 'filters',
+    databases: (names: string) => `Databases replaced as a whole: ${names}`,
+    none: 'Nothing in this list.',
+    nothing: 'Your current data is already as in this snapshot.',
+    range: (from: number, to: number, total: number) => `${from}–${to} of ${total}`,
+    previous: 'Previous',
+    next: 'Next',
+    size: (size: string) => `${size}`,
   },
 
   browse: {

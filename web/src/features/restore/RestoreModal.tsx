@@ -16,13 +16,14 @@ import {
 } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { api } from '../../api/endpoints';
+import { api, restoreRequestOf } from '../../api/endpoints';
 import { keys, useRefreshJobs } from '../../api/queries';
 import type { MyAreas, RestoreWhat, Schedule, Snapshot } from '../../api/types';
 import { AlertIcon } from '../../components/icons';
 import { messageOf } from '../../components/states';
 import { formatWhen } from '../../lib/format';
 import { m } from '../../messages';
+import { RestorePreview } from './RestorePreview';
 
 const OPTIONS: RestoreWhat[] = [
   'web',
@@ -216,6 +217,10 @@ function Steps({
           </Text>
         </Stack>
       </Alert>
+      <RestorePreview
+        snapshot={snapshot}
+        request={restoreRequestOf(chosen, undefined, needsOne ? (picked ?? undefined) : undefined)}
+      />
       {backup.isSuccess && (
         <Alert color="blue" variant="light" role="status">
           {m.restore.backupStarted}
