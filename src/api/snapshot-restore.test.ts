@@ -252,7 +252,8 @@ describe('restore requests', () => {
           file.json().jobId,
           {
             what: 'file',
-            path: `${WEB}/index.php`,
+            // In the customer's words: the area and the path in it, never the server's path.
+            path: 'Web files/index.php',
             repositoryId: 1,
             snapshotId: ALICE_SNAPSHOT,
             snapshotTime: '2026-11-27T02:00:00.000Z',
