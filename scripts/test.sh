@@ -30,7 +30,8 @@ bash scripts/fetch-restic-0.18.sh >/dev/null
 # with Debian 13's 0.18: each test works in its own temporary directories, repositories, ports
 # and MariaDB names, so the two runs share nothing but the machine. The 0.14 run is shown as it
 # goes, the 0.18 run when it is done. Beside them too, the store's users once more on PostgreSQL
-# (the fleet's store; they wait on the database more than they use the processor). The browser
+# (the fleet's store; they wait on the database more than they use the processor), then the fleet
+# drills. The browser
 # tests come after, once, with 0.14: they drive the page as a person would, and two suites beside
 # them made its waits time out.
 logs=$(mktemp -d)
@@ -47,7 +48,13 @@ setsid bash scripts/test-restic.sh 0.14 all no-browser >"$logs/0.14" 2>&1 &
 p14=$!
 setsid bash scripts/test-restic.sh 0.18 restic no-browser >"$logs/0.18" 2>&1 &
 p18=$!
-setsid bash scripts/test-postgres.sh >"$logs/pg" 2>&1 &
+# The fleet drills (three hosting servers as network namespaces, scripts/test-fleet.sh) follow the
+# PostgreSQL run in the same slot: both wait on servers more than they compute, and the drills'
+# own nats-server and PostgreSQL disturb no other suite.
+setsid bash -c 'status=0
+  bash scripts/test-postgres.sh >"$1/pg" 2>&1 || status=1
+  bash scripts/test-fleet.sh >"$1/fleet" 2>&1 || status=$((status | 2))
+  exit $status' _ "$logs" &
 ppg=$!
 # In the background, so a signal to this script is handled at once rather than after the run.
 tail -n +1 -f --pid=$p14 "$logs/0.14" &
@@ -65,6 +72,10 @@ status_pg=0
 wait $ppg || status_pg=$?
 ppg=''
 cat "$logs/pg"
+cat "$logs/fleet" 2>/dev/null || true
+# Bit 1: the store on PostgreSQL failed; bit 2: the fleet drills did.
+status_fleet=$(((status_pg & 2) >> 1))
+status_pg=$((status_pg & 1))
 browser() {
   setsid bash scripts/test-restic.sh "$@" browser &
   pbrowser=$!
@@ -77,5 +88,6 @@ browser() {
 browser 0.14 all || status14=$?
 echo "== all tests: restic 0.14 $([ $status14 = 0 ] && echo passed || echo FAILED)," \
   "restic 0.18 $([ $status18 = 0 ] && echo passed || echo FAILED)," \
-  "store on PostgreSQL $([ $status_pg = 0 ] && echo passed || echo FAILED), $((SECONDS - started)) s"
-[ $status14 = 0 ] && [ $status18 = 0 ] && [ $status_pg = 0 ]
+  "store on PostgreSQL $([ $status_pg = 0 ] && echo passed || echo FAILED)," \
+  "fleet drills $([ $status_fleet = 0 ] && echo passed || echo FAILED), $((SECONDS - started)) s"
+[ $status14 = 0 ] && [ $status18 = 0 ] && [ $status_pg = 0 ] && [ $status_fleet = 0 ]
