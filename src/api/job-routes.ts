@@ -119,11 +119,19 @@ export function jobRoutes(
             rows.length > 0 && rows.length < query.limit
               ? query.offset + rows.length
               : await deps.jobs.count(filter);
-          return { jobs: rows.map(toJobSummary), total, offset: query.offset, limit: query.limit };
+          const raw = principal.role === 'admin';
+          return {
+            jobs: rows.map((row) => toJobSummary(row, raw)),
+            total,
+            offset: query.offset,
+            limit: query.limit,
+          };
         };
         const stamp = stampOf(request);
         if (!stamp) return read();
-        return pages.get(await stamp, JSON.stringify([filter, query.offset, query.limit]), read);
+        // The provider's answer and a customer's differ for the same filter (raw progress).
+        const key = JSON.stringify([own === undefined, filter, query.offset, query.limit]);
+        return pages.get(await stamp, key, read);
       },
     });
 
@@ -213,7 +221,10 @@ export function jobRoutes(
       },
       async handler({ principal, request }) {
         const owner = ownerOf(principal);
-        const read = async () => ({ tasks: (await deps.jobs.active(owner)).map(toActiveTask) });
+        const raw = principal.role === 'admin';
+        const read = async () => ({
+          tasks: (await deps.jobs.active(owner)).map((row) => toActiveTask(row, raw)),
+        });
         const stamp = stampOf(request);
         if (!stamp) return read();
         return activeTasks.get(await stamp, owner ?? '', read);

@@ -115,7 +115,8 @@ export type JobDetailDto = z.infer<typeof JobDetailSchema>;
 export type ActiveTaskDto = z.infer<typeof ActiveTaskSchema>;
 export type RestoreSummaryDto = z.infer<typeof RestoreSummarySchema>;
 
-export function toJobSummary(row: JobSummary): JobSummaryDto {
+/** `raw`: the provider's view; a customer's leaves out what names the server's paths. */
+export function toJobSummary(row: JobSummary, raw = false): JobSummaryDto {
   return {
     id: row.id,
     type: row.type,
@@ -128,7 +129,7 @@ export function toJobSummary(row: JobSummary): JobSummaryDto {
     createdAt: iso(row.created_at),
     startedAt: isoOrNull(row.started_at),
     finishedAt: isoOrNull(row.finished_at),
-    progress: progressOf(row),
+    progress: progressOf(row, raw),
     error: row.error,
     snapshotId: row.snapshot_id,
     bytesAdded: numberOrNull(row.bytes_added),
@@ -142,14 +143,14 @@ export function toJobSummary(row: JobSummary): JobSummaryDto {
 export function toJobDetail(row: JobRow, opts: { raw: boolean }): JobDetailDto {
   const steps = customerLog(row);
   return {
-    ...toJobSummary(row),
+    ...toJobSummary(row, opts.raw),
     log: opts.raw ? (row.log ?? '') : customerLogText(steps),
     steps,
     stats: parseJson(row.stats) ?? null,
   };
 }
 
-export function toActiveTask(row: JobSummary): ActiveTaskDto {
+export function toActiveTask(row: JobSummary, raw = false): ActiveTaskDto {
   return {
     id: row.id,
     type: row.type,
@@ -160,7 +161,7 @@ export function toActiveTask(row: JobSummary): ActiveTaskDto {
     customerId: row.customer_id,
     createdAt: iso(row.created_at),
     startedAt: isoOrNull(row.started_at),
-    progress: progressOf(row),
+    progress: progressOf(row, raw),
     restore: restoreOf(row),
   };
 }
@@ -206,13 +207,20 @@ function numberOrNull(value: number | bigint | null): number | null {
   return value === null ? null : Number(value);
 }
 
-function progressOf(row: Pick<JobSummary, 'id' | 'progress'>): JobProgress | null {
+function progressOf(row: Pick<JobSummary, 'id' | 'progress'>, raw: boolean): JobProgress | null {
   // A damaged progress shows as none: the job is still listed.
+  let progress: JobProgress | undefined;
   try {
-    return jobProgress(row) ?? null;
+    progress = jobProgress(row);
   } catch {
     return null;
   }
+  if (!progress) return null;
+  // The file restic is at is a path on the server (a web root, a dump in staging): the
+  // provider's to see, never a customer's.
+  if (raw) return progress;
+  const { currentFile: _serverPath, ...shown } = progress;
+  return shown;
 }
 
 function parseJson(text: string | null): unknown {

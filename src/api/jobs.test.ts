@@ -322,6 +322,7 @@ describe('active tasks', () => {
     await addJob(h, { customerId: 'c-alice', scheduleId: 3 }, 'successful');
     const response = await h.app.inject({ url: '/api/tasks/active', headers: as(alice) });
     assert.equal(response.statusCode, 200);
+    const { currentFile: _serverPath, ...shown } = progress;
     assert.deepEqual(response.json(), {
       tasks: [
         {
@@ -334,7 +335,8 @@ describe('active tasks', () => {
           customerId: 'c-alice',
           createdAt: '2026-11-28T10:00:00.000Z',
           startedAt: '2026-11-28T10:00:00.000Z',
-          progress,
+          // The file restic is at is a server path: the customer gets everything but it.
+          progress: shown,
           restore: null,
         },
         {
@@ -352,5 +354,14 @@ describe('active tasks', () => {
         },
       ],
     });
+    assert.doesNotMatch(response.body, /srv/);
+    // The provider sees where it is, in the banner, the history and the detail.
+    const admin = { authorization: `Bearer ${h.adminToken}` };
+    for (const url of ['/api/tasks/active', '/api/jobs', `/api/jobs/${running}`]) {
+      const seen = await h.app.inject({ url, headers: admin });
+      assert.match(seen.body, /\/srv\/a\/x\.php/, url);
+      const customer = await h.app.inject({ url, headers: as(alice) });
+      assert.doesNotMatch(customer.body, /\/srv\/a\/x\.php/, url);
+    }
   });
 });
