@@ -258,7 +258,7 @@ export class BackupService {
             // forgotten now, or by the schedule's next retention if this fails too.
             if (parts.length > 0 && !repo.location.appendOnly) {
               const ids = parts.map((p) => p.summary.snapshotId);
-              await this.deps.restic.forgetIds(repo.location, ids).then(
+              await forgetSoon(() => this.deps.restic.forgetIds(repo.location, ids)).then(
                 () => log(`Forgot the ${ids.length} database snapshot(s) of this failed backup`),
                 () => log(`The database snapshots of this failed backup are forgotten later`),
               );
@@ -405,4 +405,20 @@ function withParts(summary: BackupSummary, parts: StreamedPart[]): BackupSummary
 async function emptyDirectory(dir: string): Promise<void> {
   const names = await readdir(dir).catch(() => []);
   for (const name of names) await rm(join(dir, name), { recursive: true, force: true });
+}
+
+/**
+ * A forget tried again while the repository is locked by another operation (a browse index
+ * being built, a check), which ends within seconds: three tries over about six seconds.
+ */
+async function forgetSoon(forget: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await forget();
+      return;
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof EngineError && error.kind === 'locked')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, attempt * 2000));
+    }
+  }
 }

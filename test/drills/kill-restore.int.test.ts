@@ -31,6 +31,7 @@ import { after, before, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processesMentioning } from '../support/expect.js';
 import {
+  ADMIN_PASSWORD,
   assertRepositoryClean,
   prepareCustomer,
   serviceEnv,
@@ -51,6 +52,8 @@ type Journal = { state: 'staging' | 'committed' | 'swapped' | 'cleanup' };
 interface Running {
   child: ChildProcess;
   call: Call;
+  /** The provider's session: the raw log, with the server's paths, is theirs to read. */
+  admin: Call;
 }
 /** Every entry below the web root (content digest, mode, owner, mtime) and the root's mode. */
 interface State {
@@ -141,7 +144,11 @@ async function finished(call: Call, id: number): Promise<any> {
 
 async function start(): Promise<Running> {
   const { child, url } = await startServe(env);
-  service = { child, call: await session(url, 'dora', 'dora-password-1') };
+  service = {
+    child,
+    call: await session(url, 'dora', 'dora-password-1'),
+    admin: await session(url, 'admin', ADMIN_PASSWORD),
+  };
   return service;
 }
 
@@ -277,8 +284,8 @@ function assertNoLeftovers(): void {
  * exactly as in the snapshot if the restore had committed.
  */
 async function restartAndRecover(jobId: number, journalState: string): Promise<string> {
-  const { call } = await start();
-  const job = await call('GET', `/api/jobs/${jobId}`);
+  const { admin } = await start();
+  const job = await admin('GET', `/api/jobs/${jobId}`);
   if (journalState === 'staging') {
     assert.equal(job.status, 'failed', JSON.stringify(job));
     assert.match(job.error, /Interrupted: the service stopped/);
@@ -386,8 +393,8 @@ test('kill -9 between the swap and the safety snapshot of the old tree', async (
 
   // Recovery saved the old tree before removing it: the job names the safety snapshot, tagged
   // safety and for the job, and restoring it gives the web root before the restore, byte for byte.
-  const { call } = await current();
-  const job = await call('GET', `/api/jobs/${jobId}`);
+  const { call, admin } = await current();
+  const job = await admin('GET', `/api/jobs/${jobId}`);
   const short = /Its previous content is in safety snapshot ([0-9a-f]{8})/.exec(job.log)?.[1];
   assert.ok(short, job.log);
   const { snapshots } = await call('GET', `/api/schedules/${scheduleId}/snapshots`);
