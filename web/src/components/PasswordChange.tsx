@@ -6,7 +6,7 @@ import { Alert, Button, Modal, PasswordInput, Stack, Group } from '@mantine/core
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints';
-import { fieldError, formError } from '../features/admin/UsersPanel';
+import { FormFooter, fieldError, formError } from './forms';
 import { m } from '../messages';
 
 export function PasswordChange() {
@@ -94,19 +94,12 @@ function Form({ onDone, onCancel }: { onDone: () => void; onCancel: () => void }
           autoComplete="new-password"
           required
         />
-        {general && (
-          <Alert color="red" variant="light" role="alert">
-            {general}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onCancel}>
-            {m.common.cancel}
-          </Button>
-          <Button type="submit" loading={change.isPending}>
-            {m.account.save}
-          </Button>
-        </Group>
+        <FormFooter
+          error={general}
+          onCancel={onCancel}
+          submit={m.account.save}
+          pending={change.isPending}
+        />
       </Stack>
     </form>
   );

@@ -21,11 +21,11 @@ import { api } from '../../api/endpoints';
 import { keys } from '../../api/queries';
 import type { ApiToken } from '../../api/types';
 import { ResponsiveTable, usePhone, type Column } from '../../components/ResponsiveTable';
-import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states';
+import { ConfirmDialog, FormFooter, Notice, fieldError, formError } from '../../components/forms';
+import { Empty, ErrorMessage, Loading } from '../../components/states';
 import { formatWhen } from '../../lib/format';
 import { m } from '../../messages';
 import { failure } from './failure';
-import { fieldError, formError } from './UsersPanel';
 
 export function TokensPanel() {
   const tokens = useQuery({ queryKey: keys.tokens, queryFn: api.tokens });
@@ -69,18 +69,7 @@ export function TokensPanel() {
         </Text>
         <Button onClick={() => setCreating(true)}>{m.tokens.newToken}</Button>
       </Group>
-      {notice && (
-        <Alert
-          color="green"
-          variant="light"
-          role="status"
-          withCloseButton
-          closeButtonLabel={m.common.close}
-          onClose={() => setNotice(null)}
-        >
-          {notice}
-        </Alert>
-      )}
+      <Notice text={notice} onClose={() => setNotice(null)} />
       {tokens.isPending ? (
         <Loading />
       ) : tokens.error ? (
@@ -195,19 +184,12 @@ function NewToken({ onClose }: { onClose: () => void }) {
                 <Radio value="full" label={m.tokens.scope.full} />
               </Group>
             </Radio.Group>
-            {general && (
-              <Alert color="red" variant="light" role="alert">
-                {general}
-              </Alert>
-            )}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={onClose}>
-                {m.common.cancel}
-              </Button>
-              <Button type="submit" loading={create.isPending}>
-                {m.tokens.create}
-              </Button>
-            </Group>
+            <FormFooter
+              error={general}
+              onCancel={onClose}
+              submit={m.tokens.create}
+              pending={create.isPending}
+            />
           </Stack>
         </form>
       )}
@@ -233,23 +215,15 @@ function Revoke({
     },
   });
   return (
-    <Modal opened onClose={onClose} title={m.tokens.revokeTitle(token.name)}>
-      <Stack gap="sm">
-        <Text size="sm">{m.tokens.revokeText}</Text>
-        {revoke.error && (
-          <Alert color="red" variant="light" role="alert">
-            {messageOf(revoke.error)}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            {m.common.cancel}
-          </Button>
-          <Button color="red" loading={revoke.isPending} onClick={() => revoke.mutate()}>
-            {m.tokens.revoke}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <ConfirmDialog
+      title={m.tokens.revokeTitle(token.name)}
+      action={m.tokens.revoke}
+      error={revoke.error}
+      pending={revoke.isPending}
+      onConfirm={() => revoke.mutate()}
+      onClose={onClose}
+    >
+      {m.tokens.revokeText}
+    </ConfirmDialog>
   );
 }

@@ -3,7 +3,6 @@
  * for one (a reset: their sessions end), a user deleted after a confirmation.
  */
 import {
-  Alert,
   Button,
   Group,
   Modal,
@@ -16,32 +15,17 @@ import {
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { ApiError } from '../../api/client';
 import { api } from '../../api/endpoints';
 import { keys } from '../../api/queries';
 import type { User } from '../../api/types';
 import { ResponsiveTable, usePhone, type Column } from '../../components/ResponsiveTable';
-import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states';
+import { ConfirmDialog, FormFooter, Notice, fieldError, formError } from '../../components/forms';
+import { Empty, ErrorMessage, Loading } from '../../components/states';
 import { formatWhen } from '../../lib/format';
 import { m } from '../../messages';
 import { failure } from './failure';
 
 type Listed = User & { createdAt: string };
-
-/** A refused request's message for one field, if the service named it. */
-export function fieldError(error: unknown, field: string): string | undefined {
-  return error instanceof ApiError
-    ? error.fields.find((f) => f.field === field)?.message
-    : undefined;
-}
-
-/** The refusal's words when no field of the form shows them. */
-export function formError(error: unknown, fields: string[]): string | undefined {
-  if (!error) return undefined;
-  if (error instanceof ApiError && error.fields.some((f) => fields.includes(f.field)))
-    return undefined;
-  return messageOf(error);
-}
 
 export function UsersPanel() {
   const users = useQuery({ queryKey: keys.users, queryFn: api.users });
@@ -92,18 +76,7 @@ export function UsersPanel() {
         </Text>
         <Button onClick={() => setCreating(true)}>{m.users.newUser}</Button>
       </Group>
-      {notice && (
-        <Alert
-          color="green"
-          variant="light"
-          role="status"
-          withCloseButton
-          closeButtonLabel={m.common.close}
-          onClose={() => setNotice(null)}
-        >
-          {notice}
-        </Alert>
-      )}
+      <Notice text={notice} onClose={() => setNotice(null)} />
       {users.isPending ? (
         <Loading />
       ) : users.error ? (
@@ -236,19 +209,12 @@ function NewUser({
             autoComplete="new-password"
             required
           />
-          {general && (
-            <Alert color="red" variant="light" role="alert">
-              {general}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {m.common.cancel}
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              {m.users.create}
-            </Button>
-          </Group>
+          <FormFooter
+            error={general}
+            onCancel={onClose}
+            submit={m.users.create}
+            pending={create.isPending}
+          />
         </Stack>
       </form>
     </Modal>
@@ -288,19 +254,12 @@ function ResetPassword({
             data-autofocus
             required
           />
-          {formError(reset.error, ['password']) && (
-            <Alert color="red" variant="light" role="alert">
-              {formError(reset.error, ['password'])}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {m.common.cancel}
-            </Button>
-            <Button type="submit" loading={reset.isPending}>
-              {m.users.resetPassword}
-            </Button>
-          </Group>
+          <FormFooter
+            error={formError(reset.error, ['password'])}
+            onCancel={onClose}
+            submit={m.users.resetPassword}
+            pending={reset.isPending}
+          />
         </Stack>
       </form>
     </Modal>
@@ -325,23 +284,15 @@ function DeleteUser({
     },
   });
   return (
-    <Modal opened onClose={onClose} title={m.users.deleteTitle(user.username)}>
-      <Stack gap="sm">
-        <Text size="sm">{m.users.deleteText}</Text>
-        {remove.error && (
-          <Alert color="red" variant="light" role="alert">
-            {messageOf(remove.error)}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            {m.common.cancel}
-          </Button>
-          <Button color="red" loading={remove.isPending} onClick={() => remove.mutate()}>
-            {m.users.delete}
-          </Button>
-        </Group>
-      </Stack>
-    </Modal>
+    <ConfirmDialog
+      title={m.users.deleteTitle(user.username)}
+      action={m.users.delete}
+      error={remove.error}
+      pending={remove.isPending}
+      onConfirm={() => remove.mutate()}
+      onClose={onClose}
+    >
+      {m.users.deleteText}
+    </ConfirmDialog>
   );
 }
