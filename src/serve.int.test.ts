@@ -12,53 +12,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthService } from './auth/index.js';
 import { loadConfig } from './config.js';
 import { startService, type Service } from './serve.js';
+import { HttpClient } from '../test/support/http-client.js';
 
 let work: string;
 let service: Service;
-
-class Client {
-  private cookie = '';
-  private csrf = '';
-  constructor(private readonly base: string) {}
-
-  async signIn(username: string, password: string): Promise<void> {
-    const response = await fetch(`${this.base}/api/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password }),
-    });
-    assert.equal(response.status, 200, await response.clone().text());
-    this.cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    this.csrf = ((await response.json()) as { csrfToken: string }).csrfToken;
-  }
-
-  raw(method: string, path: string): Promise<Response> {
-    return fetch(`${this.base}${path}`, { method, headers: { cookie: this.cookie } });
-  }
-
-  async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const response = await fetch(`${this.base}${path}`, {
-      method,
-      headers: {
-        cookie: this.cookie,
-        'x-csrf-token': this.csrf,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, json: text ? JSON.parse(text) : undefined };
-  }
-}
-
-async function waitForJob(client: Client, id: number): Promise<any> {
-  for (let i = 0; i < 600; i++) {
-    const { json } = await client.call('GET', `/api/jobs/${id}`);
-    if (['successful', 'failed', 'canceled'].includes(json.status)) return json;
-    await sleep(200);
-  }
-  throw new Error(`job ${id} did not finish`);
-}
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hv-serve-'));
@@ -120,7 +77,7 @@ after(async () => {
 
 describe('the service over HTTP', () => {
   test('a customer backs up, watches progress, reads history and restores; another customer sees none of it', async () => {
-    const alice = new Client(service.url);
+    const alice = new HttpClient(service.url);
     await alice.signIn('alice', 'alice-password-1');
 
     const refused = await alice.call('POST', '/api/schedules', {
@@ -171,7 +128,7 @@ describe('the service over HTTP', () => {
     const banner = await alice.call('GET', '/api/tasks/active');
     assert.equal(banner.status, 200);
 
-    const job = await waitForJob(alice, run.json.jobId);
+    const job = await alice.finished(run.json.jobId);
     assert.equal(job.status, 'successful', JSON.stringify(job));
     assert.match(job.log, /Files: 2 new/);
     const history = await alice.call('GET', '/api/jobs');
@@ -218,7 +175,6 @@ describe('the service over HTTP', () => {
     );
     assert.equal(escape.status, 400);
     const download = await alice.raw(
-      'GET',
       `${base}/download?path=${encodeURIComponent('/Web files/sub/page.html')}`,
     );
     assert.equal(download.status, 200);
@@ -233,7 +189,7 @@ describe('the service over HTTP', () => {
       { what: 'web' },
     );
     assert.equal(restore.status, 202, JSON.stringify(restore.json));
-    const restoreJob = await waitForJob(alice, restore.json.jobId);
+    const restoreJob = await alice.finished(restore.json.jobId);
     assert.equal(restoreJob.status, 'successful', JSON.stringify(restoreJob));
     assert.equal(await readFile(join(webRoot, 'sub/page.html'), 'utf8'), '<h1>alice</h1>');
     await assert.rejects(readFile(join(webRoot, 'added.txt')));
@@ -246,7 +202,7 @@ describe('the service over HTTP', () => {
     );
     assert.equal(everything.status, 400, 'everything only from Full snapshots');
 
-    const bob = new Client(service.url);
+    const bob = new HttpClient(service.url);
     await bob.signIn('bob', 'bob-password-12');
     const missing = await bob.call('GET', '/api/schedules/999999');
     for (const [method, path, body] of [
@@ -287,7 +243,7 @@ describe('the service over HTTP', () => {
   });
 
   test("a file's versions across a schedule's backups, and what changed in it", async () => {
-    const alice = new Client(service.url);
+    const alice = new HttpClient(service.url);
     await alice.signIn('alice', 'alice-password-1');
     const created = await alice.call('POST', '/api/schedules', {
       name: 'Versions',
@@ -302,7 +258,7 @@ describe('the service over HTTP', () => {
     const backUp = async () => {
       const run = await alice.call('POST', `/api/schedules/${scheduleId}/run`);
       assert.equal(run.status, 202, JSON.stringify(run.json));
-      assert.equal((await waitForJob(alice, run.json.jobId)).status, 'successful');
+      assert.equal((await alice.finished(run.json.jobId)).status, 'successful');
     };
     const lines = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`);
     await writeFile(notes, lines.join('\n') + '\n');

@@ -10,78 +10,17 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthService } from '../auth/index.js';
 import { loadConfig } from '../config.js';
 import { startService, type Service } from '../serve.js';
+import { HttpClient, backedUp } from '../../test/support/http-client.js';
 
 let work: string;
 let service: Service;
 const web = () => join(work, 'home/alice/www');
 
-class Client {
-  private cookie = '';
-  private csrf = '';
-
-  async signIn(username: string, password: string): Promise<void> {
-    const response = await fetch(`${service.url}/api/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password }),
-    });
-    assert.equal(response.status, 200, await response.clone().text());
-    this.cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    this.csrf = ((await response.json()) as { csrfToken: string }).csrfToken;
-  }
-
-  raw(path: string): Promise<Response> {
-    return fetch(`${service.url}${path}`, { headers: { cookie: this.cookie } });
-  }
-
-  async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const response = await fetch(`${service.url}${path}`, {
-      method,
-      headers: {
-        cookie: this.cookie,
-        'x-csrf-token': this.csrf,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, json: text ? JSON.parse(text) : undefined };
-  }
-
-  async finished(jobId: number): Promise<{ status: string; error: string | null; log: string }> {
-    for (let i = 0; i < 600; i++) {
-      const { json } = await this.call('GET', `/api/jobs/${jobId}`);
-      if (['successful', 'failed', 'canceled'].includes(json.status)) return json;
-      await sleep(200);
-    }
-    throw new Error(`job ${jobId} did not finish`);
-  }
-
-  /** A new web schedule on the provider's local target, run once; its one snapshot. */
-  async backedUp(name: string): Promise<{ scheduleId: number; repositoryId: number; id: string }> {
-    const created = await this.call('POST', '/api/schedules', {
-      name,
-      scope: 'web',
-      frequency: 'daily',
-      retention: 3,
-      target: { kind: 'local' },
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.json));
-    const run = await this.call('POST', `/api/schedules/${created.json.id}/run`);
-    const job = await this.finished(run.json.jobId);
-    assert.equal(job.status, 'successful', `${job.error}\n${job.log}`);
-    const listed = await this.call('GET', `/api/schedules/${created.json.id}/snapshots`);
-    const [snapshot] = listed.json.snapshots;
-    return { scheduleId: created.json.id, repositoryId: snapshot.repositoryId, id: snapshot.id };
-  }
-}
-
-const alice = new Client();
-const bob = new Client();
+const alice = new HttpClient(() => service.url);
+const bob = new HttpClient(() => service.url);
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hv-delete-schedule-'));
@@ -133,9 +72,9 @@ after(async () => {
 
 test('snapshots kept when their schedule is deleted are browsed, downloaded and restored; forgotten ones are gone', async () => {
   await writeFile(join(web(), 'index.html'), '<h1>first</h1>');
-  const forgotten = await alice.backedUp('Web, to forget');
+  const forgotten = await backedUp(alice, 'Web, to forget');
   await writeFile(join(web(), 'index.html'), '<h1>kept</h1>');
-  const kept = await alice.backedUp('Web, to keep');
+  const kept = await backedUp(alice, 'Web, to keep');
   // Both schedules back up into alice's one repository on the target.
   assert.equal(kept.repositoryId, forgotten.repositoryId);
   const { app } = service;

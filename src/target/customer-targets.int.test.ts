@@ -11,11 +11,11 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startS3Server } from '../../test/support/s3-server.js';
 import { AuthService } from '../auth/index.js';
 import { loadConfig } from '../config.js';
 import { startService, type Service } from '../serve.js';
+import { HttpClient } from '../../test/support/http-client.js';
 
 const ATTACK_USER = 'x\r\nHELO a\r\nMAIL FROM:<a@example.net>\r\nRCPT TO:<b@example.net>\r\nDATA';
 
@@ -60,42 +60,10 @@ class Listener {
   }
 }
 
-class Client {
-  private cookie = '';
-  private csrf = '';
-  constructor(private readonly base: string) {}
-
-  async signIn(username: string, password: string): Promise<this> {
-    const response = await fetch(`${this.base}/api/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password }),
-    });
-    assert.equal(response.status, 200, await response.clone().text());
-    this.cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    this.csrf = ((await response.json()) as { csrfToken: string }).csrfToken;
-    return this;
-  }
-
-  async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const response = await fetch(`${this.base}${path}`, {
-      method,
-      headers: {
-        cookie: this.cookie,
-        'x-csrf-token': this.csrf,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, json: text ? JSON.parse(text) : undefined };
-  }
-}
-
 interface World {
   service: Service;
-  alice: Client;
-  provider: Client;
+  alice: HttpClient;
+  provider: HttpClient;
 }
 
 let work: string;
@@ -145,8 +113,8 @@ async function startWorld(name: string, env: Record<string, string>): Promise<Wo
   await auth.createUser({ username: 'provider', password: 'provider-password-1', role: 'admin' });
   return {
     service,
-    alice: await new Client(service.url).signIn('alice', 'alice-password-1'),
-    provider: await new Client(service.url).signIn('provider', 'provider-password-1'),
+    alice: await new HttpClient(service.url).signIn('alice', 'alice-password-1'),
+    provider: await new HttpClient(service.url).signIn('provider', 'provider-password-1'),
   };
 }
 
@@ -188,15 +156,6 @@ const schedule = (target: object) => ({
   retention: 3,
   target,
 });
-
-async function waitForJob(client: Client, id: number) {
-  for (let i = 0; i < 300; i++) {
-    const { json } = await client.call('GET', `/api/jobs/${id}`);
-    if (['successful', 'failed', 'canceled'].includes(json.status)) return json;
-    await sleep(100);
-  }
-  throw new Error(`job ${id} did not finish`);
-}
 
 /** Writes a target into a schedule's target record as an older version may have stored it. */
 async function storeTarget(world: World, id: number, target: object): Promise<void> {
@@ -256,7 +215,7 @@ describe('an FTP login with line breaks never reaches a server', () => {
     );
     if (created.status === 201) {
       const run = await allowing.alice.call('POST', `/api/schedules/${created.json.id}/run`);
-      await waitForJob(allowing.alice, run.json.jobId);
+      await allowing.alice.finished(run.json.jobId);
       await allowing.alice.call('DELETE', `/api/schedules/${created.json.id}`);
     }
     assert.deepEqual(listener.lines, []);
@@ -279,7 +238,7 @@ describe('an FTP login with line breaks never reaches a server', () => {
     });
     const run = await allowing.alice.call('POST', `/api/schedules/${saved.json.id}/run`);
     assert.equal(run.status, 202);
-    const job = await waitForJob(allowing.alice, run.json.jobId);
+    const job = await allowing.alice.finished(run.json.jobId);
     assert.deepEqual(listener.lines, []);
     assert.equal(job.status, 'failed');
     assert.match(
@@ -327,7 +286,7 @@ describe('a masked secret never follows a changed server', () => {
       );
       if (edited.status === 200) {
         const run = await allowing.alice.call('POST', `/api/schedules/${saved.json.id}/run`);
-        await waitForJob(allowing.alice, run.json.jobId);
+        await allowing.alice.finished(run.json.jobId);
       }
       assert.ok(
         !listener.lines.some((l) => l.includes('provider-ftp-secret')),
@@ -397,7 +356,7 @@ describe("customers' targets stay off this server and private networks", () => {
       connections: 2,
     });
     const run = await guarded.alice.call('POST', `/api/schedules/${saved.json.id}/run`);
-    const job = await waitForJob(guarded.alice, run.json.jobId);
+    const job = await guarded.alice.finished(run.json.jobId);
     assert.equal(job.status, 'failed');
     assert.match(job.error, /Backups cannot go to 127\.0\.0\.1/);
     assert.equal(listener.connections, 0);
