@@ -178,6 +178,52 @@ describe('an administrator in the admin area', { timeout: 180_000 }, () => {
     await expectAccessible(page, 'Targets');
   });
 
+  test('creates a package, edits it, is refused deleting one in use, deletes the new one', async () => {
+    await page.getByRole('tab', { name: 'Packages' }).click();
+    await page.getByRole('button', { name: 'New package' }).click();
+    const form = page.getByRole('dialog', { name: 'New package' });
+    await form.getByRole('textbox', { name: 'Package ID' }).fill('gold');
+    await form.getByRole('textbox', { name: 'Name' }).fill('Gold');
+    await form.getByRole('checkbox', { name: 'Hourly' }).check();
+    await form.getByLabel('Most snapshots per schedule').fill('2.5');
+    await form.getByRole('button', { name: 'Save package' }).click();
+    // A fraction is refused beside its field and nothing is sent.
+    await form.getByText('Enter a whole number').waitFor();
+    await form.getByLabel('Most snapshots per schedule').fill('30');
+    await form.getByRole('button', { name: 'Save package' }).click();
+    await page.getByText('Package Gold has been saved.').waitFor();
+    const gold = page.getByTestId('package-row').filter({ hasText: 'gold' });
+    assert.match((await gold.textContent()) ?? '', /Hourly, Daily/);
+    assert.match((await gold.textContent()) ?? '', /30/);
+    await expectAccessible(page, 'Packages with a new one');
+
+    await gold.getByRole('button', { name: 'Edit package Gold' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit package Gold' });
+    await edit.getByRole('textbox', { name: 'Name' }).fill('Gold plus');
+    await edit.getByRole('button', { name: 'Save package' }).click();
+    await page.getByText('Package Gold plus has been saved.').waitFor();
+    const stored = await world.service.app.inventory.getPackage('gold');
+    assert.equal(stored?.name, 'Gold plus');
+    assert.equal(stored?.maxRetention, 30);
+
+    const basic = page.getByTestId('package-row').filter({ hasText: 'basic' });
+    await basic.getByRole('button', { name: 'Delete package Basic' }).click();
+    const refuse = page.getByRole('dialog', { name: 'Delete package Basic?' });
+    await refuse.getByRole('button', { name: 'Delete' }).click();
+    await refuse.getByText(/used by 2 customers/).waitFor();
+    await browser.shot('09-package-in-use');
+    await refuse.getByRole('button', { name: 'Cancel' }).click();
+    assert.ok(await world.service.app.inventory.getPackage('basic'), 'nothing deleted');
+
+    await gold.getByRole('button', { name: 'Delete package Gold plus' }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete package Gold plus?' })
+      .getByRole('button', { name: 'Delete' })
+      .click();
+    await page.getByText('Package Gold plus has been deleted.').waitFor();
+    assert.equal(await world.service.app.inventory.getPackage('gold'), undefined);
+  });
+
   test('creates a user, sets its password, deletes it; makes a read-only API token and revokes it', async () => {
     await page.getByRole('tab', { name: 'Users' }).click();
     await page.getByRole('button', { name: 'New user' }).click();

@@ -3,6 +3,7 @@ import { call, http, query } from './client';
 import type {
   NewToken,
   NewUser,
+  Package,
   CoverageParams,
   RestoreRequest,
   RestoreWhat,
@@ -131,6 +132,15 @@ export const api = {
 
   customers: () => call(http.GET('/api/admin/customers')).then((r) => r.customers),
   packages: () => call(http.GET('/api/admin/packages')).then((r) => r.packages),
+  putPackage: (id: string, body: FormBody) =>
+    call(
+      http.PUT('/api/admin/packages/{id}', {
+        params: { path: { id } },
+        body: body as unknown as Package,
+      }),
+    ),
+  deletePackage: (id: string) =>
+    call(http.DELETE('/api/admin/packages/{id}', { params: { path: { id } } })),
   /** entire: every customer into the server repository; single: one customer on its own. */
   createServerSchedule: (body: FormBody, customerId: string | null) =>
     call(
