@@ -49,7 +49,10 @@ export function PackagesPanel() {
     },
     {
       label: c.frequencies,
-      render: (p) => inOrder(p.frequencies).map((x) => m.frequency[x] ?? x).join(', '),
+      render: (p) =>
+        inOrder(p.frequencies)
+          .map((x) => m.frequency[x] ?? x)
+          .join(', '),
     },
     { label: c.retention, render: (p) => p.maxRetention || m.admin.unlimited },
     { label: c.schedules, render: (p) => p.maxSchedules || m.admin.unlimited },
