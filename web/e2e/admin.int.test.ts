@@ -224,6 +224,33 @@ describe('an administrator in the admin area', { timeout: 180_000 }, () => {
     assert.equal(await world.service.app.inventory.getPackage('gold'), undefined);
   });
 
+  test("edits a customer's contact and is refused a web root that does not exist", async () => {
+    await page.getByRole('tab', { name: 'Customers' }).click();
+    const row = page.getByTestId('customer-row').filter({ hasText: world.alice.id });
+    await row.getByRole('button', { name: 'Edit customer Alice Example' }).click();
+    const form = page.getByRole('dialog', { name: 'Edit customer Alice Example' });
+    const webRoot = form.getByRole('textbox', { name: 'Web root' });
+    const before = await webRoot.inputValue();
+    await webRoot.fill(`${before}-nowhere`);
+    await form.getByRole('textbox', { name: 'Contact e-mail' }).fill('alice@example.org');
+    await form.getByRole('button', { name: 'Save customer' }).click();
+    await form.getByText(/does not exist|not a directory|no such/i).waitFor();
+    assert.equal(
+      (await world.service.app.inventory.getCustomer(world.alice.id))?.contactEmail,
+      undefined,
+    );
+    await browser.shot('10-customer-refused');
+    await expectAccessible(page, 'customer form with a refusal');
+    await webRoot.fill(before);
+    await form.getByRole('button', { name: 'Save customer' }).click();
+    await page.getByText('Customer Alice Example has been saved.').waitFor();
+    const stored = await world.service.app.inventory.getCustomer(world.alice.id);
+    assert.equal(stored?.contactEmail, 'alice@example.org');
+    assert.equal(stored?.webRoot, before);
+    assert.match((await row.textContent()) ?? '', /alice@example\.org/);
+    await expectAccessible(page, 'Customers');
+  });
+
   test('creates a user, sets its password, deletes it; makes a read-only API token and revokes it', async () => {
     await page.getByRole('tab', { name: 'Users' }).click();
     await page.getByRole('button', { name: 'New user' }).click();

@@ -101,11 +101,13 @@ function failure(status: number, body: unknown): ApiError {
     (error?.fields ?? []).map((f) => ({
       field: f.field,
       code: f.code,
-      // A generic field check (`field.*`) comes with the schema's own English words for that
-      // field ("Enter the FTP password."), more precise than the catalog's generic text: English
+      // A generic field check (`field.*`, or the inventory's check of a path or a name) comes
+      // with the service's own English words for that field ("Enter the FTP password.", "/srv/x
+      // does not exist."), more precise than the catalog's generic text: English
       // keeps them; other languages take the catalog's text, shown next to its field.
       message:
-        f.code?.startsWith('field.') && currentLanguage() === 'en'
+        (f.code?.startsWith('field.') || f.code === 'inventory.invalid') &&
+        currentLanguage() === 'en'
           ? f.message
           : errorText(f.code, withFieldName(f.field, f.params), f.message),
     })),

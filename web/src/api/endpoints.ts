@@ -2,6 +2,7 @@
 import { call, http, query } from './client';
 import type {
   NewToken,
+  Customer,
   NewUser,
   Package,
   CoverageParams,
@@ -131,6 +132,15 @@ export const api = {
     `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/download${query({ path })}`,
 
   customers: () => call(http.GET('/api/admin/customers')).then((r) => r.customers),
+  putCustomer: (id: string, body: FormBody) =>
+    call(
+      http.PUT('/api/admin/customers/{id}', {
+        params: { path: { id } },
+        body: body as unknown as Customer,
+      }),
+    ),
+  deleteCustomer: (id: string) =>
+    call(http.DELETE('/api/admin/customers/{id}', { params: { path: { id } } })),
   packages: () => call(http.GET('/api/admin/packages')).then((r) => r.packages),
   putPackage: (id: string, body: FormBody) =>
     call(

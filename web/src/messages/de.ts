@@ -704,6 +704,7 @@ export const de: Messages = {
       packages: 'Pakete',
       targets: 'Ziele',
       keys: 'Repository-Schlüssel',
+      customers: 'Kunden',
       users: 'Benutzer',
       tokens: 'API-Tokens',
       holds: 'Sperren',
@@ -771,6 +772,40 @@ export const de: Messages = {
     packagesIntro: 'Was jedes Hosting-Paket seinen Kunden erlaubt.',
     packagesEmpty:
       'Es sind keine Pakete definiert. Das Hosting-Panel importiert sie mit dem Inventar.',
+    customerForm: {
+      intro:
+        'Die Kunden des Hosting-Bestands. Meist hält das Panel sie aktuell (Import); ändern Sie einen hier, wenn nicht.',
+      columns: {
+        customer: 'Kunde',
+        package: 'Paket',
+        server: 'Server',
+        areas: 'Bereiche',
+        contact: 'Kontakt',
+        actions: 'Aktionen',
+      },
+      areas: (dbs: number, boxes: number) =>
+        `Web-Verzeichnis, ${dbs} ${dbs === 1 ? 'Datenbank' : 'Datenbanken'}, ${boxes} ${boxes === 1 ? 'Postfach' : 'Postfächer'}`,
+      edit: 'Bearbeiten',
+      editLabel: (name: string) => `Kunde ${name} bearbeiten`,
+      editTitle: (name: string) => `Kunde ${name} bearbeiten`,
+      delete: 'Löschen',
+      deleteLabel: (name: string) => `Kunde ${name} löschen`,
+      deleteTitle: (name: string) => `Kunde ${name} löschen?`,
+      deleteText:
+        'Nur der Eintrag wird gelöscht: Dateien, Backups, Zeitpläne und Anmeldungen bleiben, bis sie eigens entfernt werden.',
+      name: 'Name',
+      package: 'Paket',
+      contact: 'Kontakt-E-Mail',
+      contactHint:
+        'Wird benachrichtigt, wenn der Massenänderungs-Wächter ein Backup markiert; darf leer bleiben.',
+      webRoot: 'Web-Verzeichnis',
+      databases: 'Datenbanken',
+      databasesHint: 'Namen durch Kommas getrennt.',
+      save: 'Kunde speichern',
+      saved: (name: string) => `Der Kunde ${name} wurde gespeichert.`,
+      deleted: (name: string) => `Der Kunde ${name} wurde gelöscht.`,
+      empty: 'Noch keine Kunden.',
+    },
     packageForm: {
       newPackage: 'Neues Paket',
       edit: 'Bearbeiten',

@@ -8,6 +8,7 @@ import { Stack, Tabs } from '@mantine/core';
 import { ActiveTasksBanner } from '../../components/ActiveTasksBanner';
 import { m } from '../../messages';
 import { CoveragePanel } from './CoveragePanel';
+import { CustomersPanel } from './CustomersPanel';
 import { JobsPanel } from './JobsPanel';
 import { HoldsPanel } from './HoldsPanel';
 import { KeysPanel } from './KeysPanel';
@@ -58,6 +59,9 @@ export default function AdminPage({
         </Tabs.Panel>
         <Tabs.Panel value="keys">
           <KeysPanel />
+        </Tabs.Panel>
+        <Tabs.Panel value="customers">
+          <CustomersPanel />
         </Tabs.Panel>
         <Tabs.Panel value="users">
           <UsersPanel />

@@ -1,0 +1,254 @@
+/**
+ * The admin area's customers: each with its package, server, areas and contact; a customer's
+ * name, package, contact, web root and databases edited (the service checks the paths exist and
+ * belong to no one else), and a record deleted. Mailboxes, certificates and configuration files
+ * come from the panel's import and are kept as they are.
+ */
+import { Button, Group, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { api } from '../../api/endpoints';
+import { keys } from '../../api/queries';
+import type { Customer } from '../../api/types';
+import { ConfirmDialog, FormFooter, Notice, fieldError, formError } from '../../components/forms';
+import { ResponsiveTable, usePhone, type Column } from '../../components/ResponsiveTable';
+import { Empty, ErrorMessage, Loading } from '../../components/states';
+import { m } from '../../messages';
+import { failure } from './failure';
+
+export function CustomersPanel() {
+  const customers = useQuery({ queryKey: keys.customers, queryFn: api.customers });
+  const [editing, setEditing] = useState<Customer | null>(null);
+  const [deleting, setDeleting] = useState<Customer | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const f = m.admin.customerForm;
+  const columns: Column<Customer>[] = [
+    {
+      label: f.columns.customer,
+      card: 'title',
+      render: (c) => (
+        <>
+          <Text fw={600}>{c.name}</Text>
+          <Text size="xs" c="dimmed">
+            {c.id}
+          </Text>
+        </>
+      ),
+    },
+    { label: f.columns.package, render: (c) => c.packageId },
+    { label: f.columns.server, render: (c) => c.server ?? 'local' },
+    {
+      label: f.columns.areas,
+      render: (c) => f.areas(c.databases?.length ?? 0, c.mailboxes?.length ?? 0),
+    },
+    { label: f.columns.contact, render: (c) => c.contactEmail ?? '—' },
+    {
+      label: f.columns.actions,
+      hideLabel: true,
+      card: 'actions',
+      render: (c) => (
+        <Group gap="xs" justify="flex-end" wrap="nowrap">
+          <Button
+            size="compact-sm"
+            variant="default"
+            onClick={() => setEditing(c)}
+            aria-label={f.editLabel(c.name)}
+          >
+            {f.edit}
+          </Button>
+          <Button
+            size="compact-sm"
+            variant="light"
+            color="red"
+            onClick={() => setDeleting(c)}
+            aria-label={f.deleteLabel(c.name)}
+          >
+            {f.delete}
+          </Button>
+        </Group>
+      ),
+    },
+  ];
+  return (
+    <Stack gap="md">
+      <Text size="sm" c="dimmed" maw={760}>
+        {f.intro}
+      </Text>
+      <Notice text={notice} onClose={() => setNotice(null)} />
+      {customers.isPending ? (
+        <Loading />
+      ) : customers.error ? (
+        <ErrorMessage message={failure(customers.error)} onRetry={() => void customers.refetch()} />
+      ) : customers.data.length === 0 ? (
+        <Empty title={f.empty} />
+      ) : (
+        <ResponsiveTable
+          rows={customers.data}
+          rowKey={(c) => c.id}
+          columns={columns}
+          label={m.admin.tabs.customers}
+          minWidth={860}
+          rowProps={() => ({ 'data-testid': 'customer-row' })}
+        />
+      )}
+      {editing && (
+        <CustomerForm
+          customer={editing}
+          onClose={() => setEditing(null)}
+          onDone={(name) => {
+            setEditing(null);
+            setNotice(f.saved(name));
+          }}
+        />
+      )}
+      {deleting && (
+        <DeleteCustomer
+          customer={deleting}
+          onClose={() => setDeleting(null)}
+          onDone={() => {
+            setNotice(f.deleted(deleting.name));
+            setDeleting(null);
+          }}
+        />
+      )}
+    </Stack>
+  );
+}
+
+function CustomerForm({
+  customer,
+  onClose,
+  onDone,
+}: {
+  customer: Customer;
+  onClose: () => void;
+  onDone: (name: string) => void;
+}) {
+  const client = useQueryClient();
+  const phone = usePhone();
+  const f = m.admin.customerForm;
+  const packages = useQuery({ queryKey: keys.packages, queryFn: api.packages });
+  const [name, setName] = useState(customer.name);
+  const [packageId, setPackageId] = useState<string | null>(customer.packageId);
+  const [contactEmail, setContactEmail] = useState(customer.contactEmail ?? '');
+  const [webRoot, setWebRoot] = useState(customer.webRoot);
+  const [databases, setDatabases] = useState((customer.databases ?? []).join(', '));
+  const save = useMutation({
+    mutationFn: () => {
+      // What this form does not show (mailboxes, certificates, accounts) goes back unchanged.
+      const { contactEmail: _old, ...rest } = customer;
+      return api.putCustomer(customer.id, {
+        ...rest,
+        name,
+        packageId: packageId ?? '',
+        webRoot,
+        databases: databases
+          .split(',')
+          .map((d) => d.trim())
+          .filter(Boolean),
+        ...(contactEmail.trim() ? { contactEmail: contactEmail.trim() } : {}),
+      });
+    },
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: keys.customers });
+      onDone(name);
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    save.mutate();
+  };
+  // The service names list items by index (`databases.1`): shown on the list's field.
+  const err = (field: string) =>
+    fieldError(save.error, field) ??
+    (save.error && field === 'databases'
+      ? [0, 1, 2, 3, 4, 5, 6, 7].map((i) => fieldError(save.error, `databases.${i}`)).find(Boolean)
+      : undefined);
+  const shown = ['name', 'packageId', 'contactEmail', 'webRoot', 'databases'];
+  return (
+    <Modal opened onClose={onClose} title={f.editTitle(customer.name)} fullScreen={phone} size="lg">
+      <form onSubmit={submit} noValidate>
+        <Stack gap="sm">
+          <TextInput
+            label={f.name}
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            error={err('name')}
+            required
+          />
+          <Select
+            label={f.package}
+            data={(packages.data ?? []).map((p) => ({ value: p.id, label: `${p.name} (${p.id})` }))}
+            value={packageId}
+            onChange={setPackageId}
+            allowDeselect={false}
+            // In the dialog's own layer: a portal's list would sit under the dialog's overlay.
+            comboboxProps={{ withinPortal: false }}
+            error={err('packageId')}
+          />
+          <TextInput
+            label={f.contact}
+            description={f.contactHint}
+            type="email"
+            value={contactEmail}
+            onChange={(e) => setContactEmail(e.currentTarget.value)}
+            error={err('contactEmail')}
+          />
+          <TextInput
+            label={f.webRoot}
+            value={webRoot}
+            onChange={(e) => setWebRoot(e.currentTarget.value)}
+            error={err('webRoot')}
+            required
+          />
+          <TextInput
+            label={f.databases}
+            description={f.databasesHint}
+            value={databases}
+            onChange={(e) => setDatabases(e.currentTarget.value)}
+            error={err('databases')}
+          />
+          <FormFooter
+            error={
+              save.error && shown.some((s) => err(s)) ? undefined : formError(save.error, shown)
+            }
+            onCancel={onClose}
+            submit={f.save}
+            pending={save.isPending}
+          />
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+function DeleteCustomer({
+  customer,
+  onClose,
+  onDone,
+}: {
+  customer: Customer;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const client = useQueryClient();
+  const remove = useMutation({
+    mutationFn: () => api.deleteCustomer(customer.id),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: keys.customers });
+      onDone();
+    },
+  });
+  return (
+    <ConfirmDialog
+      title={m.admin.customerForm.deleteTitle(customer.name)}
+      action={m.admin.customerForm.delete}
+      error={remove.error}
+      pending={remove.isPending}
+      onConfirm={() => remove.mutate()}
+      onClose={onClose}
+    >
+      {m.admin.customerForm.deleteText}
+    </ConfirmDialog>
+  );
+}
