@@ -20,7 +20,15 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +44,13 @@ import { downloadFile } from '../../src/snapshot/download.js';
 import { startNatsServer, type NatsTestServer } from '../../test/support/nats-server.js';
 import { CLI_FROM_SOURCES } from '../../test/support/cli.js';
 import { benchDir } from '../data.js';
-import { rss, waitForQuiet, type Sample, type StandaloneCase, type StandaloneContext } from '../harness.js';
+import {
+  rss,
+  waitForQuiet,
+  type Sample,
+  type StandaloneCase,
+  type StandaloneContext,
+} from '../harness.js';
 import { browsePrepared } from './browse.js';
 
 const MB = 1e6;
@@ -47,9 +61,15 @@ const LISTINGS = 1000;
 /** Browse and download as the LocalAgent serves them, over the given repository's index. */
 function indexAgent(restic: Restic, browser: SnapshotBrowser): HostAgent {
   const none = (): never => {
-    throw new AgentError({ code: 'failed', message: 'This bench agent serves browse and download only.' });
+    throw new AgentError({
+      code: 'failed',
+      message: 'This bench agent serves browse and download only.',
+    });
   };
-  const location = (r: p.RepositoryAccess): RepositoryLocation => ({ url: r.url, password: r.password });
+  const location = (r: p.RepositoryAccess): RepositoryLocation => ({
+    url: r.url,
+    password: r.password,
+  });
   const open = (r: p.BrowseOpenRequest) => browser.open(location(r.repository), r.snapshotId);
   return {
     backup: async () => none(),
@@ -70,7 +90,10 @@ function indexAgent(restic: Restic, browser: SnapshotBrowser): HostAgent {
           offset: r.offset,
           limit: r.limit,
         });
-        return { ...listing, entries: listing.entries.map((e) => JSON.parse(JSON.stringify(e)) as never) };
+        return {
+          ...listing,
+          entries: listing.entries.map((e) => JSON.parse(JSON.stringify(e)) as never),
+        };
       },
       stat: async () => none(),
       search: async () => none(),
@@ -177,7 +200,9 @@ export const fleetAgent: StandaloneCase = {
             `${LISTINGS} random directories of a snapshot of ${size}, limit 200 (${listed} entries); ` +
             `baseline: the same listings from the index in-process; fleet p50 ${pct(fleetMs, 0.5).toFixed(2)} ms, ` +
             `max ${Math.max(...fleetMs).toFixed(2)} ms` +
-            (tree.entries < 1_000_000 ? `; only ${size} at this size, the target is for 1,000,000` : ''),
+            (tree.entries < 1_000_000
+              ? `; only ${size} at this size, the target is for 1,000,000`
+              : ''),
         },
       ];
 
@@ -188,8 +213,13 @@ export const fleetAgent: StandaloneCase = {
         roots: { web: [download.dir] },
         path: `/Web files/${download.name}`,
       };
-      await downloadAgent.browse.open({ repository: request.repository, snapshotId: request.snapshotId });
-      const read = async (source: HostAgent): Promise<{ seconds: number; bytes: number; growth: number }> => {
+      await downloadAgent.browse.open({
+        repository: request.repository,
+        snapshotId: request.snapshotId,
+      });
+      const read = async (
+        source: HostAgent,
+      ): Promise<{ seconds: number; bytes: number; growth: number }> => {
         await waitForQuiet(ctx);
         const before = rss(process.pid) ?? 0;
         let peak = before;
@@ -203,12 +233,15 @@ export const fleetAgent: StandaloneCase = {
           clearInterval(timer);
         }
         const seconds = (performance.now() - started) / 1000;
-        if (bytes !== download.bytes) throw new Error(`downloaded ${bytes} of ${download.bytes} bytes`);
+        if (bytes !== download.bytes)
+          throw new Error(`downloaded ${bytes} of ${download.bytes} bytes`);
         return { seconds, bytes, growth: Math.max(peak, rss(process.pid) ?? 0) - before };
       };
-      const order = ctx.round % 2 === 0 ? (['local', 'fleet'] as const) : (['fleet', 'local'] as const);
+      const order =
+        ctx.round % 2 === 0 ? (['local', 'fleet'] as const) : (['fleet', 'local'] as const);
       const result: Partial<Record<'local' | 'fleet', Awaited<ReturnType<typeof read>>>> = {};
-      for (const side of order) result[side] = await read(side === 'local' ? downloadAgent : remote);
+      for (const side of order)
+        result[side] = await read(side === 'local' ? downloadAgent : remote);
       const speed = (r: { seconds: number; bytes: number }) => r.bytes / MB / r.seconds;
       const fleetRead = result.fleet!;
       const localRead = result.local!;
@@ -217,7 +250,10 @@ export const fleetAgent: StandaloneCase = {
           `(${fleetRead.seconds.toFixed(1)} s, RSS +${(fleetRead.growth / MB).toFixed(0)} MB), one server ` +
           `${speed(localRead).toFixed(0)} MB/s (${localRead.seconds.toFixed(1)} s, RSS +${(localRead.growth / MB).toFixed(0)} MB)`,
       );
-      const small = download.bytes < 1e9 ? `; only ${(download.bytes / MB).toFixed(0)} MB at this size, the target is for 1 GB` : '';
+      const small =
+        download.bytes < 1e9
+          ? `; only ${(download.bytes / MB).toFixed(0)} MB at this size, the target is for 1 GB`
+          : '';
       samples.push(
         {
           case: 'fleet: download through NATS vs one server, speed',
@@ -294,7 +330,9 @@ async function agentIdleRss(
       if (Date.now() > deadline) throw new Error(`hostvault agent did not start:\n${output}`);
       await sleep(100);
     }
-    ctx.log(`fleet-agent: hostvault agent (${built ? 'dist/cli.js' : 'tsx'}) takes jobs; idle ${IDLE_SECONDS} s`);
+    ctx.log(
+      `fleet-agent: hostvault agent (${built ? 'dist/cli.js' : 'tsx'}) takes jobs; idle ${IDLE_SECONDS} s`,
+    );
     await sleep(IDLE_SECONDS * 1000);
     const value = rss(child.pid!);
     if (value === undefined) throw new Error(`hostvault agent is gone:\n${output}`);
@@ -318,11 +356,18 @@ interface DownloadData {
 }
 
 /** One incompressible file of `bytes`, backed up once and kept (the file itself is removed). */
-async function prepareDownload(ctx: StandaloneContext, restic: Restic, bytes: number): Promise<DownloadData> {
+async function prepareDownload(
+  ctx: StandaloneContext,
+  restic: Restic,
+  bytes: number,
+): Promise<DownloadData> {
   const root = join(benchDir(), 'fleet-download');
   const dir = join(root, `files-${bytes}`);
   const name = 'big.bin';
-  const repo: RepositoryLocation = { url: join(root, `repo-${bytes}`), password: 'fleet-download-bench' };
+  const repo: RepositoryLocation = {
+    url: join(root, `repo-${bytes}`),
+    password: 'fleet-download-bench',
+  };
   const marker = join(root, `snapshot-${bytes}`);
   if (existsSync(marker) && existsSync(repo.url))
     return { repo, snapshotId: readFileSync(marker, 'utf8').trim(), dir, name, bytes };
@@ -330,15 +375,19 @@ async function prepareDownload(ctx: StandaloneContext, restic: Restic, bytes: nu
   mkdirSync(dir, { recursive: true });
   const started = performance.now();
   const out = createWriteStream(join(dir, name));
-  for (let done = 0; done < bytes; ) {
+  for (let done = 0; done < bytes;) {
     const n = Math.min(4 << 20, bytes - done);
     if (!out.write(randomBytes(n))) await new Promise((resolve) => out.once('drain', resolve));
     done += n;
   }
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
   await restic.init(repo);
   const result = await restic.backup(repo, { paths: [dir], tags: ['fleet-download-bench'] });
-  const id = (await restic.snapshots(repo)).find((s) => s.id.startsWith(result.summary.snapshotId))?.id;
+  const id = (await restic.snapshots(repo)).find((s) =>
+    s.id.startsWith(result.summary.snapshotId),
+  )?.id;
   if (!id) throw new Error('the download snapshot is not listed after its backup');
   // The snapshot keeps the bytes; the file only stood for them (its path is what is browsed).
   rmSync(join(dir, name));
