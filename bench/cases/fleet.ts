@@ -29,6 +29,7 @@ import pg from 'pg';
 import type { HostAgent } from '../../src/agent/agent.js';
 import { AgentError } from '../../src/agent/errors.js';
 import { AgentServer } from '../../src/fleet/agent-server.js';
+import { NatsAgent } from '../../src/fleet/nats-agent.js';
 import { startNatsServer, type NatsTestServer } from '../../test/support/nats-server.js';
 import { median, waitForQuiet, type Sample, type StandaloneCase } from '../harness.js';
 import { fetchJson, load } from './api.js';
@@ -103,6 +104,7 @@ export const fleet: StandaloneCase = {
     let nats: NatsTestServer | undefined;
     let controller: ControllerChild | undefined;
     const agents: AgentServer[] = [];
+    const connections: { close(): Promise<void> }[] = [];
     try {
       await admin.query(`create database ${database}`);
       const dbUrl = new URL(ADMIN_URL);
@@ -119,6 +121,13 @@ export const fleet: StandaloneCase = {
         `fleet: controller on PostgreSQL (${database}) with ${ready.schedules.length} customers on ${SERVERS} servers`,
       );
 
+      // Each server's queue, as a controller makes them at its start for every enrolled server
+      // (these are configured in nats-server, not enrolled through the controller's store).
+      const setup = await nats.connect('controller');
+      connections.push(setup);
+      for (const server of servers)
+        await new NatsAgent(setup, { serverId: server }).ensureStreams();
+
       // The agents: each on its own connection, as its own server.
       const startedAt = new Map<number, { at: number; server: string }>();
       const waiting = new Map<number, () => void>();
@@ -128,6 +137,7 @@ export const fleet: StandaloneCase = {
       };
       for (const server of servers) {
         const nc = await nats.connect(server);
+        connections.push(nc);
         const dataDir = join(work, `agent-${server}`);
         mkdirSync(dataDir, { recursive: true });
         agents.push(
@@ -155,7 +165,7 @@ export const fleet: StandaloneCase = {
           await new Promise<void>((resolve, reject) => {
             const timer = setTimeout(
               () => reject(new Error(`job ${jobId} of ${s.customer} never reached its agent`)),
-              60_000,
+              120_000,
             );
             waiting.set(jobId, () => {
               clearTimeout(timer);
@@ -288,6 +298,7 @@ export const fleet: StandaloneCase = {
       return samples;
     } finally {
       for (const a of agents) await a.stop().catch(() => undefined);
+      for (const nc of connections) await nc.close().catch(() => undefined);
       await controller?.stop();
       await nats?.stop();
       await admin
@@ -465,7 +476,10 @@ async function controllerMain(argsJson: string): Promise<void> {
   const { startController } = await import('../../src/controller.js');
   const { AuthService } = await import('../../src/auth/index.js');
   const config = { ...loadConfig(process.env), listen: { host: '127.0.0.1', port: 0 } };
-  const service = await startController(config, { log: () => undefined });
+  // Its log goes to stderr, whose tail the bench shows if the controller fails.
+  const service = await startController(config, {
+    log: (line) => void process.stderr.write(`${line}\n`),
+  });
   const customers = servers.flatMap((server, s) =>
     Array.from({ length: CUSTOMERS_PER_SERVER }, (_, k) => {
       const id = `c${server}-${k}`;
