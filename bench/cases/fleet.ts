@@ -105,6 +105,7 @@ export const fleet: StandaloneCase = {
     let controller: ControllerChild | undefined;
     const agents: AgentServer[] = [];
     const connections: { close(): Promise<void> }[] = [];
+    let closeStore: (() => Promise<void>) | undefined;
     try {
       await admin.query(`create database ${database}`);
       const dbUrl = new URL(ADMIN_URL);
@@ -228,9 +229,35 @@ export const fleet: StandaloneCase = {
           `fleet: seeded ${ctx.fleetJobs.toLocaleString('en')} jobs in ${((performance.now() - seeded) / 1000).toFixed(1)} s`,
         );
         for (const line of await plans(store, ready.schedules[0]!.customer)) ctx.log(line);
-      } finally {
+      } catch (error) {
         await store.end();
+        throw error;
       }
+      // As in the api case, a running job reports progress every second while clients poll
+      // (the agents' presence, recorded by the controller, writes too).
+      let tick = 0;
+      const progress = setInterval(() => {
+        tick++;
+        void store
+          .query(
+            `update jobs set progress = $1 where id = (select max(id) from jobs where status = 'running')`,
+            [
+              JSON.stringify({
+                percent: tick % 100,
+                bytesDone: tick * 1e6,
+                bytesTotal: 1e9,
+                filesDone: tick,
+                filesTotal: 1000,
+                currentFile: `/srv/www/${tick}.jpg`,
+              }),
+            ],
+          )
+          .catch(() => undefined);
+      }, 1000);
+      closeStore = async () => {
+        clearInterval(progress);
+        await store.end();
+      };
       const customer = { cookie: ready.customerCookie };
       const jobs = ctx.fleetJobs.toLocaleString('en');
       const endpoints = [
@@ -297,6 +324,7 @@ export const fleet: StandaloneCase = {
       http.destroy();
       return samples;
     } finally {
+      await closeStore?.().catch(() => undefined);
       for (const a of agents) await a.stop().catch(() => undefined);
       for (const nc of connections) await nc.close().catch(() => undefined);
       await controller?.stop();
@@ -452,7 +480,11 @@ async function startControllerChild(
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => {
       out += s;
-      const line = out.split('\n').find((l) => l.startsWith('READY '));
+      // Whole lines only: the READY line may arrive in several chunks.
+      const line = out
+        .split('\n')
+        .slice(0, -1)
+        .find((l) => l.startsWith('READY '));
       if (line) resolve(JSON.parse(line.slice(6)) as ControllerReady);
     });
     child.once('exit', (code) => reject(new Error(`controller exited with ${code}: ${stderr}`)));
