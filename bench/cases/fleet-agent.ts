@@ -163,6 +163,9 @@ export const fleetAgent: StandaloneCase = {
       const { tree, snapshotId } = prepared;
       const roots = { web: [tree.root] };
       const base = { repository: access(prepared.repo), snapshotId };
+      // Built here if missing (at a size the browse case has not indexed yet): a build takes
+      // longer than one request may wait.
+      await browser.open(prepared.repo, snapshotId);
       const opened = await remote.browse.open(base);
       if (opened.entries < tree.entries)
         throw new Error(`the index holds ${opened.entries} of ${tree.entries} entries`);
