@@ -380,7 +380,8 @@ async function prepareDownload(
   const out = createWriteStream(join(dir, name));
   for (let done = 0; done < bytes;) {
     const n = Math.min(4 << 20, bytes - done);
-    if (!out.write(randomBytes(n))) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(randomBytes(n)))
+      await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     done += n;
   }
   await new Promise<void>((resolve, reject) =>
