@@ -67,6 +67,10 @@ export interface BenchContext {
   apiSeconds: number;
   /** Entries of the browse case's snapshot (bench/cases/browse.ts); its target is for 1,000,000. */
   browseEntries: number;
+  /** Jobs in the history of the fleet case's PostgreSQL store (bench/cases/fleet.ts). */
+  fleetJobs: number;
+  /** Size of the file the fleet-browse case downloads (bench/cases/fleet-browse.ts). */
+  fleetDownloadBytes: number;
   log: (line: string) => void;
 }
 

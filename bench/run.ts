@@ -49,6 +49,9 @@ const MEMORY_ENTRIES: Record<SizeName, number> = {
 };
 /** Seconds of load per API endpoint, and the browse case's entries (its target: 1,000,000). */
 const API_SECONDS: Record<SizeName, number> = { quick: 2, engine: 5, full: 5 };
+/** The fleet cases' job history (target: 1,000,000) and download size (target: 1 GB). */
+const FLEET_JOBS: Record<SizeName, number> = { quick: 100_000, engine: 1_000_000, full: 1_000_000 };
+const FLEET_DOWNLOAD_BYTES: Record<SizeName, number> = { quick: 200e6, engine: 1e9, full: 1e9 };
 const BROWSE_ENTRIES: Record<SizeName, number> = {
   quick: 50_000,
   engine: 1_000_000,
@@ -141,6 +144,8 @@ const ctx: BenchContext = {
   memoryEntries: MEMORY_ENTRIES[sizeName],
   apiSeconds: API_SECONDS[sizeName],
   browseEntries: BROWSE_ENTRIES[sizeName],
+  fleetJobs: FLEET_JOBS[sizeName],
+  fleetDownloadBytes: FLEET_DOWNLOAD_BYTES[sizeName],
   log,
 };
 

@@ -297,7 +297,7 @@ async function serve(file: string): Promise<void> {
   process.stdin.on('end', () => void app.close().then(() => store.close()));
 }
 
-function fetchJson(url: string, headers: Record<string, string>): Promise<unknown> {
+export function fetchJson(url: string, headers: Record<string, string>): Promise<unknown> {
   return new Promise((resolve, reject) => {
     get(url, { headers }, (response) => {
       let text = '';
@@ -311,7 +311,7 @@ function fetchJson(url: string, headers: Record<string, string>): Promise<unknow
   });
 }
 
-interface LoadResult {
+export interface LoadResult {
   rps: number;
   p50: number;
   p99: number;
@@ -319,7 +319,7 @@ interface LoadResult {
   errors: number;
 }
 
-async function load(
+export async function load(
   url: string,
   headers: Record<string, string>,
   seconds: number,

@@ -35,7 +35,7 @@ const DEEP_PAGES = 100;
 const SEARCHES = 100;
 const TAG = 'browse-bench';
 
-interface Prepared {
+export interface Prepared {
   tree: BrowseTree;
   restic: Restic;
   repo: RepositoryLocation;
@@ -180,6 +180,12 @@ export const browse: StandaloneCase = {
     ] satisfies Sample[];
   },
 };
+
+/** The cached tree, repository and snapshot, for other cases (bench/cases/fleet-browse.ts). */
+export function browsePrepared(ctx: StandaloneContext): Promise<Prepared> {
+  prepared ??= prepare(ctx);
+  return prepared;
+}
 
 async function prepare(ctx: StandaloneContext): Promise<Prepared> {
   const dir = join(benchDir(), 'browse');

@@ -18,6 +18,8 @@ import { coverage } from './coverage.js';
 import { drillCost } from './drill.js';
 import { vaultBackup } from './vault.js';
 import { idleRss } from './idle-rss.js';
+import { fleet } from './fleet.js';
+import { fleetAgent } from './fleet-agent.js';
 
 export const cases: (BenchCase | StandaloneCase)[] = [
   firstBackup,
@@ -36,4 +38,6 @@ export const cases: (BenchCase | StandaloneCase)[] = [
   drillCost,
   vaultBackup,
   idleRss,
+  fleet,
+  fleetAgent,
 ];
