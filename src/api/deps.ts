@@ -29,7 +29,7 @@ export interface AuthApi {
 /** Reading and tidying job history: JobStore implements it. */
 export interface JobQueries {
   list(filter: JobFilter): Promise<JobSummary[]>;
-  count(filter: Omit<JobFilter, 'offset' | 'limit'>): Promise<number>;
+  count(filter: Omit<JobFilter, 'offset' | 'limit'>, atMost?: number): Promise<number>;
   get(id: number): Promise<JobRow | undefined>;
   /** Pending and running jobs, of one customer or of all. */
   active(customerId?: string): Promise<JobSummary[]>;

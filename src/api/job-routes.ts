@@ -42,10 +42,19 @@ const JobListQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
 });
 
+/** How far past the page a history is counted (see the total's description). */
+const COUNT_AHEAD = 10_000;
+
 const JobPageSchema = z
   .object({
     jobs: z.array(JobSummarySchema),
-    total: z.number().int().describe('Jobs matching the filters, over all pages.'),
+    total: z
+      .number()
+      .int()
+      .describe(
+        'Jobs matching the filters, over all pages; when `totalExact` is false, at least this many (counting stops 10,000 past the page).',
+      ),
+    totalExact: z.boolean(),
     offset: z.number().int(),
     limit: z.number().int(),
   })
@@ -100,7 +109,7 @@ export function jobRoutes(
         // A customer asking for another customer's jobs gets what the combined filter matches:
         // nothing. Same answer as for a customer id that does not exist.
         if (own !== undefined && query.customerId !== undefined && query.customerId !== own) {
-          return { jobs: [], total: 0, offset: query.offset, limit: query.limit };
+          return { jobs: [], total: 0, totalExact: true, offset: query.offset, limit: query.limit };
         }
         const filter = {
           customerId: own ?? query.customerId,
@@ -115,14 +124,18 @@ export function jobRoutes(
             limit: query.limit,
           });
           // A short page that is not empty is the last one: its end is the total, no count needed.
-          const total =
+          // Otherwise counting stops well past this page: a history of a million jobs is not
+          // counted again for every page (the page's links need no more).
+          const raw = principal.role === 'admin';
+          const atMost = query.offset + query.limit + COUNT_AHEAD;
+          const counted =
             rows.length > 0 && rows.length < query.limit
               ? query.offset + rows.length
-              : await deps.jobs.count(filter);
-          const raw = principal.role === 'admin';
+              : await deps.jobs.count(filter, atMost);
           return {
             jobs: rows.map((row) => toJobSummary(row, raw)),
-            total,
+            total: counted,
+            totalExact: counted < atMost,
             offset: query.offset,
             limit: query.limit,
           };

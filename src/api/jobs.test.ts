@@ -75,7 +75,13 @@ describe('customer isolation', () => {
     );
     assert.equal(list.json().total, 1);
     const probing = await h.app.inject({ url: '/api/jobs?customerId=c-bob', headers: as(alice) });
-    assert.deepEqual(probing.json(), { jobs: [], total: 0, offset: 0, limit: 50 });
+    assert.deepEqual(probing.json(), {
+      jobs: [],
+      total: 0,
+      totalExact: true,
+      offset: 0,
+      limit: 50,
+    });
     const tasks = await h.app.inject({ url: '/api/tasks/active', headers: as(alice) });
     assert.deepEqual(
       tasks.json().tasks.map((t: { customerId: string }) => t.customerId),
@@ -110,6 +116,7 @@ describe('history', () => {
       [ids[5], ids[4], ids[3]],
     );
     assert.equal(page.json().total, 7);
+    assert.equal(page.json().totalExact, true);
     assert.equal(page.json().limit, 3);
     assert.equal(page.json().offset, 1);
 
@@ -135,6 +142,9 @@ describe('history', () => {
       [ids[5], ids[3], ids[1]],
     );
     assert.equal((await get('customerId=c-bob&status=successful')).total, 2);
+    // The store counts no further than it is asked to: a million jobs are not counted per page.
+    assert.equal(await h.jobs.count({}, 4), 4);
+    assert.equal(await h.jobs.count({ customerId: 'c-bob' }, 10), 3);
   });
 
   test('detail has the log, the error in words and ISO timestamps', async () => {

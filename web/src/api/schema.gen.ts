@@ -1041,8 +1041,9 @@ export interface components {
         };
         JobPage: {
             jobs: components["schemas"]["Job"][];
-            /** @description Jobs matching the filters, over all pages. */
+            /** @description Jobs matching the filters, over all pages; when `totalExact` is false, at least this many (counting stops 10,000 past the page). */
             total: number;
+            totalExact: boolean;
             offset: number;
             limit: number;
         };

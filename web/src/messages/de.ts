@@ -326,6 +326,7 @@ export const de: Messages = {
       'Wenn ein Backup fehlschlägt, prüfen Sie zuerst Ihren Speicherplatz (Disk-Quota). Schlägt es wiederholt fehl, wenden Sie sich an Ihren Hosting-Anbieter.',
     restoreOf: (what: string) => `Wiederherstellung: ${what}`,
     page: (from: number, to: number, total: number) => `${from}–${to} von ${total}`,
+    pageOfMore: (from: number, to: number, total: number) => `${from}–${to} von mehr als ${total}`,
     pages: 'Seiten des Verlaufs',
     flagged: 'Massenänderung',
     flaggedHint:

@@ -320,6 +320,7 @@ export const en = {
       'If a backup fails, first check your disk space (disk quota). If it keeps failing, contact your hosting provider.',
     restoreOf: (what: string) => `Restore: ${what}`,
     page: (from: number, to: number, total: number) => `${from}–${to} of ${total}`,
+    pageOfMore: (from: number, to: number, total: number) => `${from}–${to} of more than ${total}`,
     pages: 'History pages',
     flagged: 'Mass change',
     flaggedHint:

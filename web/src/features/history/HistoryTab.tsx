@@ -90,7 +90,7 @@ export function HistoryTab({
           {pages > 1 && (
             <Group justify="space-between">
               <Text size="sm" c="dimmed">
-                {m.history.page(
+                {(jobs.data.totalExact ? m.history.page : m.history.pageOfMore)(
                   (page - 1) * PAGE + 1,
                   Math.min(page * PAGE, jobs.data.total),
                   jobs.data.total,
