@@ -202,7 +202,9 @@ function collectStartupGarbage(): void {
 /**
  * What a crash may have left: the agent finishes or undoes interrupted restores and removes dumps
  * in staging; the control plane marks the jobs that were running as interrupted, with the
- * agent's notes on what it put right.
+ * agent's notes on what it put right: its own jobs and those whose owner's lease expired, never
+ * one another process still runs (src/job/worker.ts). A fleet's controller marks none: its worker
+ * adopts each job whose controller died and records what the agent made of it.
  */
 async function recover(
   app: App,
@@ -233,7 +235,8 @@ async function recover(
     if (job?.status === 'running' && (await app.restores.completedByRecovery(job, done)))
       completed.add(id);
   }
-  const interrupted = await app.jobs.markInterrupted(notes, completed);
+  if (opts.remote) return;
+  const interrupted = await app.jobs.markInterrupted(notes, completed, app.worker.owner.id);
   for (const job of interrupted)
     log(
       completed.has(job.id)

@@ -3,10 +3,12 @@
  * its type, persists progress and log at least every second, and records the outcome in words a
  * customer understands.
  */
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runAdopted } from '../agent/adoption.js';
 import { failureOf } from '../agent/errors.js';
 import type { JobRow, JobType } from '../store/index.js';
-import type { JobProgress, JobStore } from './job-store.js';
+import { DEFAULT_JOB_LEASE_MS, type JobOwner, type JobProgress, type JobStore } from './job-store.js';
 
 export interface JobContext {
   signal: AbortSignal;
@@ -38,6 +40,19 @@ export interface WorkerOptions {
   now?: () => Date;
   /** Where the worker reports a store that does not answer (default: stderr). */
   log?: (line: string) => void;
+  /**
+   * This worker's instance id, written as the owner of the jobs it claims (default: a fresh one).
+   * `serve` keeps one across restarts, so its start knows the jobs it ran before.
+   */
+  ownerId?: string;
+  /** How long its claim on a running job holds unrenewed; renewed every third of it. */
+  leaseMs?: number;
+  /**
+   * Take over running jobs whose owner's lease expired (a controller that died) and follow them
+   * to their real end on the agent (src/agent/adoption.ts). A fleet's controllers do; `serve`
+   * marks such jobs interrupted at its start instead.
+   */
+  adopt?: boolean;
 }
 
 /** A job's log is for people; beyond this it is cut, so one noisy run cannot bloat the store. */
@@ -55,24 +70,46 @@ export class Worker {
   private readonly concurrency: number;
   private readonly now: () => Date;
   private readonly log: (line: string) => void;
+  private renewer: NodeJS.Timeout | undefined;
+  /** Who this worker is to the store, and how long its claims hold. */
+  readonly owner: JobOwner;
 
   constructor(private readonly opts: WorkerOptions) {
     this.concurrency = opts.concurrency ?? 2;
     this.now = opts.now ?? (() => new Date());
     this.log = opts.log ?? ((line) => console.error(`hostvault: ${line}`));
+    this.owner = {
+      id: opts.ownerId ?? `worker-${randomUUID()}`,
+      leaseMs: opts.leaseMs ?? DEFAULT_JOB_LEASE_MS,
+    };
   }
 
   start(): void {
     this.stopped = false;
     this.timer = setInterval(() => this.notify(), this.opts.pollIntervalMs ?? 1000);
     this.timer.unref();
+    this.renewer = setInterval(() => void this.renew(), Math.max(1, this.owner.leaseMs / 3));
+    this.renewer.unref();
     this.notify();
+  }
+
+  /**
+   * Says to the store this worker still runs its jobs. A store that does not answer is tried
+   * again at the next renewal; a lease that lapsed meanwhile may have let another controller
+   * adopt the job, which then follows it on the agent as well: both record the same outcome.
+   */
+  private async renew(): Promise<void> {
+    if (this.running.size === 0) return;
+    await this.opts.jobs
+      .renewLeases(this.owner, [...this.running.keys()])
+      .catch((error: unknown) => this.log(`worker: cannot renew job leases: ${messageOf(error)}`));
   }
 
   /** Stops taking jobs and cancels the running ones; resolves when they have ended. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.renewer) clearInterval(this.renewer);
     for (const controller of this.running.values()) controller.abort();
     await Promise.allSettled([...this.tasks]);
   }
@@ -121,9 +158,11 @@ export class Worker {
 
   private async pump(): Promise<void> {
     while (!this.stopped && this.running.size < this.concurrency) {
-      const job = await this.opts.jobs.claimNext();
+      // A dead controller's job first: it has been waiting for an owner longest.
+      const adopted = this.opts.adopt ? await this.opts.jobs.adoptExpired(this.owner) : undefined;
+      const job = adopted ?? (await this.opts.jobs.claimNext(this.owner));
       if (!job) return;
-      const task = this.execute(job).finally(() => {
+      const task = this.execute(job, !!adopted).finally(() => {
         this.tasks.delete(task);
         this.notify();
       });
@@ -157,7 +196,7 @@ export class Worker {
     }
   }
 
-  private async execute(job: JobRow): Promise<void> {
+  private async execute(job: JobRow, adopted: boolean): Promise<void> {
     const controller = new AbortController();
     this.running.set(job.id, controller);
     let pendingLog = '';
@@ -204,15 +243,22 @@ export class Worker {
     try {
       const handler = this.opts.handlers[job.type];
       if (!handler) throw new Error(`No worker here runs ${job.type} jobs.`);
-      log(`${capitalize(job.type)} started`);
-      const result = await handler(job, {
+      const ctx: JobContext = {
         signal: controller.signal,
         log,
         progress: (p) => {
           latest = p;
           dirty = true;
         },
-      });
+      };
+      let result: JobResult;
+      if (adopted) {
+        log(`Taken over by controller ${this.owner.id}: the controller running it stopped`);
+        result = await runAdopted(job.id, () => handler(job, ctx));
+      } else {
+        log(`${capitalize(job.type)} started`);
+        result = await handler(job, ctx);
+      }
       status = 'successful';
       log(`${capitalize(job.type)} finished successfully`);
       clearInterval(flusher);
