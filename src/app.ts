@@ -220,6 +220,9 @@ export async function openApp(
       repositories: repositoryRecords,
       agent,
       log,
+      ...(opts.remoteAgent
+        ? { recoveryNotes: (customerId: string) => agent.recover({ customerIds: [customerId] }) }
+        : {}),
     }),
     drill: drillJobHandler({
       ...(config.drills ? { policy: config.drills } : {}),
