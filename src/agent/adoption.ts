@@ -1,12 +1,14 @@
 /**
- * A job taken over from a controller that died while it ran (src/job/worker.ts): its handler runs
- * again, and each of its calls to an agent that went through a transport asks the agent what
- * became of that call (src/fleet/nats-agent.ts) instead of sending it anew, so the agent's real
- * outcome is recorded, not "Interrupted", and nothing runs twice.
- *
- * Carried by async context rather than through every handler's RunContext: the handlers (backup,
- * restore, drill, maintenance) build their agent calls themselves and need not know about it; an
- * in-process agent has nothing to ask and ignores it.
+ * What a job's agent calls need to know of the job around them (src/job/worker.ts), carried by
+ * async context rather than through every handler's RunContext: the handlers (backup, restore,
+ * drill, maintenance) build their agent calls themselves and need not know about either; an
+ * in-process agent has nothing to ask and ignores both.
+ * - Adopted: the job was taken over from a controller that died while it ran. Its handler runs
+ *   again, and each of its calls to an agent behind a transport asks the agent what became of that
+ *   call (src/fleet/nats-agent.ts) instead of sending it anew, so the agent's real outcome is
+ *   recorded, not "Interrupted", and nothing runs twice.
+ * - Detached: this worker lost the job to another controller (its lease lapsed while the store did
+ *   not answer): its calls stop following the agent without canceling anything there.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 
@@ -20,14 +22,33 @@ export interface Adoption {
   followed: boolean;
 }
 
-const current = new AsyncLocalStorage<Adoption>();
+interface JobScope {
+  adoption?: Adoption;
+  detached?: AbortSignal;
+}
 
-/** Runs `work` (a job's handler) as the adoption of `jobId`. */
-export function runAdopted<T>(jobId: number, work: () => Promise<T>): Promise<T> {
-  return current.run({ jobId, followed: false }, work);
+const current = new AsyncLocalStorage<JobScope>();
+
+/** Runs `work` (a job's handler) as job `jobId`: adopted or not, and detachable. */
+export function runAsJob<T>(
+  opts: { jobId: number; adopted: boolean; detached?: AbortSignal },
+  work: () => Promise<T>,
+): Promise<T> {
+  return current.run(
+    {
+      ...(opts.adopted ? { adoption: { jobId: opts.jobId, followed: false } } : {}),
+      ...(opts.detached ? { detached: opts.detached } : {}),
+    },
+    work,
+  );
 }
 
 /** The adoption the current call belongs to, if any. */
 export function currentAdoption(): Adoption | undefined {
-  return current.getStore();
+  return current.getStore()?.adoption;
+}
+
+/** Aborted when the current call's job was taken over by another controller. */
+export function currentDetach(): AbortSignal | undefined {
+  return current.getStore()?.detached;
 }

@@ -32,7 +32,7 @@ import {
   type NatsConnection,
 } from '@nats-io/transport-node';
 import type { z } from 'zod';
-import { currentAdoption } from '../agent/adoption.js';
+import { currentAdoption, currentDetach } from '../agent/adoption.js';
 import type { Download, HostAgent, RunContext } from '../agent/agent.js';
 import { AgentError } from '../agent/errors.js';
 import * as p from '../agent/protocol.js';
@@ -278,11 +278,17 @@ export class NatsAgent implements HostAgent {
     if (ctx?.signal?.aborted)
       throw new AgentError({ code: 'canceled', message: 'The job was canceled.' });
     const adoption = currentAdoption();
+    const detached = currentDetach();
     await this.ensureStreams();
     const jsm = await this.jsm();
     const consumerConfig = jobEventsConsumerConfig(this.s.server, id);
     let messages: ConsumerMessages;
     try {
+      // Adopted: the events consumer of the controller that ran the job is made anew, so a reader
+      // still holding it (a controller that lost its lease but lives) gets nothing more, and what
+      // it was handed unacknowledged comes here at once rather than after the ack wait.
+      if (adoption && !opts.fresh)
+        await jsm.consumers.delete(EVENTS_STREAM, consumerConfig.durable_name).catch(() => false);
       await jsm.consumers.add(EVENTS_STREAM, consumerConfig);
       const consumer = await this.js.consumers.get(EVENTS_STREAM, consumerConfig.durable_name);
       messages = await consumer.consume({ max_messages: 64 });
@@ -290,6 +296,8 @@ export class NatsAgent implements HostAgent {
       throw this.transportFailure(error);
     }
     let onAbort: (() => void) | undefined;
+    let onDetach: (() => void) | undefined;
+    let reask: NodeJS.Timeout | undefined;
     try {
       // Asked once the events consumer exists: an outcome published again reaches it.
       const follow = adoption && !opts.fresh ? await this.adoptedState(id) : undefined;
@@ -300,7 +308,13 @@ export class NatsAgent implements HostAgent {
             `The controller running this job stopped, and the agent of server "${this.s.server}" ` +
             'has no record of it: it was not run.',
         });
-      if (follow === 'running' || follow === 'done') adoption!.followed = true;
+      if (follow === 'running' || follow === 'done') {
+        adoption!.followed = true;
+        // Asked again now and then: an outcome a controller that lost the job read and
+        // acknowledged is published once more (the agent keeps it, src/fleet/job-record.ts).
+        reask = setInterval(() => void this.adoptedState(id).catch(() => undefined), 15_000);
+        reask.unref();
+      }
       const outcome = new Promise<Answer<K>>((resolve, reject) => {
         void (async () => {
           for await (const m of messages) {
@@ -356,11 +370,27 @@ export class NatsAgent implements HostAgent {
         ctx?.signal?.addEventListener('abort', onAbort, { once: true });
       });
       if (ctx?.signal?.aborted) onAbort?.();
-      return await Promise.race([outcome, canceled]);
+      // Another controller adopted the job: stop reading its events, cancel nothing.
+      const letGo = new Promise<never>((_resolve, reject) => {
+        onDetach = () =>
+          reject(
+            new AgentError({
+              code: 'failed',
+              message: 'Another controller took this job over; this one follows it no further.',
+            }),
+          );
+        detached?.addEventListener('abort', onDetach, { once: true });
+      });
+      if (detached?.aborted) onDetach?.();
+      return await Promise.race([outcome, canceled, letGo]);
     } finally {
+      clearInterval(reask);
       if (onAbort) ctx?.signal?.removeEventListener('abort', onAbort);
+      if (onDetach) detached?.removeEventListener('abort', onDetach);
       messages.stop();
-      await jsm.consumers.delete(EVENTS_STREAM, consumerConfig.durable_name).catch(() => false);
+      // The events consumer is the adopter's now when this controller let go.
+      if (!detached?.aborted)
+        await jsm.consumers.delete(EVENTS_STREAM, consumerConfig.durable_name).catch(() => false);
     }
   }
 

@@ -275,6 +275,19 @@ export class JobStore {
     return rows.map((r) => r.id);
   }
 
+  /** Of `ids`, the running jobs another owner holds now: adopted after this owner's lease lapsed. */
+  async takenOver(owner: JobOwner, ids: readonly number[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('id', 'in', [...ids])
+      .where('status', '=', 'running')
+      .where('owner', 'is distinct from', owner.id)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   /**
    * A running job whose owner's lease expired (its worker died), now owned by `owner`: one
    * conditional update takes it, so of two controllers looking at once only one adopts it.
@@ -288,6 +301,8 @@ export class JobStore {
         .select(['id', 'owner', 'lease_until'])
         .where('status', '=', 'running')
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', stamp)]))
+        // Its own: still running here while the store did not answer its renewals.
+        .where('owner', 'is distinct from', owner.id)
         .orderBy('id', 'asc')
         .limit(1)
         .executeTakeFirst();
@@ -330,8 +345,14 @@ export class JobStore {
       flag?: string | null;
       logAppend?: string;
     },
-  ): Promise<void> {
-    await this.db
+    /**
+     * The worker that ran it: written only while it still owns the job. A controller whose lease
+     * lapsed may have lost the job to another that now follows it; the outcome is the new owner's
+     * to record. Returns whether it was written.
+     */
+    owner?: string,
+  ): Promise<boolean> {
+    let update = this.db
       .updateTable('jobs')
       .set((eb) => ({
         status: outcome.status,
@@ -346,8 +367,10 @@ export class JobStore {
           ? { log: sql<string>`coalesce(${eb.ref('log')}, '') || ${outcome.logAppend}` }
           : {}),
       }))
-      .where('id', '=', id)
-      .execute();
+      .where('id', '=', id);
+    if (owner !== undefined) update = update.where('owner', '=', owner);
+    const result = await update.executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   /** Cancels a pending job outright; a running one is left to its worker, which is told. */

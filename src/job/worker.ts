@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runAdopted } from '../agent/adoption.js';
+import { runAsJob } from '../agent/adoption.js';
 import { failureOf } from '../agent/errors.js';
 import type { JobRow, JobType } from '../store/index.js';
 import { DEFAULT_JOB_LEASE_MS, type JobOwner, type JobProgress, type JobStore } from './job-store.js';
@@ -62,6 +62,8 @@ const FINISH_PATIENCE_MS = 120_000;
 
 export class Worker {
   private readonly running = new Map<number, AbortController>();
+  /** Per running job: aborted when another controller took it over (see renew). */
+  private readonly detachers = new Map<number, AbortController>();
   private readonly tasks = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private pumping = false;
@@ -99,10 +101,22 @@ export class Worker {
    * adopt the job, which then follows it on the agent as well: both record the same outcome.
    */
   private async renew(): Promise<void> {
-    if (this.running.size === 0) return;
-    await this.opts.jobs
-      .renewLeases(this.owner, [...this.running.keys()])
-      .catch((error: unknown) => this.log(`worker: cannot renew job leases: ${messageOf(error)}`));
+    const ids = [...this.running.keys()];
+    if (ids.length === 0) return;
+    try {
+      const held = await this.opts.jobs.renewLeases(this.owner, ids);
+      if (held.length === ids.length) return;
+      // Finished meanwhile, or adopted by another controller while the store did not answer:
+      // that one follows it now, and this worker lets go without canceling it on the agent.
+      for (const id of await this.opts.jobs.takenOver(this.owner, ids)) {
+        const detacher = this.detachers.get(id);
+        if (!detacher || detacher.signal.aborted) continue;
+        this.log(`job ${id}: another controller took it over; this one follows it no further`);
+        detacher.abort();
+      }
+    } catch (error) {
+      this.log(`worker: cannot renew job leases: ${messageOf(error)}`);
+    }
   }
 
   /** Stops taking jobs and cancels the running ones; resolves when they have ended. */
@@ -178,16 +192,18 @@ export class Worker {
   private async finishSurely(
     jobId: number,
     outcome: Parameters<JobStore['finish']>[1],
-  ): Promise<void> {
+  ): Promise<boolean> {
     const deadline = Date.now() + FINISH_PATIENCE_MS;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.opts.jobs.finish(jobId, outcome);
-        return;
+        if (await this.opts.jobs.finish(jobId, outcome, this.owner.id)) return true;
+        this.log(`job ${jobId}: another controller holds it now; it records the outcome`);
+        return false;
       } catch (error) {
         if (Date.now() > deadline) {
           this.log(`job ${jobId}: its outcome could not be recorded: ${messageOf(error)}`);
-          return;
+          // Still told (a failed backup's notice matters most when the store is in trouble).
+          return true;
         }
         if (attempt === 1)
           this.log(`job ${jobId}: recording its outcome failed, trying again: ${messageOf(error)}`);
@@ -198,7 +214,9 @@ export class Worker {
 
   private async execute(job: JobRow, adopted: boolean): Promise<void> {
     const controller = new AbortController();
+    const detacher = new AbortController();
     this.running.set(job.id, controller);
+    this.detachers.set(job.id, detacher);
     let pendingLog = '';
     let logSize = job.log?.length ?? 0;
     let latest: JobProgress | undefined;
@@ -240,6 +258,7 @@ export class Worker {
     );
     let status: 'successful' | 'failed' | 'canceled' = 'failed';
     let error: string | undefined;
+    let recorded = false;
     try {
       const handler = this.opts.handlers[job.type];
       if (!handler) throw new Error(`No worker here runs ${job.type} jobs.`);
@@ -251,21 +270,22 @@ export class Worker {
           dirty = true;
         },
       };
-      let result: JobResult;
-      if (adopted) {
-        log(`Taken over by controller ${this.owner.id}: the controller running it stopped`);
-        result = await runAdopted(job.id, () => handler(job, ctx));
-      } else {
-        log(`${capitalize(job.type)} started`);
-        result = await handler(job, ctx);
-      }
+      log(
+        adopted
+          ? `Taken over by controller ${this.owner.id}: the controller running it stopped`
+          : `${capitalize(job.type)} started`,
+      );
+      const result = await runAsJob({ jobId: job.id, adopted, detached: detacher.signal }, () =>
+        handler(job, ctx),
+      );
+      if (detacher.signal.aborted) return;
       status = 'successful';
       log(`${capitalize(job.type)} finished successfully`);
       clearInterval(flusher);
       // A progress write that fails does not make a finished job fail: finish() below carries
       // the lines not yet written.
       await flush().catch(() => undefined);
-      await this.finishSurely(job.id, {
+      recorded = await this.finishSurely(job.id, {
         status,
         snapshotId: result.snapshotId,
         bytesAdded: result.bytesAdded,
@@ -275,6 +295,8 @@ export class Worker {
         logAppend: pendingLog || undefined,
       });
     } catch (caught) {
+      // Another controller follows the job now and records its outcome.
+      if (detacher.signal.aborted) return;
       // The agent's failure as data (a restore handler that still runs host code directly
       // throws the host's errors, read the same way).
       const failure = failureOf(caught);
@@ -284,12 +306,18 @@ export class Worker {
       log(status === 'canceled' ? 'Canceled' : `Failed: ${error}`);
       clearInterval(flusher);
       await flush().catch(() => undefined);
-      await this.finishSurely(job.id, { status, error, logAppend: pendingLog || undefined });
+      recorded = await this.finishSurely(job.id, {
+        status,
+        error,
+        logAppend: pendingLog || undefined,
+      });
     } finally {
       clearInterval(flusher);
       this.running.delete(job.id);
+      this.detachers.delete(job.id);
     }
-    this.opts.onFinished?.(job, status, error);
+    // Told once, by the worker whose outcome is the job's.
+    if (recorded) this.opts.onFinished?.(job, status, error);
   }
 }
 
