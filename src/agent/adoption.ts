@@ -16,8 +16,8 @@ export interface Adoption {
   /** The job being adopted (for messages). */
   jobId: number;
   /**
-   * Set once an agent knew one of the job's calls: a later call it does not know was never sent
-   * by the dead controller, and is sent now. A first call it does not know fails the job.
+   * Set once an agent knew the job's first call; later calls are sent as usual (an agent runs a
+   * dispatch id at most once). A first call the agent does not know fails the job.
    */
   followed: boolean;
 }

@@ -262,9 +262,8 @@ export class NatsAgent implements HostAgent {
   /**
    * Dispatches one job and waits for its outcome, passing its events on as they arrive. In a job
    * adopted from a controller that died (src/agent/adoption.ts), the agent is first asked what
-   * became of this dispatch id: one it ran or runs is followed (not sent again), one it never
-   * took fails the job, unless an earlier call of the job was known (then this one was never
-   * sent, and is sent now).
+   * became of the job's first dispatch id: one it ran or runs is followed (not sent again), one
+   * it never took fails the job (and is refused should it still arrive).
    */
   private async job<K extends JobKind>(
     kind: K,
@@ -299,9 +298,12 @@ export class NatsAgent implements HostAgent {
     let onDetach: (() => void) | undefined;
     let reask: NodeJS.Timeout | undefined;
     try {
-      // Asked once the events consumer exists: an outcome published again reaches it.
-      const follow = adoption && !opts.fresh ? await this.adoptedState(id) : undefined;
-      if (adoption && follow === 'unknown' && !adoption.followed)
+      // Asked once the events consumer exists: an outcome published again reaches it. Once the
+      // agent knew a call of the job, the later ones are sent as usual: the agent's record runs
+      // each id at most once, and answers one it had again with its outcome.
+      const follow =
+        adoption && !opts.fresh && !adoption.followed ? await this.adoptedState(id) : undefined;
+      if (follow === 'unknown')
         throw new AgentError({
           code: 'failed',
           message:

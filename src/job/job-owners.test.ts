@@ -2,7 +2,7 @@
 // share one store. Runs on SQLite and, under scripts/test-postgres.sh, on PostgreSQL.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { currentAdoption } from '../agent/adoption.js';
+import { currentAdoption, currentDetach } from '../agent/adoption.js';
 import type { Store } from '../store/index.js';
 import { openTestStore } from '../../test/support/store.js';
 import { JobStore, type JobOwner } from './job-store.js';
@@ -86,6 +86,25 @@ describe('job owners and leases', () => {
     assert.equal(await jobs.adoptExpired(a), undefined, "the adopter's lease is live");
   });
 
+  test("a controller never adopts its own job, and one that lost a job cannot record its outcome", async () => {
+    const id = await runningJob(a);
+    later(31_000);
+    assert.equal(await jobs.adoptExpired(a), undefined, 'still running here: the store was away');
+    assert.deepEqual(await jobs.takenOver(a, [id]), []);
+    assert.equal((await jobs.adoptExpired(b))?.id, id);
+    assert.deepEqual(await jobs.takenOver(a, [id]), [id]);
+    assert.deepEqual(await jobs.takenOver(b, [id]), []);
+    assert.equal(await jobs.finish(id, { status: 'failed', error: 'lost' }, a.id), false);
+    assert.equal((await jobs.get(id))?.status, 'running');
+    assert.equal(
+      await jobs.finish(id, { status: 'successful', snapshotId: 'abc' }, b.id),
+      true,
+    );
+    const row = await jobs.get(id);
+    assert.equal(row?.status, 'successful');
+    assert.equal(row?.error, null);
+  });
+
   test('pending and finished jobs are never adopted', async () => {
     const pending = await jobs.create({ type: 'backup', trigger: 'manual', customerId: 'bob' });
     const done = await runningJob(a);
@@ -124,5 +143,46 @@ describe('job owners and leases', () => {
     assert.equal(row?.owner, b.id);
     assert.match(row?.log ?? '', /Taken over by controller controller-b/);
     assert.deepEqual(seen, [id], 'the handler ran once, as the adoption of the job');
+  });
+
+  test('a worker that lost its job to another lets go: no outcome, no notice', async () => {
+    const realJobs = new JobStore(store);
+    const made = await realJobs.create({ type: 'backup', trigger: 'manual', customerId: 'erin' });
+    assert.ok(made.created);
+    const finished: number[] = [];
+    const worker = new Worker({
+      jobs: realJobs,
+      ownerId: a.id,
+      leaseMs: 300,
+      pollIntervalMs: 20,
+      handlers: {
+        backup: async () => {
+          // As a transport's call does: it stops following once the job was taken over.
+          const detached = currentDetach();
+          assert.ok(detached);
+          await new Promise((resolve) => detached.addEventListener('abort', resolve));
+          throw new Error('stopped following the agent');
+        },
+      },
+      onFinished: (job) => finished.push(job.id),
+      log: () => undefined,
+    });
+    worker.start();
+    try {
+      for (let i = 0; i < 100 && (await realJobs.get(made.id))?.status !== 'running'; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      // Another controller adopted it while this one's renewals did not reach the store.
+      await store.db.updateTable('jobs').set({ owner: b.id }).where('id', '=', made.id).execute();
+      for (let i = 0; i < 100 && worker.runningCount() > 0; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      assert.equal(worker.runningCount(), 0, 'the worker let go of the job');
+    } finally {
+      await worker.stop();
+    }
+    const row = await realJobs.get(made.id);
+    assert.equal(row?.status, 'running', "the adopter's to finish");
+    assert.equal(row?.owner, b.id);
+    assert.doesNotMatch(row?.log ?? '', /Failed/);
+    assert.deepEqual(finished, [], 'no notice of a failure that did not happen');
   });
 });
