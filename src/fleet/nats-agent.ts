@@ -310,8 +310,8 @@ export class NatsAgent implements HostAgent {
             `The controller running this job stopped, and the agent of server "${this.s.server}" ` +
             'has no record of it: it was not run.',
         });
-      if (follow === 'running' || follow === 'done') {
-        adoption!.followed = true;
+      if (adoption && (follow === 'running' || follow === 'done')) {
+        adoption.followed = true;
         // Asked again now and then: an outcome a controller that lost the job read and
         // acknowledged is published once more (the agent keeps it, src/fleet/job-record.ts).
         reask = setInterval(() => void this.adoptedState(id).catch(() => undefined), 15_000);
