@@ -106,8 +106,8 @@ describe('job owners and leases', () => {
   });
 
   test('pending and finished jobs are never adopted', async () => {
-    const pending = await jobs.create({ type: 'backup', trigger: 'manual', customerId: 'bob' });
     const done = await runningJob(a);
+    const pending = await jobs.create({ type: 'backup', trigger: 'manual', customerId: 'bob' });
     await jobs.finish(done, { status: 'successful' });
     later(60_000);
     assert.equal(await jobs.adoptExpired(b), undefined);
