@@ -86,7 +86,7 @@ describe('job owners and leases', () => {
     assert.equal(await jobs.adoptExpired(a), undefined, "the adopter's lease is live");
   });
 
-  test("a controller never adopts its own job, and one that lost a job cannot record its outcome", async () => {
+  test('a controller never adopts its own job, and one that lost a job cannot record its outcome', async () => {
     const id = await runningJob(a);
     later(31_000);
     assert.equal(await jobs.adoptExpired(a), undefined, 'still running here: the store was away');
@@ -96,10 +96,7 @@ describe('job owners and leases', () => {
     assert.deepEqual(await jobs.takenOver(b, [id]), []);
     assert.equal(await jobs.finish(id, { status: 'failed', error: 'lost' }, a.id), false);
     assert.equal((await jobs.get(id))?.status, 'running');
-    assert.equal(
-      await jobs.finish(id, { status: 'successful', snapshotId: 'abc' }, b.id),
-      true,
-    );
+    assert.equal(await jobs.finish(id, { status: 'successful', snapshotId: 'abc' }, b.id), true);
     const row = await jobs.get(id);
     assert.equal(row?.status, 'successful');
     assert.equal(row?.error, null);

@@ -8,7 +8,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { runAsJob } from '../agent/adoption.js';
 import { failureOf } from '../agent/errors.js';
 import type { JobRow, JobType } from '../store/index.js';
-import { DEFAULT_JOB_LEASE_MS, type JobOwner, type JobProgress, type JobStore } from './job-store.js';
+import {
+  DEFAULT_JOB_LEASE_MS,
+  type JobOwner,
+  type JobProgress,
+  type JobStore,
+} from './job-store.js';
 
 export interface JobContext {
   signal: AbortSignal;

@@ -69,31 +69,33 @@ export function restoreJobHandler(deps: RestoreJobDeps): JobHandler {
     let recorded: PromiseSettledResult<void>[] = [];
     let completedByRecovery = false;
     try {
-      await deps.agent.restore(
-        {
-          jobId: job.id,
-          repository,
-          snapshotId: snapshot.id,
-          customer,
-          ...plannedSnapshot(snapshot),
-          ...params.request,
-        },
-        { signal: ctx.signal, onEvent },
-      ).catch(async (error: unknown) => {
-        if (ctx.signal.aborted || !deps.recoveryNotes) throw error;
-        const found = await deps.recoveryNotes(customer.id).catch(() => undefined);
-        const mine = found?.notes.filter((n) => n.jobId === job.id) ?? [];
-        if (
-          mine.length === 0 ||
-          !(await deps.restores.completedByRecovery(
-            job,
-            mine.map((n) => n.restore),
-          ))
+      await deps.agent
+        .restore(
+          {
+            jobId: job.id,
+            repository,
+            snapshotId: snapshot.id,
+            customer,
+            ...plannedSnapshot(snapshot),
+            ...params.request,
+          },
+          { signal: ctx.signal, onEvent },
         )
-          throw error;
-        for (const n of mine) ctx.log(n.note);
-        completedByRecovery = true;
-      });
+        .catch(async (error: unknown) => {
+          if (ctx.signal.aborted || !deps.recoveryNotes) throw error;
+          const found = await deps.recoveryNotes(customer.id).catch(() => undefined);
+          const mine = found?.notes.filter((n) => n.jobId === job.id) ?? [];
+          if (
+            mine.length === 0 ||
+            !(await deps.restores.completedByRecovery(
+              job,
+              mine.map((n) => n.restore),
+            ))
+          )
+            throw error;
+          for (const n of mine) ctx.log(n.note);
+          completedByRecovery = true;
+        });
     } finally {
       recorded = await Promise.allSettled(recording);
     }

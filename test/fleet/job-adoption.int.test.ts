@@ -64,7 +64,8 @@ class Role {
     while (!pattern.test(this.output.slice(opts.from ?? 0))) {
       if (opts.exitFails && this.child?.exitCode !== null)
         throw new Error(`${this.name} exited:\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`${this.name} log has no ${pattern}:\n${this.output}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.name} log has no ${pattern}:\n${this.output}`);
       await sleep(50);
     }
   }
@@ -127,8 +128,7 @@ describe('running jobs of a fleet have an owner', { timeout: 240_000 }, () => {
   }
 
   const starts = (id: number) =>
-    agent.output.match(new RegExp(`job backup-${id}-alice \\(backup\\) started`, 'g'))?.length ??
-    0;
+    agent.output.match(new RegExp(`job backup-${id}-alice \\(backup\\) started`, 'g'))?.length ?? 0;
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'hv-adopt-'));
@@ -278,7 +278,7 @@ describe('running jobs of a fleet have an owner', { timeout: 240_000 }, () => {
     console.log(`adopted ${tookMs} ms after the kill (lease ${LEASE_MS} ms)`);
   });
 
-  it("a controller that starts while the other runs a job leaves that job alone", async () => {
+  it('a controller that starts while the other runs a job leaves that job alone', async () => {
     const restarted = controllers.find(
       (c) => c.child?.signalCode != null || c.child?.exitCode != null,
     )!;

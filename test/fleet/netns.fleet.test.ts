@@ -354,7 +354,10 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
     const id = await runNow(s);
     await underWay(s, id);
     // Whichever controller's worker claimed the job owns it (migration 0016): usually the leader.
-    const [[owner] = []] = await world.pg.query('hv_web1', `select owner from jobs where id = ${id}`);
+    const [[owner] = []] = await world.pg.query(
+      'hv_web1',
+      `select owner from jobs where id = ${id}`,
+    );
     const leaderRanIt = owner?.split('-').at(-2) === String(leader.pid);
     const killedAt = Date.now();
     const otherLogFrom = other.output.length;
