@@ -4,6 +4,8 @@
  * plane (schedules, jobs, records, notices) reaches the hosting server only through `agent`, here
  * the in-process LocalAgent; a fleet's controller gives it a remote one instead.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from './config.js';
 import type { HostAgent } from './agent/agent.js';
@@ -218,6 +220,9 @@ export async function openApp(
       repositories: repositoryRecords,
       agent,
       log,
+      ...(opts.remoteAgent
+        ? { recoveryNotes: (customerId: string) => agent.recover({ customerIds: [customerId] }) }
+        : {}),
     }),
     drill: drillJobHandler({
       ...(config.drills ? { policy: config.drills } : {}),
@@ -241,6 +246,14 @@ export async function openApp(
   const worker = new Worker({
     jobs,
     concurrency: config.concurrency,
+    leaseMs: config.jobLeaseMs,
+    // `serve` is one per data directory: the same id after a restart, so its start marks the jobs
+    // it ran before. Each controller process is its own owner; controllers adopt the running jobs
+    // of one that died.
+    ownerId: opts.remoteAgent
+      ? `controller-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`
+      : `serve-${hostname()}`,
+    adopt: opts.remoteAgent === true,
     now: opts.now,
     handlers,
     onFinished: (job, status, error) => notifier.jobFinished(job, status, error),

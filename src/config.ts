@@ -8,6 +8,7 @@ import { loadNotifySettings, type NotifySettings } from './notify/settings.js';
 import { loadProxySettings, type ProxySettings } from './api/proxy-settings.js';
 import { parseNetworks, type AddressPolicySettings } from './target/address-policy.js';
 import { DEFAULT_LEASE_TTL_MS } from './schedule/planner-lease.js';
+import { DEFAULT_JOB_LEASE_MS } from './job/job-store.js';
 
 export interface Config {
   /** Store, cache, certificates and local repositories live here. */
@@ -70,6 +71,12 @@ export interface Config {
    */
   plannerLeaseMs: number;
   /**
+   * HOSTVAULT_JOB_LEASE_MS: how long a worker's claim on a running job holds without renewal
+   * (src/job/worker.ts renews it every third of this). A controller that stops renewing (it died)
+   * loses its running jobs to another controller after this long. Default 30 s.
+   */
+  jobLeaseMs: number;
+  /**
    * HOSTVAULT_DATABASE_URL: the PostgreSQL store a fleet's controllers share
    * (`postgresql://user@host/db`); unset: SQLite in the data directory. `hostvault serve` always
    * uses SQLite. The fleet's NATS settings are read by the roles that use them
@@ -105,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     proxy: loadProxySettings(env),
     plannerLeaseMs: positiveInteger(env, 'HOSTVAULT_PLANNER_LEASE_MS', DEFAULT_LEASE_TTL_MS),
+    jobLeaseMs: positiveInteger(env, 'HOSTVAULT_JOB_LEASE_MS', DEFAULT_JOB_LEASE_MS),
     databaseUrl: env.HOSTVAULT_DATABASE_URL?.trim() || undefined,
   };
 }

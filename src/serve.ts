@@ -202,7 +202,9 @@ function collectStartupGarbage(): void {
 /**
  * What a crash may have left: the agent finishes or undoes interrupted restores and removes dumps
  * in staging; the control plane marks the jobs that were running as interrupted, with the
- * agent's notes on what it put right.
+ * agent's notes on what it put right: its own jobs and those whose owner's lease expired, never
+ * one another process still runs (src/job/worker.ts). A fleet's controller marks none: its worker
+ * adopts each job whose controller died and records what the agent made of it.
  */
 async function recover(
   app: App,
@@ -210,9 +212,8 @@ async function recover(
   opts: { remote: boolean },
 ): Promise<void> {
   const request = { customerIds: (await app.inventory.listCustomers()).map((c) => c.id) };
-  // A remote agent recovered at its own start; when it is not connected now, this controller's
-  // running jobs are still marked interrupted, without its notes (they come with each job's
-  // answer instead).
+  // A remote agent recovered at its own start: its notes are only logged here (they come with each
+  // job's answer, and a restore job asks for them when its agent stopped, src/restore-job).
   const recovered = opts.remote
     ? await app.agent.recover(request).catch((error: unknown) => {
         log(`the agent's recovery notes could not be read: ${(error as Error).message}`);
@@ -220,6 +221,8 @@ async function recover(
       })
     : await app.agent.recover(request);
   for (const line of recovered.log) log(line);
+  // The controllers' workers adopt the jobs of a controller that died (src/job/worker.ts).
+  if (opts.remote) return;
   const notes = new Map<number, string>();
   const restores = new Map<number, RecoveredRestore[]>();
   for (const { jobId, note, restore } of recovered.notes) {
@@ -233,7 +236,7 @@ async function recover(
     if (job?.status === 'running' && (await app.restores.completedByRecovery(job, done)))
       completed.add(id);
   }
-  const interrupted = await app.jobs.markInterrupted(notes, completed);
+  const interrupted = await app.jobs.markInterrupted(notes, completed, app.worker.owner.id);
   for (const job of interrupted)
     log(
       completed.has(job.id)

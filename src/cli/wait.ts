@@ -4,7 +4,7 @@
  * this only follows it.
  */
 import type { App } from '../app.js';
-import { JobStore } from '../job/job-store.js';
+import { JobStore, type JobOwner } from '../job/job-store.js';
 import { Worker } from '../job/worker.js';
 import type { JobRow, Store } from '../store/index.js';
 import type { Io } from './context.js';
@@ -20,10 +20,17 @@ class OneJob extends JobStore {
     super(source);
   }
 
-  override async claimNext(): Promise<JobRow | undefined> {
+  override async claimNext(owner?: JobOwner): Promise<JobRow | undefined> {
+    const now = new Date();
     return this.source.db
       .updateTable('jobs')
-      .set({ status: 'running', started_at: new Date().toISOString() })
+      .set({
+        status: 'running',
+        started_at: now.toISOString(),
+        // Held by this process: a restart of the service leaves it alone while it renews.
+        owner: owner?.id ?? null,
+        lease_until: owner ? new Date(now.getTime() + owner.leaseMs).toISOString() : null,
+      })
       .where('id', '=', this.jobId)
       .where('status', '=', 'pending')
       .returningAll()

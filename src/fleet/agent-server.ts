@@ -21,6 +21,7 @@ import { AgentError, failureOf } from '../agent/errors.js';
 import * as p from '../agent/protocol.js';
 import { JobRecord } from './job-record.js';
 import {
+  adoptCallSchema,
   browseCallSchema,
   cancelCallSchema,
   CHUNK_HEADER,
@@ -400,6 +401,8 @@ export class AgentServer {
           return reply({ ok: true, answer: this.recovered });
         case 'cancel':
           return reply({ ok: true, answer: await this.cancel(cancelCallSchema.parse(body).id) });
+        case 'adopt':
+          return reply({ ok: true, answer: await this.adopt(adoptCallSchema.parse(body).id) });
         case 'download':
           return await this.download(msg, body);
         default:
@@ -426,6 +429,31 @@ export class AgentServer {
     await this.record.finish(id, 'unknown', outcome);
     await this.publish(id, outcome);
     return { state: 'canceled' };
+  }
+
+  /**
+   * A controller took over the job from one that died: what became of it. Running, its events go
+   * on as they are; done, its recorded outcome is published again (the dead controller may have
+   * read it and died before recording it); unknown, it is recorded as given up, so a copy still
+   * queued is refused when it arrives instead of running with no controller to hear it.
+   */
+  private async adopt(id: string): Promise<{ state: 'running' | 'done' | 'unknown' }> {
+    if (this.running.has(id)) return { state: 'running' };
+    const recorded = this.record.get(id);
+    if (recorded?.outcome) {
+      await this.publish(id, recorded.outcome);
+      return { state: 'done' };
+    }
+    if (recorded) return { state: 'running' };
+    const outcome: JobOutcome = {
+      type: 'failure',
+      failure: {
+        code: 'failed',
+        message: 'The controller that sent this job stopped before this agent took it.',
+      },
+    };
+    await this.record.finish(id, 'unknown', outcome);
+    return { state: 'unknown' };
   }
 
   private async download(msg: Msg, body: unknown): Promise<void> {

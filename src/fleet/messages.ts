@@ -95,6 +95,16 @@ export const cancelAnswerSchema = z.strictObject({
   state: z.enum(['canceling', 'canceled', 'finished']),
 });
 
+/**
+ * `adopt`: a controller took over a job whose controller died and asks what became of it, by
+ * dispatch id. running: it runs, its events follow; done: its recorded outcome was published
+ * again; unknown: the agent never took it, and now refuses it if it still arrives (queued).
+ */
+export const adoptCallSchema = z.strictObject({ id: dispatchIdSchema });
+export const adoptAnswerSchema = z.strictObject({
+  state: z.enum(['running', 'done', 'unknown']),
+});
+
 // ---- Presence ----
 
 /** The agent's heartbeat on `hv.<server>.presence`. */

@@ -32,10 +32,12 @@ import {
   type NatsConnection,
 } from '@nats-io/transport-node';
 import type { z } from 'zod';
+import { currentAdoption, currentDetach } from '../agent/adoption.js';
 import type { Download, HostAgent, RunContext } from '../agent/agent.js';
 import { AgentError } from '../agent/errors.js';
 import * as p from '../agent/protocol.js';
 import {
+  adoptAnswerSchema,
   cancelAnswerSchema,
   CHUNK_HEADER,
   downloadStartedSchema,
@@ -131,13 +133,16 @@ export class NatsAgent implements HostAgent {
     return this.job('restore', `restore-${request.jobId}`, request, ctx);
   }
 
-  // Not a job of the store: a fresh id, run once all the same.
+  // Not a job of the store: a fresh id, run once all the same (and never known to an agent
+  // before, so an adopted job sends it anew).
   forget(request: p.ForgetRequest, ctx?: RunContext) {
-    return this.job('forget', `forget-${randomUUID()}`, request, ctx);
+    return this.job('forget', `forget-${randomUUID()}`, request, ctx, { fresh: true });
   }
 
   sweepCertificates(request: p.SweepCertificatesRequest) {
-    return this.job('sweepCertificates', `sweep-${randomUUID()}`, request, undefined);
+    return this.job('sweepCertificates', `sweep-${randomUUID()}`, request, undefined, {
+      fresh: true,
+    });
   }
 
   restorePreview(request: p.RestorePreviewRequest) {
@@ -254,22 +259,35 @@ export class NatsAgent implements HostAgent {
     return { meta: started.meta, chunks: chunks() };
   }
 
-  /** Dispatches one job and waits for its outcome, passing its events on as they arrive. */
+  /**
+   * Dispatches one job and waits for its outcome, passing its events on as they arrive. In a job
+   * adopted from a controller that died (src/agent/adoption.ts), the agent is first asked what
+   * became of the job's first dispatch id: one it ran or runs is followed (not sent again), one
+   * it never took fails the job (and is refused should it still arrive).
+   */
   private async job<K extends JobKind>(
     kind: K,
     id: string,
     request: Request<K>,
     ctx: RunContext | undefined,
+    opts: { fresh?: boolean } = {},
   ): Promise<Answer<K>> {
     const schemas = JOB_KINDS[kind];
     const crossed = plain(kind, schemas.request as unknown as z.ZodType<Request<K>>, request);
     if (ctx?.signal?.aborted)
       throw new AgentError({ code: 'canceled', message: 'The job was canceled.' });
+    const adoption = currentAdoption();
+    const detached = currentDetach();
     await this.ensureStreams();
     const jsm = await this.jsm();
     const consumerConfig = jobEventsConsumerConfig(this.s.server, id);
     let messages: ConsumerMessages;
     try {
+      // Adopted: the events consumer of the controller that ran the job is made anew, so a reader
+      // still holding it (a controller that lost its lease but lives) gets nothing more, and what
+      // it was handed unacknowledged comes here at once rather than after the ack wait.
+      if (adoption && !opts.fresh)
+        await jsm.consumers.delete(EVENTS_STREAM, consumerConfig.durable_name).catch(() => false);
       await jsm.consumers.add(EVENTS_STREAM, consumerConfig);
       const consumer = await this.js.consumers.get(EVENTS_STREAM, consumerConfig.durable_name);
       messages = await consumer.consume({ max_messages: 64 });
@@ -277,7 +295,28 @@ export class NatsAgent implements HostAgent {
       throw this.transportFailure(error);
     }
     let onAbort: (() => void) | undefined;
+    let onDetach: (() => void) | undefined;
+    let reask: NodeJS.Timeout | undefined;
     try {
+      // Asked once the events consumer exists: an outcome published again reaches it. Once the
+      // agent knew a call of the job, the later ones are sent as usual: the agent's record runs
+      // each id at most once, and answers one it had again with its outcome.
+      const follow =
+        adoption && !opts.fresh && !adoption.followed ? await this.adoptedState(id) : undefined;
+      if (follow === 'unknown')
+        throw new AgentError({
+          code: 'failed',
+          message:
+            `The controller running this job stopped, and the agent of server "${this.s.server}" ` +
+            'has no record of it: it was not run.',
+        });
+      if (adoption && (follow === 'running' || follow === 'done')) {
+        adoption.followed = true;
+        // Asked again now and then: an outcome a controller that lost the job read and
+        // acknowledged is published once more (the agent keeps it, src/fleet/job-record.ts).
+        reask = setInterval(() => void this.adoptedState(id).catch(() => undefined), 15_000);
+        reask.unref();
+      }
       const outcome = new Promise<Answer<K>>((resolve, reject) => {
         void (async () => {
           for await (const m of messages) {
@@ -302,16 +341,20 @@ export class NatsAgent implements HostAgent {
           );
         })().catch(reject);
       });
-      let seq: number;
-      try {
-        const ack = await this.js.publish(
-          this.s.jobs,
-          JSON.stringify({ id, kind, request: crossed }),
-          { msgID: id },
-        );
-        seq = ack.seq;
-      } catch (error) {
-        throw this.transportFailure(error);
+      // Followed, the job is not sent again; its place in the queue is unknown here (a cancel
+      // then goes to the agent only).
+      let seq: number | undefined;
+      if (follow !== 'running' && follow !== 'done') {
+        try {
+          const ack = await this.js.publish(
+            this.s.jobs,
+            JSON.stringify({ id, kind, request: crossed }),
+            { msgID: id },
+          );
+          seq = ack.seq;
+        } catch (error) {
+          throw this.transportFailure(error);
+        }
       }
       const canceled = new Promise<never>((_resolve, reject) => {
         onAbort = () =>
@@ -329,11 +372,27 @@ export class NatsAgent implements HostAgent {
         ctx?.signal?.addEventListener('abort', onAbort, { once: true });
       });
       if (ctx?.signal?.aborted) onAbort?.();
-      return await Promise.race([outcome, canceled]);
+      // Another controller adopted the job: stop reading its events, cancel nothing.
+      const letGo = new Promise<never>((_resolve, reject) => {
+        onDetach = () =>
+          reject(
+            new AgentError({
+              code: 'failed',
+              message: 'Another controller took this job over; this one follows it no further.',
+            }),
+          );
+        detached?.addEventListener('abort', onDetach, { once: true });
+      });
+      if (detached?.aborted) onDetach?.();
+      return await Promise.race([outcome, canceled, letGo]);
     } finally {
+      clearInterval(reask);
       if (onAbort) ctx?.signal?.removeEventListener('abort', onAbort);
+      if (onDetach) detached?.removeEventListener('abort', onDetach);
       messages.stop();
-      await jsm.consumers.delete(EVENTS_STREAM, consumerConfig.durable_name).catch(() => false);
+      // The events consumer is the adopter's now when this controller let go.
+      if (!detached?.aborted)
+        await jsm.consumers.delete(EVENTS_STREAM, consumerConfig.durable_name).catch(() => false);
     }
   }
 
@@ -342,7 +401,7 @@ export class NatsAgent implements HostAgent {
    * of the queue here (no agent answered); otherwise the agent's failure `canceled` (or the
    * answer, if it had finished) ends the wait.
    */
-  private async cancel(id: string, seq: number): Promise<boolean> {
+  private async cancel(id: string, seq: number | undefined): Promise<boolean> {
     try {
       const reply = await this.nc.request(this.s.rpc('cancel'), JSON.stringify({ id }), {
         timeout: this.opts.cancelTimeoutMs ?? 5000,
@@ -353,6 +412,7 @@ export class NatsAgent implements HostAgent {
     } catch (error) {
       if (!(error instanceof AgentError)) {
         // No agent answered: the job may still be queued, or held by an agent that died.
+        if (seq === undefined) return false;
         const jsm = await this.jsm();
         return await jsm.streams.deleteMessage(this.s.jobsStream, seq).catch(() => false);
       }
@@ -372,6 +432,12 @@ export class NatsAgent implements HostAgent {
     const answer = received(`${method} reply`, rpcReplySchema, jsonOf(reply));
     if (!answer.ok) throw new AgentError(answer.failure);
     return received(`${method} answer`, schema, answer.answer);
+  }
+
+  /** What the agent knows of a dispatch id, for a job adopted from a controller that died. */
+  private async adoptedState(id: string): Promise<'running' | 'done' | 'unknown'> {
+    const answer = await this.rpc('adopt', { id }, adoptAnswerSchema);
+    return answer.state;
   }
 
   private rpcTimeout(): number {

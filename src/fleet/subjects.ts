@@ -22,7 +22,8 @@ export const JOBS_CONSUMER = 'agent';
 
 /**
  * RPC methods an agent answers by request–reply: what needs an answer now or not at all (a
- * customer waiting on a page), and the cancel of a job by its dispatch id.
+ * customer waiting on a page), the cancel of a job by its dispatch id, and what became of a job
+ * whose controller died (`adopt`).
  */
 export const RPC_METHODS = [
   'browse',
@@ -32,6 +33,7 @@ export const RPC_METHODS = [
   'facts',
   'recover',
   'cancel',
+  'adopt',
 ] as const;
 export type RpcMethod = (typeof RPC_METHODS)[number];
 

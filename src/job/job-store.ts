@@ -80,6 +80,15 @@ const SUMMARY_COLUMNS = [
 
 export type JobSummary = Pick<JobRow, (typeof SUMMARY_COLUMNS)[number]>;
 
+/** How long a worker's claim on a running job holds without renewal (HOSTVAULT_JOB_LEASE_MS). */
+export const DEFAULT_JOB_LEASE_MS = 30_000;
+
+/** Who claims a job: a worker's instance id and how long its claim holds unrenewed. */
+export interface JobOwner {
+  id: string;
+  leaseMs: number;
+}
+
 export const ACTIVE: JobStatus[] = ['pending', 'running'];
 export const FINISHED: JobStatus[] = ['successful', 'failed', 'canceled'];
 
@@ -198,7 +207,7 @@ export class JobStore {
    * The next pending job to start, shared fairly: the customer with the fewest running jobs goes
    * first, then the oldest job. Marks it running in the same transaction.
    */
-  async claimNext(): Promise<JobRow | undefined> {
+  async claimNext(owner?: JobOwner): Promise<JobRow | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const candidate = await trx
         .selectFrom('jobs as j')
@@ -234,11 +243,81 @@ export class JobStore {
       const stamp = this.now().toISOString();
       await trx
         .updateTable('jobs')
-        .set({ status: 'running', started_at: stamp })
+        .set({ status: 'running', started_at: stamp, ...this.lease(owner) })
         .where('id', '=', candidate.id)
         .execute();
       return trx.selectFrom('jobs').selectAll().where('id', '=', candidate.id).executeTakeFirst();
     });
+  }
+
+  private lease(owner: JobOwner | undefined): { owner: string | null; lease_until: string | null } {
+    if (!owner) return { owner: null, lease_until: null };
+    return {
+      owner: owner.id,
+      lease_until: new Date(this.now().getTime() + owner.leaseMs).toISOString(),
+    };
+  }
+
+  /**
+   * Moves the lease of the owner's running jobs forward: it is alive and still runs them. Returns
+   * the ids it still holds (a job another took over after a lapse is no longer among them).
+   */
+  async renewLeases(owner: JobOwner, ids: readonly number[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .updateTable('jobs')
+      .set({ lease_until: this.lease(owner).lease_until })
+      .where('id', 'in', [...ids])
+      .where('owner', '=', owner.id)
+      .where('status', '=', 'running')
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Of `ids`, the running jobs another owner holds now: adopted after this owner's lease lapsed. */
+  async takenOver(owner: JobOwner, ids: readonly number[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('id', 'in', [...ids])
+      .where('status', '=', 'running')
+      .where('owner', 'is distinct from', owner.id)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * A running job whose owner's lease expired (its worker died), now owned by `owner`: one
+   * conditional update takes it, so of two controllers looking at once only one adopts it.
+   * Jobs of no owner (from before owners were kept) count as expired.
+   */
+  async adoptExpired(owner: JobOwner): Promise<JobRow | undefined> {
+    for (;;) {
+      const stamp = this.now().toISOString();
+      const candidate = await this.db
+        .selectFrom('jobs')
+        .select(['id', 'owner', 'lease_until'])
+        .where('status', '=', 'running')
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', stamp)]))
+        // Its own: still running here while the store did not answer its renewals.
+        .where('owner', 'is distinct from', owner.id)
+        .orderBy('id', 'asc')
+        .limit(1)
+        .executeTakeFirst();
+      if (!candidate) return undefined;
+      const taken = await this.db
+        .updateTable('jobs')
+        .set(this.lease(owner))
+        .where('id', '=', candidate.id)
+        .where('status', '=', 'running')
+        // Unchanged since it was read: no other controller adopted it meanwhile.
+        .where('owner', 'is not distinct from', candidate.owner)
+        .where('lease_until', 'is not distinct from', candidate.lease_until)
+        .executeTakeFirst();
+      if (Number(taken.numUpdatedRows) > 0) return this.get(candidate.id);
+    }
   }
 
   async saveProgress(id: number, progress: JobProgress, logAppend?: string): Promise<void> {
@@ -266,8 +345,14 @@ export class JobStore {
       flag?: string | null;
       logAppend?: string;
     },
-  ): Promise<void> {
-    await this.db
+    /**
+     * The worker that ran it: written only while it still owns the job. A controller whose lease
+     * lapsed may have lost the job to another that now follows it; the outcome is the new owner's
+     * to record. Returns whether it was written.
+     */
+    owner?: string,
+  ): Promise<boolean> {
+    let update = this.db
       .updateTable('jobs')
       .set((eb) => ({
         status: outcome.status,
@@ -282,8 +367,12 @@ export class JobStore {
           ? { log: sql<string>`coalesce(${eb.ref('log')}, '') || ${outcome.logAppend}` }
           : {}),
       }))
-      .where('id', '=', id)
-      .execute();
+      .where('id', '=', id);
+    // A job claimed with no owner (a claim of its own, as tests make) is anybody's to finish.
+    if (owner !== undefined)
+      update = update.where((eb) => eb.or([eb('owner', '=', owner), eb('owner', 'is', null)]));
+    const result = await update.executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   /** Cancels a pending job outright; a running one is left to its worker, which is told. */
@@ -401,12 +490,25 @@ export class JobStore {
   async markInterrupted(
     notes: ReadonlyMap<number, string> = new Map(),
     completed: ReadonlySet<number> = new Set(),
+    /**
+     * The restarting worker's instance id: its own running jobs are marked, and those whose
+     * owner's lease expired (or that have no owner); a job another live worker holds is left to
+     * it. Unset: every running job (a store only this process uses).
+     */
+    owner?: string,
   ): Promise<JobRow[]> {
-    const running = await this.db
-      .selectFrom('jobs')
-      .selectAll()
-      .where('status', '=', 'running')
-      .execute();
+    const now = this.now().toISOString();
+    let query = this.db.selectFrom('jobs').selectAll().where('status', '=', 'running');
+    if (owner !== undefined)
+      query = query.where((eb) =>
+        eb.or([
+          eb('owner', '=', owner),
+          eb('owner', 'is', null),
+          eb('lease_until', 'is', null),
+          eb('lease_until', '<', now),
+        ]),
+      );
+    const running = await query.execute();
     if (running.length === 0) return [];
     const stamp = this.now();
     const logged = (note: string) => `${stamp.toISOString().slice(11, 19)} ${note}\n`;

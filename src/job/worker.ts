@@ -3,10 +3,17 @@
  * its type, persists progress and log at least every second, and records the outcome in words a
  * customer understands.
  */
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runAsJob } from '../agent/adoption.js';
 import { failureOf } from '../agent/errors.js';
 import type { JobRow, JobType } from '../store/index.js';
-import type { JobProgress, JobStore } from './job-store.js';
+import {
+  DEFAULT_JOB_LEASE_MS,
+  type JobOwner,
+  type JobProgress,
+  type JobStore,
+} from './job-store.js';
 
 export interface JobContext {
   signal: AbortSignal;
@@ -38,6 +45,19 @@ export interface WorkerOptions {
   now?: () => Date;
   /** Where the worker reports a store that does not answer (default: stderr). */
   log?: (line: string) => void;
+  /**
+   * This worker's instance id, written as the owner of the jobs it claims (default: a fresh one).
+   * `serve` keeps one across restarts, so its start knows the jobs it ran before.
+   */
+  ownerId?: string;
+  /** How long its claim on a running job holds unrenewed; renewed every third of it. */
+  leaseMs?: number;
+  /**
+   * Take over running jobs whose owner's lease expired (a controller that died) and follow them
+   * to their real end on the agent (src/agent/adoption.ts). A fleet's controllers do; `serve`
+   * marks such jobs interrupted at its start instead.
+   */
+  adopt?: boolean;
 }
 
 /** A job's log is for people; beyond this it is cut, so one noisy run cannot bloat the store. */
@@ -47,6 +67,8 @@ const FINISH_PATIENCE_MS = 120_000;
 
 export class Worker {
   private readonly running = new Map<number, AbortController>();
+  /** Per running job: aborted when another controller took it over (see renew). */
+  private readonly detachers = new Map<number, AbortController>();
   private readonly tasks = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private pumping = false;
@@ -55,24 +77,58 @@ export class Worker {
   private readonly concurrency: number;
   private readonly now: () => Date;
   private readonly log: (line: string) => void;
+  private renewer: NodeJS.Timeout | undefined;
+  /** Who this worker is to the store, and how long its claims hold. */
+  readonly owner: JobOwner;
 
   constructor(private readonly opts: WorkerOptions) {
     this.concurrency = opts.concurrency ?? 2;
     this.now = opts.now ?? (() => new Date());
     this.log = opts.log ?? ((line) => console.error(`hostvault: ${line}`));
+    this.owner = {
+      id: opts.ownerId ?? `worker-${randomUUID()}`,
+      leaseMs: opts.leaseMs ?? DEFAULT_JOB_LEASE_MS,
+    };
   }
 
   start(): void {
     this.stopped = false;
     this.timer = setInterval(() => this.notify(), this.opts.pollIntervalMs ?? 1000);
     this.timer.unref();
+    this.renewer = setInterval(() => void this.renew(), Math.max(1, this.owner.leaseMs / 3));
+    this.renewer.unref();
     this.notify();
+  }
+
+  /**
+   * Says to the store this worker still runs its jobs. A store that does not answer is tried
+   * again at the next renewal; a lease that lapsed meanwhile may have let another controller
+   * adopt the job, which then follows it on the agent as well: both record the same outcome.
+   */
+  private async renew(): Promise<void> {
+    const ids = [...this.running.keys()];
+    if (ids.length === 0) return;
+    try {
+      const held = await this.opts.jobs.renewLeases(this.owner, ids);
+      if (held.length === ids.length) return;
+      // Finished meanwhile, or adopted by another controller while the store did not answer:
+      // that one follows it now, and this worker lets go without canceling it on the agent.
+      for (const id of await this.opts.jobs.takenOver(this.owner, ids)) {
+        const detacher = this.detachers.get(id);
+        if (!detacher || detacher.signal.aborted) continue;
+        this.log(`job ${id}: another controller took it over; this one follows it no further`);
+        detacher.abort();
+      }
+    } catch (error) {
+      this.log(`worker: cannot renew job leases: ${messageOf(error)}`);
+    }
   }
 
   /** Stops taking jobs and cancels the running ones; resolves when they have ended. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.renewer) clearInterval(this.renewer);
     for (const controller of this.running.values()) controller.abort();
     await Promise.allSettled([...this.tasks]);
   }
@@ -121,9 +177,11 @@ export class Worker {
 
   private async pump(): Promise<void> {
     while (!this.stopped && this.running.size < this.concurrency) {
-      const job = await this.opts.jobs.claimNext();
+      // A dead controller's job first: it has been waiting for an owner longest.
+      const adopted = this.opts.adopt ? await this.opts.jobs.adoptExpired(this.owner) : undefined;
+      const job = adopted ?? (await this.opts.jobs.claimNext(this.owner));
       if (!job) return;
-      const task = this.execute(job).finally(() => {
+      const task = this.execute(job, !!adopted).finally(() => {
         this.tasks.delete(task);
         this.notify();
       });
@@ -139,16 +197,18 @@ export class Worker {
   private async finishSurely(
     jobId: number,
     outcome: Parameters<JobStore['finish']>[1],
-  ): Promise<void> {
+  ): Promise<boolean> {
     const deadline = Date.now() + FINISH_PATIENCE_MS;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.opts.jobs.finish(jobId, outcome);
-        return;
+        if (await this.opts.jobs.finish(jobId, outcome, this.owner.id)) return true;
+        this.log(`job ${jobId}: another controller holds it now; it records the outcome`);
+        return false;
       } catch (error) {
         if (Date.now() > deadline) {
           this.log(`job ${jobId}: its outcome could not be recorded: ${messageOf(error)}`);
-          return;
+          // Still told (a failed backup's notice matters most when the store is in trouble).
+          return true;
         }
         if (attempt === 1)
           this.log(`job ${jobId}: recording its outcome failed, trying again: ${messageOf(error)}`);
@@ -157,9 +217,11 @@ export class Worker {
     }
   }
 
-  private async execute(job: JobRow): Promise<void> {
+  private async execute(job: JobRow, adopted: boolean): Promise<void> {
     const controller = new AbortController();
+    const detacher = new AbortController();
     this.running.set(job.id, controller);
+    this.detachers.set(job.id, detacher);
     let pendingLog = '';
     let logSize = job.log?.length ?? 0;
     let latest: JobProgress | undefined;
@@ -201,25 +263,34 @@ export class Worker {
     );
     let status: 'successful' | 'failed' | 'canceled' = 'failed';
     let error: string | undefined;
+    let recorded = false;
     try {
       const handler = this.opts.handlers[job.type];
       if (!handler) throw new Error(`No worker here runs ${job.type} jobs.`);
-      log(`${capitalize(job.type)} started`);
-      const result = await handler(job, {
+      const ctx: JobContext = {
         signal: controller.signal,
         log,
         progress: (p) => {
           latest = p;
           dirty = true;
         },
-      });
+      };
+      log(
+        adopted
+          ? `Taken over by controller ${this.owner.id}: the controller running it stopped`
+          : `${capitalize(job.type)} started`,
+      );
+      const result = await runAsJob({ jobId: job.id, adopted, detached: detacher.signal }, () =>
+        handler(job, ctx),
+      );
+      if (detacher.signal.aborted) return;
       status = 'successful';
       log(`${capitalize(job.type)} finished successfully`);
       clearInterval(flusher);
       // A progress write that fails does not make a finished job fail: finish() below carries
       // the lines not yet written.
       await flush().catch(() => undefined);
-      await this.finishSurely(job.id, {
+      recorded = await this.finishSurely(job.id, {
         status,
         snapshotId: result.snapshotId,
         bytesAdded: result.bytesAdded,
@@ -229,6 +300,8 @@ export class Worker {
         logAppend: pendingLog || undefined,
       });
     } catch (caught) {
+      // Another controller follows the job now and records its outcome.
+      if (detacher.signal.aborted) return;
       // The agent's failure as data (a restore handler that still runs host code directly
       // throws the host's errors, read the same way).
       const failure = failureOf(caught);
@@ -238,12 +311,18 @@ export class Worker {
       log(status === 'canceled' ? 'Canceled' : `Failed: ${error}`);
       clearInterval(flusher);
       await flush().catch(() => undefined);
-      await this.finishSurely(job.id, { status, error, logAppend: pendingLog || undefined });
+      recorded = await this.finishSurely(job.id, {
+        status,
+        error,
+        logAppend: pendingLog || undefined,
+      });
     } finally {
       clearInterval(flusher);
       this.running.delete(job.id);
+      this.detachers.delete(job.id);
     }
-    this.opts.onFinished?.(job, status, error);
+    // Told once, by the worker whose outcome is the job's.
+    if (recorded) this.opts.onFinished?.(job, status, error);
   }
 }
 

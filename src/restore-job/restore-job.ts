@@ -6,7 +6,7 @@
  * touches the hosting server; the restore itself is src/restore/restore-run.ts behind the agent.
  */
 import type { HostAgent } from '../agent/agent.js';
-import type { AgentEvent } from '../agent/protocol.js';
+import type { AgentEvent, RecoverAnswer } from '../agent/protocol.js';
 import { restoreJobParams } from '../job/job-params.js';
 import type { JobHandler } from '../job/worker.js';
 import type { RepositoryService } from '../repository/repository-service.js';
@@ -19,11 +19,19 @@ import type { RestoreService } from './restore-service.js';
 export interface RestoreJobDeps {
   /** Where safety snapshots are recorded (repository/snapshot-records.ts owns the table). */
   store: Store;
-  restores: Pick<RestoreService, 'resolve'>;
+  restores: Pick<RestoreService, 'resolve' | 'completedByRecovery'>;
   repositories: Pick<RepositoryService, 'access' | 'markInitialized'>;
   agent: Pick<HostAgent, 'restore'>;
   /** The service log, for a failure to record what the agent reported. */
   log?: (line: string) => void;
+  /**
+   * A fleet's controller: what the agents' own recovery found at their last start. An agent that
+   * stopped mid-restore answers the job as interrupted, yet its recovery at start may have rolled
+   * the restore forward to the end; then the job reads successful, as it does after a restart of
+   * `serve` (src/serve.ts). Unset in `serve`, whose in-process agent recovers at the service's
+   * start instead (asking it here would recover again, under running restores).
+   */
+  recoveryNotes?: (customerId: string) => Promise<RecoverAnswer>;
 }
 
 export function restoreJobHandler(deps: RestoreJobDeps): JobHandler {
@@ -59,21 +67,40 @@ export function restoreJobHandler(deps: RestoreJobDeps): JobHandler {
       );
     };
     let recorded: PromiseSettledResult<void>[] = [];
+    let completedByRecovery = false;
     try {
-      await deps.agent.restore(
-        {
-          jobId: job.id,
-          repository,
-          snapshotId: snapshot.id,
-          customer,
-          ...plannedSnapshot(snapshot),
-          ...params.request,
-        },
-        { signal: ctx.signal, onEvent },
-      );
+      await deps.agent
+        .restore(
+          {
+            jobId: job.id,
+            repository,
+            snapshotId: snapshot.id,
+            customer,
+            ...plannedSnapshot(snapshot),
+            ...params.request,
+          },
+          { signal: ctx.signal, onEvent },
+        )
+        .catch(async (error: unknown) => {
+          if (ctx.signal.aborted || !deps.recoveryNotes) throw error;
+          const found = await deps.recoveryNotes(customer.id).catch(() => undefined);
+          const mine = found?.notes.filter((n) => n.jobId === job.id) ?? [];
+          if (
+            mine.length === 0 ||
+            !(await deps.restores.completedByRecovery(
+              job,
+              mine.map((n) => n.restore),
+            ))
+          )
+            throw error;
+          for (const n of mine) ctx.log(n.note);
+          completedByRecovery = true;
+        });
     } finally {
       recorded = await Promise.allSettled(recording);
     }
+    if (completedByRecovery)
+      ctx.log('Restore completed by the agent of its server when it started again');
     // A safety snapshot that could not be recorded is not reachable by its label: the job fails.
     const failed = recorded.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;

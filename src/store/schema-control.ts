@@ -55,6 +55,10 @@ export interface JobsTable {
   slot: string | null;
   /** 'mass_change': the guard flagged this backup (migration 0013, src/backup/mass-change.ts). */
   flag: Generated<string | null>;
+  /** The worker instance that claimed the job (migration 0016, src/job/worker.ts). */
+  owner: Generated<string | null>;
+  /** Until when (ISO 8601) its owner vouches for the running job; past it, the owner is dead. */
+  lease_until: Generated<string | null>;
 }
 
 /** Who plans schedules and maintenance, and until when (migration 0011; planner-lease.ts). */

@@ -470,6 +470,8 @@ export class FleetWorld {
             HOSTVAULT_PORT: '0',
             HOSTVAULT_ADMIN_PASSWORD: ADMIN_PASSWORD,
             HOSTVAULT_PLANNER_LEASE_MS: String(this.opts.plannerLeaseMs ?? 4000),
+            // A dead controller's running jobs are adopted by another after this long.
+            HOSTVAULT_JOB_LEASE_MS: String(this.opts.plannerLeaseMs ?? 4000),
           })),
         );
       }
