@@ -21,7 +21,9 @@ import { JobStore } from './job/job-store.js';
 import type { SnapshotBrowser } from './snapshot/index.js';
 import { drillJobHandler } from './drill/drill-job.js';
 import { planDrillAfterBackup } from './drill/drill-planner.js';
-import { maintenanceJobHandler } from './maintenance/maintenance.js';
+import { maintenanceJobHandler, type VaultMaintainer } from './maintenance/maintenance.js';
+import type { BackingTarget } from './vault/backing.js';
+import { maintainOnVault } from './vault/maintenance.js';
 import { Worker, type WorkerOptions } from './job/worker.js';
 import { Keyring, loadOrCreateMasterKey } from './repository/keyring.js';
 import type { RepositoryService } from './repository/repository-service.js';
@@ -90,6 +92,11 @@ export async function openApp(
     remoteAgent?: boolean;
     /** Default: SQLite in the data directory; a fleet's controllers share PostgreSQL. */
     store?: StoreOptions;
+    /**
+     * The vault this process runs (`hostvault serve` with HOSTVAULT_VAULT_CERT): maintenance of
+     * vault-fronted repositories runs here, on its backing target with full rights.
+     */
+    vault?: { target: BackingTarget; certDir: string };
   } = {},
 ): Promise<App> {
   const late: { worker?: Worker; withSafety?: RecoveryOptions['withSafety'] } = {};
@@ -236,6 +243,7 @@ export async function openApp(
       holds,
       now: opts.now,
       log,
+      ...(opts.vault ? { vault: vaultMaintainer(restic, opts.vault) } : {}),
     }),
   };
   const worker = new Worker({
@@ -278,4 +286,15 @@ export async function openApp(
     },
   };
   return app;
+}
+
+/** The vault's maintenance in this process, with this process's restic (one-box serve). */
+function vaultMaintainer(
+  restic: Restic,
+  vault: { target: BackingTarget; certDir: string },
+): VaultMaintainer {
+  return {
+    maintain: (repo, task, opts) =>
+      maintainOnVault({ restic, target: vault.target, certDir: vault.certDir }, repo, task, opts),
+  };
 }

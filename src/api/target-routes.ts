@@ -45,13 +45,15 @@ const TestBody = z.strictObject({
   // The kind first, so an unknown one gets a message that lists the known ones.
   target: z
     .object({
-      kind: z.enum(['local', 's3', 'ftp'], {
-        error: 'Target type must be one of: local, s3, ftp',
+      kind: z.enum(['local', 's3', 'ftp', 'vault'], {
+        error: 'Target type must be one of: local, s3, ftp, vault',
       }),
     })
     .loose()
     .pipe(scheduleTargetSchema)
-    .describe("The schedule form's target: kind local, s3 or ftp with that kind's fields."),
+    .describe(
+      "The schedule form's target: kind local, s3, ftp or vault with that kind's fields.",
+    ),
   scheduleId: z.coerce
     .number()
     .int()
