@@ -24,6 +24,7 @@ import { planDrillAfterBackup } from './drill/drill-planner.js';
 import { maintenanceJobHandler, type VaultMaintainer } from './maintenance/maintenance.js';
 import type { BackingTarget } from './vault/backing.js';
 import { maintainOnVault } from './vault/maintenance.js';
+import type { HostRepositories } from './host/repositories.js';
 import { Worker, type WorkerOptions } from './job/worker.js';
 import { Keyring, loadOrCreateMasterKey } from './repository/keyring.js';
 import type { RepositoryService } from './repository/repository-service.js';
@@ -243,7 +244,9 @@ export async function openApp(
       holds,
       now: opts.now,
       log,
-      ...(opts.vault ? { vault: vaultMaintainer(restic, opts.vault) } : {}),
+      ...(opts.vault
+        ? { vault: vaultMaintainer(restic, hostSide.repositories, opts.vault) }
+        : {}),
     }),
   };
   const worker = new Worker({
@@ -288,13 +291,20 @@ export async function openApp(
   return app;
 }
 
-/** The vault's maintenance in this process, with this process's restic (one-box serve). */
+/**
+ * The vault's maintenance in this process, with this process's restic (one-box serve). It takes
+ * the repository's mutex of this server's agent, so a backup of this server through the vault
+ * and the vault's prune take turns; an agent on another host meets the prune's restic lock.
+ */
 function vaultMaintainer(
   restic: Restic,
+  repositories: Pick<HostRepositories, 'exclusive'>,
   vault: { target: BackingTarget; certDir: string },
 ): VaultMaintainer {
   return {
     maintain: (repo, task, opts) =>
-      maintainOnVault({ restic, target: vault.target, certDir: vault.certDir }, repo, task, opts),
+      repositories.exclusive(repo.url, () =>
+        maintainOnVault({ restic, target: vault.target, certDir: vault.certDir }, repo, task, opts),
+      ),
   };
 }

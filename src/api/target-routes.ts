@@ -152,6 +152,16 @@ export function targetRoutes(deps: TargetRouteDeps) {
           stored && { target: stored, origin: chosenByProvider(stored) ? 'provider' : 'customer' },
           viewer.role === 'admin' ? 'provider' : 'customer',
         );
+        // A customer keeps the provider's vault but never chooses one (ScheduleService): a
+        // customer's own "vault" would be one more server of their choosing to test against.
+        if (origin === 'customer' && target.kind === 'vault')
+          throw new ValidationError([
+            {
+              field: 'target.url',
+              code: 'target.vault_provider_only',
+              message: 'A vault is set up by your hosting provider; a customer cannot enter one.',
+            },
+          ]);
         let reachAddress: string | undefined;
         if (origin === 'customer' && target.kind !== 'local') {
           const verdict = await deps.addresses.check(target);

@@ -32,6 +32,8 @@ import type { SnapshotHolds } from '../repository/snapshot-holds.js';
 
 /** A vault-fronted repository as the vault finds it: its agent (vault user), owner, password. */
 export interface VaultRepository {
+  /** The repository's URL as recorded (the agent's `rest:` one): the key of its mutex. */
+  url: string;
   agent: string;
   owner: string;
   /** SECRET: the repository's password, opened from the store for this run. */
@@ -88,8 +90,9 @@ interface Deps {
 
 /**
  * Queues the maintenance that is due: per repository in use by an enabled schedule, a prune and a
- * check when their last run is older than the policy says. Returns the jobs it queued; none
- * without the planner lease.
+ * check when their last run is older than the policy says; per enabled schedule on a vault, its
+ * retention when it keeps more backups than it should. Returns the jobs it queued; none without
+ * the planner lease.
  */
 export async function planMaintenance(deps: Deps): Promise<number[]> {
   const mayPlan = () => deps.lease?.held() ?? true;
@@ -130,8 +133,9 @@ export async function planMaintenance(deps: Deps): Promise<number[]> {
       const id = await queueTask(deps, { task, scheduleId: row.id, owner, url });
       if (id !== undefined) queued.push(id);
     }
-    // Every schedule on the repository has a retention of its own, so `seen` does not skip it.
   }
+  // Retention is each schedule's own (its tag, its count), so schedules sharing a repository
+  // are each looked at; only a vault's, as every other target's runs with its backups.
   for (const row of schedules) {
     const target = await deps.schedules.target(row);
     const owner = row.owner_kind === 'server' ? 'server' : row.customer_id;
@@ -330,6 +334,7 @@ async function maintainOnVault(
       'This repository is behind a vault, which refuses deletes from this server: its maintenance runs on the vault, and this process runs none (set HOSTVAULT_VAULT_CERT where hostvault serve runs the vault).',
     );
   const repo: VaultRepository = {
+    url: repository.url,
     agent: target.user,
     owner: repository.owner,
     password: repository.password,
