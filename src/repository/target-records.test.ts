@@ -317,24 +317,34 @@ describe('migration 0017 on a store with targets', () => {
         .execute();
     await schedule(1, ids.local);
     await schedule(2, ids.ftp);
-    const repository = (id: number, url: string, kind: string, targetId: number) =>
-      old
-        .insertInto('repositories')
-        .values({
-          id,
-          url,
-          owner: 'alice',
-          target_kind: kind,
-          password_sealed: keyring.seal(`password of ${id}`, url),
-          created_at: stamp,
-          initialized_at: stamp,
-          last_prune_at: stamp,
-          target_id: targetId,
-        })
-        .execute();
-    await repository(1, '/var/lib/hostvault/repos/alice', 'local', ids.local);
-    await repository(2, 'rclone:hvftp:backups/alice', 'ftp', ids.ftp);
-    await repository(5, 's3:https://s3.example.net/offsite/web01/server', 's3', ids.s3);
+    // Ids as the database hands them out, so PostgreSQL's identity counts them.
+    const repository = async (url: string, kind: string, targetId: number, owner = 'alice') =>
+      (
+        await old
+          .insertInto('repositories')
+          .values({
+            url,
+            owner,
+            target_kind: kind,
+            password_sealed: keyring.seal(`password of ${url}`, url),
+            created_at: stamp,
+            initialized_at: stamp,
+            last_prune_at: stamp,
+            target_id: targetId,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id as number;
+    const repos = {
+      local: await repository('/var/lib/hostvault/repos/alice', 'local', ids.local),
+      ftp: await repository('rclone:hvftp:backups/alice', 'ftp', ids.ftp),
+      s3: await repository(
+        's3:https://s3.example.net/offsite/web01/server',
+        's3',
+        ids.s3,
+        'server',
+      ),
+    };
 
     const applied = await migrateToLatest(store.db, migrations, { schema });
     assert.deepEqual(applied, ['0017-vault-targets']);
@@ -359,24 +369,25 @@ describe('migration 0017 on a store with targets', () => {
     ]);
     const repositories = new RepositoryService({ store, keyring, targets });
     for (const [id, target] of [
-      [1, local],
-      [2, ftp],
-      [5, s3],
+      [repos.local, local],
+      [repos.ftp, ftp],
+      [repos.s3, s3],
     ] as const) {
+      const access = await repositories.accessById(id);
       assert.deepEqual((await repositories.place(id)).target.target, target);
-      assert.equal((await repositories.accessById(id)).password, `password of ${id}`);
+      assert.equal(access.password, `password of ${access.url}`);
     }
     const row = await store.db
       .selectFrom('repositories')
       .selectAll()
-      .where('id', '=', 1)
+      .where('id', '=', repos.local)
       .executeTakeFirstOrThrow();
     assert.equal(row.last_prune_at, stamp, 'columns later migrations added keep their values');
 
     // The keys still hold: a schedule cannot point at a target that is not there, nor two
     // repositories share a URL, nor a kind outside the list enter.
     await assert.rejects(schedule(3, 999));
-    await assert.rejects(repository(6, '/var/lib/hostvault/repos/alice', 'local', ids.local));
+    await assert.rejects(repository('/var/lib/hostvault/repos/alice', 'local', ids.local));
     await assert.rejects(
       old
         .insertInto('targets')
@@ -425,11 +436,13 @@ describe('migration 0017 on a store with targets', () => {
     assert.ok(!sealed.sealed.includes('vault-credential'), 'the credential is sealed');
     const access = await repositories.access(vault, 'server', { targetId: vaultId });
     assert.equal(
-      (await store.db
-        .selectFrom('repositories')
-        .select('target_kind')
-        .where('id', '=', access.repositoryId)
-        .executeTakeFirstOrThrow()).target_kind,
+      (
+        await store.db
+          .selectFrom('repositories')
+          .select('target_kind')
+          .where('id', '=', access.repositoryId)
+          .executeTakeFirstOrThrow()
+      ).target_kind,
       'vault',
     );
   });
