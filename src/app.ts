@@ -244,9 +244,7 @@ export async function openApp(
       holds,
       now: opts.now,
       log,
-      ...(opts.vault
-        ? { vault: vaultMaintainer(restic, hostSide.repositories, opts.vault) }
-        : {}),
+      ...(opts.vault ? { vault: vaultMaintainer(restic, hostSide.repositories, opts.vault) } : {}),
     }),
   };
   const worker = new Worker({

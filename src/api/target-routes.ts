@@ -51,9 +51,7 @@ const TestBody = z.strictObject({
     })
     .loose()
     .pipe(scheduleTargetSchema)
-    .describe(
-      "The schedule form's target: kind local, s3, ftp or vault with that kind's fields.",
-    ),
+    .describe("The schedule form's target: kind local, s3, ftp or vault with that kind's fields."),
   scheduleId: z.coerce
     .number()
     .int()

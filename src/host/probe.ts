@@ -373,7 +373,10 @@ async function vaultProbe(
     opts.audience,
   );
   if (reach) return { ok: false, step: 'reach', message: reach, steps };
-  steps.push({ step: 'reach', message: `The vault ${host} accepted a connection on port ${port}.` });
+  steps.push({
+    step: 'reach',
+    message: `The vault ${host} accepted a connection on port ${port}.`,
+  });
 
   const answer = await new Promise<{ status: number } | { error: string }>((resolve) => {
     const req = request(

@@ -213,7 +213,9 @@ async function activeFor(
   return rows.some((r) => {
     const p = maintenanceParams(r);
     // Retention is a schedule's; prune and check are the repository's.
-    return p.url === url && p.task === task && (task !== 'retention' || p.scheduleId === scheduleId);
+    return (
+      p.url === url && p.task === task && (task !== 'retention' || p.scheduleId === scheduleId)
+    );
   });
 }
 

@@ -72,7 +72,9 @@ export async function maintainOnVault(
         keptHeld += plan.keep.filter((id) => isHeld(id, held)).length;
       }
       if (keptHeld > 0)
-        opts.onLog?.(`Retention on the vault: ${keptHeld} held snapshot(s) kept beyond ${work.keepLast}`);
+        opts.onLog?.(
+          `Retention on the vault: ${keptHeld} held snapshot(s) kept beyond ${work.keepLast}`,
+        );
       if (forget.length > 0) await deps.restic.forgetIds(location, forget, opts);
       opts.onLog?.(
         `Retention on the vault: forgot ${forget.length} snapshot(s) of ${repo.agent}/${repo.owner} beyond ${work.keepLast}`,

@@ -230,7 +230,10 @@ test('the vault-side retention job forgets beyond the retention, keeps the held 
   assert.match(retention.log, /1 held snapshot\(s\) kept/);
 
   const kept = await times();
-  assert.deepEqual(kept, oldestFirst.filter((id) => id !== second));
+  assert.deepEqual(
+    kept,
+    oldestFirst.filter((id) => id !== second),
+  );
   // restic on the backing target, with full rights, agrees with the store.
   const access = await service.app.repositoryRecords.accessById(repositoryId);
   const location = {
@@ -246,7 +249,11 @@ test('the vault-side retention job forgets beyond the retention, keeps the held 
     .filter((s) => s.tags.includes(`schedule=${scheduleId}`))
     .map((s) => s.id);
   assert.equal(inRepository.length, 3);
-  for (const id of kept) assert.ok(inRepository.some((full) => full.startsWith(id)), id);
+  for (const id of kept)
+    assert.ok(
+      inRepository.some((full) => full.startsWith(id)),
+      id,
+    );
   // Nothing beyond the retention but the held snapshot: nothing more is due.
   const again = await planMaintenance(deps);
   for (const id of again) {
@@ -266,14 +273,15 @@ test('the vault-side retention job forgets beyond the retention, keeps the held 
     service.app.worker.notify();
     const job = await finished(created.id);
     assert.equal(job.status, 'successful', JSON.stringify(job));
-    assert.match(job.log, new RegExp(`${task === 'prune' ? 'Pruning' : 'Checking'} web1/alice on the vault`));
+    assert.match(
+      job.log,
+      new RegExp(`${task === 'prune' ? 'Pruning' : 'Checking'} web1/alice on the vault`),
+    );
   }
   // The held snapshot still restores after the prune.
-  const restore = await admin.call(
-    'POST',
-    `/api/snapshots/${repositoryId}/${oldest}/restore`,
-    { what: 'web' },
-  );
+  const restore = await admin.call('POST', `/api/snapshots/${repositoryId}/${oldest}/restore`, {
+    what: 'web',
+  });
   assert.equal(restore.status, 202, JSON.stringify(restore.json));
   assert.equal((await finished(restore.json.jobId)).status, 'successful');
 });

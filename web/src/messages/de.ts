@@ -285,7 +285,8 @@ export const de: Messages = {
       password: 'Tresor-Passwort',
       caCert: 'CA-Zertifikat des Tresors (PEM)',
       hint: 'Der Tresor bewahrt die Backups nur anhängend auf: Dieser Server kann hinzufügen und lesen, nie löschen. Aufbewahrung, Prune und Prüfung laufen auf dem Tresor.',
-      customerHint: 'Ihre Backups gehen in den Tresor Ihres Anbieters, wo dieser Server sie nicht löschen kann.',
+      customerHint:
+        'Ihre Backups gehen in den Tresor Ihres Anbieters, wo dieser Server sie nicht löschen kann.',
     },
     secretKept: 'Leer lassen, um den gespeicherten Wert zu behalten.',
     passwordAgain: 'Geben Sie das Passwort für den neuen Server erneut ein.',

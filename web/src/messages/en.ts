@@ -281,7 +281,8 @@ export const en = {
       password: 'Vault password',
       caCert: 'CA certificate of the vault (PEM)',
       hint: 'The vault keeps the backups append-only: this server can add and read, never delete. Retention, prune and check run on the vault.',
-      customerHint: 'Your backups go to your provider’s vault, where this server cannot delete them.',
+      customerHint:
+        'Your backups go to your provider’s vault, where this server cannot delete them.',
     },
     secretKept: 'Leave unchanged to keep the stored one.',
     /** The server or login changed: the stored secret is not sent to it. */

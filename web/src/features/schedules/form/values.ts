@@ -122,15 +122,15 @@ export function bodyOf(v: Values, admin: boolean): Record<string, unknown> & { t
               ...(v.vault.caCert.trim() ? { caCert: v.vault.caCert } : {}),
             }
           : {
-            kind: 'ftp',
-            host: v.ftp.host.trim(),
-            port: v.ftp.port === '' ? undefined : v.ftp.port,
-            user: v.ftp.user.trim(),
-            password: v.ftp.password,
-            baseDir: v.ftp.baseDir.trim(),
-            explicitTls: v.ftp.explicitTls,
-            connections: v.ftp.connections === '' ? undefined : v.ftp.connections,
-          };
+              kind: 'ftp',
+              host: v.ftp.host.trim(),
+              port: v.ftp.port === '' ? undefined : v.ftp.port,
+              user: v.ftp.user.trim(),
+              password: v.ftp.password,
+              baseDir: v.ftp.baseDir.trim(),
+              explicitTls: v.ftp.explicitTls,
+              connections: v.ftp.connections === '' ? undefined : v.ftp.connections,
+            };
   return {
     name: v.name,
     scope: v.scope,
