@@ -23,7 +23,10 @@ import { JobStore } from './job/job-store.js';
 import type { SnapshotBrowser } from './snapshot/index.js';
 import { drillJobHandler } from './drill/drill-job.js';
 import { planDrillAfterBackup } from './drill/drill-planner.js';
-import { maintenanceJobHandler } from './maintenance/maintenance.js';
+import { maintenanceJobHandler, type VaultMaintainer } from './maintenance/maintenance.js';
+import type { BackingTarget } from './vault/backing.js';
+import { maintainOnVault } from './vault/maintenance.js';
+import type { HostRepositories } from './host/repositories.js';
 import { Worker, type WorkerOptions } from './job/worker.js';
 import { Keyring, loadOrCreateMasterKey } from './repository/keyring.js';
 import type { RepositoryService } from './repository/repository-service.js';
@@ -92,6 +95,11 @@ export async function openApp(
     remoteAgent?: boolean;
     /** Default: SQLite in the data directory; a fleet's controllers share PostgreSQL. */
     store?: StoreOptions;
+    /**
+     * The vault this process runs (`hostvault serve` with HOSTVAULT_VAULT_CERT): maintenance of
+     * vault-fronted repositories runs here, on its backing target with full rights.
+     */
+    vault?: { target: BackingTarget; certDir: string };
   } = {},
 ): Promise<App> {
   const late: { worker?: Worker; withSafety?: RecoveryOptions['withSafety'] } = {};
@@ -241,6 +249,7 @@ export async function openApp(
       holds,
       now: opts.now,
       log,
+      ...(opts.vault ? { vault: vaultMaintainer(restic, hostSide.repositories, opts.vault) } : {}),
     }),
   };
   const worker = new Worker({
@@ -291,4 +300,22 @@ export async function openApp(
     },
   };
   return app;
+}
+
+/**
+ * The vault's maintenance in this process, with this process's restic (one-box serve). It takes
+ * the repository's mutex of this server's agent, so a backup of this server through the vault
+ * and the vault's prune take turns; an agent on another host meets the prune's restic lock.
+ */
+function vaultMaintainer(
+  restic: Restic,
+  repositories: Pick<HostRepositories, 'exclusive'>,
+  vault: { target: BackingTarget; certDir: string },
+): VaultMaintainer {
+  return {
+    maintain: (repo, task, opts) =>
+      repositories.exclusive(repo.url, () =>
+        maintainOnVault({ restic, target: vault.target, certDir: vault.certDir }, repo, task, opts),
+      ),
+  };
 }

@@ -10,6 +10,7 @@ import type { JobStore } from './job/job-store.js';
 import { planWeeklyDrills } from './drill/drill-planner.js';
 import { planMaintenance } from './maintenance/maintenance.js';
 import { plannerLease, type LeaseOptions, type PlannerLease } from './schedule/planner-lease.js';
+import type { SnapshotHolds } from './repository/snapshot-holds.js';
 import type { ScheduleService } from './schedule/schedule-service.js';
 import { DEFAULT_TICK_INTERVAL_MS, Scheduler, type Clock } from './schedule/scheduler.js';
 import type { Store } from './store/index.js';
@@ -31,6 +32,8 @@ export interface PlanningOptions {
   tickEveryMs?: number;
   /** How often maintenance is looked at; default hourly. */
   maintenanceEveryMs?: number;
+  /** Held snapshots, which a vault's retention keeps (they do not make it due). */
+  holds?: Pick<SnapshotHolds, 'heldIds'>;
 }
 
 export interface Planning {
@@ -49,6 +52,7 @@ export function startPlanning(options: PlanningOptions): Planning {
       schedules: options.schedules,
       jobs: options.jobs,
       lease,
+      ...(options.holds ? { holds: options.holds } : {}),
       ...(options.clock ? { now: () => options.clock!.now() } : {}),
     })
       .then((ids) => ids.length && options.onQueued?.())

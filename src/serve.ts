@@ -77,7 +77,21 @@ export async function startService(
       : undefined;
   const app = await openApp(
     config,
-    fleet ? { log, agent: () => fleet.agent, remoteAgent: true, store: fleet.store } : { log },
+    fleet
+      ? { log, agent: () => fleet.agent, remoteAgent: true, store: fleet.store }
+      : {
+          log,
+          // The vault's retention, prune and check run in this process, with full rights on
+          // its backing target (src/maintenance/maintenance.ts).
+          ...(vault
+            ? {
+                vault: {
+                  target: vault.settings.target,
+                  certDir: join(vault.settings.workDir, 'maintenance-certs'),
+                },
+              }
+            : {}),
+        },
   );
   fleet?.onApp?.(app);
   await recover(app, log, { remote: !!fleet });
@@ -157,6 +171,7 @@ export async function startService(
     log,
     onQueued: () => app.worker.notify(),
     lease: { ttlMs: config.plannerLeaseMs },
+    holds: app.holds,
   });
   app.notifier.start();
   const url = await server.listen({ host: config.listen.host, port: config.listen.port });

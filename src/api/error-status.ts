@@ -53,6 +53,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'schedule.running': 409,
 
   'target.address_refused': 400,
+  'target.vault_provider_only': 400,
   'target.host_not_found': 400,
   'target.secret_required': 400,
   'target.test_rate_limited': 429,

@@ -39,6 +39,13 @@ export const PublicTargetSchema = z
       explicitTls: z.boolean(),
       connections: z.number().int(),
     }),
+    z.object({
+      kind: z.literal('vault'),
+      url: z.string().describe("The vault's https address; only the provider chooses one."),
+      user: z.string().describe("The agent's user on the vault."),
+      password: Masked,
+      caCert: z.string().optional(),
+    }),
   ])
   .meta({ id: 'PublicTarget' });
 

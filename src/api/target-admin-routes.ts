@@ -25,11 +25,15 @@ const TargetUseSchema = z.object({
 const TargetSummarySchema = z
   .object({
     key: z.string().describe('Identifies the target by its public fields.'),
-    kind: z.enum(['local', 's3', 'ftp']),
+    kind: z.enum(['local', 's3', 'ftp', 'vault']),
     location: z
       .string()
       .describe('The directory of a local target, the endpoint of S3, host and port of FTP.'),
-    container: z.string().describe('The bucket and prefix of S3, the base directory of FTP.'),
+    container: z
+      .string()
+      .describe(
+        "The bucket and prefix of S3, the base directory of FTP, the agent's user on a vault.",
+      ),
     target: PublicTargetSchema.describe('The target as a schedule shows it: secrets masked.'),
     testScheduleId: z
       .number()
@@ -46,7 +50,7 @@ export type TargetSummary = Omit<z.infer<typeof TargetSummarySchema>, 'target'> 
 
 function describe(target: Record<string, unknown>): {
   key: string;
-  kind: 'local' | 's3' | 'ftp';
+  kind: 'local' | 's3' | 'ftp' | 'vault';
   location: string;
   container: string;
 } {
@@ -74,6 +78,15 @@ function describe(target: Record<string, unknown>): {
         kind: 'ftp',
         location,
         container: s(target.baseDir),
+      };
+    }
+    case 'vault': {
+      const location = s(target.url);
+      return {
+        key: JSON.stringify(['vault', location, s(target.user)]),
+        kind: 'vault',
+        location,
+        container: s(target.user),
       };
     }
     default:

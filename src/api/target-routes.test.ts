@@ -162,6 +162,27 @@ describe('POST /api/targets/test', () => {
     assert.deepEqual(probed, []);
   });
 
+  test("a vault is the provider's to test; a customer's own answers 400 and nothing is probed", async () => {
+    const vault = {
+      kind: 'vault',
+      url: 'https://vault.example.net:8421',
+      user: 'web1',
+      password: 'vault-credential',
+    };
+    const refused = await test_(alice, { target: vault });
+    assert.equal(refused.statusCode, 400, refused.body);
+    assert.equal(refused.json().error.fields[0].code, 'target.vault_provider_only');
+    assert.deepEqual(probed, []);
+    const provider = await h.app.inject({
+      method: 'POST',
+      url: '/api/targets/test',
+      headers: { authorization: `Bearer ${h.adminToken}` },
+      payload: { target: vault },
+    });
+    assert.equal(provider.statusCode, 200, provider.body);
+    assert.deepEqual(probed, [vault]);
+  });
+
   test('an administrator tests a local directory for real', async () => {
     const response = await h.app.inject({
       method: 'POST',

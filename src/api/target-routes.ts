@@ -45,13 +45,13 @@ const TestBody = z.strictObject({
   // The kind first, so an unknown one gets a message that lists the known ones.
   target: z
     .object({
-      kind: z.enum(['local', 's3', 'ftp'], {
-        error: 'Target type must be one of: local, s3, ftp',
+      kind: z.enum(['local', 's3', 'ftp', 'vault'], {
+        error: 'Target type must be one of: local, s3, ftp, vault',
       }),
     })
     .loose()
     .pipe(scheduleTargetSchema)
-    .describe("The schedule form's target: kind local, s3 or ftp with that kind's fields."),
+    .describe("The schedule form's target: kind local, s3, ftp or vault with that kind's fields."),
   scheduleId: z.coerce
     .number()
     .int()
@@ -150,6 +150,16 @@ export function targetRoutes(deps: TargetRouteDeps) {
           stored && { target: stored, origin: chosenByProvider(stored) ? 'provider' : 'customer' },
           viewer.role === 'admin' ? 'provider' : 'customer',
         );
+        // A customer keeps the provider's vault but never chooses one (ScheduleService): a
+        // customer's own "vault" would be one more server of their choosing to test against.
+        if (origin === 'customer' && target.kind === 'vault')
+          throw new ValidationError([
+            {
+              field: 'target.url',
+              code: 'target.vault_provider_only',
+              message: 'A vault is set up by your hosting provider; a customer cannot enter one.',
+            },
+          ]);
         let reachAddress: string | undefined;
         if (origin === 'customer' && target.kind !== 'local') {
           const verdict = await deps.addresses.check(target);

@@ -72,6 +72,8 @@ export const ERROR_CODES = [
 
   // ---- targets ----
   'target.address_refused',
+  /** A customer entered a vault: only the provider points schedules at one. */
+  'target.vault_provider_only',
   'target.host_not_found',
   /** params: secret ('password' | 'secretAccessKey') */
   'target.secret_required',

@@ -13,12 +13,17 @@
  * secret reaches restic and rclone through their environment, never argv. A CA certificate goes
  * to a file in the probe's own temporary directory, removed with it.
  *
+ * A vault (append-only) keeps whatever is written to it, so its test writes nothing: it reaches
+ * the vault over TLS (checked against the vault's CA) and has the login accepted, and says that
+ * the first backup proves the write (vaultProbe below).
+ *
  * Each step's message says only what that step proved; a step that was not proved is not
  * listed as passed (a failure whose cause restic does not name fails at "authenticate", the
  * first step nothing proved).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { request } from 'node:https';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,8 +92,7 @@ export async function probeTarget(
   });
 
   // The probe deletes the test repository it writes, which a vault refuses by design.
-  if (target.kind === 'vault')
-    return fail('reach', 'Test connection does not reach a vault: run a backup to test it.');
+  if (target.kind === 'vault') return vaultProbe(target, owner, opts, Math.min(CONNECT_MS, left()));
   const work = await mkdtemp(join(tmpdir(), 'hv-probe-'));
   try {
     let location: RepositoryLocation;
@@ -345,4 +349,82 @@ function rcloneRemote(
     },
     secrets: [target.secretAccessKey],
   };
+}
+
+/**
+ * Test connection of a vault: the TCP connection, then one authenticated read of a repository
+ * file that does not exist. rclone's REST server answers 404 to an accepted login and 401 (or 403
+ * outside the agent's own area) to a refused one; TLS fails first against a wrong CA. Nothing is
+ * written, as nothing written to a vault can be deleted again.
+ */
+async function vaultProbe(
+  target: VaultTarget,
+  owner: string,
+  opts: ProbeOptions,
+  timeoutMs: number,
+): Promise<ProbeResult> {
+  const steps: StepResult[] = [];
+  const url = new URL(target.url);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const port = url.port ? Number(url.port) : 443;
+  const reach = await tcpReach(
+    { host, port, address: opts.reachAddress ?? host },
+    timeoutMs,
+    opts.audience,
+  );
+  if (reach) return { ok: false, step: 'reach', message: reach, steps };
+  steps.push({
+    step: 'reach',
+    message: `The vault ${host} accepted a connection on port ${port}.`,
+  });
+
+  const answer = await new Promise<{ status: number } | { error: string }>((resolve) => {
+    const req = request(
+      new URL(`/${target.user}/${owner}/config`, url),
+      {
+        method: 'HEAD',
+        ...(target.caCert ? { ca: target.caCert } : {}),
+        auth: `${target.user}:${target.password}`,
+        timeout: timeoutMs,
+      },
+      (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0 });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ error: vaultTlsMessage(host, error) }),
+    );
+    req.end();
+  });
+  if ('error' in answer) return { ok: false, step: 'reach', message: answer.error, steps };
+  if (answer.status === 401 || answer.status === 403)
+    return {
+      ok: false,
+      step: 'authenticate',
+      message: `The vault refused the login of ${target.user}. Check the vault user and password (hostvault vault credential ${target.user} on the vault issues a new one).`,
+      steps,
+    };
+  if (answer.status !== 404 && answer.status !== 200)
+    return {
+      ok: false,
+      step: 'authenticate',
+      message: `The vault answered with HTTP status ${answer.status}. Check that the address is the vault's.`,
+      steps,
+    };
+  steps.push({ step: 'authenticate', message: `The vault accepted the login of ${target.user}.` });
+  steps.push({
+    step: 'write',
+    message:
+      'Nothing was written: the vault keeps everything written to it, so the first backup proves the writing.',
+  });
+  return { ok: true, steps };
+}
+
+function vaultTlsMessage(host: string, error: NodeJS.ErrnoException): string {
+  const code = error.code ?? '';
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code))
+    return `The vault ${host} did not prove its identity (${code}). Check the vault's CA certificate and address.`;
+  return `The vault ${host} could not be reached (${code || error.message}).`;
 }

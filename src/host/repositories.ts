@@ -84,6 +84,16 @@ export class HostRepositories {
     return { id: access.repositoryId, url: access.url, owner: access.owner, location };
   }
 
+  /**
+   * Runs `work` holding this repository's mutex without opening it here: the vault's maintenance
+   * in `hostvault serve` (src/vault/maintenance.ts) reaches the same repository by its backing
+   * path, and waits for this server's own backups through the vault rather than meeting their
+   * restic locks.
+   */
+  exclusive<T>(url: string, work: () => Promise<T>): Promise<T> {
+    return this.mutex.run(url, work);
+  }
+
   /** Whether a job of this server is using or waiting for this repository right now. */
   isBusy(url: string): boolean {
     return this.mutex.isBusy(url);

@@ -35,7 +35,8 @@ export const restoreJobParamsSchema = z.object({
 
 export type RestoreJobParams = z.infer<typeof restoreJobParamsSchema>;
 
-export const MAINTENANCE_TASKS = ['prune', 'check'] as const;
+/** retention: a vault-fronted repository's, one schedule's (the agent's backup leaves it to the vault). */
+export const MAINTENANCE_TASKS = ['prune', 'check', 'retention'] as const;
 export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[number];
 
 export const maintenanceParamsSchema = z.object({

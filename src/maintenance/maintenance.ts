@@ -4,8 +4,16 @@
  * Planned and recorded here, on the control plane; run by the agent as jobs, so its repository
  * mutex serializes them with backups. A prune first forgets the safety snapshots their retention
  * lets go (safety-retention.ts): the agent forgets them, their rows go here.
+ *
+ * A repository behind a vault (target kind `vault`) is append-only to its agent: its prune and
+ * check, and each schedule's retention (which the agent's backup leaves to the vault), run on
+ * the vault host with full rights (src/vault/maintenance.ts) through `vault`, the vault this
+ * process runs (`hostvault serve` with HOSTVAULT_VAULT_CERT runs it as its child, and the work
+ * in-process). Retention is due when a schedule has more unheld backups of a customer recorded
+ * than it keeps; held snapshots (snapshot-holds.ts) are kept beyond it.
  */
 import type { HostAgent } from '../agent/agent.js';
+import type { RepositoryAccess } from '../agent/protocol.js';
 import {
   maintenanceParams,
   type MaintenanceParams,
@@ -16,11 +24,38 @@ import type { JobStore } from '../job/job-store.js';
 import type { RepositoryService } from '../repository/repository-service.js';
 import { runEvents } from '../repository/run-events.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
-import type { Store } from '../store/index.js';
+import type { ScheduleRow, Store } from '../store/index.js';
 import { repositoryUrl } from '../target/location.js';
 import { dropSnapshotRows } from '../repository/snapshot-records.js';
 import { SAFETY_RETENTION, type SafetyRetention } from './safety-retention.js';
 import type { SnapshotHolds } from '../repository/snapshot-holds.js';
+
+/** A vault-fronted repository as the vault finds it: its agent (vault user), owner, password. */
+export interface VaultRepository {
+  /** The repository's URL as recorded (the agent's `rest:` one): the key of its mutex. */
+  url: string;
+  agent: string;
+  owner: string;
+  /** SECRET: the repository's password, opened from the store for this run. */
+  password: string;
+}
+
+export type VaultTask =
+  | { task: 'retention'; schedule: number; keepLast: number; held: readonly string[] }
+  | { task: 'prune' }
+  | { task: 'check'; readDataSubset: string };
+
+/**
+ * The vault's side of maintenance: restic on the backing target with full rights
+ * (src/vault/maintenance.ts, wired in app.ts; the control plane imports no host code).
+ */
+export interface VaultMaintainer {
+  maintain(
+    repo: VaultRepository,
+    task: VaultTask,
+    opts: { signal?: AbortSignal; onLog?: (line: string) => void },
+  ): Promise<{ removed?: string[] }>;
+}
 
 export type { MaintenanceParams, MaintenanceTask };
 
@@ -49,12 +84,15 @@ interface Deps {
    * Default: always (one process).
    */
   lease?: { held(): boolean };
+  /** Held snapshots do not count toward a vault retention's due-ness (they stay anyway). */
+  holds?: Pick<SnapshotHolds, 'heldIds'>;
 }
 
 /**
  * Queues the maintenance that is due: per repository in use by an enabled schedule, a prune and a
- * check when their last run is older than the policy says. Returns the jobs it queued; none
- * without the planner lease.
+ * check when their last run is older than the policy says; per enabled schedule on a vault, its
+ * retention when it keeps more backups than it should. Returns the jobs it queued; none without
+ * the planner lease.
  */
 export async function planMaintenance(deps: Deps): Promise<number[]> {
   const mayPlan = () => deps.lease?.held() ?? true;
@@ -92,23 +130,80 @@ export async function planMaintenance(deps: Deps): Promise<number[]> {
     for (const task of tasks) {
       // A planner that lost the lease midway leaves the rest to the one that took it.
       if (!mayPlan()) return queued;
-      if (await activeFor(deps.store, url, task)) continue;
-      const params: MaintenanceParams = { task, scheduleId: row.id, owner, url };
-      const created = await deps.jobs.create({
-        type: 'maintenance',
-        trigger: 'system',
-        // Provider's work: never in a customer's history or banner.
-        customerId: null,
-        scheduleName: task === 'prune' ? 'Prune unused data' : 'Check repository',
-        params,
-      });
-      if (created.created) queued.push(created.id);
+      const id = await queueTask(deps, { task, scheduleId: row.id, owner, url });
+      if (id !== undefined) queued.push(id);
     }
+  }
+  // Retention is each schedule's own (its tag, its count), so schedules sharing a repository
+  // are each looked at; only a vault's, as every other target's runs with its backups.
+  for (const row of schedules) {
+    const target = await deps.schedules.target(row);
+    const owner = row.owner_kind === 'server' ? 'server' : row.customer_id;
+    if (target.kind !== 'vault' || !owner) continue;
+    if (!mayPlan()) return queued;
+    const url = repositoryUrl(target, owner);
+    if (!(await vaultRetentionDue(deps, url, row.id, row.retention))) continue;
+    const id = await queueTask(deps, { task: 'retention', scheduleId: row.id, owner, url });
+    if (id !== undefined) queued.push(id);
   }
   return queued;
 }
 
-async function activeFor(store: Store, url: string, task: MaintenanceTask): Promise<boolean> {
+const TASK_NAMES: Record<MaintenanceTask, string> = {
+  prune: 'Prune unused data',
+  check: 'Check repository',
+  retention: 'Retention on the vault',
+};
+
+async function queueTask(deps: Deps, params: MaintenanceParams): Promise<number | undefined> {
+  if (await activeFor(deps.store, params)) return undefined;
+  const created = await deps.jobs.create({
+    type: 'maintenance',
+    trigger: 'system',
+    // Provider's work: never in a customer's history or banner.
+    customerId: null,
+    scheduleName: TASK_NAMES[params.task],
+    params,
+  });
+  return created.created ? created.id : undefined;
+}
+
+/**
+ * Whether a vault-fronted schedule keeps more backups of some customer than its retention: the
+ * snapshot rows its backups recorded (a backup through a vault forgets nothing), held ones left
+ * out, as they stay anyway and would otherwise queue a retention that forgets nothing every hour.
+ */
+async function vaultRetentionDue(
+  deps: Deps,
+  url: string,
+  scheduleId: number,
+  retention: number,
+): Promise<boolean> {
+  if (retention <= 0) return false;
+  const repo = await deps.store.db
+    .selectFrom('repositories')
+    .select('id')
+    .where('url', '=', url)
+    .executeTakeFirst();
+  if (!repo) return false;
+  const rows = await deps.store.db
+    .selectFrom('snapshots')
+    .select(['id', 'customer_id'])
+    .where('repository_id', '=', repo.id)
+    .where('schedule_id', '=', scheduleId)
+    .where('kind', '=', 'backup')
+    .execute();
+  const held = new Set((await deps.holds?.heldIds(repo.id)) ?? []);
+  const counts = new Map<string, number>();
+  for (const row of rows)
+    if (!held.has(row.id)) counts.set(row.customer_id, (counts.get(row.customer_id) ?? 0) + 1);
+  return [...counts.values()].some((n) => n > retention);
+}
+
+async function activeFor(
+  store: Store,
+  { url, task, scheduleId }: MaintenanceParams,
+): Promise<boolean> {
   const rows = await store.db
     .selectFrom('jobs')
     .select(['id', 'params'])
@@ -117,7 +212,10 @@ async function activeFor(store: Store, url: string, task: MaintenanceTask): Prom
     .execute();
   return rows.some((r) => {
     const p = maintenanceParams(r);
-    return p.url === url && p.task === task;
+    // Retention is a schedule's; prune and check are the repository's.
+    return (
+      p.url === url && p.task === task && (task !== 'retention' || p.scheduleId === scheduleId)
+    );
   });
 }
 
@@ -132,6 +230,8 @@ export function maintenanceJobHandler(deps: {
   holds?: Pick<SnapshotHolds, 'heldIds'>;
   now?: () => Date;
   log?: (line: string) => void;
+  /** The vault this process runs: maintenance of vault-fronted repositories runs there. */
+  vault?: VaultMaintainer;
 }): JobHandler {
   const policy = deps.policy ?? DEFAULT_POLICY;
   return async (job, ctx) => {
@@ -146,21 +246,28 @@ export function maintenanceJobHandler(deps: {
     const repository = await deps.repositories.access(record.target, params.owner, {
       targetId: record.id,
     });
+    if (record.target.kind === 'vault') {
+      await maintainOnVault(deps, { job, ctx, params, schedule, repository, policy });
+      return {};
+    }
+    if (params.task === 'retention')
+      throw new Error('Retention runs with each backup on this target; there is nothing to run.');
+    const task = params.task;
     const events = runEvents(ctx, deps.repositories, { log: deps.log });
     // The rows of safety snapshots the agent forgot go as it reports them, also when the prune
     // after them fails; the job ends only after they are gone.
     const dropping: Promise<void>[] = [];
     const now = deps.now?.() ?? new Date();
     const held =
-      params.task === 'prune' ? ((await deps.holds?.heldIds(repository.repositoryId)) ?? []) : [];
+      task === 'prune' ? ((await deps.holds?.heldIds(repository.repositoryId)) ?? []) : [];
     try {
       await deps.agent.maintain(
         {
           jobId: job.id,
           repository,
-          task: params.task,
+          task,
           checkSubset: policy.checkSubset,
-          ...(params.task === 'prune'
+          ...(task === 'prune'
             ? {
                 safetyRetention: {
                   ...(deps.safetyRetention ?? SAFETY_RETENTION),
@@ -186,11 +293,83 @@ export function maintenanceJobHandler(deps: {
           );
     }
     const stamp = (deps.now?.() ?? new Date()).toISOString();
-    await deps.store.db
-      .updateTable('repositories')
-      .set(params.task === 'prune' ? { last_prune_at: stamp } : { last_check_at: stamp })
-      .where('id', '=', repository.repositoryId)
-      .execute();
+    await stampDone(deps.store, repository.repositoryId, task, stamp);
     return {};
   };
+}
+
+async function stampDone(
+  store: Store,
+  repositoryId: number,
+  task: MaintenanceTask,
+  stamp: string,
+): Promise<void> {
+  if (task === 'retention') return;
+  await store.db
+    .updateTable('repositories')
+    .set(task === 'prune' ? { last_prune_at: stamp } : { last_check_at: stamp })
+    .where('id', '=', repositoryId)
+    .execute();
+}
+
+/**
+ * A vault-fronted repository's maintenance, on the vault with full rights. Retention is the
+ * schedule's (keep-last per customer, held snapshots kept); the rows of the snapshots it forgot
+ * go from the store, as a backup's retention drops them.
+ */
+async function maintainOnVault(
+  deps: Parameters<typeof maintenanceJobHandler>[0],
+  run: {
+    job: Parameters<JobHandler>[0];
+    ctx: Parameters<JobHandler>[1];
+    params: MaintenanceParams;
+    schedule: ScheduleRow;
+    repository: RepositoryAccess;
+    policy: MaintenancePolicy;
+  },
+): Promise<void> {
+  const { ctx, params, schedule, repository, policy } = run;
+  const target = repository.target;
+  if (target.kind !== 'vault') throw new Error('not a vault target');
+  if (!deps.vault)
+    throw new Error(
+      'This repository is behind a vault, which refuses deletes from this server: its maintenance runs on the vault, and this process runs none (set HOSTVAULT_VAULT_CERT where hostvault serve runs the vault).',
+    );
+  const repo: VaultRepository = {
+    url: repository.url,
+    agent: target.user,
+    owner: repository.owner,
+    password: repository.password,
+  };
+  const log = (line: string) => ctx.log(line);
+  let task: VaultTask;
+  switch (params.task) {
+    case 'retention':
+      task = {
+        task: 'retention',
+        schedule: schedule.id,
+        keepLast: schedule.retention,
+        held: (await deps.holds?.heldIds(repository.repositoryId)) ?? [],
+      };
+      break;
+    case 'prune':
+      task = { task: 'prune' };
+      break;
+    case 'check':
+      task = { task: 'check', readDataSubset: policy.checkSubset };
+      break;
+  }
+  if (schedule.retention <= 0 && task.task === 'retention') {
+    log('This schedule keeps every backup: nothing to forget.');
+    return;
+  }
+  const result = await deps.vault.maintain(repo, task, { signal: ctx.signal, onLog: log });
+  if (result.removed && result.removed.length > 0)
+    await dropSnapshotRows(deps.store, repository.repositoryId, result.removed);
+  await stampDone(
+    deps.store,
+    repository.repositoryId,
+    params.task,
+    (deps.now?.() ?? new Date()).toISOString(),
+  );
 }

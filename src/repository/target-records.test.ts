@@ -280,3 +280,170 @@ describe('migration 0010 on a store with schedules', () => {
     assert.deepEqual((await targets.get(1)).target, local);
   });
 });
+
+describe('migration 0017 on a store with targets', () => {
+  test('local, S3 and FTP targets still open; schedules, repositories, keys and ids stay; vault is taken', async () => {
+    // Whatever 0016 is (another branch's), a store just before this migration.
+    const { store, schema } = await storeAt('0016~');
+    const old = store.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+    const before = new TargetRecords({ store, keyring });
+    const ids = {
+      local: await before.create({ owner: 'alice', origin: 'customer', target: local }),
+      s3: await before.create({ owner: 'server', origin: 'provider', target: s3 }),
+      ftp: await before.create({ owner: 'alice', origin: 'provider', target: ftp }),
+      gone: await before.create({ owner: 'bob', origin: 'customer', target: local }),
+    };
+    // A deleted record's id must never be handed out again (job history may name it).
+    await old.deleteFrom('targets').where('id', '=', ids.gone).execute();
+    const schedule = (id: number, targetId: number) =>
+      old
+        .insertInto('schedules')
+        .values({
+          id,
+          owner_kind: 'customer',
+          customer_id: 'alice',
+          name: `schedule ${id}`,
+          scope: 'full',
+          frequency: 'daily',
+          hour: 2,
+          day: null,
+          retention: 7,
+          target_id: targetId,
+          enabled: 1,
+          next_run_at: stamp,
+          created_at: stamp,
+          updated_at: stamp,
+        })
+        .execute();
+    await schedule(1, ids.local);
+    await schedule(2, ids.ftp);
+    // Ids as the database hands them out, so PostgreSQL's identity counts them.
+    const repository = async (url: string, kind: string, targetId: number, owner = 'alice') =>
+      (
+        await old
+          .insertInto('repositories')
+          .values({
+            url,
+            owner,
+            target_kind: kind,
+            password_sealed: keyring.seal(`password of ${url}`, url),
+            created_at: stamp,
+            initialized_at: stamp,
+            last_prune_at: stamp,
+            target_id: targetId,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id as number;
+    const repos = {
+      local: await repository('/var/lib/hostvault/repos/alice', 'local', ids.local),
+      ftp: await repository('rclone:hvftp:backups/alice', 'ftp', ids.ftp),
+      s3: await repository(
+        's3:https://s3.example.net/offsite/web01/server',
+        's3',
+        ids.s3,
+        'server',
+      ),
+    };
+
+    const applied = await migrateToLatest(store.db, migrations, { schema });
+    assert.deepEqual(applied, ['0017-vault-targets']);
+
+    const targets = new TargetRecords({ store, keyring });
+    assert.deepEqual(await targets.get(ids.local), {
+      id: ids.local,
+      owner: 'alice',
+      origin: 'customer',
+      target: local,
+    });
+    assert.equal(chosenByProvider((await targets.get(ids.s3)).target), true);
+    assert.deepEqual((await targets.get(ids.ftp)).target, ftp);
+    const schedules = await store.db
+      .selectFrom('schedules')
+      .select(['id', 'target_id'])
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(schedules, [
+      { id: 1, target_id: ids.local },
+      { id: 2, target_id: ids.ftp },
+    ]);
+    const repositories = new RepositoryService({ store, keyring, targets });
+    for (const [id, target] of [
+      [repos.local, local],
+      [repos.ftp, ftp],
+      [repos.s3, s3],
+    ] as const) {
+      const access = await repositories.accessById(id);
+      assert.deepEqual((await repositories.place(id)).target.target, target);
+      assert.equal(access.password, `password of ${access.url}`);
+    }
+    const row = await store.db
+      .selectFrom('repositories')
+      .selectAll()
+      .where('id', '=', repos.local)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.last_prune_at, stamp, 'columns later migrations added keep their values');
+
+    // The keys still hold: a schedule cannot point at a target that is not there, nor two
+    // repositories share a URL, nor a kind outside the list enter.
+    await assert.rejects(schedule(3, 999));
+    await assert.rejects(repository('/var/lib/hostvault/repos/alice', 'local', ids.local));
+    await assert.rejects(
+      old
+        .insertInto('targets')
+        .values({
+          owner: 'x',
+          kind: 'nfs',
+          sealed: '',
+          origin: 'provider',
+          created_at: stamp,
+          updated_at: stamp,
+        })
+        .execute(),
+    );
+    if (store.dialect === 'sqlite') {
+      const indexes = await sql<{ name: string }>`select name from sqlite_master
+        where type = 'index' and tbl_name in ('targets', 'repositories') order by name`.execute(
+        store.db,
+      );
+      assert.deepEqual(
+        indexes.rows.map((r) => r.name).filter((n) => !n.startsWith('sqlite_autoindex')),
+        ['repositories_owner_idx', 'repositories_target_idx'],
+      );
+      const check = await sql<{ foreign_key_check: unknown }>`pragma foreign_key_check`.execute(
+        store.db,
+      );
+      assert.deepEqual(check.rows, []);
+    }
+
+    // A vault target is sealed like the others, and takes an id never handed out before.
+    const vault: Target = {
+      kind: 'vault',
+      url: 'https://vault.example.net:8421',
+      user: 'web01',
+      password: 'vault-credential',
+      caCert: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    };
+    const vaultId = await targets.create({ owner: 'server', origin: 'provider', target: vault });
+    assert.ok(vaultId > ids.gone, `new id ${vaultId} after the deleted ${ids.gone}`);
+    assert.deepEqual((await targets.get(vaultId)).target, vault);
+    const sealed = await store.db
+      .selectFrom('targets')
+      .select(['kind', 'sealed'])
+      .where('id', '=', vaultId)
+      .executeTakeFirstOrThrow();
+    assert.equal(sealed.kind, 'vault');
+    assert.ok(!sealed.sealed.includes('vault-credential'), 'the credential is sealed');
+    const access = await repositories.access(vault, 'server', { targetId: vaultId });
+    assert.equal(
+      (
+        await store.db
+          .selectFrom('repositories')
+          .select('target_kind')
+          .where('id', '=', access.repositoryId)
+          .executeTakeFirstOrThrow()
+      ).target_kind,
+      'vault',
+    );
+  });
+});

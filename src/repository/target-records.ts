@@ -56,12 +56,10 @@ export class TargetRecordError extends Error {
 }
 
 /**
- * The kind as the store records it. A vault target is not a schedule's yet (its kind is not in
- * the store's checks): refused here with a message, never by the database's constraint.
+ * The kind as the store records it: every kind since migration 0017 (a vault's credential is
+ * sealed like any other target's, below).
  */
 export function storedKind(kind: TargetKind): StoredTargetKind {
-  if (kind === 'vault')
-    throw new TargetRecordError('A vault target cannot be saved with a schedule yet.');
   return kind;
 }
 

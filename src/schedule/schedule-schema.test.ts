@@ -172,12 +172,12 @@ describe('messages name the field', () => {
     [
       'unknown target kind',
       { target: { kind: 'dropbox' } },
-      { field: 'target.kind', message: 'Target type must be one of: local, s3, ftp' },
+      { field: 'target.kind', message: 'Target type must be one of: local, s3, ftp, vault' },
     ],
     [
       'target without a kind',
       { target: { path: '/var/backups' } },
-      { field: 'target.kind', message: 'Target type must be one of: local, s3, ftp' },
+      { field: 'target.kind', message: 'Target type must be one of: local, s3, ftp, vault' },
     ],
     [
       'target not an object',

@@ -294,6 +294,17 @@ export class ScheduleService implements ScheduleStore {
    */
   private async checkAddress(target: Target, origin: TargetOrigin): Promise<void> {
     if (origin === 'provider' || target.kind === 'local') return;
+    // A vault holds the provider's trust (its agents' credentials, retention with full rights):
+    // a customer keeps one the provider chose (same address: the origin stays the provider's)
+    // but never points a schedule at a vault of their own choosing.
+    if (target.kind === 'vault')
+      throw new ScheduleInputError([
+        {
+          field: 'target.url',
+          code: 'target.vault_provider_only',
+          message: 'A vault is set up by your hosting provider; a customer cannot enter one.',
+        },
+      ]);
     const verdict = await this.addresses.check(target);
     if (!verdict.ok && verdict.reason === 'refused')
       throw new ScheduleInputError([

@@ -334,3 +334,54 @@ describe('CA certificate files', () => {
     assert.deepEqual(await readdir(certs), []);
   });
 });
+
+describe('a vault target', () => {
+  const vault = {
+    kind: 'vault',
+    url: 'https://vault.example.net:8421',
+    user: 'web01',
+    password: 'vault-credential',
+  };
+
+  test("the provider's choice: saved and sealed for the provider, kept through a customer's edit, never entered by a customer", async () => {
+    const saved = await schedules.create(admin, 'alice', form(vault));
+    assert.deepEqual(saved.target, { ...vault, password: '********' });
+    let row = await schedules.getRow(admin, saved.id);
+    const record = await schedules.targetRecord(row);
+    assert.equal(record.origin, 'provider');
+    assert.equal(chosenByProvider(record.target), true);
+    const stored = await store.db
+      .selectFrom('targets')
+      .select(['kind', 'sealed'])
+      .where('id', '=', record.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(stored.kind, 'vault');
+    assert.ok(!stored.sealed.includes('vault-credential'), 'the credential is sealed');
+
+    // The customer changes the hour of the provider's vault schedule: the vault stays.
+    await schedules.update(alice, saved.id, form(saved.target, { hour: 5 }));
+    row = await schedules.getRow(admin, saved.id);
+    assert.equal(row.hour, 5);
+    assert.equal((await schedules.targetRecord(row)).origin, 'provider');
+    assert.equal(
+      ((await schedules.target(row)) as { password: string }).password,
+      'vault-credential',
+    );
+
+    // Another vault, or one of the customer's own: refused, nothing changed.
+    const before = await rows();
+    for (const attempt of [
+      schedules.update(
+        alice,
+        saved.id,
+        form({ ...vault, url: 'https://alice.example.net:8421', password: 'mine' }),
+      ),
+      schedules.create(alice, 'alice', form({ ...vault, url: 'https://alice.example.net' })),
+    ]) {
+      const fields = await refused(attempt);
+      assert.equal(fields[0]?.field, 'target.url');
+      assert.match(fields[0]!.message, /hosting provider/);
+    }
+    assert.deepEqual(await rows(), before);
+  });
+});

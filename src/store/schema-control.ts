@@ -126,7 +126,7 @@ export interface TargetsTable {
   id: Generated<number>;
   /** A customer id, or the literal 'server': as `repositories.owner`. */
   owner: string;
-  kind: 'local' | 's3' | 'ftp';
+  kind: 'local' | 's3' | 'ftp' | 'vault';
   /** The whole target as JSON, secrets included, sealed by the Keyring. */
   sealed: string;
   /**

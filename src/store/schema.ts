@@ -48,7 +48,8 @@ export interface Database {
   server_enrollments: ServerEnrollmentsTable;
 }
 
-export type TargetKind = 'local' | 's3' | 'ftp';
+/** 'vault' since migration 0017. */
+export type TargetKind = 'local' | 's3' | 'ftp' | 'vault';
 
 /** One restic repository per (target, owner). */
 export interface RepositoriesTable {

@@ -127,11 +127,14 @@ export const targetSchema = z.discriminatedUnion('kind', [
 ]);
 
 /**
- * The kinds a schedule (and so the store) takes today. A vault target reaches the host side
- * (the agent's requests carry it) but is not yet a schedule's: the store's kind checks
- * (migrations 0001, 0010) know local, s3 and ftp only.
+ * The kinds a schedule takes: every kind, a vault included (the store's kind checks take it
+ * since migration 0017). A customer keeps a vault the provider chose but never enters one: see
+ * ScheduleService's address check.
  */
-export const scheduleTargetSchema = z.discriminatedUnion('kind', [
+export const scheduleTargetSchema = targetSchema;
+
+/** The targets restic reaches directly, with full rights: what a vault fronts, never a vault. */
+export const directTargetSchema = z.discriminatedUnion('kind', [
   localTargetSchema,
   s3TargetSchema,
   ftpTargetSchema,
@@ -144,6 +147,7 @@ export type VaultTarget = z.infer<typeof vaultTargetSchema>;
 export type Target = z.infer<typeof targetSchema>;
 export type TargetKind = Target['kind'];
 export type ScheduleTarget = z.infer<typeof scheduleTargetSchema>;
+export type DirectTarget = z.infer<typeof directTargetSchema>;
 
 /** Who a repository belongs to: a customer id, or the server itself for server-wide backups. */
 export const ownerSchema = z.union([

@@ -7,7 +7,13 @@ import { Runner } from '../engine/runner.js';
 import { locate } from '../host/locate.js';
 import { repositoryUrl } from './location.js';
 import { unmask } from './masked-secret.js';
-import { publicTarget, scheduleTargetSchema, targetSchema, vaultTargetSchema } from './schema.js';
+import {
+  directTargetSchema,
+  publicTarget,
+  scheduleTargetSchema,
+  targetSchema,
+  vaultTargetSchema,
+} from './schema.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 const vault = vaultTargetSchema.parse({
@@ -30,8 +36,9 @@ test('a vault target: https only, a plain user name, repositories below the user
   ])
     assert.equal(targetSchema.safeParse({ ...vault, ...bad }).success, false, JSON.stringify(bad));
   assert.equal(publicTarget(vault).password, '********');
-  // A schedule cannot hold one yet: the store's kinds are local, s3 and ftp.
-  assert.equal(scheduleTargetSchema.safeParse(vault).success, false);
+  // A schedule holds one (migration 0017); what a vault fronts never is one.
+  assert.equal(scheduleTargetSchema.safeParse(vault).success, true);
+  assert.equal(directTargetSchema.safeParse(vault).success, false);
 });
 
 test('the vault credential goes to restic in its environment, never in argv', async () => {

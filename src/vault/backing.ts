@@ -7,10 +7,10 @@
 import { writeCaCert } from '../host/ca-certs.js';
 import { locate, type Location } from '../host/locate.js';
 import { rcloneObscure } from '../host/obscure.js';
-import type { Owner, ScheduleTarget } from '../target/schema.js';
+import type { DirectTarget, Owner } from '../target/schema.js';
 
 /** The targets a vault can front: the kinds a schedule has, never another vault. */
-export type BackingTarget = ScheduleTarget;
+export type BackingTarget = DirectTarget;
 
 /** rclone's name for the backing remote; defined only in the vault's rclone's environment. */
 const REMOTE = 'HVVAULT';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { scheduleTargetSchema } from '../target/schema.js';
+import { directTargetSchema } from '../target/schema.js';
 import type { BackingTarget } from './backing.js';
 
 export interface VaultSettings {
@@ -29,8 +29,8 @@ export function loadVaultSettings(
   const targetFile = env.HOSTVAULT_VAULT_TARGET;
   // The backing target's file holds its credentials (S3 keys, FTP password): root's alone.
   const target = targetFile
-    ? scheduleTargetSchema.parse(parse(readFileSync(targetFile, 'utf8')))
-    : scheduleTargetSchema.parse({ kind: 'local', path: join(dataDir, 'vault') });
+    ? directTargetSchema.parse(parse(readFileSync(targetFile, 'utf8')))
+    : directTargetSchema.parse({ kind: 'local', path: join(dataDir, 'vault') });
   return {
     listen: env.HOSTVAULT_VAULT_LISTEN ?? '127.0.0.1:8421',
     certFile,

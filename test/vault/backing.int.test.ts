@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Restic } from '../../src/engine/index.js';
 import { locate } from '../../src/host/locate.js';
-import type { ScheduleTarget } from '../../src/target/schema.js';
+import type { DirectTarget } from '../../src/target/schema.js';
 import { issueCredential } from '../../src/vault/htpasswd.js';
 import { maintainOnVault } from '../../src/vault/maintenance.js';
 import { startVaultServer } from '../../src/vault/vault-server.js';
@@ -39,7 +39,7 @@ after(async () => {
 
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-async function roundTrip(name: string, target: ScheduleTarget): Promise<void> {
+async function roundTrip(name: string, target: DirectTarget): Promise<void> {
   const dir = join(work, name);
   mkdirSync(dir, { recursive: true });
   const certs = makeCertificates(dir);

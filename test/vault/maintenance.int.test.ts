@@ -23,6 +23,7 @@ import { EngineError, Restic, type RepositoryLocation } from '../../src/engine/i
 import { BackupService } from '../../src/host/backup-service.js';
 import { HostRepositories } from '../../src/host/repositories.js';
 import { customerSchema } from '../../src/inventory/schema.js';
+import { tag } from '../../src/scope/scope.js';
 import { repositoryUrl } from '../../src/target/location.js';
 import { maintainOnVault } from '../../src/vault/maintenance.js';
 import { bytesUnder, startVaultWorld, type VaultWorld } from './vault-world.js';
@@ -35,7 +36,7 @@ let repositories: HostRepositories;
 const password = randomBytes(24).toString('hex');
 const owner = 'cust1';
 const site = () => join(work, 'site');
-const tags = ['hv-customer:cust1', 'hv-schedule:1'];
+const tags = [tag.customer('cust1'), tag.schedule(1)];
 /** Each snapshot with the content of every file it saved (relative path → sha256). */
 const saved: { id: string; files: Map<string, string> }[] = [];
 /** What each refusal answered, for the record (printed at the end). */
@@ -162,7 +163,7 @@ test('retention and prune on the vault side remove the old snapshot and free its
   };
   const repo = { agent: 'web1', owner, password };
   const bytesBefore = bytesUnder(repoDir());
-  const kept = await maintainOnVault(deps, repo, { task: 'retention', tags, keepLast: 1 });
+  const kept = await maintainOnVault(deps, repo, { task: 'retention', schedule: 1, keepLast: 1 });
   // restic 0.14 reports a backup's snapshot by its short id, forget by its full one.
   assert.equal(kept.removed?.length, 1);
   assert.ok(kept.removed[0]!.startsWith(saved[0]!.id), 'the older snapshot went');

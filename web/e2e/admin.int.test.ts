@@ -80,6 +80,14 @@ describe('an administrator in the admin area', { timeout: 180_000 }, () => {
     await dialog.getByRole('combobox', { name: 'Scope' }).selectOption('web');
     await dialog.getByRole('combobox', { name: 'Frequency' }).selectOption('hourly');
     await dialog.getByRole('spinbutton', { name: 'Retention' }).fill('24');
+    // The provider may point a schedule at a vault: its address, user, password and CA.
+    await dialog.getByText('Vault', { exact: true }).click();
+    await dialog.getByRole('textbox', { name: 'Vault address' }).waitFor();
+    await dialog.getByRole('textbox', { name: /Vault user/ }).waitFor();
+    await dialog.getByLabel('Vault password').waitFor();
+    await dialog.getByRole('textbox', { name: 'CA certificate of the vault (PEM)' }).waitFor();
+    await expectAccessible(page, 'the schedule form with a vault target');
+    await dialog.getByText('Local', { exact: true }).click();
     await dialog
       .getByRole('textbox', { name: 'Directory on the server' })
       .fill(`${world.dir}/server-repositories`);

@@ -26,7 +26,7 @@ const RepositorySchema = z
     id: z.number().int(),
     url: z.string(),
     owner: z.string().describe('A customer id, or "server" for server-wide backups.'),
-    targetKind: z.enum(['local', 's3', 'ftp']),
+    targetKind: z.enum(['local', 's3', 'ftp', 'vault']),
     createdAt: z.string(),
     initializedAt: z.string().nullable(),
   })

@@ -1002,7 +1002,7 @@ export interface components {
                  * @description Stable machine code of the condition; see the list in the OpenAPI document.
                  * @enum {string}
                  */
-                code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "server.enrollment_invalid" | "server.revoked" | "server.key_invalid" | "server.unknown" | "server.fleet_not_configured" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "drill.differs" | "drill.snapshot_gone" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
+                code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.vault_provider_only" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "server.enrollment_invalid" | "server.revoked" | "server.key_invalid" | "server.unknown" | "server.fleet_not_configured" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "drill.differs" | "drill.snapshot_gone" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
                 /** @description The same in English: a fallback for clients without a text. */
                 message: string;
                 /** @description The plain values the message names, for a client that words it itself. */
@@ -1016,7 +1016,7 @@ export interface components {
                      * @description Stable machine code of the condition; see the list in the OpenAPI document.
                      * @enum {string}
                      */
-                    code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "server.enrollment_invalid" | "server.revoked" | "server.key_invalid" | "server.unknown" | "server.fleet_not_configured" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "drill.differs" | "drill.snapshot_gone" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
+                    code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.vault_provider_only" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "server.enrollment_invalid" | "server.revoked" | "server.key_invalid" | "server.unknown" | "server.fleet_not_configured" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "drill.differs" | "drill.snapshot_gone" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
                     message: string;
                     /** @description The plain values the message names, for a client that words it itself. */
                     params?: {
@@ -1390,6 +1390,19 @@ export interface components {
             baseDir: string;
             explicitTls: boolean;
             connections: number;
+        } | {
+            /** @constant */
+            kind: "vault";
+            /** @description The vault's https address; only the provider chooses one. */
+            url: string;
+            /** @description The agent's user on the vault. */
+            user: string;
+            /**
+             * @description The stored secret is never shown; send it back as it is.
+             * @constant
+             */
+            password: "********";
+            caCert?: string;
         };
         /** @description A schedule's fields. A customer's local target is always the provider's backup directory: its `path` may be left out and is ignored. Unknown fields are dropped. */
         ScheduleRequest: {
@@ -1440,6 +1453,14 @@ export interface components {
                 explicitTls?: boolean;
                 /** @default 2 */
                 connections?: number;
+            } | {
+                /** @constant */
+                kind: "vault";
+                /** Format: uri */
+                url: string;
+                user: string;
+                password: string;
+                caCert?: string;
             };
         };
         Snapshot: {
@@ -1565,7 +1586,7 @@ export interface components {
             /** @description A customer id, or "server" for server-wide backups. */
             owner: string;
             /** @enum {string} */
-            targetKind: "local" | "s3" | "ftp";
+            targetKind: "local" | "s3" | "ftp" | "vault";
             createdAt: string;
             initializedAt: string | null;
         };
@@ -1644,10 +1665,10 @@ export interface components {
             /** @description Identifies the target by its public fields. */
             key: string;
             /** @enum {string} */
-            kind: "local" | "s3" | "ftp";
+            kind: "local" | "s3" | "ftp" | "vault";
             /** @description The directory of a local target, the endpoint of S3, host and port of FTP. */
             location: string;
-            /** @description The bucket and prefix of S3, the base directory of FTP. */
+            /** @description The bucket and prefix of S3, the base directory of FTP, the agent's user on a vault. */
             container: string;
             /** @description The target as a schedule shows it: secrets masked. */
             target: components["schemas"]["PublicTarget"];
@@ -5110,6 +5131,14 @@ export interface operations {
                         explicitTls?: boolean;
                         /** @default 2 */
                         connections?: number;
+                    } | {
+                        /** @constant */
+                        kind: "vault";
+                        /** Format: uri */
+                        url: string;
+                        user: string;
+                        password: string;
+                        caCert?: string;
                     };
                 };
             };
@@ -5997,10 +6026,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description The schedule form's target: kind local, s3 or ftp with that kind's fields. */
+                    /** @description The schedule form's target: kind local, s3, ftp or vault with that kind's fields. */
                     target: {
                         /** @enum {string} */
-                        kind: "local" | "s3" | "ftp";
+                        kind: "local" | "s3" | "ftp" | "vault";
                     } & {
                         [key: string]: unknown;
                     };

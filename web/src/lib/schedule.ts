@@ -28,5 +28,6 @@ export function describeWhen(
 export function describeTarget(target: Schedule['target']): string {
   if (target.kind === 's3') return m.target.s3Summary(String(target.bucket ?? ''));
   if (target.kind === 'ftp') return m.target.ftpSummary(String(target.host ?? ''));
+  if (target.kind === 'vault') return m.target.vaultSummary(String(target.url ?? ''));
   return m.target.localSummary;
 }

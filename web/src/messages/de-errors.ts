@@ -90,6 +90,8 @@ export const deErrors: ErrorTexts = {
 
   'target.address_refused':
     'Backups können nicht auf diesen Server gehen: Die Adresse führt zu diesem Server oder in ein privates Netz. Geben Sie die Adresse eines Servers im Internet ein.',
+  'target.vault_provider_only':
+    'Einen Tresor richtet Ihr Hosting-Anbieter ein. Wählen Sie ein anderes Backup-Ziel, oder bitten Sie Ihren Anbieter, diesen Zeitplan mit seinem Tresor einzurichten.',
   'target.host_not_found':
     'Der Servername wurde nicht gefunden. Prüfen Sie die Schreibweise der Adresse.',
   'target.secret_required': (x) =>

@@ -180,6 +180,8 @@ export const de: Messages = {
     localSummary: 'Lokal',
     s3Summary: (bucket: string) => `S3: ${bucket}`,
     ftpSummary: (host: string) => `FTP: ${host}`,
+    vault: 'Tresor',
+    vaultSummary: (address: string) => `Tresor: ${address}`,
   },
 
   schedules: {
@@ -275,6 +277,16 @@ export const de: Messages = {
       baseDir: 'Verzeichnis',
       explicitTls: 'Mit TLS verschlüsseln (FTPS, explizit)',
       connections: 'Gleichzeitige Verbindungen',
+    },
+    vault: {
+      url: 'Adresse des Tresors',
+      urlPlaceholder: 'https://vault.example.com:8421',
+      user: 'Tresor-Benutzer (der Name dieses Servers beim Tresor)',
+      password: 'Tresor-Passwort',
+      caCert: 'CA-Zertifikat des Tresors (PEM)',
+      hint: 'Der Tresor bewahrt die Backups nur anhängend auf: Dieser Server kann hinzufügen und lesen, nie löschen. Aufbewahrung, Prune und Prüfung laufen auf dem Tresor.',
+      customerHint:
+        'Ihre Backups gehen in den Tresor Ihres Anbieters, wo dieser Server sie nicht löschen kann.',
     },
     secretKept: 'Leer lassen, um den gespeicherten Wert zu behalten.',
     passwordAgain: 'Geben Sie das Passwort für den neuen Server erneut ein.',

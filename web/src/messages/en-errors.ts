@@ -64,6 +64,8 @@ export const enErrors = {
 
   'target.address_refused':
     'Backups cannot go to this server: it leads to this server or to a private network. Enter the address of a server on the internet.',
+  'target.vault_provider_only':
+    'A vault is set up by your hosting provider. Choose another backup destination, or ask your provider to set this schedule up with their vault.',
   'target.host_not_found': 'The server name could not be found. Check the spelling of the address.',
   'target.secret_required': (x) =>
     `Enter the ${x.secret === 'secretAccessKey' ? 'secret key' : 'password'} again.`,

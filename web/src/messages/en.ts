@@ -177,6 +177,8 @@ export const en = {
     localSummary: 'Local',
     s3Summary: (bucket: string) => `S3: ${bucket}`,
     ftpSummary: (host: string) => `FTP: ${host}`,
+    vault: 'Vault',
+    vaultSummary: (address: string) => `Vault: ${address}`,
   },
 
   schedules: {
@@ -271,6 +273,16 @@ export const en = {
       baseDir: 'Directory',
       explicitTls: 'Encrypt with TLS (FTPS, explicit)',
       connections: 'Connections at once',
+    },
+    vault: {
+      url: 'Vault address',
+      urlPlaceholder: 'https://vault.example.com:8421',
+      user: 'Vault user (this server’s name on the vault)',
+      password: 'Vault password',
+      caCert: 'CA certificate of the vault (PEM)',
+      hint: 'The vault keeps the backups append-only: this server can add and read, never delete. Retention, prune and check run on the vault.',
+      customerHint:
+        'Your backups go to your provider’s vault, where this server cannot delete them.',
     },
     secretKept: 'Leave unchanged to keep the stored one.',
     /** The server or login changed: the stored secret is not sent to it. */

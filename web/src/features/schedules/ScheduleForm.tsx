@@ -22,6 +22,7 @@ import {
   initialValues,
   keptSecret,
   S3_ACCOUNT,
+  VAULT_ACCOUNT,
   type ErrorOf,
   type SetValue,
   type Values,
@@ -127,6 +128,16 @@ function FormBody({
     });
     clear(`target.${key}`);
   };
+  const setVault = (key: keyof Values['vault'], value: string) => {
+    setValues((v) => {
+      const vault = { ...v.vault, [key]: value };
+      return {
+        ...v,
+        vault: { ...vault, password: keptSecret(vault, initial.vault, VAULT_ACCOUNT, 'password') },
+      };
+    });
+    clear(`target.${key}`);
+  };
   const err: ErrorOf = (field) => fieldErrors[field];
 
   const allowed = limits?.frequencies ?? FREQUENCIES;
@@ -190,6 +201,7 @@ function FormBody({
           set={set}
           setS3={setS3}
           setFtp={setFtp}
+          setVault={setVault}
           err={err}
           admin={admin}
           test={test}

@@ -1,5 +1,5 @@
 /**
- * The schedule form's target section: where the backups go (local, S3, FTP), that target's
+ * The schedule form's target section: where the backups go (local, S3, FTP, a vault), that target's
  * fields, and Test connection.
  */
 import { Button, Input, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
@@ -10,6 +10,7 @@ import { TargetTestResult } from '../../../components/TargetTestResult';
 import { m } from '../../../messages';
 import { FtpFields } from './FtpFields';
 import { S3Fields } from './S3Fields';
+import { VaultFields } from './VaultFields';
 import type { ErrorOf, SetValue, Values } from './values';
 
 export function TargetFields({
@@ -18,6 +19,7 @@ export function TargetFields({
   set,
   setS3,
   setFtp,
+  setVault,
   err,
   admin,
   test,
@@ -28,6 +30,7 @@ export function TargetFields({
   set: SetValue;
   setS3: (key: keyof Values['s3'], value: string | boolean) => void;
   setFtp: (key: keyof Values['ftp'], value: string | number | boolean) => void;
+  setVault: (key: keyof Values['vault'], value: string) => void;
   err: ErrorOf;
   /** Administrators choose the local directory; customers always use the provider's. */
   admin: boolean;
@@ -35,6 +38,11 @@ export function TargetFields({
   test: UseMutationResult<TargetTest, Error, void>;
 }) {
   const testable = values.targetKind !== 'local' || admin;
+  // A vault is the provider's to choose (the server refuses one a customer enters): customers
+  // see it only on a schedule the provider pointed at one, and cannot change its settings.
+  const customerVault = !admin && initial.targetKind === 'vault';
+  const kinds: TargetKind[] =
+    admin || customerVault ? ['local', 's3', 'ftp', 'vault'] : ['local', 's3', 'ftp'];
   return (
     <>
       <Input.Wrapper
@@ -48,7 +56,7 @@ export function TargetFields({
           fullWidth
           value={values.targetKind}
           onChange={(v) => set('targetKind', v as TargetKind)}
-          data={(['local', 's3', 'ftp'] as const).map((k) => ({ value: k, label: m.target[k] }))}
+          data={kinds.map((k) => ({ value: k, label: m.target[k] }))}
           aria-labelledby="target-kind-label"
         />
       </Input.Wrapper>
@@ -72,6 +80,14 @@ export function TargetFields({
       {values.targetKind === 'ftp' && (
         <FtpFields ftp={values.ftp} initial={initial.ftp} setFtp={setFtp} err={err} />
       )}
+      {values.targetKind === 'vault' &&
+        (admin ? (
+          <VaultFields vault={values.vault} initial={initial.vault} setVault={setVault} err={err} />
+        ) : (
+          <Text size="sm" c="dimmed">
+            {m.scheduleForm.vault.customerHint}
+          </Text>
+        ))}
       {testable && (
         <Stack gap="xs" align="flex-start">
           <Button

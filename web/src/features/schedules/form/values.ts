@@ -34,6 +34,12 @@ export interface Values {
     explicitTls: boolean;
     connections: number | '';
   };
+  vault: {
+    url: string;
+    user: string;
+    password: string;
+    caCert: string;
+  };
 }
 
 const str = (value: unknown, fallback = ''): string =>
@@ -80,6 +86,12 @@ export function initialValues(
       explicitTls: t.kind === 'ftp' ? t.explicitTls === true : false,
       connections: t.kind === 'ftp' ? num(t.connections, 2) : 2,
     },
+    vault: {
+      url: t.kind === 'vault' ? str(t.url) : '',
+      user: t.kind === 'vault' ? str(t.user) : '',
+      password: t.kind === 'vault' ? str(t.password) : '',
+      caCert: t.kind === 'vault' ? str(t.caCert) : '',
+    },
   };
 }
 
@@ -101,16 +113,24 @@ export function bodyOf(v: Values, admin: boolean): Record<string, unknown> & { t
             secretAccessKey: v.s3.secretAccessKey,
             pathStyle: v.s3.pathStyle,
           }
-        : {
-            kind: 'ftp',
-            host: v.ftp.host.trim(),
-            port: v.ftp.port === '' ? undefined : v.ftp.port,
-            user: v.ftp.user.trim(),
-            password: v.ftp.password,
-            baseDir: v.ftp.baseDir.trim(),
-            explicitTls: v.ftp.explicitTls,
-            connections: v.ftp.connections === '' ? undefined : v.ftp.connections,
-          };
+        : v.targetKind === 'vault'
+          ? {
+              kind: 'vault',
+              url: v.vault.url.trim(),
+              user: v.vault.user.trim(),
+              password: v.vault.password,
+              ...(v.vault.caCert.trim() ? { caCert: v.vault.caCert } : {}),
+            }
+          : {
+              kind: 'ftp',
+              host: v.ftp.host.trim(),
+              port: v.ftp.port === '' ? undefined : v.ftp.port,
+              user: v.ftp.user.trim(),
+              password: v.ftp.password,
+              baseDir: v.ftp.baseDir.trim(),
+              explicitTls: v.ftp.explicitTls,
+              connections: v.ftp.connections === '' ? undefined : v.ftp.connections,
+            };
   return {
     name: v.name,
     scope: v.scope,
@@ -146,6 +166,8 @@ export const FORM_FIELDS = new Set([
   'target.password',
   'target.baseDir',
   'target.connections',
+  'target.url',
+  'target.caCert',
 ]);
 
 /**
@@ -155,6 +177,7 @@ export const FORM_FIELDS = new Set([
  */
 export const FTP_ACCOUNT = ['host', 'port', 'user', 'explicitTls'] as const;
 export const S3_ACCOUNT = ['endpoint', 'bucket', 'accessKeyId', 'pathStyle'] as const;
+export const VAULT_ACCOUNT = ['url', 'user'] as const;
 
 /** The secret field after an edit: cleared when the login changed, the mask again when it is back. */
 export function keptSecret<T extends Record<string, unknown>>(
