@@ -45,7 +45,11 @@ export async function runFleetServersCommand(
   out: (text: string) => void = (text) => process.stdout.write(text),
 ): Promise<number | undefined> {
   const [sub, ...rest] = args;
-  if (!['enroll-token', 'servers', 'revoke', 'drain', 'undrain', 'move', 'recover'].includes(sub ?? ''))
+  if (
+    !['enroll-token', 'servers', 'revoke', 'drain', 'undrain', 'move', 'recover'].includes(
+      sub ?? '',
+    )
+  )
     return undefined;
   const storeOptions: StoreOptions = config.databaseUrl
     ? { url: config.databaseUrl }
@@ -192,7 +196,9 @@ function formatRecovery(report: RecoveryReport): string {
       lines.push(`  ${c.customer}: skipped: ${c.reason?.message ?? ''}`);
       continue;
     }
-    const jobs = c.restores.map((r) => `job ${r.jobId} (${r.what} from ${r.snapshotId.slice(0, 8)})`);
+    const jobs = c.restores.map(
+      (r) => `job ${r.jobId} (${r.what} from ${r.snapshotId.slice(0, 8)})`,
+    );
     lines.push(`  ${c.customer}: moved; restores queued: ${jobs.join(', ') || 'none'}`);
     for (const f of c.failed)
       lines.push(`    not queued: ${f.what} from ${f.snapshotId.slice(0, 8)}: ${f.message}`);

@@ -98,7 +98,8 @@ export class ServerRecovery {
         { params: { server: from } },
       );
     const report: RecoveryReport = { from, to, customers: [] };
-    for (const customer of customers) report.customers.push(await this.recoverOne(customer.id, from, to));
+    for (const customer of customers)
+      report.customers.push(await this.recoverOne(customer.id, from, to));
     return report;
   }
 

@@ -211,7 +211,7 @@ export function serverRoutes(deps: ServerRouteDeps): ApiModule {
       method: 'POST',
       path: '/api/admin/servers/:id/recover',
       operationId: 'adminRecoverServer',
-      summary: "Recover a lost server: its customers moved to another server and restored there",
+      summary: 'Recover a lost server: its customers moved to another server and restored there',
       description:
         'Each customer of the lost server is moved and a restore of the newest snapshot of each content is queued on the new server. Customers with a local target, jobs waiting or running, or no snapshot are left where they are; the report says why.',
       tags: ['admin'],

@@ -877,8 +877,7 @@ export const de: Messages = {
       recoverNoCustomers: 'Der Server hatte keine Kunden.',
       recoverQueued: (customer: string, jobs: string) =>
         `${customer}: verschoben; Wiederherstellungen eingereiht (Aufträge ${jobs}).`,
-      recoverSkipped: (customer: string, reason: string) =>
-        `${customer}: übersprungen. ${reason}`,
+      recoverSkipped: (customer: string, reason: string) => `${customer}: übersprungen. ${reason}`,
       recoverNotQueued: (what: string, reason: string) => `Nicht eingereiht: ${what}. ${reason}`,
     },
   },
