@@ -79,7 +79,7 @@ describe('moving customers between servers, recovering a lost server', { timeout
       adminPassword: ADMIN_PASSWORD,
     });
     for (const server of ['web1', 'web2']) await fleet.enrollAndStart(server);
-    for (const customer of ['alice', 'carol', 'erin'])
+    for (const customer of ['alice', 'carol', 'erin', 'bob'])
       await mkdir(root(customer), { recursive: true });
     // Enough data that "only the changes" is clearly less than the first backup.
     await makeTree(root('alice'), { bigFileBytes: 4 * 1024 * 1024 });
