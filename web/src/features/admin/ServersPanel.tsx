@@ -288,6 +288,8 @@ export function ServersPanel() {
               value={recoverTo}
               onChange={setRecoverTo}
               allowDeselect={false}
+              // Inside the modal: a portal would put the options under its overlay.
+              comboboxProps={{ withinPortal: false }}
             />
           )}
           {recover.error && (
