@@ -42,6 +42,8 @@ const layers = [
     'vault',
     'agent/local.ts',
     'agent/local-repositories.ts',
+    // a lost server's customers moved and restored: the fleet's use of restore requests
+    'fleet/server-recovery.ts',
   ],
   // 6: composition: configuration, the app, the hosting server's half of it
   ['config.ts', 'app.ts', 'recovery-safety.ts', 'host-side.ts', 'planning.ts'],

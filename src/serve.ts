@@ -32,6 +32,8 @@ import { startPlanning } from './planning.js';
 import { loadVaultSettings } from './vault/settings.js';
 import { serverRoutes } from './api/admin/server-routes.js';
 import { ServerAdmin } from './fleet/server-admin.js';
+import { CustomerMove } from './fleet/customer-move.js';
+import { ServerRecovery } from './fleet/server-recovery.js';
 import { ServerRecords } from './fleet/server-records.js';
 import { LOCAL_SERVER } from './fleet/subjects.js';
 
@@ -117,6 +119,21 @@ export async function startService(
       },
     });
 
+  // The servers customers may be put on without an enrollment: serve's own, a controller's default.
+  const moves = new CustomerMove({
+    store: app.store,
+    records: new ServerRecords(app.store),
+    inventory: app.inventory,
+    implicitServers: fleet ? (fleet.serverId ? [fleet.serverId] : []) : [LOCAL_SERVER],
+  });
+  const recovery = new ServerRecovery({
+    store: app.store,
+    records: new ServerRecords(app.store),
+    inventory: app.inventory,
+    moves,
+    restores: app.restores,
+  });
+
   const auth = new AuthService({ store: app.store, masterKey: app.masterKey });
   await ensureAdmin(auth, { passwordFile: join(config.dataDir, 'initial-admin-password') });
   if (opts.demo) await prepareDemo(app, auth);
@@ -150,7 +167,7 @@ export async function startService(
         // A controller drives the server it is named for; `serve` is the one server it runs on.
         coverage: new CoverageService({ store: app.store, server: fleet?.serverId ?? 'local' }),
       }),
-      serverRoutes({ servers }),
+      serverRoutes({ servers, moves, recovery }),
       packageInfoRoutes({ schedules: app.schedules, inventory: app.inventory }),
       targetAdminRoutes({ schedules: app.schedules }),
       targetRoutes({

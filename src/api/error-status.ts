@@ -67,6 +67,11 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'server.key_invalid': 400,
   'server.unknown': 404,
   'server.fleet_not_configured': 409,
+  'server.move_same_server': 409,
+  'server.move_local_target': 409,
+  'server.move_jobs_active': 409,
+  'server.recover_online': 409,
+  'server.recover_no_snapshot': 409,
 
   'snapshot.ambiguous_id': 400,
   'snapshot.keep_limit': 409,

@@ -5,16 +5,22 @@
  *   hostvault fleet servers
  *   hostvault fleet revoke web1
  *   hostvault fleet drain web1 | undrain web1
+ *   hostvault fleet move CUSTOMER --to web2      (src/fleet/customer-move.ts)
+ *   hostvault fleet recover web1 --to web2       (src/fleet/server-recovery.ts)
  * Revoke rewrites nats-server's authorization file and reloads it, as the controller does: run it
  * with the controller's environment (HOSTVAULT_NATS_AUTH_FILE, HOSTVAULT_NATS_SEED_FILE, ...).
  */
 import { join } from 'node:path';
+import { openApp } from '../app.js';
 import type { Config } from '../config.js';
+import { CustomerMove } from '../fleet/customer-move.js';
 import { fleetAuthorizationFromEnv } from '../fleet/fleet-authorization.js';
 import { ServerAdmin, type ServerView } from '../fleet/server-admin.js';
 import { ServerRecords } from '../fleet/server-records.js';
+import { ServerRecovery, type RecoveryReport } from '../fleet/server-recovery.js';
+import { InventoryService } from '../inventory/inventory-service.js';
 import { JobStore } from '../job/job-store.js';
-import { openStore } from '../store/index.js';
+import { openStore, type StoreOptions } from '../store/index.js';
 
 export const FLEET_SERVERS_USAGE = `  fleet enroll-token --server NAME [--ttl-minutes N]
                               make a one-time token for hosting server NAME (shown once); on
@@ -24,6 +30,12 @@ export const FLEET_SERVERS_USAGE = `  fleet enroll-token --server NAME [--ttl-mi
                               (needs the controller's HOSTVAULT_NATS_AUTH_FILE settings)
   fleet drain NAME | fleet undrain NAME
                               stop starting new jobs on NAME (queued ones wait), or go on
+  fleet move CUSTOMER --to NAME
+                              put CUSTOMER on server NAME: its next backup runs there, into the
+                              same S3/FTP repository; copy its files there first (hosting panel)
+  fleet recover NAME --to NAME2
+                              restore every customer of lost server NAME onto NAME2 from their
+                              S3/FTP repositories; prints a report per customer
 `;
 
 export async function runFleetServersCommand(
@@ -33,11 +45,73 @@ export async function runFleetServersCommand(
   out: (text: string) => void = (text) => process.stdout.write(text),
 ): Promise<number | undefined> {
   const [sub, ...rest] = args;
-  if (!['enroll-token', 'servers', 'revoke', 'drain', 'undrain'].includes(sub ?? ''))
+  if (
+    !['enroll-token', 'servers', 'revoke', 'drain', 'undrain', 'move', 'recover'].includes(
+      sub ?? '',
+    )
+  )
     return undefined;
-  const store = await openStore(
-    config.databaseUrl ? { url: config.databaseUrl } : { file: join(config.dataDir, 'store.db') },
-  );
+  const storeOptions: StoreOptions = config.databaseUrl
+    ? { url: config.databaseUrl }
+    : { file: join(config.dataDir, 'store.db') };
+  // The controller's default server takes customers without an enrollment of its own.
+  const implicitServers = env.HOSTVAULT_SERVER_ID
+    ? [env.HOSTVAULT_SERVER_ID]
+    : config.databaseUrl
+      ? []
+      : ['local'];
+  if (sub === 'move') {
+    const [customer] = rest;
+    const to = option(rest, '--to');
+    if (!customer || customer.startsWith('--') || !to) return undefined;
+    const store = await openStore(storeOptions);
+    try {
+      const moves = new CustomerMove({
+        store,
+        records: new ServerRecords(store),
+        inventory: new InventoryService({ store }),
+        implicitServers,
+      });
+      const moved = await moves.move(customer, to);
+      out(`moved customer ${moved.customer} from ${moved.from} to ${moved.to}\n`);
+      return 0;
+    } finally {
+      await store.close();
+    }
+  }
+  if (sub === 'recover') {
+    const [from] = rest;
+    const to = option(rest, '--to');
+    if (!from || from.startsWith('--') || !to) return undefined;
+    // The restore service unseals targets: the whole app (master key), not only the store. The
+    // controllers' workers run the queued restores; this process only queues them.
+    const app = await openApp(config, {
+      log: (line) => process.stderr.write(`hostvault: ${line}\n`),
+      store: storeOptions,
+    });
+    try {
+      const records = new ServerRecords(app.store);
+      const moves = new CustomerMove({
+        store: app.store,
+        records,
+        inventory: app.inventory,
+        implicitServers,
+      });
+      const recovery = new ServerRecovery({
+        store: app.store,
+        records,
+        inventory: app.inventory,
+        moves,
+        restores: app.restores,
+      });
+      const report = await recovery.recover(from, to);
+      out(formatRecovery(report));
+      return report.customers.some((c) => c.status === 'skipped' || c.failed.length > 0) ? 1 : 0;
+    } finally {
+      await app.close();
+    }
+  }
+  const store = await openStore(storeOptions);
   try {
     const records = new ServerRecords(store);
     const jobs = new JobStore(store);
@@ -112,6 +186,24 @@ function formatServers(servers: ServerView[]): string {
     )
     .join('\n')
     .concat('\n');
+}
+
+function formatRecovery(report: RecoveryReport): string {
+  const lines = [`recovery of server ${report.from} onto ${report.to}:`];
+  if (report.customers.length === 0) lines.push('  no customers');
+  for (const c of report.customers) {
+    if (c.status === 'skipped') {
+      lines.push(`  ${c.customer}: skipped: ${c.reason?.message ?? ''}`);
+      continue;
+    }
+    const jobs = c.restores.map(
+      (r) => `job ${r.jobId} (${r.what} from ${r.snapshotId.slice(0, 8)})`,
+    );
+    lines.push(`  ${c.customer}: moved; restores queued: ${jobs.join(', ') || 'none'}`);
+    for (const f of c.failed)
+      lines.push(`    not queued: ${f.what} from ${f.snapshotId.slice(0, 8)}: ${f.message}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function option(args: string[], name: string): string | undefined {

@@ -97,6 +97,16 @@ export const ERROR_CODES = [
   'server.unknown',
   /** Enrollment and revocation need the controller's NATS authorization file. */
   'server.fleet_not_configured',
+  /** params: customer, server (moving a customer to the server it is on) */
+  'server.move_same_server',
+  /** params: customer, schedule, server: a schedule backs up to a directory on the old server. */
+  'server.move_local_target',
+  /** params: customer, jobs: the customer has jobs waiting or running. */
+  'server.move_jobs_active',
+  /** params: server: recovery of a server whose agent still answers. */
+  'server.recover_online',
+  /** params: customer: a lost server's customer without a snapshot to restore from. */
+  'server.recover_no_snapshot',
 
   // ---- snapshots, browsing and downloads ----
   /** params: ref */

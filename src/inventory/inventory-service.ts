@@ -180,6 +180,20 @@ export class InventoryService {
     return customer;
   }
 
+  /**
+   * Puts a customer on another hosting server (src/fleet/customer-move.ts decides whether it
+   * may). Only the record changes: the customer's files on the new server are the hosting
+   * panel's to copy. False when there is no such customer.
+   */
+  async setServer(id: string, server: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('customers')
+      .set({ server_id: server, updated_at: this.#now().toISOString() })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   /** Deletes a customer's record (not their files or repositories); false when there was none. */
   async deleteCustomer(id: string): Promise<boolean> {
     const result = await this.#db.deleteFrom('customers').where('id', '=', id).executeTakeFirst();

@@ -102,6 +102,12 @@ export class RestoreService {
     viewer: Viewer,
     ref: SnapshotRef,
     request: RestoreRequest,
+    /**
+     * `recovery`: the provider restores a lost server (src/fleet/server-recovery.ts): one
+     * restore per content of a customer may be queued at once, beyond the per-customer limit
+     * that keeps a customer from filling the queue.
+     */
+    opts: { recovery?: boolean } = {},
   ): Promise<{ jobId: number; snapshot: SnapshotRow; customer: Customer }> {
     const { snapshot, customer } = await this.resolve(viewer, ref, request);
     const shownPath =
@@ -122,12 +128,12 @@ export class RestoreService {
     try {
       created = await this.deps.jobs.create({
         type: 'restore',
-        trigger: 'manual',
+        trigger: opts.recovery ? 'system' : 'manual',
         customerId: snapshot.customer_id,
         scheduleName: `Restore ${request.what}`,
         scope: snapshot.scope,
         params,
-        maxActivePerCustomer: this.deps.maxActivePerCustomer,
+        ...(opts.recovery ? {} : { maxActivePerCustomer: this.deps.maxActivePerCustomer }),
       });
     } catch (error) {
       if (error instanceof ActiveJobLimitError)

@@ -7,131 +7,36 @@
 // the Servers API answers online/offline and job counts.
 //   node --import tsx --test --test-reporter=spec test/fleet/fleet-servers.int.test.ts
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
-import { loadConfig } from '../../src/config.js';
-import { startController } from '../../src/controller.js';
 import { ServerRecords } from '../../src/fleet/server-records.js';
 import { serverSubjects } from '../../src/fleet/subjects.js';
 import type { Service } from '../../src/serve.js';
-import type { JobRow } from '../../src/store/index.js';
-import { CLI_FROM_SOURCES } from '../support/cli.js';
-import { startNatsServer, type NatsTestServer } from '../support/nats-server.js';
+import {
+  AgentProcess,
+  startFleetController,
+  type Admin,
+  type FleetController,
+} from '../support/fleet-controller.js';
+import type { NatsTestServer } from '../support/nats-server.js';
 
 const ADMIN_PASSWORD = 'fleet-servers-admin-1';
 
-/** The admin area's API, signed in as the administrator. */
-class Admin {
-  private cookie = '';
-  private csrf = '';
-  constructor(readonly base: string) {}
-
-  async signIn(): Promise<void> {
-    const response = await fetch(`${this.base}/api/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-    });
-    assert.equal(response.status, 200, await response.clone().text());
-    this.cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    this.csrf = ((await response.json()) as { csrfToken: string }).csrfToken;
-  }
-
-  async call(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-    const response = await fetch(`${this.base}${path}`, {
-      method,
-      headers: {
-        cookie: this.cookie,
-        'x-csrf-token': this.csrf,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, json: text ? JSON.parse(text) : undefined };
-  }
-}
-
-/** `hostvault <args>` from the sources, to its end. */
-function cli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...CLI_FROM_SOURCES, ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.once('exit', (code) => resolve({ code, out }));
-  });
-}
-
-/** A hosting server's agent: `hostvault agent`, nothing but its data directory given. */
-class AgentProcess {
-  child?: ChildProcess;
-  output = '';
-  constructor(readonly env: NodeJS.ProcessEnv) {}
-
-  async start(): Promise<void> {
-    const from = this.output.length;
-    const child = spawn(process.execPath, [...CLI_FROM_SOURCES, 'agent'], {
-      env: this.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    const append = (chunk: Buffer) => void (this.output += chunk.toString('utf8'));
-    child.stdout!.on('data', append);
-    child.stderr!.on('data', append);
-    const deadline = Date.now() + 60_000;
-    while (!/is taking jobs/.test(this.output.slice(from))) {
-      if (child.exitCode !== null) throw new Error(`agent exited:\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`agent did not start:\n${this.output}`);
-      await sleep(50);
-    }
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
 describe('one controller, two enrolled servers', { timeout: 300_000 }, () => {
   let work: string;
+  let fleet: FleetController;
   let nats: NatsTestServer;
   let service: Service;
   let admin: Admin;
   const agents = new Map<string, AgentProcess>();
   const root = (server: string, customer: string) => join(work, server, 'home', customer, 'www');
-  const agentDir = (server: string) => join(work, `agent-${server}`);
-  // Only what a hosting server's operator sets: where its data lives. No fleet settings.
-  const agentEnv = (server: string): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = { ...process.env, HOSTVAULT_DATA_DIR: agentDir(server) };
-    for (const key of Object.keys(env)) if (key.startsWith('HOSTVAULT_NATS')) delete env[key];
-    delete env.HOSTVAULT_SERVER_ID;
-    return env;
-  };
-
-  async function finished(jobId: number, timeoutMs = 120_000): Promise<JobRow> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const job = await service.app.jobs.get(jobId);
-      if (job && !['pending', 'running'].includes(job.status)) return job;
-      if (Date.now() > deadline) throw new Error(`job ${jobId} did not finish:\n${job?.log}`);
-      await sleep(100);
-    }
-  }
+  const agentDir = (server: string) => fleet.agentDir(server);
+  const agentEnv = (server: string) => fleet.agentEnv(server);
+  const finished = (jobId: number) => fleet.finished(jobId);
 
   async function runNow(customer: string): Promise<number> {
     const row = await service.app.store.db
@@ -150,65 +55,17 @@ describe('one controller, two enrolled servers', { timeout: 300_000 }, () => {
     return Object.fromEntries((json.servers as any[]).map((s) => [s.id, s]));
   }
 
-  async function enroll(server: string, token: string) {
-    const id = nats.identity(server);
-    return cli(
-      [
-        'agent',
-        'enroll',
-        '--controller',
-        service.url,
-        '--token',
-        token,
-        '--nats-ca',
-        nats.caFile,
-        '--nats-cert',
-        id.certFile,
-        '--nats-key',
-        id.keyFile,
-      ],
-      agentEnv(server),
-    );
-  }
-
-  async function makeToken(server: string): Promise<string> {
-    const { status, json } = await admin.call('POST', '/api/admin/servers/enrollments', {
-      server,
-    });
-    assert.equal(status, 201, JSON.stringify(json));
-    assert.equal(json.server, server);
-    return json.token as string;
-  }
+  const enroll = (server: string, token: string) => fleet.enroll(server, token);
+  const makeToken = (server: string) => fleet.makeToken(server);
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'hv-fleet-servers-'));
-    nats = await startNatsServer({ servers: ['web1', 'web2'], managedAuthorization: true });
-    const controllerId = nats.identity('controller');
-    const seedFile = join(work, 'controller.seed');
-    await writeFile(seedFile, new TextDecoder().decode(controllerId.seed), { mode: 0o600 });
-    process.env.HOSTVAULT_ADMIN_PASSWORD = ADMIN_PASSWORD;
-    const config = {
-      ...loadConfig({
-        HOSTVAULT_DATA_DIR: join(work, 'controller'),
-        HOSTVAULT_KEY_FILE: join(work, 'keys/master.key'),
-      }),
-      listen: { host: '127.0.0.1', port: 0 },
-    };
-    // No HOSTVAULT_SERVER_ID: this controller serves whichever servers enroll.
-    service = await startController(config, {
-      log: () => undefined,
-      env: {
-        HOSTVAULT_NATS_URL: nats.url,
-        HOSTVAULT_NATS_CA: nats.caFile,
-        HOSTVAULT_NATS_CERT: controllerId.certFile,
-        HOSTVAULT_NATS_KEY: controllerId.keyFile,
-        HOSTVAULT_NATS_SEED_FILE: seedFile,
-        HOSTVAULT_NATS_AUTH_FILE: nats.authorizationFile,
-        HOSTVAULT_NATS_PID_FILE: nats.pidFile,
-      },
+    fleet = await startFleetController({
+      work,
+      servers: ['web1', 'web2'],
+      adminPassword: ADMIN_PASSWORD,
     });
-    admin = new Admin(service.url);
-    await admin.signIn();
+    ({ nats, service, admin } = fleet);
     for (const [server, customer] of [
       ['web1', 'alice'],
       ['web2', 'bob'],
@@ -248,12 +105,8 @@ describe('one controller, two enrolled servers', { timeout: 300_000 }, () => {
   });
 
   after(async () => {
-    if (process.env.HOSTVAULT_TEST_AGENT_LOG)
-      for (const [server, a] of agents) console.log(`--- ${server}\n${a.output}`);
-    await service?.stop();
-    for (const a of agents.values()) await a.stop();
-    await nats?.stop();
-    delete process.env.HOSTVAULT_ADMIN_PASSWORD;
+    for (const [server, agent] of agents) fleet?.agents.set(server, agent);
+    await fleet?.stop();
     await rm(work, { recursive: true, force: true });
   });
 

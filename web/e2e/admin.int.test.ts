@@ -9,6 +9,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { createUser } from '@nats-io/nkeys';
+import { ServerRecords } from '../../src/fleet/server-records.js';
 import {
   ensureBuilt,
   expectAccessible,
@@ -387,6 +389,30 @@ describe('the Servers panel', { timeout: 120_000 }, () => {
     assert.equal(await web7.getByTestId('server-online').textContent(), 'Offline');
     await browser.shot('07-servers');
     await expectAccessible(page, 'Servers');
+  });
+
+  test('recovers a revoked server onto another one, with a report', async () => {
+    // web8 enrolled, then revoked: as a server that was lost (no customers on it here).
+    const records = new ServerRecords(world.service.app.store);
+    const { token } = await records.createEnrollment({ server: 'web8', createdBy: 'test' });
+    await records.enroll({ token, nkey: createUser().getPublicKey() });
+    await records.revoke('web8');
+    await page.reload();
+    await page.getByRole('tab', { name: 'Servers' }).click();
+    const web8 = page.getByRole('table', { name: 'Servers' }).locator('[data-server="web8"]');
+    await web8.getByRole('button', { name: 'Recover web8 onto another server' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Recover web8 onto another server' });
+    await dialog.getByText(/Every customer of web8 is moved/).waitFor();
+    const submit = dialog.getByRole('button', { name: 'Recover' });
+    assert.equal(await submit.isDisabled(), true, 'no server chosen yet');
+    await dialog.getByRole('combobox', { name: 'Restore onto' }).click();
+    await page.getByRole('option', { name: 'local' }).click();
+    await submit.click();
+    const report = page.getByTestId('recovery-report');
+    await report.waitFor();
+    assert.match((await report.textContent()) ?? '', /Recovery of web8 onto local/);
+    assert.match((await report.textContent()) ?? '', /The server had no customers/);
+    await expectAccessible(page, 'Servers, recovery report');
   });
 
   test('at phone size shows each server as a card', async () => {

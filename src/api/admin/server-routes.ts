@@ -1,15 +1,20 @@
 /**
  * The admin area's hosting servers (a fleet's Servers page): each one's state and presence,
  * enrollment tokens, revoke, drain. And the one public route of the fleet: an agent enrolling
- * with its one-time token, which is its only credential.
+ * with its one-time token, which is its only credential. Moving a customer to another server, and
+ * recovering a lost server's customers onto another one.
  */
 import { z } from 'zod';
+import type { CustomerMove } from '../../fleet/customer-move.js';
 import type { ServerAdmin } from '../../fleet/server-admin.js';
+import type { ServerRecovery } from '../../fleet/server-recovery.js';
 import type { ApiModule } from '../deps.js';
 import type { RouteRegistry } from '../registry.js';
 
 export interface ServerRouteDeps {
   servers: Pick<ServerAdmin, 'list' | 'createEnrollment' | 'enroll' | 'revoke' | 'drain'>;
+  moves: Pick<CustomerMove, 'move'>;
+  recovery: Pick<ServerRecovery, 'recover'>;
 }
 
 const ServerSchema = z
@@ -55,6 +60,58 @@ const EnrollBody = z.strictObject({
   nkey: z.string().min(1).max(100).describe("The agent's public NATS user key (U…)."),
 });
 const DrainBody = z.strictObject({ draining: z.boolean() });
+const CustomerParams = z.strictObject({ id: z.string().min(1).max(200) });
+const ServerName = z.string().min(1).max(63);
+const MoveBody = z.strictObject({
+  server: ServerName.describe('The server the customer moves to: enrolled, not revoked.'),
+});
+const MoveSchema = z
+  .object({ customer: z.string(), from: z.string(), to: z.string() })
+  .meta({ id: 'CustomerMove' });
+const RecoverBody = z.strictObject({
+  to: ServerName.describe("The server that takes the lost server's customers."),
+});
+const RecoverySchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    customers: z.array(
+      z.object({
+        customer: z.string(),
+        status: z
+          .enum(['queued', 'skipped'])
+          .describe('`queued`: moved, its restores queued; `skipped`: left where it was.'),
+        reason: z
+          .object({
+            code: z.string(),
+            message: z.string(),
+            params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+          })
+          .optional()
+          .describe('Why it was skipped: a local target, jobs waiting or running, no snapshot.'),
+        restores: z.array(
+          z.object({
+            jobId: z.number().int(),
+            repositoryId: z.number().int(),
+            snapshotId: z.string(),
+            time: z.string(),
+            what: z.string(),
+          }),
+        ),
+        failed: z
+          .array(
+            z.object({
+              snapshotId: z.string(),
+              what: z.string(),
+              code: z.string(),
+              message: z.string(),
+            }),
+          )
+          .describe('Restores that could not be queued after the customer was moved.'),
+      }),
+    ),
+  })
+  .meta({ id: 'ServerRecoveryReport' });
 
 export function serverRoutes(deps: ServerRouteDeps): ApiModule {
   return (api: RouteRegistry): void => {
@@ -132,6 +189,38 @@ export function serverRoutes(deps: ServerRouteDeps): ApiModule {
       responses: { 200: { description: 'The server.', schema: ServerSchema } },
       async handler({ params, body }) {
         return deps.servers.drain(params.id, body.draining);
+      },
+    });
+    api.route({
+      method: 'POST',
+      path: '/api/admin/customers/:id/move',
+      operationId: 'adminMoveCustomer',
+      summary: 'Move a customer to another server with its history',
+      description:
+        "Its next backup runs on the new server's agent into the same S3/FTP repository (deduplicated); its snapshots stay listed. Refused, nothing changed, when the server is unknown or revoked, the customer has jobs waiting or running, or a schedule backs up to a local directory. The customer's files must already be on the new server: copying them is the hosting panel's job.",
+      tags: ['admin'],
+      access: 'admin',
+      params: CustomerParams,
+      body: MoveBody,
+      responses: { 200: { description: 'Where the customer was and is.', schema: MoveSchema } },
+      async handler({ params, body }) {
+        return deps.moves.move(params.id, body.server);
+      },
+    });
+    api.route({
+      method: 'POST',
+      path: '/api/admin/servers/:id/recover',
+      operationId: 'adminRecoverServer',
+      summary: 'Recover a lost server: its customers moved to another server and restored there',
+      description:
+        'Each customer of the lost server is moved and a restore of the newest snapshot of each content is queued on the new server. Customers with a local target, jobs waiting or running, or no snapshot are left where they are; the report says why.',
+      tags: ['admin'],
+      access: 'admin',
+      params: ServerParams,
+      body: RecoverBody,
+      responses: { 200: { description: 'A report per customer.', schema: RecoverySchema } },
+      async handler({ params, body }) {
+        return deps.recovery.recover(params.id, body.to);
       },
     });
     api.route({

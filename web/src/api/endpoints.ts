@@ -214,4 +214,10 @@ export const api = {
     call(
       http.POST('/api/admin/servers/{id}/drain', { params: { path: { id } }, body: { draining } }),
     ),
+  recoverServer: (id: string, to: string) =>
+    call(http.POST('/api/admin/servers/{id}/recover', { params: { path: { id } }, body: { to } })),
+  moveCustomer: (id: string, server: string) =>
+    call(
+      http.POST('/api/admin/customers/{id}/move', { params: { path: { id } }, body: { server } }),
+    ),
 };

@@ -13,6 +13,8 @@ export type Role = Session['user']['role'];
 export type Schedule = Schemas['Schedule'];
 /** A hosting server of the fleet with its agent's presence (the admin area's Servers). */
 export type Server = Schemas['Server'];
+/** What recovering a lost server did, per customer. */
+export type ServerRecoveryReport = Schemas['ServerRecoveryReport'];
 /** A schedule's fields as POST and PUT /api/schedules take them. */
 export type ScheduleRequest = Schemas['ScheduleRequest'];
 export type Frequency = Schedule['frequency'];

@@ -114,6 +114,17 @@ export const deErrors: ErrorTexts = {
   'server.fleet_not_configured':
     'Dieser Dienst verwaltet keine Flotte: Anmelden und Sperren von Servern braucht einen Controller mit gesetzter NATS-Autorisierungsdatei.',
 
+  'server.move_same_server': (x) =>
+    `Kunde ${p(x, 'customer')} ist bereits auf Server ${p(x, 'server')}.`,
+  'server.move_local_target': (x) =>
+    `Zeitplan „${p(x, 'schedule')}“ von Kunde ${p(x, 'customer')} sichert in ein Verzeichnis auf Server ${p(x, 'server')}: Ein anderer Server erreicht dieses Repository nicht. Stellen Sie das Ziel des Zeitplans zuerst auf S3 oder FTP um.`,
+  'server.move_jobs_active': (x) =>
+    `Kunde ${p(x, 'customer')} hat ${p(x, 'jobs')} wartende oder laufende Aufträge. Warten Sie, bis sie beendet sind (oder brechen Sie sie ab), und verschieben Sie den Kunden dann.`,
+  'server.recover_online': (x) =>
+    `Der Agent von Server ${p(x, 'server')} ist online: Die Wiederherstellung ist für einen verlorenen Server. Verschieben Sie seine Kunden einzeln, oder sperren Sie ihn zuerst.`,
+  'server.recover_no_snapshot': (x) =>
+    `Kunde ${p(x, 'customer')} hat keinen Snapshot, aus dem wiederhergestellt werden kann.`,
+
   'snapshot.ambiguous_id': (x) =>
     `Die Snapshot-ID ${p(x, 'ref')} passt auf mehr als einen Snapshot; geben Sie mehr Zeichen davon an.`,
   'snapshot.keep_limit': (x) =>

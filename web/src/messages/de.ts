@@ -935,6 +935,19 @@ export const de: Messages = {
       tokenShownOnce: (server: string, expires: string) =>
         `Einmal-Token für ${server}, gültig bis ${expires}. Es wird nur jetzt angezeigt: auf diesem Server ausführen`,
       actionFailed: (message: string) => `Das hat nicht geklappt: ${message}`,
+      recover: 'Wiederherstellen',
+      recoverLabel: (server: string) => `${server} auf einem anderen Server wiederherstellen`,
+      recoverIntro: (server: string) =>
+        `Jeder Kunde von ${server} wird auf den gewählten Server verschoben und dort aus seinen S3- oder FTP-Sicherungen wiederhergestellt (der neueste Snapshot jedes Inhalts). Kunden, deren Zeitpläne in ein Verzeichnis auf ${server} sichern oder die keinen Snapshot haben, bleiben, wo sie sind.`,
+      recoverTo: 'Wiederherstellen auf',
+      recoverNoServer: 'Es gibt keinen anderen angemeldeten Server zum Wiederherstellen.',
+      recoverSubmit: 'Wiederherstellen',
+      recoverReport: (from: string, to: string) => `Wiederherstellung von ${from} auf ${to}`,
+      recoverNoCustomers: 'Der Server hatte keine Kunden.',
+      recoverQueued: (customer: string, jobs: string) =>
+        `${customer}: verschoben; Wiederherstellungen eingereiht (Aufträge ${jobs}).`,
+      recoverSkipped: (customer: string, reason: string) => `${customer}: übersprungen. ${reason}`,
+      recoverNotQueued: (what: string, reason: string) => `Nicht eingereiht: ${what}. ${reason}`,
     },
   },
 

@@ -85,6 +85,17 @@ export const enErrors = {
   'server.fleet_not_configured':
     'This service manages no fleet: enrolling and revoking servers needs a controller with its NATS authorization file set.',
 
+  'server.move_same_server': (x) =>
+    `Customer ${p(x, 'customer')} is already on server ${p(x, 'server')}.`,
+  'server.move_local_target': (x) =>
+    `Schedule "${p(x, 'schedule')}" of customer ${p(x, 'customer')} backs up to a directory on server ${p(x, 'server')}: another server cannot reach that repository. Change the schedule's target to S3 or FTP first.`,
+  'server.move_jobs_active': (x) =>
+    `Customer ${p(x, 'customer')} has ${p(x, 'jobs')} job(s) waiting or running. Wait until they have finished (or cancel them), then move the customer.`,
+  'server.recover_online': (x) =>
+    `The agent of server ${p(x, 'server')} is online: recovery is for a lost server. Move its customers one by one, or revoke it first.`,
+  'server.recover_no_snapshot': (x) =>
+    `Customer ${p(x, 'customer')} has no snapshot to restore from.`,
+
   'snapshot.ambiguous_id': (x) =>
     `Snapshot ID ${p(x, 'ref')} names more than one snapshot; give more of it.`,
   'snapshot.keep_limit': (x) =>

@@ -908,6 +908,19 @@ export const en = {
       tokenShownOnce: (server: string, expires: string) =>
         `One-time token for ${server}, valid until ${expires}. It is shown only now: on that server run`,
       actionFailed: (message: string) => `That did not work: ${message}`,
+      recover: 'Recover',
+      recoverLabel: (server: string) => `Recover ${server} onto another server`,
+      recoverIntro: (server: string) =>
+        `Every customer of ${server} is moved to the server you choose and restored there from its S3 or FTP backups (the newest snapshot of each content). Customers whose schedules back up to a directory on ${server}, or who have no snapshot, are left where they are.`,
+      recoverTo: 'Restore onto',
+      recoverNoServer: 'No other enrolled server to restore onto.',
+      recoverSubmit: 'Recover',
+      recoverReport: (from: string, to: string) => `Recovery of ${from} onto ${to}`,
+      recoverNoCustomers: 'The server had no customers.',
+      recoverQueued: (customer: string, jobs: string) =>
+        `${customer}: moved; restores queued (jobs ${jobs}).`,
+      recoverSkipped: (customer: string, reason: string) => `${customer}: skipped. ${reason}`,
+      recoverNotQueued: (what: string, reason: string) => `Not queued: ${what}. ${reason}`,
     },
   },
 

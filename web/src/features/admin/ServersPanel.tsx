@@ -1,7 +1,9 @@
 /**
  * The admin area's hosting servers: each agent online or offline, last heard, restic and MariaDB
  * versions, free space, running and queued jobs; enroll (the token is shown once), drain and
- * undrain, revoke. `hostvault serve` shows its one implicit server and nothing to enroll.
+ * undrain, revoke. `hostvault serve` shows its one implicit server and nothing to enroll. A server
+ * that is offline or revoked can be recovered: its customers moved to another server and restored
+ * there from their S3/FTP backups, with a report per customer (src/fleet/server-recovery.ts).
  */
 import {
   Alert,
@@ -10,7 +12,9 @@ import {
   Code,
   Group,
   Modal,
+  List,
   Paper,
+  Select,
   Stack,
   Text,
   TextInput,
@@ -21,11 +25,11 @@ import { useState, type FormEvent } from 'react';
 import { ApiError } from '../../api/client';
 import { api } from '../../api/endpoints';
 import { keys } from '../../api/queries';
-import type { Server } from '../../api/types';
+import type { Server, ServerRecoveryReport } from '../../api/types';
 import { ResponsiveTable, type Column } from '../../components/ResponsiveTable';
 import { Empty, ErrorMessage, Loading, messageOf } from '../../components/states';
 import { formatBytes, formatExact, formatWhen } from '../../lib/format';
-import { m } from '../../messages';
+import { errorText, m } from '../../messages';
 import { failure } from './failure';
 
 /** A badge keeps its whole word: the table scrolls sideways instead of cutting it short. */
@@ -44,6 +48,8 @@ export function ServersPanel() {
   });
   const [name, setName] = useState('');
   const [revoking, setRevoking] = useState<string | undefined>();
+  const [recovering, setRecovering] = useState<string | undefined>();
+  const [recoverTo, setRecoverTo] = useState<string | null>(null);
   const refresh = () => void client.invalidateQueries({ queryKey: keys.servers });
   const enroll = useMutation({
     mutationFn: (server: string) => api.createEnrollment(server),
@@ -64,6 +70,18 @@ export function ServersPanel() {
       refresh();
     },
   });
+  const recover = useMutation({
+    mutationFn: ({ id, to }: { id: string; to: string }) => api.recoverServer(id, to),
+    onSuccess: () => {
+      setRecovering(undefined);
+      setRecoverTo(null);
+    },
+    onSettled: refresh,
+  });
+  // Servers that can take a lost server's customers: enrolled (or draining), not the lost one.
+  const recoverTargets = (servers.data ?? [])
+    .filter((s) => s.id !== recovering && (s.state === 'enrolled' || s.state === 'draining'))
+    .map((s) => s.id);
   const actionError = drain.error ?? revoke.error;
   const enrollError = enroll.error
     ? (enroll.error instanceof ApiError &&
@@ -141,8 +159,11 @@ export function ServersPanel() {
       card: 'actions',
       hideLabel: true,
       render: (s) =>
-        s.implicit || s.state === 'revoked' || s.state === 'awaiting' ? null : (
+        s.implicit || s.state === 'awaiting' ? null : s.state === 'revoked' ? (
+          <RecoverButton server={s.id} onClick={() => setRecovering(s.id)} />
+        ) : (
           <Group gap="xs">
+            {!s.online && <RecoverButton server={s.id} onClick={() => setRecovering(s.id)} />}
             <Button
               size="xs"
               variant="default"
@@ -181,6 +202,7 @@ export function ServersPanel() {
           {t.actionFailed(messageOf(actionError))}
         </Alert>
       )}
+      {recover.data && <RecoveryReport report={recover.data} />}
       {servers.isPending ? (
         <Loading />
       ) : servers.error ? (
@@ -248,6 +270,95 @@ export function ServersPanel() {
           </Group>
         </Stack>
       </Modal>
+      <Modal
+        opened={recovering !== undefined}
+        onClose={() => setRecovering(undefined)}
+        title={recovering ? t.recoverLabel(recovering) : ''}
+      >
+        <Stack gap="md">
+          <Text size="sm">{recovering ? t.recoverIntro(recovering) : ''}</Text>
+          {recoverTargets.length === 0 ? (
+            <Alert color="yellow" variant="light">
+              {t.recoverNoServer}
+            </Alert>
+          ) : (
+            <Select
+              label={t.recoverTo}
+              data={recoverTargets}
+              value={recoverTo}
+              onChange={setRecoverTo}
+              allowDeselect={false}
+              // Inside the modal: a portal would put the options under its overlay.
+              comboboxProps={{ withinPortal: false }}
+            />
+          )}
+          {recover.error && (
+            <Alert color="red" variant="light" role="alert">
+              {t.actionFailed(messageOf(recover.error))}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setRecovering(undefined)}>
+              {m.common.cancel}
+            </Button>
+            <Button
+              color="red"
+              loading={recover.isPending}
+              disabled={!recoverTo || !recoverTargets.includes(recoverTo)}
+              onClick={() =>
+                recovering && recoverTo && recover.mutate({ id: recovering, to: recoverTo })
+              }
+            >
+              {t.recoverSubmit}
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
     </Stack>
+  );
+}
+
+function RecoverButton({ server, onClick }: { server: string; onClick: () => void }) {
+  const t = m.admin.servers;
+  return (
+    <Button size="xs" variant="light" aria-label={t.recoverLabel(server)} onClick={onClick}>
+      {t.recover}
+    </Button>
+  );
+}
+
+/** Per customer: moved with its queued restore jobs, or left where it was and why. */
+function RecoveryReport({ report }: { report: ServerRecoveryReport }) {
+  const t = m.admin.servers;
+  return (
+    <Alert
+      color={report.customers.some((c) => c.status === 'skipped') ? 'yellow' : 'green'}
+      variant="light"
+      role="status"
+      title={t.recoverReport(report.from, report.to)}
+      data-testid="recovery-report"
+    >
+      {report.customers.length === 0 ? (
+        <Text size="sm">{t.recoverNoCustomers}</Text>
+      ) : (
+        <List size="sm" spacing={4}>
+          {report.customers.map((c) => (
+            <List.Item key={c.customer}>
+              {c.status === 'queued'
+                ? t.recoverQueued(c.customer, c.restores.map((r) => r.jobId).join(', '))
+                : t.recoverSkipped(
+                    c.customer,
+                    errorText(c.reason?.code, c.reason?.params ?? {}, c.reason?.message ?? ''),
+                  )}
+              {c.failed.map((f) => (
+                <Text size="xs" key={`${f.snapshotId}-${f.what}`}>
+                  {t.recoverNotQueued(f.what, errorText(f.code, {}, f.message))}
+                </Text>
+              ))}
+            </List.Item>
+          ))}
+        </List>
+      )}
+    </Alert>
   );
 }
