@@ -18,6 +18,7 @@ import { coverage } from './coverage.js';
 import { drillCost } from './drill.js';
 import { vaultBackup } from './vault.js';
 import { idleRss } from './idle-rss.js';
+import { signIn } from './sign-in.js';
 
 export const cases: (BenchCase | StandaloneCase)[] = [
   firstBackup,
@@ -36,4 +37,5 @@ export const cases: (BenchCase | StandaloneCase)[] = [
   drillCost,
   vaultBackup,
   idleRss,
+  signIn,
 ];
