@@ -12,6 +12,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useLayoutEffect, useState } from 'react';
 import { setCsrfToken, setUnauthorizedHandler } from './api/client';
 import { api } from './api/endpoints';
+import { notifySignedInAgain } from './api/mutation';
 import { keys, useSession } from './api/queries';
 import { LanguageSwitch } from './components/LanguageSwitch';
 import { PasswordChange } from './components/PasswordChange';
@@ -60,6 +61,8 @@ export function App() {
     setCsrfToken(next.csrfToken);
     client.setQueryData(keys.session, next);
     setExpired(false);
+    // What failed with "Please sign in." while the session was gone is no longer true.
+    notifySignedInAgain();
     void client.invalidateQueries({ predicate: (q) => q.queryKey[0] !== keys.session[0] });
   };
 
