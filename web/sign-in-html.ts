@@ -59,8 +59,9 @@ body{margin:0;font-family:-apple-system,BlinkMacSystemFont,Segoe UI,Roboto,Helve
 
 /**
  * The page's own script: picks the language as messages/index.ts does (the switch's choice in
- * localStorage, else the browser's first German or English preference), switches it, holds a
- * submit until the app takes over, and marks when the form is usable (the bench's clock).
+ * localStorage, else the browser's first German or English preference), switches it, puts the
+ * focus into the user name field, holds a submit until the app takes over, and marks when the
+ * form is usable (the bench's clock).
  */
 function script(): string {
   const catalog = JSON.stringify({ de: texts(de), en: texts(en) });
@@ -76,6 +77,7 @@ r.querySelectorAll('[data-t]').forEach(function(e){e.textContent=t[e.getAttribut
 f.setAttribute('aria-label',t.title);g.setAttribute('aria-label',t.language);
 g.querySelectorAll('button').forEach(function(b){b.setAttribute('aria-pressed',String(b.getAttribute('data-lang')===lang))})}
 apply(stored()||browser());
+var u=document.getElementById('${BOOT.username}');if(u&&document.activeElement===document.body)u.focus();
 g.addEventListener('click',function(e){var b=e.target.closest('button');if(!b)return;var l=b.getAttribute('data-lang');
 try{localStorage.setItem(K,l)}catch(x){}apply(l)});
 f.addEventListener('submit',function(e){e.preventDefault();r.setAttribute('${BOOT.pending}','');
@@ -102,7 +104,7 @@ function html(): string {
     `<div role="group" aria-label="${escape(t.language)}" class="l">${languages}</div></div>`,
     `<p data-t="intro">${escape(t.intro)}</p>`,
     `<div><label for="${BOOT.username}"><span data-t="username">${escape(t.username)}</span>${required}</label>`,
-    `<input id="${BOOT.username}" name="username" autocomplete="username" required autofocus></div>`,
+    `<input id="${BOOT.username}" name="username" autocomplete="username" required></div>`,
     `<div><label for="${BOOT.password}"><span data-t="password">${escape(t.password)}</span>${required}</label>`,
     `<input id="${BOOT.password}" name="password" type="password" autocomplete="current-password" required></div>`,
     `<button type="submit" data-t="submit">${escape(t.submit)}</button>`,
