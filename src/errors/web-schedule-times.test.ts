@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { describeWhen } from '../../web/src/lib/schedule.js';
+import { setLanguage } from '../../web/src/messages/index.js';
 
-// Before any date is formatted: the page's formatters keep the zone they were made in.
+// Before any date is formatted (the imports format none): the page's formatters keep the zone
+// they were made in.
 process.env.TZ = 'America/New_York';
-const { describeWhen } = await import('../../web/src/lib/schedule.js');
-const { setLanguage } = await import('../../web/src/messages/index.js');
 
 const saturday = new Date('2026-12-05T12:00:00Z');
 

@@ -3,9 +3,9 @@
  * "S3: my-bucket". A weekly or monthly schedule's day is UTC's day, like its hour: where the
  * viewer's zone is not UTC, the same moment follows in the viewer's day and time.
  */
-import type { Schedule } from '../api/types';
-import { m } from '../messages';
-import { formatClock, formatHour } from './format';
+import type { Schedule } from '../api/types.js';
+import { m } from '../messages/index.js';
+import { formatClock, formatHour } from './format.js';
 
 const DAY_MS = 86_400_000;
 
