@@ -107,7 +107,7 @@ export function serveWebUi(
       root: dir,
       prefix: '/',
       wildcard: true,
-      // `/` is a page like any other: the fallback below answers it.
+      // `/` is a page like the others: answered below, with or without the sign-in form.
       index: false,
       cacheControl: false,
       preCompressed: true,
@@ -120,23 +120,26 @@ export function serveWebUi(
       },
     });
   }
+  const sendPage = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const signedIn = (await options.signedIn?.(request).catch(() => false)) ?? false;
+    const chosen = signedIn ? signedInPage : signedOutPage;
+    const encoding = encodingFor(String(request.headers['accept-encoding'] ?? ''));
+    reply.headers({
+      ...headers,
+      'cache-control': 'no-cache',
+      vary: 'Accept-Encoding, Cookie',
+      'content-type': 'text/html; charset=utf-8',
+    });
+    if (encoding) reply.header('content-encoding', encoding);
+    return reply.send(encoding ? chosen[encoding] : chosen.raw);
+  };
+  // `/` by its own route (the static files' wildcard would answer it with a 403 without an index).
+  if (built) app.get('/', sendPage);
   return (request, reply) => {
     if (!isPageRequest(request)) return undefined;
     if (!built)
       return Promise.resolve(reply.code(503).type('text/plain; charset=utf-8').send(NOT_BUILT));
-    return (async () => {
-      const signedIn = (await options.signedIn?.(request).catch(() => false)) ?? false;
-      const chosen = signedIn ? signedInPage : signedOutPage;
-      const encoding = encodingFor(String(request.headers['accept-encoding'] ?? ''));
-      reply.headers({
-        ...headers,
-        'cache-control': 'no-cache',
-        vary: 'Accept-Encoding, Cookie',
-        'content-type': 'text/html; charset=utf-8',
-      });
-      if (encoding) reply.header('content-encoding', encoding);
-      return reply.send(encoding ? chosen[encoding] : chosen.raw);
-    })();
+    return sendPage(request, reply);
   };
 }
 
