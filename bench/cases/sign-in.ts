@@ -113,7 +113,9 @@ export const signIn: StandaloneCase = {
           const load = await page.evaluate(() => {
             const at = (name: string) => performance.getEntriesByName(name)[0]?.startTime ?? null;
             const formMs = at('sign-in-form')!;
-            const resources = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+            const resources = performance.getEntriesByType(
+              'resource',
+            ) as PerformanceResourceTiming[];
             const [navigation] = performance.getEntriesByType(
               'navigation',
             ) as PerformanceNavigationTiming[];

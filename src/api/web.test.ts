@@ -141,7 +141,10 @@ describe('the page with the plain sign-in form', () => {
     const body = brotliDecompressSync(response.rawPayload).toString();
     assert.doesNotMatch(body, /hv-sign-in|sign-in-form/);
     assert.match(body, /<div id="root"><\/div>/);
-    const gz = await h.app.inject({ url: '/', headers: { accept: 'text/html', 'accept-encoding': 'gzip' } });
+    const gz = await h.app.inject({
+      url: '/',
+      headers: { accept: 'text/html', 'accept-encoding': 'gzip' },
+    });
     assert.equal(gunzipSync(gz.rawPayload).toString(), WITH_FORM);
   });
 });

@@ -54,7 +54,10 @@ function page(html: string): Page {
   return {
     raw,
     br: brotliCompressSync(raw, {
-      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: 11,
+        [constants.BROTLI_PARAM_SIZE_HINT]: raw.length,
+      },
     }),
     gzip: gzipSync(raw, { level: constants.Z_BEST_COMPRESSION }),
   };

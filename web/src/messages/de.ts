@@ -176,7 +176,11 @@ export const de: Messages = {
     local: (text: string) => `für Sie: ${text}`,
     localWeekly: (day: string, time: string) => `${day} um ${time}`,
     localMonthly: (shift: number, day: number, time: string) =>
-      shift < 0 ? `am Vortag um ${time}` : shift > 0 ? `am Folgetag um ${time}` : `am ${day}. um ${time}`,
+      shift < 0
+        ? `am Vortag um ${time}`
+        : shift > 0
+          ? `am Folgetag um ${time}`
+          : `am ${day}. um ${time}`,
   },
 
   jobStatus: {
