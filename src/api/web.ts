@@ -96,7 +96,7 @@ export function serveWebUi(
   app: FastifyInstance,
   root: string,
   options: WebUiOptions = {},
-): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> | undefined {
+): (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | undefined {
   const dir = resolve(root);
   const assets = join(dir, 'assets') + sep;
   const index = join(dir, 'index.html');
