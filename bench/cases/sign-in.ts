@@ -110,18 +110,15 @@ export const signIn: StandaloneCase = {
             .getByRole('button', { name: 'Sign in' })
             .and(page.locator('#root *'))
             .waitFor({ timeout: 60_000 });
-          const load = await page.evaluate(() => {
-            const at = (name: string) => performance.getEntriesByName(name)[0]?.startTime ?? null;
-            const formMs = at('sign-in-form')!;
-            const resources = performance.getEntriesByType(
-              'resource',
-            ) as PerformanceResourceTiming[];
-            const [navigation] = performance.getEntriesByType(
-              'navigation',
-            ) as PerformanceNavigationTiming[];
+          // A string, not a function: tsx's name helper (__name) does not exist in the page.
+          const load = (await page.evaluate(`(() => {
+            const at = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
+            const formMs = at('sign-in-form');
+            const [navigation] = performance.getEntriesByType('navigation');
             const bytes =
               (navigation?.transferSize ?? 0) +
-              resources
+              performance
+                .getEntriesByType('resource')
                 .filter((r) => r.responseEnd <= formMs)
                 .reduce((sum, r) => sum + r.transferSize, 0);
             return {
@@ -130,7 +127,7 @@ export const signIn: StandaloneCase = {
               appMs: at('sign-in-app') ?? formMs,
               bytes,
             };
-          });
+          })()`)) as Load;
           ctx.log(
             `sign-in: load ${i + 1}: form ${load.formMs.toFixed(0)} ms, first paint ${load.paintMs?.toFixed(0)} ms, app ${load.appMs?.toFixed(0)} ms, ${load.bytes} bytes before the form`,
           );
