@@ -43,10 +43,10 @@ body{margin:0;font-family:-apple-system,BlinkMacSystemFont,Segoe UI,Roboto,Helve
 #${BOOT.root} h1{margin:0;font-size:26px;line-height:1.35;font-weight:700}
 #${BOOT.root} p{margin:0;font-size:14px;line-height:1.45;color:#676d73}
 #${BOOT.root} .l{display:flex;background:#f1f3f5;border-radius:4px;padding:4px}
-#${BOOT.root} .l button{font:inherit;font-size:12px;font-weight:500;border:0;background:none;padding:2px 10px;border-radius:4px;color:#495057;cursor:pointer}
+#${BOOT.root} .l button{font:inherit;font-size:12px;font-weight:600;border:0;background:none;padding:2px 10px;border-radius:4px;color:#495057;cursor:pointer}
 #${BOOT.root} .l button[aria-pressed=true]{background:#fff;color:#000;box-shadow:0 1px 3px rgba(0,0,0,.1)}
 #${BOOT.root} abbr{text-decoration:none}
-#${BOOT.root} label{display:block;font-size:14px;font-weight:500;line-height:1.55}
+#${BOOT.root} label{display:block;font-size:14px;font-weight:600;line-height:1.55}
 #${BOOT.root} label span[aria-hidden]{color:#d83838}
 #${BOOT.root} input{display:block;width:100%;height:36px;padding:0 12px;font:inherit;font-size:14px;border:1px solid #ced4da;border-radius:4px;background:#fff;color:#000}
 #${BOOT.root} input:focus{outline:2px solid #1971c2;outline-offset:2px;border-color:#1971c2}
