@@ -50,6 +50,8 @@ export async function startService(
   opts: {
     log?: (line: string) => void;
     demo?: boolean;
+    /** The built web UI to serve; dist/web of this package unless a bench compares builds. */
+    webRoot?: string;
     /**
      * A fleet's controller (src/controller.ts): the hosting server's agent behind a transport,
      * and the store it shares with other controllers. Unset: `hostvault serve`, all in one process.
@@ -176,7 +178,7 @@ export async function startService(
         probe: (target, probeOptions) => app.agent.testConnection({ target, ...probeOptions }),
       }),
     ],
-    options: { webRoot: DEFAULT_WEB_ROOT, ...proxyApiOptions(config.proxy) },
+    options: { webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT, ...proxyApiOptions(config.proxy) },
   });
   app.worker.start();
   // Schedules, and each repository's weekly prune and check (looked at hourly and once now), by

@@ -6,13 +6,14 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 import { precompress } from './precompress.js';
+import { signInHtml } from './sign-in-html.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 export default defineConfig({
   root: here('.'),
   base: '/',
-  plugins: [react(), precompress()],
+  plugins: [react(), signInHtml(), precompress()],
   build: {
     outDir: here('../dist/web'),
     emptyOutDir: true,

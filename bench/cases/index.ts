@@ -20,6 +20,7 @@ import { vaultBackup } from './vault.js';
 import { idleRss } from './idle-rss.js';
 import { fleet } from './fleet.js';
 import { fleetAgent } from './fleet-agent.js';
+import { signIn } from './sign-in.js';
 
 export const cases: (BenchCase | StandaloneCase)[] = [
   firstBackup,
@@ -40,4 +41,5 @@ export const cases: (BenchCase | StandaloneCase)[] = [
   idleRss,
   fleet,
   fleetAgent,
+  signIn,
 ];

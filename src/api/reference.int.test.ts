@@ -15,7 +15,7 @@ import {
 import { routesOf, type FastifyRoute } from './index.js';
 
 /** The web UI's files (web.ts), which are no API: fastify-static's wildcard route. */
-const WEB_UI_ROUTES = new Set(['/*']);
+const WEB_UI_ROUTES = new Set(['/*', '/']);
 
 const served = withThrowawayService(async (service) => ({
   doc: (await (await fetch(`${service.url}/api/openapi.json`)).json()) as ServedOpenApiDocument,

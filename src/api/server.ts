@@ -5,7 +5,7 @@
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { requestStamps, serializeReply } from './answer-cache.js';
-import { authenticate, PrincipalCache } from './authenticate.js';
+import { authenticate, PrincipalCache, SESSION_COOKIE } from './authenticate.js';
 import type { ApiDeps, ApiModule } from './deps.js';
 import { answerOf } from './error-status.js';
 import { notFound } from './errors.js';
@@ -78,7 +78,14 @@ export function buildServer(deps: ApiDeps): FastifyInstance {
     return reply.code(answer.status).headers(answer.headers).send(answer.body);
   });
 
-  const webUi = options.webRoot ? serveWebUi(app, options.webRoot) : undefined;
+  const webUi = options.webRoot
+    ? serveWebUi(app, options.webRoot, {
+        signedIn: async (request) => {
+          const token = request.cookies[SESSION_COOKIE];
+          return token !== undefined && (await deps.auth.resolveSession(token)) !== undefined;
+        },
+      })
+    : undefined;
   app.setNotFoundHandler(
     (request, reply) =>
       webUi?.(request, reply) ?? reply.code(404).send(answerOf(notFound(), bodyLimit).body),

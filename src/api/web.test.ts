@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { harness, type Harness } from '../../test/support/api-harness.js';
+import { createHash } from 'node:crypto';
+import { harness, PASSWORD, signIn, type Harness } from '../../test/support/api-harness.js';
 
 let dir: string;
 before(async () => {
@@ -89,6 +90,62 @@ describe('the web UI served by the API server', () => {
     assert.equal(put.statusCode, 404);
     const health = await h.app.inject({ url: '/api/health' });
     assert.equal(health.headers['cache-control'], 'no-store');
+  });
+});
+
+/** As web/sign-in-html.ts writes it into the built page: the plain form between markers. */
+const SCRIPT = "performance.mark('sign-in-form');";
+const WITH_FORM = `<!doctype html><title>Backups</title><body>
+<!--hv-sign-in-->
+<style>#hv-sign-in{}</style>
+<div id="hv-sign-in"><form aria-label="Sign in"></form></div>
+<script>${SCRIPT}</script>
+<!--/hv-sign-in-->
+<div id="root"></div><script type="module" src="/assets/index-abc123.js"></script></body>`;
+
+describe('the page with the plain sign-in form', () => {
+  let h: Harness;
+  before(async () => {
+    await mkdir(join(dir, 'with-form'), { recursive: true });
+    await writeFile(join(dir, 'with-form', 'index.html'), WITH_FORM);
+    h = await harness({ webRoot: join(dir, 'with-form') });
+    await h.auth.createUser({ username: 'webadmin', password: PASSWORD, role: 'admin' });
+  });
+  after(async () => h.close());
+
+  test('a browser without a session gets the form, its script allowed by its hash alone', async () => {
+    const response = await h.app.inject({ url: '/', headers: { accept: 'text/html' } });
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.body, WITH_FORM);
+    const hash = createHash('sha256').update(SCRIPT).digest('base64');
+    const csp = String(response.headers['content-security-policy']);
+    assert.ok(csp.includes(`script-src 'self' 'sha256-${hash}';`), csp);
+    assert.equal(response.headers['cache-control'], 'no-cache');
+    // A stale or forged cookie is no session.
+    const stale = await h.app.inject({
+      url: '/history',
+      headers: { accept: 'text/html', cookie: 'hostvault_session=not-a-session' },
+    });
+    assert.match(stale.body, /id="hv-sign-in"/);
+  });
+
+  test('a signed-in browser gets the page without it, compressed when it accepts that', async () => {
+    const { cookie } = await signIn(h, 'webadmin');
+    const response = await h.app.inject({
+      url: '/',
+      headers: { accept: 'text/html', cookie, 'accept-encoding': 'gzip, br' },
+    });
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.headers['content-encoding'], 'br');
+    assert.match(String(response.headers.vary), /accept-encoding/i);
+    const body = brotliDecompressSync(response.rawPayload).toString();
+    assert.doesNotMatch(body, /hv-sign-in|sign-in-form/);
+    assert.match(body, /<div id="root"><\/div>/);
+    const gz = await h.app.inject({
+      url: '/',
+      headers: { accept: 'text/html', 'accept-encoding': 'gzip' },
+    });
+    assert.equal(gunzipSync(gz.rawPayload).toString(), WITH_FORM);
   });
 });
 

@@ -86,6 +86,7 @@ describe('forms that keep what was typed, and limits shown early', { timeout: 18
     await form.getByRole('button', { name: 'Create' }).click();
     const again = page.getByRole('dialog', { name: 'Please sign in again' });
     await again.waitFor();
+    await form.getByText('Please sign in.').waitFor();
     await expectAccessible(page, 'the sign-in-again dialog');
     await browser.shot('session-ended');
     assert.equal(
@@ -99,6 +100,9 @@ describe('forms that keep what was typed, and limits shown early', { timeout: 18
     await again.getByRole('textbox', { name: 'Password' }).fill(world.alice.password);
     await again.getByRole('button', { name: 'Sign in' }).click();
     await again.waitFor({ state: 'hidden' });
+    // The refusal the form met while the session was gone is no longer true: it goes.
+    await form.getByText('Please sign in.').waitFor({ state: 'detached' });
+    await browser.shot('session-signed-in-again');
     assert.equal(await form.getByRole('spinbutton', { name: 'Retention' }).inputValue(), '3');
     await form.getByRole('button', { name: 'Create' }).click();
     await page.getByText('"Kept through a new sign-in" is created.').waitFor();
@@ -109,13 +113,24 @@ describe('forms that keep what was typed, and limits shown early', { timeout: 18
 
   test('at the package limit New Schedule is off, with the reason beside it', async () => {
     await callApi(page, '/api/schedules', 'POST', schedule('Second'));
-    await callApi(page, '/api/schedules', 'POST', schedule('Third'));
+    // Weekly on Mondays at 23:xx UTC: Tuesdays just after midnight in Berlin, the browser's zone.
+    await callApi(page, '/api/schedules', 'POST', {
+      ...schedule('Third'),
+      frequency: 'weekly',
+      day: 1,
+      hour: 23,
+    });
     await page.reload();
     await page.getByTestId('schedule-row').nth(2).waitFor();
     const reason = page.getByTestId('schedules-at-limit');
     await reason.waitFor();
     assert.match((await reason.textContent()) ?? '', /You have 3 of 3 schedules/);
     assert.equal(await page.getByRole('button', { name: 'New Schedule' }).isDisabled(), true);
+    // A weekly schedule's day is UTC's, said so, with the viewer's own day and time beside it.
+    assert.match(
+      (await page.getByTestId('schedule-row').filter({ hasText: 'Third' }).textContent()) ?? '',
+      /Mondays at 11:\d\d PM UTC \(for you: Tuesdays at 12:\d\d AM (GMT\+1|CET)\)/,
+    );
     await expectAccessible(page, 'Schedules at the package limit');
     await browser.shot('at-limit');
   });

@@ -55,6 +55,7 @@ function builtIsFresh(): boolean {
     newest(join(ROOT, 'web/index.html')),
     newest(join(ROOT, 'web/vite.config.ts')),
     newest(join(ROOT, 'web/precompress.ts')),
+    newest(join(ROOT, 'web/sign-in-html.ts')),
   );
   return built > sources;
 }

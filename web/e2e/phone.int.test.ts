@@ -137,4 +137,39 @@ describe('a customer on a phone', { timeout: 180_000 }, () => {
     await expectAccessible(page, 'the file browser on a phone');
     await browser.shot('06-browse');
   });
+  test('before the app arrives, the page’s plain sign-in form is usable; a submit waits for it', async () => {
+    const slow = await openBrowser('phone-plain', PHONE);
+    try {
+      const p = slow.page;
+      // The app's scripts are held back until the form was sent: what a slow line shows first.
+      let release = () => undefined as void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await p.route('**/assets/*.js', async (route) => {
+        await held;
+        await route.continue();
+      });
+      // Not until "load": that waits for the held scripts.
+      await p.goto(world.url, { waitUntil: 'commit' });
+      const submit = p.getByRole('button', { name: 'Sign in' });
+      await submit.waitFor();
+      assert.equal(await p.locator('#hv-sign-in').count(), 1, 'the plain form shows');
+      await expectFitsWidth(p, 'the plain sign-in form', [submit]);
+      await expectAccessible(p, 'the plain sign-in form');
+      await slow.shot('01-plain-sign-in');
+      await p.getByRole('button', { name: 'DE', exact: true }).click();
+      await p.getByRole('heading', { name: 'Bei Backups anmelden' }).waitFor();
+      assert.equal(await p.locator('html').getAttribute('lang'), 'de');
+      await p.getByRole('textbox', { name: 'Benutzername' }).fill(world.alice.username);
+      await p.getByRole('textbox', { name: 'Passwort' }).fill(world.alice.password);
+      await expectAccessible(p, 'the plain sign-in form in German');
+      await slow.shot('02-plain-sign-in-de');
+      await p.getByRole('button', { name: 'Anmelden' }).click();
+      release();
+      // The app takes the form over with what was typed and sends it, in the chosen language.
+      await p.getByRole('tab', { name: 'Zeitpläne' }).waitFor({ timeout: JOB_TIMEOUT });
+      assert.equal(await p.locator('#hv-sign-in').count(), 0, 'the plain form is gone');
+    } finally {
+      await slow.close();
+    }
+  });
 });

@@ -9,13 +9,15 @@
 import { Button, Container, Group, Modal, Stack, Text, Title } from '@mantine/core';
 import { useHash } from '@mantine/hooks';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useLayoutEffect, useState } from 'react';
 import { setCsrfToken, setUnauthorizedHandler } from './api/client';
 import { api } from './api/endpoints';
+import { notifySignedInAgain } from './api/mutation';
 import { keys, useSession } from './api/queries';
 import { LanguageSwitch } from './components/LanguageSwitch';
 import { PasswordChange } from './components/PasswordChange';
 import { ErrorMessage, Loading, messageOf } from './components/states';
+import { removeBootSignIn } from './features/boot-sign-in';
 import { loadBackupsPage } from './features/load';
 import { SignInForm, SignInPage } from './features/SignInPage';
 import type { Session } from './api/types';
@@ -59,6 +61,8 @@ export function App() {
     setCsrfToken(next.csrfToken);
     client.setQueryData(keys.session, next);
     setExpired(false);
+    // What failed with "Please sign in." while the session was gone is no longer true.
+    notifySignedInAgain();
     void client.invalidateQueries({ predicate: (q) => q.queryKey[0] !== keys.session[0] });
   };
 
@@ -71,6 +75,12 @@ export function App() {
       client.removeQueries({ predicate: (q) => q.queryKey[0] !== keys.session[0] });
     },
   });
+
+  // The page's plain sign-in form stays only for the sign-in page, which takes it over.
+  const signedOut = session.data === null;
+  useLayoutEffect(() => {
+    if (!session.isPending && !signedOut) removeBootSignIn();
+  }, [session.isPending, signedOut]);
 
   if (session.isPending) return <Loading label={m.app.loading} />;
   if (session.error)

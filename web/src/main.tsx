@@ -46,7 +46,9 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiError } from './api/client';
+import { keys } from './api/queries';
 import { App } from './App';
+import { readBootSignIn } from './features/boot-sign-in';
 import { useLanguage } from './messages';
 import { cssVariablesResolver, theme } from './theme';
 
@@ -66,8 +68,28 @@ function Localized() {
   return <App key={useLanguage()} />;
 }
 
+// The page came with the plain sign-in form: the service found no session for this browser a
+// moment ago, so the app shows its sign-in form at once instead of asking again first.
+if (readBootSignIn()) queryClient.setQueryData(keys.session, null);
+
+/**
+ * index.html only preloads the app's stylesheet (web/sign-in-html.ts), so that it does not hold
+ * up the plain sign-in form's first paint; it applies before the app's first render.
+ */
+function applyStyles(): Promise<void> {
+  const link = document.querySelector<HTMLLinkElement>('link[data-app-styles]');
+  if (!link || link.rel === 'stylesheet') return Promise.resolve();
+  return new Promise((resolve) => {
+    // A stylesheet that fails is no reason to leave the page blank.
+    link.addEventListener('load', () => resolve(), { once: true });
+    link.addEventListener('error', () => resolve(), { once: true });
+    link.rel = 'stylesheet';
+  });
+}
+
 const root = document.getElementById('root');
 if (root) {
+  await applyStyles();
   createRoot(root).render(
     <StrictMode>
       <MantineProvider

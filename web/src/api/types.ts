@@ -3,7 +3,7 @@
  * service's OpenAPI document (schema.gen.ts, `npm run api:client`), so they cannot drift from the
  * server's schemas. Timestamps are ISO 8601 in UTC.
  */
-import type { components, operations, paths } from './schema.gen';
+import type { components, operations, paths } from './schema.gen.js';
 
 type Schemas = components['schemas'];
 

@@ -24,13 +24,14 @@ import {
   Text,
   VisuallyHidden,
 } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '../api/mutation';
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/endpoints';
 import { keys, refreshJobs, useActiveTasks } from '../api/queries';
 import type { ActiveTask } from '../api/types';
 import { formatBytes, formatDuration, formatPercent, formatWhen } from '../lib/format';
-import { historyHref, noticeName } from './JobNotice';
+import { historyHref, noticeName, useFollowedJobs } from './JobNotice';
 import { jobName } from '../lib/restore-label';
 import { m } from '../messages';
 import { messageOf } from './states';
@@ -87,9 +88,12 @@ export function ActiveTasksBanner({
       {m.banner.pollFailed(messageOf(error))}
     </Alert>
   );
-  const ended = recent.length > 0 && (
+  // A job whose note (under the button that started it) tells its end is not told twice.
+  const followed = useFollowedJobs();
+  const shown = recent.filter((task) => !followed.has(task.id));
+  const ended = shown.length > 0 && (
     <Stack gap={4} data-testid="finished-tasks">
-      {recent.map((task) => (
+      {shown.map((task) => (
         <FinishedRow
           key={task.id}
           task={task}

@@ -1,14 +1,35 @@
 /**
  * The note under an action that started a job ("The restore has started…"). It follows the job:
  * once it has finished, the note says how it ended (successful, failed, canceled) and links to
- * its entry in History, instead of still pointing at a banner that is gone.
+ * its entry in History, instead of still pointing at a banner that is gone. While a note follows
+ * a job, the banner leaves that job out of its own "finished" lines, so the end is said once.
  */
 import { Alert, Anchor, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { useEffect, useSyncExternalStore } from 'react';
 import { api } from '../api/endpoints';
 import { keys } from '../api/queries';
 import { jobName } from '../lib/restore-label';
 import { m } from '../messages';
+
+/** The jobs a note on the page follows now. */
+let followed: ReadonlySet<number> = new Set();
+const listeners = new Set<() => void>();
+const setFollowed = (next: ReadonlySet<number>) => {
+  followed = next;
+  for (const listener of listeners) listener();
+};
+
+/** The jobs whose end a note already tells (the banner leaves them out). */
+export function useFollowedJobs(): ReadonlySet<number> {
+  return useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    () => followed,
+  );
+}
 
 export const historyHref = (jobId: number): string => `#history/${jobId}`;
 
@@ -37,6 +58,10 @@ export function JobNotice({
         ? 2000
         : false,
   });
+  useEffect(() => {
+    setFollowed(new Set([...followed, jobId]));
+    return () => setFollowed(new Set([...followed].filter((id) => id !== jobId)));
+  }, [jobId]);
   const status = job.data?.status;
   const done = status === 'successful' || status === 'failed' || status === 'canceled';
   const color = !done

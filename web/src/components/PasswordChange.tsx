@@ -3,7 +3,7 @@
  * first, the new one twice. Signed-link sessions have no password and do not show it.
  */
 import { Alert, Button, Modal, PasswordInput, Stack, Group } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation } from '../api/mutation';
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/endpoints';
 import { FormFooter, fieldError, formError } from './forms';

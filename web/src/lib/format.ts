@@ -7,7 +7,7 @@
  * every other time is the viewer's and carries the viewer's zone. Each language has one clock:
  * the locale's (12-hour for en-US, 24-hour for de-DE), the same for UTC hours and local times.
  */
-import { m } from '../messages';
+import { m } from '../messages/index.js';
 
 /** Formatters per locale, made on first use: the language can change while the page is open. */
 const formatters = new Map<string, ReturnType<typeof makeFormatters>>();

@@ -157,12 +157,30 @@ export const de: Messages = {
   },
 
   weekdays: ['Sonntag', 'Montag', 'Dienstag', 'Mittwoch', 'Donnerstag', 'Freitag', 'Samstag'],
+  weekdaysPlural: [
+    'sonntags',
+    'montags',
+    'dienstags',
+    'mittwochs',
+    'donnerstags',
+    'freitags',
+    'samstags',
+  ],
 
   when: {
     hourly: (minute: string) => `Stündlich zur Minute ${minute}`,
     daily: (hour: string) => `Täglich um ${hour} UTC`,
-    weekly: (day: string, hour: string) => `Wöchentlich am ${day} um ${hour} UTC`,
+    weekly: (day: string, hour: string) =>
+      `${day.charAt(0).toUpperCase()}${day.slice(1)} um ${hour} UTC`,
     monthly: (day: number, hour: string) => `Monatlich am ${day}. um ${hour} UTC`,
+    local: (text: string) => `für Sie: ${text}`,
+    localWeekly: (day: string, time: string) => `${day} um ${time}`,
+    localMonthly: (shift: number, day: number, time: string) =>
+      shift < 0
+        ? `am Vortag um ${time}`
+        : shift > 0
+          ? `am Folgetag um ${time}`
+          : `am ${day}. um ${time}`,
   },
 
   jobStatus: {
@@ -246,8 +264,8 @@ export const de: Messages = {
     hourUnused:
       'Nicht verwendet: Stündliche Backups laufen jede Stunde, zu einer Minute, die für Ihr Konto festgelegt ist; „Nächste Ausführung“ zeigt sie.',
     day: 'Tag',
-    weekday: 'Wochentag',
-    monthDay: 'Tag im Monat',
+    weekday: 'Wochentag (UTC)',
+    monthDay: 'Tag im Monat (UTC)',
     monthDayDescription: 'In kürzeren Monaten läuft das Backup am letzten Tag.',
     retention: 'Aufbewahrung',
     retentionDescription: (max: number | null) =>

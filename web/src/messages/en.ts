@@ -154,12 +154,33 @@ export const en = {
   } as Record<string, string>,
 
   weekdays: ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'],
+  /** A weekly schedule's day, as "Mondays at 2:17 AM UTC" names it. */
+  weekdaysPlural: [
+    'Sundays',
+    'Mondays',
+    'Tuesdays',
+    'Wednesdays',
+    'Thursdays',
+    'Fridays',
+    'Saturdays',
+  ],
 
   when: {
     hourly: (minute: string) => `Every hour at minute ${minute}`,
     daily: (hour: string) => `Daily at ${hour} UTC`,
-    weekly: (day: string, hour: string) => `Weekly on ${day} at ${hour} UTC`,
+    /** `day` from weekdaysPlural: the day is UTC's as much as the hour. */
+    weekly: (day: string, hour: string) => `${day} at ${hour} UTC`,
     monthly: (day: number, hour: string) => `Monthly on day ${day} at ${hour} UTC`,
+    /** The same moment in the viewer's zone, after the UTC text, where the two differ. */
+    local: (text: string) => `for you: ${text}`,
+    localWeekly: (day: string, time: string) => `${day} at ${time}`,
+    /** `shift`: the viewer's calendar day against UTC's (-1 the day before, 1 the day after). */
+    localMonthly: (shift: number, day: number, time: string) =>
+      shift < 0
+        ? `the day before, at ${time}`
+        : shift > 0
+          ? `the day after, at ${time}`
+          : `day ${day} at ${time}`,
   },
 
   jobStatus: {
@@ -242,8 +263,8 @@ export const en = {
     hourUnused:
       'Not used: hourly backups run every hour, at a minute set for your account; "Next run" shows it.',
     day: 'Day',
-    weekday: 'Day of the week',
-    monthDay: 'Day of the month',
+    weekday: 'Day of the week (UTC)',
+    monthDay: 'Day of the month (UTC)',
     monthDayDescription: 'In shorter months the backup runs on the last day.',
     retention: 'Retention',
     retentionDescription: (max: number | null) =>

@@ -5,7 +5,8 @@
  * come from the panel's import and are kept as they are.
  */
 import { Button, Group, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '../../api/mutation';
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/endpoints';
 import { keys } from '../../api/queries';

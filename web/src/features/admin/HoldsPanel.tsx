@@ -3,7 +3,8 @@
  * when; the provider's and the guard's holds are released here (a customer's Keep is theirs).
  */
 import { Alert, Button, Stack, Table, Text } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '../../api/mutation';
 import { api } from '../../api/endpoints';
 import { keys } from '../../api/queries';
 import { Empty, ErrorMessage, Loading } from '../../components/states';

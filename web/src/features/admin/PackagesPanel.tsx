@@ -4,7 +4,8 @@
  * and names the one that is wrong.
  */
 import { Button, Checkbox, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '../../api/mutation';
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/endpoints';
 import { keys } from '../../api/queries';

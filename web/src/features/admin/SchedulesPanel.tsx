@@ -1,6 +1,7 @@
 /** The admin area's schedules: customers' own, or the server-wide ones with New, edit and delete. */
 import { Alert, Button, Group, NativeSelect, Stack, Text } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '../../api/mutation';
 import { useState } from 'react';
 import { api } from '../../api/endpoints';
 import { keys, refreshJobs, useSchedules } from '../../api/queries';

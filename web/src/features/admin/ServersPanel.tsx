@@ -20,7 +20,8 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '../../api/mutation';
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../../api/client';
 import { api } from '../../api/endpoints';

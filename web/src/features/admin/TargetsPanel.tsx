@@ -1,6 +1,7 @@
 /** The admin area's targets: every target in use, who uses it, and a connection test. */
 import { Button, Stack, Table, Text } from '@mantine/core';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
+import { useMutation } from '../../api/mutation';
 import { api } from '../../api/endpoints';
 import { keys } from '../../api/queries';
 import type { AdminTarget } from '../../api/types';

@@ -13,7 +13,8 @@ import {
   Text,
   TextInput,
 } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '../../api/mutation';
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/endpoints';
 import { keys } from '../../api/queries';

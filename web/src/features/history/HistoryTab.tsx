@@ -13,7 +13,8 @@ import {
   Stack,
   Text,
 } from '@mantine/core';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '../../api/mutation';
 import { useEffect, useState } from 'react';
 import { api } from '../../api/endpoints';
 import { keys } from '../../api/queries';

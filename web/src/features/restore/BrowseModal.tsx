@@ -16,7 +16,8 @@ import {
   UnstyledButton,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useMutation } from '../../api/mutation';
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../../api/endpoints';
 import { useRefreshJobs } from '../../api/queries';

@@ -14,7 +14,8 @@ import {
   Stack,
   Text,
 } from '@mantine/core';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
+import { useMutation } from '../../api/mutation';
 import { useState } from 'react';
 import { api, restoreRequestOf } from '../../api/endpoints';
 import { keys, useRefreshJobs } from '../../api/queries';

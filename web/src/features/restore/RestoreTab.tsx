@@ -7,7 +7,8 @@
  * keep limit, whose refusal shows above the list.
  */
 import { Alert, Badge, Button, Group, NativeSelect, Stack, Text, Tooltip } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '../../api/mutation';
 import { useState } from 'react';
 import { api } from '../../api/endpoints';
 import { keys, useSchedules } from '../../api/queries';

@@ -4,7 +4,7 @@
  * current data is saved first, so an undo can be undone too.
  */
 import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation } from '../../api/mutation';
 import { api } from '../../api/endpoints';
 import { useRefreshJobs } from '../../api/queries';
 import type { Snapshot } from '../../api/types';

@@ -1,6 +1,6 @@
 /** Delete a schedule after a confirmation that asks what becomes of its snapshots. */
 import { Alert, Button, Group, Modal, Radio, Stack, Text } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation } from '../../api/mutation';
 import { useState } from 'react';
 import { api } from '../../api/endpoints';
 import type { Schedule } from '../../api/types';

@@ -4,7 +4,7 @@
  * Its sections live in ./form: what and when, the target, and the values behind them.
  */
 import { Alert, Button, Checkbox, Group, Modal, Stack, Text } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation } from '../../api/mutation';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { ApiError, type FieldError } from '../../api/client';
 import { api } from '../../api/endpoints';

@@ -3,7 +3,8 @@
  * Schedule form limited to what the package allows.
  */
 import { ActionIcon, Alert, Badge, Button, Group, Stack, Text } from '@mantine/core';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '../../api/mutation';
 import { useState } from 'react';
 import { api } from '../../api/endpoints';
 import { keys, refreshJobs, useMyPackage, useSchedules } from '../../api/queries';
