@@ -19,6 +19,7 @@ import { InventoryService } from './inventory/inventory-service.js';
 import { channelsFrom, EmailChannel, Notifier } from './notify/index.js';
 import { JobStore } from './job/job-store.js';
 import type { SnapshotBrowser } from './snapshot/index.js';
+import { copyJobHandler, queueCopyAfterBackup } from './copy/copy-job.js';
 import { drillJobHandler } from './drill/drill-job.js';
 import { planDrillAfterBackup } from './drill/drill-planner.js';
 import { maintenanceJobHandler } from './maintenance/maintenance.js';
@@ -203,6 +204,8 @@ export async function openApp(
       indexAfter: true,
       log,
       afterSnapshot: async (snapshot) => {
+        // The second copy first: it is what the schedule promised; a drill is a sample.
+        if (await queueCopyAfterBackup({ store, jobs }, snapshot)) wakeWorker();
         if (
           await planDrillAfterBackup(
             { store, jobs, now: opts.now, ...(config.drills ? { policy: config.drills } : {}) },
@@ -225,6 +228,15 @@ export async function openApp(
       repositories: repositoryRecords,
       agent,
       customers: inventory,
+      now: opts.now,
+      log,
+    }),
+    copy: copyJobHandler({
+      store,
+      schedules,
+      targets,
+      repositories: repositoryRecords,
+      agent,
       now: opts.now,
       log,
     }),

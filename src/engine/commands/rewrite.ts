@@ -1,4 +1,3 @@
-import { EngineError } from '../errors.js';
 import type { Runner } from '../runner.js';
 import type { OperationOptions, RepositoryLocation } from '../types.js';
 
@@ -7,15 +6,18 @@ export interface RewriteOptions extends OperationOptions {
   excludes: string[];
   /** The snapshots to rewrite: those carrying all of these tags (a customer's, never all). */
   tags: string[];
+  /** Only these snapshots (restic takes ids instead of the tag filter). */
+  ids?: string[];
 }
 
-/** Thrown when this restic has no `rewrite` (before 0.15): the caller words the refusal. */
-export class RewriteUnsupportedError extends EngineError {
+/**
+ * Thrown when this restic has no `rewrite` (before 0.15), before anything ran. Not an
+ * EngineError: restic did not fail, the request cannot be done here; `code` is the agent's.
+ */
+export class RewriteUnsupportedError extends Error {
+  readonly code = 'unsupported-version';
   constructor(readonly version: string) {
     super(
-      'failed',
-      `${version} has no "rewrite" command (restic 0.15 or newer has it)`,
-      null,
       `Removing a path from existing snapshots needs restic 0.15 or newer; this server runs ${version}.`,
     );
     this.name = 'RewriteUnsupportedError';
@@ -37,7 +39,9 @@ export async function rewrite(
   if (!opts.tags.length)
     throw new Error('rewrite needs a tag group; refusing to rewrite every snapshot');
   if (!opts.excludes.length) throw new Error('rewrite needs at least one path to remove');
-  const args = ['rewrite', '--forget', '--tag', opts.tags.join(',')];
+  const args = ['rewrite', '--forget'];
   for (const path of opts.excludes) args.push('--exclude', path);
+  if (opts.ids?.length) args.push('--', ...opts.ids);
+  else args.push('--tag', opts.tags.join(','));
   await runner.exec(repo, args, opts);
 }

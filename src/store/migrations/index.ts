@@ -14,6 +14,7 @@ import * as m0012 from './0012-token-scope.js';
 import * as m0013 from './0013-holds.js';
 import * as m0014 from './0014-drills.js';
 import * as m0015 from './0015-servers.js';
+import * as m0018 from './0018-copies-lifecycle.js';
 
 /**
  * Every migration, listed by hand rather than found by scanning the folder, so that a bundled
@@ -35,4 +36,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0013-holds': m0013,
   '0014-drills': m0014,
   '0015-servers': m0015,
+  '0018-copies-lifecycle': m0018,
 };

@@ -84,6 +84,7 @@ export const de: Messages = {
       restore: 'Wiederherstellung',
       maintenance: 'Wartung',
       drill: 'Wiederherstellungsprobe',
+      copy: 'Zweitkopie',
     },
     status: { running: 'Läuft', pending: 'Wartet' },
     startedAt: (time: string) => `Gestartet ${time}`,

@@ -80,6 +80,7 @@ export const en = {
       restore: 'Restore',
       maintenance: 'Maintenance',
       drill: 'Restore drill',
+      copy: 'Second copy',
     },
     status: { running: 'Running', pending: 'Pending' },
     startedAt: (time: string) => `Started ${time}`,
