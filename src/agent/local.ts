@@ -232,13 +232,13 @@ export class LocalAgent implements HostAgent {
         if (!customerId) throw new Error('Whose snapshots is not said.');
         if (request.task === 'rewrite') {
           if (!request.excludes?.length) throw new Error('No path to remove was given.');
-          const snapshots = await purgePaths(restic, repo.location, {
+          const renamed = await purgePaths(restic, repo.location, {
             ...run,
             customerId,
             excludes: request.excludes,
             held,
           });
-          return { task: request.task, snapshots };
+          return { task: request.task, renamed };
         }
         const localPath = request.repository.target.kind === 'local' ? repo.url : undefined;
         const outcome = await purgeCustomer(restic, repo.location, {

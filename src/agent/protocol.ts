@@ -290,8 +290,10 @@ export const maintainRequestSchema = z.strictObject({
 export type MaintainRequest = z.infer<typeof maintainRequestSchema>;
 export const maintainAnswerSchema = z.strictObject({
   task: z.enum(MAINTAIN_TASKS),
-  /** rewrite, purge: the snapshots it rewrote or forgot. */
+  /** purge: the snapshots it forgot. */
   snapshots: z.array(z.string()).optional(),
+  /** rewrite: each snapshot that changed, by its id before and after (restic gives new ids). */
+  renamed: z.array(z.strictObject({ from: snapshotId, to: snapshotId })).optional(),
   /**
    * copy: the second repository's backups of the retention's tags after the copy and its
    * retention, each with the first repository's id it copies (its dumps' snapshots left out).

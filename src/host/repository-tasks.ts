@@ -63,34 +63,42 @@ export async function copySnapshots(
 
 /**
  * Removes the paths from every snapshot of the customer that is not held, and prunes, so the
- * content is gone from the repository and not only from the listings. Returns the ids restic
- * had before (the snapshots rewritten get new ids; the caller drops its records of the old ones
- * and reads the new ones back).
+ * content is gone from the repository and not only from the listings. restic writes each changed
+ * snapshot anew (a new id; `original` names the first one) and forgets the old; returns each
+ * change as the id before and after, for the control plane's records.
  */
 export async function purgePaths(
   restic: Restic,
   repo: RepositoryLocation,
   opts: Run & { customerId: string; excludes: string[]; held: string[] },
-): Promise<string[]> {
-  const before = await restic.snapshots(repo, {
-    tags: [tag.customer(opts.customerId)],
-    signal: opts.signal,
-  });
+): Promise<{ from: string; to: string }[]> {
+  const tags = [tag.customer(opts.customerId)];
+  const before = await restic.snapshots(repo, { tags, signal: opts.signal });
   const open = before.filter((s) => !isHeld(s.id, opts.held));
   if (open.length < before.length)
     opts.onLog?.(`${before.length - open.length} held snapshot(s) are left as they are`);
   if (open.length === 0) return [];
   // By id, so a held snapshot of the same customer is not rewritten.
   await restic.rewrite(repo, {
-    tags: [tag.customer(opts.customerId)],
+    tags,
     ids: open.map((s) => s.id),
     excludes: opts.excludes.map(escapePattern),
     signal: opts.signal,
     onLog: opts.onLog,
   });
+  const after = await restic.snapshots(repo, { tags, signal: opts.signal });
+  const stayed = new Set(after.map((s) => s.id));
+  const renamed: { from: string; to: string }[] = [];
+  for (const old of open) {
+    if (stayed.has(old.id)) continue;
+    const first = old.original ?? old.id;
+    const next = after.find((s) => s.original === first && !before.some((b) => b.id === s.id));
+    if (next) renamed.push({ from: old.id, to: next.id });
+  }
+  opts.onLog?.(`Rewrote ${renamed.length} snapshot(s) without the path`);
   opts.onLog?.('Pruning the data no snapshot references any more');
   await restic.prune(repo, { signal: opts.signal, onLog: opts.onLog, maxUnused: '0' });
-  return open.map((s) => s.id);
+  return renamed;
 }
 
 /**

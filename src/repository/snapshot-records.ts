@@ -276,3 +276,39 @@ export async function recordCopies(
   });
   return recorded;
 }
+
+/** Drops every snapshot row of one repository and customer (a purge), held ones excepted. */
+export async function dropCustomerSnapshotRows(
+  store: Store,
+  repositoryId: number,
+  customerId: string,
+  held: readonly string[] = [],
+): Promise<number> {
+  let query = store.db
+    .deleteFrom('snapshots')
+    .where('repository_id', '=', repositoryId)
+    .where('customer_id', '=', customerId);
+  if (held.length > 0) query = query.where('id', 'not in', [...held]);
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/**
+ * Follows a rewrite (a path purged from a customer's snapshots): each row takes its snapshot's
+ * new id; matched as restic names them (the row may hold a short id).
+ */
+export async function renameSnapshotRows(
+  store: Store,
+  repositoryId: number,
+  renamed: readonly { from: string; to: string }[],
+): Promise<void> {
+  await store.db.transaction().execute(async (trx) => {
+    for (const { from, to } of renamed)
+      await trx
+        .updateTable('snapshots')
+        .set({ id: to })
+        .where('repository_id', '=', repositoryId)
+        .where(sql<boolean>`${from} like ${sql.ref('id')} || '%'`)
+        .execute();
+  });
+}
