@@ -30,6 +30,8 @@ import { TargetRecords } from './repository/target-records.js';
 import { restoreJobHandler } from './restore-job/restore-job.js';
 import { RestoreService } from './restore-job/restore-service.js';
 import { ScheduleDeletion } from './schedule/schedule-deletion.js';
+import { LifecycleService } from './lifecycle/lifecycle-service.js';
+import { lifecycleJobHandler } from './lifecycle/lifecycle-job.js';
 import { SnapshotHolds } from './repository/snapshot-holds.js';
 import { DEFAULT_KEEP_LIMIT } from './inventory/schema.js';
 import { ScheduleService } from './schedule/schedule-service.js';
@@ -60,6 +62,8 @@ export interface App {
   schedules: ScheduleService;
   /** "Delete a schedule", keeping or forgetting its snapshots, for the API and the CLI alike. */
   scheduleDeletion: ScheduleDeletion;
+  /** Suspend, terminate, purge after the kept days, a path purged: for the API and the CLI. */
+  lifecycle: LifecycleService;
   /** Holds on snapshots: the provider's, customers' "keep", the mass-change guard's. */
   holds: SnapshotHolds;
   /** "Request a restore" for the API, the CLI and the restore job alike. */
@@ -167,6 +171,16 @@ export async function openApp(
     agent,
     holds,
   });
+  const lifecycle = new LifecycleService({
+    store,
+    schedules,
+    jobs,
+    customers: inventory,
+    agent,
+    keepDays: config.terminatedKeepDays,
+    now: opts.now,
+    onQueued: wakeWorker,
+  });
   late.withSafety = recoverySafety({ store, jobs, restores, repositories, restic });
   // Certificates of targets changed or deleted while the service was down, or before files were
   // removed at all. An agent on another server may be offline: its sweep waits in its queue, and
@@ -240,6 +254,14 @@ export async function openApp(
       now: opts.now,
       log,
     }),
+    lifecycle: lifecycleJobHandler({
+      store,
+      repositories: repositoryRecords,
+      agent,
+      holds,
+      now: opts.now,
+      log,
+    }),
     maintenance: maintenanceJobHandler({
       store,
       schedules,
@@ -274,6 +296,7 @@ export async function openApp(
     jobs,
     schedules,
     scheduleDeletion,
+    lifecycle,
     holds,
     restores,
     backups,

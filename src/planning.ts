@@ -31,6 +31,8 @@ export interface PlanningOptions {
   tickEveryMs?: number;
   /** How often maintenance is looked at; default hourly. */
   maintenanceEveryMs?: number;
+  /** Terminated customers' purges once their kept days are over, planned with maintenance. */
+  purges?: (opts: { lease: { held(): boolean } }) => Promise<number[]>;
 }
 
 export interface Planning {
@@ -63,7 +65,10 @@ export function startPlanning(options: PlanningOptions): Planning {
         }),
       )
       .then((ids) => ids && ids.length && options.onQueued?.())
-      .catch((error: unknown) => log(`drills: ${message(error)}`));
+      .catch((error: unknown) => log(`drills: ${message(error)}`))
+      .then(() => options.purges?.({ lease }))
+      .then((ids) => ids && ids.length && options.onQueued?.())
+      .catch((error: unknown) => log(`purges: ${message(error)}`));
   const lease: PlannerLease = plannerLease(options.store, {
     ...options.lease,
     onChange: (held, term) => {

@@ -74,6 +74,18 @@ export const copyParamsSchema = z.object({
 
 export type CopyParams = z.infer<typeof copyParamsSchema>;
 
+/**
+ * What a life-cycle job stores (src/lifecycle): a terminated customer's purge, or paths removed
+ * from every snapshot of a customer.
+ */
+export const lifecycleParamsSchema = z.object({
+  action: z.enum(['purge', 'purge_path']),
+  customerId: z.string(),
+  paths: z.array(z.string()).optional(),
+});
+
+export type LifecycleParams = z.infer<typeof lifecycleParamsSchema>;
+
 type StoredJob = Pick<JobRow, 'id' | 'params'>;
 
 function params<S extends z.ZodType>(schema: S, job: StoredJob): z.output<S> {
@@ -94,6 +106,10 @@ export function maintenanceParams(job: StoredJob): MaintenanceParams {
 /** A drill job's params; StoredValueError when they are damaged. */
 export function drillParams(job: StoredJob): DrillParams {
   return params(drillParamsSchema, job);
+}
+
+export function lifecycleParams(job: StoredJob): LifecycleParams {
+  return params(lifecycleParamsSchema, job);
 }
 
 export function copyParams(job: StoredJob): CopyParams {

@@ -459,6 +459,22 @@ export class ScheduleService implements ScheduleStore {
     return result.reason === 'slot' ? 'already-started' : 'already-running';
   }
 
+  /**
+   * Stops a customer's own schedules from starting (a terminated customer: the final backup is
+   * the last). Answers the schedules it stopped.
+   */
+  async disableForCustomer(customerId: string): Promise<number[]> {
+    const rows = await this.db
+      .updateTable('schedules')
+      .set({ enabled: 0, next_run_at: null, updated_at: this.now().toISOString() })
+      .where('customer_id', '=', customerId)
+      .where('owner_kind', '=', 'customer')
+      .where('enabled', '=', 1)
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   async recordOutcome(id: number, jobId: number, status: string): Promise<void> {
     const stamp = this.now().toISOString();
     await this.db

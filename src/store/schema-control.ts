@@ -35,7 +35,7 @@ export interface SchedulesTable {
   copy_at: Generated<string | null>;
 }
 
-export type JobType = 'backup' | 'restore' | 'maintenance' | 'drill' | 'copy';
+export type JobType = 'backup' | 'restore' | 'maintenance' | 'drill' | 'copy' | 'lifecycle';
 export type JobStatus = 'pending' | 'running' | 'successful' | 'failed' | 'canceled';
 
 export interface JobsTable {

@@ -85,6 +85,7 @@ export const de: Messages = {
       maintenance: 'Wartung',
       drill: 'Wiederherstellungsprobe',
       copy: 'Zweitkopie',
+      lifecycle: 'Kunden-Lebenszyklus',
     },
     status: { running: 'Läuft', pending: 'Wartet' },
     startedAt: (time: string) => `Gestartet ${time}`,

@@ -81,6 +81,7 @@ export const en = {
       maintenance: 'Maintenance',
       drill: 'Restore drill',
       copy: 'Second copy',
+      lifecycle: 'Customer life cycle',
     },
     status: { running: 'Running', pending: 'Pending' },
     startedAt: (time: string) => `Started ${time}`,
