@@ -5,9 +5,8 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import type { Restic, RepositoryLocation, OperationOptions } from '../engine/index.js';
-import { tag } from '../scope/scope.js';
+import { streamedDumps, tag } from '../scope/scope.js';
 import { isHeld } from './held.js';
-import { streamedDumps } from '../scope/scope.js';
 
 type Run = Pick<OperationOptions, 'signal' | 'onLog'>;
 

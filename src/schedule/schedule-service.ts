@@ -229,7 +229,7 @@ export class ScheduleService implements ScheduleStore {
     if (viewer.role === 'customer' && row.customer_id) {
       const customer = await this.deps.customers.getCustomer(row.customer_id);
       const pkg = customer && (await this.deps.customers.getPackage(customer.packageId));
-      if (pkg && retention > pkg.maxRetention)
+      if (pkg && pkg.maxRetention > 0 && retention > pkg.maxRetention)
         throw new ScheduleInputError([
           {
             field: 'retention',
