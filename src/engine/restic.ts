@@ -7,6 +7,7 @@ import { backup, type BackupOptions } from './commands/backup.js';
 import { copy, type CopyOptions } from './commands/copy.js';
 import { dump } from './commands/dump.js';
 import { rewrite, type RewriteOptions } from './commands/rewrite.js';
+import { retag, type RetagOptions } from './commands/tag.js';
 import { EngineError } from './errors.js';
 import { forget, forgetIds, type ForgetOptions, type ForgetResult } from './commands/forget.js';
 import { catConfig, init, type RepositoryConfig } from './commands/init.js';
@@ -178,6 +179,11 @@ export class Restic {
   /** Copies snapshots from `from` into `to` (a schedule's second copy). */
   copy(from: RepositoryLocation, to: RepositoryLocation, opts: CopyOptions): Promise<void> {
     return copy(this.runner, from, to, opts);
+  }
+
+  /** Changes one snapshot's tags; it gets a new id. */
+  retag(repo: RepositoryLocation, snapshotId: string, opts: RetagOptions): Promise<void> {
+    return retag(this.runner, repo, snapshotId, opts);
   }
 
   /** Removes paths from every snapshot of a tag group (restic 0.15+; see RewriteUnsupportedError). */

@@ -39,6 +39,7 @@ export async function copySnapshots(
   opts.onLog?.(`Copying ${listed.length} backup(s) to the second target (${ids.length} snapshots)`);
   await restic.copy(from, to, { snapshotIds: ids, signal: opts.signal, onLog: opts.onLog });
   const isDump = (tags: readonly string[]) => tags.some((t) => t.startsWith('database='));
+  await renameDumps(restic, to, opts.retention.tags, isDump, opts);
   let backups = (await restic.snapshots(to, { tags: opts.retention.tags, signal: opts.signal }))
     .filter((s) => !isDump(s.tags))
     .sort((a, b) => b.time.localeCompare(a.time));
@@ -58,6 +59,36 @@ export async function copySnapshots(
     backups = backups.slice(0, opts.retention.keepLast);
   }
   return backups.map((s) => ({ id: s.id, original: s.original ?? s.id, time: s.time }));
+}
+
+/**
+ * A copied backup still names its dumps' snapshots by their ids in the first repository
+ * (`dump=<db>@<id>`), and every reader (browse, download, restore, drill) follows that tag: each
+ * copied backup whose tag names no snapshot of the second repository is retagged to name the
+ * copy of that dump (found by its `original`), all of its tags in one `restic tag`.
+ */
+async function renameDumps(
+  restic: Restic,
+  to: RepositoryLocation,
+  tags: string[],
+  isDump: (tags: readonly string[]) => boolean,
+  opts: Run,
+): Promise<void> {
+  const all = await restic.snapshots(to, { tags, signal: opts.signal });
+  const here = (id: string) => all.some((s) => s.id.startsWith(id));
+  for (const backup of all.filter((s) => !isDump(s.tags))) {
+    const remove: string[] = [];
+    const add: string[] = [];
+    for (const [database, part] of streamedDumps(backup.tags)) {
+      if (here(part)) continue;
+      const copy = all.find((s) => isDump(s.tags) && (s.original ?? '').startsWith(part));
+      if (!copy) continue;
+      remove.push(tag.dump(database, part));
+      add.push(tag.dump(database, copy.id));
+    }
+    if (add.length > 0)
+      await restic.retag(to, backup.id, { add, remove, signal: opts.signal, onLog: opts.onLog });
+  }
 }
 
 /**
