@@ -45,12 +45,10 @@ export async function copySnapshots(
     .sort((a, b) => b.time.localeCompare(a.time));
   const drop = backups.slice(opts.retention.keepLast);
   if (drop.length > 0 && !to.appendOnly) {
-    // Each with the copies of its dumps, found by their original ids in its tags.
+    // Each with the copies of its dumps, which its tags name (renameDumps).
     const all = await restic.snapshots(to, { tags: opts.retention.tags, signal: opts.signal });
-    const dumpOriginals = new Set(drop.flatMap((s) => [...streamedDumps(s.tags).values()]));
-    const dumps = all.filter(
-      (s) => isDump(s.tags) && [...dumpOriginals].some((o) => (s.original ?? '').startsWith(o)),
-    );
+    const named = drop.flatMap((s) => [...streamedDumps(s.tags).values()]);
+    const dumps = all.filter((s) => isDump(s.tags) && named.some((n) => s.id.startsWith(n)));
     opts.onLog?.(`The second copy keeps ${opts.retention.keepLast}; forgetting ${drop.length}`);
     await restic.forgetIds(to, [...drop, ...dumps].map((s) => s.id), {
       signal: opts.signal,
