@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Authenticated } from '../../auth/auth-service.js';
 import type { LifecycleService } from '../../lifecycle/lifecycle-service.js';
 import type { ApiModule } from '../deps.js';
+import { ErrorBodySchema } from '../errors.js';
 import type { RouteRegistry } from '../registry.js';
 
 export interface LifecycleRouteDeps {
@@ -110,7 +111,7 @@ export function lifecycleRoutes(deps: LifecycleRouteDeps): ApiModule {
         body: ChangeBody,
         responses: {
           200: { description: 'The new state and the final backups.', schema: ChangeSchema },
-          409: { description: 'The customer is terminated already.' },
+          409: { description: 'The customer is terminated already.', schema: ErrorBodySchema },
         },
         async handler({ params, body, principal }) {
           const opts = {
@@ -133,7 +134,7 @@ export function lifecycleRoutes(deps: LifecycleRouteDeps): ApiModule {
       params: CustomerIdParams,
       responses: {
         200: { description: 'The state.', schema: StatusSchema },
-        409: { description: 'The customer is terminated.' },
+        409: { description: 'The customer is terminated.', schema: ErrorBodySchema },
       },
       async handler({ params, principal }) {
         return deps.lifecycle.reactivate(params.id, { actor: actorOf(principal) });
@@ -156,7 +157,10 @@ export function lifecycleRoutes(deps: LifecycleRouteDeps): ApiModule {
       }),
       responses: {
         202: { description: 'Queued.', schema: z.object({ jobId: z.number().int() }) },
-        409: { description: "The server's restic cannot rewrite snapshots, or the backups are purged." },
+        409: {
+          description: "The server's restic cannot rewrite snapshots, or the backups are purged.",
+          schema: ErrorBodySchema,
+        },
       },
       async handler({ params, body, principal, status }) {
         const queued = await deps.lifecycle.purgePath(params.id, body.path, {
