@@ -205,7 +205,8 @@ export class LocalAgent implements HostAgent {
         throw new Error('The second copy must go to another repository than the first.');
       // Both mutexes, always taken in the order of the URLs: two schedules copying between the
       // same two targets in opposite directions never wait for each other.
-      const [first, second] = to.url < request.repository.url ? [to, request.repository] : [request.repository, to];
+      const [first, second] =
+        to.url < request.repository.url ? [to, request.repository] : [request.repository, to];
       const copies = await repositories.withRepository(
         first,
         (a) =>

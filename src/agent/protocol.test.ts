@@ -198,7 +198,7 @@ const examples: [string, z.ZodType, unknown][] = [
     },
   ],
   [
-    'maintain request (a path removed from the customer\'s snapshots)',
+    "maintain request (a path removed from the customer's snapshots)",
     p.maintainRequestSchema,
     {
       jobId: 17,

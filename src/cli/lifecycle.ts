@@ -101,7 +101,9 @@ export async function lifecycleCommand(config: Config, args: string[], io: Io): 
       const parsed = parse(rest, { wait: { type: 'boolean' } }, ['customer id', 'path']);
       const [customerId, path] = parsed.positionals as [string, string];
       return withApp(config, async (app) => {
-        const { jobId } = await refusing(() => app.lifecycle.purgePath(customerId, path, { actor }));
+        const { jobId } = await refusing(() =>
+          app.lifecycle.purgePath(customerId, path, { actor }),
+        );
         io.out(`queued job ${jobId}: remove ${path} from ${customerId}'s snapshots\n`);
         return flag(parsed, 'wait') ? runAndFollow(app, jobId, io) : 0;
       });

@@ -123,7 +123,10 @@ describe('purging a path from every snapshot', () => {
       const listed = await paths(repo, s.id);
       assert.ok(!listed.includes(secret), `${s.id} still lists the path`);
       assert.ok(listed.includes(join(source, 'public_html', 'index.php')));
-      assert.ok(s.tags.some((t) => t.startsWith('schedule=')), 'tags kept');
+      assert.ok(
+        s.tags.some((t) => t.startsWith('schedule=')),
+        'tags kept',
+      );
     }
     const [other] = await restic.snapshots(repo, { tags: ['customer=other'] });
     assert.ok((await paths(repo, other!.id)).includes(secret));

@@ -50,10 +50,14 @@ export async function copySnapshots(
     const named = drop.flatMap((s) => [...streamedDumps(s.tags).values()]);
     const dumps = all.filter((s) => isDump(s.tags) && named.some((n) => s.id.startsWith(n)));
     opts.onLog?.(`The second copy keeps ${opts.retention.keepLast}; forgetting ${drop.length}`);
-    await restic.forgetIds(to, [...drop, ...dumps].map((s) => s.id), {
-      signal: opts.signal,
-      onLog: opts.onLog,
-    });
+    await restic.forgetIds(
+      to,
+      [...drop, ...dumps].map((s) => s.id),
+      {
+        signal: opts.signal,
+        onLog: opts.onLog,
+      },
+    );
     backups = backups.slice(0, opts.retention.keepLast);
   }
   return backups.map((s) => ({ id: s.id, original: s.original ?? s.id, time: s.time }));

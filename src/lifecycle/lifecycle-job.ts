@@ -12,19 +12,13 @@ import type { JobHandler } from '../job/worker.js';
 import type { RepositoryService } from '../repository/repository-service.js';
 import { runEvents } from '../repository/run-events.js';
 import type { SnapshotHolds } from '../repository/snapshot-holds.js';
-import {
-  dropCustomerSnapshotRows,
-  renameSnapshotRows,
-} from '../repository/snapshot-records.js';
+import { dropCustomerSnapshotRows, renameSnapshotRows } from '../repository/snapshot-records.js';
 import type { Store } from '../store/index.js';
 import { LifecycleRecords } from './lifecycle-records.js';
 
 export function lifecycleJobHandler(deps: {
   store: Store;
-  repositories: Pick<
-    RepositoryService,
-    'list' | 'accessById' | 'markInitialized' | 'drop'
-  >;
+  repositories: Pick<RepositoryService, 'list' | 'accessById' | 'markInitialized' | 'drop'>;
   agent: Pick<HostAgent, 'maintain'>;
   holds?: Pick<SnapshotHolds, 'heldIds'>;
   now?: () => Date;
@@ -71,7 +65,9 @@ export function lifecycleJobHandler(deps: {
             removed: answer.removed ?? false,
           });
         } else {
-          ctx.log(`Removing ${(params.paths ?? []).join(', ')} from ${customerId}'s snapshots in ${summary.url}`);
+          ctx.log(
+            `Removing ${(params.paths ?? []).join(', ')} from ${customerId}'s snapshots in ${summary.url}`,
+          );
           const answer = await deps.agent.maintain(
             {
               jobId: job.id,

@@ -34,7 +34,9 @@ export class LifecycleRecords {
       .selectAll()
       .where('customer_id', '=', customerId)
       .executeTakeFirst();
-    return row ? statusOf(row) : { customerId, state: 'active', changedAt: null, purgeAfter: null, purgedAt: null };
+    return row
+      ? statusOf(row)
+      : { customerId, state: 'active', changedAt: null, purgeAfter: null, purgedAt: null };
   }
 
   async set(

@@ -124,7 +124,13 @@ export class LifecycleService {
     if (before.state === 'active') return before;
     const at = this.now();
     await this.records.set(customerId, 'active', at, null);
-    await this.records.audit({ customerId, action: 'reactivate', at, actor: opts.actor, detail: {} });
+    await this.records.audit({
+      customerId,
+      action: 'reactivate',
+      at,
+      actor: opts.actor,
+      detail: {},
+    });
     return this.records.status(customerId);
   }
 
@@ -198,13 +204,17 @@ export class LifecycleService {
   private async finalBackups(
     customerId: string,
     opts: { waitMs?: number },
-  ): Promise<{ jobs: number[]; answer: Pick<LifecycleAnswer, 'finalBackupJobs' | 'finalBackupStatus'> }> {
+  ): Promise<{
+    jobs: number[];
+    answer: Pick<LifecycleAnswer, 'finalBackupJobs' | 'finalBackupStatus'>;
+  }> {
     const schedules = await this.deps.schedules.list(ADMIN, {
       customerId,
       ownerKind: 'customer',
     });
     const jobs: number[] = [];
-    for (const schedule of schedules) jobs.push((await this.deps.schedules.runNow(ADMIN, schedule.id)).jobId);
+    for (const schedule of schedules)
+      jobs.push((await this.deps.schedules.runNow(ADMIN, schedule.id)).jobId);
     if (jobs.length > 0) this.deps.onQueued?.();
     if (!opts.waitMs) return { jobs, answer: { finalBackupJobs: jobs } };
     const status = await this.await(jobs, opts.waitMs);
@@ -240,7 +250,10 @@ function terminatedError(customerId: string): HostvaultError {
 }
 
 function purgedError(customerId: string): HostvaultError {
-  return new HostvaultError('lifecycle.purged', `The backups of customer ${customerId} were purged.`);
+  return new HostvaultError(
+    'lifecycle.purged',
+    `The backups of customer ${customerId} were purged.`,
+  );
 }
 
 /** restic's version as `facts` gives it ("restic 0.18.0" or "0.18.0"): rewrite from 0.15. */

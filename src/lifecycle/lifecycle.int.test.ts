@@ -79,7 +79,11 @@ test('terminate: a final backup, schedules stopped, and after the kept days the 
   assert.equal(answer.finalBackupJobs.length, 1);
   const final = await app.jobs.get(answer.finalBackupJobs[0]!);
   assert.equal(final?.status, 'successful', `${final?.error}\n${final?.log}`);
-  assert.equal(answer.purgeAfter, '2026-12-08T10:00:00.000Z', 'now + HOSTVAULT_TERMINATED_KEEP_DAYS');
+  assert.equal(
+    answer.purgeAfter,
+    '2026-12-08T10:00:00.000Z',
+    'now + HOSTVAULT_TERMINATED_KEEP_DAYS',
+  );
   assert.equal((await app.schedules.get(admin, schedule.id)).enabled, false);
   const rows = await app.store.db
     .selectFrom('snapshots')
@@ -121,8 +125,13 @@ test('terminate: a final backup, schedules stopped, and after the kept days the 
     'the repository and its password are forgotten',
   );
   assert.equal(
-    (await app.store.db.selectFrom('snapshots').select('id').where('customer_id', '=', 'erik').execute())
-      .length,
+    (
+      await app.store.db
+        .selectFrom('snapshots')
+        .select('id')
+        .where('customer_id', '=', 'erik')
+        .execute()
+    ).length,
     0,
   );
   const status = await app.lifecycle.status('erik');

@@ -57,7 +57,7 @@ const ChangeSchema = StatusSchema.extend({
   finalBackupStatus: z
     .record(z.string(), z.string())
     .optional()
-    .describe('With waitSeconds: each final backup job\'s status when the answer was given.'),
+    .describe("With waitSeconds: each final backup job's status when the answer was given."),
 }).meta({ id: 'CustomerLifecycleChange' });
 
 const AuditSchema = z
@@ -103,7 +103,7 @@ export function lifecycleRoutes(deps: LifecycleRouteDeps): ApiModule {
             : 'Terminate a customer, after a final backup',
         description:
           action === 'suspend'
-            ? 'Queues a backup of each of the customer\'s schedules (the final backup), then records the customer as suspended. Their backups and schedules stay.'
+            ? "Queues a backup of each of the customer's schedules (the final backup), then records the customer as suspended. Their backups and schedules stay."
             : "Queues a backup of each of the customer's schedules (the final backup), stops the schedules and records the customer as terminated. Their backups are kept for HOSTVAULT_TERMINATED_KEEP_DAYS days (default 30), then purged, with an audit record.",
         tags: ['admin'],
         access: 'admin',
@@ -153,7 +153,9 @@ export function lifecycleRoutes(deps: LifecycleRouteDeps): ApiModule {
       body: z.strictObject({
         path: z
           .string()
-          .describe('The absolute path as the snapshots hold it, e.g. /home/c1/public_html/secret.txt.'),
+          .describe(
+            'The absolute path as the snapshots hold it, e.g. /home/c1/public_html/secret.txt.',
+          ),
       }),
       responses: {
         202: { description: 'Queued.', schema: z.object({ jobId: z.number().int() }) },
@@ -174,7 +176,7 @@ export function lifecycleRoutes(deps: LifecycleRouteDeps): ApiModule {
       method: 'GET',
       path: '/api/admin/customers/:id/lifecycle/audit',
       operationId: 'adminCustomerLifecycleAudit',
-      summary: "What the life cycle did for a customer",
+      summary: 'What the life cycle did for a customer',
       tags: ['admin'],
       access: 'admin',
       params: CustomerIdParams,

@@ -35,7 +35,8 @@ export async function rewrite(
   repo: RepositoryLocation,
   opts: RewriteOptions,
 ): Promise<void> {
-  if (!runner.config.features.rewrite) throw new RewriteUnsupportedError(runner.config.version.text);
+  if (!runner.config.features.rewrite)
+    throw new RewriteUnsupportedError(runner.config.version.text);
   if (!opts.tags.length)
     throw new Error('rewrite needs a tag group; refusing to rewrite every snapshot');
   if (!opts.excludes.length) throw new Error('rewrite needs at least one path to remove');

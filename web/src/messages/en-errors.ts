@@ -63,7 +63,8 @@ export const enErrors = {
   'schedule.running': 'This schedule is running a backup. Cancel it or wait until it has finished.',
   'schedule.copy_same_target':
     "The second copy must go to another place than the schedule's own target.",
-  'lifecycle.terminated': 'This customer is terminated; their backups are kept until they are purged.',
+  'lifecycle.terminated':
+    'This customer is terminated; their backups are kept until they are purged.',
   'lifecycle.purged': "This customer's backups were purged.",
   'lifecycle.rewrite_unsupported': (x) =>
     `Removing a path from existing snapshots needs restic 0.15 or newer; this server runs ${p(x, 'version')}.`,
