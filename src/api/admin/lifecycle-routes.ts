@@ -67,7 +67,11 @@ const AuditSchema = z
     action: z.string(),
     at: z.string(),
     actor: z.string(),
-    detail: z.unknown(),
+    detail: z
+      .unknown()
+      .describe(
+        'What the step touched, as JSON: final backup job ids, the kept days, and per repository its url, snapshots forgotten or rewritten, held ones left, whether it was removed.',
+      ),
   })
   .meta({ id: 'LifecycleAuditEntry' });
 

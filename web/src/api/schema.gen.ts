@@ -1802,6 +1802,7 @@ export interface components {
             action: string;
             at: string;
             actor: string;
+            /** @description What the step touched, as JSON: final backup job ids, the kept days, and per repository its url, snapshots forgotten or rewritten, held ones left, whether it was removed. */
             detail: unknown;
         };
         Server: {
