@@ -37,6 +37,8 @@ const layers = [
     'maintenance',
     'drill',
     'coverage',
+    'copy',
+    'lifecycle',
     'restore',
     'host',
     'vault',
@@ -94,6 +96,8 @@ const control = [
   'maintenance',
   'drill',
   'coverage',
+  'copy',
+  'lifecycle',
   // shared plain data: target schemas and URLs, scope words and labels, the agent's protocol
   'target',
   'scope',

@@ -21,6 +21,7 @@ import { InventoryService } from './inventory/inventory-service.js';
 import { channelsFrom, EmailChannel, Notifier } from './notify/index.js';
 import { JobStore } from './job/job-store.js';
 import type { SnapshotBrowser } from './snapshot/index.js';
+import { copyJobHandler, queueCopyAfterBackup } from './copy/copy-job.js';
 import { drillJobHandler } from './drill/drill-job.js';
 import { planDrillAfterBackup } from './drill/drill-planner.js';
 import { maintenanceJobHandler, type VaultMaintainer } from './maintenance/maintenance.js';
@@ -34,6 +35,8 @@ import { TargetRecords } from './repository/target-records.js';
 import { restoreJobHandler } from './restore-job/restore-job.js';
 import { RestoreService } from './restore-job/restore-service.js';
 import { ScheduleDeletion } from './schedule/schedule-deletion.js';
+import { LifecycleService } from './lifecycle/lifecycle-service.js';
+import { lifecycleJobHandler } from './lifecycle/lifecycle-job.js';
 import { SnapshotHolds } from './repository/snapshot-holds.js';
 import { DEFAULT_KEEP_LIMIT } from './inventory/schema.js';
 import { ScheduleService } from './schedule/schedule-service.js';
@@ -64,6 +67,8 @@ export interface App {
   schedules: ScheduleService;
   /** "Delete a schedule", keeping or forgetting its snapshots, for the API and the CLI alike. */
   scheduleDeletion: ScheduleDeletion;
+  /** Suspend, terminate, purge after the kept days, a path purged: for the API and the CLI. */
+  lifecycle: LifecycleService;
   /** Holds on snapshots: the provider's, customers' "keep", the mass-change guard's. */
   holds: SnapshotHolds;
   /** "Request a restore" for the API, the CLI and the restore job alike. */
@@ -176,6 +181,16 @@ export async function openApp(
     agent,
     holds,
   });
+  const lifecycle = new LifecycleService({
+    store,
+    schedules,
+    jobs,
+    customers: inventory,
+    agent,
+    keepDays: config.terminatedKeepDays,
+    now: opts.now,
+    onQueued: wakeWorker,
+  });
   late.withSafety = recoverySafety({ store, jobs, restores, repositories, restic });
   // Certificates of targets changed or deleted while the service was down, or before files were
   // removed at all. An agent on another server may be offline: its sweep waits in its queue, and
@@ -213,6 +228,8 @@ export async function openApp(
       indexAfter: true,
       log,
       afterSnapshot: async (snapshot) => {
+        // The second copy first: it is what the schedule promised; a drill is a sample.
+        if (await queueCopyAfterBackup({ store, jobs }, snapshot)) wakeWorker();
         if (
           await planDrillAfterBackup(
             { store, jobs, now: opts.now, ...(config.drills ? { policy: config.drills } : {}) },
@@ -238,6 +255,23 @@ export async function openApp(
       repositories: repositoryRecords,
       agent,
       customers: inventory,
+      now: opts.now,
+      log,
+    }),
+    copy: copyJobHandler({
+      store,
+      schedules,
+      targets,
+      repositories: repositoryRecords,
+      agent,
+      now: opts.now,
+      log,
+    }),
+    lifecycle: lifecycleJobHandler({
+      store,
+      repositories: repositoryRecords,
+      agent,
+      holds,
       now: opts.now,
       log,
     }),
@@ -284,6 +318,7 @@ export async function openApp(
     jobs,
     schedules,
     scheduleDeletion,
+    lifecycle,
     holds,
     restores,
     backups,

@@ -156,6 +156,7 @@ async function main(argv: string[]): Promise<number> {
     case 'jobs':
     case 'snapshots':
     case 'restore':
+    case 'lifecycle':
     case 'holds': {
       const { runOperatorCommand } = await import('./cli/index.js');
       const code = await runOperatorCommand(config, command, rest);

@@ -3,6 +3,7 @@
  * joins them when the service grows one.
  */
 import { DEFAULT_DRILL_POLICY, type DrillPolicy } from './drill/drill-policy.js';
+import { DEFAULT_TERMINATED_KEEP_DAYS } from './lifecycle/lifecycle-service.js';
 import { join, resolve } from 'node:path';
 import { loadNotifySettings, type NotifySettings } from './notify/settings.js';
 import { loadProxySettings, type ProxySettings } from './api/proxy-settings.js';
@@ -34,6 +35,12 @@ export interface Config {
    * HOSTVAULT_DRILLS_PER_HOUR, the most of those per server and hour (default 4).
    */
   drills?: DrillPolicy;
+  /**
+   * Days a terminated customer's backups are kept before they are purged (src/lifecycle):
+   * HOSTVAULT_TERMINATED_KEEP_DAYS, default 30; 0 purges at the next planning after the final
+   * backup.
+   */
+  terminatedKeepDays: number;
   /**
    * Names this service's MariaDB accounts (src/database/instance.ts); HOSTVAULT_INSTANCE_ID,
    * default: made once and kept in `<dataDir>/instance-id`.
@@ -105,6 +112,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         DEFAULT_DRILL_POLICY.perServerPerHour,
       ),
     },
+    terminatedKeepDays: wholeNumber(
+      env,
+      'HOSTVAULT_TERMINATED_KEEP_DAYS',
+      DEFAULT_TERMINATED_KEEP_DAYS,
+    ),
     notify: loadNotifySettings(env),
     targetAddresses: {
       allow: parseNetworks(env.HOSTVAULT_TARGET_ALLOW, 'HOSTVAULT_TARGET_ALLOW'),
@@ -124,6 +136,14 @@ function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   if (!/^\s*[\d.]+\s*$/.test(text) || !(value >= 0 && value <= 1))
     throw new Error(`${name} must be a number from 0 to 1, not "${text}"`);
   return value;
+}
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text.trim() === '') return fallback;
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(Number(text)))
+    throw new Error(`${name} must be a whole number of days (0 or more), not "${text}"`);
+  return Number(text);
 }
 
 function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

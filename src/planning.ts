@@ -34,6 +34,8 @@ export interface PlanningOptions {
   maintenanceEveryMs?: number;
   /** Held snapshots, which a vault's retention keeps (they do not make it due). */
   holds?: Pick<SnapshotHolds, 'heldIds'>;
+  /** Terminated customers' purges once their kept days are over, planned with maintenance. */
+  purges?: (opts: { lease: { held(): boolean } }) => Promise<number[]>;
 }
 
 export interface Planning {
@@ -67,7 +69,10 @@ export function startPlanning(options: PlanningOptions): Planning {
         }),
       )
       .then((ids) => ids && ids.length && options.onQueued?.())
-      .catch((error: unknown) => log(`drills: ${message(error)}`));
+      .catch((error: unknown) => log(`drills: ${message(error)}`))
+      .then(() => options.purges?.({ lease }))
+      .then((ids) => ids && ids.length && options.onQueued?.())
+      .catch((error: unknown) => log(`purges: ${message(error)}`));
   const lease: PlannerLease = plannerLease(options.store, {
     ...options.lease,
     onChange: (held, term) => {

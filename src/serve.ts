@@ -168,6 +168,7 @@ export async function startService(
         repositories: app.repositoryRecords,
         // A controller drives the server it is named for; `serve` is the one server it runs on.
         coverage: new CoverageService({ store: app.store, server: fleet?.serverId ?? 'local' }),
+        lifecycle: app.lifecycle,
       }),
       serverRoutes({ servers, moves, recovery }),
       packageInfoRoutes({ schedules: app.schedules, inventory: app.inventory }),
@@ -191,6 +192,7 @@ export async function startService(
     onQueued: () => app.worker.notify(),
     lease: { ttlMs: config.plannerLeaseMs },
     holds: app.holds,
+    purges: (opts) => app.lifecycle.planPurges(opts),
   });
   app.notifier.start();
   const url = await server.listen({ host: config.listen.host, port: config.listen.port });

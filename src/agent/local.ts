@@ -27,6 +27,7 @@ import { PreviewCache, previewPage, previewRestore } from '../restore/preview.js
 import { forgetExpiredSafety } from '../host/safety-retention.js';
 import { streamedDumps, tag } from '../scope/scope.js';
 import { isHeld } from '../host/held.js';
+import { copySnapshots, purgeCustomer, purgePaths } from '../host/repository-tasks.js';
 import {
   BrowseError,
   checkDownloadable,
@@ -142,6 +143,8 @@ export class LocalAgent implements HostAgent {
   maintain(request: MaintainRequest, ctx: RunContext = {}): Promise<MaintainAnswer> {
     const emit = emitter(ctx);
     const onLog = (line: string) => emit({ kind: 'log', line });
+    if (request.task === 'copy' || request.task === 'rewrite' || request.task === 'purge')
+      return answer(() => this.repositoryTask(request, ctx, emit, onLog));
     return answer(() =>
       this.deps.repositories.withRepository(
         request.repository,
@@ -180,6 +183,74 @@ export class LocalAgent implements HostAgent {
         },
         () => this.initialized(request.repository, emit),
       ),
+    );
+  }
+
+  /** A second copy, a path removed from a customer's snapshots, a customer's purge. */
+  private async repositoryTask(
+    request: MaintainRequest,
+    ctx: RunContext,
+    emit: (event: AgentEvent) => void,
+    onLog: (line: string) => void,
+  ): Promise<MaintainAnswer> {
+    const { restic, repositories } = this.deps;
+    const run = { signal: ctx.signal, onLog };
+    const held = request.held ?? [];
+    if (request.task === 'copy') {
+      const to = request.copyTo;
+      const retention = request.copyRetention;
+      if (!to || !retention || !request.snapshotIds?.length)
+        throw new Error('A copy needs the second repository, its retention and the snapshots.');
+      if (to.url === request.repository.url)
+        throw new Error('The second copy must go to another repository than the first.');
+      // Both mutexes, always taken in the order of the URLs: two schedules copying between the
+      // same two targets in opposite directions never wait for each other.
+      const [first, second] =
+        to.url < request.repository.url ? [to, request.repository] : [request.repository, to];
+      const copies = await repositories.withRepository(
+        first,
+        (a) =>
+          repositories.withRepository(
+            second,
+            (b) => {
+              const [source, target] = first === to ? [b, a] : [a, b];
+              return copySnapshots(restic, source.location, target.location, {
+                ...run,
+                snapshotIds: request.snapshotIds ?? [],
+                retention,
+              });
+            },
+            () => this.initialized(second, emit),
+          ),
+        () => this.initialized(first, emit),
+      );
+      return { task: request.task, copies };
+    }
+    return repositories.withRepository(
+      request.repository,
+      async (repo) => {
+        const customerId = request.customerId;
+        if (!customerId) throw new Error('Whose snapshots is not said.');
+        if (request.task === 'rewrite') {
+          if (!request.excludes?.length) throw new Error('No path to remove was given.');
+          const renamed = await purgePaths(restic, repo.location, {
+            ...run,
+            customerId,
+            excludes: request.excludes,
+            held,
+          });
+          return { task: request.task, renamed };
+        }
+        const localPath = request.repository.target.kind === 'local' ? repo.url : undefined;
+        const outcome = await purgeCustomer(restic, repo.location, {
+          ...run,
+          customerId,
+          held,
+          localPath,
+        });
+        return { task: request.task, snapshots: outcome.forgotten, removed: outcome.removed };
+      },
+      () => this.initialized(request.repository, emit),
     );
   }
 

@@ -176,6 +176,55 @@ const examples: [string, z.ZodType, unknown][] = [
   ],
   ['maintain answer', p.maintainAnswerSchema, { task: 'check' }],
   [
+    'maintain request (copy to a second repository, with its retention)',
+    p.maintainRequestSchema,
+    {
+      jobId: 16,
+      repository,
+      task: 'copy',
+      copyTo: { ...repository, repositoryId: 8, url: '/srv/copies/alice', initialized: false },
+      snapshotIds: ['1a2b3c4d'],
+      copyRetention: { tags: ['customer=alice', 'schedule=3'], keepLast: 5 },
+    },
+  ],
+  [
+    'maintain answer (copy)',
+    p.maintainAnswerSchema,
+    {
+      task: 'copy',
+      copies: [
+        { id: '9f8e7d6c5b4a3928', original: '1a2b3c4d5e6f7a8b', time: '2025-01-09T02:17:00Z' },
+      ],
+    },
+  ],
+  [
+    "maintain request (a path removed from the customer's snapshots)",
+    p.maintainRequestSchema,
+    {
+      jobId: 17,
+      repository,
+      task: 'rewrite',
+      customerId: 'alice',
+      excludes: ['/home/alice/www/secret.txt'],
+      held: ['aabbccdd'],
+    },
+  ],
+  [
+    'maintain answer (rewrite)',
+    p.maintainAnswerSchema,
+    { task: 'rewrite', renamed: [{ from: '1a2b3c4d5e6f7a8b', to: '9f8e7d6c5b4a3928' }] },
+  ],
+  [
+    'maintain request (purge of a terminated customer)',
+    p.maintainRequestSchema,
+    { jobId: 18, repository, task: 'purge', customerId: 'alice', held: [] },
+  ],
+  [
+    'maintain answer (purge)',
+    p.maintainAnswerSchema,
+    { task: 'purge', snapshots: ['1a2b3c4d5e6f7a8b'], removed: true },
+  ],
+  [
     'drill request',
     p.drillRequestSchema,
     {

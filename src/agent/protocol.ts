@@ -141,6 +141,8 @@ export const AGENT_ERROR_CODES = [
   'key-rejected',
   // a target the address policy or the schema refuses
   'target-refused',
+  // this server's restic cannot do what was asked (rewrite before 0.15)
+  'unsupported-version',
   // anything else: the message says what
   'failed',
 ] as const;
@@ -240,11 +242,21 @@ export type BackupAnswer = z.infer<typeof backupAnswerSchema>;
 
 // ---- Maintenance and forget ----
 
-/** NEVER LOG: `repository` holds secrets. */
+export const MAINTAIN_TASKS = ['prune', 'check', 'copy', 'rewrite', 'purge'] as const;
+
+/**
+ * Work on one repository as a whole, under its mutex: prune, check; `copy`: the named snapshots
+ * into the schedule's second repository (`copyTo`, 3-2-1), then that copy's own retention over
+ * `copyRetention.tags`; `rewrite`: removes `excludes` from every snapshot carrying
+ * `customerId`'s tag (restic 0.15+; `unsupported-version` before), then prunes so the content is
+ * gone, not only unreachable; `purge`: forgets every snapshot of `customerId` and prunes (a
+ * terminated customer's kept time is over), and on a local target removes the directory once no
+ * snapshot is left in it. NEVER LOG: `repository` and `copyTo` hold secrets.
+ */
 export const maintainRequestSchema = z.strictObject({
   jobId,
   repository: repositoryAccessSchema,
-  task: z.enum(['prune', 'check']),
+  task: z.enum(MAINTAIN_TASKS),
   /** For check: how much data to read, as restic's --read-data-subset takes it. */
   checkSubset: z.string().max(20).optional(),
   /**
@@ -260,9 +272,38 @@ export const maintainRequestSchema = z.strictObject({
       held: z.array(snapshotId).max(10_000).optional(),
     })
     .optional(),
+  /** For copy: the second repository. */
+  copyTo: repositoryAccessSchema.optional(),
+  /** For copy: the snapshots to copy (a backup's, with its dumps' snapshots). */
+  snapshotIds: z.array(snapshotId).max(1_000).optional(),
+  /** For copy: the second copy's retention, over the schedule's and customer's tags. */
+  copyRetention: z
+    .strictObject({ tags: z.array(z.string().min(1)).min(1), keepLast: z.number().int().min(1) })
+    .optional(),
+  /** For rewrite and purge: whose snapshots. */
+  customerId: ownerSchema.optional(),
+  /** For rewrite: absolute paths as the snapshots hold them. */
+  excludes: z.array(z.string().min(2).max(4096).startsWith('/')).max(100).optional(),
+  /** For rewrite and purge: held snapshots are left as they are. */
+  held: z.array(snapshotId).max(10_000).optional(),
 });
 export type MaintainRequest = z.infer<typeof maintainRequestSchema>;
-export const maintainAnswerSchema = z.strictObject({ task: z.enum(['prune', 'check']) });
+export const maintainAnswerSchema = z.strictObject({
+  task: z.enum(MAINTAIN_TASKS),
+  /** purge: the snapshots it forgot. */
+  snapshots: z.array(z.string()).optional(),
+  /** rewrite: each snapshot that changed, by its id before and after (restic gives new ids). */
+  renamed: z.array(z.strictObject({ from: snapshotId, to: snapshotId })).optional(),
+  /**
+   * copy: the second repository's backups of the retention's tags after the copy and its
+   * retention, each with the first repository's id it copies (its dumps' snapshots left out).
+   */
+  copies: z
+    .array(z.strictObject({ id: snapshotId, original: snapshotId, time: z.string() }))
+    .optional(),
+  /** purge: the repository's directory was removed (a local target with nothing else in it). */
+  removed: z.boolean().optional(),
+});
 export type MaintainAnswer = z.infer<typeof maintainAnswerSchema>;
 
 /** Forget every snapshot carrying all these tags' values. NEVER LOG: holds secrets. */

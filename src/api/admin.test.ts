@@ -9,6 +9,7 @@ import { InventoryService } from '../inventory/inventory-service.js';
 import { Keyring } from '../repository/keyring.js';
 import { RepositoryService } from '../repository/repository-service.js';
 import { ScheduleService } from '../schedule/schedule-service.js';
+import { LifecycleService } from '../lifecycle/lifecycle-service.js';
 import { adminRoutes, type AdminRouteDeps } from './admin/index.js';
 import { harness, PASSWORD, signIn, type Harness } from '../../test/support/api-harness.js';
 
@@ -25,19 +26,42 @@ after(async () => {
 let h: Harness;
 let keyring: Keyring;
 let alice: { cookie: string; csrf: string };
+/** The restic version the hosting server reports (the purge of a path needs 0.15+). */
+let resticVersion = 'restic 0.18.0';
+let current: AdminRouteDeps;
+const routeDeps = () => current;
 beforeEach(async () => {
+  resticVersion = 'restic 0.18.0';
   const deps = {} as AdminRouteDeps;
+  current = deps;
   h = await harness({}, { modules: adminRoutes(deps) });
   keyring = new Keyring(randomBytes(32));
   const inventory = new InventoryService({ store: h.store });
+  const schedules = new ScheduleService({
+    store: h.store,
+    keyring,
+    customers: inventory,
+    jobs: h.jobs,
+    localRepositoryDir: join(dir, 'repos'),
+  });
   Object.assign(deps, {
     inventory,
-    schedules: new ScheduleService({
+    schedules,
+    lifecycle: new LifecycleService({
       store: h.store,
-      keyring,
-      customers: inventory,
+      schedules,
       jobs: h.jobs,
-      localRepositoryDir: join(dir, 'repos'),
+      customers: inventory,
+      keepDays: 10,
+      now: () => new Date('2026-12-01T00:00:00Z'),
+      // What the hosting server's agent answers; only its restic version is read.
+      agent: {
+        facts: async () => ({
+          restic: { version: resticVersion, binary: 'restic' },
+          mariadb: null,
+          dataDirFreeBytes: 0,
+        }),
+      },
     }),
     users: h.auth,
     repositories: new RepositoryService({ store: h.store, keyring }),
@@ -129,6 +153,12 @@ describe('customers never reach the admin area', () => {
       ['POST', '/api/admin/schedules', { mode: 'entire', ...serverSchedule }],
       ['GET', '/api/admin/repositories'],
       ['GET', '/api/admin/repositories/1/key'],
+      ['POST', '/api/admin/customers/c-alice/suspend', {}],
+      ['POST', '/api/admin/customers/c-alice/terminate', {}],
+      ['POST', '/api/admin/customers/c-alice/reactivate'],
+      ['POST', '/api/admin/customers/c-alice/purge-path', { path: '/x' }],
+      ['GET', '/api/admin/customers/c-alice/lifecycle'],
+      ['GET', '/api/admin/customers/c-alice/lifecycle/audit'],
     ];
     for (const [method, url, payload] of routes) {
       const response = await call(method, url, payload, asAlice());
@@ -655,5 +685,61 @@ describe('repository keys', () => {
     const bad = await call('GET', '/api/admin/repositories/abc/key');
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().error.fields[0].field, 'id');
+  });
+});
+
+describe('customer life cycle', () => {
+  test('suspend, reactivate, terminate: a final backup per schedule, the state and the audit', async () => {
+    await (routeDeps().schedules as ScheduleService).create({ role: 'admin' }, 'c-alice', {
+      name: 'Web',
+      scope: 'web',
+      frequency: 'daily',
+      retention: 3,
+      target: { kind: 'local', path: join(dir, 'repos') },
+    });
+    const suspended = await call('POST', '/api/admin/customers/c-alice/suspend', {});
+    assert.equal(suspended.statusCode, 200, suspended.body);
+    assert.equal(suspended.json().state, 'suspended');
+    const [finalJob] = suspended.json().finalBackupJobs as number[];
+    assert.equal((await h.jobs.get(finalJob!))?.type, 'backup', 'a final backup was queued');
+    await h.store.db.updateTable('jobs').set({ status: 'successful' }).execute();
+    assert.equal(
+      (await call('POST', '/api/admin/customers/c-alice/reactivate')).json().state,
+      'active',
+    );
+    const terminated = await call('POST', '/api/admin/customers/c-alice/terminate', {});
+    assert.equal(terminated.statusCode, 200, terminated.body);
+    assert.equal(terminated.json().purgeAfter, '2026-12-11T00:00:00.000Z');
+    const again = await call('POST', '/api/admin/customers/c-alice/terminate', {});
+    assert.equal(again.statusCode, 409);
+    assert.equal(again.json().error.code, 'lifecycle.terminated');
+    const audit = await call('GET', '/api/admin/customers/c-alice/lifecycle/audit');
+    assert.deepEqual(
+      (audit.json().entries as { action: string }[]).map((e) => e.action),
+      ['suspend', 'reactivate', 'terminate'],
+    );
+    assert.equal((await call('POST', '/api/admin/customers/c-nobody/suspend', {})).statusCode, 404);
+  });
+
+  test('purge of a path: a relative path and restic 0.14 are refused, nothing queued', async () => {
+    const relative = await call('POST', '/api/admin/customers/c-alice/purge-path', {
+      path: 'public_html/secret.txt',
+    });
+    assert.equal(relative.statusCode, 400);
+    assert.equal(relative.json().error.code, 'lifecycle.path_invalid');
+    resticVersion = 'restic 0.14.0';
+    const old = await call('POST', '/api/admin/customers/c-alice/purge-path', {
+      path: join(dir, 'c-alice/public_html/secret.txt'),
+    });
+    assert.equal(old.statusCode, 409);
+    assert.equal(old.json().error.code, 'lifecycle.rewrite_unsupported');
+    assert.match(old.json().error.message, /restic 0\.14\.0/);
+    assert.equal((await h.jobs.list({ type: 'lifecycle' })).length, 0);
+    resticVersion = 'restic 0.18.0';
+    const queued = await call('POST', '/api/admin/customers/c-alice/purge-path', {
+      path: join(dir, 'c-alice/public_html/secret.txt'),
+    });
+    assert.equal(queued.statusCode, 202, queued.body);
+    assert.equal((await h.jobs.get(queued.json().jobId))?.type, 'lifecycle');
   });
 });

@@ -51,6 +51,11 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   'schedule.customer_required': 400,
   'schedule.server_wide_has_no_customer': 400,
   'schedule.running': 409,
+  'schedule.copy_same_target': 400,
+  'lifecycle.terminated': 409,
+  'lifecycle.purged': 409,
+  'lifecycle.rewrite_unsupported': 409,
+  'lifecycle.path_invalid': 400,
 
   'target.address_refused': 400,
   'target.vault_provider_only': 400,

@@ -12,7 +12,14 @@ import { CUSTOMER_LOG_CODES, customerLog, customerLogText } from '../job/custome
 import { restoreRequestSchema } from '../restore-job/restore-request.js';
 import type { JobRow } from '../store/index.js';
 
-export const JobTypeSchema = z.enum(['backup', 'restore', 'maintenance', 'drill']);
+export const JobTypeSchema = z.enum([
+  'backup',
+  'restore',
+  'maintenance',
+  'drill',
+  'copy',
+  'lifecycle',
+]);
 export const JobStatusSchema = z.enum(['pending', 'running', 'successful', 'failed', 'canceled']);
 const Timestamp = z.iso.datetime().describe('ISO 8601, UTC');
 

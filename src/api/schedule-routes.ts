@@ -9,7 +9,7 @@ import { ValidationError } from '../errors/index.js';
 import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { ScheduleDeletion } from '../schedule/schedule-deletion.js';
 import type { SnapshotHolds } from '../repository/snapshot-holds.js';
-import { scheduleInputSchema } from '../schedule/schedule-schema.js';
+import { copyInputSchema, scheduleInputSchema } from '../schedule/schedule-schema.js';
 import { snapshotContents, snapshotsOfSchedule } from '../repository/snapshot-records.js';
 import type { SnapshotRow, Store } from '../store/index.js';
 import { safetyLabel } from '../scope/labels.js';
@@ -47,6 +47,12 @@ const SnapshotSchema = z
       .nullable()
       .describe(
         'When a restore drill last proved this snapshot restores as recorded; null: never.',
+      ),
+    copyOf: z
+      .string()
+      .nullable()
+      .describe(
+        "A second copy (on the schedule's second target): the first copy's snapshot id; null for every other snapshot. Restores like any snapshot, from its own repository.",
       ),
     kind: z
       .enum(['backup', 'safety'])
@@ -86,6 +92,15 @@ export const ScheduleBody = checkedByService(
       "A schedule's fields. A customer's local target is always the provider's backup directory: its `path` may be left out and is ignored. Unknown fields are dropped.",
     )
     .meta({ id: 'ScheduleRequest' }),
+  'ScheduleService',
+);
+/** A second copy's settings; the schedule service validates them and names each field. */
+const CopyBody = checkedByService(
+  copyInputSchema
+    .describe(
+      "The schedule's second copy (3-2-1): each new backup is copied to this target by a job of its own, which keeps `retention` snapshots there (default: the schedule's). `target: null` ends the second copy; copies made stay restorable. A customer's local target is the provider's directory.",
+    )
+    .meta({ id: 'ScheduleCopyRequest' }),
   'ScheduleService',
 );
 const CreateQuery = z.strictObject({
@@ -183,6 +198,22 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
       responses: { 200: { description: 'Saved.', schema: ScheduleSchema } },
       async handler({ principal, params, body }) {
         return deps.schedules.update(viewerOf(principal), params.id, body);
+      },
+    });
+
+    api.route({
+      method: 'PUT',
+      path: '/api/schedules/:id/copy',
+      operationId: 'setScheduleCopy',
+      summary: "Set or end a schedule's second copy",
+      description: 'Masked secrets (********) sent back unchanged keep the stored ones.',
+      tags: ['schedules'],
+      access: 'signed-in',
+      params: IdParams,
+      body: CopyBody,
+      responses: { 200: { description: 'Saved.', schema: ScheduleSchema } },
+      async handler({ principal, params, body }) {
+        return deps.schedules.setCopy(viewerOf(principal), params.id, body);
       },
     });
 
@@ -287,6 +318,7 @@ export function scheduleRoutes(deps: ScheduleRouteDeps) {
             contents: snapshotContents(s),
             size: s.size,
             verifiedAt: verified.get(s.id) ?? null,
+            copyOf: s.copy_of,
             kind: s.kind,
             safety: safetyOf(s),
             holds: holdsOf(s),

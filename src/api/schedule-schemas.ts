@@ -77,5 +77,14 @@ export const ScheduleSchema = z
     lastJobId: z.number().int().nullable(),
     lastSuccessAt: z.string().nullable(),
     overdue: z.boolean().describe('No success for twice the interval.'),
+    copy: z
+      .object({
+        target: PublicTargetSchema,
+        retention: z.number().int().describe('Snapshots the second copy keeps.'),
+        lastStatus: z.string().nullable().describe("The last copy job's outcome."),
+        lastAt: z.string().nullable(),
+      })
+      .nullable()
+      .describe('The second copy (3-2-1); null: none.'),
   })
   .meta({ id: 'Schedule' });

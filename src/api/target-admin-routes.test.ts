@@ -29,6 +29,7 @@ function view(
     lastJobId: null,
     lastSuccessAt: null,
     overdue: false,
+    copy: null,
   };
 }
 

@@ -195,8 +195,10 @@ async function knownSnapshots(
     .select('id')
     .where('schedule_id', '=', scheduleId)
     .where('customer_id', '=', customerId)
-    // Safety snapshots are no part of the schedule's count or its parent chain.
+    // Safety snapshots are no part of the schedule's count or its parent chain, nor are the
+    // second copies, which live in another repository.
     .where('kind', '=', 'backup')
+    .where('copy_of', 'is', null)
     .orderBy('time', 'desc')
     .execute();
   return { latest: rows[0]?.id, count: rows.length };
@@ -221,6 +223,7 @@ async function guardHistory(
     .where('schedule_id', '=', scheduleId)
     .where('customer_id', '=', customerId)
     .where('kind', '=', 'backup')
+    .where('copy_of', 'is', null)
     .orderBy('time', 'desc')
     .limit(DEFAULT_GUARD.historyLength + 1)
     .execute();

@@ -7,10 +7,11 @@ import type { Config } from '../config.js';
 import { CliError } from './args.js';
 import { processIo, type Io } from './context.js';
 import { holdsAdd, holdsKeep, holdsList, holdsRelease, holdsUnkeep } from './holds.js';
+import { LIFECYCLE_USAGE, lifecycleCommand } from './lifecycle.js';
 import { jobsList, jobsShow } from './jobs.js';
 import { restoreCommand } from './restore.js';
 import { runCommand } from './run.js';
-import { schedulesCreate, schedulesDelete, schedulesList } from './schedules.js';
+import { schedulesCreate, schedulesCopy, schedulesDelete, schedulesList } from './schedules.js';
 import { snapshotsList } from './snapshots.js';
 
 type Command = (config: Config, args: string[], io: Io) => Promise<number>;
@@ -44,7 +45,10 @@ export const OPERATOR_USAGE = `  schedules list [--customer ID]
           [--replace-mail] [--wait]
                               restore web|databases|email|everything|file|database|mailbox;
                               --wait runs it here and prints its log
-`;
+  schedules copy <schedule-id> (--target-dir DIR [--retention N] | --none)
+                              copy each new backup to a second local target, keeping N snapshots
+                              there (default: the schedule's retention); --none ends it
+${LIFECYCLE_USAGE}`;
 
 function resolveCommand(command: string, args: string[]): [Command, string[]] | undefined {
   const [sub, ...rest] = args;
@@ -53,6 +57,7 @@ function resolveCommand(command: string, args: string[]): [Command, string[]] | 
       if (sub === 'list') return [schedulesList, rest];
       if (sub === 'create') return [schedulesCreate, rest];
       if (sub === 'delete') return [schedulesDelete, rest];
+      if (sub === 'copy') return [schedulesCopy, rest];
       return undefined;
     case 'jobs':
       if (sub === 'list') return [jobsList, rest];
@@ -65,6 +70,8 @@ function resolveCommand(command: string, args: string[]): [Command, string[]] | 
       if (sub === 'keep') return [holdsKeep, rest];
       if (sub === 'unkeep') return [holdsUnkeep, rest];
       return undefined;
+    case 'lifecycle':
+      return [lifecycleCommand, args];
     case 'run':
       return [runCommand, args];
     case 'snapshots':

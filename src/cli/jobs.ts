@@ -9,7 +9,14 @@ import { withStore, type Io } from './context.js';
 import { clip, details, duration, formatBytes, formatTable, time } from './format.js';
 
 const STATUSES: readonly JobStatus[] = ['pending', 'running', 'successful', 'failed', 'canceled'];
-const TYPES: readonly JobType[] = ['backup', 'restore', 'maintenance', 'drill'];
+const TYPES: readonly JobType[] = [
+  'backup',
+  'restore',
+  'maintenance',
+  'drill',
+  'copy',
+  'lifecycle',
+];
 
 export async function jobsList(config: Config, args: string[], io: Io): Promise<number> {
   const parsed = parse(args, {

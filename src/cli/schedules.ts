@@ -144,3 +144,43 @@ function targetText(target: Record<string, unknown>): string {
       return String(target.kind);
   }
 }
+
+/** `schedules copy ID --target-dir DIR [--retention N]` or `--none`: the second copy. */
+export async function schedulesCopy(config: Config, args: string[], io: Io): Promise<number> {
+  const parsed = parse(
+    args,
+    { 'target-dir': { type: 'string' }, retention: { type: 'string' }, none: { type: 'boolean' } },
+    ['schedule id'],
+  );
+  const scheduleId = id(parsed.positionals[0]!, 'schedule id');
+  const dir = text(parsed, 'target-dir');
+  if (flag(parsed, 'none') === (dir !== undefined))
+    throw new CliError('give either --target-dir DIR (the second copy) or --none (no second copy)');
+  const input = flag(parsed, 'none')
+    ? { target: null }
+    : {
+        target: { kind: 'local', path: dir },
+        retention: numberOrText(text(parsed, 'retention')),
+      };
+  return withApp(config, async (app) => {
+    let saved: ScheduleView;
+    try {
+      saved = await app.schedules.setCopy({ role: 'admin' }, scheduleId, input);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new CliError(`no schedule ${scheduleId}`);
+      if (error instanceof ScheduleInputError)
+        throw new CliError(
+          error.fields
+            .map((f) => `${f.field === 'retention' ? '--retention' : '--target-dir'}: ${f.message}`)
+            .join('\nhostvault: '),
+        );
+      throw error;
+    }
+    io.out(
+      saved.copy
+        ? `schedule ${saved.id} "${saved.name}": each new backup is copied to ${targetText(saved.copy.target)}, keeping ${saved.copy.retention} snapshot(s) there\n`
+        : `schedule ${saved.id} "${saved.name}": no second copy\n`,
+    );
+    return 0;
+  });
+}

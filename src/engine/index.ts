@@ -13,3 +13,5 @@ export type { ForgetOptions, ForgetResult } from './commands/forget.js';
 export type { DiffResult, CheckResult } from './commands/maintenance.js';
 export type { RepositoryConfig } from './commands/init.js';
 export { parseVersion, featuresOf, type ResticVersion, type ResticFeatures } from './version.js';
+export type { CopyOptions } from './commands/copy.js';
+export { RewriteUnsupportedError, type RewriteOptions } from './commands/rewrite.js';

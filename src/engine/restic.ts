@@ -4,7 +4,10 @@
  */
 import type { Writable } from 'node:stream';
 import { backup, type BackupOptions } from './commands/backup.js';
+import { copy, type CopyOptions } from './commands/copy.js';
 import { dump } from './commands/dump.js';
+import { rewrite, type RewriteOptions } from './commands/rewrite.js';
+import { retag, type RetagOptions } from './commands/tag.js';
 import { EngineError } from './errors.js';
 import { forget, forgetIds, type ForgetOptions, type ForgetResult } from './commands/forget.js';
 import { catConfig, init, type RepositoryConfig } from './commands/init.js';
@@ -171,6 +174,22 @@ export class Restic {
   async forget(repo: RepositoryLocation, opts: ForgetOptions): Promise<ForgetResult> {
     refuseDeletes(repo);
     return forget(this.runner, repo, opts);
+  }
+
+  /** Copies snapshots from `from` into `to` (a schedule's second copy). */
+  copy(from: RepositoryLocation, to: RepositoryLocation, opts: CopyOptions): Promise<void> {
+    return copy(this.runner, from, to, opts);
+  }
+
+  /** Changes one snapshot's tags; it gets a new id. */
+  retag(repo: RepositoryLocation, snapshotId: string, opts: RetagOptions): Promise<void> {
+    return retag(this.runner, repo, snapshotId, opts);
+  }
+
+  /** Removes paths from every snapshot of a tag group (restic 0.15+; see RewriteUnsupportedError). */
+  async rewrite(repo: RepositoryLocation, opts: RewriteOptions): Promise<void> {
+    refuseDeletes(repo);
+    return rewrite(this.runner, repo, opts);
   }
 
   async forgetIds(repo: RepositoryLocation, ids: string[], opts?: OperationOptions): Promise<void> {

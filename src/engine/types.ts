@@ -52,6 +52,8 @@ export interface SnapshotSummary {
   hostname: string;
   username?: string;
   tags: string[];
+  /** A copy's first snapshot (restic `copy` sets it): the id in the repository it came from. */
+  original?: string;
 }
 
 export interface BackupProgress {

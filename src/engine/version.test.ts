@@ -18,6 +18,7 @@ test('uses newer flags only where the version has them', () => {
     restoreDryRun: false,
     subfolderSyntax: false,
     stdinFromCommand: false,
+    rewrite: false,
   });
   assert.deepEqual(featuresOf(parseVersion('restic 0.18.0')), {
     restoreSparse: true,
@@ -27,6 +28,7 @@ test('uses newer flags only where the version has them', () => {
     restoreDryRun: true,
     subfolderSyntax: true,
     stdinFromCommand: true,
+    rewrite: true,
   });
   assert.equal(featuresOf(parseVersion('restic 0.16.4')).restoreProgress, true);
   assert.equal(featuresOf(parseVersion('restic 0.16.4')).exitCodes, false);
@@ -34,6 +36,8 @@ test('uses newer flags only where the version has them', () => {
   assert.equal(featuresOf(parseVersion('restic 0.15.0')).restoreProgress, false);
   assert.equal(featuresOf(parseVersion('restic 0.16.4')).stdinFromCommand, false);
   assert.equal(featuresOf(parseVersion('restic 0.17.0')).stdinFromCommand, true);
+  assert.equal(featuresOf(parseVersion('restic 0.14.2')).rewrite, false);
+  assert.equal(featuresOf(parseVersion('restic 0.15.0')).rewrite, true);
 });
 
 test('rejects output that is not a restic version', () => {

@@ -29,6 +29,8 @@ export interface ResticFeatures {
    * the command's exit status fails the backup (0.17).
    */
   stdinFromCommand: boolean;
+  /** `rewrite --exclude --forget`: removes paths from existing snapshots (0.15). */
+  rewrite: boolean;
 }
 
 export function parseVersion(output: string): ResticVersion {
@@ -55,6 +57,7 @@ export function featuresOf(v: ResticVersion): ResticFeatures {
     restoreDryRun: atLeast(v, 0, 17),
     subfolderSyntax: atLeast(v, 0, 17),
     stdinFromCommand: atLeast(v, 0, 17),
+    rewrite: atLeast(v, 0, 15),
   };
 }
 

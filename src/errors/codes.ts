@@ -69,6 +69,18 @@ export const ERROR_CODES = [
   'schedule.customer_required',
   'schedule.server_wide_has_no_customer',
   'schedule.running',
+  /** A second copy must go to another place than the schedule's own target. */
+  'schedule.copy_same_target',
+
+  // ---- the customer life cycle (src/lifecycle) ----
+  /** The customer is terminated: suspend, terminate again or a final backup no longer apply. */
+  'lifecycle.terminated',
+  /** The customer's backups were purged. */
+  'lifecycle.purged',
+  /** Removing a path from snapshots needs restic 0.15+. params: version */
+  'lifecycle.rewrite_unsupported',
+  /** The path to remove is not an absolute path inside the customer's areas. params: path */
+  'lifecycle.path_invalid',
 
   // ---- targets ----
   'target.address_refused',

@@ -126,7 +126,14 @@ export class NatsAgent implements HostAgent {
   }
 
   maintain(request: p.MaintainRequest, ctx?: RunContext) {
-    return this.job('maintain', `maintain-${request.jobId}-${request.task}`, request, ctx);
+    // One job may maintain several repositories (a customer's purge: one per target), each a
+    // delivery of its own: the repository is part of the id JetStream deduplicates by.
+    return this.job(
+      'maintain',
+      `maintain-${request.jobId}-${request.task}-${request.repository.repositoryId}`,
+      request,
+      ctx,
+    );
   }
 
   restore(request: p.RestoreRequest, ctx?: RunContext) {

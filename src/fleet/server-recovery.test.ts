@@ -20,6 +20,7 @@ function snapshot(id: string, time: string, scope: string, contents: string[]): 
     kind: 'backup',
     restore_job_id: null,
     undo: null,
+    copy_of: null,
     files: null,
     change_share: null,
     random_share: null,

@@ -62,6 +62,31 @@ export const drillParamsSchema = z.object({
 
 export type DrillParams = z.infer<typeof drillParamsSchema>;
 
+/**
+ * What a copy job stores (src/copy): the backup's snapshot as its row names it, in the first
+ * repository, and the schedule whose second target it goes to.
+ */
+export const copyParamsSchema = z.object({
+  scheduleId: z.number().int(),
+  repositoryId: z.number().int(),
+  snapshotId: z.string(),
+  customerId: z.string(),
+});
+
+export type CopyParams = z.infer<typeof copyParamsSchema>;
+
+/**
+ * What a life-cycle job stores (src/lifecycle): a terminated customer's purge, or paths removed
+ * from every snapshot of a customer.
+ */
+export const lifecycleParamsSchema = z.object({
+  action: z.enum(['purge', 'purge_path']),
+  customerId: z.string(),
+  paths: z.array(z.string()).optional(),
+});
+
+export type LifecycleParams = z.infer<typeof lifecycleParamsSchema>;
+
 type StoredJob = Pick<JobRow, 'id' | 'params'>;
 
 function params<S extends z.ZodType>(schema: S, job: StoredJob): z.output<S> {
@@ -82,6 +107,14 @@ export function maintenanceParams(job: StoredJob): MaintenanceParams {
 /** A drill job's params; StoredValueError when they are damaged. */
 export function drillParams(job: StoredJob): DrillParams {
   return params(drillParamsSchema, job);
+}
+
+export function lifecycleParams(job: StoredJob): LifecycleParams {
+  return params(lifecycleParamsSchema, job);
+}
+
+export function copyParams(job: StoredJob): CopyParams {
+  return params(copyParamsSchema, job);
 }
 
 /** A job's last progress, undefined before its first; StoredValueError when it is damaged. */

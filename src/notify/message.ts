@@ -16,7 +16,8 @@ export type NotifyEventName =
   | 'backup.overdue'
   | 'backup.mass_change'
   | 'restore.failed'
-  | 'drill.failed';
+  | 'drill.failed'
+  | 'copy.failed';
 
 export interface JobInfo {
   id: number;
@@ -159,6 +160,8 @@ function summaryOf(e: EventParts): string {
       return `Restore failed for ${who}`;
     case 'drill.failed':
       return `Restore drill failed: ${name}`;
+    case 'copy.failed':
+      return `Second copy failed: "${name}" for ${who}`;
   }
 }
 
@@ -202,6 +205,13 @@ export function bodyOf(e: NotifyEvent): string {
         '',
       );
       lines.push(`What differs: ${e.job?.error ?? 'no reason was recorded.'}`, '');
+      break;
+    case 'copy.failed':
+      lines.push(
+        `The second copy of the backup "${name}" for ${who} failed. The backup itself is on its first target.`,
+        '',
+      );
+      lines.push(`What went wrong: ${e.job?.error ?? 'no reason was recorded.'}`, '');
       break;
   }
   const rows: [string, string | null | undefined][] = [];

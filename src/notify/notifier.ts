@@ -288,6 +288,7 @@ function eventFor(
   if (type === 'backup' && status === 'successful' && onSuccess) return 'backup.succeeded';
   if (type === 'restore' && status === 'failed') return 'restore.failed';
   if (type === 'drill' && status === 'failed') return 'drill.failed';
+  if (type === 'copy' && status === 'failed') return 'copy.failed';
   return undefined;
 }
 

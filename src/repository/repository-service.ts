@@ -210,13 +210,20 @@ export class RepositoryService {
       .execute();
   }
 
-  /** Every repository, by id, for the admin area. */
-  async list(): Promise<RepositorySummary[]> {
-    const rows = await this.deps.store.db
-      .selectFrom('repositories')
-      .selectAll()
-      .orderBy('id')
-      .execute();
+  /**
+   * Forgets a repository that is gone (a terminated customer's, purged): its row and sealed
+   * password. A later backup to the same place starts a new one. The caller drops its snapshots'
+   * rows first (snapshot-records.ts).
+   */
+  async drop(repositoryId: number): Promise<void> {
+    await this.deps.store.db.deleteFrom('repositories').where('id', '=', repositoryId).execute();
+  }
+
+  /** Every repository, by id, for the admin area; one owner's when asked. */
+  async list(filter: { owner?: Owner } = {}): Promise<RepositorySummary[]> {
+    let query = this.deps.store.db.selectFrom('repositories').selectAll();
+    if (filter.owner !== undefined) query = query.where('owner', '=', filter.owner);
+    const rows = await query.orderBy('id').execute();
     return rows.map((row) => ({
       id: row.id,
       url: row.url,

@@ -216,3 +216,99 @@ export async function dropScheduleSnapshotRows(
   if (held.length > 0) query = query.where('id', 'not in', [...held]);
   await query.execute();
 }
+
+/**
+ * A schedule's second copy as the second repository now holds it (after the copy and its
+ * retention): a row per copy, made from the first repository's row of the snapshot it copies
+ * (`copy_of` names that one), and the rows of copies its retention forgot dropped. The Restore
+ * tab lists them beside the first copy's; a restore reaches them by (repository, id) like any.
+ */
+export async function recordCopies(
+  store: Store,
+  row: {
+    scheduleId: number;
+    fromRepositoryId: number;
+    toRepositoryId: number;
+    copies: readonly { id: string; original: string; time: string }[];
+  },
+): Promise<number> {
+  let recorded = 0;
+  await store.db.transaction().execute(async (trx) => {
+    const originals = await trx
+      .selectFrom('snapshots')
+      .selectAll()
+      .where('repository_id', '=', row.fromRepositoryId)
+      .where('schedule_id', '=', row.scheduleId)
+      .where('kind', '=', 'backup')
+      .execute();
+    for (const copy of row.copies) {
+      // Rows of 0.14's backups hold short ids; restic names the original in full.
+      const source = originals.find((o) => copy.original.startsWith(o.id));
+      if (!source) continue;
+      const inserted = await trx
+        .insertInto('snapshots')
+        .values({
+          id: copy.id,
+          repository_id: row.toRepositoryId,
+          schedule_id: row.scheduleId,
+          customer_id: source.customer_id,
+          time: source.time,
+          scope: source.scope,
+          contents: source.contents,
+          roots: source.roots,
+          size: source.size,
+          tags: source.tags,
+          files: source.files,
+          copy_of: source.id,
+        })
+        .onConflict((oc) => oc.columns(['repository_id', 'id']).doNothing())
+        .executeTakeFirst();
+      recorded += Number(inserted.numInsertedOrUpdatedRows ?? 0);
+    }
+    let drop = trx
+      .deleteFrom('snapshots')
+      .where('repository_id', '=', row.toRepositoryId)
+      .where('schedule_id', '=', row.scheduleId)
+      .where('copy_of', 'is not', null);
+    const kept = row.copies.map((c) => c.id);
+    if (kept.length > 0) drop = drop.where('id', 'not in', kept);
+    await drop.execute();
+  });
+  return recorded;
+}
+
+/** Drops every snapshot row of one repository and customer (a purge), held ones excepted. */
+export async function dropCustomerSnapshotRows(
+  store: Store,
+  repositoryId: number,
+  customerId: string,
+  held: readonly string[] = [],
+): Promise<number> {
+  let query = store.db
+    .deleteFrom('snapshots')
+    .where('repository_id', '=', repositoryId)
+    .where('customer_id', '=', customerId);
+  if (held.length > 0) query = query.where('id', 'not in', [...held]);
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/**
+ * Follows a rewrite (a path purged from a customer's snapshots): each row takes its snapshot's
+ * new id; matched as restic names them (the row may hold a short id).
+ */
+export async function renameSnapshotRows(
+  store: Store,
+  repositoryId: number,
+  renamed: readonly { from: string; to: string }[],
+): Promise<void> {
+  await store.db.transaction().execute(async (trx) => {
+    for (const { from, to } of renamed)
+      await trx
+        .updateTable('snapshots')
+        .set({ id: to })
+        .where('repository_id', '=', repositoryId)
+        .where(sql<boolean>`${from} like ${sql.ref('id')} || '%'`)
+        .execute();
+  });
+}

@@ -184,7 +184,13 @@ export class TargetRecords {
           exists(
             selectFrom('schedules')
               .select(sql<number>`1`.as('used'))
-              .whereRef('schedules.target_id', '=', 'targets.id'),
+              .where((eb) =>
+                eb.or([
+                  eb('schedules.target_id', '=', eb.ref('targets.id')),
+                  // A second copy's target (migration 0018) is in use as much as a first one.
+                  eb('schedules.copy_target_id', '=', eb.ref('targets.id')),
+                ]),
+              ),
           ),
         ),
       )

@@ -33,6 +33,7 @@ const full: SnapshotRow = {
   files: null,
   change_share: null,
   random_share: null,
+  copy_of: null,
   repository_id: 1,
   schedule_id: 1,
   customer_id: 'bob',

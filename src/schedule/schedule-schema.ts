@@ -227,3 +227,29 @@ export function validateScheduleInput(
     ),
   };
 }
+
+/**
+ * A schedule's second copy (3-2-1, issue 14), set apart from the schedule's form: a target of its
+ * own kind (local, S3, FTP) and the number of snapshots that copy keeps (default: the schedule's
+ * retention). `target: null` ends the second copy; the copies already made stay restorable.
+ */
+export const copyInputSchema = z.object({
+  target: scheduleTargetSchema.nullable(),
+  retention: z.preprocess(nullIsAbsent, retentionSchema.optional()),
+});
+
+export type CopyInput = z.output<typeof copyInputSchema>;
+
+/** Validates a second copy's settings; on failure, every problem found, each naming its field. */
+export function validateCopyInput(
+  input: unknown,
+): { ok: true; value: CopyInput } | { ok: false; errors: FieldError[] } {
+  const result = copyInputSchema.safeParse(input, { error: fallbackMessage, reportInput: true });
+  if (result.success) return { ok: true, value: result.data };
+  return {
+    ok: false,
+    errors: result.error.issues.map((issue) =>
+      fieldErrorOf(issue, issue.path.map(String).join('.'), labelOf(issue.path)),
+    ),
+  };
+}

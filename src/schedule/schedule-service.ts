@@ -25,7 +25,12 @@ import { originAfterEdit, type TargetOrigin } from '../target/origin.js';
 import { publicTarget, type Target } from '../target/schema.js';
 import { nextRun, isOverdue, scheduleStartMinute, type Timing } from './next-run.js';
 import { checkPackageLimits } from './package-limits.js';
-import { validateScheduleInput, type FieldError, type ScheduleInput } from './schedule-schema.js';
+import {
+  validateCopyInput,
+  validateScheduleInput,
+  type FieldError,
+  type ScheduleInput,
+} from './schedule-schema.js';
 import type { DueSchedule, EnqueueResult, ScheduleStore, Start } from './scheduler.js';
 import type { Frequency } from '../inventory/schema.js';
 
@@ -59,6 +64,13 @@ export interface ScheduleView {
   lastSuccessAt: string | null;
   /** No success for twice the interval: the page and notifications warn. */
   overdue: boolean;
+  /** The second copy (3-2-1): its target without secrets, what it keeps, how the last one went. */
+  copy: {
+    target: Record<string, unknown>;
+    retention: number;
+    lastStatus: string | null;
+    lastAt: string | null;
+  } | null;
 }
 
 export class ScheduleService implements ScheduleStore {
@@ -122,8 +134,17 @@ export class ScheduleService implements ScheduleStore {
       if (filter.ownerKind !== undefined) query = query.where('owner_kind', '=', filter.ownerKind);
     }
     const rows = await query.orderBy('id', 'asc').execute();
-    const targets = await this.targets.getMany(rows.flatMap((row) => row.target_id ?? []));
-    return rows.map((row) => this.view(viewer, row, this.recordOf(row, targets)));
+    const targets = await this.targets.getMany(
+      rows.flatMap((row) => [row.target_id ?? [], row.copy_target_id ?? []].flat()),
+    );
+    return rows.map((row) =>
+      this.view(
+        viewer,
+        row,
+        this.recordOf(row, targets),
+        row.copy_target_id === null ? undefined : targets.get(row.copy_target_id),
+      ),
+    );
   }
 
   /** One schedule, or NotFoundError; another customer's id reads exactly like a missing one. */
@@ -139,7 +160,101 @@ export class ScheduleService implements ScheduleStore {
 
   async get(viewer: Viewer, id: number): Promise<ScheduleView> {
     const row = await this.getRow(viewer, id);
-    return this.view(viewer, row, await this.targetRecord(row));
+    const copy =
+      row.copy_target_id === null
+        ? undefined
+        : (await this.targets.getMany([row.copy_target_id])).get(row.copy_target_id);
+    return this.view(viewer, row, await this.targetRecord(row), copy);
+  }
+
+  /**
+   * Sets or ends the schedule's second copy: each new backup is then copied to this target by a
+   * job of its own (src/copy). It must be another place than the schedule's own target; a
+   * customer's copy keeps at most the package's retention, and a customer's "local" is the
+   * provider's directory, as for the first target (so it is refused as the same place when the
+   * first is local too).
+   */
+  async setCopy(viewer: Viewer, id: number, raw: unknown): Promise<ScheduleView> {
+    const row = await this.getRow(viewer, id);
+    const validated = validateCopyInput(
+      viewer.role === 'customer' && typeof raw === 'object' && raw !== null
+        ? { ...raw, target: (this.localForCustomer(raw) as { target?: unknown }).target }
+        : raw,
+    );
+    if (!validated.ok) throw new ScheduleInputError(validated.errors);
+    const input = validated.value;
+    const previous =
+      row.copy_target_id === null
+        ? undefined
+        : (await this.targets.getMany([row.copy_target_id])).get(row.copy_target_id);
+    if (input.target === null) {
+      await this.db
+        .updateTable('schedules')
+        .set({ copy_target_id: null, copy_retention: null, updated_at: this.now().toISOString() })
+        .where('id', '=', id)
+        .execute();
+      if (previous) await this.targets.dropUnused([previous.id]);
+      return this.get(viewer, id);
+    }
+    const stored = previous && !isDamaged(previous) ? previous.target : undefined;
+    const unmasked = unmask(input.target, stored);
+    if (!unmasked.ok)
+      throw new ScheduleInputError([
+        {
+          field: `target.${unmasked.field}`,
+          code: 'target.secret_required',
+          message: unmasked.message,
+          params: { secret: unmasked.field },
+        },
+      ]);
+    const target = unmasked.target;
+    const first = await this.readTarget(row);
+    if (!isDamaged(first) && sameLocation(first.target, target))
+      throw new ScheduleInputError([
+        {
+          field: 'target',
+          code: 'schedule.copy_same_target',
+          message: "The second copy must go to another place than the schedule's own target.",
+        },
+      ]);
+    const origin = originAfterEdit(
+      target,
+      stored && previous && !isDamaged(previous)
+        ? { target: stored, origin: previous.origin }
+        : undefined,
+      editorOf(viewer),
+    );
+    await this.checkAddress(target, origin);
+    const retention = input.retention ?? row.retention;
+    if (viewer.role === 'customer' && row.customer_id) {
+      const customer = await this.deps.customers.getCustomer(row.customer_id);
+      const pkg = customer && (await this.deps.customers.getPackage(customer.packageId));
+      if (pkg && pkg.maxRetention > 0 && retention > pkg.maxRetention)
+        throw new ScheduleInputError([
+          {
+            field: 'retention',
+            code: 'package.retention_limit',
+            message: `Your package allows at most ${pkg.maxRetention} snapshots per schedule`,
+            params: { max: pkg.maxRetention },
+          },
+        ]);
+    }
+    const owner = row.owner_kind === 'server' ? 'server' : (row.customer_id ?? 'server');
+    const moved = !stored || !sameLocation(stored, target);
+    if (!moved && previous) await this.targets.update(previous.id, target, origin);
+    const targetId =
+      !moved && previous ? previous.id : await this.targets.create({ owner, origin, target });
+    await this.db
+      .updateTable('schedules')
+      .set({
+        copy_target_id: targetId,
+        copy_retention: retention,
+        updated_at: this.now().toISOString(),
+      })
+      .where('id', '=', id)
+      .execute();
+    if (moved && previous) await this.targets.dropUnused([previous.id]);
+    return this.get(viewer, id);
   }
 
   /** The schedule's target, secrets included, marked with who chose its server. */
@@ -260,6 +375,8 @@ export class ScheduleService implements ScheduleStore {
     const record = await this.readTarget(row).catch(() => undefined);
     await this.db.deleteFrom('schedules').where('id', '=', row.id).execute();
     if (row.target_id !== null) await this.targets.dropUnused([row.target_id]);
+    // The second copy's record goes too unless a repository is reached through it (copies kept).
+    if (row.copy_target_id !== null) await this.targets.dropUnused([row.copy_target_id]);
     if (record && !isDamaged(record)) await this.sweepAfterChange(record.target);
   }
 
@@ -351,6 +468,22 @@ export class ScheduleService implements ScheduleStore {
     const result = await this.enqueue(row, 'schedule', slot);
     if (result.created) return 'queued';
     return result.reason === 'slot' ? 'already-started' : 'already-running';
+  }
+
+  /**
+   * Stops a customer's own schedules from starting (a terminated customer: the final backup is
+   * the last). Answers the schedules it stopped.
+   */
+  async disableForCustomer(customerId: string): Promise<number[]> {
+    const rows = await this.db
+      .updateTable('schedules')
+      .set({ enabled: 0, next_run_at: null, updated_at: this.now().toISOString() })
+      .where('customer_id', '=', customerId)
+      .where('owner_kind', '=', 'customer')
+      .where('enabled', '=', 1)
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   async recordOutcome(id: number, jobId: number, status: string): Promise<void> {
@@ -512,6 +645,7 @@ export class ScheduleService implements ScheduleStore {
     viewer: Viewer,
     row: ScheduleRow,
     record: TargetRecord | DamagedTargetRecord,
+    copy?: TargetRecord | DamagedTargetRecord,
   ): ScheduleView {
     const lastGood = row.last_success_at ?? row.created_at;
     return {
@@ -536,6 +670,16 @@ export class ScheduleService implements ScheduleStore {
       lastSuccessAt: row.last_success_at,
       overdue:
         row.enabled === 1 && isOverdue(new Date(lastGood), row.frequency as Frequency, this.now()),
+      copy: copy
+        ? {
+            target: isDamaged(copy)
+              ? { kind: copy.kind }
+              : forViewer(viewer, publicTarget(copy.target)),
+            retention: row.copy_retention ?? row.retention,
+            lastStatus: row.copy_status,
+            lastAt: row.copy_at,
+          }
+        : null,
     };
   }
 }

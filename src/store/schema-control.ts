@@ -26,9 +26,16 @@ export interface SchedulesTable {
   updated_at: string;
   /** A server-wide schedule's hosting server (migration 0015); null: its customer's server. */
   server_id: Generated<string | null>;
+  /** The second copy's target record (migration 0018); null: no second copy. */
+  copy_target_id: Generated<number | null>;
+  /** Snapshots the second copy keeps (migration 0018). */
+  copy_retention: Generated<number | null>;
+  /** The last copy's outcome and when (migration 0018). */
+  copy_status: Generated<string | null>;
+  copy_at: Generated<string | null>;
 }
 
-export type JobType = 'backup' | 'restore' | 'maintenance' | 'drill';
+export type JobType = 'backup' | 'restore' | 'maintenance' | 'drill' | 'copy' | 'lifecycle';
 export type JobStatus = 'pending' | 'running' | 'successful' | 'failed' | 'canceled';
 
 export interface JobsTable {
@@ -95,6 +102,8 @@ export interface SnapshotsTable {
   change_share: Generated<number | null>;
   /** Estimated share of files whose new content reads as random (migration 0013). */
   random_share: Generated<number | null>;
+  /** On a second copy's row: the first repository's snapshot it copies (migration 0018). */
+  copy_of: Generated<string | null>;
 }
 
 export type HoldKind = 'legal' | 'keep' | 'guard';
@@ -162,3 +171,29 @@ export interface DrillsTable {
 }
 
 export type DrillRow = Selectable<DrillsTable>;
+
+/** A suspended or terminated customer (migration 0018; src/lifecycle/lifecycle-records.ts). */
+export interface CustomerLifecycleTable {
+  customer_id: string;
+  state: 'suspended' | 'terminated';
+  changed_at: string;
+  /** Terminated: when the backups go. */
+  purge_after: string | null;
+  purged_at: string | null;
+}
+
+/** What the life cycle did (migration 0018; src/lifecycle/lifecycle-records.ts). */
+export interface LifecycleAuditTable {
+  id: Generated<number>;
+  customer_id: string;
+  /** suspend, terminate, final_backup, purge, purge_path, reactivate */
+  action: string;
+  at: string;
+  /** 'admin', 'panel' (an API token), 'system' (the purge when due). */
+  actor: string;
+  /** JSON: what it touched (job ids, repositories, snapshots, paths). */
+  detail: string;
+}
+
+export type CustomerLifecycleRow = Selectable<CustomerLifecycleTable>;
+export type LifecycleAuditRow = Selectable<LifecycleAuditTable>;

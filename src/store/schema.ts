@@ -6,7 +6,9 @@ import type {
   UsersTable,
 } from './schema-auth.js';
 import type {
+  CustomerLifecycleTable,
   DrillsTable,
+  LifecycleAuditTable,
   JobsTable,
   PlannerLeasesTable,
   SchedulesTable,
@@ -46,6 +48,8 @@ export interface Database {
   drills: DrillsTable;
   servers: ServersTable;
   server_enrollments: ServerEnrollmentsTable;
+  customer_lifecycle: CustomerLifecycleTable;
+  lifecycle_audit: LifecycleAuditTable;
 }
 
 /** 'vault' since migration 0017. */

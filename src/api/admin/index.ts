@@ -6,6 +6,7 @@ import type { ApiModule } from '../deps.js';
 import { coverageRoutes, type CoverageRouteDeps } from './coverage-routes.js';
 import { customerRoutes, type CustomerRouteDeps } from './customer-routes.js';
 import { inventoryRoutes, type InventoryRouteDeps } from './inventory-routes.js';
+import { lifecycleRoutes, type LifecycleRouteDeps } from './lifecycle-routes.js';
 import { packageRoutes, type PackageRouteDeps } from './package-routes.js';
 import { repositoryRoutes, type RepositoryRouteDeps } from './repository-routes.js';
 import { serverScheduleRoutes, type ServerScheduleRouteDeps } from './server-schedule-routes.js';
@@ -20,7 +21,8 @@ export type AdminRouteDeps = CustomerRouteDeps &
   UserRouteDeps &
   ServerScheduleRouteDeps &
   RepositoryRouteDeps &
-  CoverageRouteDeps;
+  CoverageRouteDeps &
+  LifecycleRouteDeps;
 
 /** Each resource's routes, as modules of the server like every other route file's. */
 export function adminRoutes(deps: AdminRouteDeps): ApiModule[] {
@@ -32,5 +34,6 @@ export function adminRoutes(deps: AdminRouteDeps): ApiModule[] {
     serverScheduleRoutes(deps),
     repositoryRoutes(deps),
     coverageRoutes(deps),
+    lifecycleRoutes(deps),
   ];
 }

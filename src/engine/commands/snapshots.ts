@@ -42,5 +42,7 @@ export function toSnapshot(raw: unknown): SnapshotSummary {
     hostname: String(s.hostname ?? ''),
     username: typeof s.username === 'string' ? s.username : undefined,
     tags: Array.isArray(s.tags) ? s.tags.map(String) : [],
+    // Set by `copy` on the snapshot it writes: the id of the snapshot it copies.
+    ...(typeof s.original === 'string' ? { original: s.original } : {}),
   };
 }

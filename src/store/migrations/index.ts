@@ -16,6 +16,7 @@ import * as m0014 from './0014-drills.js';
 import * as m0015 from './0015-servers.js';
 import * as m0016 from './0016-job-owners.js';
 import * as m0017 from './0017-vault-targets.js';
+import * as m0018 from './0018-copies-lifecycle.js';
 
 /**
  * Every migration, listed by hand rather than found by scanning the folder, so that a bundled
@@ -38,6 +39,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0014-drills': m0014,
   '0015-servers': m0015,
   '0016-job-owners': m0016,
-  // 0016 is another branch's; the names sort, so it runs before this one wherever both land.
   '0017-vault-targets': m0017,
+  '0018-copies-lifecycle': m0018,
 };

@@ -401,6 +401,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/schedules/{id}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set or end a schedule's second copy
+         * @description Masked secrets (********) sent back unchanged keep the stored ones.
+         */
+        put: operations["setScheduleCopy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/schedules/{id}/run": {
         parameters: {
             query?: never;
@@ -787,6 +807,117 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/customers/{id}/lifecycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's life-cycle state */
+        get: operations["adminCustomerLifecycle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/customers/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend a customer, after a final backup
+         * @description Queues a backup of each of the customer's schedules (the final backup), then records the customer as suspended. Their backups and schedules stay.
+         */
+        post: operations["adminSuspendCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/customers/{id}/terminate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Terminate a customer, after a final backup
+         * @description Queues a backup of each of the customer's schedules (the final backup), stops the schedules and records the customer as terminated. Their backups are kept for HOSTVAULT_TERMINATED_KEEP_DAYS days (default 30), then purged, with an audit record.
+         */
+        post: operations["adminTerminateCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/customers/{id}/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lift a suspension */
+        post: operations["adminReactivateCustomer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/customers/{id}/purge-path": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove a path from every one of a customer's snapshots
+         * @description Queues a job that rewrites each of the customer's snapshots without the path (`restic rewrite --exclude`, restic 0.15 or newer) and prunes, so the content is gone from the repositories. Held snapshots are left as they are. Refused, with nothing queued, where the server runs an older restic.
+         */
+        post: operations["adminPurgeCustomerPath"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/customers/{id}/lifecycle/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the life cycle did for a customer */
+        get: operations["adminCustomerLifecycleAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/servers": {
         parameters: {
             query?: never;
@@ -1042,7 +1173,7 @@ export interface components {
                  * @description Stable machine code of the condition; see the list in the OpenAPI document.
                  * @enum {string}
                  */
-                code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.vault_provider_only" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "server.enrollment_invalid" | "server.revoked" | "server.key_invalid" | "server.unknown" | "server.fleet_not_configured" | "server.move_same_server" | "server.move_local_target" | "server.move_jobs_active" | "server.recover_online" | "server.recover_no_snapshot" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "drill.differs" | "drill.snapshot_gone" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
+                code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "schedule.copy_same_target" | "lifecycle.terminated" | "lifecycle.purged" | "lifecycle.rewrite_unsupported" | "lifecycle.path_invalid" | "target.address_refused" | "target.vault_provider_only" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "server.enrollment_invalid" | "server.revoked" | "server.key_invalid" | "server.unknown" | "server.fleet_not_configured" | "server.move_same_server" | "server.move_local_target" | "server.move_jobs_active" | "server.recover_online" | "server.recover_no_snapshot" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "drill.differs" | "drill.snapshot_gone" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
                 /** @description The same in English: a fallback for clients without a text. */
                 message: string;
                 /** @description The plain values the message names, for a client that words it itself. */
@@ -1056,7 +1187,7 @@ export interface components {
                      * @description Stable machine code of the condition; see the list in the OpenAPI document.
                      * @enum {string}
                      */
-                    code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "target.address_refused" | "target.vault_provider_only" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "server.enrollment_invalid" | "server.revoked" | "server.key_invalid" | "server.unknown" | "server.fleet_not_configured" | "server.move_same_server" | "server.move_local_target" | "server.move_jobs_active" | "server.recover_online" | "server.recover_no_snapshot" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "drill.differs" | "drill.snapshot_gone" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
+                    code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "schedule.copy_same_target" | "lifecycle.terminated" | "lifecycle.purged" | "lifecycle.rewrite_unsupported" | "lifecycle.path_invalid" | "target.address_refused" | "target.vault_provider_only" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "server.enrollment_invalid" | "server.revoked" | "server.key_invalid" | "server.unknown" | "server.fleet_not_configured" | "server.move_same_server" | "server.move_local_target" | "server.move_jobs_active" | "server.recover_online" | "server.recover_no_snapshot" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "drill.differs" | "drill.snapshot_gone" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
                     message: string;
                     /** @description The plain values the message names, for a client that words it itself. */
                     params?: {
@@ -1090,7 +1221,7 @@ export interface components {
         Job: {
             id: number;
             /** @enum {string} */
-            type: "backup" | "restore" | "maintenance" | "drill";
+            type: "backup" | "restore" | "maintenance" | "drill" | "copy" | "lifecycle";
             /** @enum {string} */
             status: "pending" | "running" | "successful" | "failed" | "canceled";
             scheduleId: number | null;
@@ -1143,7 +1274,7 @@ export interface components {
         JobDetail: {
             id: number;
             /** @enum {string} */
-            type: "backup" | "restore" | "maintenance" | "drill";
+            type: "backup" | "restore" | "maintenance" | "drill" | "copy" | "lifecycle";
             /** @enum {string} */
             status: "pending" | "running" | "successful" | "failed" | "canceled";
             scheduleId: number | null;
@@ -1190,7 +1321,7 @@ export interface components {
         ActiveTask: {
             id: number;
             /** @enum {string} */
-            type: "backup" | "restore" | "maintenance" | "drill";
+            type: "backup" | "restore" | "maintenance" | "drill" | "copy" | "lifecycle";
             /** @enum {string} */
             status: "pending" | "running";
             scheduleId: number | null;
@@ -1395,6 +1526,15 @@ export interface components {
             lastSuccessAt: string | null;
             /** @description No success for twice the interval. */
             overdue: boolean;
+            /** @description The second copy (3-2-1); null: none. */
+            copy: {
+                target: components["schemas"]["PublicTarget"];
+                /** @description Snapshots the second copy keeps. */
+                retention: number;
+                /** @description The last copy job's outcome. */
+                lastStatus: string | null;
+                lastAt: string | null;
+            } | null;
         };
         PublicTarget: {
             /** @constant */
@@ -1503,6 +1643,50 @@ export interface components {
                 caCert?: string;
             };
         };
+        /** @description The schedule's second copy (3-2-1): each new backup is copied to this target by a job of its own, which keeps `retention` snapshots there (default: the schedule's). `target: null` ends the second copy; copies made stay restorable. A customer's local target is the provider's directory. */
+        ScheduleCopyRequest: {
+            target: ({
+                /** @constant */
+                kind: "local";
+                path: string;
+            } | {
+                /** @constant */
+                kind: "s3";
+                /** Format: uri */
+                endpoint: string;
+                /** @default  */
+                region?: string;
+                bucket: string;
+                prefix?: string;
+                accessKeyId: string;
+                secretAccessKey: string;
+                /** @default false */
+                pathStyle?: boolean;
+                caCert?: string;
+            } | {
+                /** @constant */
+                kind: "ftp";
+                host: string;
+                /** @default 21 */
+                port?: number;
+                user: string;
+                password: string;
+                baseDir?: string;
+                /** @default false */
+                explicitTls?: boolean;
+                /** @default 2 */
+                connections?: number;
+            } | {
+                /** @constant */
+                kind: "vault";
+                /** Format: uri */
+                url: string;
+                user: string;
+                password: string;
+                caCert?: string;
+            }) | null;
+            retention?: number;
+        };
         Snapshot: {
             repositoryId: number;
             id: string;
@@ -1513,6 +1697,8 @@ export interface components {
             size: number | null;
             /** @description When a restore drill last proved this snapshot restores as recorded; null: never. */
             verifiedAt: string | null;
+            /** @description A second copy (on the schedule's second target): the first copy's snapshot id; null for every other snapshot. Restores like any snapshot, from its own repository. */
+            copyOf: string | null;
             /**
              * @description safety: what a restore saved before it overwrote live data; restore it to undo.
              * @enum {string}
@@ -1655,6 +1841,39 @@ export interface components {
             lastVerifiedAt: string | null;
             /** @description What the customer's successful backups added (an upper bound of the size). */
             repositoryBytes: number;
+        };
+        CustomerLifecycle: {
+            customerId: string;
+            /** @enum {string} */
+            state: "active" | "suspended" | "terminated";
+            changedAt: string | null;
+            /** @description Terminated: when the backups are purged. */
+            purgeAfter: string | null;
+            purgedAt: string | null;
+        };
+        CustomerLifecycleChange: {
+            customerId: string;
+            /** @enum {string} */
+            state: "active" | "suspended" | "terminated";
+            changedAt: string | null;
+            /** @description Terminated: when the backups are purged. */
+            purgeAfter: string | null;
+            purgedAt: string | null;
+            /** @description The final backups, one per schedule. */
+            finalBackupJobs: number[];
+            /** @description With waitSeconds: each final backup job's status when the answer was given. */
+            finalBackupStatus?: {
+                [key: string]: string;
+            };
+        };
+        LifecycleAuditEntry: {
+            id: number;
+            customerId: string;
+            action: string;
+            at: string;
+            actor: string;
+            /** @description What the step touched, as JSON: final backup job ids, the kept days, and per repository its url, snapshots forgotten or rewritten, held ones left, whether it was removed. */
+            detail: unknown;
         };
         Server: {
             id: string;
@@ -2279,7 +2498,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "pending" | "running" | "successful" | "failed" | "canceled";
-                type?: "backup" | "restore" | "maintenance" | "drill";
+                type?: "backup" | "restore" | "maintenance" | "drill" | "copy" | "lifecycle";
                 scheduleId?: number;
                 /** @description Administrators only; a customer's own list is always limited to them. */
                 customerId?: string;
@@ -3445,6 +3664,95 @@ export interface operations {
             };
             /** @description No such object, or not yours: the same answer. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setScheduleCopy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleCopyRequest"];
+            };
+        };
+        responses: {
+            /** @description Saved. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description With a session cookie: the X-CSRF-Token header is missing or wrong. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5528,6 +5836,523 @@ export interface operations {
             };
             /** @description Needs an administrator (or, with a session cookie, the CSRF token is missing). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminCustomerLifecycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerLifecycle"];
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs an administrator (or, with a session cookie, the CSRF token is missing). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminSuspendCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Wait up to this long (at most 600 s) for the final backups to end; default 0: answer once they are queued. */
+                    waitSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The new state and the final backups. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerLifecycleChange"];
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs an administrator (or, with a session cookie, the CSRF token is missing). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The customer is terminated already. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminTerminateCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Wait up to this long (at most 600 s) for the final backups to end; default 0: answer once they are queued. */
+                    waitSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The new state and the final backups. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerLifecycleChange"];
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs an administrator (or, with a session cookie, the CSRF token is missing). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The customer is terminated already. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminReactivateCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CustomerLifecycle"];
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs an administrator (or, with a session cookie, the CSRF token is missing). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The customer is terminated. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminPurgeCustomerPath: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The absolute path as the snapshots hold it, e.g. /home/c1/public_html/secret.txt. */
+                    path: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobId: number;
+                    };
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs an administrator (or, with a session cookie, the CSRF token is missing). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server's restic cannot rewrite snapshots, or the backups are purged. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminCustomerLifecycleAudit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries: components["schemas"]["LifecycleAuditEntry"][];
+                    };
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs an administrator (or, with a session cookie, the CSRF token is missing). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

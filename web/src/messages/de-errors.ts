@@ -87,6 +87,15 @@ export const deErrors: ErrorTexts = {
     'Ein Zeitplan für den gesamten Server gehört zu keinem Kunden.',
   'schedule.running':
     'Dieser Zeitplan führt gerade ein Backup aus. Brechen Sie es ab oder warten Sie, bis es fertig ist.',
+  'schedule.copy_same_target':
+    'Die Zweitkopie muss an einen anderen Ort gehen als das eigene Ziel des Zeitplans.',
+  'lifecycle.terminated':
+    'Dieser Kunde ist gekündigt; seine Backups werden bis zur Löschung aufbewahrt.',
+  'lifecycle.purged': 'Die Backups dieses Kunden wurden gelöscht.',
+  'lifecycle.rewrite_unsupported': (x) =>
+    `Einen Pfad aus vorhandenen Snapshots zu entfernen braucht restic 0.15 oder neuer; dieser Server hat ${p(x, 'version')}.`,
+  'lifecycle.path_invalid': (x) =>
+    `${p(x, 'path')} ist kein Pfad in den gesicherten Bereichen des Kunden. Geben Sie den vollständigen Pfad an, wie ihn die Snapshots enthalten.`,
 
   'target.address_refused':
     'Backups können nicht auf diesen Server gehen: Die Adresse führt zu diesem Server oder in ein privates Netz. Geben Sie die Adresse eines Servers im Internet ein.',

@@ -84,6 +84,8 @@ export const de: Messages = {
       restore: 'Wiederherstellung',
       maintenance: 'Wartung',
       drill: 'Wiederherstellungsprobe',
+      copy: 'Zweitkopie',
+      lifecycle: 'Kunden-Lebenszyklus',
     },
     status: { running: 'Läuft', pending: 'Wartet' },
     startedAt: (time: string) => `Gestartet ${time}`,
@@ -230,6 +232,9 @@ export const de: Messages = {
     retention: (n: number) => `${n} behalten`,
     paused: 'Pausiert',
     overdue: 'Überfällig',
+    copyTo: (target: string, keep: number) =>
+      `Zweitkopie: ${target}, behält ${keep} Snapshot${keep === 1 ? '' : 's'}`,
+    copyFailed: 'Letzte Kopie fehlgeschlagen',
     neverRun: 'Noch nicht ausgeführt',
     runNow: 'Jetzt ausführen',
     runNowLabel: (name: string) => `Jetzt ausführen: ${name}`,
@@ -490,6 +495,9 @@ export const de: Messages = {
     neverVerified:
       'Zuletzt geprüfte Wiederherstellung: noch keine. Wiederherstellungsproben prüfen Ihre Backups regelmäßig.',
     verifiedBadge: (time: string) => `Geprüft ${time}`,
+    copyBadge: 'Zweitkopie',
+    copyTitle:
+      'Dieser Snapshot ist die Kopie auf dem zweiten Ziel des Zeitplans; er lässt sich wie die erste Kopie wiederherstellen.',
   },
 
   undo: {

@@ -61,6 +61,15 @@ export const enErrors = {
   'schedule.customer_required': 'Choose a customer.',
   'schedule.server_wide_has_no_customer': 'An entire-server schedule belongs to no customer.',
   'schedule.running': 'This schedule is running a backup. Cancel it or wait until it has finished.',
+  'schedule.copy_same_target':
+    "The second copy must go to another place than the schedule's own target.",
+  'lifecycle.terminated':
+    'This customer is terminated; their backups are kept until they are purged.',
+  'lifecycle.purged': "This customer's backups were purged.",
+  'lifecycle.rewrite_unsupported': (x) =>
+    `Removing a path from existing snapshots needs restic 0.15 or newer; this server runs ${p(x, 'version')}.`,
+  'lifecycle.path_invalid': (x) =>
+    `${p(x, 'path')} is not a path in the customer's backed-up areas. Give the full path as the snapshots hold it.`,
 
   'target.address_refused':
     'Backups cannot go to this server: it leads to this server or to a private network. Enter the address of a server on the internet.',

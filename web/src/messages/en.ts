@@ -80,6 +80,8 @@ export const en = {
       restore: 'Restore',
       maintenance: 'Maintenance',
       drill: 'Restore drill',
+      copy: 'Second copy',
+      lifecycle: 'Customer life cycle',
     },
     status: { running: 'Running', pending: 'Pending' },
     startedAt: (time: string) => `Started ${time}`,
@@ -230,6 +232,9 @@ export const en = {
     retention: (n: number) => `Keep ${n}`,
     paused: 'Paused',
     overdue: 'Overdue',
+    copyTo: (target: string, keep: number) =>
+      `Second copy: ${target}, keeps ${keep} snapshot${keep === 1 ? '' : 's'}`,
+    copyFailed: 'Last copy failed',
     neverRun: 'Not run yet',
     runNow: 'Run now',
     runNowLabel: (name: string) => `Run now: ${name}`,
@@ -485,6 +490,9 @@ export const en = {
     lastVerified: (time: string) => `Last verified restore: ${time}`,
     neverVerified: 'Last verified restore: none yet. Restore drills check your backups regularly.',
     verifiedBadge: (time: string) => `Verified ${time}`,
+    copyBadge: 'Second copy',
+    copyTitle:
+      "This snapshot is the copy on the schedule's second target; it restores like the first copy.",
   },
 
   /** Restoring a safety copy: it puts back exactly what one restore overwrote. */

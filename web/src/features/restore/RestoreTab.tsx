@@ -175,6 +175,17 @@ function SnapshotList({
               {m.restoreTab.verifiedBadge(formatWhen(s.verifiedAt))}
             </Badge>
           )}
+          {s.copyOf && (
+            <Badge
+              size="xs"
+              color="blue"
+              variant="light"
+              title={m.restoreTab.copyTitle}
+              data-testid="copy-badge"
+            >
+              {m.restoreTab.copyBadge}
+            </Badge>
+          )}
         </>
       ),
     },

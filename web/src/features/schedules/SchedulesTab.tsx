@@ -227,7 +227,26 @@ export function ScheduleTable({
       : []),
     { label: c.when, render: (s) => describeWhen(s) },
     { label: c.retention, render: (s) => m.schedules.retention(s.retention) },
-    { label: c.target, render: (s) => describeTarget(s.target) },
+    {
+      label: c.target,
+      render: (s) => (
+        <>
+          <Text size="sm">{describeTarget(s.target)}</Text>
+          {s.copy && (
+            <Group gap={4} data-testid="second-copy">
+              <Text size="xs" c="dimmed">
+                {m.schedules.copyTo(describeTarget(s.copy.target), s.copy.retention)}
+              </Text>
+              {s.copy.lastStatus === 'failed' && (
+                <Badge color="red" variant="light" size="xs">
+                  {m.schedules.copyFailed}
+                </Badge>
+              )}
+            </Group>
+          )}
+        </>
+      ),
+    },
     {
       label: c.nextRun,
       render: (s) =>
