@@ -347,7 +347,7 @@ describe('migration 0017 on a store with targets', () => {
     };
 
     const applied = await migrateToLatest(store.db, migrations, { schema });
-    assert.deepEqual(applied, ['0017-vault-targets']);
+    assert.equal(applied[0], '0017-vault-targets');
 
     const targets = new TargetRecords({ store, keyring });
     assert.deepEqual(await targets.get(ids.local), {
