@@ -186,6 +186,17 @@ describe('an administrator in the admin area', { timeout: 180_000 }, () => {
     await server.getByText(/The connection works/).waitFor({ timeout: 30_000 });
     await browser.shot('06-targets');
     await expectAccessible(page, 'Targets');
+
+    // A target is edited through a schedule on it: the server's backups move to a new place.
+    await server.getByRole('button', { name: 'Edit the target of Whole server' }).click();
+    const form = page.getByRole('dialog').filter({ hasText: 'Directory on the server' });
+    await form
+      .getByRole('textbox', { name: 'Directory on the server' })
+      .fill(`${world.dir}/server-repositories-2`);
+    await form.getByRole('button', { name: /^Save/ }).click();
+    await page.getByText('"Whole server" is saved.').waitFor();
+    await rows.filter({ hasText: `${world.dir}/server-repositories-2` }).waitFor();
+    await expectAccessible(page, 'Targets after an edit');
   });
 
   test('creates a package, edits it, is refused deleting one in use, deletes the new one', async () => {

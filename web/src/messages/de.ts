@@ -900,6 +900,10 @@ export const de: Messages = {
     },
     targetUse: (schedule: string, owner: string) => `${schedule} (${owner})`,
     testTargetLabel: (location: string) => `Verbindung testen: ${location}`,
+    editTarget: 'Bearbeiten',
+    editTargetLabel: (schedule: string) => `Das Ziel von ${schedule} bearbeiten`,
+    targetsEditHint:
+      'Ein Ziel wird über einen Zeitplan bearbeitet, der es nutzt: ein neues Passwort oder ein neuer Schlüssel dort, oder ein anderer Ort für die Backups dieses Zeitplans.',
     loadFailed: (message: string) => `Diese Liste konnte nicht geladen werden: ${message}`,
     missingEndpoint: 'Dieser Server bietet das noch nicht an.',
     holdsIntro:

@@ -880,6 +880,10 @@ export const en = {
     },
     targetUse: (schedule: string, owner: string) => `${schedule} (${owner})`,
     testTargetLabel: (location: string) => `Test connection: ${location}`,
+    editTarget: 'Edit',
+    editTargetLabel: (schedule: string) => `Edit the target of ${schedule}`,
+    targetsEditHint:
+      'A target is edited through a schedule that uses it: a new password or key there, or another place for that schedule’s backups.',
     loadFailed: (message: string) => `This list could not be loaded: ${message}`,
     missingEndpoint: 'This server does not offer this yet.',
     holdsIntro:
