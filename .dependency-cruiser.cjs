@@ -48,7 +48,7 @@ const layers = [
     'fleet/server-recovery.ts',
   ],
   // 6: composition: configuration, the app, the hosting server's half of it
-  ['config.ts', 'app.ts', 'recovery-safety.ts', 'host-side.ts', 'planning.ts'],
+  ['config.ts', 'app.ts', 'recovery-safety.ts', 'host-side.ts', 'planning.ts', 'startup-gc.ts'],
   // 7: the ways in: HTTP, CLI (the demo is one of its commands), the service's start in each role
   ['api', 'cli', 'cli.ts', 'demo', 'serve.ts', 'controller.ts', 'agent-role.ts', 'vault-role.ts'],
 ];

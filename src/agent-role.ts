@@ -10,6 +10,7 @@ import { connectFleet } from './fleet/connect.js';
 import { agentSettingsFile, readAgentSettings } from './fleet/enroll.js';
 import { loadFleetSettings } from './fleet/settings.js';
 import { openHostSide } from './host-side.js';
+import { collectStartupGarbageLater } from './startup-gc.js';
 
 export interface AgentRole {
   serverId: string;
@@ -57,9 +58,12 @@ export async function startAgent(
   log(
     `hostvault agent of server ${serverId} connected to ${settings.url}, data in ${config.dataDir}`,
   );
+  // An agent idles most of the day: what its start left behind goes (src/startup-gc.ts).
+  const cancelCollect = collectStartupGarbageLater();
   return {
     serverId,
     async stop() {
+      cancelCollect();
       await server.stop();
       await nc.drain().catch(() => undefined);
       host.close();

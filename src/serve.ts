@@ -8,8 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { buildAndImport } from './demo/engine-demo.js';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { FastifyInstance } from 'fastify';
 import { buildServer, storeHealth, storeJobMetrics } from './api/index.js';
 import { adminRoutes } from './api/admin/index.js';
@@ -36,6 +34,7 @@ import { CustomerMove } from './fleet/customer-move.js';
 import { ServerRecovery } from './fleet/server-recovery.js';
 import { ServerRecords } from './fleet/server-records.js';
 import { LOCAL_SERVER } from './fleet/subjects.js';
+import { collectStartupGarbageLater } from './startup-gc.js';
 
 export interface Service {
   app: App;
@@ -197,42 +196,19 @@ export async function startService(
   app.notifier.start();
   const url = await server.listen({ host: config.listen.host, port: config.listen.port });
   log(`hostvault listening on ${url}, data in ${config.dataDir}`);
-  const collect = setTimeout(collectStartupGarbage, STARTUP_GC_DELAY_MS);
-  collect.unref();
+  const cancelCollect = collectStartupGarbageLater();
   return {
     app,
     server,
     url,
     async stop() {
-      clearTimeout(collect);
+      cancelCollect();
       await planning.stop();
       await server.close();
       await vault?.stop();
       await app.close();
     },
   };
-}
-
-/** Long enough for the start's own work (recovery, a demo's first jobs) to have settled. */
-const STARTUP_GC_DELAY_MS = 20_000;
-
-/**
- * One full garbage collection, once, after the start. What the start leaves behind (the demo's
- * plan of its files, the import, module loading) is garbage V8 collects only under allocation
- * pressure, which an idle service never has: without this it stays resident, 190 MB idle with
- * `--demo` instead of about 95 MB. `--expose-gc` set at run time makes `gc` reachable in a fresh
- * context; the collection takes tens of milliseconds.
- */
-function collectStartupGarbage(): void {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    // A second collection frees what the finalizers of the first released.
-    gc();
-    gc();
-  } catch {
-    // A runtime without the flag: the memory is collected later, under pressure.
-  }
 }
 
 /**
