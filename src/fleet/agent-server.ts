@@ -72,6 +72,8 @@ interface OpenDownload {
   ended: boolean;
   timer: NodeJS.Timeout;
   busy: boolean;
+  /** The next chunk, read while the last one travels (undefined: the download has ended). */
+  ahead?: Promise<Uint8Array | undefined>;
 }
 
 export class AgentServer {
@@ -498,24 +500,37 @@ export class AgentServer {
         CHUNK_BYTES,
         Math.max(64 * 1024, this.opts.nc.info?.max_payload ?? 0) - 4096,
       );
-      const parts: Uint8Array[] = open.leftover ? [open.leftover] : [];
-      let size = open.leftover?.length ?? 0;
-      open.leftover = undefined;
-      while (size < max && !open.ended) {
-        const next = await open.iterator.next();
-        if (next.done) open.ended = true;
-        else {
-          parts.push(next.value);
-          size += next.value.length;
+      const read = async (): Promise<Uint8Array | undefined> => {
+        const parts: Uint8Array[] = open.leftover ? [open.leftover] : [];
+        let size = open.leftover?.length ?? 0;
+        open.leftover = undefined;
+        while (size < max && !open.ended) {
+          const next = await open.iterator.next();
+          if (next.done) open.ended = true;
+          else {
+            parts.push(next.value);
+            size += next.value.length;
+          }
         }
-      }
-      if (size === 0) {
+        if (size === 0) return undefined;
+        const all = Buffer.concat(parts);
+        if (all.length > max) open.leftover = all.subarray(max);
+        return all.subarray(0, max);
+      };
+      const data = await (open.ahead ?? read());
+      open.ahead = undefined;
+      if (!data) {
         this.closeDownload(call.streamId);
         return chunk('end');
       }
-      const all = Buffer.concat(parts);
-      if (all.length > max) open.leftover = all.subarray(max);
-      chunk('data', all.subarray(0, max));
+      chunk('data', data);
+      // The next chunk is read while this one travels, so restic's reading and the network
+      // overlap (one chunk more held here): a failure reaches the next request.
+      if (!open.ended || open.leftover) {
+        const ahead = read();
+        ahead.catch(() => undefined);
+        open.ahead = ahead;
+      }
       open.busy = false;
       open.timer = this.idleTimer(call.streamId);
     } catch (error) {
