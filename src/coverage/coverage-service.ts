@@ -111,16 +111,12 @@ export class CoverageService {
   async all(query: Omit<CoverageQuery, 'offset' | 'limit'> = {}): Promise<CoverageRow[]> {
     const q = coverageQuerySchema.parse({ ...query, offset: 0, limit: 1000 });
     const rows = await this.compute();
-    return sortRows(filterRows(rows, q, this.deps.server), q.sort, q.order);
+    return sortRows(filterRows(rows, q), q.sort, q.order);
   }
 
   async list(query: CoverageQuery = {}): Promise<CoverageAnswer> {
     const q = coverageQuerySchema.parse(query);
-    const filtered = sortRows(
-      filterRows(await this.compute(), q, this.deps.server),
-      q.sort,
-      q.order,
-    );
+    const filtered = sortRows(filterRows(await this.compute(), q), q.sort, q.order);
     const counts = Object.fromEntries(COVERAGE_STATES.map((s) => [s, 0])) as Record<
       CoverageState,
       number
@@ -147,6 +143,7 @@ export class CoverageService {
           'id',
           'name',
           'package_id',
+          'server_id',
           sql<number>`case when databases <> '[]' then 1 else 0 end`.as('has_db'),
           sql<number>`case when mailboxes <> '[]' then 1 else 0 end`.as('has_mail'),
           sql<number>`case when ssl_files <> '[]' then 1 else 0 end`.as('has_ssl'),
@@ -232,7 +229,8 @@ export class CoverageService {
         customerId: c.id,
         name: c.name,
         packageId: c.package_id,
-        server: this.deps.server,
+        // `local`: the implicit server (serve's, or a controller's default); else the fleet's.
+        server: c.server_id === 'local' ? this.deps.server : c.server_id,
         state: problems[0] ?? 'ok',
         problems,
         schedules: list.length,
@@ -262,14 +260,10 @@ function areasOf(c: { has_db: number; has_mail: number; has_ssl: number; has_con
   return CONTENTS.filter((content) => has[content]);
 }
 
-function filterRows(
-  rows: CoverageRow[],
-  q: z.output<typeof coverageQuerySchema>,
-  server: string,
-): CoverageRow[] {
-  if (q.server !== undefined && q.server !== server) return [];
+function filterRows(rows: CoverageRow[], q: z.output<typeof coverageQuerySchema>): CoverageRow[] {
   return rows.filter(
     (r) =>
+      (q.server === undefined || r.server === q.server) &&
       (q.state === undefined ||
         (q.state === 'ok' ? r.problems.length === 0 : r.problems.includes(q.state))) &&
       (q.scope === undefined || r.scopes.includes(q.scope)),

@@ -50,6 +50,19 @@ test('filters, sorting and paging', async () => {
   assert.deepEqual(ids((await coverage.list({ scope: 'web' })).rows), ['c-uncovered']);
   assert.equal((await coverage.list({ server: 'web2' })).total, 0);
   assert.equal((await coverage.list({ server: 'web1' })).total, 9);
+  // A customer the fleet placed on another server is counted there, not on this default one.
+  await h.store.db
+    .updateTable('customers')
+    .set({ server_id: 'web2' })
+    .where('id', '=', 'c-failed')
+    .execute();
+  assert.deepEqual(ids((await coverage.list({ server: 'web2' })).rows), ['c-failed']);
+  assert.equal((await coverage.list({ server: 'web1' })).total, 8);
+  await h.store.db
+    .updateTable('customers')
+    .set({ server_id: 'local' })
+    .where('id', '=', 'c-failed')
+    .execute();
   const bySize = await coverage.list({ sort: 'size', order: 'desc', limit: 1 });
   assert.equal(bySize.rows[0]?.customerId, 'h-000000');
   assert.equal(bySize.total, 9);
