@@ -23,6 +23,12 @@ test('retries of what retries cannot fix are hopeless at once', () => {
   const save =
     'Save(<data/4ea3d9e2b7>) returned error, retrying after 552ms: write /r/data/4e/x: no space left on device';
   assert.equal(watch.hopeless(save), save);
+  // restic 0.18 can also give a request up without a retry line, then wait on its other uploads.
+  const failed =
+    'Save(<data/2f9059c83e>) failed: write /r/data/2f/x-tmp-1: no space left on device';
+  assert.equal(watch.hopeless(failed), failed);
+  assert.equal(retryCause(failed), 'write /r/data/2f/x-tmp-1: no space left on device');
+  assert.equal(watch.hopeless('Save(<data/2f9059c83e>) failed: connection reset'), undefined);
 });
 
 test('a target unreachable while the repository opens: hopeless after a grace of retries', () => {

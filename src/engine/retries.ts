@@ -10,6 +10,12 @@
 import { classify, type EngineErrorKind } from './errors.js';
 
 const RETRY = /^(\w+)\(([^)]*)\) returned error, retrying after [^:]+: (.*)$/;
+/**
+ * A request restic gave up on without a retry line (0.18's `Save(<data/…>) failed: … no space
+ * left on device`), after which it can wait on its other uploads until the stall watchdog: its
+ * cause ends the run as a retry line's would.
+ */
+const FAILED = /^(\w+)\(([^)]*)\) failed: (.*)$/;
 const PERMANENT: ReadonlySet<EngineErrorKind> = new Set([
   'auth-refused',
   'bucket-missing',
@@ -30,7 +36,7 @@ export class RetryWatch {
 
   /** The retry line that shows further retries are pointless, or undefined to keep waiting. */
   hopeless(line: string): string | undefined {
-    const match = RETRY.exec(line);
+    const match = RETRY.exec(line) ?? FAILED.exec(line);
     if (!match) return undefined;
     const [, , file = '', cause = ''] = match;
     const kind = classify(null, [cause]).kind;
@@ -48,5 +54,5 @@ export class RetryWatch {
 
 /** The cause restic gave for a retry, as restic would have printed it failing at once. */
 export function retryCause(line: string): string {
-  return RETRY.exec(line)?.[3] ?? line;
+  return (RETRY.exec(line) ?? FAILED.exec(line))?.[3] ?? line;
 }

@@ -307,8 +307,10 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
     await s.agent.kill('SIGKILL');
     await s.agent.start();
     const j = await finished(s, id);
-    assert.equal(j.status, 'failed');
-    assert.match(j.error ?? '', /stopped while this job ran/);
+    // Killed before the restore's commit, the agent's recovery leaves the tree as it was and the
+    // job failed; killed after it, recovery finishes the restore and the job reads successful.
+    if (j.status === 'failed') assert.match(j.error ?? '', /stopped while this job ran/);
+    else assert.equal(j.status, 'successful', `${j.error}\n${j.log}`);
     ranOnce(s, id);
 
     const again = await finished(s, await restore());

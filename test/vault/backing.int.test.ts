@@ -29,7 +29,9 @@ let ftp: FtpTestServer;
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'hv-vault-backing-'));
   restic = await Restic.detect({ cacheDir: join(work, 'cache') });
-  [s3, ftp] = await Promise.all([startS3Server(), startFtpServer({ maxConnectionsPerUser: 4 })]);
+  // The vault's rclone keeps its 4 FTP connections open while the direct maintenance opens
+  // its own 4: the server must allow both at once (it refused the fifth once, under load).
+  [s3, ftp] = await Promise.all([startS3Server(), startFtpServer({ maxConnectionsPerUser: 8 })]);
 });
 
 after(async () => {
