@@ -4,8 +4,10 @@
  * a confirmation dialog for what cannot be undone.
  */
 import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { ApiError } from '../api/client';
+import { useMutation } from '../api/mutation';
 import { m } from '../messages';
 import { messageOf } from './states';
 
@@ -73,38 +75,49 @@ export function Notice({ text, onClose }: { text: string | null; onClose: () => 
   );
 }
 
-/** Asks before something that cannot be undone; the red button does it. */
+/**
+ * Asks before something that cannot be undone; the red button does it (`run`), then the lists
+ * under `refresh` are read again and `onDone` says so.
+ */
 export function ConfirmDialog({
   title,
   children,
   action,
-  error,
-  pending,
-  onConfirm,
+  run,
+  refresh,
+  onDone,
   onClose,
 }: {
   title: string;
   children: ReactNode;
   action: string;
-  error: unknown;
-  pending: boolean;
-  onConfirm: () => void;
+  run: () => Promise<unknown>;
+  refresh: readonly unknown[];
+  onDone: () => void;
   onClose: () => void;
 }) {
+  const client = useQueryClient();
+  const confirmed = useMutation({
+    mutationFn: run,
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: refresh });
+      onDone();
+    },
+  });
   return (
     <Modal opened onClose={onClose} title={title}>
       <Stack gap="sm">
         <Text size="sm">{children}</Text>
-        {error != null && (
+        {confirmed.error != null && (
           <Alert color="red" variant="light" role="alert">
-            {messageOf(error)}
+            {messageOf(confirmed.error)}
           </Alert>
         )}
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
             {m.common.cancel}
           </Button>
-          <Button color="red" loading={pending} onClick={onConfirm}>
+          <Button color="red" loading={confirmed.isPending} onClick={() => confirmed.mutate()}>
             {action}
           </Button>
         </Group>

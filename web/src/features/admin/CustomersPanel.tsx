@@ -103,14 +103,19 @@ export function CustomersPanel() {
         />
       )}
       {deleting && (
-        <DeleteCustomer
-          customer={deleting}
+        <ConfirmDialog
+          title={f.deleteTitle(deleting.name)}
+          action={f.delete}
+          run={() => api.deleteCustomer(deleting.id)}
+          refresh={keys.customers}
           onClose={() => setDeleting(null)}
           onDone={() => {
             setNotice(f.deleted(deleting.name));
             setDeleting(null);
           }}
-        />
+        >
+          {f.deleteText}
+        </ConfirmDialog>
       )}
     </Stack>
   );
@@ -220,36 +225,5 @@ function CustomerForm({
         </Stack>
       </form>
     </Modal>
-  );
-}
-
-function DeleteCustomer({
-  customer,
-  onClose,
-  onDone,
-}: {
-  customer: Customer;
-  onClose: () => void;
-  onDone: () => void;
-}) {
-  const client = useQueryClient();
-  const remove = useMutation({
-    mutationFn: () => api.deleteCustomer(customer.id),
-    onSuccess: () => {
-      void client.invalidateQueries({ queryKey: keys.customers });
-      onDone();
-    },
-  });
-  return (
-    <ConfirmDialog
-      title={m.admin.customerForm.deleteTitle(customer.name)}
-      action={m.admin.customerForm.delete}
-      error={remove.error}
-      pending={remove.isPending}
-      onConfirm={() => remove.mutate()}
-      onClose={onClose}
-    >
-      {m.admin.customerForm.deleteText}
-    </ConfirmDialog>
   );
 }

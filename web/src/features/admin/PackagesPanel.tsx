@@ -123,14 +123,19 @@ export function PackagesPanel() {
         />
       )}
       {deleting && (
-        <DeletePackage
-          pkg={deleting}
+        <ConfirmDialog
+          title={f.deleteTitle(deleting.name)}
+          action={f.delete}
+          run={() => api.deletePackage(deleting.id)}
+          refresh={keys.packages}
           onClose={() => setDeleting(null)}
           onDone={() => {
             setNotice(f.deleted(deleting.name));
             setDeleting(null);
           }}
-        />
+        >
+          {f.deleteText}
+        </ConfirmDialog>
       )}
     </Stack>
   );
@@ -255,36 +260,5 @@ function PackageForm({
         </Stack>
       </form>
     </Modal>
-  );
-}
-
-function DeletePackage({
-  pkg,
-  onClose,
-  onDone,
-}: {
-  pkg: Package;
-  onClose: () => void;
-  onDone: () => void;
-}) {
-  const client = useQueryClient();
-  const remove = useMutation({
-    mutationFn: () => api.deletePackage(pkg.id),
-    onSuccess: () => {
-      void client.invalidateQueries({ queryKey: keys.packages });
-      onDone();
-    },
-  });
-  return (
-    <ConfirmDialog
-      title={m.admin.packageForm.deleteTitle(pkg.name)}
-      action={m.admin.packageForm.delete}
-      error={remove.error}
-      pending={remove.isPending}
-      onConfirm={() => remove.mutate()}
-      onClose={onClose}
-    >
-      {m.admin.packageForm.deleteText}
-    </ConfirmDialog>
   );
 }

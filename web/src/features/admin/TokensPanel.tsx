@@ -89,14 +89,19 @@ export function TokensPanel() {
       )}
       {creating && <NewToken onClose={() => setCreating(false)} />}
       {revoking && (
-        <Revoke
-          token={revoking}
+        <ConfirmDialog
+          title={m.tokens.revokeTitle(revoking.name)}
+          action={m.tokens.revoke}
+          run={() => api.revokeToken(revoking.id)}
+          refresh={keys.tokens}
           onClose={() => setRevoking(null)}
           onDone={() => {
             setNotice(m.tokens.revoked(revoking.name));
             setRevoking(null);
           }}
-        />
+        >
+          {m.tokens.revokeText}
+        </ConfirmDialog>
       )}
     </Stack>
   );
@@ -195,36 +200,5 @@ function NewToken({ onClose }: { onClose: () => void }) {
         </form>
       )}
     </Modal>
-  );
-}
-
-function Revoke({
-  token,
-  onClose,
-  onDone,
-}: {
-  token: ApiToken;
-  onClose: () => void;
-  onDone: () => void;
-}) {
-  const client = useQueryClient();
-  const revoke = useMutation({
-    mutationFn: () => api.revokeToken(token.id),
-    onSuccess: () => {
-      void client.invalidateQueries({ queryKey: keys.tokens });
-      onDone();
-    },
-  });
-  return (
-    <ConfirmDialog
-      title={m.tokens.revokeTitle(token.name)}
-      action={m.tokens.revoke}
-      error={revoke.error}
-      pending={revoke.isPending}
-      onConfirm={() => revoke.mutate()}
-      onClose={onClose}
-    >
-      {m.tokens.revokeText}
-    </ConfirmDialog>
   );
 }

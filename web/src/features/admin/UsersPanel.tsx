@@ -113,14 +113,19 @@ export function UsersPanel() {
         />
       )}
       {deleting && (
-        <DeleteUser
-          user={deleting}
+        <ConfirmDialog
+          title={m.users.deleteTitle(deleting.username)}
+          action={m.users.delete}
+          run={() => api.deleteUser(deleting.id)}
+          refresh={keys.users}
           onClose={() => setDeleting(null)}
           onDone={() => {
             setNotice(m.users.deleted(deleting.username));
             setDeleting(null);
           }}
-        />
+        >
+          {m.users.deleteText}
+        </ConfirmDialog>
       )}
     </Stack>
   );
@@ -264,36 +269,5 @@ function ResetPassword({
         </Stack>
       </form>
     </Modal>
-  );
-}
-
-function DeleteUser({
-  user,
-  onClose,
-  onDone,
-}: {
-  user: Listed;
-  onClose: () => void;
-  onDone: () => void;
-}) {
-  const client = useQueryClient();
-  const remove = useMutation({
-    mutationFn: () => api.deleteUser(user.id),
-    onSuccess: () => {
-      void client.invalidateQueries({ queryKey: keys.users });
-      onDone();
-    },
-  });
-  return (
-    <ConfirmDialog
-      title={m.users.deleteTitle(user.username)}
-      action={m.users.delete}
-      error={remove.error}
-      pending={remove.isPending}
-      onConfirm={() => remove.mutate()}
-      onClose={onClose}
-    >
-      {m.users.deleteText}
-    </ConfirmDialog>
   );
 }
