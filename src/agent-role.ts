@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import { AgentServer } from './fleet/agent-server.js';
 import { connectFleet } from './fleet/connect.js';
 import { agentSettingsFile, readAgentSettings } from './fleet/enroll.js';
+import { loadAgentSealing } from './fleet/sealing.js';
 import { loadFleetSettings } from './fleet/settings.js';
 import { openHostSide } from './host-side.js';
 import { collectStartupGarbageLater } from './startup-gc.js';
@@ -26,13 +27,16 @@ export async function startAgent(
     ((line: string) => console.log(JSON.stringify({ time: new Date().toISOString(), msg: line })));
   // What `hostvault agent enroll` wrote, under what the environment says.
   const env = opts.env ?? process.env;
-  const settings = loadFleetSettings({
-    ...(await readAgentSettings(agentSettingsFile(config.dataDir, env))),
-    ...env,
-  });
+  const merged = { ...(await readAgentSettings(agentSettingsFile(config.dataDir, env))), ...env };
+  const settings = loadFleetSettings(merged);
   if (!settings?.serverId)
     throw new Error(
       'hostvault agent needs the fleet: run `hostvault agent enroll`, or set HOSTVAULT_NATS_URL and HOSTVAULT_SERVER_ID (see docs/operator-guide.md)',
+    );
+  const sealing = await loadAgentSealing(merged);
+  if (!sealing)
+    log(
+      'this agent has no sealing key (enrolled before requests were sealed): passwords reach it unsealed; enroll it again (hostvault agent enroll)',
     );
   const host = await openHostSide(config, { log });
   const nc = await connectFleet(settings, 'agent').catch((error: unknown) => {
@@ -48,6 +52,7 @@ export async function startAgent(
       agent: host.agent,
       dataDir: config.dataDir,
       concurrency: config.concurrency,
+      ...(sealing ? { sealing } : {}),
       log,
     });
   } catch (error) {

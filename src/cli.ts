@@ -75,7 +75,11 @@ async function main(argv: string[]): Promise<number> {
         });
         console.log(
           `enrolled as server ${done.server}; NATS ${done.natsUrl}; settings in ${done.settingsFile}, ` +
-            `key in ${done.seedFile}. Start the agent: hostvault agent`,
+            `key in ${done.seedFile}` +
+            (done.curveSeedFile
+              ? `, sealing key in ${done.curveSeedFile}`
+              : '; the controller told no sealing key: its requests arrive unsealed') +
+            '. Start the agent: hostvault agent',
         );
         return 0;
       }

@@ -8,6 +8,8 @@
  *   no server for (the implicit `local`) go, so a one-server controller configured as before
  *   keeps working.
  * - Agents' presence is recorded in the store (the Servers page).
+ * - Requests carrying secrets are sealed to each agent's curve key, by the controller's curve key
+ *   derived from the master key (src/fleet/sealing.ts): the same for every controller of a fleet.
  * - With HOSTVAULT_NATS_AUTH_FILE the controller manages who nats-server lets in: enrollment and
  *   revocation rewrite that file and reload nats-server (src/fleet/fleet-authorization.ts).
  */
@@ -16,6 +18,7 @@ import { connectFleet } from './fleet/connect.js';
 import { FleetAgent, type FleetRoutes } from './fleet/fleet-agent.js';
 import { fleetAuthorizationFromEnv } from './fleet/fleet-authorization.js';
 import { presenceSchema, jsonOf, type Presence } from './fleet/messages.js';
+import { controllerCurveKey, type ControllerSealing, type KeyPair } from './fleet/sealing.js';
 import { ServerAdmin } from './fleet/server-admin.js';
 import { ONLINE_WITHIN_MS, ServerRecords } from './fleet/server-records.js';
 import { loadControllerFleetSettings, loadFleetSettings } from './fleet/settings.js';
@@ -74,8 +77,15 @@ export async function startController(
         })),
       servers: async () => (await (await ready()).records.authorizedAgents()).map((a) => a.server),
     };
+    let curveKey: Promise<KeyPair> | undefined;
+    const sealing: ControllerSealing = {
+      controllerKey: () =>
+        (curveKey ??= ready().then(({ app }) => controllerCurveKey(app.masterKey))),
+      agentKey: async (server) => (await ready()).records.curveKey(server),
+    };
     const agent = new FleetAgent(nc, {
       routes,
+      sealing,
       ...(settings.serverId ? { defaultServer: settings.serverId } : {}),
       log,
     });
@@ -119,11 +129,14 @@ export async function startController(
             activeJobs: () => made.jobs.activeByServer(),
             ...(authorization ? { authorization } : {}),
             agentNatsUrl: controllerSettings.agentUrl ?? settings.url,
+            controllerCurveKey: controllerCurveKey(made.masterKey).getPublicKey(),
             prepareServer: (server) => agent.agentFor(server).ensureStreams(),
             ...(defaultServer
               ? {
                   implicit: {
                     id: defaultServer,
+                    // Configured, never enrolled: no curve key of its agent is known.
+                    sealed: false,
                     facts: async () => {
                       const last = defaultPresence;
                       if (

@@ -167,7 +167,8 @@ function formatServers(servers: ServerView[]): string {
   if (servers.length === 0) return 'no servers\n';
   const rows = servers.map((s) => [
     s.id,
-    s.state,
+    // Unsealed: its requests, passwords included, wait in NATS in plain text (enroll it again).
+    s.sealed || s.state === 'revoked' || s.state === 'awaiting' ? s.state : `${s.state}, unsealed`,
     s.online ? 'online' : 'offline',
     s.lastSeenAt ?? '-',
     s.resticVersion ?? '-',

@@ -10,6 +10,10 @@
  * recorded outcome is sent once more. A job the previous run of the agent died in is answered at
  * start as interrupted (with what recovery put right), not run again: restic may have left half a
  * backup, and the control plane decides whether to run it anew.
+ *
+ * Sealed requests: an agent enrolled with a curve key opens each job and each request carrying
+ * secrets only when its controller's key sealed it to this agent's key, for this server and this
+ * job or method (src/fleet/sealing.ts); one sealed otherwise, or sent unsealed, is refused.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -29,12 +33,15 @@ import {
   downloadCallSchema,
   JOB_KINDS,
   jsonOf,
+  sealedBodySchema,
+  type Dispatch,
   type JobKind,
   type JobMessage,
   type JobOutcome,
   type Presence,
 } from './messages.js';
-import { serverSubjects, type ServerSubjects } from './subjects.js';
+import { jobPurpose, openFrom, rpcPurpose, SEALED_METHODS, type AgentSealing } from './sealing.js';
+import { serverSubjects, type RpcMethod, type ServerSubjects } from './subjects.js';
 
 export interface AgentServerOptions {
   nc: NatsConnection;
@@ -49,6 +56,12 @@ export interface AgentServerOptions {
   heartbeatMs?: number;
   /** A download not read for this long is closed (default 60 s). */
   downloadIdleMs?: number;
+  /**
+   * This agent's curve key and its controller's public one (from enrollment): jobs and requests
+   * carrying secrets must come sealed by that controller to this key. Unset: an agent enrolled
+   * before requests were sealed, which takes them unsealed.
+   */
+  sealing?: AgentSealing;
   log?: (line: string) => void;
 }
 
@@ -240,7 +253,19 @@ export class AgentServer {
       await msg.ackAck().catch(() => false);
       return;
     }
-    const request = JOB_KINDS[dispatch.kind].request.safeParse(dispatch.request);
+    let opened: unknown;
+    try {
+      opened = this.openJob(dispatch);
+    } catch (error) {
+      const failure = failureOf(error);
+      this.log(`job ${id} (${dispatch.kind}) refused: ${failure.message}`);
+      const outcome: JobOutcome = { type: 'failure', failure };
+      await this.record.finish(id, dispatch.kind, outcome);
+      await this.publish(id, outcome);
+      await msg.ackAck().catch(() => false);
+      return;
+    }
+    const request = JOB_KINDS[dispatch.kind].request.safeParse(opened);
     if (!request.success) {
       const outcome: JobOutcome = {
         type: 'failure',
@@ -297,6 +322,61 @@ export class AgentServer {
       this.log(`job ${id}: its outcome could not be sent: ${String(error)}`),
     );
     await run.msg.ackAck().catch(() => false);
+  }
+
+  /** The job's request: opened when sealed; refused when it should be and is not, or cannot be. */
+  private openJob(dispatch: Dispatch): unknown {
+    const what = `this ${dispatch.kind} request`;
+    if (dispatch.sealed === undefined) {
+      if (this.opts.sealing) throw this.refusal(what, 'unsealed');
+      return dispatch.request;
+    }
+    return this.opened(
+      what,
+      jobPurpose(this.s.server, dispatch.id, dispatch.kind),
+      dispatch.sealed,
+    );
+  }
+
+  /** A request–reply body: opened when sealed; refused as openJob refuses. */
+  private openBody(method: RpcMethod, body: unknown): unknown {
+    const sealed = sealedBodySchema.safeParse(body);
+    if (sealed.success)
+      return this.opened(
+        `this ${method} request`,
+        rpcPurpose(this.s.server, method),
+        sealed.data.sealed,
+      );
+    const secret =
+      SEALED_METHODS.includes(method) &&
+      (method !== 'download' || (body as { op?: unknown } | undefined)?.op === 'start');
+    if (secret && this.opts.sealing) throw this.refusal(`this ${method} request`, 'unsealed');
+    return body;
+  }
+
+  private opened(what: string, purpose: string, sealed: string): unknown {
+    const sealing = this.opts.sealing;
+    if (!sealing) throw this.refusal(what, 'no key');
+    try {
+      return openFrom(sealing.keyPair, sealing.controllerKey, purpose, sealed);
+    } catch (error) {
+      throw this.refusal(what, 'not opened', (error as Error).message);
+    }
+  }
+
+  private refusal(
+    what: string,
+    why: 'unsealed' | 'no key' | 'not opened',
+    detail?: string,
+  ): AgentError {
+    const who = `The agent of server "${this.s.server}"`;
+    const message =
+      why === 'unsealed'
+        ? `${who} refused ${what}: it came unsealed, and this agent takes secrets only sealed by its controller. The controller has no sealing key on record for this server: enroll the agent again.`
+        : why === 'no key'
+          ? `${who} cannot open ${what}: it came sealed, and this agent has no sealing key (it enrolled before requests were sealed): enroll it again.`
+          : `${who} refused ${what}: it was not sealed by its controller to this agent.`;
+    return new AgentError({ code: 'failed', message, ...(detail ? { detail } : {}) });
   }
 
   private execute(kind: JobKind, request: unknown, ctx: RunContext): Promise<unknown> {
@@ -370,7 +450,7 @@ export class AgentServer {
     try {
       if (this.stopping)
         throw new AgentError({ code: 'unreachable', message: 'The agent is stopping.' });
-      const body = jsonOf(msg);
+      const body = this.openBody(method as RpcMethod, jsonOf(msg));
       switch (method) {
         case 'browse': {
           const call = browseCallSchema.parse(body);

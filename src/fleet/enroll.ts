@@ -5,14 +5,19 @@
  * NATS address) into the agent's settings file, which `hostvault agent` reads at its start (and
  * systemd's EnvironmentFile= can read as well).
  *
+ * It also makes this agent's curve key (its seed beside the nkey's, in `agent.xkey`) and sends its
+ * public part: the controller seals each request's secrets to it, and answers its own public
+ * curve key, which the agent accepts sealed requests from only (src/fleet/sealing.ts).
+ *
  * The TLS client certificate from the fleet CA is not part of the exchange: the operator's CA
  * issues it (nats-server requires it before any user may authenticate); its files are named with
  * --nats-ca, --nats-cert and --nats-key and written into the settings.
  */
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createUser } from '@nats-io/nkeys';
 import { z } from 'zod';
+import { isPublicCurveKey, newCurveKey } from './sealing.js';
 
 export interface EnrollOptions {
   /** The controller's base URL, e.g. `https://backup.example.net`. */
@@ -28,17 +33,33 @@ export interface EnrollOptions {
   fetch?: typeof fetch;
 }
 
-const answerSchema = z.object({ server: z.string(), natsUrl: z.string().nullable() });
+const answerSchema = z.object({
+  server: z.string(),
+  natsUrl: z.string().nullable(),
+  /** Absent or null from a controller older than sealing. */
+  controllerCurveKey: z
+    .string()
+    .refine(isPublicCurveKey, 'not a public curve key')
+    .nullable()
+    .optional(),
+});
 
 export function agentSettingsFile(dataDir: string, env: NodeJS.ProcessEnv = {}): string {
   return env.HOSTVAULT_AGENT_SETTINGS?.trim() || join(dataDir, 'agent.env');
 }
 
-export async function enrollAgent(
-  opts: EnrollOptions,
-): Promise<{ server: string; natsUrl: string; settingsFile: string; seedFile: string }> {
+export async function enrollAgent(opts: EnrollOptions): Promise<{
+  server: string;
+  natsUrl: string;
+  settingsFile: string;
+  seedFile: string;
+  /** Null when the controller told no curve key: its requests then arrive unsealed. */
+  curveSeedFile: string | null;
+}> {
   const user = createUser();
+  const curve = newCurveKey();
   const seedFile = join(opts.dataDir, 'agent.nkey');
+  const curveSeedFile = join(opts.dataDir, 'agent.xkey');
   const settingsFile = opts.settingsFile ?? join(opts.dataDir, 'agent.env');
   await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
   // The seed is written before the token is spent: an enrollment whose seed could not be kept
@@ -46,12 +67,21 @@ export async function enrollAgent(
   const pendingSeed = `${seedFile}.pending`;
   await writeFile(pendingSeed, `${new TextDecoder().decode(user.getSeed())}\n`, { mode: 0o600 });
   await chmod(pendingSeed, 0o600);
+  const pendingCurveSeed = `${curveSeedFile}.pending`;
+  await writeFile(pendingCurveSeed, `${new TextDecoder().decode(curve.getSeed())}\n`, {
+    mode: 0o600,
+  });
+  await chmod(pendingCurveSeed, 0o600);
   const response = await (opts.fetch ?? fetch)(
     new URL('/api/fleet/enroll', opts.controller).toString(),
     {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: opts.token, nkey: user.getPublicKey() }),
+      body: JSON.stringify({
+        token: opts.token,
+        nkey: user.getPublicKey(),
+        curveKey: curve.getPublicKey(),
+      }),
     },
   );
   const body: unknown = await response.json().catch(() => undefined);
@@ -68,18 +98,33 @@ export async function enrollAgent(
       'the controller named no NATS address for agents (HOSTVAULT_NATS_AGENT_URL); give --nats-url',
     );
   await rename(pendingSeed, seedFile);
+  const controllerCurveKey = answer.controllerCurveKey ?? null;
+  if (controllerCurveKey) await rename(pendingCurveSeed, curveSeedFile);
+  else await rm(pendingCurveSeed, { force: true });
   const lines = [
     `# Written by hostvault agent enroll: this agent's identity in the fleet.`,
     `HOSTVAULT_SERVER_ID=${answer.server}`,
     `HOSTVAULT_NATS_URL=${natsUrl}`,
     `HOSTVAULT_NATS_SEED_FILE=${seedFile}`,
+    ...(controllerCurveKey
+      ? [
+          `HOSTVAULT_NATS_CURVE_SEED_FILE=${curveSeedFile}`,
+          `HOSTVAULT_CONTROLLER_CURVE_KEY=${controllerCurveKey}`,
+        ]
+      : []),
     ...(opts.tls?.caFile ? [`HOSTVAULT_NATS_CA=${opts.tls.caFile}`] : []),
     ...(opts.tls?.certFile ? [`HOSTVAULT_NATS_CERT=${opts.tls.certFile}`] : []),
     ...(opts.tls?.keyFile ? [`HOSTVAULT_NATS_KEY=${opts.tls.keyFile}`] : []),
   ];
   await mkdir(dirname(settingsFile), { recursive: true });
   await writeFile(settingsFile, `${lines.join('\n')}\n`, { mode: 0o600 });
-  return { server: answer.server, natsUrl, settingsFile, seedFile };
+  return {
+    server: answer.server,
+    natsUrl,
+    settingsFile,
+    seedFile,
+    curveSeedFile: controllerCurveKey ? curveSeedFile : null,
+  };
 }
 
 /**

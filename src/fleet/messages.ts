@@ -33,12 +33,18 @@ export const dispatchIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,120}$/, 'A dispatch id holds only letters, digits, "-" and "_".');
 
-/** A job on `hv.<server>.jobs`. NEVER LOG: the request holds secrets. */
+/**
+ * A job on `hv.<server>.jobs`: its request plain (an agent without a sealing key) or sealed to the
+ * agent (src/fleet/sealing.ts), which then waits in JetStream's store with no secret readable.
+ * NEVER LOG: a plain request holds secrets.
+ */
 export const dispatchSchema = z.strictObject({
   id: dispatchIdSchema,
   kind: z.enum(jobKinds),
   /** Checked against JOB_KINDS[kind].request by the agent before it runs anything. */
-  request: z.unknown(),
+  request: z.unknown().optional(),
+  /** The request sealed to the agent, bound to the server, the id and the kind. */
+  sealed: z.string().optional(),
 });
 export type Dispatch = z.infer<typeof dispatchSchema>;
 
@@ -54,6 +60,12 @@ export type JobMessage = z.infer<typeof jobMessageSchema>;
 export type JobOutcome = Extract<JobMessage, { type: 'answer' | 'failure' }>;
 
 // ---- Request–reply ----
+
+/**
+ * A request–reply body sealed to the agent, bound to the server and method (browse, download's
+ * start, Test connection, restore preview: the requests that carry secrets).
+ */
+export const sealedBodySchema = z.strictObject({ sealed: z.string() });
 
 /** An RPC answer: the method's answer, or the failure as data. */
 export const rpcReplySchema = z.union([

@@ -16,6 +16,11 @@
  *   the customer waits for them, so an absent agent is an immediate, clear failure
  *   (`unreachable`), not a queue. A download is pulled one chunk per request: neither side holds
  *   more than a chunk, and a reader that stops early closes it on the agent.
+ * - Requests carrying secrets (every job, browse, download's start, Test connection, restore
+ *   preview) are sealed to the agent's curve key recorded at its enrollment (src/fleet/sealing.ts),
+ *   so a queued job's passwords are not readable in nats-server's store. An agent with no key on
+ *   record (enrolled before sealing, or a default server never enrolled) gets them unsealed, with
+ *   a warning here and on the Servers page.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -53,6 +58,14 @@ import {
   jobsConsumerConfig,
   jobsStreamConfig,
 } from './streams.js';
+import {
+  jobPurpose,
+  rpcPurpose,
+  sealFor,
+  SEALED_METHODS,
+  type ControllerSealing,
+  type KeyPair,
+} from './sealing.js';
 import { EVENTS_STREAM, serverSubjects, type RpcMethod, type ServerSubjects } from './subjects.js';
 
 export interface NatsAgentOptions {
@@ -67,6 +80,8 @@ export interface NatsAgentOptions {
   cancelTimeoutMs?: number;
   /** Passed to the server's jobs consumer: how long a job taken by a dead agent waits. */
   ackWaitMs?: number;
+  /** Unset: requests go unsealed (tests of the transport alone). */
+  sealing?: ControllerSealing;
   log?: (line: string) => void;
 }
 
@@ -78,6 +93,7 @@ export class NatsAgent implements HostAgent {
   private readonly js: JetStreamClient;
   private manager?: Promise<JetStreamManager>;
   private streams?: Promise<void>;
+  private unsealedSaid = false;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -281,6 +297,14 @@ export class NatsAgent implements HostAgent {
   ): Promise<Answer<K>> {
     const schemas = JOB_KINDS[kind];
     const crossed = plain(kind, schemas.request as unknown as z.ZodType<Request<K>>, request);
+    const dispatch = await this.sealedOrPlain(
+      (key, agent) => ({
+        id,
+        kind,
+        sealed: sealFor(key, agent, jobPurpose(this.s.server, id, kind), crossed),
+      }),
+      { id, kind, request: crossed },
+    );
     if (ctx?.signal?.aborted)
       throw new AgentError({ code: 'canceled', message: 'The job was canceled.' });
     const adoption = currentAdoption();
@@ -353,11 +377,7 @@ export class NatsAgent implements HostAgent {
       let seq: number | undefined;
       if (follow !== 'running' && follow !== 'done') {
         try {
-          const ack = await this.js.publish(
-            this.s.jobs,
-            JSON.stringify({ id, kind, request: crossed }),
-            { msgID: id },
-          );
+          const ack = await this.js.publish(this.s.jobs, JSON.stringify(dispatch), { msgID: id });
           seq = ack.seq;
         } catch (error) {
           throw this.transportFailure(error);
@@ -428,6 +448,11 @@ export class NatsAgent implements HostAgent {
   }
 
   private async rpc<T>(method: RpcMethod, body: unknown, schema: z.ZodType<T>): Promise<T> {
+    if (SEALED_METHODS.includes(method))
+      body = await this.sealedOrPlain(
+        (key, agent) => ({ sealed: sealFor(key, agent, rpcPurpose(this.s.server, method), body) }),
+        body,
+      );
     let reply;
     try {
       reply = await this.nc.request(this.s.rpc(method), JSON.stringify(body), {
@@ -439,6 +464,39 @@ export class NatsAgent implements HostAgent {
     const answer = received(`${method} reply`, rpcReplySchema, jsonOf(reply));
     if (!answer.ok) throw new AgentError(answer.failure);
     return received(`${method} answer`, schema, answer.answer);
+  }
+
+  /**
+   * `sealed` made with the controller's key and the agent's, or `plain` when the agent has no
+   * curve key on record (said once in the log: the Servers page shows it too).
+   */
+  private async sealedOrPlain(
+    sealed: (key: KeyPair, agent: string) => unknown,
+    plainBody: unknown,
+  ): Promise<unknown> {
+    const sealing = this.opts.sealing;
+    if (!sealing) return plainBody;
+    let key: KeyPair;
+    let agent: string | null | undefined;
+    try {
+      agent = await sealing.agentKey(this.s.server);
+      key = await sealing.controllerKey();
+    } catch (error) {
+      throw new AgentError({
+        code: 'failed',
+        message: `The sealing key of server "${this.s.server}" could not be read.`,
+        detail: error instanceof Error ? error.message : String(error),
+      });
+    }
+    if (!agent) {
+      if (!this.unsealedSaid)
+        this.opts.log?.(
+          `requests to server ${this.s.server} go unsealed: its agent has no curve key on record (enrolled before requests were sealed); enroll it again`,
+        );
+      this.unsealedSaid = true;
+      return plainBody;
+    }
+    return sealed(key, agent);
   }
 
   /** What the agent knows of a dispatch id, for a job adopted from a controller that died. */

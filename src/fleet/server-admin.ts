@@ -24,6 +24,12 @@ export interface ServerView {
   queuedJobs: number;
   /** The implicit server of `hostvault serve` (or a controller's default server): not enrolled. */
   implicit: boolean;
+  /**
+   * Requests to its agent are sealed to its curve key (src/fleet/sealing.ts). False for an agent
+   * enrolled before requests were sealed and for a controller's default server: their requests,
+   * passwords included, cross NATS and wait in its store unsealed until they enroll (again).
+   */
+  sealed: boolean;
 }
 
 export interface ServerAdminOptions {
@@ -34,13 +40,20 @@ export interface ServerAdminOptions {
   authorization?: FleetAuthorization;
   /** The NATS address an enrolled agent is told to connect to. */
   agentNatsUrl?: string;
+  /** The controller's public curve key, told to an enrolling agent (src/fleet/sealing.ts). */
+  controllerCurveKey?: string;
   /** Makes the server's jobs stream before its agent connects. */
   prepareServer?(server: string): Promise<void>;
   /**
    * `hostvault serve`: the facts of the in-process agent, shown as the implicit server.
    * A controller: its default server, if any, whose customers are those of `local`.
    */
-  implicit?: { id: string; facts(): Promise<ServerFacts | null> };
+  implicit?: {
+    id: string;
+    facts(): Promise<ServerFacts | null>;
+    /** False for a controller's default server: never enrolled, its requests go unsealed. */
+    sealed?: boolean;
+  };
 }
 
 export class ServerAdmin {
@@ -70,6 +83,7 @@ export class ServerAdmin {
       runningJobs: counts(r.id).running,
       queuedJobs: counts(r.id).queued,
       implicit: false,
+      sealed: r.curveKey !== null,
     }));
     const implicit = this.opts.implicit;
     if (implicit && !records.some((r) => r.id === implicit.id)) {
@@ -87,6 +101,8 @@ export class ServerAdmin {
         runningJobs: c.running,
         queuedJobs: c.queued,
         implicit: true,
+        // `hostvault serve` runs its agent in process: nothing crosses NATS.
+        sealed: implicit.sealed ?? true,
       });
     }
     return views;
@@ -106,13 +122,20 @@ export class ServerAdmin {
     return this.opts.records.createEnrollment(input);
   }
 
-  /** The agent's side of enrollment: its token and public key in, its server and NATS out. */
-  async enroll(input: { token: string; nkey: string }) {
+  /**
+   * The agent's side of enrollment: its token and public keys in; its server, NATS and the
+   * controller's public curve key (which its requests are sealed by) out.
+   */
+  async enroll(input: { token: string; nkey: string; curveKey?: string }) {
     const authorization = this.managed();
     const record = await this.opts.records.enroll(input);
     await this.opts.prepareServer?.(record.id);
     await authorization.apply();
-    return { server: record.id, natsUrl: this.opts.agentNatsUrl ?? null };
+    return {
+      server: record.id,
+      natsUrl: this.opts.agentNatsUrl ?? null,
+      controllerCurveKey: this.opts.controllerCurveKey ?? null,
+    };
   }
 
   /** Out of nats-server's authorization: disconnected at the reload, refused afterwards. */

@@ -2,7 +2,7 @@
 // scripts/test-postgres.sh (openTestStore).
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createUser } from '@nats-io/nkeys';
+import { createCurve, createUser } from '@nats-io/nkeys';
 import { HostvaultError } from '../errors/index.js';
 import type { Store } from '../store/index.js';
 import { openTestStore } from '../../test/support/store.js';
@@ -97,6 +97,27 @@ describe('server records', () => {
     await records.enroll({ token: a.token, nkey: key });
     await assert.rejects(records.enroll({ token: b.token, nkey: key }), code('server.key_invalid'));
     assert.equal((await records.get('b1'))?.nkey, null);
+  });
+
+  it('records the curve key requests are sealed to; none from an agent older than sealing', async () => {
+    const curve = createCurve().getPublicKey();
+    const a = await records.createEnrollment({ server: 'c1', createdBy: 'admin' });
+    await records.enroll({ token: a.token, nkey: createUser().getPublicKey(), curveKey: curve });
+    assert.equal((await records.get('c1'))?.curveKey, curve);
+    assert.equal(await records.curveKey('c1'), curve);
+    const b = await records.createEnrollment({ server: 'c2', createdBy: 'admin' });
+    // A user key is no curve key: refused, the token not used up.
+    await assert.rejects(
+      records.enroll({
+        token: b.token,
+        nkey: createUser().getPublicKey(),
+        curveKey: createUser().getPublicKey(),
+      }),
+      code('server.key_invalid'),
+    );
+    await records.enroll({ token: b.token, nkey: createUser().getPublicKey() });
+    assert.equal(await records.curveKey('c2'), null);
+    assert.equal(await records.curveKey('nobody'), null);
   });
 
   it('drains, undrains and revokes; a revoked server re-enrolls only with a new token', async () => {

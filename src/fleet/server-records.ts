@@ -6,6 +6,9 @@
  *   server sends it with its public nkey (its seed never leaves the machine); the token is then
  *   used up. Only a SHA-256 of a token is stored, so a copy of the store or a backup of it
  *   enrolls nothing; a token is 32 random bytes, so a plain hash is enough (nothing to guess).
+ * - Sealing: the agent also sends the public part of its curve key, recorded as `curve_key`
+ *   (migration 0022); the controller seals each request's secrets to it (src/fleet/sealing.ts).
+ *   A server enrolled before has none: its requests go unsealed until it enrolls again.
  * - States: `enrolled`, `draining` (jobs of its customers wait, src/job/job-store.ts), `revoked`
  *   (its key leaves nats-server's authorization: src/fleet/fleet-authorization.ts).
  * - Presence: the controller records each agent's heartbeat (last heard, facts) here, so every
@@ -16,6 +19,7 @@ import { fromPublic } from '@nats-io/nkeys';
 import { HostvaultError } from '../errors/index.js';
 import type { ServerRow, Store } from '../store/index.js';
 import type { Presence } from './messages.js';
+import { isPublicCurveKey } from './sealing.js';
 import { LOCAL_SERVER, validateServerId } from './subjects.js';
 
 export type ServerState = 'enrolled' | 'draining' | 'revoked';
@@ -39,6 +43,8 @@ export interface ServerRecord {
   id: string;
   state: ServerState;
   nkey: string | null;
+  /** The agent's public curve key; null: enrolled before requests were sealed. */
+  curveKey: string | null;
   enrolledAt: string | null;
   stateChangedAt: string;
   lastSeenAt: string | null;
@@ -111,6 +117,7 @@ export class ServerRecords {
           id: server,
           state: 'revoked',
           nkey: null,
+          curve_key: null,
           enrolled_at: null,
           state_changed_at: now.toISOString(),
           last_seen_at: null,
@@ -136,10 +143,12 @@ export class ServerRecords {
 
   /**
    * Uses up `token` and records `nkey` as its server's key. An unknown, used or expired token is
-   * one answer (`server.enrollment_invalid`) and changes nothing; so is a key refused.
+   * one answer (`server.enrollment_invalid`) and changes nothing; so is a key refused. An agent
+   * that sends no curve key (one from before requests were sealed) is recorded without.
    */
-  async enroll(input: { token: string; nkey: string }): Promise<ServerRecord> {
+  async enroll(input: { token: string; nkey: string; curveKey?: string }): Promise<ServerRecord> {
     const nkey = publicUserKey(input.nkey);
+    const curveKey = input.curveKey === undefined ? null : publicCurveKey(input.curveKey);
     const now = this.now().toISOString();
     const server = await this.store.db.transaction().execute(async (trx) => {
       // Used up by a conditional update: of two enrollments with one token, one wins.
@@ -166,7 +175,13 @@ export class ServerRecords {
         throw new HostvaultError('server.key_invalid', 'Another server already has this key.');
       await trx
         .updateTable('servers')
-        .set({ state: 'enrolled', nkey, enrolled_at: now, state_changed_at: now })
+        .set({
+          state: 'enrolled',
+          nkey,
+          curve_key: curveKey,
+          enrolled_at: now,
+          state_changed_at: now,
+        })
         .where('id', '=', used.server_id)
         .execute();
       return used.server_id;
@@ -208,6 +223,16 @@ export class ServerRecords {
       .where('id', '=', presence.server)
       .where('state', '!=', 'revoked')
       .execute();
+  }
+
+  /** The agent's public curve key, which its requests are sealed to; null when none is recorded. */
+  async curveKey(id: string): Promise<string | null> {
+    const row = await this.store.db
+      .selectFrom('servers')
+      .select('curve_key')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row?.curve_key ?? null;
   }
 
   /** Servers whose agents nats-server lets in: enrolled or draining, with a key. */
@@ -257,6 +282,7 @@ export class ServerRecords {
       id: row.id,
       state: row.state,
       nkey: row.nkey,
+      curveKey: row.curve_key,
       enrolledAt: row.enrolled_at,
       stateChangedAt: row.state_changed_at,
       lastSeenAt: row.last_seen_at,
@@ -301,6 +327,15 @@ function publicUserKey(nkey: string): string {
       'The agent sent no public NATS user key (it starts with "U").',
     );
   return nkey;
+}
+
+function publicCurveKey(key: string): string {
+  if (!isPublicCurveKey(key))
+    throw new HostvaultError(
+      'server.key_invalid',
+      'The agent sent no public curve key (it starts with "X").',
+    );
+  return key;
 }
 
 /** Written only by recordPresence; a damaged value reads as no facts rather than failing a page. */

@@ -130,6 +130,8 @@ export async function startFleetController(opts: {
   work: string;
   servers: string[];
   adminPassword: string;
+  /** More of the controller's configuration, e.g. HOSTVAULT_TARGET_ALLOW. */
+  configEnv?: NodeJS.ProcessEnv;
 }): Promise<FleetController> {
   const { work } = opts;
   const nats = await startNatsServer({ servers: opts.servers, managedAuthorization: true });
@@ -140,7 +142,7 @@ export async function startFleetController(opts: {
   const dataDir = join(work, 'controller');
   const keyFile = join(work, 'keys/master.key');
   const config = {
-    ...loadConfig({ HOSTVAULT_DATA_DIR: dataDir, HOSTVAULT_KEY_FILE: keyFile }),
+    ...loadConfig({ ...opts.configEnv, HOSTVAULT_DATA_DIR: dataDir, HOSTVAULT_KEY_FILE: keyFile }),
     listen: { host: '127.0.0.1', port: 0 },
   };
   const natsEnv = {

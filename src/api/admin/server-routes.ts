@@ -34,6 +34,11 @@ const ServerSchema = z
     implicit: z
       .boolean()
       .describe('The one server of `hostvault serve` (or the default server of a controller).'),
+    sealed: z
+      .boolean()
+      .describe(
+        "Requests to its agent are sealed to the agent's curve key. False: enrolled before requests were sealed, or a controller's default server; its requests (passwords included) wait in NATS unsealed until it enrolls again.",
+      ),
   })
   .meta({ id: 'Server' });
 
@@ -58,6 +63,14 @@ const EnrollmentSchema = z
 const EnrollBody = z.strictObject({
   token: z.string().min(1).max(200),
   nkey: z.string().min(1).max(100).describe("The agent's public NATS user key (U…)."),
+  curveKey: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe(
+      "The agent's public curve key (X…): requests are sealed to it. Absent from agents older than sealing.",
+    ),
 });
 const DrainBody = z.strictObject({ draining: z.boolean() });
 const CustomerParams = z.strictObject({ id: z.string().min(1).max(200) });
@@ -235,8 +248,13 @@ export function serverRoutes(deps: ServerRouteDeps): ApiModule {
       body: EnrollBody,
       responses: {
         200: {
-          description: 'The server it is, and where its NATS is.',
-          schema: z.object({ server: z.string(), natsUrl: z.string().nullable() }),
+          description:
+            "The server it is, where its NATS is, and the controller's public curve key its requests are sealed by.",
+          schema: z.object({
+            server: z.string(),
+            natsUrl: z.string().nullable(),
+            controllerCurveKey: z.string().nullable(),
+          }),
         },
       },
       async handler({ body }) {

@@ -1894,6 +1894,8 @@ export interface components {
             queuedJobs: number;
             /** @description The one server of `hostvault serve` (or the default server of a controller). */
             implicit: boolean;
+            /** @description Requests to its agent are sealed to the agent's curve key. False: enrolled before requests were sealed, or a controller's default server; its requests (passwords included) wait in NATS unsealed until it enrolls again. */
+            sealed: boolean;
         };
         ServerEnrollment: {
             server: string;
@@ -6925,11 +6927,13 @@ export interface operations {
                     token: string;
                     /** @description The agent's public NATS user key (U…). */
                     nkey: string;
+                    /** @description The agent's public curve key (X…): requests are sealed to it. Absent from agents older than sealing. */
+                    curveKey?: string;
                 };
             };
         };
         responses: {
-            /** @description The server it is, and where its NATS is. */
+            /** @description The server it is, where its NATS is, and the controller's public curve key its requests are sealed by. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6938,6 +6942,7 @@ export interface operations {
                     "application/json": {
                         server: string;
                         natsUrl: string | null;
+                        controllerCurveKey: string | null;
                     };
                 };
             };

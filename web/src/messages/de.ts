@@ -946,6 +946,9 @@ export const de: Messages = {
         awaiting: 'Wartet auf Anmeldung',
       },
       implicit: 'dieser Server',
+      unsealed: 'Unversiegelt',
+      unsealedHint:
+        'Aufträge an diesen Agenten, Repository-Passwörter eingeschlossen, liegen unversiegelt in NATS: Er wurde angemeldet, bevor Aufträge versiegelt wurden (oder nie). Melden Sie ihn neu an.',
       online: 'Online',
       offline: 'Offline',
       jobs: (running: number, queued: number) => `${running} laufend, ${queued} wartend`,

@@ -922,6 +922,9 @@ export const en = {
         awaiting: 'Awaiting enrollment',
       },
       implicit: 'this server',
+      unsealed: 'Unsealed',
+      unsealedHint:
+        'Requests to this agent, repository passwords included, wait in NATS unsealed: it enrolled before requests were sealed (or was never enrolled). Enroll it again.',
       online: 'Online',
       offline: 'Offline',
       jobs: (running: number, queued: number) => `${running} running, ${queued} queued`,

@@ -103,6 +103,17 @@ export function ServersPanel() {
               ({t.implicit})
             </Text>
           )}
+          {!s.sealed && s.state !== 'revoked' && s.state !== 'awaiting' && (
+            <Badge
+              color="orange"
+              variant="light"
+              title={t.unsealedHint}
+              data-testid="server-unsealed"
+              style={BADGE}
+            >
+              {t.unsealed}
+            </Badge>
+          )}
         </Group>
       ),
     },
