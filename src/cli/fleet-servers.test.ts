@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { createUser } from '@nats-io/nkeys';
+import { createCurve, createUser } from '@nats-io/nkeys';
 import { loadConfig, type Config } from '../config.js';
 import { ServerRecords } from '../fleet/server-records.js';
 import { openStore } from '../store/index.js';
@@ -33,11 +33,19 @@ test('enroll-token prints a one-time token that enrolls once; servers, drain and
   // The agent's side, as the controller's API does it.
   const store = await openStore({ file: join(dir, 'store.db') });
   try {
-    await new ServerRecords(store).enroll({ token, nkey: createUser().getPublicKey() });
+    await new ServerRecords(store).enroll({
+      token,
+      nkey: createUser().getPublicKey(),
+      curveKey: createCurve().getPublicKey(),
+    });
+    // One enrolled before requests were sealed: no curve key.
+    const old = await new ServerRecords(store).createEnrollment({ server: 'web0', createdBy: 't' });
+    await new ServerRecords(store).enroll({ token: old.token, nkey: createUser().getPublicKey() });
   } finally {
     await store.close();
   }
   assert.match((await run('servers')).out, /^web1 +enrolled +offline/m);
+  assert.match((await run('servers')).out, /^web0 +enrolled, unsealed +offline/m);
   assert.match((await run('drain', 'web1')).out, /^web1 +draining/m);
   assert.match((await run('undrain', 'web1')).out, /^web1 +enrolled/m);
 });

@@ -191,12 +191,23 @@ describe('requests sealed to each agent', { timeout: 300_000 }, () => {
     assert.equal((await jsm.streams.info(stream)).state.messages, 0);
   });
 
-  it('request–reply is sealed too: Test connection runs on the agent', async () => {
+  it('request–reply is sealed too: Test connection and browse run on the agent', async () => {
     const fleetAgent = service.app.agent as unknown as FleetAgent;
     const answer = await fleetAgent
       .agentFor('web1')
       .testConnection({ target, audience: 'provider' });
     assert.equal(answer.ok, true, JSON.stringify(answer));
+    const snapshot = await service.app.store.db
+      .selectFrom('snapshots')
+      .select('id')
+      .where('customer_id', '=', 'alice')
+      .executeTakeFirstOrThrow();
+    const opened = await fleetAgent.browse.open({
+      repository: await service.app.repositoryRecords.access(target, 'alice'),
+      snapshotId: snapshot.id,
+    });
+    assert.equal(opened.snapshotId, snapshot.id);
+    assert.ok(opened.entries > 0);
   });
 
   it('refuses a job or request sealed to another agent, by another key, or unsealed', async () => {

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createUser } from '@nats-io/nkeys';
+import { createCurve, createUser } from '@nats-io/nkeys';
 import { ServerRecords } from '../../src/fleet/server-records.js';
 import {
   ensureBuilt,
@@ -400,6 +400,38 @@ describe('the Servers panel', { timeout: 120_000 }, () => {
     assert.equal(await web7.getByTestId('server-online').textContent(), 'Offline');
     await browser.shot('07-servers');
     await expectAccessible(page, 'Servers');
+  });
+
+  test('marks a server whose requests go unsealed (enrolled before sealing)', async () => {
+    const records = new ServerRecords(world.service.app.store);
+    const old = await records.createEnrollment({ server: 'web5', createdBy: 'test' });
+    await records.enroll({ token: old.token, nkey: createUser().getPublicKey() });
+    const now = await records.createEnrollment({ server: 'web6', createdBy: 'test' });
+    await records.enroll({
+      token: now.token,
+      nkey: createUser().getPublicKey(),
+      curveKey: createCurve().getPublicKey(),
+    });
+    await page.reload();
+    await page.getByRole('tab', { name: 'Servers' }).click();
+    const table = page.getByRole('table', { name: 'Servers' });
+    const web5 = table.locator('[data-server="web5"]');
+    await web5.waitFor();
+    const badge = web5.getByTestId('server-unsealed');
+    assert.equal(await badge.textContent(), 'Unsealed');
+    assert.match((await badge.getAttribute('title')) ?? '', /Enroll it again/);
+    assert.equal(
+      await table.locator('[data-server="web6"]').getByTestId('server-unsealed').count(),
+      0,
+    );
+    assert.equal(
+      await table.locator('[data-server="local"]').getByTestId('server-unsealed').count(),
+      0,
+    );
+    await expectAccessible(page, 'Servers, unsealed');
+    // Out of the way of the tests that follow.
+    await records.revoke('web5');
+    await records.revoke('web6');
   });
 
   test('recovers a revoked server onto another one, with a report', async () => {
