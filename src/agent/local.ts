@@ -218,6 +218,7 @@ export class LocalAgent implements HostAgent {
                 ...run,
                 snapshotIds: request.snapshotIds ?? [],
                 retention,
+                held,
               });
             },
             () => this.initialized(second, emit),

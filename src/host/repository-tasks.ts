@@ -31,6 +31,8 @@ export async function copySnapshots(
   opts: Run & {
     snapshotIds: string[];
     retention: { tags: string[]; keepLast: number };
+    /** Held copies (src/repository/snapshot-holds.ts): kept, and not counted toward keepLast. */
+    held?: readonly string[];
   },
 ): Promise<CopiedSnapshot[]> {
   // Backup summaries of 0.14 give short ids, and the dumps are named only in the tags.
@@ -43,7 +45,14 @@ export async function copySnapshots(
   let backups = (await restic.snapshots(to, { tags: opts.retention.tags, signal: opts.signal }))
     .filter((s) => !isDump(s.tags))
     .sort((a, b) => b.time.localeCompare(a.time));
-  const drop = backups.slice(opts.retention.keepLast);
+  // As the first target's retention does (backup-groups.ts): a held copy stays beyond the
+  // policy and does not count toward it, with the copies of its dumps.
+  const held = opts.held ?? [];
+  const drop = backups.filter((s) => !isHeld(s.id, held)).slice(opts.retention.keepLast);
+  if (held.length > 0 && backups.length - drop.length > opts.retention.keepLast)
+    opts.onLog?.(
+      `${backups.length - drop.length - opts.retention.keepLast} held copy snapshot(s) are kept beyond the retention`,
+    );
   if (drop.length > 0 && !to.appendOnly) {
     // Each with the copies of its dumps, which its tags name (renameDumps).
     const all = await restic.snapshots(to, { tags: opts.retention.tags, signal: opts.signal });
@@ -58,7 +67,7 @@ export async function copySnapshots(
         onLog: opts.onLog,
       },
     );
-    backups = backups.slice(0, opts.retention.keepLast);
+    backups = backups.filter((s) => !drop.includes(s));
   }
   return backups.map((s) => ({ id: s.id, original: s.original ?? s.id, time: s.time }));
 }
