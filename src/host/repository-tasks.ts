@@ -132,8 +132,15 @@ export async function purgePaths(
   const renamed: { from: string; to: string }[] = [];
   for (const old of open) {
     if (stayed.has(old.id)) continue;
-    const first = old.original ?? old.id;
-    const next = after.find((s) => s.original === first && !before.some((b) => b.id === s.id));
+    // restic 0.18 names the rewritten snapshot as `original` of the new one, also when it was
+    // itself a copy (whose `original` named the first repository's snapshot): either is matched.
+    const names = [old.id, ...(old.original ? [old.original] : [])];
+    const next = after.find(
+      (s) =>
+        s.original !== undefined &&
+        names.includes(s.original) &&
+        !before.some((b) => b.id === s.id),
+    );
     if (next) renamed.push({ from: old.id, to: next.id });
   }
   opts.onLog?.(`Rewrote ${renamed.length} snapshot(s) without the path`);

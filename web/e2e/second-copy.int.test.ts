@@ -49,7 +49,7 @@ after(async () => {
 });
 
 /** The newest job of `type`, once it finished. */
-async function finishedJob(type: string) {
+async function finishedJob(type: 'backup' | 'copy') {
   for (let i = 0; i < 900; i++) {
     const job = await world.service.app.store.db
       .selectFrom('jobs')
@@ -167,7 +167,7 @@ describe('a customer with a second copy', { timeout: 300_000 }, () => {
     await page.getByRole('tab', { name: 'Schedules' }).click();
     await page.getByRole('button', { name: `Run now: ${NAME}` }).click();
     // The jobs as the service recorded them, with the log when one did not succeed.
-    for (const type of ['backup', 'copy']) {
+    for (const type of ['backup', 'copy'] as const) {
       const job = await finishedJob(type);
       assert.equal(job.status, 'successful', `${type}: ${job.error}\n${job.log}`);
     }
