@@ -264,6 +264,7 @@ export async function openApp(
       targets,
       repositories: repositoryRecords,
       agent,
+      holds,
       now: opts.now,
       log,
     }),

@@ -218,6 +218,7 @@ export class LocalAgent implements HostAgent {
                 ...run,
                 snapshotIds: request.snapshotIds ?? [],
                 retention,
+                held,
               });
             },
             () => this.initialized(second, emit),
@@ -239,6 +240,8 @@ export class LocalAgent implements HostAgent {
             excludes: request.excludes,
             held,
           });
+          // The indexes of the snapshots as they were list the purged paths: browse must not.
+          for (const { from } of renamed) this.deps.browser.drop(from);
           return { task: request.task, renamed };
         }
         const localPath = request.repository.target.kind === 'local' ? repo.url : undefined;

@@ -284,7 +284,10 @@ export const maintainRequestSchema = z.strictObject({
   customerId: ownerSchema.optional(),
   /** For rewrite: absolute paths as the snapshots hold them. */
   excludes: z.array(z.string().min(2).max(4096).startsWith('/')).max(100).optional(),
-  /** For rewrite and purge: held snapshots are left as they are. */
+  /**
+   * For rewrite and purge: held snapshots are left as they are. For copy: the second
+   * repository's held copies, kept beyond the copy's retention and not counted toward it.
+   */
   held: z.array(snapshotId).max(10_000).optional(),
 });
 export type MaintainRequest = z.infer<typeof maintainRequestSchema>;

@@ -10,6 +10,7 @@ import { copyParams, type CopyParams } from '../job/job-params.js';
 import type { JobStore } from '../job/job-store.js';
 import type { JobHandler } from '../job/worker.js';
 import type { RepositoryService } from '../repository/repository-service.js';
+import type { SnapshotHolds } from '../repository/snapshot-holds.js';
 import { runEvents } from '../repository/run-events.js';
 import { recordCopies } from '../repository/snapshot-records.js';
 import type { TargetRecords } from '../repository/target-records.js';
@@ -53,6 +54,8 @@ export function copyJobHandler(deps: {
   targets: Pick<TargetRecords, 'get'>;
   repositories: Pick<RepositoryService, 'access' | 'accessById' | 'markInitialized'>;
   agent: Pick<HostAgent, 'maintain'>;
+  /** Held copies stay beyond the copy's retention, as held backups do beyond the schedule's. */
+  holds?: Pick<SnapshotHolds, 'heldIds'>;
   now?: () => Date;
   log?: (line: string) => void;
 }): JobHandler {
@@ -78,6 +81,7 @@ export function copyJobHandler(deps: {
       const copyTo = await deps.repositories.access(record.target, owner, {
         targetId: record.id,
       });
+      const held = (await deps.holds?.heldIds(copyTo.repositoryId, params.customerId)) ?? [];
       const answer = await deps.agent.maintain(
         {
           jobId: job.id,
@@ -89,6 +93,7 @@ export function copyJobHandler(deps: {
             tags: [tag.customer(params.customerId), tag.schedule(schedule.id)],
             keepLast: schedule.copy_retention ?? schedule.retention,
           },
+          ...(held.length > 0 ? { held } : {}),
         },
         { signal: ctx.signal, onEvent: runEvents(ctx, deps.repositories, { log: deps.log }) },
       );

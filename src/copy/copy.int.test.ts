@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WireAgent } from '../agent/wire.js';
 import { openApp, type App } from '../app.js';
 import { loadConfig } from '../config.js';
+import { ScheduleBusyError } from '../schedule/schedule-deletion.js';
 import { ScheduleInputError } from '../schedule/schedule-service.js';
 import type { JobRow } from '../store/index.js';
 
@@ -223,4 +224,165 @@ test('a copy that fails is a failed job of its own; the backup stays successful'
     .where('id', '>', again.jobId)
     .execute();
   assert.deepEqual(later, []);
+});
+
+/** The ids restic lists in the repository of row `repositoryId` (full ids). */
+async function inRestic(repositoryId: number): Promise<string[]> {
+  const place = await app.repositoryRecords.place(repositoryId);
+  const snapshots = await app.repositories.withRepository(place.target.target, 'dana', (repo) =>
+    app.restic.snapshots(repo.location),
+  );
+  return snapshots.map((s) => s.id);
+}
+
+const sameId = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
+
+/** Runs the schedule once: its backup, then its copy, both successful. */
+async function backupAndCopy(scheduleId: number): Promise<void> {
+  const { jobId } = await app.schedules.runNow(admin, scheduleId);
+  app.worker.notify();
+  const backup = await finished(jobId);
+  assert.equal(backup.status, 'successful', `${backup.error}\n${backup.log}`);
+  const copy = await copyAfter(jobId);
+  assert.equal(copy.status, 'successful', `${copy.error}\n${copy.log}`);
+}
+
+async function copyRows(scheduleId: number) {
+  return app.store.db
+    .selectFrom('snapshots')
+    .selectAll()
+    .where('schedule_id', '=', scheduleId)
+    .where('copy_of', 'is not', null)
+    .orderBy('time')
+    .execute();
+}
+
+test("a held copy is kept beyond the copy's retention and does not count toward it", async () => {
+  const schedule = await app.schedules.create(admin, 'dana', {
+    name: 'Web, copy held',
+    scope: 'web',
+    frequency: 'daily',
+    retention: 3,
+    target: { kind: 'local', path: join(work, 'repos-h1') },
+  });
+  await app.schedules.setCopy(admin, schedule.id, {
+    target: { kind: 'local', path: join(work, 'repos-h2') },
+    retention: 1,
+  });
+  await writeFile(join(www(), 'index.php'), '<?php echo "held-1";');
+  await backupAndCopy(schedule.id);
+  const [first] = await copyRows(schedule.id);
+  assert.ok(first);
+  await app.holds.hold(first, { reason: 'investigation 42' });
+
+  // Two more backups: the copy keeps 1, plus the held one, which it does not count.
+  for (const version of ['held-2', 'held-3']) {
+    await writeFile(join(www(), 'index.php'), `<?php echo "${version}";`);
+    await backupAndCopy(schedule.id);
+  }
+  const rows = await copyRows(schedule.id);
+  assert.equal(rows.length, 2, rows.map((r) => r.id).join());
+  assert.equal(rows[0]!.id, first.id, 'the held copy stays');
+  const newest = await app.store.db
+    .selectFrom('snapshots')
+    .select('id')
+    .where('schedule_id', '=', schedule.id)
+    .where('copy_of', 'is', null)
+    .orderBy('time', 'desc')
+    .executeTakeFirstOrThrow();
+  assert.equal(rows[1]!.copy_of, newest.id, 'and the copy of the newest backup');
+  const backups = (await inRestic(first.repository_id)).length;
+  // Each copied backup of the web scope is one snapshot (no dumps): restic holds just these two.
+  assert.equal(backups, 2);
+  for (const row of rows)
+    assert.ok(
+      (await inRestic(first.repository_id)).some((id) => sameId(id, row.id)),
+      row.id,
+    );
+
+  // Released, the next copy's retention lets it go.
+  await app.holds.release(first);
+  await writeFile(join(www(), 'index.php'), '<?php echo "held-4";');
+  await backupAndCopy(schedule.id);
+  const after = await copyRows(schedule.id);
+  assert.equal(after.length, 1);
+  assert.notEqual(after[0]!.id, first.id);
+  assert.deepEqual(
+    (await inRestic(first.repository_id)).filter((id) => sameId(id, first.id)),
+    [],
+    'restic forgot the copy once its hold ended',
+  );
+});
+
+test('deleting a schedule with its snapshots forgets its copies on the second target too', async () => {
+  const schedule = await app.schedules.create(admin, 'dana', {
+    name: 'Web, deleted with copies',
+    scope: 'web',
+    frequency: 'daily',
+    retention: 3,
+    target: { kind: 'local', path: join(work, 'repos-d1') },
+  });
+  await app.schedules.setCopy(admin, schedule.id, {
+    target: { kind: 'local', path: join(work, 'repos-d2') },
+    retention: 3,
+  });
+  for (const version of ['del-1', 'del-2']) {
+    await writeFile(join(www(), 'index.php'), `<?php echo "${version}";`);
+    await backupAndCopy(schedule.id);
+  }
+  const copies = await copyRows(schedule.id);
+  assert.equal(copies.length, 2);
+  const second = copies[0]!.repository_id;
+  const firstRows = await app.store.db
+    .selectFrom('snapshots')
+    .selectAll()
+    .where('schedule_id', '=', schedule.id)
+    .where('copy_of', 'is', null)
+    .execute();
+  const first = firstRows[0]!.repository_id;
+  assert.equal((await inRestic(second)).length, 2);
+
+  // While a copy of its backups runs, the schedule is not deleted (the copy would be missed).
+  const running = await app.store.db
+    .insertInto('jobs')
+    .values({
+      type: 'copy',
+      status: 'running',
+      schedule_id: null,
+      customer_id: 'dana',
+      schedule_name: 'Web, deleted with copies',
+      scope: null,
+      trigger: 'system',
+      params: JSON.stringify({
+        scheduleId: schedule.id,
+        snapshotId: firstRows[0]!.id,
+        repositoryId: first,
+        customerId: 'dana',
+      }),
+      created_at: new Date().toISOString(),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await assert.rejects(
+    app.scheduleDeletion.delete(admin, schedule.id, 'forget'),
+    (e: unknown) => e instanceof ScheduleBusyError,
+  );
+  await app.store.db
+    .updateTable('jobs')
+    .set({ status: 'canceled', finished_at: new Date().toISOString() })
+    .where('id', '=', running.id)
+    .execute();
+
+  // One copy restic made but no row records (its job failed before recording it): found too.
+  await app.store.db.deleteFrom('snapshots').where('id', '=', copies[1]!.id).execute();
+  const result = await app.scheduleDeletion.delete(admin, schedule.id, 'forget');
+  assert.equal(result.forgotten, 3, 'the rows of two backups and one copy');
+  assert.deepEqual(await inRestic(second), [], 'no copy left on the second target');
+  assert.deepEqual(await inRestic(first), [], 'no backup left on the first');
+  const left = await app.store.db
+    .selectFrom('snapshots')
+    .select('id')
+    .where('repository_id', 'in', [first, second])
+    .execute();
+  assert.deepEqual(left, []);
 });

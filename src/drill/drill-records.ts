@@ -2,6 +2,7 @@
  * The record of restore drills: one row per drill, verified or failed with what differed. This
  * module is the one reader and writer of the `drills` table (migration 0014).
  */
+import { sql } from 'kysely';
 import type { DrillRow, Store } from '../store/index.js';
 
 export interface DrillOutcome {
@@ -93,4 +94,26 @@ export async function verifiedAtOf(
     .groupBy('snapshot_id')
     .execute();
   return new Map(rows.map((r) => [r.snapshot_id, String(r.last)]));
+}
+
+/**
+ * Follows a rewrite (a path purged from a customer's snapshots, restic writing each anew under
+ * another id): the drills of a rewritten snapshot move to its new id, so its verified mark stays
+ * with it. The mark speaks of what the drill restored and compared, which the rewrite left as it
+ * was (it only takes paths out); a drill after the purge checks the new snapshot as a whole again.
+ */
+export async function renameDrillSnapshots(
+  store: Store,
+  repositoryId: number,
+  renamed: readonly { from: string; to: string }[],
+): Promise<void> {
+  await store.db.transaction().execute(async (trx) => {
+    for (const { from, to } of renamed)
+      await trx
+        .updateTable('drills')
+        .set({ snapshot_id: to })
+        .where('repository_id', '=', repositoryId)
+        .where(sql<boolean>`${from} like ${sql.ref('snapshot_id')} || '%'`)
+        .execute();
+  });
 }

@@ -31,6 +31,8 @@ export async function copySnapshots(
   opts: Run & {
     snapshotIds: string[];
     retention: { tags: string[]; keepLast: number };
+    /** Held copies (src/repository/snapshot-holds.ts): kept, and not counted toward keepLast. */
+    held?: readonly string[];
   },
 ): Promise<CopiedSnapshot[]> {
   // Backup summaries of 0.14 give short ids, and the dumps are named only in the tags.
@@ -43,7 +45,14 @@ export async function copySnapshots(
   let backups = (await restic.snapshots(to, { tags: opts.retention.tags, signal: opts.signal }))
     .filter((s) => !isDump(s.tags))
     .sort((a, b) => b.time.localeCompare(a.time));
-  const drop = backups.slice(opts.retention.keepLast);
+  // As the first target's retention does (backup-groups.ts): a held copy stays beyond the
+  // policy and does not count toward it, with the copies of its dumps.
+  const held = opts.held ?? [];
+  const drop = backups.filter((s) => !isHeld(s.id, held)).slice(opts.retention.keepLast);
+  if (held.length > 0 && backups.length - drop.length > opts.retention.keepLast)
+    opts.onLog?.(
+      `${backups.length - drop.length - opts.retention.keepLast} held copy snapshot(s) are kept beyond the retention`,
+    );
   if (drop.length > 0 && !to.appendOnly) {
     // Each with the copies of its dumps, which its tags name (renameDumps).
     const all = await restic.snapshots(to, { tags: opts.retention.tags, signal: opts.signal });
@@ -58,7 +67,7 @@ export async function copySnapshots(
         onLog: opts.onLog,
       },
     );
-    backups = backups.slice(0, opts.retention.keepLast);
+    backups = backups.filter((s) => !drop.includes(s));
   }
   return backups.map((s) => ({ id: s.id, original: s.original ?? s.id, time: s.time }));
 }
@@ -123,8 +132,15 @@ export async function purgePaths(
   const renamed: { from: string; to: string }[] = [];
   for (const old of open) {
     if (stayed.has(old.id)) continue;
-    const first = old.original ?? old.id;
-    const next = after.find((s) => s.original === first && !before.some((b) => b.id === s.id));
+    // restic 0.18 names the rewritten snapshot as `original` of the new one, also when it was
+    // itself a copy (whose `original` named the first repository's snapshot): either is matched.
+    const names = [old.id, ...(old.original ? [old.original] : [])];
+    const next = after.find(
+      (s) =>
+        s.original !== undefined &&
+        names.includes(s.original) &&
+        !before.some((b) => b.id === s.id),
+    );
     if (next) renamed.push({ from: old.id, to: next.id });
   }
   opts.onLog?.(`Rewrote ${renamed.length} snapshot(s) without the path`);

@@ -6,6 +6,7 @@
  */
 import type { HostAgent } from '../agent/agent.js';
 import { AgentError } from '../agent/errors.js';
+import { renameDrillSnapshots } from '../drill/drill-records.js';
 import { HostvaultError } from '../errors/index.js';
 import { lifecycleParams } from '../job/job-params.js';
 import type { JobHandler } from '../job/worker.js';
@@ -81,6 +82,7 @@ export function lifecycleJobHandler(deps: {
           );
           const renamed = answer.renamed ?? [];
           await renameSnapshotRows(deps.store, summary.id, renamed);
+          await renameDrillSnapshots(deps.store, summary.id, renamed);
           done.push({
             repositoryId: summary.id,
             url: summary.url,

@@ -5,7 +5,7 @@
  * repository checks clean (restic 0.15+), or the request is refused naming the version (0.14).
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,6 +14,8 @@ import { WireAgent } from '../agent/wire.js';
 import { openApp, type App } from '../app.js';
 import { loadConfig } from '../config.js';
 import { HostvaultError } from '../errors/index.js';
+import { queueDrill } from '../drill/drill-planner.js';
+import { drillsOf } from '../drill/drill-records.js';
 import { snapshotRoots } from '../repository/snapshot-records.js';
 import type { JobRow } from '../store/index.js';
 
@@ -47,7 +49,7 @@ before(async () => {
     }),
     { log: () => undefined, now, agent: (local) => new WireAgent(local) },
   );
-  for (const id of ['erik', 'fay']) {
+  for (const id of ['erik', 'fay', 'gus']) {
     await mkdir(home(id), { recursive: true });
     await writeFile(join(home(id), 'index.php'), `<?php echo "${id}";`);
   }
@@ -55,7 +57,7 @@ before(async () => {
     packages: [
       { id: 'basic', name: 'Basic', frequencies: ['daily'], maxRetention: 7, maxSchedules: 2 },
     ],
-    customers: [customer('erik', 2201), customer('fay', 2202)],
+    customers: [customer('erik', 2201), customer('fay', 2202), customer('gus', 2203)],
   });
   app.worker.start();
 });
@@ -243,4 +245,105 @@ test('a path purged from every snapshot of a customer (restic 0.15+), or refused
     ['purge_path_requested', 'purge_path'],
   );
   assert.equal((audit[1]!.detail as { complete: boolean }).complete, true);
+});
+
+test('after a path purge no browse index lists the path, and drills and copies follow the new ids', async (t) => {
+  if (!app.restic.features.rewrite) return t.skip('restic before 0.15 has no rewrite');
+  await writeFile(join(home('gus'), 'secret.txt'), 'gus asked for this to go');
+  const schedule = await app.schedules.create(admin, 'gus', {
+    name: 'Web',
+    scope: 'web',
+    frequency: 'daily',
+    retention: 5,
+    target: { kind: 'local', path: join(work, 'repos-gus') },
+  });
+  await app.schedules.setCopy(admin, schedule.id, {
+    target: { kind: 'local', path: join(work, 'repos-gus-copy') },
+  });
+  const { jobId } = await app.schedules.runNow(admin, schedule.id);
+  app.worker.notify();
+  assert.equal((await finished(jobId)).status, 'successful');
+  // Its copy, then a drill of the backup: a verified mark on the snapshot as it was.
+  let rows = await app.store.db
+    .selectFrom('snapshots')
+    .selectAll()
+    .where('customer_id', '=', 'gus')
+    .execute();
+  for (let i = 0; i < 600 && rows.length < 2; i++) {
+    await sleep(50);
+    rows = await app.store.db
+      .selectFrom('snapshots')
+      .selectAll()
+      .where('customer_id', '=', 'gus')
+      .execute();
+  }
+  const first = rows.find((r) => r.copy_of === null)!;
+  const copy = rows.find((r) => r.copy_of !== null)!;
+  assert.ok(first && copy, 'the backup and its second copy are recorded');
+  await sleep(500); // the copy job records its status after its rows
+  const drill = await queueDrill(
+    { jobs: app.jobs },
+    {
+      snapshotId: first.id,
+      repositoryId: first.repository_id,
+      customerId: 'gus',
+      reason: 'manual',
+    },
+  );
+  assert.ok(drill);
+  app.worker.notify();
+  const drilled = await finished(drill);
+  assert.equal(drilled.status, 'successful', `${drilled.error}\n${drilled.log}`);
+  assert.equal((await drillsOf(app.store, first.id)).length, 1);
+
+  // Browsed before the purge: each snapshot's index lists the file.
+  const webRoot = snapshotRoots(first).web![0]!;
+  const secret = `${webRoot}/secret.txt`;
+  const listing = async (row: typeof first) => {
+    const repository = await app.repositoryRecords.accessById(row.repository_id);
+    const answer = await app.agent.browse.list({
+      repository,
+      snapshotId: row.id,
+      roots: snapshotRoots(row),
+      path: '/Web files',
+      offset: 0,
+      limit: 100,
+    });
+    return answer.entries.map((e) => e.name);
+  };
+  for (const row of [first, copy]) assert.ok((await listing(row)).includes('secret.txt'));
+  const indexDir = join(work, 'data', 'browse-index');
+  const indexes = async () => (await readdir(indexDir)).filter((n) => n.endsWith('.sqlite'));
+  const full = (await indexes()).map((n) => n.slice(0, -'.sqlite'.length));
+  const oldIds = [first, copy].map((r) => full.find((f) => f.startsWith(r.id))!);
+  assert.ok(oldIds.every(Boolean), 'both snapshots have an index');
+
+  const purge = await app.lifecycle.purgePath('gus', secret, { actor: 'cli' });
+  const job = await finished(purge.jobId);
+  assert.equal(job.status, 'successful', `${job.error}\n${job.log}`);
+
+  // The old indexes are gone: their files named the purged path.
+  const left = await indexes();
+  for (const id of oldIds) assert.ok(!left.includes(`${id}.sqlite`), `the index of ${id} is left`);
+  const after = await app.store.db
+    .selectFrom('snapshots')
+    .selectAll()
+    .where('customer_id', '=', 'gus')
+    .execute();
+  const newFirst = after.find((r) => r.copy_of === null)!;
+  const newCopy = after.find((r) => r.copy_of !== null)!;
+  assert.notEqual(newFirst.id, first.id, 'the backup was rewritten');
+  assert.notEqual(newCopy.id, copy.id, 'so was its copy on the second target');
+  assert.ok(newFirst.id.startsWith(newCopy.copy_of!) || newCopy.copy_of!.startsWith(newFirst.id));
+  // Browsed after: the new snapshots, freshly indexed, do not list it.
+  for (const row of [newFirst, newCopy]) {
+    const names = await listing(row);
+    assert.ok(names.includes('index.php'), names.join());
+    assert.ok(!names.includes('secret.txt'), `${row.id} lists the purged file`);
+  }
+  // The drill's record moved with its snapshot; none is left under the old id.
+  assert.deepEqual(await drillsOf(app.store, first.id), []);
+  const moved = await drillsOf(app.store, newFirst.id);
+  assert.equal(moved.length, 1);
+  assert.equal(moved[0]!.job_id, drill);
 });

@@ -219,6 +219,18 @@ export class RepositoryService {
     await this.deps.store.db.deleteFrom('repositories').where('id', '=', repositoryId).execute();
   }
 
+  /** The repositories of `owner` written through target record `targetId` (a schedule's second copy). */
+  async initializedOnTarget(targetId: number, owner: Owner): Promise<number[]> {
+    const rows = await this.deps.store.db
+      .selectFrom('repositories')
+      .select('id')
+      .where('target_id', '=', targetId)
+      .where('owner', '=', owner)
+      .where('initialized_at', 'is not', null)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   /** Every repository, by id, for the admin area; one owner's when asked. */
   async list(filter: { owner?: Owner } = {}): Promise<RepositorySummary[]> {
     let query = this.deps.store.db.selectFrom('repositories').selectAll();

@@ -295,7 +295,8 @@ export async function dropCustomerSnapshotRows(
 
 /**
  * Follows a rewrite (a path purged from a customer's snapshots): each row takes its snapshot's
- * new id; matched as restic names them (the row may hold a short id).
+ * new id, and so does each copy's `copy_of`; matched as restic names them (the row may hold a
+ * short id).
  */
 export async function renameSnapshotRows(
   store: Store,
@@ -309,6 +310,14 @@ export async function renameSnapshotRows(
         .set({ id: to })
         .where('repository_id', '=', repositoryId)
         .where(sql<boolean>`${from} like ${sql.ref('id')} || '%'`)
+        .execute();
+    // The second copies of a rewritten backup name it by its new id (their own rows follow the
+    // rewrite of the second repository).
+    for (const { from, to } of renamed)
+      await trx
+        .updateTable('snapshots')
+        .set({ copy_of: to })
+        .where(sql<boolean>`${from} like ${sql.ref('copy_of')} || '%'`)
         .execute();
   });
 }

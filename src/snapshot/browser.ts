@@ -410,6 +410,21 @@ export class SnapshotBrowser {
     return { query, entries, more };
   }
 
+  /**
+   * Removes the index of a snapshot that is gone or changed (a path purged from it: restic wrote
+   * it anew under another id). Its file holds the names, sizes and dates of every file, the purged
+   * ones too, so it is deleted rather than left to age out of the LRU budget. No index: nothing.
+   */
+  drop(snapshotId: string): void {
+    const full = this.resolveId(checkId(snapshotId));
+    if (!full) return;
+    this.handles.get(full)?.close();
+    this.handles.delete(full);
+    this.touched.delete(full);
+    for (const [alias, target] of this.aliases) if (target === full) this.aliases.delete(alias);
+    rmSync(this.fileOf(full), { force: true });
+  }
+
   /** Closes every open index; builds in progress finish on their own. */
   close(): void {
     for (const index of this.handles.values()) index.close();

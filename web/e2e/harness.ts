@@ -123,6 +123,8 @@ export async function startWorld(
     uploadKiBs?: number;
     /** restic's reads from the repository too (`--limit-download`): a restore that lasts. */
     downloadKiBs?: number;
+    /** More service settings, e.g. HOSTVAULT_TARGET_ALLOW for a target on this machine. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), 'hv-web-e2e-'));
@@ -171,6 +173,7 @@ export async function startWorld(
       HOSTVAULT_DATA_DIR: join(dir, 'data'),
       HOSTVAULT_KEY_FILE: join(dir, 'keys/master.key'),
       HOSTVAULT_RESTIC: wrapper,
+      ...opts.env,
     }),
     listen: { host: '127.0.0.1', port: 0 },
   };

@@ -8,6 +8,7 @@ import type {
   CoverageParams,
   RestoreRequest,
   RestoreWhat,
+  ScheduleCopyRequest,
   ScheduleRequest,
   Snapshot,
 } from './types';
@@ -56,6 +57,13 @@ export const api = {
       http.PUT('/api/schedules/{id}', {
         params: { path: { id } },
         body: body as ScheduleRequest,
+      }),
+    ),
+  setScheduleCopy: (id: number, body: FormBody) =>
+    call(
+      http.PUT('/api/schedules/{id}/copy', {
+        params: { path: { id } },
+        body: body as ScheduleCopyRequest,
       }),
     ),
   deleteSchedule: (id: number, snapshots: 'keep' | 'forget') =>

@@ -17,6 +17,7 @@ export type Server = Schemas['Server'];
 export type ServerRecoveryReport = Schemas['ServerRecoveryReport'];
 /** A schedule's fields as POST and PUT /api/schedules take them. */
 export type ScheduleRequest = Schemas['ScheduleRequest'];
+export type ScheduleCopyRequest = Schemas['ScheduleCopyRequest'];
 export type Frequency = Schedule['frequency'];
 /** A target as answers show it, secrets masked. */
 export type PublicTarget = Schemas['PublicTarget'];

@@ -235,6 +235,7 @@ export const de: Messages = {
     copyTo: (target: string, keep: number) =>
       `Zweitkopie: ${target}, behält ${keep} Snapshot${keep === 1 ? '' : 's'}`,
     copyFailed: 'Letzte Kopie fehlgeschlagen',
+    lastCopy: (when: string) => `Letzte Kopie: ${when}`,
     neverRun: 'Noch nicht ausgeführt',
     runNow: 'Jetzt ausführen',
     runNowLabel: (name: string) => `Jetzt ausführen: ${name}`,
@@ -324,6 +325,20 @@ export const de: Messages = {
       authenticate: 'anmelden',
       write: 'schreiben',
       delete: 'löschen',
+    },
+    copy: {
+      legend: 'Zweitkopie',
+      description:
+        'Jede neue Sicherung wird zusätzlich an einen zweiten Ort kopiert, damit ein verlorenes Ziel keine Sicherung kostet. Wiederherstellen geht aus beiden.',
+      target: 'Zweitkopie nach',
+      none: 'Keine Zweitkopie',
+      providerStorage: 'Sicherungsspeicher Ihres Anbieters',
+      localPath: 'Verzeichnis auf dem Server für die Zweitkopie',
+      retention: 'Snapshots, die die Zweitkopie behält',
+      retentionDescription: (max: number | null) =>
+        max === null
+          ? 'Leer: so viele, wie dieser Zeitplan behält'
+          : `Leer: so viele, wie dieser Zeitplan behält (höchstens ${max} in Ihrem Paket)`,
     },
     enabled: 'Nach diesem Zeitplan automatisch ausführen',
     create: 'Anlegen',

@@ -235,6 +235,7 @@ export const en = {
     copyTo: (target: string, keep: number) =>
       `Second copy: ${target}, keeps ${keep} snapshot${keep === 1 ? '' : 's'}`,
     copyFailed: 'Last copy failed',
+    lastCopy: (when: string) => `Last copy: ${when}`,
     neverRun: 'Not run yet',
     runNow: 'Run now',
     runNowLabel: (name: string) => `Run now: ${name}`,
@@ -324,6 +325,20 @@ export const en = {
       write: 'write',
       delete: 'delete',
     } as Record<string, string>,
+    copy: {
+      legend: 'Second copy',
+      description:
+        'Each new backup is also copied to a second place, so that one lost target loses no backup. Restores work from either.',
+      target: 'Second copy to',
+      none: 'No second copy',
+      providerStorage: 'Your provider’s backup storage',
+      localPath: 'Directory on the server for the second copy',
+      retention: 'Snapshots the second copy keeps',
+      retentionDescription: (max: number | null) =>
+        max === null
+          ? 'Empty: as many as this schedule keeps'
+          : `Empty: as many as this schedule keeps (at most ${max} in your package)`,
+    },
     enabled: 'Run automatically on this schedule',
     create: 'Create',
     save: 'Save',

@@ -11,10 +11,12 @@ import { api } from '../../api/endpoints';
 import type { PackageInfo, Schedule } from '../../api/types';
 import { messageOf } from '../../components/states';
 import { m } from '../../messages';
+import { CopyFields } from './form/CopyFields';
 import { ScheduleFields } from './form/ScheduleFields';
 import { TargetFields } from './form/TargetFields';
 import {
   bodyOf,
+  copyBodyOf,
   fieldKey,
   FORM_FIELDS,
   FREQUENCIES,
@@ -23,6 +25,7 @@ import {
   keptSecret,
   S3_ACCOUNT,
   VAULT_ACCOUNT,
+  type CopyValues,
   type ErrorOf,
   type SetValue,
   type Values,
@@ -51,6 +54,11 @@ function unreadableNumbers(v: Values): string[] {
   if (v.targetKind === 'ftp') {
     if (nan(v.ftp.port)) fields.push('target.port');
     if (nan(v.ftp.connections)) fields.push('target.connections');
+  }
+  if (v.copy.kind !== 'none' && nan(v.copy.retention)) fields.push('copy.retention');
+  if (v.copy.kind === 'ftp') {
+    if (nan(v.copy.ftp.port)) fields.push('copy.target.port');
+    if (nan(v.copy.ftp.connections)) fields.push('copy.target.connections');
   }
   return fields;
 }
@@ -86,8 +94,31 @@ function FormBody({
   const [values, setValues] = useState<Values>(initial);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [unsent, setUnsent] = useState(false);
+  // A new schedule whose second copy was refused is saved already: the next try edits it.
+  const [created, setCreated] = useState<Schedule | undefined>(undefined);
   const save = useMutation({
-    mutationFn: () => submit(bodyOf(values, admin)),
+    mutationFn: async () => {
+      const saved = created
+        ? await api.updateSchedule(created.id, bodyOf(values, admin))
+        : await submit(bodyOf(values, admin));
+      const copy = copyBodyOf(values, initial, admin);
+      if (!copy) return saved;
+      try {
+        return await api.setScheduleCopy(saved.id, copy);
+      } catch (error) {
+        if (!schedule) setCreated(saved);
+        // The second copy's fields are named as the form names them.
+        throw error instanceof ApiError
+          ? new ApiError(
+              error.status,
+              error.message,
+              error.fields.map((f) => ({ ...f, field: `copy.${f.field}` })),
+              error.code,
+              error.params,
+            )
+          : error;
+      }
+    },
     onSuccess: (saved) => onSaved(saved),
     onError: (error) => {
       const next: Record<string, string> = {};
@@ -137,6 +168,31 @@ function FormBody({
       };
     });
     clear(`target.${key}`);
+  };
+  const setCopy = (next: Partial<CopyValues>, field?: string) => {
+    setValues((v) => {
+      const copy = { ...v.copy, ...next };
+      const kept = initial.copy.kind === copy.kind;
+      return {
+        ...v,
+        copy: {
+          ...copy,
+          s3: {
+            ...copy.s3,
+            secretAccessKey: kept
+              ? keptSecret(copy.s3, initial.copy.s3, S3_ACCOUNT, 'secretAccessKey')
+              : copy.s3.secretAccessKey,
+          },
+          ftp: {
+            ...copy.ftp,
+            password: kept
+              ? keptSecret(copy.ftp, initial.copy.ftp, FTP_ACCOUNT, 'password')
+              : copy.ftp.password,
+          },
+        },
+      };
+    });
+    if (field) clear(`copy.${field}`);
   };
   const err: ErrorOf = (field) => fieldErrors[field];
 
@@ -205,6 +261,14 @@ function FormBody({
           err={err}
           admin={admin}
           test={test}
+        />
+        <CopyFields
+          values={values}
+          initial={initial}
+          setCopy={setCopy}
+          err={err}
+          admin={admin}
+          maxRetention={maxRetention}
         />
         {editing && (
           <Checkbox

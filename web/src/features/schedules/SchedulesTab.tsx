@@ -237,6 +237,11 @@ export function ScheduleTable({
               <Text size="xs" c="dimmed">
                 {m.schedules.copyTo(describeTarget(s.copy.target), s.copy.retention)}
               </Text>
+              {s.copy.lastAt && (
+                <Text size="xs" c="dimmed">
+                  {m.schedules.lastCopy(formatWhen(s.copy.lastAt))}
+                </Text>
+              )}
               {s.copy.lastStatus === 'failed' && (
                 <Badge color="red" variant="light" size="xs">
                   {m.schedules.copyFailed}

@@ -40,6 +40,18 @@ export interface Values {
     password: string;
     caCert: string;
   };
+  /** The second copy (3-2-1): `none`, or the kind of its target with that target's fields. */
+  copy: CopyValues;
+}
+
+/** What the form's "Second copy" section holds; sent apart (PUT /api/schedules/:id/copy). */
+export interface CopyValues {
+  kind: 'none' | TargetKind;
+  localPath: string;
+  s3: Values['s3'];
+  ftp: Values['ftp'];
+  /** Snapshots the second copy keeps; empty: as many as the schedule. */
+  retention: number | '';
 }
 
 const str = (value: unknown, fallback = ''): string =>
@@ -67,6 +79,14 @@ export function initialValues(
     retention: schedule?.retention ?? defaultRetention,
     enabled: schedule?.enabled ?? true,
     targetKind: t.kind,
+    ...targetParts(t),
+    copy: copyValues(schedule),
+  };
+}
+
+/** A target's fields as the form holds them; those of other kinds empty. */
+function targetParts(t: NonNullable<Schedule['copy']>['target']) {
+  return {
     localPath: t.kind === 'local' ? str(t.path) : '',
     s3: {
       endpoint: t.kind === 's3' ? str(t.endpoint) : '',
@@ -95,42 +115,20 @@ export function initialValues(
   };
 }
 
+function copyValues(schedule: Schedule | undefined): CopyValues {
+  const copy = schedule?.copy;
+  const parts = targetParts(copy?.target ?? { kind: 'local', path: '' });
+  return {
+    kind: copy ? copy.target.kind : 'none',
+    localPath: parts.localPath,
+    s3: parts.s3,
+    ftp: parts.ftp,
+    retention: copy ? copy.retention : '',
+  };
+}
+
 /** The request body, in the API's field names (see src/schedule/schedule-schema.ts). */
 export function bodyOf(v: Values, admin: boolean): Record<string, unknown> & { target: unknown } {
-  const target =
-    v.targetKind === 'local'
-      ? admin
-        ? { kind: 'local', path: v.localPath.trim() }
-        : { kind: 'local' }
-      : v.targetKind === 's3'
-        ? {
-            kind: 's3',
-            endpoint: v.s3.endpoint.trim(),
-            region: v.s3.region.trim(),
-            bucket: v.s3.bucket.trim(),
-            prefix: v.s3.prefix.trim(),
-            accessKeyId: v.s3.accessKeyId.trim(),
-            secretAccessKey: v.s3.secretAccessKey,
-            pathStyle: v.s3.pathStyle,
-          }
-        : v.targetKind === 'vault'
-          ? {
-              kind: 'vault',
-              url: v.vault.url.trim(),
-              user: v.vault.user.trim(),
-              password: v.vault.password,
-              ...(v.vault.caCert.trim() ? { caCert: v.vault.caCert } : {}),
-            }
-          : {
-              kind: 'ftp',
-              host: v.ftp.host.trim(),
-              port: v.ftp.port === '' ? undefined : v.ftp.port,
-              user: v.ftp.user.trim(),
-              password: v.ftp.password,
-              baseDir: v.ftp.baseDir.trim(),
-              explicitTls: v.ftp.explicitTls,
-              connections: v.ftp.connections === '' ? undefined : v.ftp.connections,
-            };
   return {
     name: v.name,
     scope: v.scope,
@@ -139,8 +137,66 @@ export function bodyOf(v: Values, admin: boolean): Record<string, unknown> & { t
     day: v.frequency === 'weekly' ? v.weekday : v.frequency === 'monthly' ? v.monthDay : null,
     retention: v.retention === '' ? undefined : v.retention,
     enabled: v.enabled,
-    target,
+    target: targetBody(v.targetKind, v, admin),
   };
+}
+
+/**
+ * The second copy's request (src/schedule/schedule-schema.ts, copyInputSchema), or undefined when
+ * there is nothing to send: no second copy before and none now.
+ */
+export function copyBodyOf(
+  v: Values,
+  initial: Values,
+  admin: boolean,
+): { target: unknown; retention?: number } | undefined {
+  if (v.copy.kind === 'none') return initial.copy.kind === 'none' ? undefined : { target: null };
+  // A vault as second copy is set up through the API; the form only keeps or ends it.
+  if (v.copy.kind === 'vault') return undefined;
+  return {
+    target: targetBody(v.copy.kind, v.copy, admin),
+    ...(v.copy.retention === '' ? {} : { retention: v.copy.retention }),
+  };
+}
+
+function targetBody(
+  kind: TargetKind,
+  v: Pick<Values, 'localPath' | 's3' | 'ftp'> & Partial<Pick<Values, 'vault'>>,
+  admin: boolean,
+): unknown {
+  return kind === 'local'
+    ? admin
+      ? { kind: 'local', path: v.localPath.trim() }
+      : { kind: 'local' }
+    : kind === 's3'
+      ? {
+          kind: 's3',
+          endpoint: v.s3.endpoint.trim(),
+          region: v.s3.region.trim(),
+          bucket: v.s3.bucket.trim(),
+          prefix: v.s3.prefix.trim(),
+          accessKeyId: v.s3.accessKeyId.trim(),
+          secretAccessKey: v.s3.secretAccessKey,
+          pathStyle: v.s3.pathStyle,
+        }
+      : kind === 'vault' && v.vault
+        ? {
+            kind: 'vault',
+            url: v.vault.url.trim(),
+            user: v.vault.user.trim(),
+            password: v.vault.password,
+            ...(v.vault.caCert.trim() ? { caCert: v.vault.caCert } : {}),
+          }
+        : {
+            kind: 'ftp',
+            host: v.ftp.host.trim(),
+            port: v.ftp.port === '' ? undefined : v.ftp.port,
+            user: v.ftp.user.trim(),
+            password: v.ftp.password,
+            baseDir: v.ftp.baseDir.trim(),
+            explicitTls: v.ftp.explicitTls,
+            connections: v.ftp.connections === '' ? undefined : v.ftp.connections,
+          };
 }
 
 /** Fields the form shows an error next to; others go into the form's own alert. */
@@ -168,6 +224,24 @@ export const FORM_FIELDS = new Set([
   'target.connections',
   'target.url',
   'target.caCert',
+  ...[
+    'target',
+    'target.kind',
+    'target.path',
+    'target.endpoint',
+    'target.region',
+    'target.bucket',
+    'target.prefix',
+    'target.accessKeyId',
+    'target.secretAccessKey',
+    'target.host',
+    'target.port',
+    'target.user',
+    'target.password',
+    'target.baseDir',
+    'target.connections',
+    'retention',
+  ].map((f) => `copy.${f}`),
 ]);
 
 /**
