@@ -26,8 +26,6 @@ commands:
                               of the real target (HOSTVAULT_VAULT_CERT, _KEY, _LISTEN, _TARGET)
   vault credential <agent>    issue (or replace) an agent's vault password; printed once
   vault revoke <agent>        take an agent's vault credential away
-  vault nats-key              make the vault's NATS identity for a fleet (once) and print its
-                              public key, for the controllers' HOSTVAULT_NATS_VAULT_KEY
   demo [--dir DIR]            build a demo hosting layout (three customers), import it, back up
                               their web roots and restore a file with real restic
   demo layout [--dir DIR]     only build the demo layout and import it into the inventory
@@ -96,14 +94,6 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'vault': {
-      if (rest[0] === 'nats-key' && rest.length === 1) {
-        const { vaultSeedFile } = await import('./vault-role.js');
-        const { natsIdentity } = await import('./fleet/enroll.js');
-        const file = process.env.HOSTVAULT_NATS_SEED_FILE?.trim() || vaultSeedFile(config.dataDir);
-        console.error(`# the vault's NATS seed is in ${file} (readable by this user only)`);
-        process.stdout.write(`${await natsIdentity(file)}\n`);
-        return 0;
-      }
       if (rest[0] === 'credential' || rest[0] === 'revoke') {
         if (!rest[1]) break;
         const { loadVaultSettings } = await import('./vault/settings.js');

@@ -26,7 +26,10 @@ export interface VaultRole {
   stop(): Promise<void>;
 }
 
-/** The vault's NATS seed when HOSTVAULT_NATS_SEED_FILE names none: `hostvault vault nats-key`. */
+/**
+ * The vault's NATS seed when HOSTVAULT_NATS_SEED_FILE names none (`hostvault fleet nkey` makes
+ * one).
+ */
 export const vaultSeedFile = (dataDir: string) => join(dataDir, 'vault.nkey');
 
 export async function startVault(

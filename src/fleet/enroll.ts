@@ -11,7 +11,7 @@
  */
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { createUser, fromSeed } from '@nats-io/nkeys';
+import { createUser } from '@nats-io/nkeys';
 import { z } from 'zod';
 
 export interface EnrollOptions {
@@ -80,26 +80,6 @@ export async function enrollAgent(
   await mkdir(dirname(settingsFile), { recursive: true });
   await writeFile(settingsFile, `${lines.join('\n')}\n`, { mode: 0o600 });
   return { server: answer.server, natsUrl, settingsFile, seedFile };
-}
-
-/**
- * A NATS identity kept in `seedFile` (0600), made there if it has none: its public key, which is
- * all that leaves the machine (the fleet's vault: `hostvault vault nats-key`).
- */
-export async function natsIdentity(seedFile: string): Promise<string> {
-  const existing = await readFile(seedFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw error;
-  });
-  if (existing !== undefined)
-    return fromSeed(new TextEncoder().encode(existing.trim())).getPublicKey();
-  const user = createUser();
-  await mkdir(dirname(seedFile), { recursive: true, mode: 0o700 });
-  await writeFile(seedFile, `${new TextDecoder().decode(user.getSeed())}\n`, {
-    mode: 0o600,
-    flag: 'wx',
-  });
-  return user.getPublicKey();
 }
 
 /**

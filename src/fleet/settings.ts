@@ -63,7 +63,7 @@ export interface ControllerFleetSettings {
   /** HOSTVAULT_NATS_AGENT_URL: the NATS address agents are told at enrollment (default: ours). */
   agentUrl?: string;
   /**
-   * HOSTVAULT_NATS_VAULT_KEY: the public nkey of the fleet's vault (`hostvault vault nats-key`
+   * HOSTVAULT_NATS_VAULT_KEY: the public nkey of the fleet's vault (`hostvault fleet nkey`
    * prints it), let in with its own subjects only.
    */
   vaultKey?: string;
