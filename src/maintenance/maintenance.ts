@@ -5,12 +5,14 @@
  * mutex serializes them with backups. A prune first forgets the safety snapshots their retention
  * lets go (safety-retention.ts): the agent forgets them, their rows go here.
  *
- * A repository behind a vault (target kind `vault`) is append-only to its agent: its prune and
- * check, and each schedule's retention (which the agent's backup leaves to the vault), run on
- * the vault host with full rights (src/vault/maintenance.ts) through `vault`, the vault this
- * process runs (`hostvault serve` with HOSTVAULT_VAULT_CERT runs it as its child, and the work
- * in-process). Retention is due when a schedule has more unheld backups of a customer recorded
- * than it keeps; held snapshots (snapshot-holds.ts) are kept beyond it.
+ * A repository behind a vault (target kind `vault`) is append-only to its agent: its prune (with
+ * the safety snapshots' retention before it) and check, and each schedule's retention (which the
+ * agent's backup leaves to the vault), run on the vault host with full rights
+ * (src/vault/maintenance.ts) through `vault`: the vault this process runs (`hostvault serve` with
+ * HOSTVAULT_VAULT_CERT runs it as its child, and the work in-process), or a controller's fleet
+ * vault, `hostvault vault` on NATS (src/fleet/nats-vault.ts). Retention is due when a schedule has
+ * more unheld backups of a customer recorded than it keeps; held snapshots (snapshot-holds.ts)
+ * are kept beyond it.
  */
 import type { HostAgent } from '../agent/agent.js';
 import type { RepositoryAccess } from '../agent/protocol.js';
