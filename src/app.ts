@@ -105,6 +105,8 @@ export async function openApp(
      * vault-fronted repositories runs here, on its backing target with full rights.
      */
     vault?: { target: BackingTarget; certDir: string };
+    /** The fleet's vault, reached over NATS by a controller that runs none (src/controller.ts). */
+    remoteVault?: VaultMaintainer;
   } = {},
 ): Promise<App> {
   const late: { worker?: Worker; withSafety?: RecoveryOptions['withSafety'] } = {};
@@ -173,6 +175,10 @@ export async function openApp(
       return pkg?.keepLimit ?? DEFAULT_KEEP_LIMIT;
     },
   });
+  // Where a vault-fronted repository's deletes run: this process's vault, or the fleet's.
+  const vault = opts.vault
+    ? vaultMaintainer(restic, hostSide.repositories, opts.vault)
+    : opts.remoteVault;
   const scheduleDeletion = new ScheduleDeletion({
     store,
     schedules,
@@ -180,6 +186,7 @@ export async function openApp(
     repositories: repositoryRecords,
     agent,
     holds,
+    ...(vault ? { vault } : {}),
   });
   const lifecycle = new LifecycleService({
     store,
@@ -284,7 +291,7 @@ export async function openApp(
       holds,
       now: opts.now,
       log,
-      ...(opts.vault ? { vault: vaultMaintainer(restic, hostSide.repositories, opts.vault) } : {}),
+      ...(vault ? { vault } : {}),
     }),
   };
   const worker = new Worker({

@@ -23,6 +23,7 @@ import { ServerAdmin } from './fleet/server-admin.js';
 import { ONLINE_WITHIN_MS, ServerRecords } from './fleet/server-records.js';
 import { loadControllerFleetSettings, loadFleetSettings } from './fleet/settings.js';
 import { ALL_PRESENCE, LOCAL_SERVER, serverOfSubject } from './fleet/subjects.js';
+import { fleetVault } from './fleet/nats-vault.js';
 import type { App } from './app.js';
 import { startService, type Service } from './serve.js';
 
@@ -89,11 +90,15 @@ export async function startController(
       ...(settings.serverId ? { defaultServer: settings.serverId } : {}),
       log,
     });
+    // The fleet's vault (`hostvault vault` on NATS): vault-fronted repositories' retention, prune,
+    // check and deletes, as durable jobs on its own queue (a vault offline runs them on return).
+    const vault = fleetVault(nc, { log });
     let presence: ReturnType<typeof nc.subscribe> | undefined;
     const service = await startService(config, {
       log,
       fleet: {
         agent,
+        vault,
         store: config.databaseUrl ? { url: config.databaseUrl } : undefined,
         serverId: settings.serverId,
         onApp(made) {
@@ -103,8 +108,10 @@ export async function startController(
         async servers(made) {
           const serverRecords = records ?? new ServerRecords(made.store);
           const authorization = await fleetAuthorizationFromEnv(serverRecords, env, log);
-          // Every known server's queue exists before its agent connects or a job is queued.
+          // Every known server's queue exists before its agent connects or a job is queued; the
+          // vault's too.
           await agent.ensureStreams();
+          await vault.ensureStreams();
           // Rewritten at each start: who may connect is what the store says.
           await authorization?.apply();
           // The default server may have no record (configured, not enrolled): its last presence

@@ -28,6 +28,7 @@ import type { StoreOptions } from './store/index.js';
 import type { RecoveredRestore } from './restore-job/restore-plan.js';
 import { startPlanning } from './planning.js';
 import { loadVaultSettings } from './vault/settings.js';
+import type { VaultMaintainer } from './fleet/vault-protocol.js';
 import { serverRoutes } from './api/admin/server-routes.js';
 import { ServerAdmin } from './fleet/server-admin.js';
 import { CustomerMove } from './fleet/customer-move.js';
@@ -64,6 +65,8 @@ export async function startService(
       onApp?(app: App): void;
       /** The Servers page's service over the app's store: enroll, revoke, drain. */
       servers?(app: App): Promise<ServerAdmin>;
+      /** The fleet's vault over NATS: vault-fronted repositories' maintenance and deletes. */
+      vault?: VaultMaintainer;
     };
   } = {},
 ): Promise<Service> {
@@ -81,7 +84,13 @@ export async function startService(
   const app = await openApp(
     config,
     fleet
-      ? { log, agent: () => fleet.agent, remoteAgent: true, store: fleet.store }
+      ? {
+          log,
+          agent: () => fleet.agent,
+          remoteAgent: true,
+          store: fleet.store,
+          ...(fleet.vault ? { remoteVault: fleet.vault } : {}),
+        }
       : {
           log,
           // The vault's retention, prune and check run in this process, with full rights on

@@ -23,6 +23,8 @@ const fleetFileSchema = z.strictObject({
   }),
   controllers: z.array(z.strictObject({ nkey: z.string() })),
   agents: z.array(z.strictObject({ server: z.string(), nkey: z.string() })),
+  /** The fleet's vault (`hostvault vault` on NATS): its public nkey. */
+  vault: z.strictObject({ nkey: z.string() }).optional(),
   rpcReplyWindow: z.string().optional(),
   /**
    * The users file the controller writes at each enrollment and revocation
@@ -35,8 +37,8 @@ const fleetFileSchema = z.strictObject({
 export const FLEET_USAGE = `  fleet nkey <seed file>      make a NATS identity for a controller or an agent: its seed into
                               <seed file> (0600, never overwritten), its public key printed
   fleet nats-config <file>    print the nats-server configuration of the fleet described in
-                              <file> (JSON: listen, tls, jetStream, controllers, agents, or
-                              authorizationInclude: the users file the controller writes)
+                              <file> (JSON: listen, tls, jetStream, controllers, agents, vault,
+                              or authorizationInclude: the users file the controller writes)
 `;
 
 /** Runs `fleet …`; the exit code, or undefined when the arguments are not a fleet command. */

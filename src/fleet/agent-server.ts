@@ -42,12 +42,17 @@ import {
 } from './messages.js';
 import { jobPurpose, openFrom, rpcPurpose, SEALED_METHODS, type AgentSealing } from './sealing.js';
 import { serverSubjects, type RpcMethod, type ServerSubjects } from './subjects.js';
+import type { VaultAnswer, VaultRequest } from './vault-protocol.js';
 
 export interface AgentServerOptions {
   nc: NatsConnection;
   serverId: string;
   /** The agent that executes: this server's LocalAgent. */
   agent: HostAgent;
+  /** Its subjects when it is no hosting server: the fleet's vault (vaultSubjects()). */
+  subjects?: ServerSubjects;
+  /** The vault's maintenance: given only to the fleet's vault, which alone gets `vault` jobs. */
+  vault?: (request: VaultRequest, ctx: RunContext) => Promise<VaultAnswer>;
   /** Where the job record is kept (the agent's data directory). */
   dataDir: string;
   /** Jobs run at once; the repository mutex still serializes work on one repository. */
@@ -107,7 +112,7 @@ export class AgentServer {
     private readonly opts: AgentServerOptions,
     private readonly record: JobRecord,
   ) {
-    this.s = serverSubjects(opts.serverId);
+    this.s = opts.subjects ?? serverSubjects(opts.serverId);
     this.js = jetstream(opts.nc);
     this.log = opts.log ?? (() => undefined);
   }
@@ -394,6 +399,10 @@ export class AgentServer {
         return agent.drill(request as p.DrillRequest, ctx);
       case 'sweepCertificates':
         return agent.sweepCertificates(request as p.SweepCertificatesRequest);
+      case 'vault':
+        if (!this.opts.vault)
+          throw new AgentError({ code: 'failed', message: 'This agent is not the vault.' });
+        return this.opts.vault(request as VaultRequest, ctx);
     }
   }
 

@@ -9,11 +9,11 @@ import {
   type NatsConnection,
 } from '@nats-io/transport-node';
 import type { FleetSettings } from './settings.js';
-import { serverSubjects } from './subjects.js';
+import { serverSubjects, vaultSubjects } from './subjects.js';
 
 export async function connectFleet(
   settings: FleetSettings,
-  role: 'controller' | 'agent',
+  role: 'controller' | 'agent' | 'vault',
   extra: Partial<ConnectionOptions> = {},
 ): Promise<NatsConnection> {
   let authenticator: ConnectionOptions['authenticator'];
@@ -25,12 +25,15 @@ export async function connectFleet(
   }
   return connect({
     servers: settings.url,
-    name: `hostvault-${role}-${settings.serverId ?? 'fleet'}`,
+    name:
+      role === 'vault' ? 'hostvault-vault' : `hostvault-${role}-${settings.serverId ?? 'fleet'}`,
     ...(settings.tls ? { tls: { ...settings.tls } } : {}),
     ...(authenticator ? { authenticator } : {}),
     ...(role === 'agent' && settings.serverId
       ? { inboxPrefix: serverSubjects(settings.serverId).inboxPrefix }
       : {}),
+    // The vault's replies arrive under its own prefix too, the only inbox it may read.
+    ...(role === 'vault' ? { inboxPrefix: vaultSubjects().inboxPrefix } : {}),
     // A fleet outlives restarts of nats-server: keep trying, never give up on the connection.
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,

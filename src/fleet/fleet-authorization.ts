@@ -27,6 +27,8 @@ export interface FleetAuthorizationOptions {
    */
   reload: { pidFile: string } | { command: string } | undefined;
   rpcReplyWindow?: string;
+  /** HOSTVAULT_NATS_VAULT_KEY: the public nkey of the fleet's vault, when it has one. */
+  vaultKey?: string;
   log?: (line: string) => void;
 }
 
@@ -50,6 +52,7 @@ export class FleetAuthorization {
     const text = natsAuthorizationConfig({
       controllers: this.opts.controllerKeys.map((nkey) => ({ nkey })),
       agents: await this.records.authorizedAgents(),
+      ...(this.opts.vaultKey ? { vault: { nkey: this.opts.vaultKey } } : {}),
       rpcReplyWindow: this.opts.rpcReplyWindow,
     });
     const current = await readFile(this.opts.file, 'utf8').catch(() => undefined);
@@ -115,6 +118,7 @@ export async function fleetAuthorizationFromEnv(
       : settings.reloadCommand
         ? { command: settings.reloadCommand }
         : undefined,
+    ...(settings.vaultKey ? { vaultKey: settings.vaultKey } : {}),
     log,
   });
 }

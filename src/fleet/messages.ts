@@ -4,6 +4,7 @@
 // these schemas, so a message that is not plain protocol data fails where it arrives.
 import { z } from 'zod';
 import * as p from '../agent/protocol.js';
+import { vaultAnswerSchema, vaultRequestSchema } from './vault-protocol.js';
 
 /**
  * The requests that run as jobs: dispatched durably through the server's JetStream work queue, so
@@ -20,6 +21,8 @@ export const JOB_KINDS = {
     request: p.sweepCertificatesRequestSchema,
     answer: p.sweepCertificatesAnswerSchema,
   },
+  /** The fleet's vault only (its own subjects): maintenance with full rights on its target. */
+  vault: { request: vaultRequestSchema, answer: vaultAnswerSchema },
 } as const;
 export type JobKind = keyof typeof JOB_KINDS;
 const jobKinds = Object.keys(JOB_KINDS) as [JobKind, ...JobKind[]];

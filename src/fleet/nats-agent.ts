@@ -22,7 +22,7 @@
  *   record (enrolled before sealing, or a default server never enrolled) gets them unsealed, with
  *   a warning here and on the Servers page.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   jetstream,
   jetstreamManager,
@@ -67,10 +67,13 @@ import {
   type KeyPair,
 } from './sealing.js';
 import { EVENTS_STREAM, serverSubjects, type RpcMethod, type ServerSubjects } from './subjects.js';
+import type { VaultRequest } from './vault-protocol.js';
 
 export interface NatsAgentOptions {
   /** The hosting server this agent stands for. */
   serverId: string;
+  /** Its subjects when it is no hosting server: the fleet's vault (vaultSubjects()). */
+  subjects?: ServerSubjects;
   /**
    * How long a request–reply call (browse, Test connection, facts, one chunk of a download) may
    * take. Keep it within nats-server's reply window for agents (`rpcReplyWindow`, 2 minutes).
@@ -99,7 +102,7 @@ export class NatsAgent implements HostAgent {
     private readonly nc: NatsConnection,
     private readonly opts: NatsAgentOptions,
   ) {
-    this.s = serverSubjects(opts.serverId);
+    this.s = opts.subjects ?? serverSubjects(opts.serverId);
     this.js = jetstream(nc);
   }
 
@@ -112,7 +115,7 @@ export class NatsAgent implements HostAgent {
     this.streams ??= (async () => {
       const jsm = await this.jsm();
       for (const [stream, config] of [
-        [this.s.jobsStream, jobsStreamConfig(this.s.server)],
+        [this.s.jobsStream, jobsStreamConfig(this.s)],
         [EVENTS_STREAM, eventsStreamConfig()],
       ] as const) {
         const exists = await jsm.streams.info(stream).then(
@@ -124,7 +127,7 @@ export class NatsAgent implements HostAgent {
       }
       await jsm.consumers.add(
         this.s.jobsStream,
-        jobsConsumerConfig(this.s.server, { ackWaitMs: this.opts.ackWaitMs }),
+        jobsConsumerConfig(this.s, { ackWaitMs: this.opts.ackWaitMs }),
       );
     })().catch((error: unknown) => {
       this.streams = undefined;
@@ -166,6 +169,18 @@ export class NatsAgent implements HostAgent {
     return this.job('sweepCertificates', `sweep-${randomUUID()}`, request, undefined, {
       fresh: true,
     });
+  }
+
+  /**
+   * Maintenance on the fleet's vault (an instance made with `subjects: vaultSubjects()`): durable
+   * like any job, so one queued while the vault is offline runs when it returns.
+   */
+  vault(request: VaultRequest, ctx?: RunContext) {
+    const id =
+      request.jobId === undefined
+        ? `vault-${request.task.task}-${randomUUID()}`
+        : `vault-${request.jobId}-${request.task.task}-${createHash('sha256').update(request.repository.url).digest('hex').slice(0, 16)}`;
+    return this.job('vault', id, request, ctx, { fresh: request.jobId === undefined });
   }
 
   restorePreview(request: p.RestorePreviewRequest) {
@@ -311,7 +326,7 @@ export class NatsAgent implements HostAgent {
     const detached = currentDetach();
     await this.ensureStreams();
     const jsm = await this.jsm();
-    const consumerConfig = jobEventsConsumerConfig(this.s.server, id);
+    const consumerConfig = jobEventsConsumerConfig(this.s, id);
     let messages: ConsumerMessages;
     try {
       // Adopted: the events consumer of the controller that ran the job is made anew, so a reader
@@ -522,6 +537,8 @@ export class NatsAgent implements HostAgent {
     if (error instanceof AgentError) return error;
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : undefined;
     const server = this.s.server;
+    // The fleet's vault has no server name to say.
+    const who = this.opts.subjects ? "The fleet's vault" : `The agent of server "${server}"`;
     if (
       error instanceof NoRespondersError ||
       cause instanceof NoRespondersError ||
@@ -529,12 +546,12 @@ export class NatsAgent implements HostAgent {
     )
       return new AgentError({
         code: 'unreachable',
-        message: `The agent of server "${server}" is not connected.`,
+        message: `${who} is not connected.`,
       });
     if (error instanceof TimeoutError || cause instanceof TimeoutError)
       return new AgentError({
         code: 'timeout',
-        message: `The agent of server "${server}" did not answer in time.`,
+        message: `${who} did not answer in time.`,
       });
     return new AgentError({
       code: 'unreachable',

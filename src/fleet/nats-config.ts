@@ -16,6 +16,7 @@ import {
   FLEET_ROOT,
   serverSubjects,
   validateServerId,
+  vaultSubjects,
   type ServerSubjects,
 } from './subjects.js';
 
@@ -30,6 +31,12 @@ export interface NatsFleetConfigInput {
   controllers: { nkey: string }[];
   /** One agent per hosting server: its server id and its public nkey. */
   agents: { server: string; nkey: string }[];
+  /**
+   * The fleet's vault (`hostvault vault` on NATS), when it has one: its public nkey. It gets an
+   * agent's permissions on its own subjects (`hv._vault.…`) and nothing else; no agent gets
+   * those, so no hosting server can ask the vault to forget or prune.
+   */
+  vault?: { nkey: string };
   /**
    * How long an agent may take to answer an RPC request (browse, download chunk, test
    * connection) before its one-time permission to reply expires.
@@ -116,7 +123,7 @@ function validateNkey(who: string, nkey: string): string {
 
 /** Permissions of every user, keyed by public nkey (exported for review and tests). */
 export function fleetUsers(
-  input: Pick<NatsFleetConfigInput, 'controllers' | 'agents' | 'rpcReplyWindow'>,
+  input: Pick<NatsFleetConfigInput, 'controllers' | 'agents' | 'vault' | 'rpcReplyWindow'>,
 ): { nkey: string; who: string; permissions: Permissions }[] {
   const window = input.rpcReplyWindow ?? '2m';
   const seenServers = new Set<string>();
@@ -143,6 +150,8 @@ export function fleetUsers(
       agentPermissions(serverSubjects(server), window),
     );
   }
+  // The vault takes its maintenance jobs as an agent takes its own, from its own queue.
+  if (input.vault) add('the vault', input.vault.nkey, agentPermissions(vaultSubjects(), window));
   return users;
 }
 
@@ -154,7 +163,7 @@ const q = (s: string): string => JSON.stringify(s);
  * the rest of nats-server's configuration stays the operator's.
  */
 export function natsAuthorizationConfig(
-  input: Pick<NatsFleetConfigInput, 'controllers' | 'agents' | 'rpcReplyWindow'>,
+  input: Pick<NatsFleetConfigInput, 'controllers' | 'agents' | 'vault' | 'rpcReplyWindow'>,
 ): string {
   const list = (items: string[], indent: string): string =>
     `[\n${items.map((i) => `${indent}  ${q(i)}`).join(',\n')}\n${indent}]`;

@@ -62,6 +62,11 @@ export interface ControllerFleetSettings {
   otherControllerKeys: string[];
   /** HOSTVAULT_NATS_AGENT_URL: the NATS address agents are told at enrollment (default: ours). */
   agentUrl?: string;
+  /**
+   * HOSTVAULT_NATS_VAULT_KEY: the public nkey of the fleet's vault (`hostvault fleet nkey`
+   * prints it), let in with its own subjects only.
+   */
+  vaultKey?: string;
 }
 
 export function loadControllerFleetSettings(env: NodeJS.ProcessEnv): ControllerFleetSettings {
@@ -72,6 +77,7 @@ export function loadControllerFleetSettings(env: NodeJS.ProcessEnv): ControllerF
     throw new Error('Set HOSTVAULT_NATS_PID_FILE or HOSTVAULT_NATS_RELOAD_COMMAND, not both');
   const authFile = get('HOSTVAULT_NATS_AUTH_FILE');
   const agentUrl = get('HOSTVAULT_NATS_AGENT_URL');
+  const vaultKey = get('HOSTVAULT_NATS_VAULT_KEY');
   return {
     ...(authFile ? { authFile } : {}),
     ...(pidFile ? { pidFile } : {}),
@@ -81,5 +87,6 @@ export function loadControllerFleetSettings(env: NodeJS.ProcessEnv): ControllerF
       .map((k) => k.trim())
       .filter(Boolean),
     ...(agentUrl ? { agentUrl } : {}),
+    ...(vaultKey ? { vaultKey } : {}),
   };
 }

@@ -9,7 +9,16 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
-import { EVENTS_STREAM, EVENTS_STREAM_SUBJECTS, serverSubjects } from './subjects.js';
+import {
+  EVENTS_STREAM,
+  EVENTS_STREAM_SUBJECTS,
+  serverSubjects,
+  type ServerSubjects,
+} from './subjects.js';
+
+/** A server by id, or by its subjects (the fleet's vault has no server id). */
+const subjectsOf = (server: string | ServerSubjects): ServerSubjects =>
+  typeof server === 'string' ? serverSubjects(server) : server;
 
 /**
  * A server's jobs: a work queue on disk, so a job waits while the agent is offline and survives a
@@ -17,8 +26,10 @@ import { EVENTS_STREAM, EVENTS_STREAM_SUBJECTS, serverSubjects } from './subject
  * publishes each job with its id as `Nats-Msg-Id`, so a controller that retries a publish after a
  * crash does not enqueue the job twice within the duplicate window.
  */
-export function jobsStreamConfig(serverId: string): Partial<StreamConfig> & { name: string } {
-  const s = serverSubjects(serverId);
+export function jobsStreamConfig(
+  serverId: string | ServerSubjects,
+): Partial<StreamConfig> & { name: string } {
+  const s = subjectsOf(serverId);
   return {
     name: s.jobsStream,
     subjects: [s.jobs],
@@ -35,10 +46,10 @@ export function jobsStreamConfig(serverId: string): Partial<StreamConfig> & { na
  * wait with "working" acks while restic runs.
  */
 export function jobsConsumerConfig(
-  serverId: string,
+  serverId: string | ServerSubjects,
   opts: { ackWaitMs?: number } = {},
 ): Partial<ConsumerConfig> & { durable_name: string } {
-  const s = serverSubjects(serverId);
+  const s = subjectsOf(serverId);
   return {
     durable_name: s.jobsConsumer,
     ack_policy: AckPolicy.Explicit,
@@ -71,10 +82,10 @@ export function eventsStreamConfig(): Partial<StreamConfig> & { name: string } {
  * left by a controller that died goes after an hour without a reader.
  */
 export function jobEventsConsumerConfig(
-  serverId: string,
+  serverId: string | ServerSubjects,
   dispatchId: string,
 ): Partial<ConsumerConfig> & { durable_name: string } {
-  const s = serverSubjects(serverId);
+  const s = subjectsOf(serverId);
   return {
     durable_name: s.eventsConsumer(dispatchId),
     ack_policy: AckPolicy.Explicit,

@@ -130,7 +130,10 @@ export interface ServerSubjects {
 }
 
 export function serverSubjects(serverId: string): ServerSubjects {
-  const server = validateServerId(serverId);
+  return subjectsOf(validateServerId(serverId));
+}
+
+function subjectsOf(server: string): ServerSubjects {
   const base = `${FLEET_ROOT}.${server}`;
   return {
     server,
@@ -147,6 +150,18 @@ export function serverSubjects(serverId: string): ServerSubjects {
     inboxPrefix: `${base}.inbox`,
     inboxAll: `${base}.inbox.>`,
   };
+}
+
+/**
+ * The fleet's vault (`hostvault vault` on NATS, issue 13): its subjects are a server's, under a
+ * token no hosting server can have (a server id starts with a letter or digit), so no agent's
+ * permissions, presence or records ever match it, and only the vault's own identity and the
+ * controllers may use them (nats-config.ts).
+ */
+export const VAULT_NODE = '_vault';
+
+export function vaultSubjects(): ServerSubjects {
+  return subjectsOf(VAULT_NODE);
 }
 
 /** Every server's presence, for the controller's Servers page. */

@@ -5,12 +5,14 @@
  * mutex serializes them with backups. A prune first forgets the safety snapshots their retention
  * lets go (safety-retention.ts): the agent forgets them, their rows go here.
  *
- * A repository behind a vault (target kind `vault`) is append-only to its agent: its prune and
- * check, and each schedule's retention (which the agent's backup leaves to the vault), run on
- * the vault host with full rights (src/vault/maintenance.ts) through `vault`, the vault this
- * process runs (`hostvault serve` with HOSTVAULT_VAULT_CERT runs it as its child, and the work
- * in-process). Retention is due when a schedule has more unheld backups of a customer recorded
- * than it keeps; held snapshots (snapshot-holds.ts) are kept beyond it.
+ * A repository behind a vault (target kind `vault`) is append-only to its agent: its prune (with
+ * the safety snapshots' retention before it) and check, and each schedule's retention (which the
+ * agent's backup leaves to the vault), run on the vault host with full rights
+ * (src/vault/maintenance.ts) through `vault`: the vault this process runs (`hostvault serve` with
+ * HOSTVAULT_VAULT_CERT runs it as its child, and the work in-process), or a controller's fleet
+ * vault, `hostvault vault` on NATS (src/fleet/nats-vault.ts). Retention is due when a schedule has
+ * more unheld backups of a customer recorded than it keeps; held snapshots (snapshot-holds.ts)
+ * are kept beyond it.
  */
 import type { HostAgent } from '../agent/agent.js';
 import type { RepositoryAccess } from '../agent/protocol.js';
@@ -29,33 +31,9 @@ import { repositoryUrl } from '../target/location.js';
 import { dropSnapshotRows } from '../repository/snapshot-records.js';
 import { SAFETY_RETENTION, type SafetyRetention } from './safety-retention.js';
 import type { SnapshotHolds } from '../repository/snapshot-holds.js';
+import type { VaultMaintainer, VaultRepository, VaultTask } from '../fleet/vault-protocol.js';
 
-/** A vault-fronted repository as the vault finds it: its agent (vault user), owner, password. */
-export interface VaultRepository {
-  /** The repository's URL as recorded (the agent's `rest:` one): the key of its mutex. */
-  url: string;
-  agent: string;
-  owner: string;
-  /** SECRET: the repository's password, opened from the store for this run. */
-  password: string;
-}
-
-export type VaultTask =
-  | { task: 'retention'; schedule: number; keepLast: number; held: readonly string[] }
-  | { task: 'prune' }
-  | { task: 'check'; readDataSubset: string };
-
-/**
- * The vault's side of maintenance: restic on the backing target with full rights
- * (src/vault/maintenance.ts, wired in app.ts; the control plane imports no host code).
- */
-export interface VaultMaintainer {
-  maintain(
-    repo: VaultRepository,
-    task: VaultTask,
-    opts: { signal?: AbortSignal; onLog?: (line: string) => void },
-  ): Promise<{ removed?: string[] }>;
-}
+export type { VaultMaintainer, VaultRepository, VaultTask };
 
 export type { MaintenanceParams, MaintenanceTask };
 
@@ -230,7 +208,10 @@ export function maintenanceJobHandler(deps: {
   holds?: Pick<SnapshotHolds, 'heldIds'>;
   now?: () => Date;
   log?: (line: string) => void;
-  /** The vault this process runs: maintenance of vault-fronted repositories runs there. */
+  /**
+   * The vault: the one this process runs (`hostvault serve` with HOSTVAULT_VAULT_CERT), or a
+   * controller's fleet vault over NATS. Maintenance of vault-fronted repositories runs there.
+   */
   vault?: VaultMaintainer;
 }): JobHandler {
   const policy = deps.policy ?? DEFAULT_POLICY;
@@ -333,7 +314,7 @@ async function maintainOnVault(
   if (target.kind !== 'vault') throw new Error('not a vault target');
   if (!deps.vault)
     throw new Error(
-      'This repository is behind a vault, which refuses deletes from this server: its maintenance runs on the vault, and this process runs none (set HOSTVAULT_VAULT_CERT where hostvault serve runs the vault).',
+      "This repository is behind a vault, which refuses deletes from this server: its maintenance runs on the vault, and this process reaches none (set HOSTVAULT_VAULT_CERT where hostvault serve runs the vault; in a fleet, run hostvault vault with the fleet's NATS settings).",
     );
   const repo: VaultRepository = {
     url: repository.url,
@@ -349,12 +330,23 @@ async function maintainOnVault(
         task: 'retention',
         schedule: schedule.id,
         keepLast: schedule.retention,
-        held: (await deps.holds?.heldIds(repository.repositoryId)) ?? [],
+        held: [...((await deps.holds?.heldIds(repository.repositoryId)) ?? [])],
       };
       break;
-    case 'prune':
-      task = { task: 'prune' };
+    case 'prune': {
+      // The safety snapshots of restores this retention lets go are forgotten first, on the
+      // vault (the agent cannot delete through it), held ones kept.
+      const held = (await deps.holds?.heldIds(repository.repositoryId)) ?? [];
+      task = {
+        task: 'prune',
+        safetyRetention: {
+          ...(deps.safetyRetention ?? SAFETY_RETENTION),
+          now: (deps.now?.() ?? new Date()).toISOString(),
+          ...(held.length > 0 ? { held } : {}),
+        },
+      };
       break;
+    }
     case 'check':
       task = { task: 'check', readDataSubset: policy.checkSubset };
       break;
@@ -363,7 +355,11 @@ async function maintainOnVault(
     log('This schedule keeps every backup: nothing to forget.');
     return;
   }
-  const result = await deps.vault.maintain(repo, task, { signal: ctx.signal, onLog: log });
+  const result = await deps.vault.maintain(repo, task, {
+    jobId: run.job.id,
+    signal: ctx.signal,
+    onLog: log,
+  });
   if (result.removed && result.removed.length > 0)
     await dropSnapshotRows(deps.store, repository.repositoryId, result.removed);
   await stampDone(

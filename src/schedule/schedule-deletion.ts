@@ -19,6 +19,7 @@
  */
 import { HostvaultError } from '../errors/index.js';
 import type { HostAgent } from '../agent/agent.js';
+import { AgentError } from '../agent/errors.js';
 import { copyParams } from '../job/job-params.js';
 import type { JobStore } from '../job/job-store.js';
 import type { RepositoryService } from '../repository/repository-service.js';
@@ -27,6 +28,7 @@ import type { ScheduleRow, Store } from '../store/index.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { ScheduleService } from './schedule-service.js';
 import type { SnapshotHolds } from '../repository/snapshot-holds.js';
+import type { VaultMaintainer } from '../fleet/vault-protocol.js';
 
 /** The schedule is running a backup; nothing was deleted. */
 export class ScheduleBusyError extends HostvaultError {
@@ -56,6 +58,11 @@ export class ScheduleDeletion {
       agent: Pick<HostAgent, 'forget'>;
       /** Held snapshots stay, with their rows, when the schedule's snapshots are forgotten. */
       holds?: Pick<SnapshotHolds, 'heldIds'>;
+      /**
+       * The vault, which forgets in a vault-fronted repository: its agent may only add to it. The
+       * vault `hostvault serve` runs, or a controller's fleet vault over NATS.
+       */
+      vault?: VaultMaintainer;
     },
   ) {}
 
@@ -116,13 +123,33 @@ export class ScheduleDeletion {
       if (byCustomer.size === 0 && schedule.customer_id !== null)
         byCustomer.set(schedule.customer_id, []);
       for (const [customerId, own] of byCustomer) {
+        // The safety snapshots of restores from this schedule go with it.
+        const also = own.filter((row) => row.kind === 'safety').map((row) => row.id);
+        if (repository.target.kind === 'vault') {
+          if (!this.deps.vault)
+            throw new AgentError({
+              code: 'unreachable',
+              message:
+                'These snapshots are behind a vault, which refuses deletes from the hosting server, and this service reaches no vault to forget them. Keep the snapshots, or run the vault here (see the operator guide).',
+            });
+          await this.deps.vault.maintain(
+            {
+              url: repository.url,
+              agent: repository.target.user,
+              owner: repository.owner,
+              password: repository.password,
+            },
+            { task: 'forget', schedule: scheduleId, customerId, also, held: [...held] },
+            {},
+          );
+          continue;
+        }
         await this.deps.agent.forget(
           {
             repository,
             scheduleId,
             customerId,
-            // The safety snapshots of restores from this schedule go with it.
-            also: own.filter((row) => row.kind === 'safety').map((row) => row.id),
+            also,
             ...(held.length > 0 ? { held } : {}),
           },
           {

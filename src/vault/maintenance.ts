@@ -7,25 +7,16 @@ import type { Restic, RepositoryLocation, SnapshotSummary } from '../engine/inde
 import { isHeld } from '../host/held.js';
 import { planRetention } from '../host/backup-groups.js';
 import { tag } from '../scope/scope.js';
-import type { Owner } from '../target/schema.js';
+import { ownerSchema } from '../target/schema.js';
+import { streamedDumps } from '../scope/scope.js';
+import { forgetExpiredSafety } from '../host/safety-retention.js';
+import type { VaultAnswer, VaultRepository, VaultTaskInput } from '../fleet/vault-protocol.js';
 import { directLocation, type BackingTarget } from './backing.js';
 
-export interface VaultRepository {
-  /** The agent whose repository it is (its vault user, the first part of its path). */
-  agent: string;
-  owner: Owner;
-  password: string;
-}
+export type { VaultRepository, VaultTask } from '../fleet/vault-protocol.js';
 
-export type VaultTask =
-  /**
-   * One schedule's retention, as the agent's backup applies it to a repository it may delete
-   * from (src/host/backup-service.ts): keep-last over that schedule's backups of each customer,
-   * their dumps' snapshots with them, held snapshots kept beyond it.
-   */
-  | { task: 'retention'; schedule: string | number; keepLast: number; held?: readonly string[] }
-  | { task: 'prune' }
-  | { task: 'check'; readDataSubset?: string };
+/** The repository as the vault needs it: its URL only keys the caller's mutex. */
+type OnVault = Pick<VaultRepository, 'agent' | 'owner' | 'password'>;
 
 export interface VaultMaintenanceDeps {
   restic: Restic;
@@ -34,24 +25,25 @@ export interface VaultMaintenanceDeps {
   certDir: string;
 }
 
-export interface VaultTaskResult {
-  task: VaultTask['task'];
-  /** Snapshots retention forgot. */
-  removed?: string[];
-}
+export type VaultTaskResult = VaultAnswer;
 
 export async function repositoryOnVault(
   deps: VaultMaintenanceDeps,
-  repo: VaultRepository,
+  repo: OnVault,
 ): Promise<RepositoryLocation> {
-  const location = await directLocation(deps.target, repo.agent, repo.owner, deps.certDir);
+  const location = await directLocation(
+    deps.target,
+    repo.agent,
+    ownerSchema.parse(repo.owner),
+    deps.certDir,
+  );
   return { ...location, password: repo.password };
 }
 
 export async function maintainOnVault(
   deps: VaultMaintenanceDeps,
-  repo: VaultRepository,
-  work: VaultTask,
+  repo: OnVault,
+  work: VaultTaskInput,
   opts: { signal?: AbortSignal; onLog?: (line: string) => void } = {},
 ): Promise<VaultTaskResult> {
   const location = await repositoryOnVault(deps, repo);
@@ -81,13 +73,47 @@ export async function maintainOnVault(
       );
       return { task: 'retention', removed: forget };
     }
-    case 'prune':
+    case 'prune': {
+      // Expired safety snapshots of restores first, so this prune already frees their data.
+      const removed = work.safetyRetention
+        ? await forgetExpiredSafety({
+            restic: deps.restic,
+            location,
+            policy: work.safetyRetention,
+            now: new Date(work.safetyRetention.now),
+            held: work.safetyRetention.held,
+            signal: opts.signal,
+            onLog: opts.onLog,
+          })
+        : [];
       opts.onLog?.(`Pruning ${repo.agent}/${repo.owner} on the vault`);
       await deps.restic.prune(location, opts);
-      return { task: 'prune' };
+      return { task: 'prune', removed };
+    }
+    case 'forget': {
+      // As the agent's forget does where it may delete (src/agent/local.ts): the schedule's
+      // snapshots of the customer, held ones and the dumps' snapshots they name left.
+      const list = await deps.restic.snapshots(location, {
+        tags: [tag.schedule(work.schedule), tag.customer(work.customerId)],
+        signal: opts.signal,
+      });
+      const held = work.held ?? [];
+      const keep = list.filter((s) => isHeld(s.id, held));
+      const named = keep.flatMap((s) => [...streamedDumps(s.tags).values()]);
+      const ids = [
+        ...list.filter((s) => !keep.includes(s) && !isHeld(s.id, named)).map((s) => s.id),
+        ...(work.also ?? []).filter((id) => !isHeld(id, held)),
+      ];
+      if (ids.length > 0) await deps.restic.forgetIds(location, ids, opts);
+      opts.onLog?.(
+        `Forgot ${ids.length} snapshot(s) of schedule ${work.schedule} in ${repo.agent}/${repo.owner} on the vault` +
+          (keep.length > 0 ? `; ${keep.length} held snapshot(s) kept` : ''),
+      );
+      return { task: 'forget', removed: ids };
+    }
     case 'check':
       opts.onLog?.(`Checking ${repo.agent}/${repo.owner} on the vault`);
-      await deps.restic.check(location, { readDataSubset: work.readDataSubset ?? '5%', ...opts });
+      await deps.restic.check(location, { readDataSubset: work.readDataSubset, ...opts });
       return { task: 'check' };
   }
 }

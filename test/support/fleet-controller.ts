@@ -18,6 +18,7 @@ import type { Service } from '../../src/serve.js';
 import type { JobRow } from '../../src/store/index.js';
 import { CLI_FROM_SOURCES } from './cli.js';
 import { startNatsServer, type NatsTestServer } from './nats-server.js';
+import { VAULT_NODE } from '../../src/fleet/subjects.js';
 
 /** The admin area's API, signed in as the administrator. */
 export class Admin {
@@ -132,9 +133,15 @@ export async function startFleetController(opts: {
   adminPassword: string;
   /** More of the controller's configuration, e.g. HOSTVAULT_TARGET_ALLOW. */
   configEnv?: NodeJS.ProcessEnv;
+  /** The fleet has a vault: its NATS identity, let in by the controller (HOSTVAULT_NATS_VAULT_KEY). */
+  vault?: boolean;
 }): Promise<FleetController> {
   const { work } = opts;
-  const nats = await startNatsServer({ servers: opts.servers, managedAuthorization: true });
+  const nats = await startNatsServer({
+    servers: opts.servers,
+    managedAuthorization: true,
+    ...(opts.vault ? { vault: true } : {}),
+  });
   const controllerId = nats.identity('controller');
   const seedFile = join(work, 'controller.seed');
   await writeFile(seedFile, new TextDecoder().decode(controllerId.seed), { mode: 0o600 });
@@ -153,6 +160,7 @@ export async function startFleetController(opts: {
     HOSTVAULT_NATS_SEED_FILE: seedFile,
     HOSTVAULT_NATS_AUTH_FILE: nats.authorizationFile,
     HOSTVAULT_NATS_PID_FILE: nats.pidFile,
+    ...(opts.vault ? { HOSTVAULT_NATS_VAULT_KEY: nats.identity(VAULT_NODE).publicKey } : {}),
   };
   let service: Service;
   try {

@@ -23,7 +23,7 @@ import {
   type NatsConnection,
 } from '@nats-io/transport-node';
 import { natsAuthorizationConfig, natsFleetConfig } from '../../src/fleet/nats-config.js';
-import { serverSubjects } from '../../src/fleet/subjects.js';
+import { serverSubjects, VAULT_NODE, vaultSubjects } from '../../src/fleet/subjects.js';
 
 const execFileAsync = promisify(execFile);
 const NATS_SERVER = process.env.HOSTVAULT_NATS_SERVER ?? '/usr/sbin/nats-server';
@@ -55,6 +55,8 @@ export interface NatsServerOptions {
    * only once enrolled. nats-server's pid is kept in `pidFile` for the controller's reload.
    */
   managedAuthorization?: boolean;
+  /** The fleet's vault gets an identity too (named VAULT_NODE) and, unmanaged, its user. */
+  vault?: boolean;
 }
 
 export interface NatsTestServer {
@@ -149,7 +151,7 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsTest
   const ca = await makeCa(tlsDir, 'fleet-ca');
   const host = opts.host ?? '127.0.0.1';
   const serverCert = await makeLeaf(tlsDir, ca, 'nats-server', 'server', host);
-  const names = ['controller', ...opts.servers];
+  const names = ['controller', ...opts.servers, ...(opts.vault ? [VAULT_NODE] : [])];
   const identities = new Map<string, NatsIdentity>();
   // One after another: openssl keeps the CA's next serial number in one file.
   for (const name of names) {
@@ -160,7 +162,12 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsTest
       publicKey: pair.getPublicKey(),
       seed: pair.getSeed(),
       ...cert,
-      inboxPrefix: name === 'controller' ? undefined : serverSubjects(name).inboxPrefix,
+      inboxPrefix:
+        name === 'controller'
+          ? undefined
+          : name === VAULT_NODE
+            ? vaultSubjects().inboxPrefix
+            : serverSubjects(name).inboxPrefix,
     });
   }
   const rogueCa = await makeCa(tlsDir, 'rogue-ca');
@@ -198,6 +205,7 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsTest
       },
       controllers: [{ nkey: identity('controller').publicKey }],
       agents: opts.servers.map((server) => ({ server, nkey: identity(server).publicKey })),
+      ...(opts.vault ? { vault: { nkey: identity(VAULT_NODE).publicKey } } : {}),
       rpcReplyWindow: opts.rpcReplyWindow,
     }),
   );

@@ -285,3 +285,36 @@ test('the vault-side retention job forgets beyond the retention, keeps the held 
   assert.equal(restore.status, 202, JSON.stringify(restore.json));
   assert.equal((await finished(restore.json.jobId)).status, 'successful');
 });
+
+test("deleting the schedule with its snapshots forgets them on this process's vault; the held one stays", async () => {
+  assert.ok(scheduleId, 'the first test saved the schedule');
+  const rows = await service.app.store.db
+    .selectFrom('snapshots')
+    .select(['id', 'repository_id', 'kind'])
+    .where('schedule_id', '=', scheduleId)
+    .execute();
+  const repositoryId = rows[0]!.repository_id;
+  const held = (await service.app.holds.heldIds(repositoryId)).filter((id) =>
+    rows.some((r) => r.id === id),
+  );
+  assert.equal(held.length, 1, JSON.stringify(rows));
+  const deleted = await admin.call('DELETE', `/api/schedules/${scheduleId}?snapshots=forget`);
+  assert.equal(deleted.status, 200, JSON.stringify(deleted.json));
+  const access = await service.app.repositoryRecords.accessById(repositoryId);
+  const location = {
+    ...(await directLocation(
+      { kind: 'local', path: join(work, 'data/vault') },
+      'web1',
+      'alice',
+      join(work, 'certs'),
+    )),
+    password: access.password,
+  };
+  const left = (await service.app.restic.snapshots(location, {})).filter((s) =>
+    s.tags.includes(`schedule=${scheduleId}`),
+  );
+  assert.deepEqual(
+    left.map((s) => s.id.slice(0, held[0]!.length)),
+    held,
+  );
+});
