@@ -24,7 +24,7 @@ describe('a draining server holds the maintenance of its repositories', () => {
   let records: ServerRecords;
   const schedules: Record<string, number> = {};
 
-  async function schedule(name: string, server: string | null): Promise<number> {
+  async function schedule(name: string, server: string | null, customer?: string): Promise<number> {
     const now = new Date().toISOString();
     const target = await store.db
       .insertInto('targets')
@@ -42,7 +42,7 @@ describe('a draining server holds the maintenance of its repositories', () => {
       .insertInto('schedules')
       .values({
         owner_kind: 'server',
-        customer_id: null,
+        customer_id: customer ?? null,
         server_id: server,
         name,
         scope: 'full',
@@ -115,6 +115,8 @@ describe('a draining server holds the maintenance of its repositories', () => {
     schedules.web1 = await schedule('Server web1', 'web1');
     schedules.web2 = await schedule('Server web2', 'web2');
     schedules.none = await schedule('Every server', null);
+    schedules.alice = await schedule('Alice on her own', null, 'alice');
+    schedules.bob = await schedule('Bob on his own', null, 'bob');
   });
   after(async () => {
     await store.close();
@@ -152,6 +154,7 @@ describe('a draining server holds the maintenance of its repositories', () => {
       await drill('alice'),
       await copy('alice'),
       await serverBackup(schedules.web1!),
+      await serverBackup(schedules.alice!),
     ];
     const elsewhere = [
       await maintenance({ task: 'prune', scheduleId: 1, owner: 'bob', url: `${url}/bob` }),
@@ -161,6 +164,7 @@ describe('a draining server holds the maintenance of its repositories', () => {
       await drill('bob'),
       await copy('bob'),
       await serverBackup(schedules.none!),
+      await serverBackup(schedules.bob!),
     ];
 
     await records.drain('web1', true);

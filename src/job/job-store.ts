@@ -551,9 +551,10 @@ function capitalize(text: string): string {
 /**
  * Pending jobs of no customer that would run on a draining server, so they wait like its
  * customers' jobs do: maintenance (prune, check, a vault's retention) of a customer's repository
- * runs on that customer's server, of a server-wide repository on the schedule's server; a drill
- * or a copy on its customer's server; a server-wide backup on the server its schedule names
- * (src/fleet/fleet-agent.ts routes them so). Read only while some server drains: one query
+ * runs on that customer's server; that of a server-wide repository waits when its schedule names
+ * the server (the repository of that server's backups); a drill
+ * or a copy on its customer's server; a server-wide backup on the server its schedule names or
+ * on the one customer's server it is for (src/fleet/fleet-agent.ts routes them so). Read only while some server drains: one query
  * otherwise. The route is in the job's JSON params, read here rather than in SQL, whose JSON
  * functions differ between SQLite and PostgreSQL.
  */
@@ -562,9 +563,31 @@ async function heldByDrain(db: Store['db']): Promise<number[]> {
     await db.selectFrom('servers').select('id').where('state', '=', 'draining').execute()
   ).map((r) => r.id);
   if (draining.length === 0) return [];
-  const [customers, schedules, jobs] = await Promise.all([
-    db.selectFrom('customers').select('id').where('server_id', 'in', draining).execute(),
-    db.selectFrom('schedules').select('id').where('server_id', 'in', draining).execute(),
+  const customers = await db
+    .selectFrom('customers')
+    .select('id')
+    .where('server_id', 'in', draining)
+    .execute();
+  const [schedules, jobs] = await Promise.all([
+    // A server-wide schedule naming the server, or one customer's server-wide schedule.
+    db
+      .selectFrom('schedules')
+      .select('id')
+      .where((eb) =>
+        eb.or([
+          eb('server_id', 'in', draining),
+          ...(customers.length > 0
+            ? [
+                eb(
+                  'customer_id',
+                  'in',
+                  customers.map((c) => c.id),
+                ),
+              ]
+            : []),
+        ]),
+      )
+      .execute(),
     db
       .selectFrom('jobs')
       .select(['id', 'schedule_id', 'params'])
