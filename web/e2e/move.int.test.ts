@@ -4,7 +4,8 @@
  * (online, not revoked, not awaiting enrollment, not its own), the confirmation says what
  * happens, a customer whose schedule backs up to a directory on its server is refused in the
  * service's words (nothing changes), and a customer without one is moved and shows its new
- * server. Then the same at phone width in German.
+ * server. Then the same at phone width in German. And the hosting server of an entire-server
+ * schedule chosen in its form, changed and cleared.
  *
  * The other servers are records with a presence, as the controller keeps them from the agents'
  * heartbeats: which agent runs the customer's next backup is the fleet's part
@@ -168,6 +169,78 @@ describe('moving a customer to another server', { timeout: 180_000 }, () => {
     assert.deepEqual(await page.getByRole('option').allTextContents(), ['local']);
     await page.keyboard.press('Escape');
     await again.getByRole('button', { name: 'Cancel' }).click();
+  });
+});
+
+describe('the hosting server of a server-wide schedule', { timeout: 120_000 }, () => {
+  let browser: Browser;
+  let page: Page;
+  before(async () => {
+    browser = await openBrowser('server-schedule');
+    page = browser.page;
+    await signInAs(page, false);
+  });
+  after(async () => browser?.close());
+
+  const stored = async (name: string) =>
+    (
+      await world.service.app.store.db
+        .selectFrom('schedules')
+        .select('server_id')
+        .where('name', '=', name)
+        .executeTakeFirstOrThrow()
+    ).server_id;
+
+  test('is chosen when an entire-server schedule is made, and changed by editing it', async () => {
+    await page.getByRole('tab', { name: 'Server-wide backups' }).click();
+    await page.getByRole('button', { name: 'New server-wide schedule' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New server-wide schedule' });
+    const hosting = dialog.getByRole('combobox', { name: 'Hosting server' });
+    // Enrolled servers (online or not) and this one; never a revoked or an awaiting one.
+    assert.deepEqual(await hosting.locator('option').allTextContents(), [
+      'Every server',
+      'local',
+      'web2',
+      'web3',
+    ]);
+    await hosting.selectOption({ label: 'web2' });
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Web2 nightly');
+    await dialog.getByRole('combobox', { name: 'Scope' }).selectOption('web');
+    await dialog.getByRole('combobox', { name: 'Frequency' }).selectOption('daily');
+    await dialog.getByRole('spinbutton', { name: 'Retention' }).fill('5');
+    await dialog.getByText('Local', { exact: true }).click();
+    await dialog
+      .getByRole('textbox', { name: 'Directory on the server' })
+      .fill(`${world.dir}/web2-repositories`);
+    await hosting.scrollIntoViewIfNeeded();
+    await browser.shot('01-hosting-server');
+    await expectAccessible(page, 'the server-wide schedule form with its server');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(await stored('Web2 nightly'), 'web2');
+
+    // One customer's server-wide schedule follows the customer: no server to choose.
+    await page.getByRole('button', { name: 'New server-wide schedule' }).click();
+    const single = page.getByRole('dialog', { name: 'New server-wide schedule' });
+    await single.getByRole('combobox', { name: 'Back up' }).selectOption({ index: 1 });
+    await single.getByRole('combobox', { name: 'Hosting server' }).waitFor({ state: 'detached' });
+    await single.getByRole('button', { name: 'Cancel' }).click();
+
+    await page.getByRole('button', { name: 'Edit Web2 nightly' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit Web2 nightly' });
+    const editing = edit.getByRole('combobox', { name: 'Hosting server' });
+    assert.equal(await editing.inputValue(), 'web2');
+    await editing.selectOption({ label: 'local' });
+    await edit.getByRole('button', { name: /^Save/ }).click();
+    await edit.waitFor({ state: 'detached' });
+    assert.equal(await stored('Web2 nightly'), 'local');
+    await page.getByRole('button', { name: 'Edit Web2 nightly' }).click();
+    await edit
+      .getByRole('combobox', { name: 'Hosting server' })
+      .selectOption({ label: 'Every server' });
+    await edit.getByRole('button', { name: /^Save/ }).click();
+    await edit.waitFor({ state: 'detached' });
+    assert.equal(await stored('Web2 nightly'), null);
   });
 });
 

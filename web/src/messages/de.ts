@@ -804,6 +804,10 @@ export const de: Messages = {
     serverIntro:
       'Serverweite Backups sichern alle Kunden (oder einen Kunden mit eigenen Einstellungen) in das eigene Repository des Servers. Kunden sehen sie nie.',
     newServerSchedule: 'Neuer serverweiter Zeitplan',
+    hostingServer: 'Hosting-Server',
+    hostingServerHint:
+      'Nur die Kunden dieses Servers werden gesichert, auf seinem Agenten. Alle Server: jeder Kunde auf seinem eigenen Server.',
+    everyServer: 'Alle Server',
     serverScheduleFor: 'Sichern',
     serverEmpty: 'Noch keine serverweiten Zeitpläne.',
     schedulesEmpty: 'Keine passenden Zeitpläne.',

@@ -793,6 +793,10 @@ export const en = {
     serverIntro:
       'Server-wide backups cover every customer (or one customer with its own settings) into the server’s own repository. Customers never see them.',
     newServerSchedule: 'New server-wide schedule',
+    hostingServer: 'Hosting server',
+    hostingServerHint:
+      "Only this server's customers are backed up, on its agent. Every server: each customer on its own server.",
+    everyServer: 'Every server',
     serverScheduleFor: 'Back up',
     serverEmpty: 'No server-wide schedules yet.',
     schedulesEmpty: 'No schedules match.',
