@@ -77,6 +77,9 @@ export async function startController(
     const agent = new FleetAgent(nc, {
       routes,
       ...(settings.serverId ? { defaultServer: settings.serverId } : {}),
+      ...(controllerSettings.adoptionWaitMs !== undefined
+        ? { adoptionWaitMs: controllerSettings.adoptionWaitMs }
+        : {}),
       log,
     });
     let presence: ReturnType<typeof nc.subscribe> | undefined;

@@ -62,6 +62,11 @@ export interface ControllerFleetSettings {
   otherControllerKeys: string[];
   /** HOSTVAULT_NATS_AGENT_URL: the NATS address agents are told at enrollment (default: ours). */
   agentUrl?: string;
+  /**
+   * HOSTVAULT_ADOPTION_WAIT_MS: how long a job adopted from a controller that died waits for its
+   * agent to come back online (src/fleet/nats-agent.ts); 1 hour when unset.
+   */
+  adoptionWaitMs?: number;
 }
 
 export function loadControllerFleetSettings(env: NodeJS.ProcessEnv): ControllerFleetSettings {
@@ -72,6 +77,10 @@ export function loadControllerFleetSettings(env: NodeJS.ProcessEnv): ControllerF
     throw new Error('Set HOSTVAULT_NATS_PID_FILE or HOSTVAULT_NATS_RELOAD_COMMAND, not both');
   const authFile = get('HOSTVAULT_NATS_AUTH_FILE');
   const agentUrl = get('HOSTVAULT_NATS_AGENT_URL');
+  const adoptionWait = get('HOSTVAULT_ADOPTION_WAIT_MS');
+  const adoptionWaitMs = adoptionWait === undefined ? undefined : Number(adoptionWait);
+  if (adoptionWaitMs !== undefined && !(Number.isInteger(adoptionWaitMs) && adoptionWaitMs > 0))
+    throw new Error('HOSTVAULT_ADOPTION_WAIT_MS must be a whole number of milliseconds above 0');
   return {
     ...(authFile ? { authFile } : {}),
     ...(pidFile ? { pidFile } : {}),
@@ -81,5 +90,6 @@ export function loadControllerFleetSettings(env: NodeJS.ProcessEnv): ControllerF
       .map((k) => k.trim())
       .filter(Boolean),
     ...(agentUrl ? { agentUrl } : {}),
+    ...(adoptionWaitMs !== undefined ? { adoptionWaitMs } : {}),
   };
 }
