@@ -204,6 +204,7 @@ describe('the hosting server of a server-wide schedule', { timeout: 120_000 }, (
       'web3',
     ]);
     await hosting.selectOption({ label: 'web2' });
+    await browser.shot('01-hosting-server');
     await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Web2 nightly');
     await dialog.getByRole('combobox', { name: 'Scope' }).selectOption('web');
     await dialog.getByRole('combobox', { name: 'Frequency' }).selectOption('daily');
@@ -212,8 +213,6 @@ describe('the hosting server of a server-wide schedule', { timeout: 120_000 }, (
     await dialog
       .getByRole('textbox', { name: 'Directory on the server' })
       .fill(`${world.dir}/web2-repositories`);
-    await hosting.scrollIntoViewIfNeeded();
-    await browser.shot('01-hosting-server');
     await expectAccessible(page, 'the server-wide schedule form with its server');
     await dialog.getByRole('button', { name: 'Create' }).click();
     await dialog.waitFor({ state: 'detached' });
