@@ -88,6 +88,9 @@ export async function startController(
       routes,
       sealing,
       ...(settings.serverId ? { defaultServer: settings.serverId } : {}),
+      ...(controllerSettings.adoptionWaitMs !== undefined
+        ? { adoptionWaitMs: controllerSettings.adoptionWaitMs }
+        : {}),
       log,
     });
     // The fleet's vault (`hostvault vault` on NATS): vault-fronted repositories' retention, prune,

@@ -177,6 +177,7 @@ export async function startService(
         // A controller drives the server it is named for; `serve` is the one server it runs on.
         coverage: new CoverageService({ store: app.store, server: fleet?.serverId ?? 'local' }),
         lifecycle: app.lifecycle,
+        knownServers: moves,
       }),
       serverRoutes({ servers, moves, recovery }),
       packageInfoRoutes({ schedules: app.schedules, inventory: app.inventory }),

@@ -1,3 +1,5 @@
+import { CustomerMove } from '../fleet/customer-move.js';
+import { ServerRecords } from '../fleet/server-records.js';
 import assert from 'node:assert/strict';
 import { CoverageService } from '../coverage/coverage-service.js';
 import { randomBytes } from 'node:crypto';
@@ -66,6 +68,12 @@ beforeEach(async () => {
     users: h.auth,
     repositories: new RepositoryService({ store: h.store, keyring }),
     coverage: new CoverageService({ store: h.store, server: 'local' }),
+    knownServers: new CustomerMove({
+      store: h.store,
+      records: new ServerRecords(h.store),
+      inventory,
+      implicitServers: ['local'],
+    }),
   } satisfies AdminRouteDeps);
   await inventory.upsertPackage(basic);
   await inventory.upsertCustomer(customer('c-alice'));

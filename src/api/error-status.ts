@@ -50,6 +50,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
 
   'schedule.customer_required': 400,
   'schedule.server_wide_has_no_customer': 400,
+  'schedule.server_follows_customer': 400,
   'schedule.running': 409,
   'schedule.copy_same_target': 400,
   'lifecycle.terminated': 409,

@@ -54,6 +54,12 @@ export const ScheduleSchema = z
     id: z.number().int(),
     ownerKind: z.enum(['customer', 'server']),
     customerId: z.string().nullable(),
+    server: z
+      .string()
+      .nullable()
+      .describe(
+        "An entire-server schedule's hosting server: only its customers, on its agent. Null: every customer on its own server (a customer's schedule follows its customer).",
+      ),
     name: z.string(),
     scope: z.enum(SCOPES),
     frequency: z.enum(FREQUENCIES),

@@ -15,6 +15,7 @@ function view(
     id,
     ownerKind: customerId === null ? 'server' : 'customer',
     customerId,
+    server: null,
     name: `Schedule ${id}`,
     scope: 'web',
     frequency: 'daily',

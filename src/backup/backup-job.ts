@@ -14,6 +14,7 @@ import type { ScheduleService } from '../schedule/schedule-service.js';
 import type { Scope } from '../scope/scope.js';
 import type { Store } from '../store/index.js';
 import type { Target } from '../target/schema.js';
+import { LOCAL_SERVER } from '../fleet/subjects.js';
 import { formatBytes } from '../format.js';
 import { recordBackupSnapshot } from '../repository/snapshot-records.js';
 import type { SnapshotHolds } from '../repository/snapshot-holds.js';
@@ -57,10 +58,20 @@ export function backupJobHandler(deps: BackupJobDeps): JobHandler {
     const record = await deps.schedules.targetRecord(row);
     const target = record.target;
     const owner = row.owner_kind === 'server' ? 'server' : 'customer';
+    // An entire-server schedule that names a server backs up that server's customers only, each
+    // on its agent (the fleet routes a customer's backup to its server); one that names none,
+    // every customer on its own server.
     const customers = row.customer_id
       ? [await deps.customers.getCustomer(row.customer_id)].filter((c): c is Customer => !!c)
-      : await deps.customers.listCustomers();
-    if (customers.length === 0) throw new Error('The customer of this schedule no longer exists.');
+      : (await deps.customers.listCustomers()).filter(
+          (c) => row.server_id === null || (c.server ?? LOCAL_SERVER) === row.server_id,
+        );
+    if (customers.length === 0)
+      throw new Error(
+        row.customer_id
+          ? 'The customer of this schedule no longer exists.'
+          : `Server ${row.server_id ?? LOCAL_SERVER} has no customers to back up.`,
+      );
 
     let bytesAdded = 0;
     let bytesProcessed = 0;

@@ -68,6 +68,8 @@ export const ERROR_CODES = [
   // ---- schedules ----
   'schedule.customer_required',
   'schedule.server_wide_has_no_customer',
+  /** A server named for a schedule that follows its customer (a customer's, or one customer's). */
+  'schedule.server_follows_customer',
   'schedule.running',
   /** A second copy must go to another place than the schedule's own target. */
   'schedule.copy_same_target',

@@ -22,6 +22,7 @@ import type { Customer } from '../inventory/schema.js';
 import { ACTIVE } from '../job/job-store.js';
 import type { Store } from '../store/index.js';
 import type { ServerRecords } from './server-records.js';
+import { LOCAL_SERVER } from './subjects.js';
 
 export interface CustomerMoveDeps {
   store: Store;
@@ -83,9 +84,13 @@ export class CustomerMove {
     }
   }
 
-  /** Servers a customer may be moved to: enrolled or draining, not revoked or never enrolled. */
-  async requireServer(id: string): Promise<void> {
-    if (this.deps.implicitServers?.includes(id)) return;
+  /**
+   * Servers a customer may be moved to (and a server-wide schedule may name): enrolled or
+   * draining, not revoked or never enrolled. Answers the name the store keeps for it: `local`
+   * for an implicit server, as customers the inventory names no server for are kept.
+   */
+  async requireServer(id: string): Promise<string> {
+    if (this.deps.implicitServers?.includes(id)) return LOCAL_SERVER;
     const record = await this.deps.records.get(id);
     if (!record || record.enrolledAt === null)
       throw new HostvaultError('server.unknown', `There is no server ${id}.`, {
@@ -95,6 +100,7 @@ export class CustomerMove {
       throw new HostvaultError('server.revoked', `Server ${id} is revoked.`, {
         params: { server: id },
       });
+    return id;
   }
 
   /** The customer's own schedules whose target is a directory (on the server it is on). */

@@ -23,6 +23,7 @@
  *   a warning here and on the Servers page.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   jetstream,
   jetstreamManager,
@@ -85,7 +86,25 @@ export interface NatsAgentOptions {
   ackWaitMs?: number;
   /** Unset: requests go unsealed (tests of the transport alone). */
   sealing?: ControllerSealing;
+  /**
+   * A job adopted from a controller that died while its agent is offline stays running here and
+   * the agent is asked again until it answers, for at most this long (HOSTVAULT_ADOPTION_WAIT_MS;
+   * default 1 hour); then the job fails, saying so.
+   */
+  adoptionWaitMs?: number;
   log?: (line: string) => void;
+}
+
+const DEFAULT_ADOPTION_WAIT_MS = 3600_000;
+/** How often an adopted job asks an agent that is offline again. */
+const ADOPTION_ASK_EVERY_MS = 5000;
+
+/** A wait in words, for a job's message: "1 hour", "20 seconds". */
+function duration(ms: number): string {
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (ms >= 3600_000 && ms % 3600_000 === 0) return unit(ms / 3600_000, 'hour');
+  if (ms >= 60_000 && ms % 60_000 === 0) return unit(ms / 60_000, 'minute');
+  return unit(Math.round(ms / 1000), 'second');
 }
 
 type Answer<K extends JobKind> = z.infer<(typeof JOB_KINDS)[K]['answer']>;
@@ -348,7 +367,9 @@ export class NatsAgent implements HostAgent {
       // agent knew a call of the job, the later ones are sent as usual: the agent's record runs
       // each id at most once, and answers one it had again with its outcome.
       const follow =
-        adoption && !opts.fresh && !adoption.followed ? await this.adoptedState(id) : undefined;
+        adoption && !opts.fresh && !adoption.followed
+          ? await this.adoptedStateOnceHeard(id, ctx, detached)
+          : undefined;
       if (follow === 'unknown')
         throw new AgentError({
           code: 'failed',
@@ -512,6 +533,58 @@ export class NatsAgent implements HostAgent {
       return plainBody;
     }
     return sealed(key, agent);
+  }
+
+  /**
+   * adoptedState, waiting for an agent that is not connected: the job stays running (and owned
+   * here) and the agent is asked again every few seconds until it returns, so a job it ran, or
+   * finished while no controller listened, gets its real outcome. Bounded (adoptionWaitMs): an
+   * agent gone for good fails the job with a message that says so. Cancel and a takeover by
+   * another controller end the wait.
+   */
+  private async adoptedStateOnceHeard(
+    id: string,
+    ctx: RunContext | undefined,
+    detached: AbortSignal | undefined,
+  ): Promise<'running' | 'done' | 'unknown'> {
+    const limitMs = this.opts.adoptionWaitMs ?? DEFAULT_ADOPTION_WAIT_MS;
+    const since = Date.now();
+    let told = false;
+    for (;;) {
+      try {
+        return await this.adoptedState(id);
+      } catch (error) {
+        const absent =
+          error instanceof AgentError && (error.code === 'unreachable' || error.code === 'timeout');
+        if (!absent) throw error;
+        const waited = Date.now() - since;
+        if (waited >= limitMs)
+          throw new AgentError({
+            code: 'failed',
+            message:
+              `The controller running this job stopped, and the agent of server "${this.s.server}" ` +
+              `did not answer for ${duration(limitMs)} after: what became of the job is not known. ` +
+              'Look at the server, then run the job again if it is needed.',
+          });
+        if (!told)
+          ctx?.onEvent?.({
+            kind: 'log',
+            line: `The agent of server "${this.s.server}" is offline: the job waits up to ${duration(limitMs)} for it to return and say what became of it.`,
+          });
+        told = true;
+        const stop = [ctx?.signal, detached].filter((s): s is AbortSignal => s !== undefined);
+        await sleep(Math.min(ADOPTION_ASK_EVERY_MS, limitMs - waited), undefined, {
+          ...(stop.length > 0 ? { signal: AbortSignal.any(stop) } : {}),
+        }).catch(() => undefined);
+        if (ctx?.signal?.aborted)
+          throw new AgentError({ code: 'canceled', message: 'The job was canceled.' });
+        if (detached?.aborted)
+          throw new AgentError({
+            code: 'failed',
+            message: 'Another controller took this job over; this one follows it no further.',
+          });
+      }
+    }
   }
 
   /** What the agent knows of a dispatch id, for a job adopted from a controller that died. */

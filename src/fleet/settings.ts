@@ -67,6 +67,11 @@ export interface ControllerFleetSettings {
    * prints it), let in with its own subjects only.
    */
   vaultKey?: string;
+  /**
+   * HOSTVAULT_ADOPTION_WAIT_MS: how long a job adopted from a controller that died waits for its
+   * agent to come back online (src/fleet/nats-agent.ts); 1 hour when unset.
+   */
+  adoptionWaitMs?: number;
 }
 
 export function loadControllerFleetSettings(env: NodeJS.ProcessEnv): ControllerFleetSettings {
@@ -78,6 +83,10 @@ export function loadControllerFleetSettings(env: NodeJS.ProcessEnv): ControllerF
   const authFile = get('HOSTVAULT_NATS_AUTH_FILE');
   const agentUrl = get('HOSTVAULT_NATS_AGENT_URL');
   const vaultKey = get('HOSTVAULT_NATS_VAULT_KEY');
+  const adoptionWait = get('HOSTVAULT_ADOPTION_WAIT_MS');
+  const adoptionWaitMs = adoptionWait === undefined ? undefined : Number(adoptionWait);
+  if (adoptionWaitMs !== undefined && !(Number.isInteger(adoptionWaitMs) && adoptionWaitMs > 0))
+    throw new Error('HOSTVAULT_ADOPTION_WAIT_MS must be a whole number of milliseconds above 0');
   return {
     ...(authFile ? { authFile } : {}),
     ...(pidFile ? { pidFile } : {}),
@@ -88,5 +97,6 @@ export function loadControllerFleetSettings(env: NodeJS.ProcessEnv): ControllerF
       .filter(Boolean),
     ...(agentUrl ? { agentUrl } : {}),
     ...(vaultKey ? { vaultKey } : {}),
+    ...(adoptionWaitMs !== undefined ? { adoptionWaitMs } : {}),
   };
 }

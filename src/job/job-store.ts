@@ -209,10 +209,12 @@ export class JobStore {
    */
   async claimNext(owner?: JobOwner): Promise<JobRow | undefined> {
     return this.db.transaction().execute(async (trx) => {
+      const held = await heldByDrain(trx);
       const candidate = await trx
         .selectFrom('jobs as j')
         .select('j.id')
         .where('j.status', '=', 'pending')
+        .$if(held.length > 0, (qb) => qb.where('j.id', 'not in', held))
         // A job of a customer whose hosting server drains waits (src/fleet/server-records.ts):
         // it starts once the server is undrained, or runs elsewhere once the customer moved.
         .where((eb) =>
@@ -544,4 +546,85 @@ export class JobStore {
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * Pending jobs of no customer that would run on a draining server, so they wait like its
+ * customers' jobs do: maintenance (prune, check, a vault's retention) of a customer's repository
+ * runs on that customer's server; that of a server-wide repository waits when its schedule names
+ * the server (the repository of that server's backups); a drill
+ * or a copy on its customer's server; a server-wide backup on the server its schedule names or
+ * on the one customer's server it is for (src/fleet/fleet-agent.ts routes them so). Read only while some server drains: one query
+ * otherwise. The route is in the job's JSON params, read here rather than in SQL, whose JSON
+ * functions differ between SQLite and PostgreSQL.
+ */
+async function heldByDrain(db: Store['db']): Promise<number[]> {
+  const draining = (
+    await db.selectFrom('servers').select('id').where('state', '=', 'draining').execute()
+  ).map((r) => r.id);
+  if (draining.length === 0) return [];
+  const customers = await db
+    .selectFrom('customers')
+    .select('id')
+    .where('server_id', 'in', draining)
+    .execute();
+  const [schedules, jobs] = await Promise.all([
+    // A server-wide schedule naming the server, or one customer's server-wide schedule.
+    db
+      .selectFrom('schedules')
+      .select('id')
+      .where((eb) =>
+        eb.or([
+          eb('server_id', 'in', draining),
+          ...(customers.length > 0
+            ? [
+                eb(
+                  'customer_id',
+                  'in',
+                  customers.map((c) => c.id),
+                ),
+              ]
+            : []),
+        ]),
+      )
+      .execute(),
+    db
+      .selectFrom('jobs')
+      .select(['id', 'schedule_id', 'params'])
+      .where('status', '=', 'pending')
+      .where('customer_id', 'is', null)
+      .execute(),
+  ]);
+  const onDrainingCustomer = new Set(customers.map((c) => c.id));
+  const onDrainingSchedule = new Set(schedules.map((s) => s.id));
+  const held: number[] = [];
+  for (const job of jobs) {
+    const route = routeOf(job.params);
+    const waits =
+      route.customer !== undefined
+        ? onDrainingCustomer.has(route.customer)
+        : onDrainingSchedule.has(route.schedule ?? job.schedule_id ?? -1);
+    if (waits) held.push(job.id);
+  }
+  return held;
+}
+
+/** Whose server a job of no customer runs on, from its params: a customer, or a schedule's. */
+function routeOf(params: string | null): { customer?: string; schedule?: number } {
+  let parsed: unknown;
+  try {
+    parsed = params === null ? undefined : JSON.parse(params);
+  } catch {
+    return {};
+  }
+  if (typeof parsed !== 'object' || parsed === null) return {};
+  const p = parsed as { owner?: unknown; scheduleId?: unknown; customerId?: unknown };
+  const schedule = typeof p.scheduleId === 'number' ? p.scheduleId : undefined;
+  // Maintenance: the repository's owner, a customer or `server` (the schedule's server).
+  if (typeof p.owner === 'string')
+    return p.owner === 'server'
+      ? { ...(schedule !== undefined ? { schedule } : {}) }
+      : { customer: p.owner };
+  if (typeof p.customerId === 'string') return { customer: p.customerId };
+  return schedule !== undefined ? { schedule } : {};
 }

@@ -6,7 +6,7 @@
  */
 import { sql } from 'kysely';
 import type { Viewer } from '../auth/viewer.js';
-import { NotFoundError, ValidationError } from '../errors/index.js';
+import { HostvaultError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { CustomerDirectory } from '../inventory/directory.js';
 import type { Customer } from '../inventory/schema.js';
 import type { JobStore } from '../job/job-store.js';
@@ -45,6 +45,12 @@ export interface ScheduleView {
   id: number;
   ownerKind: 'customer' | 'server';
   customerId: string | null;
+  /**
+   * An entire-server schedule's hosting server: only its customers are backed up, each on that
+   * server's agent. Null: every customer, each on its own server (and for a customer's schedule,
+   * which follows its customer).
+   */
+  server: string | null;
   name: string;
   scope: string;
   frequency: string;
@@ -301,10 +307,39 @@ export class ScheduleService implements ScheduleStore {
   }
 
   /** Admin only: every customer into the server repository, or one customer with its own settings. */
-  async createServerWide(customerId: string | null, raw: unknown): Promise<ScheduleView> {
+  async createServerWide(
+    customerId: string | null,
+    raw: unknown,
+    server: string | null = null,
+  ): Promise<ScheduleView> {
     if (customerId !== null && !(await this.deps.customers.getCustomer(customerId)))
       throw new NotFoundError('Customer not found');
-    return this.insert({ role: 'admin' }, 'server', customerId, this.validate(raw), 'provider');
+    if (customerId !== null && server !== null) throw serverOfOneCustomer();
+    const created = await this.insert(
+      { role: 'admin' },
+      'server',
+      customerId,
+      this.validate(raw),
+      'provider',
+    );
+    return server === null ? created : this.setServer(created.id, server);
+  }
+
+  /**
+   * Admin only: the hosting server an entire-server schedule backs up (its customers, on its
+   * agent), or null for every customer on its own server. The caller checked the server exists
+   * (src/fleet/customer-move.ts, requireServer). A customer's schedule, or a server-wide one for
+   * one customer, follows its customer and is refused.
+   */
+  async setServer(id: number, server: string | null): Promise<ScheduleView> {
+    const row = await this.getRow({ role: 'admin' }, id);
+    if (row.owner_kind !== 'server' || row.customer_id !== null) throw serverOfOneCustomer();
+    await this.db
+      .updateTable('schedules')
+      .set({ server_id: server, updated_at: this.now().toISOString() })
+      .where('id', '=', id)
+      .execute();
+    return this.get({ role: 'admin' }, id);
   }
 
   async update(viewer: Viewer, id: number, raw: unknown): Promise<ScheduleView> {
@@ -652,6 +687,7 @@ export class ScheduleService implements ScheduleStore {
       id: row.id,
       ownerKind: row.owner_kind,
       customerId: row.customer_id,
+      server: row.server_id,
       name: row.name,
       scope: row.scope,
       frequency: row.frequency,
@@ -717,4 +753,21 @@ function timing(
 /** Who chose a target entered by this viewer. */
 function editorOf(viewer: Viewer): TargetOrigin {
   return viewer.role === 'admin' ? 'provider' : 'customer';
+}
+
+function serverOfOneCustomer(): HostvaultError {
+  return new HostvaultError(
+    'schedule.server_follows_customer',
+    "Only an entire-server schedule names a server: one customer's schedule runs on that customer's server.",
+    {
+      fields: [
+        {
+          field: 'server',
+          code: 'schedule.server_follows_customer',
+          message:
+            "Only an entire-server schedule names a server: one customer's schedule runs on that customer's server.",
+        },
+      ],
+    },
+  );
 }

@@ -3,12 +3,15 @@
 // and nkeys, with real restic. kill -9 of the controller running a backup: the other adopts the
 // job once its lease lapsed, asks the agent and records the backup's real outcome with its
 // snapshot; the agent ran it once. A controller started while the other runs a job leaves that job
-// alone. A dead controller's job the agent never took fails with a clear message.
+// alone. A dead controller's job the agent never took fails with a clear message. An agent offline
+// when its job is adopted: the job stays running and owned, and the real outcome is recorded when
+// the agent returns; an agent that stays away past HOSTVAULT_ADOPTION_WAIT_MS fails the job, saying
+// so.
 //   node --import tsx --test --test-reporter=spec test/fleet/job-adoption.int.test.ts
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -26,6 +29,8 @@ const execFileAsync = promisify(execFile);
 const PG_SOCKET = 'host=/var/run/postgresql';
 const ADMIN_URL = `postgresql://root@localhost/postgres?${PG_SOCKET}`;
 const LEASE_MS = 3000;
+/** How long an adopted job waits for its offline agent here (1 hour in production). */
+const ADOPTION_WAIT_MS = 20_000;
 
 /** A `hostvault` role (controller or agent) as a child process, so it can be killed. */
 class Role {
@@ -224,6 +229,7 @@ describe('running jobs of a fleet have an owner', { timeout: 240_000 }, () => {
             HOSTVAULT_ADMIN_PASSWORD: 'adoption-admin-password',
             HOSTVAULT_JOB_LEASE_MS: String(LEASE_MS),
             HOSTVAULT_PLANNER_LEASE_MS: String(LEASE_MS),
+            HOSTVAULT_ADOPTION_WAIT_MS: String(ADOPTION_WAIT_MS),
           },
           /listening on http/,
         ),
@@ -320,5 +326,69 @@ describe('running jobs of a fleet have an owner', { timeout: 240_000 }, () => {
     assert.equal(done.status, 'failed');
     assert.match(done.error ?? '', /has no record of it: it was not run/);
     assert.equal(starts(row.id), 0, 'nothing ran it');
+  });
+
+  /** The agent's own record of dispatch `id`: running or done (src/fleet/job-record.ts). */
+  const agentRecord = async (id: string) => {
+    const file = await readFile(join(work, 'agent', 'fleet-jobs.json'), 'utf8').catch(() => '');
+    const parsed = file ? (JSON.parse(file) as { jobs: { id: string; state: string }[] }) : null;
+    return parsed?.jobs.find((j) => j.id === id)?.state;
+  };
+
+  /** Both controllers running again (a test before may have killed one). */
+  async function bothControllers() {
+    for (const c of controllers)
+      if (c.child?.exitCode !== null || c.child?.signalCode !== null) await c.start();
+  }
+
+  it('an agent offline when its job is adopted: the job waits, running, and ends as the agent says', async () => {
+    await bothControllers();
+    const { id, owner } = await backupUnderWay();
+    const survivor = controllers.find((c) => c !== owner)!;
+    await owner.kill('SIGKILL');
+    // The agent finishes the backup while no controller listens, then goes away.
+    await rm(gate());
+    await until('the agent’s record of the finished backup', async () =>
+      (await agentRecord(`backup-${id}-alice`)) === 'done' ? true : undefined,
+    );
+    await agent.kill('SIGKILL');
+    const waiting = await until('the adopted job waiting for its agent', async () => {
+      const row = await job(id);
+      return /is offline: the job waits up to 20 seconds/.test(row.log ?? '') ? row : undefined;
+    });
+    assert.match(waiting.log ?? '', /Taken over by controller/);
+    // Asked again and again while the agent is away: still running, still the survivor's.
+    await sleep(8000);
+    const meanwhile = await job(id);
+    assert.equal(meanwhile.status, 'running', `${meanwhile.error}\n${meanwhile.log}`);
+    assert.equal(meanwhile.owner?.split('-').at(-2), String(survivor.pid));
+    const returnedAt = Date.now();
+    await agent.start();
+    const done = await finished(id);
+    assert.equal(done.status, 'successful', `${done.error}\n${done.log}`);
+    assert.ok(done.snapshot_id, 'the snapshot the agent made while no controller listened');
+    assert.equal(starts(id), 1, 'the agent ran the backup once');
+    console.log(`recorded ${Date.now() - returnedAt} ms after the agent returned`);
+  });
+
+  it('an agent that stays away past the limit fails the adopted job, saying so', async () => {
+    await bothControllers();
+    const { id, owner } = await backupUnderWay();
+    await owner.kill('SIGKILL');
+    await agent.kill('SIGKILL');
+    const killedAt = Date.now();
+    const done = await finished(id);
+    const tookMs = Date.now() - killedAt;
+    assert.equal(done.status, 'failed');
+    assert.match(
+      done.error ?? '',
+      /the agent of server "web1" did not answer for 20 seconds after: what became of the job is not known/,
+    );
+    assert.ok(tookMs >= ADOPTION_WAIT_MS, `failed ${tookMs} ms after, before the limit`);
+    console.log(
+      `failed ${tookMs} ms after the kills (lease ${LEASE_MS}, limit ${ADOPTION_WAIT_MS})`,
+    );
+    await rm(gate(), { force: true });
+    await agent.start();
   });
 });

@@ -1,6 +1,7 @@
 /** The admin area's schedules: every schedule with filters, and server-wide schedules created. */
 import { z } from 'zod';
 import { HostvaultError, NotFoundError, ValidationError } from '../../errors/index.js';
+import type { CustomerMove } from '../../fleet/customer-move.js';
 import type { ScheduleService } from '../../schedule/schedule-service.js';
 import { scheduleInputSchema } from '../../schedule/schedule-schema.js';
 import type { ApiModule } from '../deps.js';
@@ -9,8 +10,19 @@ import { parseInput } from '../validation.js';
 import { ScheduleSchema } from '../schedule-schemas.js';
 
 export interface ServerScheduleRouteDeps {
-  schedules: Pick<ScheduleService, 'list' | 'createServerWide'>;
+  schedules: Pick<ScheduleService, 'list' | 'createServerWide' | 'setServer'>;
+  /** Whether a server may be named, and the name the store keeps for it (customer-move.ts). */
+  knownServers: Pick<CustomerMove, 'requireServer'>;
 }
+
+const ServerName = z
+  .string()
+  .min(1)
+  .max(63)
+  .nullable()
+  .describe(
+    'The hosting server an entire-server schedule backs up: its customers, on its agent (enrolled or draining). Null or absent: every customer, each on its own server.',
+  );
 
 const ServerScheduleBody = z
   .object({
@@ -24,8 +36,11 @@ const ServerScheduleBody = z
       .max(63)
       .optional()
       .describe('The customer of a "single" schedule; absent for "entire".'),
+    server: ServerName.optional(),
   })
   .loose();
+const ScheduleParams = z.strictObject({ id: z.coerce.number().int().positive() });
+const ScheduleServerBody = z.strictObject({ server: ServerName });
 /** Checked in two parts: the handler reads mode and customerId, the service the rest. */
 const ServerScheduleRequest = checkedByService(
   ServerScheduleBody.and(scheduleInputSchema),
@@ -75,7 +90,11 @@ export function serverScheduleRoutes(deps: ServerScheduleRouteDeps): ApiModule {
       body: ServerScheduleRequest,
       responses: { 201: { description: 'Created.', schema: ScheduleSchema } },
       async handler({ body }) {
-        const { mode, customerId, ...fields } = parseInput(ServerScheduleBody, body, 'body');
+        const { mode, customerId, server, ...fields } = parseInput(
+          ServerScheduleBody,
+          body,
+          'body',
+        );
         if (mode === 'single' && !customerId)
           throw new ValidationError(
             [
@@ -102,6 +121,7 @@ export function serverScheduleRoutes(deps: ServerScheduleRouteDeps): ApiModule {
           return await deps.schedules.createServerWide(
             mode === 'single' ? (customerId ?? null) : null,
             fields,
+            server == null ? null : await deps.knownServers.requireServer(server),
           );
         } catch (error) {
           // The only thing this route can miss is the customer it names: a field of the request.
@@ -123,6 +143,24 @@ export function serverScheduleRoutes(deps: ServerScheduleRouteDeps): ApiModule {
             );
           throw error;
         }
+      },
+    });
+    api.route({
+      method: 'PUT',
+      path: '/api/admin/schedules/:id/server',
+      operationId: 'adminSetScheduleServer',
+      summary: 'Set the hosting server an entire-server schedule backs up',
+      description:
+        "From its next run on, the schedule backs up only that server's customers, on that server's agent. Null: every customer, each on its own server. Refused for a customer's schedule or a one-customer server-wide schedule, which follow their customer, and for an unknown or revoked server.",
+      tags: ['admin'],
+      access: 'admin',
+      params: ScheduleParams,
+      body: ScheduleServerBody,
+      responses: { 200: { description: 'The schedule.', schema: ScheduleSchema } },
+      async handler({ params, body }) {
+        const server =
+          body.server === null ? null : await deps.knownServers.requireServer(body.server);
+        return deps.schedules.setServer(params.id, server);
       },
     });
   };

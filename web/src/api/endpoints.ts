@@ -160,15 +160,24 @@ export const api = {
   deletePackage: (id: string) =>
     call(http.DELETE('/api/admin/packages/{id}', { params: { path: { id } } })),
   /** entire: every customer into the server repository; single: one customer on its own. */
-  createServerSchedule: (body: FormBody, customerId: string | null) =>
+  createServerSchedule: (body: FormBody, customerId: string | null, server: string | null = null) =>
     call(
       http.POST('/api/admin/schedules', {
         body: (customerId === null
-          ? { ...body, mode: 'entire' }
+          ? { ...body, mode: 'entire', ...(server === null ? {} : { server }) }
           : { ...body, mode: 'single', customerId }) as ScheduleRequest & {
           mode: 'entire' | 'single';
           customerId?: string;
+          server?: string | null;
         },
+      }),
+    ),
+  /** The hosting server an entire-server schedule backs up; null: every customer on its own. */
+  setScheduleServer: (id: number, server: string | null) =>
+    call(
+      http.PUT('/api/admin/schedules/{id}/server', {
+        params: { path: { id } },
+        body: { server },
       }),
     ),
   repositories: () => call(http.GET('/api/admin/repositories')).then((r) => r.repositories),

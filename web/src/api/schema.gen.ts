@@ -733,6 +733,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/schedules/{id}/server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the hosting server an entire-server schedule backs up
+         * @description From its next run on, the schedule backs up only that server's customers, on that server's agent. Null: every customer, each on its own server. Refused for a customer's schedule or a one-customer server-wide schedule, which follow their customer, and for an unknown or revoked server.
+         */
+        put: operations["adminSetScheduleServer"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/repositories": {
         parameters: {
             query?: never;
@@ -1173,7 +1193,7 @@ export interface components {
                  * @description Stable machine code of the condition; see the list in the OpenAPI document.
                  * @enum {string}
                  */
-                code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "schedule.copy_same_target" | "lifecycle.terminated" | "lifecycle.purged" | "lifecycle.rewrite_unsupported" | "lifecycle.path_invalid" | "target.address_refused" | "target.vault_provider_only" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "server.enrollment_invalid" | "server.revoked" | "server.key_invalid" | "server.unknown" | "server.fleet_not_configured" | "server.move_same_server" | "server.move_local_target" | "server.move_jobs_active" | "server.recover_online" | "server.recover_no_snapshot" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "drill.differs" | "drill.snapshot_gone" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
+                code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.server_follows_customer" | "schedule.running" | "schedule.copy_same_target" | "lifecycle.terminated" | "lifecycle.purged" | "lifecycle.rewrite_unsupported" | "lifecycle.path_invalid" | "target.address_refused" | "target.vault_provider_only" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "server.enrollment_invalid" | "server.revoked" | "server.key_invalid" | "server.unknown" | "server.fleet_not_configured" | "server.move_same_server" | "server.move_local_target" | "server.move_jobs_active" | "server.recover_online" | "server.recover_no_snapshot" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "drill.differs" | "drill.snapshot_gone" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
                 /** @description The same in English: a fallback for clients without a text. */
                 message: string;
                 /** @description The plain values the message names, for a client that words it itself. */
@@ -1187,7 +1207,7 @@ export interface components {
                      * @description Stable machine code of the condition; see the list in the OpenAPI document.
                      * @enum {string}
                      */
-                    code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.running" | "schedule.copy_same_target" | "lifecycle.terminated" | "lifecycle.purged" | "lifecycle.rewrite_unsupported" | "lifecycle.path_invalid" | "target.address_refused" | "target.vault_provider_only" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "server.enrollment_invalid" | "server.revoked" | "server.key_invalid" | "server.unknown" | "server.fleet_not_configured" | "server.move_same_server" | "server.move_local_target" | "server.move_jobs_active" | "server.recover_online" | "server.recover_no_snapshot" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "drill.differs" | "drill.snapshot_gone" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
+                    code: "not_found" | "validation.failed" | "request.invalid_json" | "request.empty_body" | "request.too_large" | "request.unsupported_media_type" | "request.unreadable" | "request.id_mismatch" | "internal" | "auth.sign_in_required" | "auth.token_invalid" | "auth.csrf_invalid" | "auth.admin_only" | "auth.customer_only" | "auth.wrong_credentials" | "auth.rate_limited" | "auth.link_invalid" | "auth.token_read_only" | "user.username_invalid" | "user.password_too_short" | "user.customer_required" | "user.admin_has_no_customer" | "user.username_taken" | "user.current_password_wrong" | "user.cannot_delete_self" | "user.last_admin" | "token.name_invalid" | "token.customer_mismatch" | "customer.unknown" | "package.in_use" | "package.no_backups" | "package.frequency_not_included" | "package.retention_limit" | "package.schedule_limit" | "inventory.invalid" | "schedule.customer_required" | "schedule.server_wide_has_no_customer" | "schedule.server_follows_customer" | "schedule.running" | "schedule.copy_same_target" | "lifecycle.terminated" | "lifecycle.purged" | "lifecycle.rewrite_unsupported" | "lifecycle.path_invalid" | "target.address_refused" | "target.vault_provider_only" | "target.host_not_found" | "target.secret_required" | "target.test_rate_limited" | "target.tests_busy" | "job.finished" | "job.on_other_worker" | "server.enrollment_invalid" | "server.revoked" | "server.key_invalid" | "server.unknown" | "server.fleet_not_configured" | "server.move_same_server" | "server.move_local_target" | "server.move_jobs_active" | "server.recover_online" | "server.recover_no_snapshot" | "snapshot.ambiguous_id" | "snapshot.keep_limit" | "snapshot.hold_expiry_past" | "browse.invalid_path" | "browse.invalid_snapshot_id" | "browse.invalid_page" | "browse.invalid_query" | "browse.outside_roots" | "browse.not_a_directory" | "browse.not_a_file" | "browse.no_content" | "browse.not_open" | "download.choose_entry" | "download.failed" | "restore.limit_reached" | "restore.content_missing" | "restore.everything_needs_full" | "restore.database_unknown" | "restore.mailbox_unknown" | "restore.path_invalid" | "restore.safety_mismatch" | "drill.differs" | "drill.snapshot_gone" | "field.required" | "field.wrong_type" | "field.too_short" | "field.too_long" | "field.too_small" | "field.too_big" | "field.too_few" | "field.too_many" | "field.not_allowed" | "field.bad_format" | "field.unknown" | "field.invalid";
                     message: string;
                     /** @description The plain values the message names, for a client that words it itself. */
                     params?: {
@@ -1506,6 +1526,8 @@ export interface components {
             /** @enum {string} */
             ownerKind: "customer" | "server";
             customerId: string | null;
+            /** @description An entire-server schedule's hosting server: only its customers, on its agent. Null: every customer on its own server (a customer's schedule follows its customer). */
+            server: string | null;
             name: string;
             /** @enum {string} */
             scope: "full" | "web" | "databases" | "email" | "ssl" | "config";
@@ -5473,6 +5495,8 @@ export interface operations {
                     mode: "entire" | "single";
                     /** @description The customer of a "single" schedule; absent for "entire". */
                     customerId?: string;
+                    /** @description The hosting server an entire-server schedule backs up: its customers, on its agent (enrolled or draining). Null or absent: every customer, each on its own server. */
+                    server?: string | null;
                     name: string;
                     /** @enum {string} */
                     scope: "full" | "web" | "databases" | "email" | "ssl" | "config";
@@ -5562,6 +5586,98 @@ export interface operations {
             };
             /** @description Needs an administrator (or, with a session cookie, the CSRF token is missing). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is not JSON. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on the server; details are in its log. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    adminSetScheduleServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The hosting server an entire-server schedule backs up: its customers, on its agent (enrolled or draining). Null or absent: every customer, each on its own server. */
+                    server: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The schedule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description A field is missing or not valid; `fields` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token is not valid. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs an administrator (or, with a session cookie, the CSRF token is missing). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not yours: the same answer. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -83,6 +83,8 @@ export const deErrors: ErrorTexts = {
   'inventory.invalid': 'Dieser Wert ist für das Inventar nicht gültig.',
 
   'schedule.customer_required': 'Wählen Sie einen Kunden.',
+  'schedule.server_follows_customer':
+    'Nur ein Zeitplan für den ganzen Server nennt einen Server: Der Zeitplan eines Kunden läuft auf dessen Server.',
   'schedule.server_wide_has_no_customer':
     'Ein Zeitplan für den gesamten Server gehört zu keinem Kunden.',
   'schedule.running':

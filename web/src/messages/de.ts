@@ -819,6 +819,10 @@ export const de: Messages = {
     serverIntro:
       'Serverweite Backups sichern alle Kunden (oder einen Kunden mit eigenen Einstellungen) in das eigene Repository des Servers. Kunden sehen sie nie.',
     newServerSchedule: 'Neuer serverweiter Zeitplan',
+    hostingServer: 'Hosting-Server',
+    hostingServerHint:
+      'Nur die Kunden dieses Servers werden gesichert, auf seinem Agenten. Alle Server: jeder Kunde auf seinem eigenen Server.',
+    everyServer: 'Alle Server',
     serverScheduleFor: 'Sichern',
     serverEmpty: 'Noch keine serverweiten Zeitpläne.',
     schedulesEmpty: 'Keine passenden Zeitpläne.',
@@ -859,6 +863,21 @@ export const de: Messages = {
       saved: (name: string) => `Der Kunde ${name} wurde gespeichert.`,
       deleted: (name: string) => `Der Kunde ${name} wurde gelöscht.`,
       empty: 'Noch keine Kunden.',
+      move: 'Verschieben',
+      moveLabel: (name: string) => `Kunde ${name} auf einen anderen Server verschieben`,
+      moveTitle: (name: string) => `Kunde ${name} auf einen anderen Server verschieben`,
+      moveFrom: (server: string) => `Jetzt auf Server ${server}.`,
+      moveTo: 'Verschieben auf',
+      moveToHint: 'Server, die online und nicht gesperrt sind.',
+      moveNoServer: 'Kein anderer Server ist online, auf den dieser Kunde verschoben werden kann.',
+      moveChoose: 'Wählen Sie den Server, auf den verschoben wird.',
+      moveNext: 'Weiter',
+      moveConfirmTitle: (name: string, server: string) => `${name} auf ${server} verschieben?`,
+      moveConfirmText: (from: string, to: string) =>
+        `Ab jetzt laufen seine Backups, Wiederherstellungen und das Durchsuchen auf dem Agenten von ${to}. Seine Repositories auf S3 oder FTP laufen weiter: Seine Snapshots bleiben sichtbar, und das nächste Backup fügt nur Änderungen hinzu. Ein Zeitplan, der in ein Verzeichnis auf ${from} sichert, kann nicht mit; dann wird das Verschieben abgelehnt, bis sein Ziel S3 oder FTP ist. Die Dateien des Kunden müssen schon auf ${to} liegen: Sie verschiebt das Hosting-Panel.`,
+      moveSubmit: 'Verschieben',
+      moved: (name: string, from: string, to: string) =>
+        `Der Kunde ${name} wurde von ${from} nach ${to} verschoben.`,
     },
     packageForm: {
       newPackage: 'Neues Paket',

@@ -60,6 +60,8 @@ export const enErrors = {
 
   'schedule.customer_required': 'Choose a customer.',
   'schedule.server_wide_has_no_customer': 'An entire-server schedule belongs to no customer.',
+  'schedule.server_follows_customer':
+    "Only an entire-server schedule names a server: one customer's schedule runs on that customer's server.",
   'schedule.running': 'This schedule is running a backup. Cancel it or wait until it has finished.',
   'schedule.copy_same_target':
     "The second copy must go to another place than the schedule's own target.",

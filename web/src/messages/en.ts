@@ -808,6 +808,10 @@ export const en = {
     serverIntro:
       'Server-wide backups cover every customer (or one customer with its own settings) into the server’s own repository. Customers never see them.',
     newServerSchedule: 'New server-wide schedule',
+    hostingServer: 'Hosting server',
+    hostingServerHint:
+      "Only this server's customers are backed up, on its agent. Every server: each customer on its own server.",
+    everyServer: 'Every server',
     serverScheduleFor: 'Back up',
     serverEmpty: 'No server-wide schedules yet.',
     schedulesEmpty: 'No schedules match.',
@@ -846,6 +850,21 @@ export const en = {
       saved: (name: string) => `Customer ${name} has been saved.`,
       deleted: (name: string) => `Customer ${name} has been deleted.`,
       empty: 'No customers yet.',
+      move: 'Move',
+      moveLabel: (name: string) => `Move customer ${name} to another server`,
+      moveTitle: (name: string) => `Move customer ${name} to another server`,
+      moveFrom: (server: string) => `Now on server ${server}.`,
+      moveTo: 'Move to',
+      moveToHint: 'Online servers that are not revoked.',
+      moveNoServer: 'No other server is online to move this customer to.',
+      moveChoose: 'Choose the server to move to.',
+      moveNext: 'Continue',
+      moveConfirmTitle: (name: string, server: string) => `Move ${name} to ${server}?`,
+      moveConfirmText: (from: string, to: string) =>
+        `From now on its backups, restores and browsing run on the agent of ${to}. Its repositories on S3 or FTP continue: its snapshots stay listed and the next backup adds only what changed. A schedule that backs up to a directory on ${from} cannot follow, so the move is refused until its target is S3 or FTP. The customer's files must already be on ${to}: the hosting panel moves them.`,
+      moveSubmit: 'Move',
+      moved: (name: string, from: string, to: string) =>
+        `Customer ${name} has been moved from ${from} to ${to}.`,
     },
     packageForm: {
       newPackage: 'New package',

@@ -1,16 +1,18 @@
 /**
  * The admin area's customers: each with its package, server, areas and contact; a customer's
  * name, package, contact, web root and databases edited (the service checks the paths exist and
- * belong to no one else), and a record deleted. Mailboxes, certificates and configuration files
- * come from the panel's import and are kept as they are.
+ * belong to no one else), a customer moved to another hosting server (src/fleet/customer-move.ts:
+ * the service refuses what cannot move, and its words are shown), and a record deleted.
+ * Mailboxes, certificates and configuration files come from the panel's import and are kept as
+ * they are.
  */
-import { Button, Group, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMutation } from '../../api/mutation';
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/endpoints';
 import { keys } from '../../api/queries';
-import type { Customer } from '../../api/types';
+import type { Customer, Server } from '../../api/types';
 import { ConfirmDialog, FormFooter, Notice, fieldError, formError } from '../../components/forms';
 import { ResponsiveTable, usePhone, type Column } from '../../components/ResponsiveTable';
 import { Empty, ErrorMessage, Loading } from '../../components/states';
@@ -21,6 +23,8 @@ export function CustomersPanel() {
   const customers = useQuery({ queryKey: keys.customers, queryFn: api.customers });
   const [editing, setEditing] = useState<Customer | null>(null);
   const [deleting, setDeleting] = useState<Customer | null>(null);
+  const [moving, setMoving] = useState<Customer | null>(null);
+  const [confirmMove, setConfirmMove] = useState<{ customer: Customer; to: string } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const f = m.admin.customerForm;
   const columns: Column<Customer>[] = [
@@ -56,6 +60,14 @@ export function CustomersPanel() {
             aria-label={f.editLabel(c.name)}
           >
             {f.edit}
+          </Button>
+          <Button
+            size="compact-sm"
+            variant="default"
+            onClick={() => setMoving(c)}
+            aria-label={f.moveLabel(c.name)}
+          >
+            {f.move}
           </Button>
           <Button
             size="compact-sm"
@@ -102,6 +114,31 @@ export function CustomersPanel() {
           }}
         />
       )}
+      {moving && (
+        <MoveDialog
+          customer={moving}
+          onClose={() => setMoving(null)}
+          onChosen={(to) => {
+            setMoving(null);
+            setConfirmMove({ customer: moving, to });
+          }}
+        />
+      )}
+      {confirmMove && (
+        <ConfirmDialog
+          title={f.moveConfirmTitle(confirmMove.customer.name, confirmMove.to)}
+          action={f.moveSubmit}
+          run={async () => {
+            const moved = await api.moveCustomer(confirmMove.customer.id, confirmMove.to);
+            setNotice(f.moved(confirmMove.customer.name, moved.from, moved.to));
+          }}
+          refresh={keys.customers}
+          onClose={() => setConfirmMove(null)}
+          onDone={() => setConfirmMove(null)}
+        >
+          {f.moveConfirmText(serverOf(confirmMove.customer), confirmMove.to)}
+        </ConfirmDialog>
+      )}
       {deleting && (
         <ConfirmDialog
           title={f.deleteTitle(deleting.name)}
@@ -118,6 +155,85 @@ export function CustomersPanel() {
         </ConfirmDialog>
       )}
     </Stack>
+  );
+}
+
+/** The server a customer is on as the inventory says it (`local` when it names none). */
+function serverOf(customer: Customer): string {
+  return customer.server ?? 'local';
+}
+
+/**
+ * The servers a customer can be moved to: online, not revoked or awaiting enrollment, not the
+ * one it is on. A customer on `local` is on the implicit server (a controller's default server).
+ */
+export function moveTargets(servers: readonly Server[], customer: Customer): Server[] {
+  const implicit = servers.find((s) => s.implicit)?.id;
+  const current = serverOf(customer) === 'local' && implicit ? implicit : serverOf(customer);
+  return servers.filter(
+    (s) => s.online && (s.state === 'enrolled' || s.state === 'draining') && s.id !== current,
+  );
+}
+
+/** The first step of a move: the server chosen; the confirmation (ConfirmDialog) says the rest. */
+function MoveDialog({
+  customer,
+  onClose,
+  onChosen,
+}: {
+  customer: Customer;
+  onClose: () => void;
+  onChosen: (server: string) => void;
+}) {
+  const f = m.admin.customerForm;
+  const phone = usePhone();
+  const servers = useQuery({ queryKey: keys.servers, queryFn: api.servers });
+  const [to, setTo] = useState<string | null>(null);
+  const [unchosen, setUnchosen] = useState(false);
+  const targets = moveTargets(servers.data ?? [], customer);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (to && targets.some((s) => s.id === to)) onChosen(to);
+    else setUnchosen(true);
+  };
+  return (
+    <Modal opened onClose={onClose} title={f.moveTitle(customer.name)} fullScreen={phone}>
+      <form onSubmit={submit} noValidate>
+        <Stack gap="sm">
+          <Text size="sm">{f.moveFrom(serverOf(customer))}</Text>
+          {servers.isPending ? (
+            <Loading />
+          ) : servers.error ? (
+            <ErrorMessage message={failure(servers.error)} onRetry={() => void servers.refetch()} />
+          ) : targets.length === 0 ? (
+            <Alert color="yellow" variant="light" role="status">
+              {f.moveNoServer}
+            </Alert>
+          ) : (
+            <Select
+              label={f.moveTo}
+              description={f.moveToHint}
+              data={targets.map((s) => ({
+                value: s.id,
+                label:
+                  s.state === 'draining' ? `${s.id} (${m.admin.servers.state.draining})` : s.id,
+              }))}
+              value={to}
+              onChange={(value) => {
+                setTo(value);
+                setUnchosen(false);
+              }}
+              allowDeselect={false}
+              // In the dialog's own layer: a portal's list would sit under the dialog's overlay.
+              comboboxProps={{ withinPortal: false }}
+              error={unchosen ? f.moveChoose : undefined}
+              required
+            />
+          )}
+          <FormFooter error={undefined} onCancel={onClose} submit={f.moveNext} pending={false} />
+        </Stack>
+      </form>
+    </Modal>
   );
 }
 

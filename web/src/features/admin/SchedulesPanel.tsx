@@ -1,6 +1,9 @@
-/** The admin area's schedules: customers' own, or the server-wide ones with New, edit and delete. */
+/**
+ * The admin area's schedules: customers' own, or the server-wide ones with New, edit and delete.
+ * An entire-server schedule may name the hosting server it backs up (its customers, on its agent).
+ */
 import { Alert, Button, Group, NativeSelect, Stack, Text } from '@mantine/core';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMutation } from '../../api/mutation';
 import { useState } from 'react';
 import { api } from '../../api/endpoints';
@@ -21,6 +24,20 @@ export function SchedulesPanel({ server }: { server: boolean }) {
   const [editing, setEditing] = useState<Schedule | 'new' | null>(null);
   const [deleting, setDeleting] = useState<Schedule | null>(null);
   const [serverFor, setServerFor] = useState<string | null>(null);
+  const [hosting, setHosting] = useState<string | null>(null);
+  const servers = useQuery({ queryKey: keys.servers, queryFn: api.servers, enabled: server });
+  // The implicit server is kept as `local` in the store, as its customers are.
+  const hostingOptions = [
+    { value: '', label: m.admin.everyServer },
+    ...(servers.data ?? [])
+      .filter((s) => s.implicit || s.state === 'enrolled' || s.state === 'draining')
+      .map((s) => ({ value: s.implicit ? 'local' : s.id, label: s.id })),
+  ];
+  const entire = editing === 'new' ? serverFor === null : editing?.customerId === null;
+  const edit = (s: Schedule | 'new' | null) => {
+    setHosting(s !== null && s !== 'new' ? (s.server ?? null) : null);
+    setEditing(s);
+  };
   const [feedback, setFeedback] = useState<{ color: string; text: string } | null>(null);
   const { options } = useCustomerOptions();
   const run = useMutation({
@@ -57,7 +74,7 @@ export function SchedulesPanel({ server }: { server: boolean }) {
       )}
       <Group justify="space-between" align="flex-end">
         <CustomerFilter value={customer} onChange={setCustomer} />
-        {server && <Button onClick={() => setEditing('new')}>{m.admin.newServerSchedule}</Button>}
+        {server && <Button onClick={() => edit('new')}>{m.admin.newServerSchedule}</Button>}
       </Group>
       {feedback && (
         <Alert
@@ -83,7 +100,7 @@ export function SchedulesPanel({ server }: { server: boolean }) {
           customerColumn
           onRun={(s) => run.mutate(s)}
           running={run.isPending ? run.variables?.id : undefined}
-          onEdit={setEditing}
+          onEdit={edit}
           onDelete={setDeleting}
         />
       )}
@@ -94,20 +111,35 @@ export function SchedulesPanel({ server }: { server: boolean }) {
         schedule={editing === 'new' || editing === null ? undefined : editing}
         title={editing === 'new' ? m.admin.newServerSchedule : undefined}
         extra={
-          editing === 'new' ? (
-            <NativeSelect
-              label={m.admin.serverScheduleFor}
-              data={[{ value: '', label: m.admin.allOfServer }, ...options]}
-              value={serverFor ?? ''}
-              onChange={(e) => setServerFor(e.currentTarget.value || null)}
-            />
-          ) : undefined
+          <>
+            {editing === 'new' && (
+              <NativeSelect
+                label={m.admin.serverScheduleFor}
+                data={[{ value: '', label: m.admin.allOfServer }, ...options]}
+                value={serverFor ?? ''}
+                onChange={(e) => setServerFor(e.currentTarget.value || null)}
+              />
+            )}
+            {server && entire && (
+              <NativeSelect
+                label={m.admin.hostingServer}
+                description={m.admin.hostingServerHint}
+                data={hostingOptions}
+                value={hosting ?? ''}
+                onChange={(e) => setHosting(e.currentTarget.value || null)}
+              />
+            )}
+          </>
         }
-        submit={(body) =>
-          editing !== null && editing !== 'new'
-            ? api.updateSchedule(editing.id, body)
-            : api.createServerSchedule(body, serverFor)
-        }
+        submit={async (body) => {
+          if (editing !== null && editing !== 'new') {
+            const saved = await api.updateSchedule(editing.id, body);
+            return entire && hosting !== (editing.server ?? null)
+              ? api.setScheduleServer(editing.id, hosting)
+              : saved;
+          }
+          return api.createServerSchedule(body, serverFor, serverFor === null ? hosting : null);
+        }}
         onSaved={(s) =>
           done(editing === 'new' ? m.schedules.created(s.name) : m.schedules.saved(s.name))
         }
