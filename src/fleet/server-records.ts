@@ -7,7 +7,7 @@
  *   used up. Only a SHA-256 of a token is stored, so a copy of the store or a backup of it
  *   enrolls nothing; a token is 32 random bytes, so a plain hash is enough (nothing to guess).
  * - Sealing: the agent also sends the public part of its curve key, recorded as `curve_key`
- *   (migration 0022); the controller seals each request's secrets to it (src/fleet/sealing.ts).
+ *   (migration 0019); the controller seals each request's secrets to it (src/fleet/sealing.ts).
  *   A server enrolled before has none: its requests go unsealed until it enrolls again.
  * - States: `enrolled`, `draining` (jobs of its customers wait, src/job/job-store.ts), `revoked`
  *   (its key leaves nats-server's authorization: src/fleet/fleet-authorization.ts).

@@ -7,7 +7,7 @@ export interface ServersTable {
   state: 'enrolled' | 'draining' | 'revoked';
   /** The agent's public nkey (`U…`); null until it enrolled. */
   nkey: string | null;
-  /** The agent's public curve key (`X…`, migration 0022): requests are sealed to it. */
+  /** The agent's public curve key (`X…`, migration 0019): requests are sealed to it. */
   curve_key: string | null;
   enrolled_at: string | null;
   state_changed_at: string;

@@ -17,7 +17,7 @@ import * as m0015 from './0015-servers.js';
 import * as m0016 from './0016-job-owners.js';
 import * as m0017 from './0017-vault-targets.js';
 import * as m0018 from './0018-copies-lifecycle.js';
-import * as m0022 from './0022-server-curve-keys.js';
+import * as m0019 from './0019-server-curve-keys.js';
 
 /**
  * Every migration, listed by hand rather than found by scanning the folder, so that a bundled
@@ -42,5 +42,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0016-job-owners': m0016,
   '0017-vault-targets': m0017,
   '0018-copies-lifecycle': m0018,
-  '0022-server-curve-keys': m0022,
+  '0019-server-curve-keys': m0019,
 };
