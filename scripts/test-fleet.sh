@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The fleet drills on network namespaces (test/fleet/*.fleet.test.ts, harness
-# test/support/fleet-world.ts): three hosting servers as `ip netns` with their agents, controllers
-# on a PostgreSQL instance of the test's own, nats-server with TLS and the fleet's permissions, the
-# S3 test server. They need root (namespaces, veth, a bridge) and a fixed state directory, so they
-# run here, one run at a time on a machine, and not from scripts/test-files.sh's `all`.
+# test/support/fleet-world.ts): three hosting servers as `ip netns` with their enrolled agents,
+# two controllers of one fleet on a PostgreSQL instance of the test's own, nats-server with TLS
+# and the fleet's permissions, a mariadbd of the test's own (reached through socat in each
+# namespace), the S3 test server. They need root (namespaces, veth, a bridge, mounts) and a fixed
+# state directory, so they run here, one run at a time on a machine, and not from
+# scripts/test-files.sh's `all`.
 #
 #   npm run test:fleet                      all drills
 #   npm run test:fleet -- --test-name-pattern=PostgreSQL
@@ -17,7 +19,7 @@ if [ "$(id -u)" != 0 ]; then
   echo "test-fleet: needs root (ip netns, veth, a bridge, PostgreSQL run as its own user)" >&2
   exit 1
 fi
-for tool in ip nats-server openssl restic runuser; do
+for tool in ip nats-server openssl restic runuser socat mariadb-install-db /usr/sbin/mariadbd; do
   command -v "$tool" >/dev/null || {
     echo "test-fleet: $tool is missing" >&2
     exit 1

@@ -139,7 +139,12 @@ export async function openApp(
   const repositoryRecords = repositories.records;
   // Repositories from before targets were records learn theirs (migration 0010's keyed step).
   await repositoryRecords.linkTargets();
-  const inventory = new InventoryService({ store, now: opts.now });
+  const inventory = new InventoryService({
+    store,
+    now: opts.now,
+    // A fleet's customers live on their servers' disks, which a controller does not have.
+    pathsOnThisMachine: !opts.remoteAgent,
+  });
   const jobs = new JobStore(store, opts.now);
   const agent = opts.agent ? opts.agent(local) : local;
   // The services tell the worker about new jobs; the worker needs the services. This is the one

@@ -154,14 +154,22 @@ export class ServerRecovery {
     return result;
   }
 
-  /** The newest backup snapshot of each of the customer's own schedules. */
+  /**
+   * The newest backup snapshot of the customer from each schedule that backs it up: its own and
+   * the provider's (server-wide, `owner_kind` server), whose S3/FTP repositories are what a
+   * provider recovers a lost server from. Only its own were read before, so a customer backed up
+   * by the provider's schedule alone was "skipped, no snapshot" (found by the netns fleet
+   * drill). Snapshots in a directory target are left out: that repository was on a server's own
+   * disk (the customer's own such schedules refuse the move anyway).
+   */
   private async latestPerSchedule(customer: string): Promise<SnapshotRow[]> {
     const rows = await this.deps.store.db
       .selectFrom('snapshots as n')
       .innerJoin('schedules as s', 's.id', 'n.schedule_id')
+      .leftJoin('targets as t', 't.id', 's.target_id')
       .selectAll('n')
       .where('n.customer_id', '=', customer)
-      .where('s.owner_kind', '=', 'customer')
+      .where((eb) => eb.or([eb('t.kind', 'is', null), eb('t.kind', '!=', 'local')]))
       .where('n.kind', '=', 'backup')
       .orderBy('n.time', 'desc')
       .execute();

@@ -84,10 +84,22 @@ type Db = Kysely<Database> | Transaction<Database>;
 export class InventoryService {
   readonly #db: Kysely<Database>;
   readonly #now: () => Date;
+  readonly #pathsOnThisMachine: boolean;
 
-  constructor(opts: { store: Store; now?: () => Date }) {
+  /**
+   * `pathsOnThisMachine: false` (a fleet's controller): customers' paths are on their hosting
+   * servers, not on the controller's disk, so they are not checked here — checked here, every
+   * customer of a fleet was refused for "does not exist" (found by the netns fleet drills). The
+   * agent's restore still follows no symbolic link on its own server (src/restore/safe-fs.ts).
+   */
+  constructor(opts: { store: Store; now?: () => Date; pathsOnThisMachine?: boolean }) {
     this.#db = opts.store.db;
     this.#now = opts.now ?? (() => new Date());
+    this.#pathsOnThisMachine = opts.pathsOnThisMachine ?? true;
+  }
+
+  #checkPaths(customer: Customer, prefix?: string): Promise<InventoryIssue[]> {
+    return this.#pathsOnThisMachine ? checkCustomerPaths(customer, prefix) : Promise.resolve([]);
   }
 
   // ── packages ──────────────────────────────────────────────────────────────────────────────
@@ -165,7 +177,7 @@ export class InventoryService {
     const parsed = customerSchema.safeParse(input, { error: plainErrors });
     if (!parsed.success) throw new InventoryValidationError(fromZod(parsed.error), 'the customer');
     const customer = parsed.data;
-    const pathIssues = await checkCustomerPaths(customer);
+    const pathIssues = await this.#checkPaths(customer);
     await this.#db.transaction().execute(async (trx) => {
       const [packages, stored] = await Promise.all([loadPackages(trx), loadCustomers(trx)]);
       const others = [...stored.values()].filter((c) => c.id !== customer.id).map(toCustomer);
@@ -230,11 +242,12 @@ export class InventoryService {
       ),
     );
     for (const paths of await Promise.all(
-      customers.map((c) => checkCustomerPaths(c.customer, c.prefix)),
+      customers.map((c) => this.#checkPaths(c.customer, c.prefix)),
     )) {
       issues.push(...paths);
     }
-    for (const p of partial) issues.push(...(await checkPaths(p.paths, p.prefix)));
+    if (this.#pathsOnThisMachine)
+      for (const p of partial) issues.push(...(await checkPaths(p.paths, p.prefix)));
 
     return this.#db.transaction().execute(async (trx) => {
       const [storedPackages, storedCustomers] = await Promise.all([

@@ -1,19 +1,22 @@
 /**
  * A whole fleet on this machine, for drills that cut links and kill processes: N hosting servers
  * as network namespaces, each with its own hosting root and `hostvault agent` running inside it,
- * M controllers per server in the root namespace, and the shared services they reach over veth —
- * nats-server (JetStream, TLS from a private CA, the per-server authorization of
- * src/fleet/nats-config.ts), a PostgreSQL instance of its own and the S3 test server.
+ * enrolled as a provider enrolls one, and one control plane of M controllers in the root
+ * namespace serving all of them (src/controller.ts, FleetAgent routing each call by the
+ * customer's server) on one PostgreSQL database, with the shared services they reach over veth —
+ * nats-server (JetStream, TLS from a private CA, the authorization file the controllers write on
+ * enrollment and revocation), PostgreSQL, MariaDB and the S3 test server of the world's own.
  *
  *   root namespace                              namespace hvft-web<i>
- *   ┌──────────────────────────────┐            ┌──────────────────────────┐
- *   │ bridge hvft-br0 10.231.77.1  │─ hvft-v<i> ═ hvft-p<i> 10.231.77.<10+i> │
- *   │  nats-server, postgres, S3   │            │  hostvault agent (web<i>) │
- *   │  hostvault controller(s)     │            └──────────────────────────┘
- *   └──────────────────────────────┘
+ *   ┌──────────────────────────────┐            ┌──────────────────────────────┐
+ *   │ bridge hvft-br0 10.231.77.1  │─ hvft-v<i> ═ hvft-p<i> 10.231.77.<10+i>     │
+ *   │  nats-server, postgres,      │            │  hostvault agent (web<i>)     │
+ *   │  mariadbd, S3                │            │  /run/mysqld/mysqld.sock ─────┼─> mariadbd
+ *   │  hostvault controller 1..M   │            │  <state>/www = its own root   │   over veth
+ *   └──────────────────────────────┘            └──────────────────────────────┘
  *
  * Cutting `hvft-v<i>` (linkDown/linkUp) isolates server i exactly as a cable pull would: its agent
- * loses NATS and the S3 target, everything else keeps running.
+ * loses NATS, MariaDB and the S3 target, everything else keeps running.
  *
  * Why these choices:
  * - 10.231.77.0/24 and the `hvft-` prefix: a private range unlikely to collide with a machine's or
@@ -21,20 +24,27 @@
  *   (a killed test runner never reaches its cleanup) first deletes what a previous run left:
  *   processes recorded in `<state>/pids`, processes in the namespaces, the namespaces, the links
  *   and the state directory.
- * - Its own PostgreSQL (initdb into the state directory, own port, listening only on the bridge
- *   address): a drill that restarts it disturbs no other suite using the machine's PostgreSQL.
- *   One database per hosting server, as long as a controller drives a single server
- *   (src/controller.ts); the controllers of one server share its database (planner lease).
+ * - Its own PostgreSQL and mariadbd (in the state directory, own ports, listening only on the
+ *   bridge address): a drill that restarts one disturbs no other suite using the machine's.
+ * - Each agent sees the paths of a hosting server, in a mount namespace of its own (`ip netns
+ *   exec` makes one per process): `<state>/www` is its server's `<state>/servers/web<i>/www`,
+ *   so customers' web roots are the same path on every server (as /var/www on real ones) and a
+ *   customer restored onto another server lands in that server's root; `/run/mysqld` holds a
+ *   socket that socat, inside the namespace, forwards over veth to the world's mariadbd (a relay
+ *   on the bridge address, to its socket): the agent dumps and restores as root over the local
+ *   socket, as on a hosting server (src/database), and the bytes still cross the server's link.
  * - A fixed state directory (/tmp/hvft-world, HOSTVAULT_FLEET_WORLD_DIR to move it) rather than a
  *   random one: it is how the next run finds the leftovers. Two runs at once on one machine are
  *   therefore not supported (scripts/test-fleet.sh takes a lock).
- * - Needs root (ip netns, runuser postgres). The agent runs as root inside its namespace, as on a
- *   hosting server.
+ * - Needs root (ip netns, mount, runuser postgres). The agent runs as root inside its namespace,
+ *   as on a hosting server.
  *
- *   const world = await FleetWorld.start({ controllers: [2, 1, 1] });   // three servers
+ *   const world = await FleetWorld.start({ servers: 3, controllers: 2 });
  *   const s1 = world.server(1); await s1.linkDown(); await s1.linkUp();
  *   await s1.agent.kill('SIGKILL'); await s1.agent.start();
  *   await world.pg.restart(); await world.nats.stop({ keepData: true }); await world.nats.start();
+ *   await world.mariadb.sql('CHECKSUM TABLE shop.orders');
+ *   await s1.destroy();                          // the server is lost: agent, link, disk
  *   await world.stop();
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -121,6 +131,8 @@ export class WorldProcess {
     readonly name: string,
     private readonly command: () => { cmd: string; args: string[]; env: NodeJS.ProcessEnv },
     private readonly ready: RegExp,
+    /** How often a start that ends in the process's exit is tried (default once). */
+    private readonly startAttempts = 1,
   ) {}
 
   get pid(): number | undefined {
@@ -132,15 +144,27 @@ export class WorldProcess {
   }
 
   async start(): Promise<void> {
-    const from = this.output.length;
-    const { cmd, args, env } = this.command();
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    await recordPid(child.pid);
-    const append = (chunk: Buffer) => void (this.output += chunk.toString('utf8'));
-    child.stdout!.on('data', append);
-    child.stderr!.on('data', append);
-    await this.waitFor(this.ready, { from, exitFails: true, timeoutMs: 120_000 });
+    // As systemd's Restart=on-failure (packaging/systemd): a process that gave up at its start
+    // (an agent that reached no nats-server within its connect timeout on a machine this busy)
+    // is started again, a few times.
+    for (let attempt = 1; ; attempt++) {
+      const from = this.output.length;
+      const { cmd, args, env } = this.command();
+      const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      this.child = child;
+      await recordPid(child.pid);
+      const append = (chunk: Buffer) => void (this.output += chunk.toString('utf8'));
+      child.stdout!.on('data', append);
+      child.stderr!.on('data', append);
+      try {
+        await this.waitFor(this.ready, { from, exitFails: true, timeoutMs: 120_000 });
+        return;
+      } catch (error) {
+        if (this.running || attempt >= this.startAttempts) throw error;
+        this.output += `\n[${this.name} exited at its start; started again]\n`;
+        await sleep(1000);
+      }
+    }
   }
 
   /** Waits for a line of the output matching `pattern` (after `from` characters). */
@@ -287,15 +311,116 @@ function gidOf(user: string): number {
   return Number(line.split(':')[3]);
 }
 
-/** One hosting server: its namespace, address, hosting root, agent and controllers. */
+/** Where every agent sees its own server's hosting root (a bind mount in its mount namespace). */
+export const HOSTING_ROOT = join(STATE_DIR, 'www');
+
+/**
+ * The world's own MariaDB: a datadir in the state directory, reached from the servers at the
+ * bridge address. The product's agent speaks to MariaDB as a hosting server's does, as root over
+ * the local socket, and makes the customers' owner accounts at `localhost` (src/database): so
+ * mariadbd itself listens only on its socket, and socat relays the bridge address's port to it —
+ * a server's connection crosses its veth and still arrives as a local one.
+ */
+export class WorldMariaDb {
+  readonly dir = join(STATE_DIR, 'mariadb');
+  readonly socket = join(this.dir, 'mysqld.sock');
+  readonly process: WorldProcess;
+  /** The bridge address's port, relayed to the socket. */
+  readonly relay: WorldProcess;
+
+  constructor(readonly port: number) {
+    this.process = new WorldProcess(
+      'mariadbd',
+      () => ({
+        cmd: '/usr/sbin/mariadbd',
+        // --no-defaults: nothing of the machine's own MariaDB configuration. Small and unsafe on
+        // power loss (no doublewrite, no flush per commit): a test instance, and quick to start.
+        args: [
+          '--no-defaults', `--datadir=${join(this.dir, 'data')}`, '--user=mysql',
+          '--skip-networking', `--socket=${this.socket}`,
+          `--pid-file=${join(this.dir, 'mariadbd.pid')}`, '--skip-name-resolve', '--skip-log-bin',
+          '--innodb-buffer-pool-size=64M', '--innodb-log-file-size=32M',
+          '--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0',
+          '--performance-schema=OFF', '--max-connections=200',
+        ],
+        env: process.env,
+      }), // prettier-ignore
+      /ready for connections/,
+    );
+    this.relay = new WorldProcess(
+      'mariadb relay',
+      () => ({
+        cmd: 'socat',
+        args: [
+          '-d', '-d', `TCP-LISTEN:${this.port},bind=${BRIDGE_IP},fork,reuseaddr`,
+          `UNIX-CONNECT:${this.socket}`,
+        ], // prettier-ignore
+        env: process.env,
+      }),
+      /listening on/,
+    );
+  }
+
+  async init(): Promise<void> {
+    await mkdir(join(this.dir, 'data'), { recursive: true });
+    await chown(this.dir, uidOf('mysql'), gidOf('mysql'));
+    await chown(join(this.dir, 'data'), uidOf('mysql'), gidOf('mysql'));
+    await run('mariadb-install-db', [
+      '--no-defaults',
+      `--datadir=${join(this.dir, 'data')}`,
+      '--user=mysql',
+      // root without a password over the socket, as the agents reach it (no unix_socket plugin:
+      // the relay's connections are socat's, not the agent's process).
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+    ]);
+    await this.process.start();
+    await this.relay.start();
+  }
+
+  /** Rows of `query` as root, tab-separated fields. */
+  async sql(query: string, database?: string): Promise<string[][]> {
+    const out = await run('mariadb', [
+      '--no-defaults', '--user=root', `--socket=${this.socket}`, '--batch', '--skip-column-names',
+      ...(database ? [`--database=${database}`] : []), '-e', query,
+    ]); // prettier-ignore
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split('\t'));
+  }
+
+  /** `CHECKSUM TABLE … EXTENDED` of every base table of `database`, by table name. */
+  async checksums(database: string): Promise<Record<string, string>> {
+    const tables = await this.sql(
+      `SELECT TABLE_NAME FROM information_schema.TABLES
+        WHERE TABLE_SCHEMA = '${database}' AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`,
+    );
+    if (tables.length === 0) return {};
+    const rows = await this.sql(
+      `CHECKSUM TABLE ${tables.map(([t]) => `\`${database}\`.\`${t}\``).join(', ')} EXTENDED`,
+    );
+    return Object.fromEntries(rows.map(([table, sum]) => [table!, sum!]));
+  }
+
+  async stop(): Promise<void> {
+    await this.relay.kill('SIGKILL');
+    await this.process.kill('SIGTERM');
+  }
+}
+
+/** One hosting server: its namespace, address, hosting root and agent. */
 export class FleetServer {
   readonly id: string;
   readonly netns: string;
   readonly hostVeth: string;
   readonly ip: string;
+  /** Everything of this server on the machine's disk: hosting root, agent data, sockets. */
   readonly root: string;
+  readonly agentDataDir: string;
   readonly agent: WorldProcess;
-  readonly controllers: Controller[] = [];
+  /** Forwards the agent's /run/mysqld/mysqld.sock to the world's mariadbd over veth. */
+  readonly mariadbLink?: WorldProcess;
 
   constructor(
     readonly index: number,
@@ -306,20 +431,50 @@ export class FleetServer {
     this.hostVeth = `${PREFIX}-v${index}`;
     this.ip = `${SUBNET}.${10 + index}`;
     this.root = join(STATE_DIR, 'servers', this.id);
+    this.agentDataDir = join(this.root, 'var/lib/hostvault');
+    const runMysqld = join(this.root, 'run/mysqld');
     this.agent = new WorldProcess(
       `agent of ${this.id}`,
       () => ({
         cmd: 'ip',
-        args: ['netns', 'exec', this.netns, process.execPath, ...CLI_FROM_SOURCES, 'agent'],
-        env: {
-          ...process.env,
-          ...this.world.natsEnv(this.id),
-          HOSTVAULT_DATA_DIR: join(this.root, 'var/lib/hostvault'),
-          HOSTVAULT_SERVER_ID: this.id,
-        },
+        // The hosting root and MariaDB socket of this server where a hosting server has them, in
+        // the agent's own mount namespace (gone with the process, so a restart makes it again).
+        args: [
+          'netns', 'exec', this.netns, 'sh', '-c',
+          'mount --bind "$1" "$2" && mount --bind "$3" /run/mysqld && shift 3 && exec "$@"',
+          'sh', join(this.root, 'www'), HOSTING_ROOT, runMysqld,
+          process.execPath, ...CLI_FROM_SOURCES, 'agent',
+        ], // prettier-ignore
+        env: this.operatorEnv(),
       }),
       /is taking jobs/,
+      3,
     );
+    this.mariadbLink = new WorldProcess(
+      `mariadb link of ${this.id}`,
+      () => ({
+        cmd: 'ip',
+        args: [
+          'netns', 'exec', this.netns, 'socat', '-d', '-d',
+          `UNIX-LISTEN:${join(runMysqld, 'mysqld.sock')},fork,unlink-early,mode=0777`,
+          `TCP:${BRIDGE_IP}:${this.world.mariadb.port}`,
+        ], // prettier-ignore
+        env: process.env,
+      }),
+      /listening on/,
+    );
+  }
+
+  /**
+   * Only what a hosting server's operator sets: where the agent's data lives. Server id, NATS
+   * address and identity come from `hostvault agent enroll` (its agent.env).
+   */
+  operatorEnv(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, HOSTVAULT_DATA_DIR: this.agentDataDir };
+    for (const key of Object.keys(env)) if (key.startsWith('HOSTVAULT_NATS')) delete env[key];
+    delete env.HOSTVAULT_SERVER_ID;
+    delete env.HOSTVAULT_DATABASE_URL;
+    return env;
   }
 
   async setUpNetwork(): Promise<void> {
@@ -333,6 +488,41 @@ export class FleetServer {
     await ip('-n', this.netns, 'link', 'set', 'lo', 'up');
   }
 
+  /** Its hosting root and MariaDB link, ready for the agent. */
+  async setUpDisk(): Promise<void> {
+    await mkdir(join(this.root, 'www'), { recursive: true });
+    await mkdir(join(this.root, 'run/mysqld'), { recursive: true });
+    await this.mariadbLink!.start();
+  }
+
+  /**
+   * Enrolls the server as a provider does: a one-time token from the admin API, then
+   * `hostvault agent enroll` on the server (in its namespace, reaching the controller over veth).
+   */
+  async enroll(controller: Controller): Promise<void> {
+    const a = await controller.admin();
+    const made = await a('POST', '/api/admin/servers/enrollments', { server: this.id });
+    if (!made.token) throw new Error(`no enrollment token for ${this.id}: ${JSON.stringify(made)}`);
+    const nats = this.world.nats;
+    const tls = nats.identity(this.id);
+    const env = this.operatorEnv();
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        'ip',
+        [
+          'netns', 'exec', this.netns, process.execPath, ...CLI_FROM_SOURCES, 'agent', 'enroll',
+          '--controller', controller.url, '--token', made.token,
+          '--nats-ca', nats.caFile, '--nats-cert', tls.certFile, '--nats-key', tls.keyFile,
+        ], // prettier-ignore
+        { env },
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`enroll of ${this.id}: ${stdout}${stderr}`)) : resolve(stdout),
+      ),
+    );
+    if (!out.includes(`enrolled as server ${this.id}`))
+      throw new Error(`enroll of ${this.id} said: ${out}`);
+  }
+
   /** Cuts the server's cable: its agent reaches nothing until linkUp. */
   linkDown(): Promise<string> {
     return ip('link', 'set', this.hostVeth, 'down');
@@ -342,9 +532,23 @@ export class FleetServer {
     return ip('link', 'set', this.hostVeth, 'up');
   }
 
-  /** The web root of customer `id` on this server (the demo layout's /var/www/<id>/public_html). */
+  /** The web root of customer `id` as the server's agent (and the inventory) sees it. */
   webRoot(customerId: string): string {
-    return join(this.root, 'var/www', customerId, 'public_html');
+    return join(HOSTING_ROOT, customerId, 'public_html');
+  }
+
+  /** The same directory as the test, in the root namespace, sees it on this server's disk. */
+  webRootOnDisk(customerId: string): string {
+    return join(this.root, 'www', customerId, 'public_html');
+  }
+
+  /** The server is lost: agent and MariaDB link killed, namespace and link gone, disk wiped. */
+  async destroy(): Promise<void> {
+    await this.agent.kill('SIGKILL');
+    await this.mariadbLink?.kill('SIGKILL');
+    await ip('netns', 'del', this.netns);
+    await run('ip', ['link', 'del', this.hostVeth], { allowFail: true });
+    rmSync(this.root, { recursive: true, force: true });
   }
 }
 
@@ -353,12 +557,11 @@ export class Controller extends WorldProcess {
   url = '';
 
   constructor(
-    readonly server: FleetServer,
     readonly index: number,
     env: () => NodeJS.ProcessEnv,
   ) {
     super(
-      `controller ${index} of ${server.id}`,
+      `controller ${index}`,
       () => ({ cmd: process.execPath, args: [...CLI_FROM_SOURCES, 'controller'], env: env() }),
       /listening on (http:\/\/[0-9.:]+)/,
     );
@@ -377,18 +580,25 @@ export class Controller extends WorldProcess {
 }
 
 export interface FleetWorldOptions {
-  /** Controllers per server; its length is the number of servers (default [1, 1, 1]). */
-  controllers?: number[];
+  /** Hosting servers (default 3). */
+  servers?: number;
+  /** Controllers of the one control plane, sharing its database (default 2). */
+  controllers?: number;
   /** HOSTVAULT_PLANNER_LEASE_MS of the controllers (default 4000: a fast take-over). */
   plannerLeaseMs?: number;
   log?: (line: string) => void;
 }
 
+/** The control plane's database in the world's PostgreSQL. */
+export const FLEET_DATABASE = 'hv_fleet';
+
 export class FleetWorld {
   readonly servers: FleetServer[] = [];
+  readonly controllers: Controller[] = [];
   nats!: NatsTestServer;
   s3!: S3TestServer;
   pg!: WorldPostgres;
+  mariadb!: WorldMariaDb;
   readonly dir = STATE_DIR;
 
   private constructor(private readonly opts: FleetWorldOptions) {}
@@ -424,61 +634,81 @@ export class FleetWorld {
 
   private async build(): Promise<void> {
     const log = this.opts.log ?? (() => undefined);
-    const counts = this.opts.controllers ?? [1, 1, 1];
     await cleanupLeftovers();
-    // Readable by others: PostgreSQL runs as its own user under it. Secrets go to 0700 subdirs.
+    // Readable by others: PostgreSQL and mariadbd run as their own users under it. Secrets go to
+    // 0700 subdirs.
     await mkdir(STATE_DIR, { recursive: true, mode: 0o755 });
     await mkdir(join(STATE_DIR, 'seeds'), { mode: 0o700 });
+    await mkdir(HOSTING_ROOT);
     await writeFile(join(STATE_DIR, 'pids'), '');
 
     await ip('link', 'add', BRIDGE, 'type', 'bridge');
     await ip('addr', 'add', `${BRIDGE_IP}/24`, 'dev', BRIDGE);
     await ip('link', 'set', BRIDGE, 'up');
-    counts.forEach((_, i) => this.servers.push(new FleetServer(i + 1, this)));
+    for (let i = 1; i <= (this.opts.servers ?? 3); i++) this.servers.push(new FleetServer(i, this));
     for (const s of this.servers) await s.setUpNetwork();
     log(`network: bridge ${BRIDGE} ${BRIDGE_IP}, ${this.servers.length} namespaces`);
 
     const ids = this.servers.map((s) => s.id);
-    this.nats = await startNatsServer({ servers: ids, host: BRIDGE_IP });
+    // The controllers manage who nats-server lets in: an agent is let in once enrolled.
+    this.nats = await startNatsServer({
+      servers: ids,
+      host: BRIDGE_IP,
+      managedAuthorization: true,
+    });
     await recordPid(this.nats.pid());
-    for (const who of ['controller', ...ids])
-      await writeFile(
-        join(STATE_DIR, 'seeds', `${who}.seed`),
-        new TextDecoder().decode(this.nats.identity(who).seed),
-        { mode: 0o600 },
-      );
+    await writeFile(
+      join(STATE_DIR, 'seeds', 'controller.seed'),
+      new TextDecoder().decode(this.nats.identity('controller').seed),
+      { mode: 0o600 },
+    );
     this.s3 = await startS3Server({ host: BRIDGE_IP });
     await appendFile(join(STATE_DIR, 'dirs'), `${this.nats.dir}\n${dirname(this.s3.dataDir)}\n`);
     this.pg = new WorldPostgres(await freePortOn(BRIDGE_IP));
-    await this.pg.init(ids.map((id) => `hv_${id}`));
-    log(`services: nats ${this.nats.url}, s3 ${this.s3.endpoint}, pg ${this.pg.url('…')}`);
+    this.mariadb = new WorldMariaDb(await freePortOn(BRIDGE_IP));
+    await Promise.all([this.pg.init([FLEET_DATABASE]), this.mariadb.init()]);
+    log(
+      `services: nats ${this.nats.url}, s3 ${this.s3.endpoint}, pg ${this.pg.url('…')}, mariadb ${BRIDGE_IP}:${this.mariadb.port}`,
+    );
 
-    for (const s of this.servers) {
-      await mkdir(join(s.root, 'var/www'), { recursive: true });
-      const keyFile = join(s.root, 'controller-master.key');
-      for (let c = 1; c <= counts[s.index - 1]!; c++) {
-        s.controllers.push(
-          new Controller(s, c, () => ({
+    // Its controllers share the store, so they share its master key.
+    const keyFile = join(STATE_DIR, 'controller-master.key');
+    for (let c = 1; c <= (this.opts.controllers ?? 2); c++)
+      this.controllers.push(
+        new Controller(c, () => {
+          const env: NodeJS.ProcessEnv = {
             ...process.env,
             ...this.natsEnv('controller'),
-            HOSTVAULT_SERVER_ID: s.id,
-            HOSTVAULT_DATABASE_URL: this.pg.url(`hv_${s.id}`),
-            HOSTVAULT_DATA_DIR: join(STATE_DIR, 'controllers', `${s.id}-${c}`),
-            // The controllers of one server share the store, so they share its master key.
+            HOSTVAULT_NATS_AUTH_FILE: this.nats.authorizationFile,
+            HOSTVAULT_NATS_PID_FILE: this.nats.pidFile,
+            HOSTVAULT_DATABASE_URL: this.pg.url(FLEET_DATABASE),
+            HOSTVAULT_DATA_DIR: join(STATE_DIR, 'controllers', String(c)),
             HOSTVAULT_KEY_FILE: keyFile,
-            HOSTVAULT_HOST: '127.0.0.1',
+            // On the bridge: `hostvault agent enroll` on a server reaches it over veth.
+            HOSTVAULT_HOST: BRIDGE_IP,
             HOSTVAULT_PORT: '0',
             HOSTVAULT_ADMIN_PASSWORD: ADMIN_PASSWORD,
             HOSTVAULT_PLANNER_LEASE_MS: String(this.opts.plannerLeaseMs ?? 4000),
             // A dead controller's running jobs are adopted by another after this long.
             HOSTVAULT_JOB_LEASE_MS: String(this.opts.plannerLeaseMs ?? 4000),
-          })),
-        );
-      }
-    }
-    // Controllers one after another: the first makes the store's schema, admin and master key.
-    for (const s of this.servers) for (const c of s.controllers) await c.start();
+          };
+          // No default server: every customer names its own.
+          delete env.HOSTVAULT_SERVER_ID;
+          return env;
+        }),
+      );
+    // The first controller makes the store's schema, admin and master key; the servers enroll
+    // through it. The others start once every server is enrolled: a controller rewrites nats-
+    // server's users from the store when it starts, so one starting during an enrollment could
+    // write a list without that server.
+    const [first, ...others] = this.controllers;
+    await first!.start();
+    await Promise.all(this.servers.map((s) => s.setUpDisk()));
+    await Promise.all(this.servers.map((s) => s.enroll(first!)));
+    log(`servers enrolled through ${first!.url}`);
     await Promise.all(this.servers.map((s) => s.agent.start()));
+    for (const c of others) await c.start();
+    log(`controllers: ${this.controllers.map((c) => c.url).join(', ')}`);
     log('controllers and agents started');
   }
 
@@ -493,9 +723,12 @@ export class FleetWorld {
     if (pgSeconds !== undefined) this.opts.log?.(`PostgreSQL used ${pgSeconds.toFixed(1)} s CPU`);
     for (const s of this.servers) {
       await s.agent.kill('SIGKILL').catch(() => undefined);
-      for (const c of s.controllers) await c.kill('SIGKILL').catch(() => undefined);
+      await s.mariadbLink?.kill('SIGKILL').catch(() => undefined);
     }
+    for (const c of this.controllers) await c.kill('SIGKILL').catch(() => undefined);
     await this.pg?.stop('immediate');
+    await this.mariadb?.relay.kill('SIGKILL').catch(() => undefined);
+    await this.mariadb?.process.kill('SIGKILL').catch(() => undefined);
     await this.nats?.stop();
     await this.s3?.stop();
     await cleanupLeftovers();
