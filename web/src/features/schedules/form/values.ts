@@ -200,13 +200,7 @@ function targetBody(
 }
 
 /** Fields the form shows an error next to; others go into the form's own alert. */
-export const FORM_FIELDS = new Set([
-  'name',
-  'scope',
-  'frequency',
-  'hour',
-  'day',
-  'retention',
+const TARGET_FIELDS = [
   'target',
   'target.kind',
   'target.path',
@@ -222,26 +216,20 @@ export const FORM_FIELDS = new Set([
   'target.password',
   'target.baseDir',
   'target.connections',
+];
+
+export const FORM_FIELDS = new Set([
+  'name',
+  'scope',
+  'frequency',
+  'hour',
+  'day',
+  'retention',
+  ...TARGET_FIELDS,
   'target.url',
   'target.caCert',
-  ...[
-    'target',
-    'target.kind',
-    'target.path',
-    'target.endpoint',
-    'target.region',
-    'target.bucket',
-    'target.prefix',
-    'target.accessKeyId',
-    'target.secretAccessKey',
-    'target.host',
-    'target.port',
-    'target.user',
-    'target.password',
-    'target.baseDir',
-    'target.connections',
-    'retention',
-  ].map((f) => `copy.${f}`),
+  // The second copy's target and retention (PUT /api/schedules/:id/copy), beside its own fields.
+  ...[...TARGET_FIELDS, 'retention'].map((f) => `copy.${f}`),
 ]);
 
 /**
