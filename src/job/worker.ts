@@ -73,6 +73,9 @@ export class Worker {
   private timer: NodeJS.Timeout | undefined;
   private pumping = false;
   private again = false;
+  /** The claim loop and the lease renewal in flight, if any (stop waits for them). */
+  private pumped: Promise<void> | undefined;
+  private renewing: Promise<void> | undefined;
   private stopped = true;
   private readonly concurrency: number;
   private readonly now: () => Date;
@@ -95,7 +98,12 @@ export class Worker {
     this.stopped = false;
     this.timer = setInterval(() => this.notify(), this.opts.pollIntervalMs ?? 1000);
     this.timer.unref();
-    this.renewer = setInterval(() => void this.renew(), Math.max(1, this.owner.leaseMs / 3));
+    this.renewer = setInterval(
+      () => {
+        this.renewing = this.renew();
+      },
+      Math.max(1, this.owner.leaseMs / 3),
+    );
     this.renewer.unref();
     this.notify();
   }
@@ -130,6 +138,11 @@ export class Worker {
     if (this.timer) clearInterval(this.timer);
     if (this.renewer) clearInterval(this.renewer);
     for (const controller of this.running.values()) controller.abort();
+    // A claim or renewal already sent is waited for too: a store closed under it (a test's
+    // schema dropped, a shutdown) would otherwise meet a query still holding its locks. A job
+    // claimed by that last claim has started and is canceled like the others.
+    await Promise.allSettled([this.pumped, this.renewing]);
+    for (const controller of this.running.values()) controller.abort();
     await Promise.allSettled([...this.tasks]);
   }
 
@@ -153,7 +166,7 @@ export class Worker {
     this.pumping = true;
     // The store may be away for a moment (PostgreSQL restarted): the claim fails, the next poll
     // tries again. Unheard, that rejection ended the whole process.
-    void this.pump()
+    this.pumped = this.pump()
       .catch((error: unknown) => this.log(`worker: cannot claim jobs: ${messageOf(error)}`))
       .finally(() => {
         this.pumping = false;

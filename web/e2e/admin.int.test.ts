@@ -89,7 +89,10 @@ describe('an administrator in the admin area', { timeout: 180_000 }, () => {
     await dialog.getByLabel('Vault password').waitFor();
     await dialog.getByRole('textbox', { name: 'CA certificate of the vault (PEM)' }).waitFor();
     await expectAccessible(page, 'the schedule form with a vault target');
-    await dialog.getByText('Local', { exact: true }).click();
+    await dialog
+      .getByRole('radiogroup', { name: 'Target' })
+      .getByText('Local', { exact: true })
+      .click();
     await dialog
       .getByRole('textbox', { name: 'Directory on the server' })
       .fill(`${world.dir}/server-repositories`);

@@ -209,7 +209,10 @@ describe('the hosting server of a server-wide schedule', { timeout: 120_000 }, (
     await dialog.getByRole('combobox', { name: 'Scope' }).selectOption('web');
     await dialog.getByRole('combobox', { name: 'Frequency' }).selectOption('daily');
     await dialog.getByRole('spinbutton', { name: 'Retention' }).fill('5');
-    await dialog.getByText('Local', { exact: true }).click();
+    await dialog
+      .getByRole('radiogroup', { name: 'Target' })
+      .getByText('Local', { exact: true })
+      .click();
     await dialog
       .getByRole('textbox', { name: 'Directory on the server' })
       .fill(`${world.dir}/web2-repositories`);
