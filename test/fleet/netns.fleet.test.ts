@@ -339,8 +339,10 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
   // Issue 13 on the namespaces: web1's agent backs up through the fleet's vault (in the root
   // namespace, on the bridge) and reaches only the vault, never the S3 server behind it (on the
   // root namespace's 127.0.0.1), nor that server's keys. Runs first, on this world, before the
-  // drills above disturb it. It needs root and the world's lock like every drill, so it runs in
-  // `npm run test:fleet` (part of `npm test`), not in `npm run test:vault` (package.json).
+  // drills below disturb it. It needs root, network namespaces and the world's lock like every
+  // drill, so it runs in `npm run test:fleet` (scripts/test-fleet.sh, which `npm test` runs too;
+  // `-- --test-name-pattern=vault` for these alone), not in `npm run test:vault`, whose tests run
+  // unprivileged on loopback.
   describe('the vault: web1 reaches only the vault, never its S3 server or keys', () => {
     const s = () => world.server(1);
     const vault = () => world.vault!;
@@ -355,6 +357,8 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
     const toVault: string[] = [];
     let watcher: NatsConnection | undefined;
     const backups: Job[] = [];
+    /** The repository's path on the vault (`/web1/<owner>`), from its URL. */
+    const repoPath = () => new URL(repositoryUrl.replace(/^rest:/, '')).pathname;
     const vaultS3Bytes = () => bytesUnder(join(vault().s3.dataDir, vault().s3.bucket));
 
     /** A command in web1's namespace (as a script on that server would run it). */
@@ -422,7 +426,7 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
       url.password = vault().credentials.web1!;
       return inWeb1(
         ['restic', '--cacert', world.nats.caFile, '--no-cache', '--password-file', passwordFile, ...args],
-        { RESTIC_REPOSITORY: `rest:${url.href.replace(/\/$/, '')}/web1/${owner()}` },
+        { RESTIC_REPOSITORY: `rest:${url.href.replace(/\/$/, '')}${repoPath()}` },
       ); // prettier-ignore
     }
 
@@ -492,6 +496,11 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
       const snapshot = snapshots.find((x) => latest.snapshotId?.startsWith(x.id.slice(0, 8)));
       assert.ok(snapshot, `snapshot ${latest.snapshotId} listed: ${JSON.stringify(snapshots)}`);
       repositoryId = snapshot.repositoryId;
+      const { repositories } = (await api('GET', '/api/admin/repositories')) as {
+        repositories: { id: number; url: string }[];
+      };
+      repositoryUrl = repositories.find((r) => r.id === repositoryId)!.url;
+      assert.match(repositoryUrl, new RegExp(`^rest:${vault().url}/web1/`));
       const backupsMs = Date.now() - started;
       // The customer's site damaged: a file gone, one changed, one added.
       await rm(join(www, 'vault', 'a.bin'));
@@ -526,9 +535,9 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
           [BRIDGE_IP, vault().port],
         ],
         requests: [
-          { method: 'GET', path: `/web1/${owner()}/config` },
-          { method: 'GET', path: `/web1/${owner()}/config`, auth: `web1:${vault().credentials.web1}` },
-          { method: 'GET', path: `/web2/${owner()}/config`, auth: `web1:${vault().credentials.web1}` },
+          { method: 'GET', path: `${repoPath()}/config` },
+          { method: 'GET', path: `${repoPath()}/config`, auth: `web1:${vault().credentials.web1}` },
+          { method: 'GET', path: `${repoPath().replace('/web1/', '/web2/')}/config`, auth: `web1:${vault().credentials.web1}` },
         ],
       }); // prettier-ignore
       log(
@@ -559,8 +568,8 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
       assert.match(forget.stderr, /403/, forget.stderr);
       const raw = await probeFromWeb1({
         requests: [
-          { method: 'DELETE', path: `/web1/${owner()}/snapshots/${newest.id}`, auth: `web1:${vault().credentials.web1}` },
-          { method: 'POST', path: `/web1/${owner()}/snapshots/${newest.id}`, auth: `web1:${vault().credentials.web1}` },
+          { method: 'DELETE', path: `${repoPath()}/snapshots/${newest.id}`, auth: `web1:${vault().credentials.web1}` },
+          { method: 'POST', path: `${repoPath()}/snapshots/${newest.id}`, auth: `web1:${vault().credentials.web1}` },
         ],
       }); // prettier-ignore
       assert.deepEqual(raw.requests, [403, 403]);
@@ -616,7 +625,6 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
     }
 
     it("the vault's retention and prune, queued by the controllers over NATS, run on the vault", async () => {
-      repositoryUrl = `rest:${vault().url}/web1/${owner()}`;
       const started = Date.now();
       // Retention first: the schedule keeps 2 and has 3 backups.
       const first = await planNow();
@@ -628,7 +636,7 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
       assert.equal(retention.status, 'successful', `${retention.error}\n${retention.log}`);
       assert.match(
         retention.log ?? '',
-        new RegExp(`forgot 1 snapshot\\(s\\) of web1/${owner()} beyond 2`),
+        new RegExp(`forgot 1 snapshot\\(s\\) of web1/\\S+ beyond 2`),
       );
       // The oldest backup (the only one with upload.bin) is gone; the two newest remain.
       const left = await snapshotsFromWeb1();
@@ -653,8 +661,8 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
         logs[r.task] = j.log ?? '';
       }
       const bytesAfter = vaultS3Bytes();
-      assert.match(logs.prune!, new RegExp(`Pruning web1/${owner()} on the vault`));
-      assert.match(logs.check!, new RegExp(`Checking web1/${owner()} on the vault`));
+      assert.match(logs.prune!, new RegExp(`Pruning web1/\\S+ on the vault`));
+      assert.match(logs.check!, new RegExp(`Checking web1/\\S+ on the vault`));
       assert.ok(
         bytesBefore - bytesAfter > 2_500_000,
         `prune freed ${bytesBefore - bytesAfter} bytes`,
