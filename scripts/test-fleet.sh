@@ -9,6 +9,7 @@
 #
 #   npm run test:fleet                      all drills
 #   npm run test:fleet -- --test-name-pattern=PostgreSQL
+#   npm run test:fleet -- --test-name-pattern=vault    the fleet's vault on the namespaces (issue 13)
 #
 # Leftovers of a run that was killed (namespaces, links, processes, state in /tmp/hvft-world) are
 # removed by the next run before it starts; `bash scripts/test-fleet.sh --cleanup` removes them only.
@@ -19,7 +20,7 @@ if [ "$(id -u)" != 0 ]; then
   echo "test-fleet: needs root (ip netns, veth, a bridge, PostgreSQL run as its own user)" >&2
   exit 1
 fi
-for tool in ip nats-server openssl restic runuser socat mariadb-install-db /usr/sbin/mariadbd; do
+for tool in ip nats-server openssl rclone restic runuser socat mariadb-install-db /usr/sbin/mariadbd; do
   command -v "$tool" >/dev/null || {
     echo "test-fleet: $tool is missing" >&2
     exit 1

@@ -7,7 +7,9 @@
 // Everything is driven over HTTP like a user. Each drill ends with a clear job state, the agent's
 // log showing the job started once, `restic check` clean and the next run succeeding; the last
 // one loses server 2 and recovers its customer onto server 3, files equal to the snapshot in
-// content, owner, mode and mtime, the database equal by CHECKSUM TABLE.
+// content, owner, mode and mtime, the database equal by CHECKSUM TABLE. First, on the same world,
+// the fleet's vault (issue 13): web1 backs up and restores through it, reaches it but never the
+// S3 server behind it, cannot forget through it, and never sees that S3 server's keys.
 //
 // Needs root (network namespaces): run by `npm run test:fleet` (scripts/test-fleet.sh), not by
 // scripts/test-files.sh's `all` (named *.fleet.test.ts, which it leaves out).
@@ -33,13 +35,17 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import { curveKeyFromSeed, jobPurpose, openFrom, rpcPurpose } from '../../src/fleet/sealing.js';
 import {
+  BRIDGE_IP,
   FLEET_DATABASE,
   FleetWorld,
   type Controller,
   type FleetServer,
 } from '../support/fleet-world.js';
 import { ADMIN_PASSWORD } from '../support/service-process.js';
+import { bytesUnder } from '../vault/vault-world.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -197,7 +203,10 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
       await fetch(`${c.url}/api/admin/repositories`, { headers: { cookie } })
     ).json()) as { repositories: { id: number; url: string }[] };
     // Each server's customer backs up under a prefix named after the server it started on.
-    const own = repositories.filter((r) => r.url.includes(`/${customerOf(s).prefix}`));
+    // (On S3: web1's customer has a schedule on the vault too, which its agent may not check.)
+    const own = repositories.filter(
+      (r) => r.url.startsWith('s3:') && r.url.includes(`/${customerOf(s).prefix}`),
+    );
     assert.ok(own.length > 0, JSON.stringify(repositories));
     for (const repo of own) {
       // The key file as the admin area hands it out for recovery with plain restic.
@@ -255,7 +264,7 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
 
   before(async () => {
     const started = Date.now();
-    world = await FleetWorld.start({ servers: 3, controllers: 2, log });
+    world = await FleetWorld.start({ servers: 3, controllers: 2, vault: true, log });
     api = await world.controllers[0]!.admin();
     const imported = await api('POST', '/api/admin/inventory/import', {
       packages: [
@@ -325,6 +334,408 @@ describe('fleet drills on network namespaces', { timeout: 600_000 }, () => {
     if (process.env.HOSTVAULT_TEST_AGENT_LOG)
       for (const s of world?.servers ?? []) console.log(`== ${s.agent.name}\n${s.agent.output}`);
     await world?.stop();
+  });
+
+  // Issue 13 on the namespaces: web1's agent backs up through the fleet's vault (in the root
+  // namespace, on the bridge) and reaches only the vault, never the S3 server behind it (on the
+  // root namespace's 127.0.0.1), nor that server's keys. Runs first, on this world, before the
+  // drills below disturb it. It needs root, network namespaces and the world's lock like every
+  // drill, so it runs in `npm run test:fleet` (scripts/test-fleet.sh, which `npm test` runs too;
+  // `-- --test-name-pattern=vault` for these alone), not in `npm run test:vault`, whose tests run
+  // unprivileged on loopback.
+  describe('the vault: web1 reaches only the vault, never its S3 server or keys', () => {
+    const s = () => world.server(1);
+    const vault = () => world.vault!;
+    const owner = () => customerOf(s()).id;
+    /** The vault's repository of web1's customer, as the schedule's snapshots name it. */
+    let repositoryId: number;
+    let repositoryUrl: string;
+    let scheduleId: number;
+    let passwordFile: string;
+    /** Every message sent to web1's agent (its jobs and requests) and to the vault's queue. */
+    const toAgent: { subject: string; data: string }[] = [];
+    const toVault: string[] = [];
+    let watcher: NatsConnection | undefined;
+    const backups: Job[] = [];
+    /** The repository's path on the vault (`/web1/<owner>`), from its URL. */
+    const repoPath = () => new URL(repositoryUrl.replace(/^rest:/, '')).pathname;
+    const vaultS3Bytes = () => bytesUnder(join(vault().s3.dataDir, vault().s3.bucket));
+
+    /** A command in web1's namespace (as a script on that server would run it). */
+    function inWeb1(
+      args: string[],
+      env: NodeJS.ProcessEnv = {},
+    ): Promise<{ code: number; stdout: string; stderr: string }> {
+      return new Promise((resolve) =>
+        execFile(
+          'ip',
+          ['netns', 'exec', s().netns, ...args],
+          { env: { PATH: process.env.PATH, HOME: s().root, ...env }, maxBuffer: 16 << 20 },
+          (error, stdout, stderr) =>
+            resolve({
+              code: error ? Number((error as { code?: unknown }).code ?? 1) : 0,
+              stdout,
+              stderr,
+            }),
+        ),
+      );
+    }
+
+    /**
+     * From web1's namespace: TCP connections to `connect`, and HTTPS requests to the vault with
+     * its CA; what each got (an error code, or the HTTP status).
+     */
+    async function probeFromWeb1(spec: {
+      connect?: [string, number][];
+      requests?: { method: string; path: string; auth?: string }[];
+    }): Promise<{ connect: string[]; requests: number[] }> {
+      const script = `
+        const net = require('node:net'), https = require('node:https'), fs = require('node:fs');
+        const [specText, base, caFile] = process.argv.slice(1);
+        const spec = JSON.parse(specText);
+        const ca = fs.readFileSync(caFile, 'utf8');
+        const connect = ([host, port]) => new Promise((resolve) => {
+          const socket = net.connect({ host, port, timeout: 3000 });
+          socket.on('connect', () => { socket.destroy(); resolve('connected'); });
+          socket.on('timeout', () => { socket.destroy(); resolve('ETIMEDOUT'); });
+          socket.on('error', (e) => resolve(e.code || e.message));
+        });
+        const request = (r) => new Promise((resolve) => {
+          const req = https.request(new URL(r.path, base), { method: r.method, ca, auth: r.auth },
+            (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+          req.on('error', (e) => resolve(e.code || e.message));
+          req.end();
+        });
+        (async () => {
+          const out = { connect: [], requests: [] };
+          for (const c of spec.connect || []) out.connect.push(await connect(c));
+          for (const r of spec.requests || []) out.requests.push(await request(r));
+          console.log(JSON.stringify(out));
+        })();`;
+      const out = await inWeb1([
+        process.execPath, '-e', script, JSON.stringify(spec), vault().url, world.nats.caFile,
+      ]); // prettier-ignore
+      assert.equal(out.code, 0, out.stderr);
+      return JSON.parse(out.stdout) as { connect: string[]; requests: number[] };
+    }
+
+    /** restic in web1's namespace with web1's own vault credential and the repository password. */
+    function resticFromWeb1(args: string[]) {
+      const url = new URL(vault().url);
+      url.username = 'web1';
+      url.password = vault().credentials.web1!;
+      return inWeb1(
+        ['restic', '--cacert', world.nats.caFile, '--no-cache', '--password-file', passwordFile, ...args],
+        { RESTIC_REPOSITORY: `rest:${url.href.replace(/\/$/, '')}${repoPath()}` },
+      ); // prettier-ignore
+    }
+
+    /** The backups in the vault's repository (a restore's safety snapshot left out), oldest first. */
+    async function snapshotsFromWeb1(): Promise<{ id: string; short_id: string }[]> {
+      const out = await resticFromWeb1(['snapshots', '--json']);
+      assert.equal(out.code, 0, out.stderr);
+      const all = JSON.parse(out.stdout) as { id: string; short_id: string; tags?: string[] }[];
+      return all.filter((x) => !x.tags?.includes('safety'));
+    }
+
+    before(async () => {
+      watcher = await world.nats.connect('controller');
+      const keep = (sub: ReturnType<NatsConnection['subscribe']>, into: (m: Msg) => void) =>
+        void (async () => {
+          for await (const m of sub) into(m);
+        })();
+      for (const subject of ['hv.web1.jobs', 'hv.web1.rpc.*'])
+        keep(watcher.subscribe(subject), (m) =>
+          toAgent.push({ subject: m.subject, data: m.string() }),
+        );
+      keep(watcher.subscribe('hv._vault.jobs'), (m) => toVault.push(m.string()));
+      await watcher.flush();
+      const schedule = await api('POST', '/api/admin/schedules', {
+        mode: 'single',
+        customerId: owner(),
+        name: 'Into the vault',
+        scope: 'web',
+        frequency: 'daily',
+        retention: 2,
+        target: vault().target('web1'),
+      });
+      assert.ok(schedule.id, JSON.stringify(schedule));
+      scheduleId = schedule.id;
+    });
+
+    after(async () => {
+      await watcher?.close();
+    });
+
+    async function vaultBackup(): Promise<Job> {
+      const answer = (await api('POST', `/api/schedules/${scheduleId}/run`)) as { jobId: number };
+      assert.ok(answer.jobId, JSON.stringify(answer));
+      const j = await finished(s(), answer.jobId);
+      assert.equal(j.status, 'successful', `${j.error}\n${j.log}`);
+      ranOnce(s(), j.id);
+      backups.push(j);
+      return j;
+    }
+
+    it('backup and restore through the vault; the restore is byte-identical', async () => {
+      const started = Date.now();
+      const www = s().webRootOnDisk(owner());
+      // 3 MB only the first backup holds: what the vault's retention and prune free later.
+      await writeFile(join(www, 'upload.bin'), randomBytes(3_000_000));
+      await vaultBackup();
+      await rm(join(www, 'upload.bin'));
+      await mkdir(join(www, 'vault'), { recursive: true });
+      await writeFile(join(www, 'vault', 'a.bin'), randomBytes(200_000));
+      await vaultBackup();
+      await writeFile(join(www, 'vault', 'b.txt'), 'the newest backup\n');
+      const latest = await vaultBackup();
+      const inSnapshot = await digests(www);
+      const { snapshots } = (await api('GET', `/api/schedules/${scheduleId}/snapshots`)) as {
+        snapshots: { id: string; repositoryId: number }[];
+      };
+      const snapshot = snapshots.find((x) => latest.snapshotId?.startsWith(x.id.slice(0, 8)));
+      assert.ok(snapshot, `snapshot ${latest.snapshotId} listed: ${JSON.stringify(snapshots)}`);
+      repositoryId = snapshot.repositoryId;
+      const { repositories } = (await api('GET', '/api/admin/repositories')) as {
+        repositories: { id: number; url: string }[];
+      };
+      repositoryUrl = repositories.find((r) => r.id === repositoryId)!.url;
+      assert.match(repositoryUrl, new RegExp(`^rest:${vault().url}/web1/`));
+      const backupsMs = Date.now() - started;
+      // The customer's site damaged: a file gone, one changed, one added.
+      await rm(join(www, 'vault', 'a.bin'));
+      await writeFile(join(www, 'index.php'), '<?php echo "defaced";');
+      await writeFile(join(www, 'vault', 'dropped.php'), '<?php system($_GET["c"]);');
+      const restoreStarted = Date.now();
+      const answer = (await api(
+        'POST',
+        `/api/snapshots/${snapshot.repositoryId}/${snapshot.id}/restore`,
+        { what: 'web' },
+      )) as { jobId: number };
+      assert.ok(answer.jobId, JSON.stringify(answer));
+      const restored = await finished(s(), answer.jobId);
+      assert.equal(restored.status, 'successful', `${restored.error}\n${restored.log}`);
+      ranOnce(s(), restored.id);
+      assert.deepEqual(await digests(www), inSnapshot);
+      // The vault's S3 server holds the repository, below the vault user's own directory.
+      assert.ok(vaultS3Bytes() > 3_000_000, `${vaultS3Bytes()} bytes on the vault's S3`);
+      log(
+        `vault: 3 backups through the vault in ${backupsMs} ms, restore in ${Date.now() - restoreStarted} ms, ${inSnapshot.size} files identical`,
+      );
+    });
+
+    it("from web1's namespace the vault's S3 server cannot be reached, the vault can", async () => {
+      const { s3 } = vault();
+      const probe = await probeFromWeb1({
+        // Where the S3 server listens (the root namespace's loopback) and the bridge address on
+        // its port: from a server neither answers.
+        connect: [
+          ['127.0.0.1', s3.port],
+          [BRIDGE_IP, s3.port],
+          [BRIDGE_IP, vault().port],
+        ],
+        requests: [
+          { method: 'GET', path: `${repoPath()}/config` },
+          { method: 'GET', path: `${repoPath()}/config`, auth: `web1:${vault().credentials.web1}` },
+          { method: 'GET', path: `${repoPath().replace('/web1/', '/web2/')}/config`, auth: `web1:${vault().credentials.web1}` },
+        ],
+      }); // prettier-ignore
+      log(
+        `vault: from web1 s3 127.0.0.1 ${probe.connect[0]}, s3 on the bridge ${probe.connect[1]}, vault ${probe.connect[2]}; vault config without credential ${probe.requests[0]}, with web1's ${probe.requests[1]}, web2's path ${probe.requests[2]}`,
+      );
+      assert.notEqual(probe.connect[0], 'connected');
+      assert.notEqual(probe.connect[1], 'connected');
+      assert.equal(probe.connect[2], 'connected');
+      assert.deepEqual(probe.requests, [401, 200, 403]);
+    });
+
+    it("web1's own credential and the repository password cannot forget a snapshot (403): it remains", async () => {
+      // The repository password, as the agent holds it (its jobs carry it): the admin area's key.
+      const c = world.controllers.find((x) => x.running)!;
+      const response = await fetch(`${c.url}/api/admin/repositories/${repositoryId}/key`, {
+        headers: { cookie: await adminCookie(c) },
+      });
+      assert.equal(response.status, 200);
+      passwordFile = join(s().root, 'stolen-repository.key');
+      await writeFile(passwordFile, await response.text(), { mode: 0o600 });
+      const before = await snapshotsFromWeb1();
+      assert.equal(before.length, 3, JSON.stringify(before));
+      const newest = before.at(-1)!;
+      const started = Date.now();
+      const forget = await resticFromWeb1(['forget', newest.id]);
+      const forgetMs = Date.now() - started;
+      // restic 0.14 exits 1 and 0.18 exits 0 on a refused removal: the 403 and the files decide.
+      assert.match(forget.stderr, /403/, forget.stderr);
+      const raw = await probeFromWeb1({
+        requests: [
+          { method: 'DELETE', path: `${repoPath()}/snapshots/${newest.id}`, auth: `web1:${vault().credentials.web1}` },
+          { method: 'POST', path: `${repoPath()}/snapshots/${newest.id}`, auth: `web1:${vault().credentials.web1}` },
+        ],
+      }); // prettier-ignore
+      assert.deepEqual(raw.requests, [403, 403]);
+      const after = await snapshotsFromWeb1();
+      assert.deepEqual(
+        after.map((x) => x.id),
+        before.map((x) => x.id),
+      );
+      log(
+        `vault: from web1 restic forget ${newest.short_id}: exit ${forget.code} in ${forgetMs} ms, server answered 403; raw DELETE ${raw.requests[0]}, POST over it ${raw.requests[1]}; ${after.length} snapshots remain`,
+      );
+    });
+
+    /**
+     * Has the maintenance planner run now, as a controller does when it takes the planner lease:
+     * the holder is stopped (SIGTERM hands the lease over), the other takes it and plans at once;
+     * the stopped one is started again. The maintenance jobs it queued for the vault's repository.
+     */
+    async function planNow(): Promise<{ id: number; task: string }[]> {
+      const [[maxId] = ['0']] = await world.pg.query(
+        FLEET_DATABASE,
+        'select coalesce(max(id), 0) from jobs',
+      );
+      const rows = await world.pg.query(
+        FLEET_DATABASE,
+        'select holder, expires_at from planner_leases',
+      );
+      const lead = rows.find(([, expires]) => Date.parse(expires!) > Date.now())?.[0];
+      const holder = world.controllers.find((x) => lead?.split(':')[1] === String(x.pid));
+      assert.ok(holder, `a controller holds the planner lease: ${JSON.stringify(rows)}`);
+      const other = world.controllers.find((x) => x !== holder)!;
+      const from = other.output.length;
+      await holder.kill('SIGTERM');
+      await other.waitFor(/planner: this process plans/, { from });
+      api = await other.admin();
+      // The planner queues what is due at once; a moment more for the last of them.
+      const planned = async () =>
+        (
+          await world.pg.query(
+            FLEET_DATABASE,
+            `select id, params from jobs where type = 'maintenance' and id > ${maxId} order by id`,
+          )
+        )
+          .map(([id, params]) => ({ id: Number(id), ...(JSON.parse(params!) as { task: string; url: string }) }))
+          .filter((r) => r.url === repositoryUrl)
+          .map(({ id, task }) => ({ id, task })); // prettier-ignore
+      await waitFor('maintenance of the vault queued', async () =>
+        (await planned()).length > 0 ? true : undefined,
+      );
+      await sleep(1_000);
+      await holder.start();
+      return planned();
+    }
+
+    it("the vault's retention and prune, queued by the controllers over NATS, run on the vault", async () => {
+      const started = Date.now();
+      // Retention first: the schedule keeps 2 and has 3 backups.
+      const first = await planNow();
+      assert.deepEqual(
+        first.map((r) => r.task),
+        ['retention'],
+      );
+      const retention = await finished(s(), first[0]!.id);
+      assert.equal(retention.status, 'successful', `${retention.error}\n${retention.log}`);
+      assert.match(
+        retention.log ?? '',
+        new RegExp(`forgot 1 snapshot\\(s\\) of web1/\\S+ beyond 2`),
+      );
+      // The oldest backup (the only one with upload.bin) is gone; the two newest remain.
+      const left = await snapshotsFromWeb1();
+      assert.equal(left.length, 2, JSON.stringify(left));
+      assert.ok(!left.some((x) => backups[0]!.snapshotId?.startsWith(x.short_id)));
+      const retentionMs = Date.now() - started;
+      // Prune and check are weekly: the repository's last ones a week ago, so the planner queues
+      // them now.
+      const weekAgo = new Date(Date.now() - 8 * 86_400_000).toISOString();
+      await world.pg.query(
+        FLEET_DATABASE,
+        `update repositories set last_prune_at = '${weekAgo}', last_check_at = '${weekAgo}' where id = ${repositoryId}`,
+      );
+      const bytesBefore = vaultS3Bytes();
+      const pruneStarted = Date.now();
+      const second = await planNow();
+      assert.deepEqual(second.map((r) => r.task).sort(), ['check', 'prune']);
+      const logs: Record<string, string> = {};
+      for (const r of second) {
+        const j = await finished(s(), r.id);
+        assert.equal(j.status, 'successful', `${r.task}: ${j.error}\n${j.log}`);
+        logs[r.task] = j.log ?? '';
+      }
+      const bytesAfter = vaultS3Bytes();
+      assert.match(logs.prune!, new RegExp(`Pruning web1/\\S+ on the vault`));
+      assert.match(logs.check!, new RegExp(`Checking web1/\\S+ on the vault`));
+      assert.ok(
+        bytesBefore - bytesAfter > 2_500_000,
+        `prune freed ${bytesBefore - bytesAfter} bytes`,
+      );
+      // Each ran on the vault, taken from its own queue; web1's agent ran none of them.
+      assert.ok(toVault.length >= 3, `${toVault.length} vault jobs seen`);
+      for (const r of [...first, ...second])
+        assert.doesNotMatch(s().agent.output, new RegExp(`job [a-z]+-${r.id}\\b`));
+      assert.equal((await snapshotsFromWeb1()).length, 2);
+      log(
+        `vault: retention over NATS on the vault in ${retentionMs} ms (1 forgotten, 2 left); prune and check in ${Date.now() - pruneStarted} ms, its S3 ${bytesBefore} -> ${bytesAfter} bytes`,
+      );
+      // The drills below have their session on the first controller.
+      api = await world.controllers[0]!.admin();
+    });
+
+    it("the vault's S3 keys are nowhere web1's agent can read", async () => {
+      const secrets = [vault().s3.accessKeyId, vault().s3.secretAccessKey];
+      const found = (text: string) => secrets.filter((x) => text.includes(x));
+      // Every process in web1's namespace (the agent, socat): environment and command line.
+      const pids = (await execFileAsync('ip', ['netns', 'pids', s().netns])).stdout
+        .split('\n')
+        .filter(Boolean);
+      assert.ok(pids.includes(String(s().agent.pid)), `the agent ${s().agent.pid} among ${pids}`);
+      for (const pid of pids)
+        for (const file of ['environ', 'cmdline']) {
+          const text = await readFile(`/proc/${pid}/${file}`, 'latin1').catch(() => '');
+          assert.deepEqual(found(text), [], `/proc/${pid}/${file}`);
+        }
+      // Every file of the server: its agent's data directory (agent.env, keys, job records, the
+      // restic cache), its hosting root.
+      let files = 0;
+      for (const entry of await readdir(s().root, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile()) continue;
+        files += 1;
+        const path = join(entry.parentPath, entry.name);
+        assert.deepEqual(found(await readFile(path, 'latin1')), [], path);
+      }
+      const settings = await readFile(join(s().agentDataDir, 'agent.env'), 'utf8');
+      assert.deepEqual(found(settings), []);
+      // Every job and request the agent received, opened with its own key as it opens them.
+      const env = Object.fromEntries(
+        settings.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      ); // prettier-ignore
+      const own = curveKeyFromSeed(await readFile(env.HOSTVAULT_NATS_CURVE_SEED_FILE!, 'utf8'));
+      const controllerKey = env.HOSTVAULT_CONTROLLER_CURVE_KEY!;
+      let opened = 0;
+      let withVaultPassword = 0;
+      for (const m of toAgent) {
+        const body = JSON.parse(m.data) as { id?: string; kind?: string; sealed?: string };
+        let text = m.data;
+        if (body.sealed) {
+          const purpose =
+            m.subject === 'hv.web1.jobs'
+              ? jobPurpose('web1', body.id!, body.kind!)
+              : rpcPurpose('web1', m.subject.split('.').at(-1)!);
+          text = JSON.stringify(openFrom(own, controllerKey, purpose, body.sealed));
+          opened += 1;
+        }
+        assert.deepEqual(found(text), [], `${m.subject}: ${text.slice(0, 200)}`);
+        if (text.includes(vault().credentials.web1!)) withVaultPassword += 1;
+      }
+      // What the agent does get: its vault credential, in the vault jobs' requests.
+      assert.ok(
+        withVaultPassword >= 4,
+        `${withVaultPassword} of ${toAgent.length} name the vault password`,
+      );
+      // The vault's own queue carries the repository and the task, not the backing target.
+      for (const text of toVault) assert.deepEqual(found(text), [], text.slice(0, 200));
+      log(
+        `vault: S3 keys in none of ${pids.length} processes' environ/cmdline, ${files} files of web1, ${toAgent.length} messages to web1's agent (${opened} sealed, opened), ${toVault.length} vault jobs`,
+      );
+    });
   });
 
   it('kill -9 of an agent mid-backup: the job fails clearly, the repository stays clean', async () => {

@@ -18,6 +18,10 @@
  * Cutting `hvft-v<i>` (linkDown/linkUp) isolates server i exactly as a cable pull would: its agent
  * loses NATS, MariaDB and the S3 target, everything else keeps running.
  *
+ * With the option `vault` (issue 13), `hostvault vault` runs in the root namespace too, on the
+ * bridge address, in front of an S3 server of its own on the root namespace's 127.0.0.1: the
+ * servers' agents reach the vault, never that S3 server (WorldVault).
+ *
  * Why these choices:
  * - 10.231.77.0/24 and the `hvft-` prefix: a private range unlikely to collide with a machine's or
  *   CI's own networks; every name the world makes starts with the prefix, so a run after a crash
@@ -53,6 +57,9 @@ import { appendFile, chown, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { VAULT_NODE } from '../../src/fleet/subjects.js';
+import type { VaultTarget } from '../../src/target/schema.js';
+import { issueCredential } from '../../src/vault/htpasswd.js';
 import { CLI_FROM_SOURCES } from './cli.js';
 import { startNatsServer, type NatsTestServer } from './nats-server.js';
 import { startS3Server, type S3TestServer } from './s3-server.js';
@@ -579,6 +586,115 @@ export class Controller extends WorldProcess {
   }
 }
 
+/**
+ * The fleet's vault: `hostvault vault` in the root namespace, serving agents on the bridge
+ * address over TLS (a certificate from the fleet's CA, the one nats-server's is from) and backing
+ * onto `s3`, an S3 server on 127.0.0.1 of the root namespace: a namespace's 127.0.0.1 is its own,
+ * and nothing listens for it on the bridge, so only the vault reaches the S3 server and only the
+ * vault's target file (0600, in `dir`) holds its keys.
+ */
+export class WorldVault {
+  readonly dir = join(STATE_DIR, 'vault');
+  readonly targetFile = join(this.dir, 'vault-target.yaml');
+  readonly htpasswdFile = join(this.dir, 'vault.htpasswd');
+  /** Each server's vault password, by server id (what `hostvault vault credential` prints). */
+  readonly credentials: Record<string, string> = {};
+  readonly process: WorldProcess;
+  s3!: S3TestServer;
+  caCertPem = '';
+  port = 0;
+
+  constructor(private readonly world: FleetWorld) {
+    this.process = new WorldProcess(
+      'vault',
+      () => {
+        const env: NodeJS.ProcessEnv = { ...process.env };
+        for (const key of Object.keys(env)) if (key.startsWith('HOSTVAULT_')) delete env[key];
+        return {
+          cmd: process.execPath,
+          args: [...CLI_FROM_SOURCES, 'vault'],
+          env: {
+            ...env,
+            ...this.world.natsEnv(VAULT_NODE),
+            HOSTVAULT_DATA_DIR: this.dir,
+            HOSTVAULT_VAULT_CERT: join(this.dir, 'vault.pem'),
+            HOSTVAULT_VAULT_KEY: join(this.dir, 'vault.key'),
+            HOSTVAULT_VAULT_LISTEN: `${BRIDGE_IP}:${this.port}`,
+            HOSTVAULT_VAULT_HTPASSWD: this.htpasswdFile,
+            HOSTVAULT_VAULT_TARGET: this.targetFile,
+          },
+        };
+      },
+      /agent of server _vault is taking jobs/,
+      3,
+    );
+  }
+
+  get url(): string {
+    return `https://${BRIDGE_IP}:${this.port}`;
+  }
+
+  /** The vault target of server `serverId`'s schedules, as a provider enters it. */
+  target(serverId: string): VaultTarget {
+    const password = this.credentials[serverId];
+    if (!password) throw new Error(`no vault credential for ${serverId}`);
+    return { kind: 'vault', url: this.url, user: serverId, password, caCert: this.caCertPem };
+  }
+
+  /** Its S3 server, certificate, credentials and seed; the process is started by start(). */
+  async prepare(): Promise<void> {
+    const nats = this.world.nats;
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    this.s3 = await startS3Server({ host: '127.0.0.1', bucket: 'hostvault-vault' });
+    await appendFile(
+      join(STATE_DIR, 'dirs'),
+      `${dirname(this.s3.dataDir)}
+`,
+    );
+    await writeFile(
+      this.targetFile,
+      JSON.stringify({
+        kind: 's3',
+        endpoint: this.s3.endpoint,
+        bucket: this.s3.bucket,
+        accessKeyId: this.s3.accessKeyId,
+        secretAccessKey: this.s3.secretAccessKey,
+        pathStyle: true,
+        caCert: this.s3.caCertPem,
+      }),
+      { mode: 0o600 },
+    );
+    const p = (name: string) => join(this.dir, name);
+    await writeFile(
+      p('vault.ext'),
+      `subjectAltName=IP:${BRIDGE_IP}\nbasicConstraints=CA:FALSE\n` +
+        'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n',
+    );
+    await run('openssl', [
+      'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', p('vault.key'), '-out', p('vault.csr'), '-subj', '/CN=hostvault vault',
+    ]); // prettier-ignore
+    await run('openssl', [
+      'x509', '-req', '-in', p('vault.csr'), '-CA', nats.caFile, '-CAkey', nats.caKeyFile,
+      '-CAcreateserial', '-out', p('vault.pem'), '-days', '30', '-extfile', p('vault.ext'),
+    ]); // prettier-ignore
+    this.caCertPem = readFileSync(nats.caFile, 'utf8');
+    for (const s of this.world.servers)
+      this.credentials[s.id] = await issueCredential(this.htpasswdFile, s.id);
+    await writeFile(
+      join(STATE_DIR, 'seeds', `${VAULT_NODE}.seed`),
+      new TextDecoder().decode(nats.identity(VAULT_NODE).seed),
+      { mode: 0o600 },
+    );
+    this.port = await freePortOn(BRIDGE_IP);
+  }
+
+  async stop(): Promise<void> {
+    await this.process.kill('SIGTERM').catch(() => undefined);
+    await this.s3?.stop();
+  }
+}
+
 export interface FleetWorldOptions {
   /** Hosting servers (default 3). */
   servers?: number;
@@ -586,6 +702,13 @@ export interface FleetWorldOptions {
   controllers?: number;
   /** HOSTVAULT_PLANNER_LEASE_MS of the controllers (default 4000: a fast take-over). */
   plannerLeaseMs?: number;
+  /**
+   * The fleet has a vault (issue 13): `hostvault vault` in the root namespace on the bridge,
+   * fronting an S3 server of its own that listens on the root namespace's loopback only, so no
+   * server's namespace can reach it; one vault credential per server, the vault on the fleet's
+   * NATS (the controllers let it in with HOSTVAULT_NATS_VAULT_KEY).
+   */
+  vault?: boolean;
   log?: (line: string) => void;
 }
 
@@ -599,6 +722,8 @@ export class FleetWorld {
   s3!: S3TestServer;
   pg!: WorldPostgres;
   mariadb!: WorldMariaDb;
+  /** With the option `vault`. */
+  vault?: WorldVault;
   readonly dir = STATE_DIR;
 
   private constructor(private readonly opts: FleetWorldOptions) {}
@@ -655,6 +780,7 @@ export class FleetWorld {
       servers: ids,
       host: BRIDGE_IP,
       managedAuthorization: true,
+      ...(this.opts.vault ? { vault: true } : {}),
     });
     await recordPid(this.nats.pid());
     await writeFile(
@@ -691,6 +817,9 @@ export class FleetWorld {
             HOSTVAULT_PLANNER_LEASE_MS: String(this.opts.plannerLeaseMs ?? 4000),
             // A dead controller's running jobs are adopted by another after this long.
             HOSTVAULT_JOB_LEASE_MS: String(this.opts.plannerLeaseMs ?? 4000),
+            ...(this.opts.vault
+              ? { HOSTVAULT_NATS_VAULT_KEY: this.nats.identity(VAULT_NODE).publicKey }
+              : {}),
           };
           // No default server: every customer names its own.
           delete env.HOSTVAULT_SERVER_ID;
@@ -702,7 +831,18 @@ export class FleetWorld {
     // server's users from the store when it starts, so one starting during an enrollment could
     // write a list without that server.
     const [first, ...others] = this.controllers;
+    if (this.opts.vault) {
+      this.vault = new WorldVault(this);
+      await this.vault.prepare();
+    }
     await first!.start();
+    // After a controller: it lets the vault's identity into nats-server and makes its queue.
+    if (this.vault) {
+      await this.vault.process.start();
+      log(
+        `vault: ${this.vault.url} in front of s3 ${this.vault.s3.endpoint} (root namespace only)`,
+      );
+    }
     await Promise.all(this.servers.map((s) => s.setUpDisk()));
     await Promise.all(this.servers.map((s) => s.enroll(first!)));
     log(`servers enrolled through ${first!.url}`);
@@ -726,6 +866,7 @@ export class FleetWorld {
       await s.mariadbLink?.kill('SIGKILL').catch(() => undefined);
     }
     for (const c of this.controllers) await c.kill('SIGKILL').catch(() => undefined);
+    await this.vault?.stop();
     await this.pg?.stop('immediate');
     await this.mariadb?.relay.kill('SIGKILL').catch(() => undefined);
     await this.mariadb?.process.kill('SIGKILL').catch(() => undefined);

@@ -64,6 +64,8 @@ export interface NatsTestServer {
   port: number;
   dir: string;
   caFile: string;
+  /** The CA's key: a test may sign another server's certificate with the fleet's CA. */
+  caKeyFile: string;
   configFile: string;
   /** With managedAuthorization: the included users file, and nats-server's pid file. */
   authorizationFile: string;
@@ -319,6 +321,7 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<NatsTest
     port,
     dir,
     caFile: ca.cert,
+    caKeyFile: ca.key,
     configFile,
     authorizationFile,
     pidFile,
