@@ -7,8 +7,8 @@
 #   /usr/lib/hostvault         the built JavaScript (dist/, with the web UI in dist/web) and the npm
 #                              packages it loads at run time, better-sqlite3's compiled addon among them
 #   /usr/bin/hostvault         the command line (packaging/hostvault)
-#   /usr/lib/systemd/system    hostvault.service, and the fleet's hostvault-controller.service
-#                              and hostvault-agent.service, not enabled (packaging/systemd)
+#   /usr/lib/systemd/system    hostvault.service, and the fleet's hostvault-controller.service,
+#                              hostvault-agent.service and hostvault-vault.service, not enabled (packaging/systemd)
 #   /etc/hostvault             hostvault.env, a conffile; the master key appears there on first start
 #   /var/lib/hostvault         made by postinst: the store, repositories of the local target, cache
 #
@@ -83,7 +83,7 @@ install -D -m 0755 packaging/hostvault "$stage/usr/bin/hostvault"
 install -D -m 0644 packaging/systemd/hostvault.service \
   "$stage/usr/lib/systemd/system/hostvault.service"
 # A fleet's roles: installed, enabled by the operator on the machines that take them.
-for unit in hostvault-controller.service hostvault-agent.service; do
+for unit in hostvault-controller.service hostvault-agent.service hostvault-vault.service; do
   install -m 0644 "packaging/systemd/$unit" "$stage/usr/lib/systemd/system/$unit"
 done
 install -d -m 0700 "$stage/etc/hostvault"
