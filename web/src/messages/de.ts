@@ -874,7 +874,7 @@ export const de: Messages = {
       moveNext: 'Weiter',
       moveConfirmTitle: (name: string, server: string) => `${name} auf ${server} verschieben?`,
       moveConfirmText: (from: string, to: string) =>
-        `Ab jetzt laufen seine Backups, Wiederherstellungen und das Durchsuchen auf dem Agenten von ${to}. Seine Repositories auf S3 oder FTP laufen weiter: Seine Snapshots bleiben sichtbar, und das nächste Backup fügt nur Änderungen hinzu. Ein Zeitplan, der in ein Verzeichnis auf ${from} sichert, kann nicht mit; dann wird das Verschieben abgelehnt, bis sein Ziel S3 oder FTP ist. Die Dateien des Kunden müssen schon auf ${to} liegen: Sie verschiebt das Hosting-Panel.`,
+        `Ab jetzt laufen seine Backups, Wiederherstellungen und das Durchsuchen auf dem Agenten von ${to}. Seine Repositories auf S3 oder FTP laufen weiter: seine Snapshots bleiben sichtbar, und das nächste Backup fügt nur Änderungen hinzu. Ein Zeitplan, der in ein Verzeichnis auf ${from} sichert, kann nicht mit; dann wird das Verschieben abgelehnt, bis sein Ziel S3 oder FTP ist. Die Dateien des Kunden müssen schon auf ${to} liegen; das Hosting-Panel verschiebt sie.`,
       moveSubmit: 'Verschieben',
       moved: (name: string, from: string, to: string) =>
         `Der Kunde ${name} wurde von ${from} nach ${to} verschoben.`,
