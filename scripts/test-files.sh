@@ -28,14 +28,19 @@ starts_restic=(
 )
 
 # The browser tests (web/e2e) time what a person would wait for, so the suite runs them when
-# nothing else of it runs: `browser` lists only them, `no-browser` all but them.
+# nothing else of it runs: `browser` lists only them, `no-browser` all but them. The fleet's
+# process tests (test/fleet/*.int.test.ts: controllers, agents and nats-server as processes) wait
+# on their servers more than they compute, so scripts/test.sh runs them beside the rest, in the
+# slot of the PostgreSQL run: `fleet` lists only them, `core` what is neither browser nor fleet.
 only() {
   case "${1:-}" in
     browser) grep '^web/e2e/' || true ;;
     no-browser) grep -v '^web/e2e/' || true ;;
+    fleet) grep '^test/fleet/' || true ;;
+    core) grep -v -e '^web/e2e/' -e '^test/fleet/' || true ;;
     '') cat ;;
     *)
-      echo "usage: $0 all|restic [browser|no-browser]" >&2
+      echo "usage: $0 all|restic [browser|no-browser|fleet|core]" >&2
       exit 2
       ;;
   esac
@@ -51,7 +56,7 @@ case "${1:-}" in
     all | xargs grep -lE "$pattern" | sort | only "${2:-}"
     ;;
   *)
-    echo "usage: $0 all|restic [browser|no-browser]" >&2
+    echo "usage: $0 all|restic [browser|no-browser|fleet|core]" >&2
     exit 2
     ;;
 esac

@@ -44,15 +44,18 @@ stop() {
 trap 'stop; rm -rf "$logs"' EXIT
 trap 'exit 130' INT TERM
 started=$SECONDS
-setsid bash scripts/test-restic.sh 0.14 all no-browser >"$logs/0.14" 2>&1 &
+setsid bash scripts/test-restic.sh 0.14 all core >"$logs/0.14" 2>&1 &
 p14=$!
 setsid bash scripts/test-restic.sh 0.18 restic no-browser >"$logs/0.18" 2>&1 &
 p18=$!
 # The fleet drills (three hosting servers as network namespaces, scripts/test-fleet.sh) follow the
 # PostgreSQL run in the same slot: both wait on servers more than they compute, and the drills'
 # own nats-server and PostgreSQL disturb no other suite.
+# The fleet's process tests (0.14) come between them, off the 0.14 run's slot, which is the
+# longest (scripts/test-files.sh `fleet`); a failure of theirs counts as restic 0.14's.
 setsid bash -c 'status=0
   bash scripts/test-postgres.sh >"$1/pg" 2>&1 || status=1
+  bash scripts/test-restic.sh 0.14 all fleet >"$1/fleet-int" 2>&1 || status=$((status | 4))
   bash scripts/test-fleet.sh >"$1/fleet" 2>&1 || status=$((status | 2))
   exit $status' _ "$logs" &
 ppg=$!
@@ -72,8 +75,11 @@ status_pg=0
 wait $ppg || status_pg=$?
 ppg=''
 cat "$logs/pg"
+cat "$logs/fleet-int" 2>/dev/null || true
 cat "$logs/fleet" 2>/dev/null || true
-# Bit 1: the store on PostgreSQL failed; bit 2: the fleet drills did.
+# Bit 1: the store on PostgreSQL failed; bit 2: the fleet drills did; bit 4: the fleet's process
+# tests (restic 0.14) did.
+[ $((status_pg & 4)) = 0 ] || status14=1
 status_fleet=$(((status_pg & 2) >> 1))
 status_pg=$((status_pg & 1))
 browser() {
