@@ -154,23 +154,35 @@ describe('the vault in a fleet: maintenance over NATS', { timeout: 600_000 }, ()
     const seedFile = join(work, 'vault.nkey');
     const id = fleet.nats.identity(VAULT_NODE);
     await writeFile(seedFile, new TextDecoder().decode(id.seed), { mode: 0o600 });
-    const port = await freePort();
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const key of Object.keys(env)) if (key.startsWith('HOSTVAULT_')) delete env[key];
-    vault = new VaultProcess({
-      ...env,
-      HOSTVAULT_DATA_DIR: vaultData(),
-      HOSTVAULT_VAULT_CERT: certs.cert,
-      HOSTVAULT_VAULT_KEY: certs.key,
-      HOSTVAULT_VAULT_LISTEN: `127.0.0.1:${port}`,
-      HOSTVAULT_VAULT_HTPASSWD: htpasswd,
-      HOSTVAULT_NATS_URL: fleet.nats.url,
-      HOSTVAULT_NATS_CA: fleet.nats.caFile,
-      HOSTVAULT_NATS_CERT: id.certFile,
-      HOSTVAULT_NATS_KEY: id.keyFile,
-      HOSTVAULT_NATS_SEED_FILE: seedFile,
-    });
-    await vault.start();
+    const vaultAt = (port: number) =>
+      new VaultProcess({
+        ...env,
+        HOSTVAULT_DATA_DIR: vaultData(),
+        HOSTVAULT_VAULT_CERT: certs.cert,
+        HOSTVAULT_VAULT_KEY: certs.key,
+        HOSTVAULT_VAULT_LISTEN: `127.0.0.1:${port}`,
+        HOSTVAULT_VAULT_HTPASSWD: htpasswd,
+        HOSTVAULT_NATS_URL: fleet.nats.url,
+        HOSTVAULT_NATS_CA: fleet.nats.caFile,
+        HOSTVAULT_NATS_CERT: id.certFile,
+        HOSTVAULT_NATS_KEY: id.keyFile,
+        HOSTVAULT_NATS_SEED_FILE: seedFile,
+      });
+    // The port is chosen free, then bound by rclone: a test beside this one may take it between
+    // (seen on CI: "bind: address already in use"); then another port.
+    let port = 0;
+    for (let attempt = 1; ; attempt++) {
+      port = await freePort();
+      vault = vaultAt(port);
+      try {
+        await vault.start();
+        break;
+      } catch (error) {
+        if (attempt >= 5 || !/address already in use/.test(String(error))) throw error;
+      }
+    }
     await fleet.enrollAndStart('web1');
     await mkdir(webRoot(), { recursive: true });
     await writeFile(join(webRoot(), 'index.php'), '<?php echo "alice";');
