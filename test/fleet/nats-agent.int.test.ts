@@ -6,7 +6,6 @@
 // with a clear job state and a repository that checks clean.
 //   node --import tsx --test --test-reporter=spec test/fleet/nats-agent.int.test.ts
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,53 +25,10 @@ import { jobProgress } from '../../src/job/job-params.js';
 import { plannedSnapshot } from '../../src/restore-job/restore-plan.js';
 import type { JobRow } from '../../src/store/index.js';
 import type { Target } from '../../src/target/schema.js';
-import { CLI_FROM_SOURCES } from '../support/cli.js';
+import { RoleProcess } from '../support/fleet-controller.js';
 import { startNatsServer, type NatsTestServer } from '../support/nats-server.js';
 
 const web1 = serverSubjects('web1');
-
-/** The agent of web1 as its own process: `hostvault agent` from the sources. */
-class AgentProcess {
-  child?: ChildProcess;
-  output = '';
-
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
-
-  async start(): Promise<void> {
-    const from = this.output.length;
-    const child = spawn(process.execPath, [...CLI_FROM_SOURCES, 'agent'], {
-      env: this.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    const append = (chunk: Buffer) => void (this.output += chunk.toString('utf8'));
-    child.stdout!.on('data', append);
-    child.stderr!.on('data', append);
-    await this.waitFor(/is taking jobs/, { from, exitFails: true });
-  }
-
-  /** Waits for a line of the agent's log matching `pattern` (after `from` characters). */
-  async waitFor(
-    pattern: RegExp,
-    opts: { from?: number; timeoutMs?: number; exitFails?: boolean } = {},
-  ): Promise<void> {
-    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-    while (!pattern.test(this.output.slice(opts.from ?? 0))) {
-      if (opts.exitFails && this.child?.exitCode !== null)
-        throw new Error(`agent exited:\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`agent log has no ${pattern}:\n${this.output}`);
-      await sleep(50);
-    }
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
-    await exited;
-  }
-}
 
 describe('the fleet over NATS: a controller and the agent of web1', { timeout: 300_000 }, () => {
   let work: string;
@@ -80,7 +36,7 @@ describe('the fleet over NATS: a controller and the agent of web1', { timeout: 3
   let nc: NatsConnection;
   let agent: NatsAgent;
   let app: App;
-  let agentProcess: AgentProcess;
+  let agentProcess: RoleProcess;
   const www = () => join(work, 'home/alice/www');
   const target = (): Target => ({ kind: 'local', path: join(work, 'repos') });
 
@@ -135,7 +91,7 @@ describe('the fleet over NATS: a controller and the agent of web1', { timeout: 3
     const id = nats.identity('web1');
     const seedFile = join(work, 'web1.seed');
     await writeFile(seedFile, new TextDecoder().decode(id.seed), { mode: 0o600 });
-    agentProcess = new AgentProcess({
+    agentProcess = new RoleProcess('agent', {
       ...process.env,
       HOSTVAULT_DATA_DIR: join(work, 'agent'),
       HOSTVAULT_NATS_URL: nats.url,

@@ -74,15 +74,22 @@ export function cli(
   });
 }
 
-/** A hosting server's agent: `hostvault agent`, nothing but its data directory given. */
-export class AgentProcess {
+/**
+ * `hostvault <role>` from the sources as a process of its own (an agent, a vault), started again
+ * as often as a test needs; `output` keeps everything it printed across its starts.
+ */
+export class RoleProcess {
   child?: ChildProcess;
   output = '';
-  constructor(readonly env: NodeJS.ProcessEnv) {}
+  constructor(
+    readonly role: string,
+    readonly env: NodeJS.ProcessEnv,
+    private readonly opts: { stopSignal?: NodeJS.Signals; ready?: RegExp } = {},
+  ) {}
 
   async start(): Promise<void> {
     const from = this.output.length;
-    const child = spawn(process.execPath, [...CLI_FROM_SOURCES, 'agent'], {
+    const child = spawn(process.execPath, [...CLI_FROM_SOURCES, this.role], {
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -90,20 +97,37 @@ export class AgentProcess {
     const append = (chunk: Buffer) => void (this.output += chunk.toString('utf8'));
     child.stdout!.on('data', append);
     child.stderr!.on('data', append);
-    const deadline = Date.now() + 60_000;
-    while (!/is taking jobs/.test(this.output.slice(from))) {
-      if (child.exitCode !== null) throw new Error(`agent exited:\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`agent did not start:\n${this.output}`);
+    await this.waitFor(this.opts.ready ?? /is taking jobs/, { from, exitFails: true });
+  }
+
+  /** Waits for a line of its log matching `pattern` (after `from` characters). */
+  async waitFor(
+    pattern: RegExp,
+    opts: { from?: number; timeoutMs?: number; exitFails?: boolean } = {},
+  ): Promise<void> {
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    while (!pattern.test(this.output.slice(opts.from ?? 0))) {
+      if (opts.exitFails && this.child?.exitCode !== null)
+        throw new Error(`${this.role} exited:\n${this.output}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.role} log has no ${pattern}:\n${this.output}`);
       await sleep(50);
     }
   }
 
-  async stop(): Promise<void> {
+  async stop(signal: NodeJS.Signals = this.opts.stopSignal ?? 'SIGTERM'): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
+    child.kill(signal);
     await exited;
+  }
+}
+
+/** A hosting server's agent: `hostvault agent`, nothing but its data directory given. */
+export class AgentProcess extends RoleProcess {
+  constructor(env: NodeJS.ProcessEnv) {
+    super('agent', env, { stopSignal: 'SIGKILL' });
   }
 }
 

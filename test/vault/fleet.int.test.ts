@@ -11,7 +11,6 @@
  *   node --import tsx --test --test-concurrency=1 test/vault/fleet.int.test.ts
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -33,45 +32,15 @@ import { VAULT_NODE, vaultSubjects } from '../../src/fleet/subjects.js';
 import { directLocation } from '../../src/vault/backing.js';
 import { issueCredential } from '../../src/vault/htpasswd.js';
 import type { JobRow } from '../../src/store/index.js';
-import { CLI_FROM_SOURCES } from '../support/cli.js';
-import { startFleetController, type FleetController } from '../support/fleet-controller.js';
+import {
+  RoleProcess,
+  startFleetController,
+  type FleetController,
+} from '../support/fleet-controller.js';
 import { bytesUnder, makeCertificates } from './vault-world.js';
 
 const ADMIN_PASSWORD = 'vault-fleet-admin-1';
 const results: string[] = [];
-
-/** `hostvault vault` on its storage host: its endpoint and its NATS side. */
-class VaultProcess {
-  child?: ChildProcess;
-  output = '';
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
-
-  async start(): Promise<void> {
-    const from = this.output.length;
-    const child = spawn(process.execPath, [...CLI_FROM_SOURCES, 'vault'], {
-      env: this.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    const append = (chunk: Buffer) => void (this.output += chunk.toString('utf8'));
-    child.stdout!.on('data', append);
-    child.stderr!.on('data', append);
-    const deadline = Date.now() + 60_000;
-    while (!/agent of server _vault is taking jobs/.test(this.output.slice(from))) {
-      if (child.exitCode !== null) throw new Error(`vault exited:\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`vault did not start:\n${this.output}`);
-      await sleep(50);
-    }
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -87,7 +56,7 @@ async function freePort(): Promise<number> {
 describe('the vault in a fleet: maintenance over NATS', { timeout: 600_000 }, () => {
   let work: string;
   let fleet: FleetController;
-  let vault: VaultProcess;
+  let vault: RoleProcess;
   let scheduleId: number;
   let repositoryId: number;
   const vaultData = () => join(work, 'vault-host');
@@ -157,19 +126,24 @@ describe('the vault in a fleet: maintenance over NATS', { timeout: 600_000 }, ()
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const key of Object.keys(env)) if (key.startsWith('HOSTVAULT_')) delete env[key];
     const vaultAt = (port: number) =>
-      new VaultProcess({
-        ...env,
-        HOSTVAULT_DATA_DIR: vaultData(),
-        HOSTVAULT_VAULT_CERT: certs.cert,
-        HOSTVAULT_VAULT_KEY: certs.key,
-        HOSTVAULT_VAULT_LISTEN: `127.0.0.1:${port}`,
-        HOSTVAULT_VAULT_HTPASSWD: htpasswd,
-        HOSTVAULT_NATS_URL: fleet.nats.url,
-        HOSTVAULT_NATS_CA: fleet.nats.caFile,
-        HOSTVAULT_NATS_CERT: id.certFile,
-        HOSTVAULT_NATS_KEY: id.keyFile,
-        HOSTVAULT_NATS_SEED_FILE: seedFile,
-      });
+      new RoleProcess(
+        'vault',
+        {
+          ...env,
+          HOSTVAULT_DATA_DIR: vaultData(),
+          HOSTVAULT_VAULT_CERT: certs.cert,
+          HOSTVAULT_VAULT_KEY: certs.key,
+          HOSTVAULT_VAULT_LISTEN: `127.0.0.1:${port}`,
+          HOSTVAULT_VAULT_HTPASSWD: htpasswd,
+          HOSTVAULT_NATS_URL: fleet.nats.url,
+          HOSTVAULT_NATS_CA: fleet.nats.caFile,
+          HOSTVAULT_NATS_CERT: id.certFile,
+          HOSTVAULT_NATS_KEY: id.keyFile,
+          HOSTVAULT_NATS_SEED_FILE: seedFile,
+        },
+        // Its own readiness line: an agent's would be a different process's.
+        { ready: /agent of server _vault is taking jobs/ },
+      );
     // The port is chosen free, then bound by rclone: a test beside this one may take it between
     // (seen on CI: "bind: address already in use"); then another port.
     let port = 0;
