@@ -47,6 +47,9 @@ mapfile -t files < <(find test -name '*.fleet.test.ts' | sort)
 echo "== fleet drills: ${#files[@]} files"
 started=$SECONDS
 status=0
-node --import tsx --test --test-reporter=spec --test-concurrency=1 "$@" "${files[@]}" || status=$?
+# The command line as one bundle for the tests' child processes (test/support/cli.ts).
+export HOSTVAULT_TEST_CLI=${HOSTVAULT_TEST_CLI:-$(node --import tsx scripts/build-test-cli.ts)}
+node --import tsx --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=./scripts/test-file-times.mjs --test-reporter-destination=stdout --test-concurrency=1 "$@" "${files[@]}" || status=$?
 echo "== fleet drills: $([ $status = 0 ] && echo passed || echo FAILED) in $((SECONDS - started)) s"
 exit $status

@@ -41,11 +41,14 @@ if ! mariadb -uroot -e 'select 1' >/dev/null 2>&1; then
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd >/dev/null 2>&1 || true
 fi
 
+# The command line as one bundle for the tests' child processes (test/support/cli.ts).
+export HOSTVAULT_TEST_CLI=${HOSTVAULT_TEST_CLI:-$(node --import tsx scripts/build-test-cli.ts)}
 mapfile -t files < <(bash scripts/test-files.sh "$set" $part)
 echo "== ${part:+$part }tests with $found ($(command -v restic)): ${#files[@]} files"
 started=$SECONDS
 status=0
-node --import tsx --test --test-reporter=spec \
+node --import tsx --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=./scripts/test-file-times.mjs --test-reporter-destination=stdout \
   --test-concurrency="${HOSTVAULT_TEST_CONCURRENCY:-2}" "${files[@]}" || status=$?
 echo "== restic $version${part:+, $part}: $([ $status = 0 ] && echo passed || echo FAILED) in $((SECONDS - started)) s"
 exit $status
