@@ -4,7 +4,7 @@
 #   bash scripts/test-restic.sh 0.18 [restic|all] [browser|no-browser]   Debian 13's, fetched by
 #                                                                        scripts/fetch-restic-0.18.sh
 # `restic` (the default) runs the tests that start restic (scripts/test-files.sh), `all` the whole
-# suite; `browser` only the browser tests among them, `no-browser` all but those (`fleet` and
+# suite; `browser` only the browser tests among them, `no-browser` all but those (`side` and
 # `core` split those further: scripts/test-files.sh). Every test finds restic through PATH (the service's HOSTVAULT_RESTIC defaults to `restic`,
 # and tests that run restic by hand name it so), so putting the version's directory first on PATH
 # is the one setting that moves them all. Exits non-zero if a test fails.
@@ -18,7 +18,7 @@ case "$version" in
   0.14) ;;
   0.18) PATH="$(bash scripts/fetch-restic-0.18.sh):$PATH" ;;
   *)
-    echo "usage: $0 0.14|0.18 [restic|all] [browser|no-browser|fleet|core]" >&2
+    echo "usage: $0 0.14|0.18 [restic|all] [browser|no-browser|side|core]" >&2
     exit 2
     ;;
 esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what it needs, checks format, lint and types, then runs the unit
-# and integration tests (which start their own S3 and FTP servers on loopback), and the tests that
-# start restic once more with restic 0.18 (scripts/test-restic.sh).
+# The whole test suite: installs what it needs, checks format, lint and types, runs the unit and
+# integration tests (which start their own S3 and FTP servers on loopback), and the tests that
+# start restic once more with restic 0.18 (scripts/test-restic.sh). Each run prints its slowest
+# files: the suite is to stay under 25 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,14 +14,6 @@ if ! mariadb -uroot -e 'select 1' >/dev/null 2>&1; then
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd >/dev/null 2>&1 || true
 fi
 
-echo '== format and lint'
-npx prettier --check . --log-level warn
-npx eslint . --max-warnings 0
-echo '== layers (.dependency-cruiser.cjs: no folder imports a higher layer, no import cycles)'
-npx depcruise src --config .dependency-cruiser.cjs --output-type err
-echo '== types'
-npx tsc --noEmit -p .
-npx tsc --noEmit -p web
 echo '== web UI build (the browser tests in web/e2e run against dist/web)'
 npm run --silent build:web -- --logLevel warn
 echo '== the command line bundled for the tests (scripts/build-test-cli.ts)'
@@ -32,21 +25,33 @@ bash scripts/fetch-restic-0.18.sh >/dev/null
 # The whole suite with Debian 12's restic 0.14 and, side by side, the tests that start restic
 # with Debian 13's 0.18: each test works in its own temporary directories, repositories, ports
 # and MariaDB names, so the two runs share nothing but the machine. The 0.14 run is shown as it
-# goes, the 0.18 run when it is done. Beside them too, the store's users once more on PostgreSQL
-# (the fleet's store; they wait on the database more than they use the processor), then the fleet
-# drills. The browser
-# tests come after, once, with 0.14: they drive the page as a person would, and two suites beside
-# them made its waits time out.
+# goes, the others when they are done. Beside them too: the format, lint, layer and type checks
+# (nothing below waits for them, and they are the suite's first minute of processor time alone),
+# and the store's users once more on PostgreSQL (the fleet's store; they wait on the database more
+# than they use the processor), then the fleet drills. The browser tests come once both restic
+# runs are done, with 0.14: they drive the page as a person would, and two suites beside them made
+# its waits time out; one (the fleet's slot, mostly waiting on its servers) does not.
 logs=$(mktemp -d)
-p14='' p18='' ppg='' ptail='' pbrowser=''
+p14='' p18='' ppg='' ptail='' pbrowser='' pchecks=''
 # Each run in a process group of its own, so an interrupted suite leaves no test behind.
 stop() {
-  for p in $p14 $p18 $ppg $pbrowser; do kill -- -"$p" 2>/dev/null || true; done
+  for p in $p14 $p18 $ppg $pbrowser $pchecks; do kill -- -"$p" 2>/dev/null || true; done
   [ -z "$ptail" ] || kill "$ptail" 2>/dev/null || true
 }
 trap 'stop; rm -rf "$logs"' EXIT
 trap 'exit 130' INT TERM
 started=$SECONDS
+setsid bash -c 'set -e
+  echo "== format and lint"
+  npx prettier --check . --log-level warn
+  npx eslint . --max-warnings 0
+  echo "== layers (.dependency-cruiser.cjs: no folder imports a higher layer, no import cycles)"
+  npx depcruise src --config .dependency-cruiser.cjs --output-type err
+  echo "== types"
+  npx tsc --noEmit -p .
+  npx tsc --noEmit -p web
+  echo "== checks passed"' >"$logs/checks" 2>&1 &
+pchecks=$!
 setsid bash scripts/test-restic.sh 0.14 all core >"$logs/0.14" 2>&1 &
 p14=$!
 setsid bash scripts/test-restic.sh 0.18 restic no-browser >"$logs/0.18" 2>&1 &
@@ -54,11 +59,12 @@ p18=$!
 # The fleet drills (three hosting servers as network namespaces, scripts/test-fleet.sh) follow the
 # PostgreSQL run in the same slot: both wait on servers more than they compute, and the drills'
 # own nats-server and PostgreSQL disturb no other suite.
-# The fleet's process tests (0.14) come between them, off the 0.14 run's slot, which is the
-# longest (scripts/test-files.sh `fleet`); a failure of theirs counts as restic 0.14's.
+# The fleet's process tests and the .deb's install (0.14) come between them, off the 0.14 run's
+# slot, which is the longest (scripts/test-files.sh `side`); a failure of theirs counts as restic
+# 0.14's.
 setsid bash -c 'status=0
   bash scripts/test-postgres.sh >"$1/pg" 2>&1 || status=1
-  bash scripts/test-restic.sh 0.14 all fleet >"$1/fleet-int" 2>&1 || status=$((status | 4))
+  bash scripts/test-restic.sh 0.14 all side >"$1/side" 2>&1 || status=$((status | 4))
   bash scripts/test-fleet.sh >"$1/fleet" 2>&1 || status=$((status | 2))
   exit $status' _ "$logs" &
 ppg=$!
@@ -74,29 +80,33 @@ status18=0
 wait $p18 || status18=$?
 p18=''
 cat "$logs/0.18"
+# Once: what the browser sees does not depend on the restic version below the service.
+setsid bash scripts/test-restic.sh 0.14 all browser >"$logs/browser" 2>&1 &
+pbrowser=$!
+status_browser=0
+wait $pbrowser || status_browser=$?
+pbrowser=''
+cat "$logs/browser"
+[ $status_browser = 0 ] || status14=$status_browser
 status_pg=0
 wait $ppg || status_pg=$?
 ppg=''
 cat "$logs/pg"
-cat "$logs/fleet-int" 2>/dev/null || true
+cat "$logs/side" 2>/dev/null || true
 cat "$logs/fleet" 2>/dev/null || true
 # Bit 1: the store on PostgreSQL failed; bit 2: the fleet drills did; bit 4: the fleet's process
-# tests (restic 0.14) did.
+# tests or the .deb's (restic 0.14) did.
 [ $((status_pg & 4)) = 0 ] || status14=1
 status_fleet=$(((status_pg & 2) >> 1))
 status_pg=$((status_pg & 1))
-browser() {
-  setsid bash scripts/test-restic.sh "$@" browser &
-  pbrowser=$!
-  local status=0
-  wait $pbrowser || status=$?
-  pbrowser=''
-  return $status
-}
-# Once: what the browser sees does not depend on the restic version below the service.
-browser 0.14 all || status14=$?
-echo "== all tests: restic 0.14 $([ $status14 = 0 ] && echo passed || echo FAILED)," \
+status_checks=0
+wait $pchecks || status_checks=$?
+pchecks=''
+cat "$logs/checks"
+echo "== all tests: checks $([ $status_checks = 0 ] && echo passed || echo FAILED)," \
+  "restic 0.14 $([ $status14 = 0 ] && echo passed || echo FAILED)," \
   "restic 0.18 $([ $status18 = 0 ] && echo passed || echo FAILED)," \
   "store on PostgreSQL $([ $status_pg = 0 ] && echo passed || echo FAILED)," \
   "fleet drills $([ $status_fleet = 0 ] && echo passed || echo FAILED), $((SECONDS - started)) s"
-[ $status14 = 0 ] && [ $status18 = 0 ] && [ $status_pg = 0 ] && [ $status_fleet = 0 ]
+[ $status_checks = 0 ] && [ $status14 = 0 ] && [ $status18 = 0 ] && [ $status_pg = 0 ] &&
+  [ $status_fleet = 0 ]
