@@ -48,7 +48,7 @@ echo "== fleet drills: ${#files[@]} files"
 started=$SECONDS
 status=0
 # The command line as one bundle for the tests' child processes (test/support/cli.ts).
-export HOSTVAULT_TEST_CLI=${HOSTVAULT_TEST_CLI:-$(node --import tsx scripts/build-test-cli.ts)}
+export HOSTVAULT_TEST_BUNDLES=${HOSTVAULT_TEST_BUNDLES:-$(node --import tsx scripts/build-test-cli.ts)}
 node --import tsx --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=./scripts/test-file-times.mjs --test-reporter-destination=stdout --test-concurrency=1 "$@" "${files[@]}" || status=$?
 echo "== fleet drills: $([ $status = 0 ] && echo passed || echo FAILED) in $((SECONDS - started)) s"

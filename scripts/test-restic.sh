@@ -42,7 +42,7 @@ if ! mariadb -uroot -e 'select 1' >/dev/null 2>&1; then
 fi
 
 # The command line as one bundle for the tests' child processes (test/support/cli.ts).
-export HOSTVAULT_TEST_CLI=${HOSTVAULT_TEST_CLI:-$(node --import tsx scripts/build-test-cli.ts)}
+export HOSTVAULT_TEST_BUNDLES=${HOSTVAULT_TEST_BUNDLES:-$(node --import tsx scripts/build-test-cli.ts)}
 mapfile -t files < <(bash scripts/test-files.sh "$set" $part)
 echo "== ${part:+$part }tests with $found ($(command -v restic)): ${#files[@]} files"
 started=$SECONDS

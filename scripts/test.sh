@@ -17,8 +17,8 @@ fi
 echo '== web UI build (the browser tests in web/e2e run against dist/web)'
 npm run --silent build:web -- --logLevel warn
 echo '== the command line bundled for the tests (scripts/build-test-cli.ts)'
-HOSTVAULT_TEST_CLI=$(node --import tsx scripts/build-test-cli.ts)
-export HOSTVAULT_TEST_CLI
+HOSTVAULT_TEST_BUNDLES=$(node --import tsx scripts/build-test-cli.ts)
+export HOSTVAULT_TEST_BUNDLES
 echo '== restic 0.18 (Debian 13), for the second run of the restic tests'
 bash scripts/fetch-restic-0.18.sh >/dev/null
 

@@ -14,6 +14,7 @@ import { after, test } from 'node:test';
 import { sql } from 'kysely';
 import { openStore, type Store } from './store/index.js';
 import { customerScheduleRows } from '../test/support/schedule-rows.js';
+import { nodeArgsFor } from '../test/support/cli.js';
 import { nextRun, scheduleStartMinute } from './schedule/next-run.js';
 
 const CHILD = fileURLToPath(new URL('../test/support/planner-child.fixture.ts', import.meta.url));
@@ -45,9 +46,7 @@ function start(holder: string, realStart: number) {
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      CHILD,
+      ...nodeArgsFor(CHILD),
       JSON.stringify({
         url: URL_,
         schema,

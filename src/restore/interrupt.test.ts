@@ -20,6 +20,7 @@ import {
   type AreaState,
   type World,
 } from '../../test/support/restore-test-world.js';
+import { nodeArgsFor } from '../../test/support/cli.js';
 
 const CHILD = fileURLToPath(
   new URL('../../test/support/restore-child.fixture.ts', import.meta.url),
@@ -131,7 +132,7 @@ async function runChild(mode: 'replace' | 'keep-newer', opts: KillPlan): Promise
     file: opts.file,
   };
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(config)], {
+  const child = spawn(process.execPath, [...nodeArgsFor(CHILD), JSON.stringify(config)], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
