@@ -224,13 +224,21 @@ describe('dumpDatabases (MariaDB)', () => {
     assert.equal(result.exitCode, 0, result.stderr);
     return checksumDatabase(into, connection);
   };
+  // Writes on one open connection, one statement after another: a client started per statement
+  // wrote only every few hundred milliseconds on a busy machine, and a dump could begin and end
+  // between two writes.
   const writer = (statement: string) => {
     let stop = false;
     let writes = 0;
     const done = (async () => {
-      while (!stop) {
-        await sql(statement);
-        writes++;
+      const conversation = await openConversation(connection);
+      try {
+        while (!stop) {
+          await conversation.query(statement);
+          writes++;
+        }
+      } finally {
+        await conversation.close();
       }
     })();
     return async () => {
