@@ -47,9 +47,9 @@ mapfile -t files < <(find test -name '*.fleet.test.ts' | sort)
 echo "== fleet drills: ${#files[@]} files"
 started=$SECONDS
 status=0
-# The command line as one bundle for the tests' child processes (test/support/cli.ts).
-export HOSTVAULT_TEST_BUNDLES=${HOSTVAULT_TEST_BUNDLES:-$(node --import tsx scripts/build-test-cli.ts)}
-node --import tsx --test --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=./scripts/test-file-times.mjs --test-reporter-destination=stdout --test-concurrency=1 "$@" "${files[@]}" || status=$?
+source scripts/test-bundles.sh
+bundle_tests "${files[@]}"
+node --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=./scripts/test-file-times.mjs --test-reporter-destination=stdout --test-concurrency=1 "$@" "${runs[@]}" || status=$?
 echo "== fleet drills: $([ $status = 0 ] && echo passed || echo FAILED) in $((SECONDS - started)) s"
 exit $status

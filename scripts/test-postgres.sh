@@ -32,9 +32,9 @@ mapfile -t files < <(grep -rlE "openTestStore|support/api-harness" src --include
 echo "== store on PostgreSQL ($(psql "$HOSTVAULT_TEST_STORE_URL" -Atc 'show server_version')): ${#files[@]} files"
 started=$SECONDS
 status=0
-# The command line as one bundle for the tests' child processes (test/support/cli.ts).
-export HOSTVAULT_TEST_BUNDLES=${HOSTVAULT_TEST_BUNDLES:-$(node --import tsx scripts/build-test-cli.ts)}
-node --import tsx --test --test-reporter=dot --test-reporter-destination=stdout \
-  --test-reporter=./scripts/test-file-times.mjs --test-reporter-destination=stdout --test-concurrency="${HOSTVAULT_TEST_CONCURRENCY:-2}" "${files[@]}" || status=$?
+source scripts/test-bundles.sh
+bundle_tests "${files[@]}"
+node --test --test-reporter=dot --test-reporter-destination=stdout \
+  --test-reporter=./scripts/test-file-times.mjs --test-reporter-destination=stdout --test-concurrency="${HOSTVAULT_TEST_CONCURRENCY:-2}" "${runs[@]}" || status=$?
 echo "== store on PostgreSQL: $([ $status = 0 ] && echo passed || echo FAILED) in $((SECONDS - started)) s"
 exit $status

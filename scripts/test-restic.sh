@@ -41,14 +41,14 @@ if ! mariadb -uroot -e 'select 1' >/dev/null 2>&1; then
   start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd >/dev/null 2>&1 || true
 fi
 
-# The command line as one bundle for the tests' child processes (test/support/cli.ts).
-export HOSTVAULT_TEST_BUNDLES=${HOSTVAULT_TEST_BUNDLES:-$(node --import tsx scripts/build-test-cli.ts)}
 mapfile -t files < <(bash scripts/test-files.sh "$set" $part)
 echo "== ${part:+$part }tests with $found ($(command -v restic)): ${#files[@]} files"
+source scripts/test-bundles.sh
+bundle_tests "${files[@]}"
 started=$SECONDS
 status=0
-node --import tsx --test --test-reporter=spec --test-reporter-destination=stdout \
+node --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=./scripts/test-file-times.mjs --test-reporter-destination=stdout \
-  --test-concurrency="${HOSTVAULT_TEST_CONCURRENCY:-2}" "${files[@]}" || status=$?
+  --test-concurrency="${HOSTVAULT_TEST_CONCURRENCY:-2}" "${runs[@]}" || status=$?
 echo "== restic $version${part:+, $part}: $([ $status = 0 ] && echo passed || echo FAILED) in $((SECONDS - started)) s"
 exit $status

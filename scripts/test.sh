@@ -16,8 +16,9 @@ fi
 
 echo '== web UI build (the browser tests in web/e2e run against dist/web)'
 npm run --silent build:web -- --logLevel warn
-echo '== the command line bundled for the tests (scripts/build-test-cli.ts)'
-HOSTVAULT_TEST_BUNDLES=$(node --import tsx scripts/build-test-cli.ts)
+echo '== the tests and the command line bundled (scripts/build-test-cli.ts)'
+mapfile -t every_test < <(bash scripts/test-files.sh all; find test -name '*.fleet.test.ts' | sort)
+HOSTVAULT_TEST_BUNDLES=$(node --import tsx scripts/build-test-cli.ts --tests "${every_test[@]}")
 export HOSTVAULT_TEST_BUNDLES
 echo '== restic 0.18 (Debian 13), for the second run of the restic tests'
 bash scripts/fetch-restic-0.18.sh >/dev/null
