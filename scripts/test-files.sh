@@ -30,7 +30,8 @@ starts_restic=(
 # Tests that start restic only to have snapshots to work with: what they check does not change
 # with restic's version (the API's answers and rights, the command line, the service's process,
 # the fleet's transport, the vault's role, the test servers themselves, MariaDB's side of a
-# database restore), while what restic does differently by version (restore's progress, sparse
+# database restore, the restore journal's recovery from kills at each of its steps: the kill while
+# restic restores is test/drills/kill-restore's), while what restic does differently by version (restore's progress, sparse
 # files, dry run and overwrite, the stream backup of dumps, rewrite, copy, exit codes, ls and dump,
 # the S3, FTP and REST back ends) is tested on both by the engine, backup, restore, copy,
 # maintenance, browse, target and vault files. `restic` leaves them out, so the second run costs
@@ -47,6 +48,7 @@ same_on_every_version=(
   src/cli/cli.int.test.ts
   src/schedule/schedule-deletion.int.test.ts
   src/serve.int.test.ts
+  src/restore/interrupt.test.ts
   src/target/customer-targets.int.test.ts
   test/drills/kill-db-restore.int.test.ts
   test/drills/kill-service.int.test.ts

@@ -23,20 +23,23 @@ export HOSTVAULT_TEST_BUNDLES
 echo '== restic 0.18 (Debian 13), for the second run of the restic tests'
 bash scripts/fetch-restic-0.18.sh >/dev/null
 
-# The whole suite with Debian 12's restic 0.14 and, side by side, the tests that start restic
-# with Debian 13's 0.18: each test works in its own temporary directories, repositories, ports
-# and MariaDB names, so the two runs share nothing but the machine. The 0.14 run is shown as it
-# goes, the others when they are done. Beside them too: the format, lint, layer and type checks
-# (nothing below waits for them, and they are the suite's first minute of processor time alone),
-# and the store's users once more on PostgreSQL (the fleet's store; they wait on the database more
-# than they use the processor), then the fleet drills. The browser tests come once both restic
-# runs are done, with 0.14: they drive the page as a person would, and two suites beside them made
-# its waits time out; one (the fleet's slot, mostly waiting on its servers) does not.
+# Three slots side by side, each test in its own temporary directories, repositories, ports and
+# MariaDB names, so they share nothing but the machine:
+#  1. the whole suite with Debian 12's restic 0.14 (but the parts below), shown as it goes;
+#  2. the tests whose result depends on restic's version once more with Debian 13's 0.18, then
+#     the fleet drills (three hosting servers as network namespaces, scripts/test-fleet.sh: their
+#     own nats-server and PostgreSQL disturb no other suite), then, once slot 3 is done too, the
+#     browser tests, once, with 0.14: they drive the page as a person would, and two suites
+#     beside them made its waits time out; one does not;
+#  3. the store's users once more on PostgreSQL (the fleet's store), then the fleet's process tests
+#     and the .deb's install into fresh Debian systems with 0.14 (scripts/test-files.sh `side`):
+#     they wait on other processes more than they compute.
+# Beside them too, the format, lint, layer and type checks: nothing waits for them.
 logs=$(mktemp -d)
-p14='' p18='' ppg='' ptail='' pbrowser='' pchecks=''
+p14='' p18='' ppg='' ptail='' pchecks=''
 # Each run in a process group of its own, so an interrupted suite leaves no test behind.
 stop() {
-  for p in $p14 $p18 $ppg $pbrowser $pchecks; do kill -- -"$p" 2>/dev/null || true; done
+  for p in $p14 $p18 $ppg $pchecks; do kill -- -"$p" 2>/dev/null || true; done
   [ -z "$ptail" ] || kill "$ptail" 2>/dev/null || true
 }
 trap 'stop; rm -rf "$logs"' EXIT
@@ -55,18 +58,19 @@ setsid bash -c 'set -e
 pchecks=$!
 setsid bash scripts/test-restic.sh 0.14 all core >"$logs/0.14" 2>&1 &
 p14=$!
-setsid bash scripts/test-restic.sh 0.18 restic no-browser >"$logs/0.18" 2>&1 &
+# Exit status bits: 1 restic 0.18's tests failed, 2 the fleet drills, 4 the browser tests.
+setsid bash -c 'status=0
+  bash scripts/test-restic.sh 0.18 restic no-browser >"$1/0.18" 2>&1 || status=1
+  bash scripts/test-fleet.sh >"$1/fleet" 2>&1 || status=$((status | 2))
+  while [ ! -e "$1/slot3-done" ]; do sleep 2; done
+  bash scripts/test-restic.sh 0.14 all browser >"$1/browser" 2>&1 || status=$((status | 4))
+  exit $status' _ "$logs" &
 p18=$!
-# The fleet drills (three hosting servers as network namespaces, scripts/test-fleet.sh) follow the
-# PostgreSQL run in the same slot: both wait on servers more than they compute, and the drills'
-# own nats-server and PostgreSQL disturb no other suite.
-# The fleet's process tests and the .deb's install (0.14) come between them, off the 0.14 run's
-# slot, which is the longest (scripts/test-files.sh `side`); a failure of theirs counts as restic
-# 0.14's.
+# Exit status bits: 1 the store on PostgreSQL failed, 4 the side part (counted as restic 0.14's).
 setsid bash -c 'status=0
   bash scripts/test-postgres.sh >"$1/pg" 2>&1 || status=1
   bash scripts/test-restic.sh 0.14 all side >"$1/side" 2>&1 || status=$((status | 4))
-  bash scripts/test-fleet.sh >"$1/fleet" 2>&1 || status=$((status | 2))
+  touch "$1/slot3-done"
   exit $status' _ "$logs" &
 ppg=$!
 # In the background, so a signal to this script is handled at once rather than after the run.
@@ -77,33 +81,20 @@ ptail=''
 status14=0
 wait $p14 || status14=$?
 p14=''
-status18=0
-wait $p18 || status18=$?
+slot2=0
+wait $p18 || slot2=$?
 p18=''
-cat "$logs/0.18"
-# Once: what the browser sees does not depend on the restic version below the service.
-setsid bash scripts/test-restic.sh 0.14 all browser >"$logs/browser" 2>&1 &
-pbrowser=$!
-status_browser=0
-wait $pbrowser || status_browser=$?
-pbrowser=''
-cat "$logs/browser"
-[ $status_browser = 0 ] || status14=$status_browser
-status_pg=0
-wait $ppg || status_pg=$?
+slot3=0
+wait $ppg || slot3=$?
 ppg=''
-cat "$logs/pg"
-cat "$logs/side" 2>/dev/null || true
-cat "$logs/fleet" 2>/dev/null || true
-# Bit 1: the store on PostgreSQL failed; bit 2: the fleet drills did; bit 4: the fleet's process
-# tests or the .deb's (restic 0.14) did.
-[ $((status_pg & 4)) = 0 ] || status14=1
-status_fleet=$(((status_pg & 2) >> 1))
-status_pg=$((status_pg & 1))
 status_checks=0
 wait $pchecks || status_checks=$?
 pchecks=''
-cat "$logs/checks"
+for log in 0.18 fleet pg side browser checks; do cat "$logs/$log" 2>/dev/null || true; done
+status18=$((slot2 & 1))
+status_fleet=$(((slot2 & 2) >> 1))
+status_pg=$((slot3 & 1))
+[ $((slot2 & 4)) = 0 ] && [ $((slot3 & 4)) = 0 ] || status14=1
 echo "== all tests: checks $([ $status_checks = 0 ] && echo passed || echo FAILED)," \
   "restic 0.14 $([ $status14 = 0 ] && echo passed || echo FAILED)," \
   "restic 0.18 $([ $status18 = 0 ] && echo passed || echo FAILED)," \
