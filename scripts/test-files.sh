@@ -31,7 +31,8 @@ starts_restic=(
 # with restic's version (the API's answers and rights, the command line, the service's process,
 # the fleet's transport, the vault's role, the test servers themselves, MariaDB's side of a
 # database restore, the restore journal's recovery from kills at each of its steps: the kill while
-# restic restores is test/drills/kill-restore's), while what restic does differently by version (restore's progress, sparse
+# restic restores is test/drills/kill-restore's; the service's rules around commands the engine
+# tests run on both: second copies, undo, drills, holds, the mass-change guard), while what restic does differently by version (restore's progress, sparse
 # files, dry run and overwrite, the stream backup of dumps, rewrite, copy, exit codes, ls and dump,
 # the S3, FTP and REST back ends) is tested on both by the engine, backup, restore, copy,
 # maintenance, browse, target and vault files. `restic` leaves them out, so the second run costs
@@ -45,10 +46,15 @@ same_on_every_version=(
   src/api/reference.int.test.ts
   src/api/server-paths.int.test.ts
   src/api/target-routes.int.test.ts
+  src/backup/mass-change.int.test.ts
   src/cli/cli.int.test.ts
+  src/copy/copy.int.test.ts
+  src/drill/drill.int.test.ts
+  src/repository/snapshot-holds.int.test.ts
+  src/restore/interrupt.test.ts
+  src/restore/undo.int.test.ts
   src/schedule/schedule-deletion.int.test.ts
   src/serve.int.test.ts
-  src/restore/interrupt.test.ts
   src/target/customer-targets.int.test.ts
   test/drills/kill-db-restore.int.test.ts
   test/drills/kill-service.int.test.ts
