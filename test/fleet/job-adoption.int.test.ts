@@ -9,7 +9,7 @@
 // so.
 //   node --import tsx --test --test-reporter=spec test/fleet/job-adoption.int.test.ts
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,7 @@ import { openApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { NatsAgent } from '../../src/fleet/nats-agent.js';
 import type { JobRow } from '../../src/store/index.js';
-import { CLI_FROM_SOURCES } from '../support/cli.js';
+import { RoleProcess } from '../support/fleet-controller.js';
 import { startNatsServer, type NatsTestServer } from '../support/nats-server.js';
 
 const execFileAsync = promisify(execFile);
@@ -32,65 +32,13 @@ const LEASE_MS = 3000;
 /** How long an adopted job waits for its offline agent here (1 hour in production). */
 const ADOPTION_WAIT_MS = 20_000;
 
-/** A `hostvault` role (controller or agent) as a child process, so it can be killed. */
-class Role {
-  child?: ChildProcess;
-  output = '';
-
-  constructor(
-    readonly name: string,
-    private readonly role: 'controller' | 'agent',
-    private readonly env: NodeJS.ProcessEnv,
-    private readonly ready: RegExp,
-  ) {}
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  async start(): Promise<void> {
-    const from = this.output.length;
-    const child = spawn(process.execPath, [...CLI_FROM_SOURCES, this.role], {
-      env: this.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    const append = (chunk: Buffer) => void (this.output += chunk.toString('utf8'));
-    child.stdout!.on('data', append);
-    child.stderr!.on('data', append);
-    await this.waitFor(this.ready, { from, exitFails: true });
-  }
-
-  async waitFor(
-    pattern: RegExp,
-    opts: { from?: number; timeoutMs?: number; exitFails?: boolean } = {},
-  ): Promise<void> {
-    const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
-    while (!pattern.test(this.output.slice(opts.from ?? 0))) {
-      if (opts.exitFails && this.child?.exitCode !== null)
-        throw new Error(`${this.name} exited:\n${this.output}`);
-      if (Date.now() > deadline)
-        throw new Error(`${this.name} log has no ${pattern}:\n${this.output}`);
-      await sleep(50);
-    }
-  }
-
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
-    await exited;
-  }
-}
-
 describe('running jobs of a fleet have an owner', { timeout: 240_000 }, () => {
   let work: string;
   let nats: NatsTestServer;
   let nc: NatsConnection;
   let app: App;
-  let agent: Role;
-  const controllers: Role[] = [];
+  let agent: RoleProcess;
+  const controllers: RoleProcess[] = [];
   const database = `hv_adopt_${randomBytes(5).toString('hex')}`;
   const databaseUrl = `postgresql://root@localhost/${database}?${PG_SOCKET}`;
   /** While this file exists, the agent's restic waits before a backup: a job held under way. */
@@ -121,7 +69,7 @@ describe('running jobs of a fleet have an owner', { timeout: 240_000 }, () => {
     });
 
   /** A backup held under way on the agent (restic waits at the gate); its owner's controller. */
-  async function backupUnderWay(): Promise<{ id: number; owner: Role }> {
+  async function backupUnderWay(): Promise<{ id: number; owner: RoleProcess }> {
     await writeFile(gate(), '');
     const { jobId: id } = await app.schedules.runNow({ role: 'admin' }, scheduleId);
     await agent.waitFor(new RegExp(`job backup-${id}-alice \\(backup\\) started`));
@@ -199,8 +147,7 @@ describe('running jobs of a fleet have an owner', { timeout: 240_000 }, () => {
       target: { kind: 'local', path: join(work, 'repos') },
     }));
 
-    agent = new Role(
-      'agent',
+    agent = new RoleProcess(
       'agent',
       {
         ...process.env,
@@ -209,13 +156,12 @@ describe('running jobs of a fleet have an owner', { timeout: 240_000 }, () => {
         HOSTVAULT_SERVER_ID: 'web1',
         HOSTVAULT_RESTIC: gated,
       },
-      /is taking jobs/,
+      { ready: /is taking jobs/, timeoutMs: 90_000 },
     );
     const controllerNats = await natsEnv('controller');
     for (const name of ['a', 'b'])
       controllers.push(
-        new Role(
-          `controller ${name}`,
+        new RoleProcess(
           'controller',
           {
             ...process.env,
@@ -231,7 +177,7 @@ describe('running jobs of a fleet have an owner', { timeout: 240_000 }, () => {
             HOSTVAULT_PLANNER_LEASE_MS: String(LEASE_MS),
             HOSTVAULT_ADOPTION_WAIT_MS: String(ADOPTION_WAIT_MS),
           },
-          /listening on http/,
+          { name: `controller ${name}`, ready: /listening on http/, timeoutMs: 90_000 },
         ),
       );
     await agent.start();
@@ -241,8 +187,8 @@ describe('running jobs of a fleet have an owner', { timeout: 240_000 }, () => {
   after(async () => {
     if (process.env.HOSTVAULT_TEST_AGENT_LOG)
       for (const r of [agent, ...controllers]) console.log(`== ${r.name}\n${r.output}`);
-    for (const c of controllers) await c.kill('SIGKILL');
-    await agent?.kill('SIGKILL');
+    for (const c of controllers) await c.stop('SIGKILL');
+    await agent?.stop('SIGKILL');
     await app?.close();
     await nc?.close();
     await nats?.stop();
@@ -258,7 +204,7 @@ describe('running jobs of a fleet have an owner', { timeout: 240_000 }, () => {
     const { id, owner } = await backupUnderWay();
     const survivor = controllers.find((c) => c !== owner)!;
     const killedAt = Date.now();
-    await owner.kill('SIGKILL');
+    await owner.stop('SIGKILL');
     // Adopted only once the dead owner's lease lapsed; the agent still holds the backup.
     const adopted = await until('adoption', async () => {
       const row = await job(id);
@@ -345,13 +291,13 @@ describe('running jobs of a fleet have an owner', { timeout: 240_000 }, () => {
     await bothControllers();
     const { id, owner } = await backupUnderWay();
     const survivor = controllers.find((c) => c !== owner)!;
-    await owner.kill('SIGKILL');
+    await owner.stop('SIGKILL');
     // The agent finishes the backup while no controller listens, then goes away.
     await rm(gate());
     await until('the agent’s record of the finished backup', async () =>
       (await agentRecord(`backup-${id}-alice`)) === 'done' ? true : undefined,
     );
-    await agent.kill('SIGKILL');
+    await agent.stop('SIGKILL');
     const waiting = await until('the adopted job waiting for its agent', async () => {
       const row = await job(id);
       return /is offline: the job waits up to 20 seconds/.test(row.log ?? '') ? row : undefined;
@@ -374,8 +320,8 @@ describe('running jobs of a fleet have an owner', { timeout: 240_000 }, () => {
   it('an agent that stays away past the limit fails the adopted job, saying so', async () => {
     await bothControllers();
     const { id, owner } = await backupUnderWay();
-    await owner.kill('SIGKILL');
-    await agent.kill('SIGKILL');
+    await owner.stop('SIGKILL');
+    await agent.stop('SIGKILL');
     const killedAt = Date.now();
     const done = await finished(id);
     const tookMs = Date.now() - killedAt;

@@ -84,8 +84,23 @@ export class RoleProcess {
   constructor(
     readonly role: string,
     readonly env: NodeJS.ProcessEnv,
-    private readonly opts: { stopSignal?: NodeJS.Signals; ready?: RegExp } = {},
+    private readonly opts: {
+      stopSignal?: NodeJS.Signals;
+      ready?: RegExp;
+      /** Named so in its errors (default: its role). */
+      name?: string;
+      /** How long waitFor waits by default. */
+      timeoutMs?: number;
+    } = {},
   ) {}
+
+  get name(): string {
+    return this.opts.name ?? this.role;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   async start(): Promise<void> {
     const from = this.output.length;
@@ -105,12 +120,12 @@ export class RoleProcess {
     pattern: RegExp,
     opts: { from?: number; timeoutMs?: number; exitFails?: boolean } = {},
   ): Promise<void> {
-    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    const deadline = Date.now() + (opts.timeoutMs ?? this.opts.timeoutMs ?? 60_000);
     while (!pattern.test(this.output.slice(opts.from ?? 0))) {
       if (opts.exitFails && this.child?.exitCode !== null)
-        throw new Error(`${this.role} exited:\n${this.output}`);
+        throw new Error(`${this.name} exited:\n${this.output}`);
       if (Date.now() > deadline)
-        throw new Error(`${this.role} log has no ${pattern}:\n${this.output}`);
+        throw new Error(`${this.name} log has no ${pattern}:\n${this.output}`);
       await sleep(50);
     }
   }
